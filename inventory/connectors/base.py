@@ -1,0 +1,84 @@
+"""The connector protocol: what the portal asks of a hypervisor platform.
+
+A connector is built from an :class:`EndpointConfig` (plain values, the secret already
+decrypted) and talks to exactly one endpoint. It raises :class:`ConnectorError` (or a
+subclass) for everything that goes wrong, with a message fit for an operator; the caller
+retries only errors that are not ``permanent``.
+
+Adding a platform means one module in this package that implements :class:`Connector`
+and registers it in :data:`CONNECTORS`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from .records import Inventory
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointConfig:
+    name: str
+    kind: str
+    url: str  # https://host:port
+    username: str = ""
+    secret: str = field(default="", repr=False)
+    token_id: str = ""  # Proxmox API token id (user@realm!name); empty = password login
+    ca_pem: str = ""
+    fingerprint: str = ""  # SHA-256, hex, any case, colons allowed
+    timeout: float = 30.0
+
+
+class ConnectorError(Exception):
+    """An error talking to a hypervisor. ``permanent`` errors are not retried."""
+
+    permanent = False
+
+    def __init__(self, message: str, *, permanent: bool | None = None):
+        super().__init__(message)
+        if permanent is not None:
+            self.permanent = permanent
+
+
+class AuthenticationError(ConnectorError):
+    permanent = True
+
+
+class TrustError(ConnectorError):
+    """The server's certificate does not match the endpoint's CA or pinned fingerprint."""
+
+    permanent = True
+
+
+class Connector(Protocol):
+    kind: str
+
+    def __init__(self, config: EndpointConfig) -> None: ...
+
+    def read_inventory(self) -> Inventory:
+        """Read the whole inventory of the endpoint. Raises ConnectorError."""
+        ...
+
+    def close(self) -> None:
+        """Release the session. Never raises."""
+        ...
+
+
+# Lazily imported so that only the connector in use loads its SDK.
+CONNECTORS: dict[str, str] = {
+    "vcenter": "inventory.connectors.vcenter.VCenterConnector",
+    "proxmox": "inventory.connectors.proxmox.ProxmoxConnector",
+}
+
+
+def get_connector(config: EndpointConfig) -> Connector:
+    """Build the connector for ``config.kind``."""
+    try:
+        dotted = CONNECTORS[config.kind]
+    except KeyError:
+        raise ConnectorError(f"unknown endpoint kind {config.kind!r}", permanent=True) from None
+    module_name, _, class_name = dotted.rpartition(".")
+    cls = getattr(importlib.import_module(module_name), class_name)
+    return cls(config)

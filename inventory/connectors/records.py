@@ -1,0 +1,217 @@
+"""Plain records that connectors return.
+
+Connectors translate a hypervisor's API into these dataclasses and nothing else: no ORM
+objects, no SDK objects. The sync service turns them into rows. Every field that the source
+may not provide is optional and stays ``None`` ("no data"); a connector never invents a value.
+
+Units: bytes for memory and storage, percent (0-100) for CPU and memory use, megabits per
+second for link speed, bytes per second for network rates, seconds for uptime.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(slots=True)
+class ClusterRecord:
+    external_id: str
+    name: str
+    ha_enabled: bool | None = None
+    drs_enabled: bool | None = None
+    quorate: bool | None = None  # Proxmox: corosync quorum; vCenter: None
+    firewall_enabled: bool | None = None  # Proxmox cluster firewall
+    extra: dict[str, Any] = field(default_factory=dict)  # HA resources, firewall options ...
+
+
+@dataclass(slots=True)
+class ServiceRecord:
+    key: str  # "ssh", "esxi_shell", "ntp", "firewall" ...; normalised across platforms
+    label: str
+    running: bool | None = None
+    policy: str = ""  # vCenter: on/off/automatic; Proxmox: enabled/disabled
+
+
+@dataclass(slots=True)
+class HostRecord:
+    external_id: str
+    name: str
+    cluster_external_id: str | None = None
+    product: str = ""
+    version: str = ""
+    build: str = ""
+    connection_state: str = ""  # connected, disconnected, notResponding (vCenter) / online, offline
+    power_state: str = ""
+    maintenance_mode: bool | None = None
+    lockdown_mode: str = ""  # lockdownDisabled, lockdownNormal, lockdownStrict; "" = unknown
+    cpu_model: str = ""
+    cpu_sockets: int | None = None
+    cpu_cores: int | None = None
+    cpu_threads: int | None = None
+    cpu_mhz: int | None = None
+    memory_bytes: int | None = None
+    cpu_usage_percent: float | None = None
+    memory_used_bytes: int | None = None
+    swap_used_bytes: int | None = None
+    ksm_shared_bytes: int | None = None
+    uptime_seconds: int | None = None
+    management_addresses: list[str] = field(default_factory=list)
+    services: list[ServiceRecord] = field(default_factory=list)
+    ntp_servers: list[str] = field(default_factory=list)
+    syslog_target: str = ""
+    timezone: str = ""
+    advanced_options: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class NicRecord:
+    host_external_id: str
+    device: str  # vmnic0 / eno1
+    link_up: bool | None = None
+    speed_mbps: int | None = None
+    full_duplex: bool | None = None
+    mac: str = ""
+    kind: str = "physical"  # physical, bond
+    slaves: list[str] = field(default_factory=list)  # for bonds
+
+
+@dataclass(slots=True)
+class SwitchRecord:
+    """A virtual switch (vSwitch, distributed switch) or Linux bridge / OVS bridge."""
+
+    external_id: str  # unique within the endpoint
+    name: str
+    host_external_id: str | None = None  # None for a distributed switch
+    kind: str = "vswitch"  # vswitch, dvswitch, bridge, ovs
+    uplinks: list[str] = field(default_factory=list)  # NIC devices or bonds
+    active: bool | None = None
+    allow_promiscuous: bool | None = None
+    allow_mac_changes: bool | None = None
+    allow_forged_transmits: bool | None = None
+
+
+@dataclass(slots=True)
+class NetworkRecord:
+    """A port group / network a VM can attach to."""
+
+    external_id: str
+    name: str
+    switch_external_id: str | None = None
+    vlan_id: int | None = None
+    allow_promiscuous: bool | None = None
+    allow_mac_changes: bool | None = None
+    allow_forged_transmits: bool | None = None
+
+
+@dataclass(slots=True)
+class DatastoreRecord:
+    external_id: str
+    name: str
+    type: str = ""  # VMFS, NFS, vsan, dir, lvmthin, zfspool, rbd ...
+    capacity_bytes: int | None = None
+    free_bytes: int | None = None
+    uncommitted_bytes: int | None = None  # provisioned = capacity - free + uncommitted
+    accessible: bool | None = None
+    shared: bool | None = None
+    host_external_ids: list[str] = field(default_factory=list)
+    content: list[str] = field(default_factory=list)  # Proxmox content types
+
+
+@dataclass(slots=True)
+class VmNicRecord:
+    name: str  # net0 / "Network adapter 1"
+    mac: str = ""
+    network: str = ""  # bridge or port group name
+    vlan_id: int | None = None
+    firewall: bool | None = None
+    connected: bool | None = None
+
+
+@dataclass(slots=True)
+class VmRecord:
+    external_id: str  # vCenter moref (vm-42); Proxmox "qemu/100" or "lxc/101"
+    name: str
+    kind: str = "vm"  # vm (vSphere), qemu, lxc
+    instance_uuid: str = ""
+    vmid: int | None = None  # Proxmox VMID
+    power_state: str = ""  # poweredOn, poweredOff, suspended / running, stopped, paused
+    guest_os: str = ""
+    vcpus: int | None = None
+    memory_bytes: int | None = None
+    provisioned_bytes: int | None = None
+    used_bytes: int | None = None
+    host_external_id: str | None = None
+    datastore_external_ids: list[str] = field(default_factory=list)
+    tools_state: str = ""  # vCenter toolsRunningStatus; Proxmox agent: running, not running, disabled
+    template: bool = False
+    lock: str = ""
+    tags: list[str] = field(default_factory=list)
+    extra_config: dict[str, str] = field(default_factory=dict)  # isolation.tools.*, RemoteDisplay.*
+    console_connections: int | None = None
+    passthrough_devices: list[str] = field(default_factory=list)  # usb0, hostpci0, serial0 ...
+    nics: list[VmNicRecord] = field(default_factory=list)
+    disks: list[dict[str, Any]] = field(default_factory=list)
+    config_version: str = ""  # vCenter changeVersion, Proxmox digest
+    config: dict[str, Any] = field(default_factory=dict)  # the config the hash is made of
+    cpu_usage_percent: float | None = None
+    memory_used_bytes: int | None = None
+    ballooned_bytes: int | None = None
+    swapped_bytes: int | None = None
+
+
+@dataclass(slots=True)
+class SnapshotRecord:
+    external_id: str  # vCenter snapshot moref; Proxmox "qemu/100/name"
+    vm_external_id: str
+    name: str
+    description: str = ""
+    created_at: dt.datetime | None = None
+    parent_external_id: str | None = None
+    quiesced: bool | None = None
+    with_memory: bool | None = None
+    current: bool = False
+    created_by: str = ""  # from the platform's task history where it tells
+
+
+@dataclass(slots=True)
+class SampleRecord:
+    """One utilization reading, taken at sync time."""
+
+    object_type: str  # host, vm, datastore
+    external_id: str
+    cpu_percent: float | None = None
+    memory_percent: float | None = None
+    storage_used_bytes: int | None = None
+    net_rx_bps: float | None = None
+    net_tx_bps: float | None = None
+
+
+@dataclass(slots=True)
+class AccountRecord:
+    """A platform user, for the rights checks (Proxmox users; vCenter: not read)."""
+
+    userid: str
+    enabled: bool | None = None
+    two_factor: bool | None = None
+    roles: list[str] = field(default_factory=list)  # "path:role" entries from the ACL
+
+
+@dataclass(slots=True)
+class Inventory:
+    """Everything one read of an endpoint returned."""
+
+    clusters: list[ClusterRecord] = field(default_factory=list)
+    hosts: list[HostRecord] = field(default_factory=list)
+    nics: list[NicRecord] = field(default_factory=list)
+    switches: list[SwitchRecord] = field(default_factory=list)
+    networks: list[NetworkRecord] = field(default_factory=list)
+    datastores: list[DatastoreRecord] = field(default_factory=list)
+    vms: list[VmRecord] = field(default_factory=list)
+    snapshots: list[SnapshotRecord] = field(default_factory=list)
+    samples: list[SampleRecord] = field(default_factory=list)
+    accounts: list[AccountRecord] = field(default_factory=list)
+    # What could not be read, without failing the whole read (a node that vanished ...).
+    warnings: list[str] = field(default_factory=list)
