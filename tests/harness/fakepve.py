@@ -1,0 +1,424 @@
+"""A fakepve server for tests, the demo and the benchmark, in a background thread.
+
+fakepve (PyPI, AGPL, test and demo only) is a fake PVE 9 API on aiohttp. This module starts one
+on its own loopback address with a freshly generated certificate, fills it from a small
+:class:`FakeSpec` and hands out everything a connector needs (URL, password, API token, CA PEM,
+SHA-256 fingerprint).
+
+The fake runs on a private event loop in a daemon thread, so plain (non-async) tests can talk to
+it over real HTTPS. The :class:`FakePve` object lives on that loop: change it only through
+:meth:`RunningFakePve.call`, which runs a function (or coroutine function) on the loop and
+returns its result.
+
+What this harness adds to fakepve (which synthesises these from the API schema, with "fake"
+strings and zeros): stateful answers for ``/access/users``, ``/access/acl``, ``/access/tfa``,
+``/nodes/{node}/status``, ``/nodes/{node}/time`` and ``/nodes/{node}/rrddata`` from the spec, and
+:meth:`HarnessPve.fail_task` (a request answered with a UPID whose task ends in ``TASK ERROR``
+with a message of our choosing; fakepve's own ``fail(error=...)`` only knows catalogued errors).
+
+Run it standalone for the demo and the benchmark::
+
+    python -m tests.harness.fakepve --guests 2000 --nodes 3
+
+It prints one JSON line (url, credentials, token, fingerprint, ca_path) and serves until SIGTERM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import inspect
+import json
+import os
+import secrets
+import shutil
+import signal
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from fakepve import FakePve, next_loopback, settle
+from fakepve.certs import make_cert
+from fakepve.server import API, ok
+
+from inventory.connectors.tls import fetch_presented_certificate, fingerprint_of_der
+
+START_TIMEOUT = 30.0
+GiB = 1024**3
+
+
+@dataclass(slots=True)
+class FakeUser:
+    """A PVE user: ``tfa`` gives it a TOTP entry; ``acl`` holds (path, role) pairs."""
+
+    userid: str
+    password: str = ""
+    enabled: bool = True
+    tfa: bool = False
+    acl: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class FakeSpec:
+    """What the fake cluster holds. Guests get VMIDs from 100 upward, node by node.
+
+    ``snapshot_every``: every n-th guest (counting from the first) gets ``snapshots_each``
+    snapshots in a chain; 0 means none.
+    """
+
+    cluster_name: str = "lab"
+    nodes: int = 2
+    vms_per_node: int = 2
+    cts_per_node: int = 1
+    shared_storage: bool = True
+    snapshot_every: int = 3
+    snapshots_each: int = 2
+    users: list[FakeUser] = field(
+        default_factory=lambda: [
+            FakeUser("admin@pve", "admin-pw", tfa=True, acl=[("/", "Administrator")]),
+            FakeUser("auditor@pve", "audit-pw", tfa=False, acl=[("/", "PVEAuditor")]),
+            FakeUser("old@pve", enabled=False),
+        ]
+    )
+    user: str = "root@pam"
+    password: str = "secret"
+    token_name: str = "portal"
+    time_scale: float = 0.0
+
+
+class HarnessPve(FakePve):
+    """FakePve plus stateful users/ACL/TFA, node facts and injected task errors."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.harness_users: list[FakeUser] = []
+        # node -> {"status": {...}, "timezone": str, "rrd": [{...}]}
+        self.node_facts: dict[str, dict[str, Any]] = {}
+        # (method, path suffix) -> message of the TASK ERROR, used once
+        self.task_failures: dict[tuple[str, str], str] = {}
+
+    # fakepve registers every ``_routes_*`` method's (method, template, handler) triples
+    # before its schema catch-all, so these win over the synthesised answers.
+    def _routes_harness(self) -> list[tuple[str, str, Callable[..., Any]]]:
+        return [
+            ("GET", "/access/users", self._h_users),
+            ("GET", "/access/acl", self._h_acl),
+            ("GET", "/access/tfa", self._h_tfa),
+            ("GET", "/nodes/{node}/status", self._h_node_status),
+            ("GET", "/nodes/{node}/time", self._h_node_time),
+            ("GET", "/nodes/{node}/rrddata", self._h_node_rrd),
+        ]
+
+    async def _h_users(self, v: dict[str, Any], user: str) -> list[dict[str, Any]]:
+        out = [{"userid": self.user, "enable": 1, "expire": 0}]
+        for u in self.harness_users:
+            item: dict[str, Any] = {"userid": u.userid, "enable": 1 if u.enabled else 0, "expire": 0}
+            tokens = [t.split("!", 1)[1] for t in self.apitokens if t.startswith(u.userid + "!")]
+            if tokens:
+                item["tokens"] = [{"tokenid": t, "privsep": 1} for t in tokens]
+            out.append(item)
+        return out
+
+    async def _h_acl(self, v: dict[str, Any], user: str) -> list[dict[str, Any]]:
+        return [
+            {"path": path, "roleid": role, "type": "user", "ugid": u.userid, "propagate": 1}
+            for u in self.harness_users
+            for path, role in u.acl
+        ]
+
+    async def _h_tfa(self, v: dict[str, Any], user: str) -> list[dict[str, Any]]:
+        return [
+            {
+                "userid": u.userid,
+                "entries": [{"id": "totp-1", "type": "totp", "description": "phone", "created": 0}],
+            }
+            for u in self.harness_users
+            if u.tfa
+        ]
+
+    async def _h_node_status(self, v: dict[str, Any], user: str) -> dict[str, Any]:
+        return self.node_facts.get(v["node"], {}).get("status", {})
+
+    async def _h_node_time(self, v: dict[str, Any], user: str) -> dict[str, Any]:
+        now = int(time.time())
+        tz = self.node_facts.get(v["node"], {}).get("timezone", "Europe/Berlin")
+        return {"time": now, "localtime": now, "timezone": tz}
+
+    async def _h_node_rrd(self, v: dict[str, Any], user: str) -> list[dict[str, Any]]:
+        return self.node_facts.get(v["node"], {}).get("rrd", [])
+
+    def fail_task(self, method: str, suffix: str, message: str) -> None:
+        """Answer the next ``method`` request whose path ends with ``suffix`` with a UPID; the
+        task ends with ``TASK ERROR: message`` (as PVE does for errors inside its workers)."""
+        self.task_failures[(method, suffix)] = message
+
+    async def _answer(self, request: Any, handler: Any, generic: Any, path_node: Any) -> Any:
+        for key, message in list(self.task_failures.items()):
+            if request.method == key[0] and request.path.endswith(key[1]):
+                del self.task_failures[key]
+                match = generic or self.resolve(request, API)
+                return ok(await self._failed_task(request, path_node, message, match))
+        return await super()._answer(request, handler, generic, path_node)
+
+
+def node_name(index: int) -> str:
+    return f"pve{index + 1}"
+
+
+def populate(pve: HarnessPve, spec: FakeSpec) -> dict[str, Any]:
+    """Fill ``pve`` from ``spec`` (before it starts). Returns the token id and secret."""
+    pve.cluster_name = spec.cluster_name
+    pve.time_scale = spec.time_scale
+    # fakepve starts with a node "pve1"; replace the node table so nodes=0.. is honoured.
+    pve.nodes = {}
+    for i in range(spec.nodes):
+        name = node_name(i)
+        pve.add_node(name)
+        pve.node_facts[name] = {
+            "timezone": "Europe/Berlin",
+            "status": {
+                "pveversion": "pve-manager/9.0.10/deadbeefcafe0123",
+                "kversion": "Linux 6.14.8-2-pve",
+                "cpu": 0.05 + i / 100,
+                "cpuinfo": {
+                    "model": "Example CPU @ 2.00GHz",
+                    "sockets": 2,
+                    "cores": 8,
+                    "cpus": 32,
+                    "mhz": "2000.000",
+                },
+                "memory": {"total": 64 * GiB, "used": 16 * GiB, "free": 48 * GiB},
+                "swap": {"total": 8 * GiB, "used": 1 * GiB, "free": 7 * GiB},
+                "ksm": {"shared": 2 * GiB},
+                "uptime": 86400 + i,
+                "loadavg": ["0.10", "0.20", "0.30"],
+            },
+            # PVE's RRD points; the last ones may be empty (no data yet).
+            "rrd": [
+                {"time": 1, "netin": 1000.0 + i, "netout": 2000.0 + i, "cpu": 0.05},
+                {"time": 2},
+            ],
+        }
+    if spec.shared_storage:
+        pve.storages["nfs-shared"] = {
+            "type": "nfs",
+            "active": 1,
+            "content": "images,iso,backup",
+            "files": set(),
+            "shared": 1,
+            "server": "192.0.2.50",
+            "export": "/export/pve",
+            "path": "/mnt/pve/nfs-shared",
+        }
+    pve.harness_users = list(spec.users)
+    for u in spec.users:
+        if u.password:
+            pve.users[u.userid] = u.password
+    vmid = 100
+    count = 0
+    for i in range(spec.nodes):
+        node = node_name(i)
+        for j in range(spec.vms_per_node + spec.cts_per_node):
+            if j < spec.vms_per_node:
+                guest = pve.add_vm(
+                    vmid,
+                    f"vm{vmid}",
+                    node=node,
+                    status="running" if j % 2 == 0 else "stopped",
+                    config={
+                        "cores": 2,
+                        "sockets": 1,
+                        "memory": 2048,
+                        "ostype": "l26",
+                        "agent": "1" if j % 2 == 0 else "0",
+                        "scsi0": f"local-lvm:vm-{vmid}-disk-0,size=32G",
+                        "ide2": "none,media=cdrom",
+                        "net0": f"virtio=BC:24:11:00:{vmid // 256:02X}:{vmid % 256:02X},"
+                        "bridge=vmbr0,firewall=1,tag=10",
+                        "vga": "std,clipboard=vnc" if j == 0 else "std",
+                        "tags": "prod",
+                    },
+                )
+                if j == 0:
+                    guest.config["usb0"] = "host=1234:5678"
+                    guest.agent = {}  # the agent answers
+            else:
+                guest = pve.add_ct(
+                    vmid,
+                    f"ct{vmid}",
+                    node=node,
+                    status="running",
+                    config={
+                        "cores": 1,
+                        "memory": 1024,
+                        "rootfs": f"local-lvm:vm-{vmid}-disk-0,size=8G",
+                        "net0": f"name=eth0,bridge=vmbr0,hwaddr=BC:24:11:01:{vmid // 256:02X}:"
+                        f"{vmid % 256:02X},ip=dhcp,firewall=1",
+                    },
+                )
+            if spec.snapshot_every and count % spec.snapshot_every == 0:
+                add_snapshots(guest, spec.snapshots_each)
+            vmid += 1
+            count += 1
+    token_id = f"{spec.user}!{spec.token_name}"
+    secret = secrets.token_hex(16)
+    pve.apitokens[token_id] = secret
+    return {"token_id": token_id, "token_secret": secret}
+
+
+def add_snapshots(guest: Any, n: int) -> None:
+    """Give ``guest`` a chain of ``n`` snapshots (snap1 <- snap2 ...), current below the last."""
+    parent = None
+    for k in range(1, n + 1):
+        name = f"snap{k}"
+        snap = {
+            key: val
+            for key, val in guest.config.items()
+            if key not in ("lock", "description", "parent")
+        }
+        snap.update(snaptime=1767225600 + k, description=f"before change {k}")
+        if parent:
+            snap["parent"] = parent
+        if k == n and getattr(guest, "status", "") == "running" and hasattr(guest, "qmpstatus"):
+            snap["vmstate"] = f"local-lvm:vm-{guest.vmid}-state-{name}"
+        guest.snapshots[name] = snap
+        parent = name
+    if parent:
+        guest.config["parent"] = parent
+
+
+class RunningFakePve:
+    """A started fake. Use as a context manager or call :meth:`stop`.
+
+    Attributes: ``url``, ``username``, ``password``, ``token_id``, ``token_secret``,
+    ``ca_path``, ``ca_pem``, ``fingerprint`` (SHA-256, 64 lower-case hex digits), ``spec`` and
+    ``pve`` (the :class:`HarnessPve`; touch it only through :meth:`call`).
+    """
+
+    def __init__(self, spec: FakeSpec | None = None, host: str | None = None, port: int = 0):
+        self.spec = spec or FakeSpec()
+        self._tmp = tempfile.mkdtemp(prefix="virtsec-fakepve-")
+        self.host = host or next_loopback()
+        certfile, keyfile, _ = make_cert(self._tmp, hosts=(self.host,))
+        self.ca_path = certfile
+        with open(certfile, encoding="ascii") as fh:
+            self.ca_pem = fh.read()
+        self.pve = HarnessPve(
+            user=self.spec.user, password=self.spec.password, host=self.host, port=port
+        )
+        creds = populate(self.pve, self.spec)
+        self.username = self.spec.user
+        self.password = self.spec.password
+        self.token_id: str = creds["token_id"]
+        self.token_secret: str = creds["token_secret"]
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._run, name="fakepve-harness", daemon=True)
+        self._thread.start()
+        try:
+            self.call(self.pve.start, certfile, keyfile)
+        except BaseException:
+            self._halt()
+            raise
+        self.url: str = self.pve.url
+        # Taken from the wire, as an operator would pin it.
+        self.fingerprint: str = fingerprint_of_der(fetch_presented_certificate(self.url))
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.loop.run_forever()
+
+    def call(self, fn: Callable[..., Any], *args: Any, timeout: float = START_TIMEOUT, **kw: Any) -> Any:
+        """Run ``fn(*args, **kw)`` on the fake's loop (awaiting it if it is a coroutine)."""
+
+        async def run() -> Any:
+            result = fn(*args, **kw)
+            if inspect.isawaitable(result):
+                result = await result
+            return result
+
+        return asyncio.run_coroutine_threadsafe(run(), self.loop).result(timeout)
+
+    def requests_seen(self) -> list[tuple[str, str]]:
+        """(method, path) of every request the fake has answered, oldest first."""
+        return self.call(lambda: [(m, p) for m, p, _ in self.pve.requests])
+
+    def reset_requests(self) -> None:
+        self.call(self.pve.requests.clear)
+
+    def info(self) -> dict[str, Any]:
+        """What the CLI prints: everything a client needs to connect."""
+        return {
+            "url": self.url,
+            "username": self.username,
+            "password": self.password,
+            "token_id": self.token_id,
+            "token_secret": self.token_secret,
+            "fingerprint": self.fingerprint,
+            "ca_path": self.ca_path,
+        }
+
+    def _halt(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(START_TIMEOUT)
+        if not self._thread.is_alive():
+            self.loop.close()
+
+    def stop(self) -> None:
+        """Stop the server and remove the certificate files. Safe to call twice."""
+        if self.loop.is_closed():
+            return
+        try:
+            self.call(settle)
+            self.call(self.pve.stop)
+        finally:
+            self._halt()
+            shutil.rmtree(self._tmp, ignore_errors=True)
+
+    def __enter__(self) -> RunningFakePve:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def start_fake(spec: FakeSpec | None = None, **overrides: Any) -> RunningFakePve:
+    """Start a fake from ``spec`` (or FakeSpec(**overrides))."""
+    if spec is None:
+        spec = FakeSpec(**overrides)
+    return RunningFakePve(spec)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--guests", type=int, default=10, help="guests in all (VMs and CTs)")
+    parser.add_argument("--nodes", type=int, default=3)
+    parser.add_argument("--ct-share", type=int, default=4, help="every n-th guest is a CT")
+    parser.add_argument("--snapshot-every", type=int, default=10)
+    parser.add_argument("--host", default=None, help="loopback address (default: next free)")
+    parser.add_argument("--port", type=int, default=0, help="0: the system picks one")
+    args = parser.parse_args(argv)
+    per_node = max(1, -(-args.guests // max(args.nodes, 1)))
+    cts = per_node // args.ct_share if args.ct_share else 0
+    spec = FakeSpec(
+        nodes=args.nodes,
+        vms_per_node=per_node - cts,
+        cts_per_node=cts,
+        snapshot_every=args.snapshot_every,
+    )
+    fake = RunningFakePve(spec, host=args.host, port=args.port)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    try:
+        print(json.dumps(fake.info()), flush=True)
+        stop.wait()
+    finally:
+        fake.stop()
+        os._exit(0)
+
+
+if __name__ == "__main__":
+    main()
