@@ -215,3 +215,12 @@ class Inventory:
     accounts: list[AccountRecord] = field(default_factory=list)
     # What could not be read, without failing the whole read (a node that vanished ...).
     warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class TaskStatus:
+    """The state of a remote task an operation follows (vCenter Task, Proxmox UPID)."""
+
+    state: str  # queued, running, succeeded, failed
+    error: str = ""  # the platform's own message when failed (or its warnings)
+    result_external_id: str | None = None  # the object the task produced or acted on

@@ -110,12 +110,17 @@ class HarnessPve(FakePve):
             ("GET", "/nodes/{node}/status", self._h_node_status),
             ("GET", "/nodes/{node}/time", self._h_node_time),
             ("GET", "/nodes/{node}/rrddata", self._h_node_rrd),
+            ("GET", "/nodes/{node}/services", self._h_node_services),
         ]
 
     async def _h_users(self, v: dict[str, Any], user: str) -> list[dict[str, Any]]:
         out = [{"userid": self.user, "enable": 1, "expire": 0}]
         for u in self.harness_users:
-            item: dict[str, Any] = {"userid": u.userid, "enable": 1 if u.enabled else 0, "expire": 0}
+            item: dict[str, Any] = {
+                "userid": u.userid,
+                "enable": 1 if u.enabled else 0,
+                "expire": 0,
+            }
             tokens = [t.split("!", 1)[1] for t in self.apitokens if t.startswith(u.userid + "!")]
             if tokens:
                 item["tokens"] = [{"tokenid": t, "privsep": 1} for t in tokens]
@@ -149,6 +154,27 @@ class HarnessPve(FakePve):
 
     async def _h_node_rrd(self, v: dict[str, Any], user: str) -> list[dict[str, Any]]:
         return self.node_facts.get(v["node"], {}).get("rrd", [])
+
+    async def _h_node_services(self, v: dict[str, Any], user: str) -> list[dict[str, Any]]:
+        stopped = self.node_facts.get(v["node"], {}).get("stopped_services", ())
+        return [
+            {
+                "service": name,
+                "name": name,
+                "desc": desc,
+                "state": "dead" if name in stopped else "running",
+                "active-state": "inactive" if name in stopped else "active",
+                "unit-state": "disabled" if name in stopped else "enabled",
+            }
+            for name, desc in (
+                ("chrony", "chrony, an NTP client/server"),
+                ("corosync", "Corosync Cluster Engine"),
+                ("pve-cluster", "The Proxmox VE cluster filesystem"),
+                ("pve-firewall", "Proxmox VE firewall"),
+                ("pveproxy", "PVE API Proxy Server"),
+                ("sshd", "OpenBSD Secure Shell server"),
+            )
+        ]
 
     def fail_task(self, method: str, suffix: str, message: str) -> None:
         """Answer the next ``method`` request whose path ends with ``suffix`` with a UPID; the
@@ -330,7 +356,9 @@ class RunningFakePve:
         asyncio.set_event_loop(self.loop)
         self.loop.run_forever()
 
-    def call(self, fn: Callable[..., Any], *args: Any, timeout: float = START_TIMEOUT, **kw: Any) -> Any:
+    def call(
+        self, fn: Callable[..., Any], *args: Any, timeout: float = START_TIMEOUT, **kw: Any
+    ) -> Any:
         """Run ``fn(*args, **kw)`` on the fake's loop (awaiting it if it is a coroutine)."""
 
         async def run() -> Any:

@@ -1,0 +1,48 @@
+# VirtSec Portal. `make demo` to try it, `make test` for the whole suite.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/9
+
+.PHONY: install demo test lint format run-web run-worker run-beat bench clean system-deps
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# The venv is rebuilt when the lock file changes.
+$(VENV)/.installed: requirements.lock pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.lock
+	touch $@
+
+install: $(VENV)/.installed
+
+# Debian packages the simulators and browser tests need (Go toolchain, govmomi, Chromium).
+system-deps:
+	@bash .ci/system-deps.sh
+
+demo: install
+	@$(BIN)/python -m portal.demo --port $(PORT)
+
+test: install system-deps
+	@bash .ci/services.sh
+	DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) PORTAL_TESTING=1 \
+	  $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install system-deps
+	@bash .ci/services.sh
+	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,0 +1,1085 @@
+"""Proxmox VE connector: the only product module that imports proxmoxer.
+
+Login
+    ``config.token_id`` (``user@realm!name``) with ``config.secret`` as the token secret, or
+    ``config.username`` + ``config.secret`` as password (a ticket). A ticket older than
+    :attr:`ProxmoxConnector.ticket_renew_age` is renewed before the next request, and a request
+    answered 401 is retried once after a fresh login, so a ticket that expires mid-sync does not
+    fail the sync.
+
+Trust
+    Every request, the login included, goes through one ``requests`` session whose HTTPS adapter
+    enforces the endpoint's trust: the CA PEM (an ``SSLContext`` holding only that CA, host name
+    checked) or the pinned SHA-256 fingerprint (urllib3's ``assert_fingerprint`` on the very
+    connection that carries the credentials). The adapter ignores requests' ``verify`` argument,
+    so neither a false ``verify`` nor the system CA bundle can reach the pool. We only use
+    ``proxmoxer.core`` (``ProxmoxResource``) with our own session: proxmoxer's https backend is
+    never imported, because it silences urllib3's warnings process-wide and logs in with
+    ``requests.post`` outside our session.
+
+Requests of one :meth:`ProxmoxConnector.read_inventory` (N online nodes, G guests, S guests with
+snapshots, A running QEMU guests with the agent enabled)::
+
+    9                 /cluster/resources, /cluster/status, /cluster/ha/resources,
+                      /cluster/ha/status/current, /cluster/options, /cluster/firewall/options,
+                      /access/users, /access/acl, /access/tfa
+    + 5 * N           /nodes/{n}/status, services, time, network, rrddata   (online nodes only)
+    + G               /nodes/{n}/{qemu|lxc}/{id}/config       (guests on online nodes)
+    + S               .../snapshot   only when the config names a ``parent`` (PVE sets it as soon
+                      as a snapshot exists, so guests without snapshots cost nothing more)
+    + A               .../agent/info (QEMU, running, ``agent`` enabled; ``probe_agent=False`` skips)
+    (+ 1 login with a password)
+
+Storages come from ``/cluster/resources`` (one entry per node and storage), so they cost nothing
+per node.
+
+External ids
+    cluster ``cluster/<name>``; host ``node/<name>``; guest ``qemu/<vmid>`` / ``lxc/<vmid>``;
+    snapshot ``<guest id>/<snapshot name>``; datastore ``storage/<name>`` for a shared storage
+    (one record, ``host_external_ids`` = every node that has it) and ``storage/<node>/<name>``
+    for a local one (one record per node, as PVE's own resource id); switch (Linux or OVS bridge)
+    ``bridge/<node>/<iface>``.
+
+Faults
+    401 -> AuthenticationError; 403 -> ConnectorError(permanent) with PVE's message; time-outs
+    and unreachable hosts -> ConnectorError (retried); certificate problems -> TrustError. A node
+    that is offline is recorded as ``connection_state="offline"`` with a warning and its guests
+    are listed from ``/cluster/resources`` without their config. Lost quorum does not fail a read
+    (PVE still answers reads): the cluster record says ``quorate=False``; writes (snapshot
+    operations) then fail with PVE's "cluster not ready - no quorum?". A failing per-node or
+    per-guest read (500, HTML instead of JSON, a node or guest that vanished, missing fields)
+    becomes a line in ``Inventory.warnings`` naming what could not be read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import re
+import ssl
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import requests
+from proxmoxer.core import ProxmoxResource, ResourceException
+from requests.adapters import HTTPAdapter
+
+from . import tls
+from .base import AuthenticationError, ConnectorError, EndpointConfig, TrustError
+from .records import (
+    AccountRecord,
+    ClusterRecord,
+    DatastoreRecord,
+    HostRecord,
+    Inventory,
+    NicRecord,
+    SampleRecord,
+    ServiceRecord,
+    SnapshotRecord,
+    SwitchRecord,
+    TaskStatus,
+    VmNicRecord,
+    VmRecord,
+)
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+MiB = 1024**2
+
+# PVE's service names, normalised to the keys the checks use (records.ServiceRecord.key).
+SERVICE_KEYS = {
+    "sshd": "ssh",
+    "ssh": "ssh",
+    "chrony": "ntp",
+    "chronyd": "ntp",
+    "ntp": "ntp",
+    "ntpd": "ntp",
+    "systemd-timesyncd": "ntp",
+    "pve-firewall": "firewall",
+}
+QEMU_DISK = re.compile(r"^(ide|sata|scsi|virtio|efidisk|tpmstate|unused)\d+$")
+LXC_DISK = re.compile(r"^(rootfs|mp\d+|unused\d+)$")
+PASSTHROUGH = re.compile(r"^(usb|hostpci|serial|parallel|dev)\d+$")
+NET_KEY = re.compile(r"^net\d+$")
+SIZE = re.compile(r"^(\d+(?:\.\d+)?)([KMGT]?)$")
+SIZE_UNITS = {"": 1, "K": 1024, "M": MiB, "G": 1024**3, "T": 1024**4}
+FINGERPRINT_GOT = re.compile(r'got "?([0-9a-fA-F:]{64,95})"?')
+# Keys of a guest config that are bookkeeping, not configuration: left out of the hashed config.
+NOT_CONFIG = ("digest", "parent", "lock")
+
+
+# ----------------------------------------------------------------------------- transport
+
+
+class _TrustAdapter(HTTPAdapter):
+    """An HTTPS adapter that verifies with the endpoint's CA or pinned fingerprint, only.
+
+    requests hands every send a ``verify`` value and copies it onto the pool (``cert_reqs``,
+    ``ca_certs``); both hooks are overridden so that value can neither switch verification off
+    nor add the system CA bundle to the endpoint's trust.
+    """
+
+    def __init__(self, *, context: ssl.SSLContext | None, fingerprint: str, pool: int) -> None:
+        self._context = context
+        self._fingerprint = fingerprint
+        super().__init__(pool_connections=1, pool_maxsize=pool)
+
+    def _trust(self) -> dict[str, Any]:
+        if self._fingerprint:
+            # The exact certificate is checked after the handshake, before any byte is sent.
+            return {"cert_reqs": "CERT_NONE", "assert_fingerprint": self._fingerprint}
+        return {"cert_reqs": "CERT_REQUIRED", "ssl_context": self._context}
+
+    def init_poolmanager(
+        self, connections: int, maxsize: int, block: bool = False, **kw: Any
+    ) -> None:
+        kw.update(self._trust())
+        super().init_poolmanager(connections, maxsize, block=block, **kw)
+
+    def build_connection_pool_key_attributes(
+        self, request: requests.PreparedRequest, verify: bool | str, cert: Any = None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        host_params, pool_kwargs = super().build_connection_pool_key_attributes(request, True, cert)
+        pool_kwargs.pop("ca_certs", None)
+        pool_kwargs.pop("ca_cert_dir", None)
+        pool_kwargs.update(self._trust())
+        return host_params, pool_kwargs
+
+    def cert_verify(self, conn: Any, url: str, verify: bool | str, cert: Any) -> None:
+        trust = self._trust()
+        conn.cert_reqs = trust["cert_reqs"]
+        conn.ca_certs = None
+        conn.ca_cert_dir = None
+        if self._fingerprint:
+            conn.assert_fingerprint = self._fingerprint
+        else:
+            conn.ssl_context = self._context
+
+
+class _Session(requests.Session):
+    """The session proxmoxer's resources use: default time-out, verification always on."""
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__()
+        self.default_timeout = timeout
+        self.verify = True
+        self.trust_env = False  # no proxy or CA bundle from the environment
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        kwargs.setdefault("timeout", self.default_timeout)
+        kwargs["verify"] = True  # the adapter enforces the endpoint's trust whatever this says
+        return super().request(method, url, *args, **kwargs)
+
+
+class _BadAnswer(Exception):
+    """The server answered 2xx with something other than PVE's JSON envelope."""
+
+
+class _Serializer:
+    """proxmoxer's serializer contract: ``loads`` for 2xx bodies, ``loads_errors`` for errors."""
+
+    def loads(self, response: requests.Response) -> Any:
+        try:
+            body = response.json()
+        except ValueError:
+            ctype = response.headers.get("Content-Type", "?").split(";")[0]
+            raise _BadAnswer(f"answered {ctype} instead of JSON") from None
+        if not isinstance(body, dict) or "data" not in body:
+            raise _BadAnswer("answered JSON without PVE's 'data' field")
+        return body["data"]
+
+    def loads_errors(self, response: requests.Response) -> Any:
+        try:
+            body = response.json()
+        except ValueError:
+            return None
+        return body.get("errors") if isinstance(body, dict) else None
+
+
+class _Auth(requests.auth.AuthBase):
+    """Adds the API token header, or the ticket cookie and (for writes) the CSRF token."""
+
+    def __init__(self) -> None:
+        self.token_header = ""
+        self.ticket = ""
+        self.csrf = ""
+
+    def __call__(self, req: requests.PreparedRequest) -> requests.PreparedRequest:
+        if self.token_header:
+            req.headers["Authorization"] = self.token_header
+        elif self.ticket:
+            req.headers["Cookie"] = f"PVEAuthCookie={self.ticket}"
+            if req.method != "GET":
+                req.headers["CSRFPreventionToken"] = self.csrf
+        return req
+
+
+# ----------------------------------------------------------------------------- parsing
+
+
+def _props(text: Any, first_key: str = "") -> dict[str, str]:
+    """A PVE property string ``a=1,b=2`` as a dict; a leading bare value goes to ``first_key``.
+
+    ``virtio=BC:24:...,bridge=vmbr0`` (a NIC) keeps the model as ``model`` and the MAC as
+    ``macaddr``, as PVE's own parser names them.
+    """
+    out: dict[str, str] = {}
+    for i, part in enumerate(str(text or "").split(",")):
+        if not part:
+            continue
+        key, sep, val = part.partition("=")
+        if not sep:
+            out[first_key or f"_{i}"] = key
+        elif (
+            i == 0
+            and first_key == "model"
+            and re.fullmatch(r"([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}", val)
+        ):
+            out["model"], out["macaddr"] = key, val
+        else:
+            out[key] = val
+    return out
+
+
+def _size(text: str | None) -> int | None:
+    m = SIZE.match((text or "").strip())
+    if not m:
+        return None
+    return int(float(m.group(1)) * SIZE_UNITS[m.group(2)])
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(float(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def _float(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _flag(value: Any) -> bool | None:
+    if value is None or value == "":
+        return None
+    return str(value).strip().lower() in ("1", "true", "yes", "on")
+
+
+def _percent(used: Any, total: Any) -> float | None:
+    u, t = _float(used), _float(total)
+    if u is None or not t:
+        return None
+    return round(u / t * 100, 2)
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def parse_guest_id(external_id: str) -> tuple[str, int]:
+    """``qemu/100`` -> ("qemu", 100); ValueError for anything else."""
+    kind, _, vmid = external_id.partition("/")
+    if kind not in ("qemu", "lxc") or not vmid.isdigit():
+        raise ValueError(
+            f"not a Proxmox guest id: {external_id!r} (expected qemu/<vmid> or lxc/<vmid>)"
+        )
+    return kind, int(vmid)
+
+
+def parse_snapshot_id(external_id: str) -> tuple[str, int, str]:
+    """``qemu/100/before-update`` -> ("qemu", 100, "before-update")."""
+    guest, _, name = external_id.rpartition("/")
+    kind, vmid = parse_guest_id(guest)
+    if not name:
+        raise ValueError(f"not a Proxmox snapshot id: {external_id!r}")
+    return kind, vmid, name
+
+
+def _upid_node(upid: str) -> str:
+    parts = upid.split(":")
+    if len(parts) < 8 or parts[0] != "UPID" or not parts[1]:
+        raise ConnectorError(f"not a Proxmox task id: {upid!r}", permanent=True)
+    return parts[1]
+
+
+# ----------------------------------------------------------------------------- connector
+
+
+class ProxmoxConnector:
+    """Reads a Proxmox VE cluster (or single node) and runs snapshot operations on it."""
+
+    kind = "proxmox"
+    #: Seconds after which a ticket is renewed before use (PVE's tickets live 2 hours).
+    ticket_renew_age = 3600.0
+    #: Parallel per-guest reads; the pool of the session is as large.
+    max_workers = 8
+    #: Ask running QEMU guests with the agent enabled whether it answers (one request each).
+    probe_agent = True
+
+    def __init__(self, config: EndpointConfig) -> None:
+        self.config = config
+        try:
+            host, port = tls.host_port(config.url)
+        except ValueError as exc:
+            raise ConnectorError(str(exc), permanent=True) from None
+        self.base_url = f"https://{host}:{port}/api2/json"
+        self._display = f"{host}:{port}"
+        context: ssl.SSLContext | None = None
+        fingerprint = ""
+        if config.fingerprint:
+            try:
+                fingerprint = tls.normalize_fingerprint(config.fingerprint)
+            except ValueError as exc:
+                raise TrustError(f"pinned fingerprint of {config.url}: {exc}") from None
+        elif config.ca_pem:
+            try:
+                context = tls.ca_context(tls.validate_ca_pem(config.ca_pem))
+            except (ValueError, ssl.SSLError) as exc:
+                raise TrustError(f"CA certificate of {config.url}: {exc}") from None
+        else:
+            raise TrustError(
+                f"{config.url}: neither a CA certificate nor a pinned fingerprint is configured; "
+                "the connection cannot be verified"
+            )
+        self._fingerprint = fingerprint
+        self._session = _Session(config.timeout)
+        self._session.mount(
+            f"https://{host}:{port}/",
+            _TrustAdapter(context=context, fingerprint=fingerprint, pool=self.max_workers),
+        )
+        # Anything else (a redirect elsewhere) gets no adapter that could carry credentials.
+        self._session.mount("https://", _RefusingAdapter())
+        self._session.mount("http://", _RefusingAdapter())
+        self._auth = _Auth()
+        self._session.auth = self._auth
+        self._api = ProxmoxResource(
+            base_url=self.base_url, session=self._session, serializer=_Serializer()
+        )
+        self._login_lock = threading.Lock()
+        self._ticket_born = 0.0
+        if config.token_id:
+            if "!" not in config.token_id or "@" not in config.token_id:
+                raise AuthenticationError(
+                    "the API token id must look like user@realm!tokenname", permanent=True
+                )
+            self._auth.token_header = f"PVEAPIToken={config.token_id}={config.secret}"
+        elif not config.username:
+            raise AuthenticationError("neither an API token nor a user name is configured")
+        self.requests_made = 0
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _login(self) -> None:
+        """Get a ticket with the password, over the verified session."""
+        user = self.config.username
+        if "@" not in user:
+            user += "@pam"
+        try:
+            data = self._send("post", "access/ticket", username=user, password=self.config.secret)
+        except ResourceException as exc:
+            if exc.status_code in (401, 403):
+                raise AuthenticationError(
+                    f"{self._display} refused the login of {user}: {exc.content}"
+                ) from None
+            raise self._error(exc, "login") from None
+        if not isinstance(data, dict) or not data.get("ticket"):
+            raise AuthenticationError(
+                f"{self._display} answered the login of {user} without a ticket"
+            )
+        if data.get("NeedTFA"):
+            raise AuthenticationError(
+                f"{user} needs a second factor on {self._display}; use an API token for the portal"
+            )
+        self._auth.ticket = str(data["ticket"])
+        self._auth.csrf = str(data.get("CSRFPreventionToken", ""))
+        self._ticket_born = time.monotonic()
+
+    def _ensure_login(self, force: bool = False, seen: str = "") -> None:
+        if self._auth.token_header:
+            return
+        with self._login_lock:
+            # Another thread may have renewed it already while this one waited.
+            if force and self._auth.ticket != seen:
+                return
+            if (
+                force
+                or not self._auth.ticket
+                or (time.monotonic() - self._ticket_born >= self.ticket_renew_age)
+            ):
+                self._login()
+
+    def _send(self, method: str, path: str, **params: Any) -> Any:
+        """One request through proxmoxer; transport failures become ConnectorError subclasses.
+
+        PVE's own error answers stay ResourceException, for the caller to judge.
+        """
+        resource = self._api(path.strip("/"))
+        self.requests_made += 1
+        try:
+            return getattr(resource, method)(**params)
+        except ResourceException:
+            raise
+        except _BadAnswer as exc:
+            raise ConnectorError(f"{self._display} {path}: {exc}") from None
+        except requests.exceptions.SSLError as exc:
+            raise self._tls_error(exc) from None
+        except requests.exceptions.Timeout:
+            raise ConnectorError(
+                f"{self._display} did not answer {path} within {self.config.timeout:g} s"
+            ) from None
+        except requests.exceptions.ConnectionError as exc:
+            raise ConnectorError(f"cannot reach {self._display}: {_reason(exc)}") from None
+        except requests.exceptions.RequestException as exc:
+            raise ConnectorError(f"{self._display} {path}: {_reason(exc)}") from None
+
+    def _call(self, method: str, path: str, **params: Any) -> Any:
+        """One API request, logged in; PVE's errors become ConnectorError subclasses."""
+        for attempt in (0, 1):
+            self._ensure_login()
+            ticket = self._auth.ticket
+            try:
+                return self._send(method, path, **params)
+            except ResourceException as exc:
+                if exc.status_code == 401 and not self._auth.token_header and attempt == 0:
+                    # The ticket expired or was revoked mid-sync: log in again, once.
+                    self._ensure_login(force=True, seen=ticket)
+                    continue
+                raise self._error(exc, path) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _get(self, path: str, **params: Any) -> Any:
+        return self._call("get", path, **params)
+
+    def _error(self, exc: ResourceException, path: str) -> ConnectorError:
+        # proxmoxer's content is the HTTP reason, where PVE puts its own message.
+        message = str(exc.content or "").strip() or str(exc.status_message or "")
+        if exc.errors:
+            message += f" ({_short(exc.errors)})"
+        where = f"{self._display} {path}"
+        if exc.status_code == 401:
+            return AuthenticationError(f"{where}: authentication failed: {message}")
+        if exc.status_code == 403:
+            return ConnectorError(f"{where}: {message}", permanent=True)
+        if exc.status_code == 400:
+            return ConnectorError(f"{where}: {message}", permanent=True)
+        return ConnectorError(f"{where}: {exc.status_code} {message}")
+
+    def _tls_error(self, exc: Exception) -> TrustError:
+        text = _reason(exc)
+        if self._fingerprint:
+            m = FINGERPRINT_GOT.search(text)
+            if m:
+                return tls.pin_mismatch(self.config.url, self._fingerprint, m.group(1))
+        return TrustError(f"TLS verification of {self.config.url} failed: {text}")
+
+    def _parallel(self, fn: Callable[[Any], T], items: Iterable[Any]) -> list[T]:
+        items = list(items)
+        if len(items) <= 1:
+            return [fn(i) for i in items]
+        with ThreadPoolExecutor(max_workers=self.max_workers) as pool:
+            return list(pool.map(fn, items))
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self._session.close()
+
+    # ------------------------------------------------------------------ reading
+
+    def read_inventory(self) -> Inventory:
+        """Read the whole inventory (see the module docstring for the requests it makes)."""
+        inv = Inventory()
+        resources = _list(self._get("cluster/resources"))
+        status = _list(self._get("cluster/status"))
+        nodes = [
+            r
+            for r in resources
+            if isinstance(r, dict) and r.get("type") == "node" and r.get("node")
+        ]
+        node_ip = {
+            s.get("name"): s.get("ip")
+            for s in status
+            if isinstance(s, dict) and s.get("type") == "node" and s.get("ip")
+        }
+        cluster = next(
+            (s for s in status if isinstance(s, dict) and s.get("type") == "cluster"), None
+        )
+        cluster_id = None
+        if cluster and cluster.get("name"):
+            cluster_id = f"cluster/{cluster['name']}"
+            inv.clusters.append(self._cluster(cluster, inv))
+        online = {n["node"] for n in nodes if n.get("status") == "online"}
+        for n in nodes:
+            if n["node"] not in online:
+                inv.warnings.append(
+                    f"node {n['node']} is {n.get('status') or 'not online'}: not read"
+                )
+
+        host_results = self._parallel(lambda n: self._host(n, cluster_id, node_ip, inv), nodes)
+        for host, nics, switches, sample in host_results:
+            inv.hosts.append(host)
+            inv.nics.extend(nics)
+            inv.switches.extend(switches)
+            if sample:
+                inv.samples.append(sample)
+
+        storage_ids = self._datastores(resources, inv)
+        guests = [
+            r
+            for r in resources
+            if isinstance(r, dict)
+            and r.get("type") in ("qemu", "lxc")
+            and r.get("vmid") is not None
+        ]
+        results = self._parallel(lambda g: self._guest(g, online, storage_ids), guests)
+        for vm, snaps, sample, warnings in results:
+            inv.vms.append(vm)
+            inv.snapshots.extend(snaps)
+            inv.samples.append(sample)
+            inv.warnings.extend(warnings)
+        inv.accounts = self._accounts(inv)
+        return inv
+
+    def _optional(self, inv: Inventory, what: str, path: str, **params: Any) -> Any:
+        """A read whose failure is a warning, not a failed sync (auth/trust errors still raise)."""
+        try:
+            return self._get(path, **params)
+        except (AuthenticationError, TrustError):
+            raise
+        except ConnectorError as exc:
+            inv.warnings.append(f"{what} not read: {exc}")
+            return None
+
+    def _cluster(self, cluster: dict[str, Any], inv: Inventory) -> ClusterRecord:
+        ha_resources = _list(self._optional(inv, "HA resources", "cluster/ha/resources"))
+        ha_status = _list(self._optional(inv, "HA status", "cluster/ha/status/current"))
+        options = _dict(self._optional(inv, "cluster options", "cluster/options"))
+        fw = self._optional(inv, "cluster firewall options", "cluster/firewall/options")
+        fw = _dict(fw) if fw is not None else None
+        return ClusterRecord(
+            external_id=f"cluster/{cluster['name']}",
+            name=str(cluster["name"]),
+            quorate=_flag(cluster.get("quorate")),
+            ha_enabled=bool(ha_resources),
+            firewall_enabled=None if fw is None else bool(_flag(fw.get("enable"))),
+            extra={
+                "nodes": cluster.get("nodes"),
+                "ha_resources": ha_resources,
+                "ha_status": ha_status,
+                "options": {k: v for k, v in options.items() if k != "digest"},
+                "firewall_options": {k: v for k, v in (fw or {}).items() if k != "digest"},
+            },
+        )
+
+    def _host(
+        self, res: dict[str, Any], cluster_id: str | None, node_ip: dict[str, Any], inv: Inventory
+    ) -> tuple[HostRecord, list[NicRecord], list[SwitchRecord], SampleRecord | None]:
+        name = str(res["node"])
+        hid = f"node/{name}"
+        host = HostRecord(
+            external_id=hid,
+            name=name,
+            cluster_external_id=cluster_id,
+            product="Proxmox VE",
+            connection_state="online" if res.get("status") == "online" else "offline",
+            memory_bytes=_int(res.get("maxmem")),
+            memory_used_bytes=_int(res.get("mem")),
+            cpu_usage_percent=_scaled(res.get("cpu")),
+            uptime_seconds=_int(res.get("uptime")),
+        )
+        if node_ip.get(name):
+            host.management_addresses.append(str(node_ip[name]))
+        if host.connection_state != "online":
+            return host, [], [], None
+        base = f"nodes/{quote(name, safe='')}"
+        st = _dict(self._optional(inv, f"status of node {name}", f"{base}/status"))
+        services = _list(self._optional(inv, f"services of node {name}", f"{base}/services"))
+        clock = _dict(self._optional(inv, f"time of node {name}", f"{base}/time"))
+        network = _list(self._optional(inv, f"network of node {name}", f"{base}/network"))
+        rrd = _list(
+            self._optional(inv, f"RRD data of node {name}", f"{base}/rrddata", timeframe="hour")
+        )
+        version = str(st.get("pveversion") or "")
+        m = re.match(r"pve-manager/([^/]+)/(\S+)", version)
+        host.version, host.build = (m.group(1), m.group(2)) if m else (version, "")
+        cpu = _dict(st.get("cpuinfo"))
+        host.cpu_model = str(cpu.get("model") or "")
+        host.cpu_sockets = _int(cpu.get("sockets"))
+        per_socket = _int(cpu.get("cores"))
+        host.cpu_cores = per_socket * host.cpu_sockets if per_socket and host.cpu_sockets else None
+        host.cpu_threads = _int(cpu.get("cpus"))
+        host.cpu_mhz = _int(cpu.get("mhz"))
+        mem = _dict(st.get("memory"))
+        host.memory_bytes = _int(mem.get("total")) or host.memory_bytes
+        host.memory_used_bytes = _int(mem.get("used")) if mem else host.memory_used_bytes
+        host.swap_used_bytes = _int(_dict(st.get("swap")).get("used"))
+        host.ksm_shared_bytes = _int(_dict(st.get("ksm")).get("shared"))
+        host.uptime_seconds = _int(st.get("uptime")) or host.uptime_seconds
+        if st.get("cpu") is not None:
+            host.cpu_usage_percent = _scaled(st.get("cpu"))
+        if st.get("kversion"):
+            host.extra["kernel"] = st["kversion"]
+        host.timezone = str(clock.get("timezone") or "")
+        for svc in services:
+            if not isinstance(svc, dict):
+                continue
+            sname = str(svc.get("service") or svc.get("name") or "")
+            key = SERVICE_KEYS.get(sname)
+            if key is None:
+                continue
+            host.services.append(
+                ServiceRecord(
+                    key=key,
+                    label=str(svc.get("desc") or sname),
+                    running=(svc.get("state") == "running") if svc.get("state") else None,
+                    policy=str(svc.get("unit-state") or ""),
+                )
+            )
+        nics, switches = self._network(name, hid, network, host)
+        rates = _last_rates(rrd)
+        sample = SampleRecord(
+            object_type="host",
+            external_id=hid,
+            cpu_percent=host.cpu_usage_percent,
+            memory_percent=_percent(host.memory_used_bytes, host.memory_bytes),
+            net_rx_bps=rates[0],
+            net_tx_bps=rates[1],
+        )
+        return host, nics, switches, sample
+
+    @staticmethod
+    def _network(
+        node: str, hid: str, network: list[Any], host: HostRecord
+    ) -> tuple[list[NicRecord], list[SwitchRecord]]:
+        nics: list[NicRecord] = []
+        switches: list[SwitchRecord] = []
+        for iface in network:
+            if not isinstance(iface, dict) or not iface.get("iface"):
+                continue
+            name, kind = str(iface["iface"]), str(iface.get("type") or "")
+            active = _flag(iface.get("active"))
+            if kind == "eth":
+                nics.append(NicRecord(host_external_id=hid, device=name, link_up=active))
+            elif kind in ("bond", "OVSBond"):
+                slaves = str(iface.get("slaves") or iface.get("ovs_bonds") or "").split()
+                nics.append(
+                    NicRecord(
+                        host_external_id=hid,
+                        device=name,
+                        link_up=active,
+                        kind="bond",
+                        slaves=slaves,
+                    )
+                )
+            elif kind in ("bridge", "OVSBridge"):
+                ports = str(iface.get("bridge_ports") or iface.get("ovs_ports") or "").split()
+                switches.append(
+                    SwitchRecord(
+                        external_id=f"bridge/{node}/{name}",
+                        name=name,
+                        host_external_id=hid,
+                        kind="bridge" if kind == "bridge" else "ovs",
+                        uplinks=ports,
+                        active=active,
+                    )
+                )
+            address = iface.get("address") or str(iface.get("cidr") or "").split("/")[0]
+            if address and iface.get("gateway") and address not in host.management_addresses:
+                host.management_addresses.append(str(address))
+        return nics, switches
+
+    def _datastores(self, resources: list[Any], inv: Inventory) -> dict[tuple[str, str], str]:
+        """Datastore records; returns (node, storage) -> external id for the guests' disks."""
+        by_id: dict[str, DatastoreRecord] = {}
+        ids: dict[tuple[str, str], str] = {}
+        for r in resources:
+            if not isinstance(r, dict) or r.get("type") != "storage":
+                continue
+            node, name = r.get("node"), r.get("storage")
+            if not node or not name:
+                inv.warnings.append(f"storage entry without node or name skipped: {r.get('id')!r}")
+                continue
+            shared = bool(_flag(r.get("shared")))
+            sid = f"storage/{name}" if shared else f"storage/{node}/{name}"
+            ids[(str(node), str(name))] = sid
+            total, used = _int(r.get("maxdisk")), _int(r.get("disk"))
+            rec = by_id.get(sid)
+            if rec is None:
+                rec = by_id[sid] = DatastoreRecord(
+                    external_id=sid,
+                    name=str(name),
+                    type=str(r.get("plugintype") or ""),
+                    capacity_bytes=total,
+                    free_bytes=total - used if total is not None and used is not None else None,
+                    accessible=r.get("status") == "available",
+                    shared=shared,
+                    content=[c for c in str(r.get("content") or "").split(",") if c],
+                )
+                inv.datastores.append(rec)
+                inv.samples.append(
+                    SampleRecord(object_type="datastore", external_id=sid, storage_used_bytes=used)
+                )
+            elif r.get("status") == "available":
+                rec.accessible = True if rec.accessible is not False else rec.accessible
+            rec.host_external_ids.append(f"node/{node}")
+        return ids
+
+    def _guest(
+        self,
+        res: dict[str, Any],
+        online: set[str],
+        storage_ids: dict[tuple[str, str], str],
+    ) -> tuple[VmRecord, list[SnapshotRecord], SampleRecord, list[str]]:
+        kind, vmid, node = str(res["type"]), int(res["vmid"]), str(res.get("node") or "")
+        gid = f"{kind}/{vmid}"
+        warnings: list[str] = []
+        vm = VmRecord(
+            external_id=gid,
+            name=str(res.get("name") or gid),
+            kind=kind,
+            vmid=vmid,
+            power_state=str(res.get("status") or ""),
+            host_external_id=f"node/{node}" if node else None,
+            vcpus=_int(res.get("maxcpu")),
+            memory_bytes=_int(res.get("maxmem")),
+            provisioned_bytes=_int(res.get("maxdisk")),
+            template=bool(_flag(res.get("template"))),
+            lock=str(res.get("lock") or ""),
+            tags=[t for t in re.split(r"[;, ]", str(res.get("tags") or "")) if t],
+            cpu_usage_percent=_scaled(res.get("cpu")),
+            memory_used_bytes=_int(res.get("mem")),
+        )
+        sample = SampleRecord(
+            object_type="vm",
+            external_id=gid,
+            cpu_percent=vm.cpu_usage_percent,
+            memory_percent=_percent(res.get("mem"), res.get("maxmem")),
+        )
+        snaps: list[SnapshotRecord] = []
+        if node not in online:
+            warnings.append(f"{gid} on node {node or '?'} (not online): config not read")
+            return vm, snaps, sample, warnings
+        base = f"nodes/{quote(node, safe='')}/{kind}/{vmid}"
+        try:
+            config = self._get(f"{base}/config")
+            if not isinstance(config, dict):
+                raise ConnectorError(f"{base}/config: not an object")
+            self._apply_config(vm, config, node, storage_ids)
+            if config.get("parent"):
+                snaps = self._snapshots(gid, _list(self._get(f"{base}/snapshot")))
+            if (
+                self.probe_agent
+                and kind == "qemu"
+                and vm.tools_state == "enabled"
+                and vm.power_state == "running"
+            ):
+                vm.tools_state = self._agent_state(base)
+            elif vm.tools_state == "enabled":
+                vm.tools_state = "not running"
+        except (AuthenticationError, TrustError):
+            raise
+        except ConnectorError as exc:
+            warnings.append(f"{gid}: not fully read: {exc}")
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            # A config PVE should not send; keep what was read and say so.
+            warnings.append(f"{gid}: unexpected config ({type(exc).__name__}: {exc})")
+        return vm, snaps, sample, warnings
+
+    def _agent_state(self, base: str) -> str:
+        try:
+            self._get(f"{base}/agent/info")
+        except (AuthenticationError, TrustError):
+            raise
+        except ConnectorError:
+            return "not running"  # PVE: 500 "QEMU guest agent is not running"
+        return "running"
+
+    def _apply_config(
+        self,
+        vm: VmRecord,
+        config: dict[str, Any],
+        node: str,
+        storage_ids: dict[tuple[str, str], str],
+    ) -> None:
+        vm.config_version = str(config.get("digest") or "")
+        vm.config = {k: v for k, v in config.items() if k not in NOT_CONFIG}
+        vm.lock = str(config.get("lock") or vm.lock or "")
+        vm.template = bool(_flag(config.get("template"))) or vm.template
+        mem = _int(_props(config.get("memory"), "current").get("current"))
+        if mem:
+            vm.memory_bytes = mem * MiB
+        if vm.kind == "qemu":
+            vm.name = str(config.get("name") or vm.name)
+            vm.guest_os = str(config.get("ostype") or "")
+            cores, sockets = _int(config.get("cores")) or 1, _int(config.get("sockets")) or 1
+            vm.vcpus = _int(config.get("vcpus")) or cores * sockets
+            agent = _props(config.get("agent"), "enabled")
+            vm.tools_state = "enabled" if _flag(agent.get("enabled")) else "disabled"
+            vga = _props(config.get("vga"), "type")
+            if vga.get("clipboard"):
+                vm.extra_config["vga.clipboard"] = vga["clipboard"]
+            if config.get("vga"):
+                vm.extra_config["vga"] = str(config["vga"])
+            disk_key = QEMU_DISK
+        else:
+            vm.name = str(config.get("hostname") or vm.name)
+            vm.guest_os = str(config.get("ostype") or "")
+            vm.vcpus = _int(config.get("cores")) or vm.vcpus
+            vm.extra_config["unprivileged"] = str(config.get("unprivileged", "0"))
+            if config.get("features"):
+                vm.extra_config["features"] = str(config["features"])
+            disk_key = LXC_DISK
+        provisioned = 0
+        for key in sorted(config):
+            value = config[key]
+            if disk_key.match(key):
+                p = _props(value, "volume")
+                volume = p.get("volume", "")
+                cdrom = p.get("media") == "cdrom"
+                storage = volume.split(":", 1)[0] if ":" in volume else ""
+                size = _size(p.get("size"))
+                disk = {
+                    "key": key,
+                    "volume": volume,
+                    "storage": storage,
+                    "size_bytes": size,
+                    "cdrom": cdrom,
+                }
+                vm.disks.append(disk)
+                if storage:
+                    sid = storage_ids.get((node, storage))
+                    if sid and sid not in vm.datastore_external_ids:
+                        vm.datastore_external_ids.append(sid)
+                if size and not cdrom and not key.startswith("unused"):
+                    provisioned += size
+            elif NET_KEY.match(key):
+                p = _props(value, "model")
+                vm.nics.append(
+                    VmNicRecord(
+                        name=key,
+                        mac=p.get("macaddr") or p.get("hwaddr") or "",
+                        network=p.get("bridge", ""),
+                        vlan_id=_int(p.get("tag")),
+                        firewall=bool(_flag(p.get("firewall"))),
+                        connected=not _flag(p.get("link_down")),
+                    )
+                )
+            elif PASSTHROUGH.match(key):
+                vm.passthrough_devices.append(key)
+        if provisioned:
+            vm.provisioned_bytes = provisioned
+
+    @staticmethod
+    def _snapshots(gid: str, items: list[Any]) -> list[SnapshotRecord]:
+        current_parent = next(
+            (s.get("parent") for s in items if isinstance(s, dict) and s.get("name") == "current"),
+            None,
+        )
+        out = []
+        for s in items:
+            if not isinstance(s, dict) or not s.get("name") or s["name"] == "current":
+                continue
+            snaptime = _int(s.get("snaptime"))
+            out.append(
+                SnapshotRecord(
+                    external_id=f"{gid}/{s['name']}",
+                    vm_external_id=gid,
+                    name=str(s["name"]),
+                    description=str(s.get("description") or ""),
+                    created_at=dt.datetime.fromtimestamp(snaptime, dt.UTC) if snaptime else None,
+                    parent_external_id=f"{gid}/{s['parent']}" if s.get("parent") else None,
+                    with_memory=bool(_flag(s.get("vmstate"))),
+                    current=s["name"] == current_parent,
+                )
+            )
+        return out
+
+    def _accounts(self, inv: Inventory) -> list[AccountRecord]:
+        users = self._optional(inv, "users", "access/users", full=1)
+        if users is None:
+            return []
+        acl = _list(self._optional(inv, "ACL", "access/acl"))
+        tfa = _list(self._optional(inv, "TFA entries", "access/tfa"))
+        with_tfa = {t.get("userid") for t in tfa if isinstance(t, dict) and _list(t.get("entries"))}
+        groups: dict[str, list[str]] = {}
+        accounts: dict[str, AccountRecord] = {}
+        for u in _list(users):
+            if not isinstance(u, dict) or not u.get("userid"):
+                continue
+            uid = str(u["userid"])
+            accounts[uid] = AccountRecord(
+                userid=uid,
+                enabled=_flag(u.get("enable")) if u.get("enable") is not None else True,
+                two_factor=uid in with_tfa or bool(u.get("keys")),
+            )
+            for g in str(u.get("groups") or "").split(","):
+                if g:
+                    groups.setdefault(g, []).append(uid)
+        for entry in acl:
+            if not isinstance(entry, dict):
+                continue
+            ugid, role, path = str(entry.get("ugid") or ""), entry.get("roleid"), entry.get("path")
+            if not role or not path:
+                continue
+            kind = entry.get("type")
+            if kind == "user" and ugid in accounts:
+                accounts[ugid].roles.append(f"{path}:{role}")
+            elif kind == "group":
+                for uid in groups.get(ugid, []):
+                    accounts[uid].roles.append(f"{path}:{role} (group {ugid})")
+            elif kind == "token" and ugid.split("!")[0] in accounts:
+                user, _, token = ugid.partition("!")
+                accounts[user].roles.append(f"{path}:{role} (token {token})")
+        return list(accounts.values())
+
+    # ------------------------------------------------------------------ snapshots (phase 2)
+
+    def _locate(self, kind: str, vmid: int) -> str:
+        """The node the guest lives on (one request)."""
+        for r in _list(self._get("cluster/resources", type="vm")):
+            if isinstance(r, dict) and r.get("type") == kind and _int(r.get("vmid")) == vmid:
+                if not r.get("node"):
+                    break
+                return str(r["node"])
+        raise ConnectorError(f"{kind}/{vmid} does not exist on {self._display}", permanent=True)
+
+    def _guest_base(self, kind: str, vmid: int) -> str:
+        return f"nodes/{quote(self._locate(kind, vmid), safe='')}/{kind}/{vmid}"
+
+    @staticmethod
+    def _upid(result: Any, what: str) -> str:
+        if not isinstance(result, str) or not result.startswith("UPID:"):
+            raise ConnectorError(f"{what}: PVE answered without a task id ({_short(result)})")
+        return result
+
+    def create_snapshot(
+        self,
+        vm_external_id: str,
+        name: str,
+        description: str = "",
+        memory: bool = False,
+        quiesce: bool = False,
+    ) -> str:
+        """Start a snapshot; returns the task's UPID at once, without waiting.
+
+        ``memory`` saves the RAM (QEMU only; containers have no RAM state). ``quiesce`` is not a
+        PVE parameter: PVE freezes the file systems through the guest agent by itself when the
+        agent is enabled, so it is accepted and has no further effect.
+        """
+        kind, vmid = self._parse(parse_guest_id, vm_external_id)
+        params: dict[str, Any] = {"snapname": name}
+        if description:
+            params["description"] = description
+        if memory and kind == "qemu":
+            params["vmstate"] = 1
+        base = self._guest_base(kind, vmid)
+        return self._upid(self._call("post", f"{base}/snapshot", **params), "snapshot")
+
+    def delete_snapshot(self, snapshot_external_id: str) -> str:
+        """Start deleting a snapshot; returns the UPID."""
+        kind, vmid, name = self._parse(parse_snapshot_id, snapshot_external_id)
+        base = self._guest_base(kind, vmid)
+        path = f"{base}/snapshot/{quote(name, safe='')}"
+        return self._upid(self._call("delete", path), "snapshot delete")
+
+    def revert_snapshot(self, snapshot_external_id: str) -> str:
+        """Start a rollback to the snapshot; returns the UPID."""
+        kind, vmid, name = self._parse(parse_snapshot_id, snapshot_external_id)
+        base = self._guest_base(kind, vmid)
+        path = f"{base}/snapshot/{quote(name, safe='')}/rollback"
+        return self._upid(self._call("post", path), "snapshot rollback")
+
+    def task_status(self, ref: str) -> TaskStatus:
+        """The state of a task by UPID: running, succeeded or failed (with PVE's exit status).
+
+        ``result_external_id`` is the guest the task acted on (``qemu/100``) when the UPID names
+        one; PVE's task does not name the snapshot.
+        """
+        node = _upid_node(ref)
+        data = _dict(self._get(f"nodes/{quote(node, safe='')}/tasks/{quote(ref, safe='')}/status"))
+        parts = ref.split(":")
+        ttype, tid = parts[5], parts[6]
+        result = None
+        if tid.isdigit():
+            result = f"lxc/{tid}" if ttype.startswith(("vz", "lxc", "pct")) else f"qemu/{tid}"
+        state = str(data.get("status") or "")
+        if state == "running":
+            return TaskStatus(state="running", result_external_id=result)
+        if state != "stopped":
+            raise ConnectorError(f"task {ref} on {self._display}: unknown status {state!r}")
+        exit_status = str(data.get("exitstatus") or "")
+        # PVE ends a task that logged warnings with "WARNINGS: n"; the work was done.
+        if exit_status == "OK" or exit_status.startswith("WARNINGS"):
+            return TaskStatus(
+                state="succeeded",
+                error="" if exit_status == "OK" else exit_status,
+                result_external_id=result,
+            )
+        return TaskStatus(
+            state="failed", error=exit_status or "unknown error", result_external_id=result
+        )
+
+    def find_snapshot(self, vm_external_id: str, name: str) -> SnapshotRecord | None:
+        """The guest's snapshot of this name, or None."""
+        kind, vmid = self._parse(parse_guest_id, vm_external_id)
+        base = self._guest_base(kind, vmid)
+        snaps = self._snapshots(f"{kind}/{vmid}", _list(self._get(f"{base}/snapshot")))
+        return next((s for s in snaps if s.name == name), None)
+
+    @staticmethod
+    def _parse(parser: Callable[[str], Any], value: str) -> Any:
+        try:
+            return parser(value)
+        except ValueError as exc:
+            raise ConnectorError(str(exc), permanent=True) from None
+
+
+class _RefusingAdapter(HTTPAdapter):
+    """Mounted for every other origin: nothing leaves the session except to the endpoint."""
+
+    def send(
+        self, request: requests.PreparedRequest, *args: Any, **kwargs: Any
+    ) -> requests.Response:
+        raise requests.exceptions.InvalidURL(
+            "request to an origin other than the configured endpoint refused"
+        )
+
+
+def _scaled(fraction: Any) -> float | None:
+    """PVE's 0..1 CPU fraction as percent."""
+    value = _float(fraction)
+    return None if value is None else round(value * 100, 2)
+
+
+def _last_rates(rrd: list[Any]) -> tuple[float | None, float | None]:
+    """netin/netout (bytes/s) of the newest RRD point that has them; (None, None) if none."""
+    for point in reversed(rrd):
+        if isinstance(point, dict) and point.get("netin") is not None:
+            return _float(point.get("netin")), _float(point.get("netout"))
+    return None, None
+
+
+def _reason(exc: Exception) -> str:
+    """The innermost useful text of a requests/urllib3 error (never holds a secret: no headers)."""
+    text = str(exc)
+    inner = exc.args[0] if exc.args else None
+    reason = getattr(inner, "reason", None)
+    if reason is not None:
+        text = str(reason)
+    return text[:500]
+
+
+def _short(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= 200 else text[:197] + "..."

@@ -1,0 +1,30 @@
+from .endpoint import Endpoint
+from .machines import Snapshot, VirtualMachine, VmDatastore
+from .runs import SyncRun, UtilizationSample
+from .topology import (
+    Cluster,
+    Datastore,
+    DatastoreHost,
+    Host,
+    Network,
+    PhysicalNic,
+    PlatformAccount,
+    VirtualSwitch,
+)
+
+__all__ = [
+    "Cluster",
+    "Datastore",
+    "DatastoreHost",
+    "Endpoint",
+    "Host",
+    "Network",
+    "PhysicalNic",
+    "PlatformAccount",
+    "Snapshot",
+    "SyncRun",
+    "UtilizationSample",
+    "VirtualMachine",
+    "VirtualSwitch",
+    "VmDatastore",
+]

@@ -1,0 +1,69 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from portal.crypto import EncryptedTextField
+
+
+def default_interval() -> int:
+    return settings.SYNC_DEFAULT_INTERVAL_MINUTES
+
+
+class Endpoint(models.Model):
+    """A vCenter, stand-alone ESXi or Proxmox VE cluster the portal reads and acts on.
+
+    Trust is either ``ca_pem`` or ``fingerprint`` (SHA-256); one of them is always set, and
+    verification cannot be switched off.
+    """
+
+    class Kind(models.TextChoices):
+        VCENTER = "vcenter", "VMware vCenter / ESXi"
+        PROXMOX = "proxmox", "Proxmox VE"
+
+    name = models.CharField(max_length=100, unique=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    url = models.URLField(max_length=255)
+    username = models.CharField(max_length=150, blank=True)
+    token_id = models.CharField(max_length=200, blank=True, help_text="Proxmox API token id")
+    secret = EncryptedTextField(blank=True)
+    ca_pem = models.TextField(blank=True)
+    fingerprint = models.CharField(max_length=64, blank=True)
+    sync_interval_minutes = models.PositiveIntegerField(default=default_interval)
+    enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # Claimed by the one sync that runs for this endpoint (conditional update, see services.sync).
+    sync_claimed_at = models.DateTimeField(null=True, blank=True)
+    last_sync_at = models.DateTimeField(null=True, blank=True)
+    last_sync_status = models.CharField(max_length=16, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(ca_pem="", fingerprint=""), name="endpoint_has_trust"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def trust_mode(self) -> str:
+        return "ca" if self.ca_pem else "fingerprint"
+
+    def connector_config(self):
+        """The plain config a connector needs (the only place the secret is decrypted for use)."""
+        from inventory.connectors.base import EndpointConfig
+
+        return EndpointConfig(
+            name=self.name,
+            kind=self.kind,
+            url=self.url,
+            username=self.username,
+            secret=str(self.secret or ""),
+            token_id=self.token_id,
+            ca_pem=self.ca_pem,
+            fingerprint=self.fingerprint,
+            timeout=settings.HYPERVISOR_TIMEOUT_SECONDS,
+        )

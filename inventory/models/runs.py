@@ -1,0 +1,69 @@
+from django.db import models
+from django.utils import timezone
+
+
+class SyncRun(models.Model):
+    """One read of an endpoint into the inventory: what ran, when, with what result."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "queued"
+        RUNNING = "running", "running"
+        SUCCEEDED = "succeeded", "succeeded"
+        FAILED = "failed", "failed"
+
+    endpoint = models.ForeignKey(
+        "inventory.Endpoint", on_delete=models.CASCADE, related_name="sync_runs"
+    )
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    trigger = models.CharField(max_length=16, default="schedule")  # schedule, api, command, web
+    requested_by = models.CharField(max_length=150, blank=True)
+    queued_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    absent = models.PositiveIntegerField(default=0)
+    counts = models.JSONField(default=dict, blank=True)  # per kind: {"vms": {"created": .., ...}}
+    warnings = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-queued_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"sync {self.endpoint_id} #{self.pk} {self.status}"
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at and self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None
+
+
+class UtilizationSample(models.Model):
+    """One reading per object per sync. A value the source did not give stays NULL ("no data")."""
+
+    class ObjectType(models.TextChoices):
+        HOST = "host", "host"
+        VM = "vm", "virtual machine"
+        DATASTORE = "datastore", "datastore"
+
+    endpoint = models.ForeignKey("inventory.Endpoint", on_delete=models.CASCADE, related_name="+")
+    object_type = models.CharField(max_length=16, choices=ObjectType.choices)
+    object_id = models.BigIntegerField()
+    taken_at = models.DateTimeField(default=timezone.now)
+    cpu_percent = models.FloatField(null=True)
+    memory_percent = models.FloatField(null=True)
+    storage_used_bytes = models.BigIntegerField(null=True)
+    net_rx_bps = models.FloatField(null=True)
+    net_tx_bps = models.FloatField(null=True)
+
+    class Meta:
+        ordering = ["taken_at"]
+        indexes = [models.Index(fields=["object_type", "object_id", "taken_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.object_type} {self.object_id} at {self.taken_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,92 @@
+"""Writing the audit trail.
+
+Every state change (from the browser, the API, a management command or a task), every login,
+failed login and denied access calls :func:`audit`. Details are scrubbed of anything that looks
+like a secret before they are stored, as a second line of defence: callers never pass secrets.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from typing import Any
+
+from django.db import models
+
+from .logcontext import current_request_id
+from .models import AuditEvent
+from .roles import role_of
+
+log = logging.getLogger("portal.audit")
+
+_SECRET_WORDS = ("password", "secret", "token", "passwd", "key", "ticket", "credential")
+
+
+def scrub(detail: dict[str, Any] | None) -> dict[str, Any]:
+    """Drop values whose key names a secret; recurse into nested dicts."""
+    clean: dict[str, Any] = {}
+    for key, value in (detail or {}).items():
+        if any(word in key.lower() for word in _SECRET_WORDS):
+            clean[key] = "[redacted]"
+        elif isinstance(value, dict):
+            clean[key] = scrub(value)
+        else:
+            clean[key] = value
+    return clean
+
+
+def client_address(request) -> str | None:
+    address = request.META.get("REMOTE_ADDR") if request is not None else None
+    try:
+        return str(ipaddress.ip_address(address)) if address else None
+    except ValueError:
+        return None
+
+
+def _source_of(request) -> str:
+    if request is None:
+        return AuditEvent.Source.COMMAND
+    return AuditEvent.Source.API if request.path.startswith("/api/") else AuditEvent.Source.WEB
+
+
+def audit(
+    *,
+    action: str,
+    request=None,
+    actor=None,
+    source: str | None = None,
+    target: models.Model | None = None,
+    target_type: str = "",
+    target_id: str = "",
+    target_repr: str = "",
+    result: str = AuditEvent.Result.SUCCESS,
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one audit event. ``actor`` defaults to the request's user."""
+    if actor is None and request is not None:
+        actor = getattr(request, "user", None)
+    actor_name = ""
+    if isinstance(actor, str):
+        actor_name = actor
+    elif actor is not None and getattr(actor, "is_authenticated", False):
+        actor_name = actor.get_username()
+    if target is not None:
+        target_type = target_type or target._meta.label_lower
+        target_id = target_id or str(target.pk)
+        target_repr = target_repr or str(target)[:255]
+    request_id = getattr(request, "request_id", "") if request is not None else ""
+    event = AuditEvent.objects.create(
+        actor=actor_name,
+        actor_role=role_of(actor) if actor is not None and not isinstance(actor, str) else "",
+        source=source or _source_of(request),
+        source_address=client_address(request),
+        action=action,
+        target_type=target_type,
+        target_id=str(target_id)[:64],
+        target_repr=target_repr[:255],
+        result=result,
+        request_id=request_id or current_request_id.get(),
+        detail=scrub(detail),
+    )
+    log.info("audit %s %s %s %s:%s", event.actor or "-", action, result, target_type, target_id)
+    return event

@@ -1,0 +1,32 @@
+"""The Celery app: JSON only, late acknowledgement, prefetch 1, time limits on every task.
+
+Tasks take ids, never secrets or objects, and are enqueued with ``transaction.on_commit`` (see
+:func:`portal.tasks.enqueue`) so a worker never sees a row that is not committed yet.
+"""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+
+app = Celery("portal")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.update(
+    task_serializer="json",
+    result_serializer="json",
+    accept_content=["json"],
+    event_serializer="json",
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    task_ignore_result=True,
+    result_backend=None,
+    broker_connection_retry_on_startup=True,
+    worker_hijack_root_logger=False,
+    beat_scheduler="django_celery_beat.schedulers:DatabaseScheduler",
+    timezone="UTC",
+)
+app.autodiscover_tasks()

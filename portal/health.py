@@ -1,0 +1,72 @@
+"""Liveness: the public ``/healthz`` and the detailed status for logged-in users."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.db import connection
+from django.http import JsonResponse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from .models import Heartbeat
+
+WORKER_STALE = dt.timedelta(seconds=90)
+
+
+def database_ok() -> tuple[bool, str]:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return True, connection.vendor
+    except Exception as exc:
+        return False, exc.__class__.__name__
+
+
+def broker_ok() -> tuple[bool, str]:
+    from .celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=3)
+            return True, conn.transport_cls if isinstance(conn.transport_cls, str) else "embedded"
+    except Exception as exc:
+        return False, exc.__class__.__name__
+
+
+@login_not_required
+@require_GET
+def healthz(request):
+    """Public and minimal: up or not, nothing about the inside."""
+    ok, _ = database_ok()
+    return JsonResponse({"status": "up" if ok else "down"}, status=200 if ok else 503)
+
+
+def full_status() -> list[dict]:
+    now = timezone.now()
+    rows = []
+    ok, info = database_ok()
+    rows.append({"name": "Database", "ok": ok, "info": info})
+    ok, info = broker_ok()
+    broker = settings.CELERY_BROKER_URL.split("://")[0]
+    rows.append({"name": "Broker", "ok": ok, "info": f"{broker} ({info})" if ok else info})
+    workers = list(Heartbeat.objects.filter(kind="worker").order_by("-seen_at")[:10])
+    alive = [w for w in workers if now - w.seen_at < WORKER_STALE]
+    rows.append(
+        {
+            "name": "Workers",
+            "ok": bool(alive),
+            "info": ", ".join(f"{w.name} ({w.seen_at:%H:%M:%S})" for w in workers) or "none seen",
+        }
+    )
+    beat = Heartbeat.objects.filter(kind="beat").order_by("-seen_at").first()
+    rows.append(
+        {
+            "name": "Beat (last tick)",
+            "ok": beat is not None and now - beat.seen_at < WORKER_STALE,
+            "info": f"{beat.seen_at:%Y-%m-%d %H:%M:%S %Z}" if beat else "never",
+        }
+    )
+    return rows

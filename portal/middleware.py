@@ -1,0 +1,82 @@
+"""Request id, security headers and the audit of denied access."""
+
+from __future__ import annotations
+
+import re
+
+from .audit import audit
+from .logcontext import current_request_id
+from .models import AuditEvent, new_request_id
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+class RequestIdMiddleware:
+    """Take a sane ``X-Request-ID`` from the client or make one; echo it in the answer."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get("X-Request-ID", "")
+        request.request_id = incoming if _REQUEST_ID.match(incoming) else new_request_id()
+        token = current_request_id.set(request.request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            current_request_id.reset(token)
+        response["X-Request-ID"] = request.request_id
+        return response
+
+
+class SecurityHeadersMiddleware:
+    """CSP without inline script, and no caching of anything a logged-in user sees."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        response.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not request.path.startswith("/static/"):
+            response["Cache-Control"] = "no-store"
+        return response
+
+
+class DeniedAccessAuditMiddleware:
+    """Every answer of 401 or 403 is a denied access and is audited."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code in (401, 403):
+            audit(
+                action="access.denied",
+                request=request,
+                result=AuditEvent.Result.DENIED,
+                target_type="url",
+                target_id=request.method,
+                target_repr=request.path[:255],
+                detail={"status": response.status_code},
+            )
+        return response

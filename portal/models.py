@@ -1,0 +1,122 @@
+"""Portal-wide models: the append-only audit trail, API tokens and worker heartbeats."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class AppendOnlyError(Exception):
+    """Raised on any attempt to change or delete an audit event."""
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("audit events cannot be changed")
+
+    def delete(self):
+        raise AppendOnlyError("audit events cannot be deleted")
+
+    # bulk_update goes through update(); kept explicit for readers.
+    def bulk_update(self, *args, **kwargs):
+        raise AppendOnlyError("audit events cannot be changed")
+
+
+class AuditEvent(models.Model):
+    """One state change, login, failed login or denied access. Never edited, never deleted.
+
+    On PostgreSQL a trigger (migration 0002) also refuses UPDATE and DELETE, so not even raw
+    SQL from the application user can rewrite history.
+    """
+
+    class Result(models.TextChoices):
+        SUCCESS = "success", "success"
+        FAILURE = "failure", "failure"
+        DENIED = "denied", "denied"
+
+    class Source(models.TextChoices):
+        WEB = "web", "browser"
+        API = "api", "API"
+        COMMAND = "command", "management command"
+        TASK = "task", "background task"
+
+    occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.CharField(max_length=150, blank=True, db_index=True)
+    actor_role = models.CharField(max_length=32, blank=True)
+    source = models.CharField(max_length=16, choices=Source.choices)
+    source_address = models.GenericIPAddressField(null=True, blank=True)
+    action = models.CharField(max_length=64, db_index=True)
+    target_type = models.CharField(max_length=64, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    target_repr = models.CharField(max_length=255, blank=True)
+    result = models.CharField(max_length=16, choices=Result.choices, default=Result.SUCCESS)
+    request_id = models.CharField(max_length=64, blank=True, db_index=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["target_type", "target_id"])]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.actor or '-'} {self.action} {self.result}"
+        )
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise AppendOnlyError("audit events cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("audit events cannot be deleted")
+
+
+class ApiToken(models.Model):
+    """A token for other tools. Only a keyed hash of the secret is stored; it is shown once."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=12, unique=True)
+    key_hash = models.CharField(max_length=64)
+    can_write = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    allowed_networks = models.JSONField(default=list, blank=True)  # CIDR strings; empty = any
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.user})"
+
+    @property
+    def is_valid(self) -> bool:
+        now = timezone.now()
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+class Heartbeat(models.Model):
+    """Last sign of life of a worker or of beat, for the status page."""
+
+    kind = models.CharField(max_length=16)  # worker, beat
+    name = models.CharField(max_length=200)
+    seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "name"], name="heartbeat_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.name} {self.seen_at:%H:%M:%S}"
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex

@@ -1,0 +1,54 @@
+"""Helpers shared by server-rendered list pages: role checks, sorting and pagination."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from .roles import role_of
+
+
+def role_required(*roles: str) -> Callable:
+    """Refuse (403, audited by middleware) users whose role is not in ``roles``."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs):
+            if role_of(request.user) not in roles:
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def sorted_queryset(
+    request: HttpRequest, qs: QuerySet, allowed: Iterable[str], default: str
+) -> tuple[QuerySet, str]:
+    """Order by ``?sort=field`` or ``?sort=-field`` when the field is in ``allowed``."""
+    sort = request.GET.get("sort", default)
+    if sort.lstrip("-") not in set(allowed):
+        sort = default
+    return qs.order_by(sort, "pk"), sort
+
+
+def paginate(request: HttpRequest, qs: QuerySet, per_page: int = 50):
+    try:
+        size = min(max(int(request.GET.get("page_size", per_page)), 10), 500)
+    except ValueError:
+        size = per_page
+    return Paginator(qs, size).get_page(request.GET.get("page"))
+
+
+def query_without(request: HttpRequest, *names: str) -> str:
+    """The current query string without ``names``, for links that change one parameter."""
+    params = request.GET.copy()
+    for name in names:
+        params.pop(name, None)
+    return params.urlencode()

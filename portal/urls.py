@@ -1,0 +1,37 @@
+"""URL map. Every route needs login (LoginRequiredMiddleware) except login and /healthz."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from . import health, views
+
+api_patterns = [
+    path("", include("portal.api.urls")),
+    path("", include("inventory.api.urls")),
+    path("", include("compliance.api.urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
+    path("status/", views.status, name="status"),
+    path("audit/", views.audit_list, name="audit-list"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", include(api_patterns)),
+    # One login page only, the portal's own (it enforces the second factor and the lockout).
+    path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
+    path("admin/", admin.site.urls),
+    path("", include("inventory.urls")),
+    path("", include("compliance.urls")),
+]

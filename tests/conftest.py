@@ -1,0 +1,113 @@
+"""Shared fixtures: users for each role, API clients, a real Celery worker on Redis.
+
+Simulator fixtures live in tests/harness/*_fixtures.py and are registered below.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+
+from tests.factories import PASSWORD, UserFactory
+
+pytest_plugins = [
+    "tests.harness.vcsim_fixtures",
+    "tests.harness.fakepve_fixtures",
+]
+
+ROLES = ("administrator", "security_officer", "auditor")
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="alice-admin", role="administrator")
+
+
+@pytest.fixture
+def officer(db):
+    return UserFactory(username="olga-officer", role="security_officer")
+
+
+@pytest.fixture
+def auditor(db):
+    return UserFactory(username="arne-auditor", role="auditor")
+
+
+@pytest.fixture
+def users(admin_user, officer, auditor):
+    return {"administrator": admin_user, "security_officer": officer, "auditor": auditor}
+
+
+@pytest.fixture
+def client_for(client):
+    """``client_for(user)``: a Django test client logged in as ``user``."""
+
+    def make(user):
+        client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api_for():
+    """``api_for(user)``: a DRF client authenticated by session as ``user``."""
+
+    def make(user):
+        api = APIClient()
+        api.force_login(user)
+        return api
+
+    return make
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
+
+
+def _test_database_url() -> str:
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    user = db.get("USER") or "postgres"
+    return (
+        f"postgres://{user}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+    )
+
+
+@pytest.fixture(scope="session")
+def worker_queue():
+    """A queue of this session's own, set on the app the tests send with."""
+    from portal.celery import app
+
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    app.conf.task_default_queue = queue
+    return queue
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker, worker_queue):
+    """A real worker process on Redis, sharing the test database. Use with transactional_db."""
+    from tests.harness.worker import Worker
+
+    if not settings.CELERY_BROKER_URL.startswith("redis"):
+        pytest.fail(
+            "celery_worker needs CELERY_BROKER_URL=redis://...; run the suite with `make test`"
+        )
+    env = {
+        "DATABASE_URL": _test_database_url(),
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "CELERY_QUEUE": worker_queue,
+        "DEBUG": "true",
+    }
+    for key in ("SECRET_KEY", "ENCRYPTION_KEYS"):
+        if os.environ.get(key):
+            env[key] = os.environ[key]
+    worker = Worker(env, worker_queue).start()
+    yield worker
+    worker.stop()

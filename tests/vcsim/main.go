@@ -1,0 +1,135 @@
+// Command vcsim starts govmomi's vCenter simulator for the VirtSec Portal tests, demo and
+// benchmarks.
+//
+// It is a launcher only: the simulator itself is govmomi's `simulator` package (Debian's
+// golang-github-vmware-govmomi-dev). Build it in GOPATH mode:
+//
+//	cd tests/vcsim && GO111MODULE=off GOPATH=/usr/share/gocode go build -o vcsim .
+//
+// It always serves TLS (Go's httptest localhost certificate: SANs 127.0.0.1, ::1 and
+// example.com), prints one JSON line on stdout once it is ready
+//
+//	{"url":"https://127.0.0.1:PORT/sdk","username":"...","password":"...","vms":N,...}
+//
+// and runs until SIGTERM/SIGINT or until stdin reaches end of file, so a parent that dies
+// (and thereby closes our stdin pipe) never leaves a simulator behind.
+//
+// VMs are created per resource pool: every cluster's root pool and every standalone host get
+// -vms machines each, so the total is datacenters * (clusters + standalone hosts) * vms.
+package main
+
+import (
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/hex"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net/url"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/vmware/govmomi/simulator"
+)
+
+type ready struct {
+	URL        string  `json:"url"`
+	Username   string  `json:"username"`
+	Password   string  `json:"password"`
+	PID        int     `json:"pid"`
+	VMs        int     `json:"vms"`
+	Hosts      int     `json:"hosts"`
+	Clusters   int     `json:"clusters"`
+	Datastores int     `json:"datastores"`
+	StartupSec float64 `json:"startup_seconds"`
+}
+
+func randomPassword() string {
+	b := make([]byte, 12)
+	if _, err := rand.Read(b); err != nil {
+		log.Fatalf("vcsim: random: %v", err)
+	}
+	return hex.EncodeToString(b)
+}
+
+func main() {
+	dc := flag.Int("dc", 1, "number of datacenters")
+	clusters := flag.Int("clusters", 1, "clusters per datacenter")
+	clusterHosts := flag.Int("cluster-hosts", 2, "hosts per cluster")
+	standalone := flag.Int("standalone-hosts", 1, "standalone hosts per datacenter")
+	vms := flag.Int("vms", 2, "VMs per cluster and per standalone host (per resource pool)")
+	datastores := flag.Int("datastores", 1, "local datastores, mounted on every host")
+	portgroups := flag.Int("portgroups", 1, "distributed port groups per datacenter")
+	poweredOn := flag.Bool("powered-on", true, "power the VMs on at start")
+	listen := flag.String("listen", "127.0.0.1:0", "listen address (port 0 = any free port)")
+	username := flag.String("username", "user", "the one user name that may log in")
+	password := flag.String("password", "", "its password (empty = random)")
+	watchStdin := flag.Bool("watch-stdin", true, "exit when stdin reaches end of file")
+	flag.Parse()
+
+	if *password == "" {
+		*password = randomPassword()
+	}
+
+	start := time.Now()
+	model := simulator.VPX()
+	model.Datacenter = *dc
+	model.Cluster = *clusters
+	model.ClusterHost = *clusterHosts
+	model.Host = *standalone
+	model.Machine = *vms
+	model.Datastore = *datastores
+	model.Portgroup = *portgroups
+	model.Autostart = *poweredOn
+
+	if err := model.Create(); err != nil {
+		log.Fatalf("vcsim: create model: %v", err)
+	}
+	defer model.Remove()
+
+	// TLS on: the portal never talks to a hypervisor without verifying its certificate.
+	model.Service.TLS = new(tls.Config)
+	// A fixed user with a password: with the default login the simulator accepts any
+	// non-empty credentials, and the tests need a wrong password to fail.
+	model.Service.Listen = &url.URL{Host: *listen, User: url.UserPassword(*username, *password)}
+
+	server := model.Service.NewServer()
+	defer server.Close()
+
+	count := model.Count()
+	u := *server.URL
+	u.User = nil
+	out, err := json.Marshal(ready{
+		URL:        u.String(),
+		Username:   *username,
+		Password:   *password,
+		PID:        os.Getpid(),
+		VMs:        count.Machine,
+		Hosts:      count.Host,
+		Clusters:   count.Cluster,
+		Datastores: count.Datastore,
+		StartupSec: time.Since(start).Seconds(),
+	})
+	if err != nil {
+		log.Fatalf("vcsim: %v", err)
+	}
+	fmt.Println(string(out))
+	_ = os.Stdout.Sync()
+
+	done := make(chan string, 2)
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT)
+	go func() { done <- (<-signals).String() }()
+	if *watchStdin {
+		go func() {
+			_, _ = io.Copy(io.Discard, os.Stdin)
+			done <- "stdin closed"
+		}()
+	}
+	reason := <-done
+	fmt.Fprintf(os.Stderr, "vcsim: stopping (%s)\n", reason)
+}
