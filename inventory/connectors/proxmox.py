@@ -48,7 +48,8 @@ Faults
     (PVE still answers reads): the cluster record says ``quorate=False``; writes (snapshot
     operations) then fail with PVE's "cluster not ready - no quorum?". A failing per-node or
     per-guest read (500, HTML instead of JSON, a node or guest that vanished, missing fields)
-    becomes a line in ``Inventory.warnings`` naming what could not be read.
+    becomes a line in ``Inventory.warnings`` naming what could not be read; a 403 anywhere fails
+    the read (a token short of a privilege must not yield a quietly incomplete inventory).
 """
 
 from __future__ import annotations
@@ -552,12 +553,16 @@ class ProxmoxConnector:
         return inv
 
     def _optional(self, inv: Inventory, what: str, path: str, **params: Any) -> Any:
-        """A read whose failure is a warning, not a failed sync (auth/trust errors still raise)."""
+        """A read whose failure is a warning, not a failed sync.
+
+        Permanent errors (authentication, trust, 403 and 400) still raise: a token that lacks
+        a privilege would otherwise yield a quietly incomplete inventory and wrong findings.
+        """
         try:
             return self._get(path, **params)
-        except (AuthenticationError, TrustError):
-            raise
         except ConnectorError as exc:
+            if exc.permanent:
+                raise
             inv.warnings.append(f"{what} not read: {exc}")
             return None
 
@@ -786,10 +791,11 @@ class ProxmoxConnector:
             ):
                 vm.tools_state = self._agent_state(base)
             elif vm.tools_state == "enabled":
-                vm.tools_state = "not running"
-        except (AuthenticationError, TrustError):
-            raise
+                # A stopped guest's agent is not running; a running one not asked is unknown.
+                vm.tools_state = "" if vm.power_state == "running" else "not running"
         except ConnectorError as exc:
+            if exc.permanent:
+                raise
             warnings.append(f"{gid}: not fully read: {exc}")
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             # A config PVE should not send; keep what was read and say so.

@@ -1,4 +1,5 @@
 """ProxmoxConnector against fakepve over real HTTPS (see tests/harness/fakepve.py)."""
+# ruff: noqa: F811  (pytest fixtures imported by name, then used as parameters)
 
 from __future__ import annotations
 
@@ -246,7 +247,7 @@ def test_an_offline_node_is_recorded_offline_and_its_guests_listed_without_confi
 def test_a_snapshot_on_an_offline_node_fails_with_pves_message(fake_pve):
     fake_pve.call(fake_pve.pve.set_node_offline, "pve1")
     with pytest.raises(ConnectorError, match="No route to host") as err:
-        ProxmoxConnector(token_config(fake_pve)).create_snapshot("qemu/100", "s")
+        ProxmoxConnector(token_config(fake_pve)).create_snapshot("qemu/100", "pre-change")
     assert not err.value.permanent
 
 
@@ -403,7 +404,7 @@ def test_a_container_snapshot_is_created_and_found(fake_pve):
 def test_snapshot_of_a_locked_vm_ends_failed_with_pves_message(fake_pve):
     fake_pve.call(fake_pve.pve.snapshot_lock, 101, "backup")
     c = ProxmoxConnector(token_config(fake_pve))
-    status = c.task_status(c.create_snapshot("qemu/101", "s"))
+    status = c.task_status(c.create_snapshot("qemu/101", "pre-change"))
     assert (status.state, status.error) == ("failed", "VM is locked (backup)")
 
 
@@ -420,7 +421,7 @@ def test_a_full_storage_ends_the_snapshot_task_failed_with_pves_message(fake_pve
     )
     fake_pve.call(fake_pve.pve.fail_task, "POST", "/nodes/pve1/qemu/100/snapshot", message)
     c = ProxmoxConnector(token_config(fake_pve))
-    status = c.task_status(c.create_snapshot("qemu/100", "s"))
+    status = c.task_status(c.create_snapshot("qemu/100", "pre-change"))
     assert (status.state, status.error) == ("failed", message)
 
 
@@ -450,7 +451,7 @@ def test_a_running_task_is_reported_running(fake_pve):
 def test_snapshot_operations_on_unknown_ids_are_permanent_errors(fake_pve):
     c = ProxmoxConnector(token_config(fake_pve))
     with pytest.raises(ConnectorError, match="does not exist") as err:
-        c.create_snapshot("qemu/999", "s")
+        c.create_snapshot("qemu/999", "pre-change")
     assert err.value.permanent
     with pytest.raises(ConnectorError, match="not a Proxmox"):
         c.delete_snapshot("vm-42")
