@@ -75,6 +75,7 @@ class FakeSpec:
     cts_per_node: int = 1
     shared_storage: bool = True
     snapshot_every: int = 3
+    max_guests: int | None = None  # stop adding guests here (the CLI's exact --guests)
     snapshots_each: int = 2
     users: list[FakeUser] = field(
         default_factory=lambda: [
@@ -248,6 +249,8 @@ def populate(pve: HarnessPve, spec: FakeSpec) -> dict[str, Any]:
     for i in range(spec.nodes):
         node = node_name(i)
         for j in range(spec.vms_per_node + spec.cts_per_node):
+            if spec.max_guests is not None and count >= spec.max_guests:
+                break
             if j < spec.vms_per_node:
                 guest = pve.add_vm(
                     vmid,
@@ -435,6 +438,7 @@ def main(argv: list[str] | None = None) -> None:
         vms_per_node=per_node - cts,
         cts_per_node=cts,
         snapshot_every=args.snapshot_every,
+        max_guests=args.guests,
     )
     fake = RunningFakePve(spec, host=args.host, port=args.port)
     stop = threading.Event()
