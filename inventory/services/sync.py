@@ -1,0 +1,499 @@
+"""Sync: read an endpoint through its connector and store the inventory.
+
+The read happens first, outside any transaction; the write is one transaction, so a failed or
+partial read never replaces the last complete inventory. One sync per endpoint at a time: a
+run claims the endpoint with a conditional update. Every run is a SyncRun row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import time
+from dataclasses import asdict
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from inventory.connectors.base import ConnectorError, get_connector
+from inventory.connectors.records import Inventory
+from inventory.models import (
+    Cluster,
+    Datastore,
+    DatastoreHost,
+    Endpoint,
+    Host,
+    Network,
+    PhysicalNic,
+    PlatformAccount,
+    Snapshot,
+    SyncRun,
+    UtilizationSample,
+    VirtualMachine,
+    VirtualSwitch,
+    VmDatastore,
+)
+from inventory.signals import sync_succeeded
+from portal.audit import audit
+from portal.models import AuditEvent
+
+from .upsert import replace_links, upsert
+
+log = logging.getLogger(__name__)
+
+# A claim older than this is a crashed sync, and may be taken over.
+CLAIM_STALE = dt.timedelta(minutes=30)
+
+
+class SyncBusy(Exception):
+    """Another sync of the same endpoint is running."""
+
+
+def config_hash(config: dict[str, Any]) -> str:
+    """A stable hash of a configuration, for the integrity checks (M 4.93)."""
+    canonical = json.dumps(config, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _host_config(h) -> dict[str, Any]:
+    return {
+        "version": h.version,
+        "build": h.build,
+        "lockdown_mode": h.lockdown_mode,
+        "services": [asdict(s) for s in h.services],
+        "ntp_servers": h.ntp_servers,
+        "syslog_target": h.syslog_target,
+        "advanced_options": h.advanced_options,
+        "management_addresses": h.management_addresses,
+    }
+
+
+def apply_inventory(
+    endpoint: Endpoint, inv: Inventory, now: dt.datetime
+) -> dict[str, dict[str, int]]:
+    """Write ``inv`` for ``endpoint``; return per-kind counts. Call inside a transaction."""
+    counts: dict[str, dict[str, int]] = {}
+
+    clusters = upsert(
+        Cluster,
+        endpoint,
+        {
+            c.external_id: {
+                "name": c.name,
+                "ha_enabled": c.ha_enabled,
+                "drs_enabled": c.drs_enabled,
+                "quorate": c.quorate,
+                "firewall_enabled": c.firewall_enabled,
+                "extra": c.extra,
+            }
+            for c in inv.clusters
+        },
+        now,
+    )
+    counts["clusters"] = clusters.as_dict()
+
+    hosts = upsert(
+        Host,
+        endpoint,
+        {
+            h.external_id: {
+                "name": h.name,
+                "cluster_id": clusters.ids.get(h.cluster_external_id or ""),
+                "product": h.product,
+                "version": h.version,
+                "build": h.build,
+                "connection_state": h.connection_state,
+                "power_state": h.power_state,
+                "maintenance_mode": h.maintenance_mode,
+                "lockdown_mode": h.lockdown_mode,
+                "cpu_model": h.cpu_model,
+                "cpu_sockets": h.cpu_sockets,
+                "cpu_cores": h.cpu_cores,
+                "cpu_threads": h.cpu_threads,
+                "cpu_mhz": h.cpu_mhz,
+                "memory_bytes": h.memory_bytes,
+                "cpu_usage_percent": h.cpu_usage_percent,
+                "memory_used_bytes": h.memory_used_bytes,
+                "swap_used_bytes": h.swap_used_bytes,
+                "ksm_shared_bytes": h.ksm_shared_bytes,
+                "uptime_seconds": h.uptime_seconds,
+                "management_addresses": h.management_addresses,
+                "services": [asdict(s) for s in h.services],
+                "ntp_servers": h.ntp_servers,
+                "syslog_target": h.syslog_target,
+                "timezone": h.timezone,
+                "advanced_options": h.advanced_options,
+                "extra": h.extra,
+                "config_hash": config_hash(_host_config(h)),
+            }
+            for h in inv.hosts
+        },
+        now,
+    )
+    counts["hosts"] = hosts.as_dict()
+    host_cluster = {h.external_id: clusters.ids.get(h.cluster_external_id or "") for h in inv.hosts}
+
+    nics = upsert(
+        PhysicalNic,
+        endpoint,
+        {
+            f"{n.host_external_id}/{n.device}": {
+                "name": n.device,
+                "host_id": hosts.ids[n.host_external_id],
+                "link_up": n.link_up,
+                "speed_mbps": n.speed_mbps,
+                "full_duplex": n.full_duplex,
+                "mac": n.mac,
+                "kind": n.kind,
+                "slaves": n.slaves,
+            }
+            for n in inv.nics
+            if n.host_external_id in hosts.ids
+        },
+        now,
+    )
+    counts["nics"] = nics.as_dict()
+
+    switches = upsert(
+        VirtualSwitch,
+        endpoint,
+        {
+            s.external_id: {
+                "name": s.name,
+                "host_id": hosts.ids.get(s.host_external_id or ""),
+                "kind": s.kind,
+                "uplinks": s.uplinks,
+                "active": s.active,
+                "allow_promiscuous": s.allow_promiscuous,
+                "allow_mac_changes": s.allow_mac_changes,
+                "allow_forged_transmits": s.allow_forged_transmits,
+            }
+            for s in inv.switches
+        },
+        now,
+    )
+    counts["switches"] = switches.as_dict()
+
+    networks = upsert(
+        Network,
+        endpoint,
+        {
+            n.external_id: {
+                "name": n.name,
+                "switch_id": switches.ids.get(n.switch_external_id or ""),
+                "vlan_id": n.vlan_id,
+                "allow_promiscuous": n.allow_promiscuous,
+                "allow_mac_changes": n.allow_mac_changes,
+                "allow_forged_transmits": n.allow_forged_transmits,
+            }
+            for n in inv.networks
+        },
+        now,
+    )
+    counts["networks"] = networks.as_dict()
+
+    datastores = upsert(
+        Datastore,
+        endpoint,
+        {
+            d.external_id: {
+                "name": d.name,
+                "type": d.type,
+                "capacity_bytes": d.capacity_bytes,
+                "free_bytes": d.free_bytes,
+                "uncommitted_bytes": d.uncommitted_bytes,
+                "accessible": d.accessible,
+                "shared": d.shared,
+                "content": d.content,
+            }
+            for d in inv.datastores
+        },
+        now,
+    )
+    counts["datastores"] = datastores.as_dict()
+    replace_links(
+        DatastoreHost,
+        "datastore",
+        "host",
+        list(datastores.ids.values()),
+        {
+            (datastores.ids[d.external_id], hosts.ids[h])
+            for d in inv.datastores
+            for h in d.host_external_ids
+            if h in hosts.ids
+        },
+    )
+
+    vms = upsert(
+        VirtualMachine,
+        endpoint,
+        {
+            v.external_id: {
+                "name": v.name,
+                "kind": v.kind,
+                "instance_uuid": v.instance_uuid,
+                "vmid": v.vmid,
+                "host_id": hosts.ids.get(v.host_external_id or ""),
+                "cluster_id": host_cluster.get(v.host_external_id or ""),
+                "power_state": v.power_state,
+                "guest_os": v.guest_os,
+                "vcpus": v.vcpus,
+                "memory_bytes": v.memory_bytes,
+                "provisioned_bytes": v.provisioned_bytes,
+                "used_bytes": v.used_bytes,
+                "tools_state": v.tools_state,
+                "template": v.template,
+                "lock": v.lock,
+                "tags": v.tags,
+                "extra_config": v.extra_config,
+                "console_connections": v.console_connections,
+                "passthrough_devices": v.passthrough_devices,
+                "nics": [asdict(n) for n in v.nics],
+                "disks": v.disks,
+                "config_version": v.config_version,
+                "config": v.config,
+                "config_hash": config_hash(v.config),
+                "cpu_usage_percent": v.cpu_usage_percent,
+                "memory_used_bytes": v.memory_used_bytes,
+                "ballooned_bytes": v.ballooned_bytes,
+                "swapped_bytes": v.swapped_bytes,
+            }
+            for v in inv.vms
+        },
+        now,
+    )
+    counts["vms"] = vms.as_dict()
+    replace_links(
+        VmDatastore,
+        "vm",
+        "datastore",
+        list(vms.ids.values()),
+        {
+            (vms.ids[v.external_id], datastores.ids[d])
+            for v in inv.vms
+            for d in v.datastore_external_ids
+            if d in datastores.ids
+        },
+    )
+
+    snapshot_rows = {
+        s.external_id: {
+            "name": s.name,
+            "vm_id": vms.ids[s.vm_external_id],
+            "description": s.description,
+            "created_at": s.created_at,
+            "quiesced": s.quiesced,
+            "with_memory": s.with_memory,
+            "current": s.current,
+            "created_by": s.created_by,
+        }
+        for s in inv.snapshots
+        if s.vm_external_id in vms.ids
+    }
+    snapshots = upsert(Snapshot, endpoint, snapshot_rows, now)
+    counts["snapshots"] = snapshots.as_dict()
+    _link_snapshot_parents(endpoint, inv, snapshots.ids)
+
+    accounts = upsert(
+        PlatformAccount,
+        endpoint,
+        {
+            a.userid: {
+                "name": a.userid,
+                "enabled": a.enabled,
+                "two_factor": a.two_factor,
+                "roles": a.roles,
+            }
+            for a in inv.accounts
+        },
+        now,
+    )
+    counts["accounts"] = accounts.as_dict()
+
+    _store_samples(
+        endpoint, inv, now, {"host": hosts.ids, "vm": vms.ids, "datastore": datastores.ids}
+    )
+    return counts
+
+
+def _link_snapshot_parents(endpoint: Endpoint, inv: Inventory, ids: dict[str, int]) -> None:
+    """Set parent links in one statement, after every snapshot of the tree has a row."""
+    stored = dict(
+        Snapshot.objects.filter(endpoint=endpoint, absent_since__isnull=True).values_list(
+            "pk", "parent_id"
+        )
+    )
+    changed = []
+    for s in inv.snapshots:
+        pk = ids.get(s.external_id)
+        if pk is None:
+            continue
+        parent = ids.get(s.parent_external_id or "")
+        if stored.get(pk) != parent:
+            changed.append(Snapshot(pk=pk, parent_id=parent))
+    if changed:
+        Snapshot.objects.bulk_update(changed, ["parent"], batch_size=2000)
+
+
+def _store_samples(
+    endpoint: Endpoint, inv: Inventory, now: dt.datetime, ids: dict[str, dict[str, int]]
+) -> None:
+    samples = [
+        UtilizationSample(
+            endpoint=endpoint,
+            object_type=s.object_type,
+            object_id=ids[s.object_type][s.external_id],
+            taken_at=now,
+            cpu_percent=s.cpu_percent,
+            memory_percent=s.memory_percent,
+            storage_used_bytes=s.storage_used_bytes,
+            net_rx_bps=s.net_rx_bps,
+            net_tx_bps=s.net_tx_bps,
+        )
+        for s in inv.samples
+        if s.external_id in ids.get(s.object_type, {})
+    ]
+    UtilizationSample.objects.bulk_create(samples, batch_size=5000)
+    cutoff = now - dt.timedelta(days=settings.UTILIZATION_RETENTION_DAYS)
+    UtilizationSample.objects.filter(endpoint=endpoint, taken_at__lt=cutoff).delete()
+
+
+def claim(endpoint: Endpoint, now: dt.datetime) -> bool:
+    """Take the endpoint's sync claim; False if another live sync holds it."""
+    taken = Endpoint.objects.filter(
+        Q(sync_claimed_at__isnull=True) | Q(sync_claimed_at__lt=now - CLAIM_STALE), pk=endpoint.pk
+    ).update(sync_claimed_at=now)
+    return taken == 1
+
+
+def release(endpoint: Endpoint) -> None:
+    Endpoint.objects.filter(pk=endpoint.pk).update(sync_claimed_at=None)
+
+
+def sync_endpoint(
+    endpoint: Endpoint,
+    *,
+    trigger: str,
+    actor=None,
+    run: SyncRun | None = None,
+    raise_transient: bool = False,
+) -> SyncRun:
+    """Read ``endpoint`` and store its inventory; return the finished SyncRun.
+
+    Never raises for hypervisor trouble: the run is marked failed with the reason, and the last
+    good inventory stays. With ``raise_transient`` a retryable ConnectorError is re-raised
+    after the run is recorded (the task retries with backoff). Raises SyncBusy if another
+    sync of the endpoint holds the claim.
+    """
+    started = timezone.now()
+    if not claim(endpoint, started):
+        if run is not None:
+            _finish(run, SyncRun.Status.FAILED, error="another sync of this endpoint is running")
+        raise SyncBusy(f"a sync of {endpoint.name} is already running")
+    if run is None:
+        run = SyncRun.objects.create(endpoint=endpoint, trigger=trigger, requested_by=_name(actor))
+    run.status = SyncRun.Status.RUNNING
+    run.started_at = started
+    run.attempts += 1
+    run.save(update_fields=["status", "started_at", "attempts"])
+    t0 = time.monotonic()
+    connector = None
+    try:
+        connector = get_connector(endpoint.connector_config())
+        inventory = connector.read_inventory()
+        read_seconds = time.monotonic() - t0
+        with transaction.atomic():
+            counts = apply_inventory(endpoint, inventory, started)
+            totals = {
+                k: sum(c[k] for c in counts.values()) for k in ("created", "updated", "absent")
+            }
+            finished = timezone.now()
+            run.counts = counts
+            run.warnings = inventory.warnings[:200]
+            _finish(run, SyncRun.Status.SUCCEEDED, finished=finished, **totals)
+            Endpoint.objects.filter(pk=endpoint.pk).update(
+                last_sync_at=finished,
+                last_sync_status=run.status,
+                last_success_at=finished,
+                sync_claimed_at=None,
+            )
+            transaction.on_commit(
+                lambda: sync_succeeded.send(
+                    sender=SyncRun, endpoint_id=endpoint.pk, sync_run_id=run.pk
+                )
+            )
+        log.info(
+            "sync %s: %s in %.1fs (read %.1fs), %s",
+            endpoint.name, run.status, time.monotonic() - t0, read_seconds, totals,
+        )  # fmt: skip
+    except ConnectorError as exc:
+        _fail(endpoint, run, str(exc))
+        if raise_transient and not exc.permanent:
+            raise
+    except Exception as exc:
+        # Anything else is a bug or odd data: record it, keep the last good inventory.
+        log.exception("sync %s failed unexpectedly", endpoint.name)
+        _fail(endpoint, run, f"unexpected error: {exc.__class__.__name__}: {exc}")
+    finally:
+        if connector is not None:
+            connector.close()
+        release(endpoint)
+    audit(
+        action="endpoint.sync",
+        actor=actor if actor is not None else "scheduler",
+        source=AuditEvent.Source.COMMAND if trigger == "command" else AuditEvent.Source.TASK,
+        target=endpoint,
+        result=AuditEvent.Result.SUCCESS
+        if run.status == SyncRun.Status.SUCCEEDED
+        else AuditEvent.Result.FAILURE,
+        detail={"sync_run": run.pk, "trigger": trigger, "error": run.error[:500]},
+    )
+    return run
+
+
+def _name(actor) -> str:
+    if actor is None:
+        return ""
+    return actor if isinstance(actor, str) else actor.get_username()
+
+
+def _finish(
+    run: SyncRun, status: str, *, finished: dt.datetime | None = None, error: str = "", **totals
+) -> None:
+    run.status = status
+    run.finished_at = finished or timezone.now()
+    run.error = error
+    for key, value in totals.items():
+        setattr(run, key, value)
+    run.save()
+
+
+def _fail(endpoint: Endpoint, run: SyncRun, error: str) -> None:
+    log.warning("sync %s failed: %s", endpoint.name, error)
+    _finish(run, SyncRun.Status.FAILED, error=error[:4000])
+    Endpoint.objects.filter(pk=endpoint.pk).update(
+        last_sync_at=run.finished_at, last_sync_status=run.status
+    )
+
+
+def sync_request(*, endpoint: Endpoint, actor, request=None, trigger: str = "api") -> SyncRun:
+    """Queue a sync from a request: a SyncRun row now, the task once the transaction commits."""
+    from inventory.tasks import sync_endpoint_task
+    from portal.tasks import enqueue
+
+    with transaction.atomic():
+        run = SyncRun.objects.create(endpoint=endpoint, trigger=trigger, requested_by=_name(actor))
+        audit(
+            action="endpoint.sync_requested",
+            request=request,
+            actor=actor,
+            target=endpoint,
+            detail={"sync_run": run.pk},
+        )
+        enqueue(sync_endpoint_task, endpoint.pk, run.pk)
+    return run

@@ -1,0 +1,68 @@
+"""Inventory tasks: thin, take ids, call one service, decide retries."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from celery import shared_task
+from django.db.models import F, Q
+from django.utils import timezone
+
+from inventory.connectors.base import ConnectorError
+from inventory.models import Endpoint, SyncRun
+from inventory.services.sync import SyncBusy, sync_endpoint
+from portal.tasks import enqueue
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+
+
+@shared_task(bind=True, name="inventory.sync_endpoint", soft_time_limit=1800, time_limit=1900)
+def sync_endpoint_task(self, endpoint_id: int, run_id: int) -> None:
+    """Run one queued SyncRun; connection errors retry with backoff, then the run fails."""
+    run = (
+        SyncRun.objects.select_related("endpoint")
+        .filter(pk=run_id, endpoint_id=endpoint_id)
+        .first()
+    )
+    if run is None or run.status in (SyncRun.Status.SUCCEEDED, SyncRun.Status.FAILED):
+        return  # already done (a redelivered message after a crash)
+    retry = run.attempts + 1 < MAX_ATTEMPTS
+    try:
+        sync_endpoint(
+            run.endpoint,
+            trigger=run.trigger,
+            actor=run.requested_by or None,
+            run=run,
+            raise_transient=retry,
+        )
+    except SyncBusy:
+        return
+    except ConnectorError as exc:
+        # Recorded as failed; a retry reopens the same run so the page shows one run, not three.
+        SyncRun.objects.filter(pk=run.pk).update(
+            status=SyncRun.Status.QUEUED, error=f"retrying: {exc}"
+        )
+        raise self.retry(countdown=10 * 2**run.attempts, max_retries=MAX_ATTEMPTS) from None
+
+
+@shared_task(name="inventory.schedule_syncs", soft_time_limit=60, time_limit=120)
+def schedule_syncs() -> int:
+    """Queue a sync for each enabled endpoint whose interval has passed (run by beat every minute)."""
+    now = timezone.now()
+    due = Endpoint.objects.filter(enabled=True, sync_claimed_at__isnull=True).filter(
+        Q(last_sync_at__isnull=True)
+        | Q(last_sync_at__lte=now - dt.timedelta(minutes=1) * F("sync_interval_minutes"))
+    )
+    queued = 0
+    for endpoint in due:
+        if SyncRun.objects.filter(
+            endpoint=endpoint, status__in=[SyncRun.Status.QUEUED, SyncRun.Status.RUNNING]
+        ).exists():
+            continue
+        run = SyncRun.objects.create(endpoint=endpoint, trigger="schedule")
+        enqueue(sync_endpoint_task, endpoint.pk, run.pk)
+        queued += 1
+    return queued
