@@ -27,8 +27,8 @@ def _clean(values: dict[str, Any], instance: Endpoint | None) -> dict[str, Any]:
         tls.host_port(url)
     except ValueError as exc:
         errors["url"] = str(exc)
-    fingerprint = values.get("fingerprint", None)
-    ca_pem = values.get("ca_pem", None)
+    fingerprint = values.get("fingerprint")
+    ca_pem = values.get("ca_pem")
     if fingerprint:
         try:
             values["fingerprint"] = tls.normalize_fingerprint(fingerprint)
@@ -55,15 +55,15 @@ def _clean(values: dict[str, Any], instance: Endpoint | None) -> dict[str, Any]:
         values["fingerprint"] = ""
     username = values.get("username", instance.username if instance else "")
     token_id = values.get("token_id", instance.token_id if instance else "")
-    secret = values.get("secret", None)
+    secret = values.get("secret")
     if not username and not token_id:
         errors["username"] = "give a user name (or, for Proxmox, an API token id)"
     if token_id and kind == Endpoint.Kind.VCENTER:
-        errors["token_id"] = "API tokens are a Proxmox login; vCenter uses user name and password"
+        errors["token_id"] = "API tokens are a Proxmox login; vCenter uses user name and password"  # noqa: S105 - a message, not a secret
     if token_id and "!" not in token_id:
-        errors["token_id"] = "a Proxmox token id looks like user@realm!tokenname"
+        errors["token_id"] = "a Proxmox token id looks like user@realm!tokenname"  # noqa: S105 - a message, not a secret
     if instance is None and not secret:
-        errors["secret"] = "the password or token secret is required"
+        errors["secret"] = "the password or token secret is required"  # noqa: S105 - a message, not a secret
     interval = values.get("sync_interval_minutes")
     if interval is None and instance is None:
         values["sync_interval_minutes"] = settings.SYNC_DEFAULT_INTERVAL_MINUTES
