@@ -10,6 +10,9 @@ from . import health, views
 
 api_patterns = [
     path("", include("portal.api.urls")),
+    # Before the read-only inventory routes: DELETE /api/snapshots/{id}/ and the snapshot
+    # actions are served there and must win over the router's read-only detail route.
+    path("", include("inventory.api.operation_urls")),
     path("", include("inventory.api.urls")),
     path("", include("compliance.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -32,6 +35,7 @@ urlpatterns = [
     # One login page only, the portal's own (it enforces the second factor and the lockout).
     path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
     path("admin/", admin.site.urls),
+    path("", include("inventory.operation_urls")),
     path("", include("inventory.urls")),
     path("", include("compliance.urls")),
 ]

@@ -1,0 +1,3 @@
+"""Operation routes (snapshot create/delete/revert, operations, policies); see inventory/api/operations.py."""
+
+urlpatterns: list = []

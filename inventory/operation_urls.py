@@ -1,0 +1,3 @@
+"""Operation pages (operations list, policies, snapshot actions)."""
+
+urlpatterns: list = []
