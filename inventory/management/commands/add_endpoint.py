@@ -13,7 +13,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from inventory.connectors import tls
 from inventory.connectors.base import ConnectorError
-from inventory.services.endpoints import endpoint_create
+from inventory.models import Endpoint
+from inventory.services.endpoints import endpoint_create, endpoint_delete
 
 
 def _read(path: str, what: str, first_line: bool = False) -> str:
@@ -46,6 +47,9 @@ class Command(BaseCommand):
         trust.add_argument("--fingerprint", help="SHA-256 fingerprint of the server certificate")
         parser.add_argument("--interval", type=int, default=None, help="sync interval, minutes")
         parser.add_argument("--disabled", action="store_true")
+        parser.add_argument(
+            "--replace", action="store_true", help="delete an endpoint of the same name first"
+        )
 
     def handle(self, *args, **o):
         if not o["ca_file"] and not o["fingerprint"]:
@@ -64,6 +68,9 @@ class Command(BaseCommand):
         secret_file = o["secret_file"] or o["password_file"]
         if not secret_file:
             raise CommandError("give --password-file (or --secret-file for a Proxmox API token)")
+        if o["replace"]:
+            for old in Endpoint.objects.filter(name=o["name"]):
+                endpoint_delete(endpoint=old, actor="manage.py")
         try:
             endpoint = endpoint_create(
                 name=o["name"],
