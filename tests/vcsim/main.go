@@ -6,8 +6,8 @@
 //
 //	cd tests/vcsim && GO111MODULE=off GOPATH=/usr/share/gocode go build -o vcsim .
 //
-// It always serves TLS (Go's httptest localhost certificate: SANs 127.0.0.1, ::1 and
-// example.com), prints one JSON line on stdout once it is ready
+// It always serves TLS, with a fresh self-signed ECDSA certificate for 127.0.0.1 and ::1 (see
+// certificate()), prints one JSON line on stdout once it is ready
 //
 //	{"url":"https://127.0.0.1:PORT/sdk","username":"...","password":"...","vms":N,...}
 //
@@ -19,14 +19,20 @@
 package main
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"log"
+	"math/big"
+	"net"
 	"net/url"
 	"os"
 	"os/signal"
@@ -54,6 +60,40 @@ func randomPassword() string {
 		log.Fatalf("vcsim: random: %v", err)
 	}
 	return hex.EncodeToString(b)
+}
+
+// certificate returns a fresh self-signed ECDSA P-256 certificate for 127.0.0.1 and ::1.
+//
+// Go's httptest certificate, which the simulator would use otherwise, has a 1024-bit RSA key:
+// OpenSSL's default security level rejects it ("EE certificate key too weak"), so a client
+// could not trust it as CA. This one is CA:TRUE too, so tests can use it as the CA, and it is
+// new on every start, so two simulators never share a fingerprint.
+func certificate() tls.Certificate {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		log.Fatalf("vcsim: key: %v", err)
+	}
+	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
+	if err != nil {
+		log.Fatalf("vcsim: serial: %v", err)
+	}
+	now := time.Now()
+	template := x509.Certificate{
+		SerialNumber:          serial,
+		Subject:               pkix.Name{CommonName: "vcsim", Organization: []string{"VirtSec Portal tests"}},
+		NotBefore:             now.Add(-time.Hour),
+		NotAfter:              now.Add(7 * 24 * time.Hour),
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		IPAddresses:           []net.IP{net.ParseIP("127.0.0.1"), net.IPv6loopback},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, &template, &template, &key.PublicKey, key)
+	if err != nil {
+		log.Fatalf("vcsim: certificate: %v", err)
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
 }
 
 func main() {
@@ -92,7 +132,7 @@ func main() {
 	defer model.Remove()
 
 	// TLS on: the portal never talks to a hypervisor without verifying its certificate.
-	model.Service.TLS = new(tls.Config)
+	model.Service.TLS = &tls.Config{Certificates: []tls.Certificate{certificate()}}
 	// A fixed user with a password: with the default login the simulator accepts any
 	// non-empty credentials, and the tests need a wrong password to fail.
 	model.Service.Listen = &url.URL{Host: *listen, User: url.UserPassword(*username, *password)}

@@ -1,0 +1,1003 @@
+"""VMware vCenter connector: the only product module that imports pyvmomi.
+
+Trust
+    Every TLS connection of the session, the one that carries the login included, is verified:
+    with ``config.ca_pem`` by an ``SSLContext`` that trusts only that CA (chain and host name);
+    with ``config.fingerprint`` by :class:`_PinnedHTTPSConnection`, which compares the SHA-256
+    fingerprint of the presented certificate right after the handshake, before a byte of HTTP
+    is sent, on every new connection of pyvmomi's pool. We do not use pyvmomi's own
+    ``thumbprint=``: pyvmomi (9.1, ``SoapAdapter._Connect``) checks it only after a failed
+    chain verification, so a certificate the context happens to trust skips the pin, and the
+    fallback flips the shared context to ``CERT_NONE`` for every later pool connection.
+    Neither CA nor fingerprint -> :class:`TrustError`.
+
+    The API version is negotiated from ``/sdk/vimServiceVersions.xml`` over the same verified
+    connection class (pyVim's ``SmartConnect`` fetches it outside the stub's pool), which also
+    tells a vCenter from any other HTTPS server.
+
+Reading
+    One container view per object type and one ``RetrievePropertiesEx`` per type, followed by
+    ``ContinueRetrievePropertiesEx`` pages of :attr:`VCenterConnector.page_size` objects. A whole
+    inventory costs ``2 + 6 * (1 + pages)`` SOAP calls plus the login, whatever the number of
+    objects: RetrieveServiceContent, Login, then per type CreateContainerView,
+    RetrievePropertiesEx, ContinueRetrievePropertiesEx..., DestroyView (types: cluster, host,
+    datastore, distributed switch, network, VM).
+
+External ids
+    managed object ids (``host-21``, ``vm-42``, ``datastore-11``, ``dvportgroup-9``,
+    ``snapshot-7``) for everything vCenter names; a standard vSwitch is ``<host>/<vswitch>`` and
+    a standard port group ``<host>/<port group>`` (they exist per host; vCenter's ``Network``
+    objects for standard port groups only aggregate them by name and carry no policy).
+
+Faults
+    InvalidLogin -> AuthenticationError; unreachable, refused, time-out -> ConnectorError (not
+    permanent); certificate not trusted or not the pinned one -> TrustError; a server that does
+    not speak the vSphere API, or an ESXi host instead of a vCenter -> ConnectorError
+    (permanent). The secret never appears in a message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hmac
+import http.client
+import logging
+import socket
+import ssl
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterator
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+from xml.parsers.expat import ExpatError
+
+from pyVmomi import SoapStubAdapter, VmomiSupport, vim, vmodl
+from pyVmomi.VmomiSupport import ManagedObject
+
+from . import tls
+from .base import AuthenticationError, ConnectorError, EndpointConfig, TrustError
+from .records import (
+    ClusterRecord,
+    DatastoreRecord,
+    HostRecord,
+    Inventory,
+    NetworkRecord,
+    NicRecord,
+    SampleRecord,
+    ServiceRecord,
+    SnapshotRecord,
+    SwitchRecord,
+    TaskStatus,
+    VmNicRecord,
+    VmRecord,
+)
+
+log = logging.getLogger(__name__)
+
+MiB = 1024 * 1024
+
+# Service keys as ESXi names them -> the portal's platform-neutral keys.
+SERVICE_KEYS: dict[str, str] = {
+    "TSM-SSH": "ssh",
+    "TSM": "esxi_shell",
+    "ntpd": "ntp",
+    "DCUI": "dcui",
+    "vmsyslogd": "syslog",
+    "snmpd": "snmp",
+    "sfcbd-watchdog": "cim",
+    "lwsmd": "active_directory",
+    "vpxa": "vcenter_agent",
+}
+
+# Advanced host options the compliance checks read (config.option). Only those the host
+# reports are stored; a missing one stays absent ("no data"), never a default.
+ADVANCED_OPTIONS: tuple[str, ...] = (
+    "Syslog.global.logHost",
+    "Syslog.global.logDir",
+    "UserVars.ESXiShellTimeOut",
+    "UserVars.ESXiShellInteractiveTimeOut",
+    "UserVars.DcuiTimeOut",
+    "UserVars.HostClientSessionTimeout",
+    "UserVars.SuppressShellWarning",
+    "Security.AccountLockFailures",
+    "Security.AccountUnlockTime",
+    "Security.PasswordQualityControl",
+    "Security.PasswordHistory",
+    "Config.HostAgent.plugins.solo.enableMob",
+    "Config.HostAgent.log.level",
+    "Mem.ShareForceSalting",
+    "Net.BlockGuestBPDU",
+    "DCUI.Access",
+)
+
+# VM extraConfig keys kept (M 4.349: VMware Tools isolation, console connections).
+EXTRA_CONFIG_PREFIXES: tuple[str, ...] = ("isolation.tools.", "RemoteDisplay.maxConnections")
+
+# Devices the passthrough checks look at.
+PASSTHROUGH_DEVICES: tuple[type, ...] = (
+    vim.vm.device.VirtualUSB,
+    vim.vm.device.VirtualUSBController,
+    vim.vm.device.VirtualPCIPassthrough,
+    vim.vm.device.VirtualSerialPort,
+    vim.vm.device.VirtualParallelPort,
+    vim.vm.device.VirtualFloppy,
+)
+
+TASK_STATES: dict[str, str] = {
+    "queued": "queued",
+    "running": "running",
+    "success": "succeeded",
+    "error": "failed",
+}
+
+# Property paths read per type. Kept to what the records need: ``config`` of a VM or host is
+# large, so only its relevant branches are named.
+CLUSTER_PROPS = ["name", "configurationEx"]
+HOST_PROPS = [
+    "name",
+    "parent",
+    "summary.config.product",
+    "summary.hardware",
+    "summary.quickStats",
+    "runtime.connectionState",
+    "runtime.powerState",
+    "runtime.inMaintenanceMode",
+    "config.lockdownMode",
+    "config.network",
+    "config.virtualNicManagerInfo",
+    "config.service",
+    "config.dateTimeInfo",
+    "config.option",
+]
+DATASTORE_PROPS = ["name", "summary", "host"]
+DVS_PROPS = ["name", "config.defaultPortConfig", "config.uplinkPortgroup"]
+NETWORK_PROPS = ["name"]
+DVPG_PROPS = ["name", "config"]
+VM_PROPS = [
+    "name",
+    "config.instanceUuid",
+    "config.guestFullName",
+    "config.guestId",
+    "config.version",
+    "config.template",
+    "config.changeVersion",
+    "config.hardware.numCPU",
+    "config.hardware.memoryMB",
+    "config.hardware.device",
+    "config.extraConfig",
+    "runtime.powerState",
+    "runtime.host",
+    "runtime.numMksConnections",
+    "summary.storage",
+    "summary.quickStats",
+    "guest.toolsRunningStatus",
+    "datastore",
+    "snapshot",
+]
+
+
+class _PinMismatch(Exception):
+    """Raised inside the connection; turned into ``tls.pin_mismatch`` by the connector."""
+
+    def __init__(self, presented: str) -> None:
+        super().__init__("pinned certificate mismatch")
+        self.presented = presented
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """An HTTPS connection that accepts exactly one certificate, by SHA-256 fingerprint.
+
+    The chain is not verified (a pinned certificate is typically self-signed); the pin is
+    compared after the handshake and before the request, so credentials and session cookies
+    only ever travel to the pinned certificate. Subclassed per connector with ``expected``.
+    """
+
+    expected: ClassVar[str] = ""
+
+    def connect(self) -> None:
+        super().connect()
+        assert self.sock is not None
+        der = self.sock.getpeercert(binary_form=True) or b""  # type: ignore[union-attr]
+        presented = tls.fingerprint_of_der(der)
+        if not self.expected or not hmac.compare_digest(presented, self.expected):
+            self.close()
+            raise _PinMismatch(presented)
+
+
+def _pin_context() -> ssl.SSLContext:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.check_hostname = False
+    # tls-audit: the certificate is checked by fingerprint in _PinnedHTTPSConnection.connect
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+def _moid(obj: Any) -> str | None:
+    return obj._moId if obj is not None else None
+
+
+def _to_int(value: Any) -> int | None:
+    return int(value) if value is not None else None
+
+
+def _mib(value: Any) -> int | None:
+    return int(value) * MiB if value is not None else None
+
+
+def _percent(part: float | None, whole: float | None) -> float | None:
+    if part is None or not whole:
+        return None
+    return round(100.0 * float(part) / float(whole), 2)
+
+
+def _bool_policy(policy: Any, name: str) -> bool | None:
+    """A vSwitch/port group security flag (plain bool) or a DVS one (BoolPolicy.value)."""
+    if policy is None:
+        return None
+    value = getattr(policy, name, None)
+    if isinstance(value, vim.BoolPolicy):
+        value = value.value
+    return bool(value) if value is not None else None
+
+
+def _plain(value: Any) -> Any:
+    """JSON-friendly, order-stable copy of an option value for the config hash."""
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)
+
+
+class VCenterConnector:
+    """Reads one vCenter and runs snapshot tasks on it. See the module docstring."""
+
+    kind = "vcenter"
+    page_size = 1000
+
+    def __init__(self, config: EndpointConfig) -> None:
+        self.config = config
+        self.url = config.url.rstrip("/")
+        try:
+            self._host, self._port = tls.host_port(self.url)
+        except ValueError as exc:
+            raise ConnectorError(str(exc), permanent=True) from None
+        path = urlsplit(self.url).path.rstrip("/")
+        self._path = path if path else "/sdk"
+        self._stub: SoapStubAdapter | None = None
+        self._content: Any = None
+        self._scheme, self._context = self._trust()
+
+    # -- connection ---------------------------------------------------------------------------
+
+    def _trust(self) -> tuple[type[http.client.HTTPSConnection], ssl.SSLContext]:
+        if self.config.ca_pem:
+            try:
+                return http.client.HTTPSConnection, tls.ca_context(self.config.ca_pem)
+            except (ssl.SSLError, ValueError) as exc:
+                raise TrustError(
+                    f"the CA certificate of {self.url} cannot be used: {exc}"
+                ) from None
+        if self.config.fingerprint:
+            try:
+                expected = tls.normalize_fingerprint(self.config.fingerprint)
+            except ValueError as exc:
+                raise TrustError(f"pinned fingerprint for {self.url}: {exc}") from None
+            scheme = type(
+                "PinnedHTTPSConnection", (_PinnedHTTPSConnection,), {"expected": expected}
+            )
+            return scheme, _pin_context()
+        raise TrustError(
+            f"{self.url}: no CA certificate and no pinned fingerprint; "
+            "the portal never connects without verifying the server's certificate"
+        )
+
+    def _scrub(self, text: str) -> str:
+        secret = self.config.secret
+        return text.replace(secret, "***") if secret else text
+
+    def _translate(self, exc: BaseException, doing: str) -> ConnectorError:
+        """Map an SDK/socket exception to a ConnectorError fit for an operator."""
+        where = f"{self.url} ({doing})"
+        if isinstance(exc, ConnectorError):
+            return exc
+        if isinstance(exc, _PinMismatch):
+            return tls.pin_mismatch(self.url, self._scheme.expected, exc.presented)  # type: ignore[attr-defined]
+        if isinstance(exc, ssl.SSLCertVerificationError):
+            return TrustError(
+                f"certificate of {self.url} is not trusted by the endpoint's CA certificate: "
+                f"{exc.verify_message or exc.reason}"
+            )
+        if isinstance(exc, vim.fault.InvalidLogin):
+            return AuthenticationError(
+                f"vCenter at {self.url} rejected the user name or password "
+                f"for {self.config.username!r}"
+            )
+        if isinstance(exc, vim.fault.NotAuthenticated):
+            return AuthenticationError(f"{where}: the session is not authenticated")
+        if isinstance(exc, vim.fault.NoPermission):
+            priv = getattr(exc, "privilegeId", "") or "?"
+            return ConnectorError(
+                f"{where}: user {self.config.username!r} lacks privilege {priv}", permanent=True
+            )
+        if isinstance(exc, vmodl.fault.ManagedObjectNotFound):
+            return ConnectorError(f"{where}: the object no longer exists", permanent=True)
+        if isinstance(exc, vmodl.MethodFault):
+            msg = exc.msg or type(exc).__name__
+            return ConnectorError(self._scrub(f"{where}: vCenter answered {msg}"))
+        if isinstance(exc, TimeoutError | socket.timeout):
+            return ConnectorError(f"{where}: timed out after {self.config.timeout:g} s")
+        if isinstance(exc, ssl.SSLError):
+            return ConnectorError(f"{where}: TLS handshake failed: {exc.reason or exc}")
+        if isinstance(exc, OSError):
+            return ConnectorError(f"cannot reach {self._host}:{self._port}: {exc.strerror or exc}")
+        if isinstance(exc, http.client.HTTPException | ExpatError | ET.ParseError):
+            return ConnectorError(
+                f"{self.url} does not answer as a vCenter SOAP API ({type(exc).__name__})",
+                permanent=True,
+            )
+        return ConnectorError(self._scrub(f"{where}: {type(exc).__name__}: {exc}"))
+
+    def _new_connection(self) -> http.client.HTTPSConnection:
+        return self._scheme(
+            self._host, self._port, context=self._context, timeout=self.config.timeout
+        )
+
+    def _negotiate_version(self) -> str:
+        """The newest vim25 version both the server and pyvmomi know, e.g. ``vim.version.v8_0_2_0``."""
+        conn = self._new_connection()
+        try:
+            conn.request("GET", f"{self._path}/vimServiceVersions.xml")
+            resp = conn.getresponse()
+            body = resp.read(1_000_000)
+            status = resp.status
+        finally:
+            conn.close()
+        if status != 200:
+            raise ConnectorError(
+                f"{self.url} does not answer as a vCenter (HTTP {status} for "
+                f"{self._path}/vimServiceVersions.xml)",
+                permanent=True,
+            )
+        root = ET.fromstring(body)  # noqa: S314 - our verified server, bounded read
+        for ns in root.iter("namespace"):
+            if (ns.findtext("name") or "").strip() != "urn:vim25":
+                continue
+            versions = [(ns.findtext("version") or "").strip()]
+            versions += [(v.text or "").strip() for v in ns.iterfind("priorVersions/version")]
+            for version in versions:
+                known = VmomiSupport.versionMap.get(f"vim25/{version}")
+                if known:
+                    return known
+        raise ConnectorError(
+            f"{self.url} does not offer a vim25 API version this portal knows", permanent=True
+        )
+
+    def _connect(self) -> Any:
+        """Log in once; return the ServiceContent. Raises ConnectorError."""
+        if self._content is not None:
+            return self._content
+        try:
+            version = self._negotiate_version()
+            stub = SoapStubAdapter(
+                host=self._host,
+                port=self._port,
+                path=self._path,
+                version=version,
+                sslContext=self._context,
+                httpConnectionTimeout=self.config.timeout,
+                connectionPoolTimeout=60,
+            )
+            # Every connection of the pool goes through our class (pin or CA context).
+            stub.scheme = self._scheme
+            si = vim.ServiceInstance("ServiceInstance", stub)
+            content = si.RetrieveContent()
+            api_type = content.about.apiType
+            if api_type != "VirtualCenter":
+                raise ConnectorError(
+                    f"{self.url} is {content.about.fullName!r} ({api_type}), not a vCenter; "
+                    "add the vCenter that manages it",
+                    permanent=True,
+                )
+            content.sessionManager.Login(self.config.username, self.config.secret, None)
+        except Exception as exc:
+            raise self._translate(exc, "login") from None
+        self._stub = stub
+        self._content = content
+        log.debug("logged in to %s as %s (API %s)", self.url, self.config.username, version)
+        return content
+
+    def close(self) -> None:
+        """Log out and drop the connections. Never raises."""
+        content, stub = self._content, self._stub
+        self._content = self._stub = None
+        if content is None:
+            return
+        try:
+            content.sessionManager.Logout()
+        except Exception:  # noqa: S110 - closing must not fail
+            pass
+        finally:
+            if stub is not None:
+                stub.DropConnections()
+
+    def __enter__(self) -> VCenterConnector:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _call(self, doing: str, func: Callable[[], Any]) -> Any:
+        try:
+            return func()
+        except Exception as exc:
+            raise self._translate(exc, doing) from None
+
+    # -- property collector -------------------------------------------------------------------
+
+    def _retrieve(
+        self, obj_type: type, props: list[str], container: Any = None
+    ) -> Iterator[tuple[Any, dict[str, Any]]]:
+        """All objects of ``obj_type`` below ``container`` (root folder) with ``props``.
+
+        One container view, one RetrievePropertiesEx and one ContinueRetrievePropertiesEx per
+        further page. Properties vCenter reports as missing (or the simulator leaves unset) are
+        simply absent from the dict.
+        """
+        content = self._connect()
+        pc = content.propertyCollector
+        view = self._call(
+            "CreateContainerView",
+            lambda: content.viewManager.CreateContainerView(
+                container or content.rootFolder, [obj_type], True
+            ),
+        )
+        try:
+            traversal = vmodl.query.PropertyCollector.TraversalSpec(
+                name="view", path="view", skip=False, type=vim.view.ContainerView
+            )
+            spec = vmodl.query.PropertyCollector.FilterSpec(
+                objectSet=[
+                    vmodl.query.PropertyCollector.ObjectSpec(
+                        obj=view, skip=True, selectSet=[traversal]
+                    )
+                ],
+                propSet=[vmodl.query.PropertyCollector.PropertySpec(type=obj_type, pathSet=props)],
+            )
+            options = vmodl.query.PropertyCollector.RetrieveOptions(maxObjects=self.page_size)
+            name = obj_type.__name__
+            result = self._call(name, lambda: pc.RetrievePropertiesEx([spec], options))
+            while result is not None:
+                for oc in result.objects:
+                    yield oc.obj, {p.name: p.val for p in oc.propSet or []}
+                token = result.token
+                if not token:
+                    break
+                result = self._call(name, lambda t=token: pc.ContinueRetrievePropertiesEx(t))
+        finally:
+            # A view left behind dies with the session anyway.
+            with contextlib.suppress(Exception):
+                view.DestroyView()
+
+    def _properties(self, obj: Any, props: list[str]) -> dict[str, Any]:
+        """Properties of one object, read through the PropertyCollector (one request)."""
+        content = self._connect()
+        spec = vmodl.query.PropertyCollector.FilterSpec(
+            objectSet=[vmodl.query.PropertyCollector.ObjectSpec(obj=obj, skip=False)],
+            propSet=[vmodl.query.PropertyCollector.PropertySpec(type=type(obj), pathSet=props)],
+        )
+        options = vmodl.query.PropertyCollector.RetrieveOptions()
+        result = self._call(
+            f"read {obj._moId}",
+            lambda: content.propertyCollector.RetrievePropertiesEx([spec], options),
+        )
+        if result is None or not result.objects:
+            raise ConnectorError(f"{self.url}: {obj._moId} not found", permanent=True)
+        oc = result.objects[0]
+        for missing in oc.missingSet or []:
+            if isinstance(missing.fault, vmodl.fault.ManagedObjectNotFound):
+                raise ConnectorError(f"{self.url}: {obj._moId} not found", permanent=True)
+        return {p.name: p.val for p in oc.propSet or []}
+
+    # -- inventory ----------------------------------------------------------------------------
+
+    def read_inventory(self) -> Inventory:
+        """Read clusters, hosts, networks, datastores, VMs and snapshots. Raises ConnectorError."""
+        self._connect()
+        inv = Inventory()
+        for obj, p in self._retrieve(vim.ClusterComputeResource, CLUSTER_PROPS):
+            inv.clusters.append(self._cluster(obj, p))
+
+        host_mhz: dict[str, int] = {}
+        for obj, p in self._retrieve(vim.HostSystem, HOST_PROPS):
+            self._host_records(inv, obj, p)
+            hw = p.get("summary.hardware")
+            if hw is not None and hw.cpuMhz:
+                host_mhz[obj._moId] = int(hw.cpuMhz)
+
+        for obj, p in self._retrieve(vim.Datastore, DATASTORE_PROPS):
+            self._datastore_records(inv, obj, p)
+
+        uplink_portgroups: set[str] = set()  # not VM networks; older vCenters lack config.uplink
+        for obj, p in self._retrieve(vim.DistributedVirtualSwitch, DVS_PROPS):
+            uplink_portgroups.update(pg._moId for pg in p.get("config.uplinkPortgroup") or [])
+            port_config = p.get("config.defaultPortConfig")
+            security = getattr(port_config, "securityPolicy", None)
+            inv.switches.append(
+                SwitchRecord(
+                    external_id=obj._moId,
+                    name=p.get("name", ""),
+                    kind="dvswitch",
+                    allow_promiscuous=_bool_policy(security, "allowPromiscuous"),
+                    allow_mac_changes=_bool_policy(security, "macChanges"),
+                    allow_forged_transmits=_bool_policy(security, "forgedTransmits"),
+                )
+            )
+
+        portgroup_names: dict[str, str] = {}  # DVPG key -> name, for VM NIC backings
+        for obj, p in self._retrieve(vim.dvs.DistributedVirtualPortgroup, DVPG_PROPS):
+            record = self._dvportgroup(obj, p)
+            cfg = p.get("config")
+            if cfg is not None and cfg.key:
+                portgroup_names[cfg.key] = record.name if record else p.get("name", "")
+            if record is not None and obj._moId not in uplink_portgroups:
+                inv.networks.append(record)
+
+        for obj, p in self._retrieve(vim.VirtualMachine, VM_PROPS):
+            self._vm_records(inv, obj, p, host_mhz, portgroup_names)
+        return inv
+
+    def _cluster(self, obj: Any, p: dict[str, Any]) -> ClusterRecord:
+        cfg = p.get("configurationEx")
+        das = getattr(cfg, "dasConfig", None)
+        drs = getattr(cfg, "drsConfig", None)
+        extra: dict[str, Any] = {}
+        if das is not None:
+            extra["ha_host_monitoring"] = das.hostMonitoring or ""
+            extra["ha_admission_control"] = das.admissionControlEnabled
+        if drs is not None and drs.defaultVmBehavior:
+            extra["drs_behavior"] = str(drs.defaultVmBehavior)
+        return ClusterRecord(
+            external_id=obj._moId,
+            name=p.get("name", ""),
+            ha_enabled=bool(das.enabled) if das is not None and das.enabled is not None else None,
+            drs_enabled=bool(drs.enabled) if drs is not None and drs.enabled is not None else None,
+            extra=extra,
+        )
+
+    def _host_records(self, inv: Inventory, obj: Any, p: dict[str, Any]) -> None:
+        hid = obj._moId
+        parent = p.get("parent")
+        product = p.get("summary.config.product")
+        hw = p.get("summary.hardware")
+        qs = p.get("summary.quickStats")
+        network = p.get("config.network")
+        dt_info = p.get("config.dateTimeInfo")
+
+        cpu_capacity = hw.cpuMhz * hw.numCpuCores if hw is not None and hw.cpuMhz else None
+        cpu_used = getattr(qs, "overallCpuUsage", None)
+        mem_used = getattr(qs, "overallMemoryUsage", None)
+
+        options = {o.key: o.value for o in p.get("config.option") or []}
+        advanced = {k: _plain(options[k]) for k in ADVANCED_OPTIONS if k in options}
+
+        services = [
+            ServiceRecord(
+                key=SERVICE_KEYS.get(s.key, s.key),
+                label=s.label or s.key,
+                running=bool(s.running) if s.running is not None else None,
+                policy=s.policy or "",
+            )
+            for s in getattr(p.get("config.service"), "service", None) or []
+        ]
+        ntp = getattr(getattr(dt_info, "ntpConfig", None), "server", None) or []
+        timezone = getattr(getattr(dt_info, "timeZone", None), "name", None) or ""
+
+        host = HostRecord(
+            external_id=hid,
+            name=p.get("name", ""),
+            cluster_external_id=(
+                parent._moId if isinstance(parent, vim.ClusterComputeResource) else None
+            ),
+            product=getattr(product, "name", "") or "",
+            version=getattr(product, "version", "") or "",
+            build=getattr(product, "build", "") or "",
+            connection_state=str(p.get("runtime.connectionState") or ""),
+            power_state=str(p.get("runtime.powerState") or ""),
+            maintenance_mode=p.get("runtime.inMaintenanceMode"),
+            lockdown_mode=str(p.get("config.lockdownMode") or ""),
+            cpu_model=getattr(hw, "cpuModel", "") or "",
+            cpu_sockets=_to_int(getattr(hw, "numCpuPkgs", None)),
+            cpu_cores=_to_int(getattr(hw, "numCpuCores", None)),
+            cpu_threads=_to_int(getattr(hw, "numCpuThreads", None)),
+            cpu_mhz=_to_int(getattr(hw, "cpuMhz", None)),
+            memory_bytes=_to_int(getattr(hw, "memorySize", None)),
+            cpu_usage_percent=_percent(cpu_used, cpu_capacity),
+            memory_used_bytes=_mib(mem_used),
+            uptime_seconds=_to_int(getattr(qs, "uptime", None)),
+            management_addresses=self._management_addresses(
+                network, p.get("config.virtualNicManagerInfo")
+            ),
+            services=services,
+            ntp_servers=[str(s) for s in ntp],
+            syslog_target=str(advanced.get("Syslog.global.logHost") or ""),
+            timezone=timezone,
+            advanced_options=advanced,
+        )
+        inv.hosts.append(host)
+        inv.samples.append(
+            SampleRecord(
+                object_type="host",
+                external_id=hid,
+                cpu_percent=host.cpu_usage_percent,
+                memory_percent=_percent(host.memory_used_bytes, host.memory_bytes),
+            )
+        )
+        if network is not None:
+            self._host_network(inv, hid, network)
+
+    @staticmethod
+    def _management_addresses(network: Any, nic_manager: Any) -> list[str]:
+        """IPs of the VMkernel NICs selected for management (all vmk NICs if vCenter does not say)."""
+        vnics = list(getattr(network, "vnic", None) or [])
+        selected: set[str] | None = None
+        for cfg in getattr(nic_manager, "netConfig", None) or []:
+            if cfg.nicType == "management":
+                # selectedVnic holds "management.<vnic key>"
+                selected = {k.split(".", 1)[-1] for k in cfg.selectedVnic or []}
+        addresses = []
+        for vnic in vnics:
+            if selected is not None and vnic.key not in selected:
+                continue
+            ip = getattr(getattr(vnic.spec, "ip", None), "ipAddress", None)
+            if ip:
+                addresses.append(str(ip))
+        return addresses
+
+    @staticmethod
+    def _host_network(inv: Inventory, hid: str, network: Any) -> None:
+        pnic_names: dict[str, str] = {}
+        for pnic in network.pnic or []:
+            pnic_names[pnic.key] = pnic.device
+            link = pnic.linkSpeed  # None = link down
+            inv.nics.append(
+                NicRecord(
+                    host_external_id=hid,
+                    device=pnic.device,
+                    link_up=link is not None,
+                    speed_mbps=_to_int(link.speedMb) if link is not None else None,
+                    full_duplex=bool(link.duplex) if link is not None else None,
+                    mac=pnic.mac or "",
+                )
+            )
+        vswitch_names: dict[str, str] = {}
+        for vs in network.vswitch or []:
+            vswitch_names[vs.key] = vs.name
+            security = getattr(getattr(vs.spec, "policy", None), "security", None)
+            inv.switches.append(
+                SwitchRecord(
+                    external_id=f"{hid}/{vs.name}",
+                    name=vs.name,
+                    host_external_id=hid,
+                    kind="vswitch",
+                    uplinks=[pnic_names.get(k, k) for k in vs.pnic or []],
+                    allow_promiscuous=_bool_policy(security, "allowPromiscuous"),
+                    allow_mac_changes=_bool_policy(security, "macChanges"),
+                    allow_forged_transmits=_bool_policy(security, "forgedTransmits"),
+                )
+            )
+        for pg in network.portgroup or []:
+            # The effective policy (computedPolicy) includes what the port group inherits.
+            policy = pg.computedPolicy or pg.spec.policy
+            security = getattr(policy, "security", None)
+            vswitch = vswitch_names.get(pg.vswitch, pg.spec.vswitchName)
+            inv.networks.append(
+                NetworkRecord(
+                    external_id=f"{hid}/{pg.spec.name}",
+                    name=pg.spec.name,
+                    switch_external_id=f"{hid}/{vswitch}" if vswitch else None,
+                    vlan_id=_to_int(pg.spec.vlanId),
+                    allow_promiscuous=_bool_policy(security, "allowPromiscuous"),
+                    allow_mac_changes=_bool_policy(security, "macChanges"),
+                    allow_forged_transmits=_bool_policy(security, "forgedTransmits"),
+                )
+            )
+
+    @staticmethod
+    def _dvportgroup(obj: Any, p: dict[str, Any]) -> NetworkRecord | None:
+        cfg = p.get("config")
+        if cfg is not None and getattr(cfg, "uplink", None):
+            return None  # the switch's own uplink port group, not a VM network
+        port = getattr(cfg, "defaultPortConfig", None)
+        security = getattr(port, "securityPolicy", None)
+        vlan = getattr(port, "vlan", None)
+        vlan_id = (
+            vlan.vlanId
+            if isinstance(vlan, vim.dvs.VmwareDistributedVirtualSwitch.VlanIdSpec)
+            else None
+        )
+        dvs = getattr(cfg, "distributedVirtualSwitch", None)
+        return NetworkRecord(
+            external_id=obj._moId,
+            name=p.get("name", ""),
+            switch_external_id=_moid(dvs),
+            vlan_id=_to_int(vlan_id),
+            allow_promiscuous=_bool_policy(security, "allowPromiscuous"),
+            allow_mac_changes=_bool_policy(security, "macChanges"),
+            allow_forged_transmits=_bool_policy(security, "forgedTransmits"),
+        )
+
+    @staticmethod
+    def _datastore_records(inv: Inventory, obj: Any, p: dict[str, Any]) -> None:
+        s = p.get("summary")
+        capacity = _to_int(getattr(s, "capacity", None))
+        free = _to_int(getattr(s, "freeSpace", None))
+        accessible = getattr(s, "accessible", None)
+        shared = getattr(s, "multipleHostAccess", None)
+        inv.datastores.append(
+            DatastoreRecord(
+                external_id=obj._moId,
+                name=p.get("name", ""),
+                type=getattr(s, "type", "") or "",
+                capacity_bytes=capacity,
+                free_bytes=free,
+                uncommitted_bytes=_to_int(getattr(s, "uncommitted", None)),
+                accessible=bool(accessible) if accessible is not None else None,
+                shared=bool(shared) if shared is not None else None,
+                host_external_ids=[m.key._moId for m in p.get("host") or [] if m.key is not None],
+            )
+        )
+        inv.samples.append(
+            SampleRecord(
+                object_type="datastore",
+                external_id=obj._moId,
+                storage_used_bytes=capacity - free
+                if capacity is not None and free is not None
+                else None,
+            )
+        )
+
+    def _vm_records(
+        self,
+        inv: Inventory,
+        obj: Any,
+        p: dict[str, Any],
+        host_mhz: dict[str, int],
+        portgroup_names: dict[str, str],
+    ) -> None:
+        vid = obj._moId
+        host = p.get("runtime.host")
+        storage = p.get("summary.storage")
+        qs = p.get("summary.quickStats")
+        num_cpu = _to_int(p.get("config.hardware.numCPU"))
+        memory_mb = _to_int(p.get("config.hardware.memoryMB"))
+        committed = _to_int(getattr(storage, "committed", None))
+        uncommitted = _to_int(getattr(storage, "uncommitted", None))
+
+        extra_config = {
+            str(o.key): str(o.value)
+            for o in p.get("config.extraConfig") or []
+            if str(o.key).startswith(EXTRA_CONFIG_PREFIXES)
+        }
+        nics: list[VmNicRecord] = []
+        disks: list[dict[str, Any]] = []
+        passthrough: list[str] = []
+        for dev in p.get("config.hardware.device") or []:
+            label = getattr(dev.deviceInfo, "label", "") or f"device-{dev.key}"
+            if isinstance(dev, vim.vm.device.VirtualEthernetCard):
+                nics.append(self._vm_nic(dev, label, portgroup_names))
+            elif isinstance(dev, vim.vm.device.VirtualDisk):
+                backing = dev.backing
+                disks.append(
+                    {
+                        "label": label,
+                        "capacity_bytes": _to_int(dev.capacityInBytes)
+                        or (_to_int(dev.capacityInKB) or 0) * 1024,
+                        "file": getattr(backing, "fileName", "") or "",
+                        "datastore": _moid(getattr(backing, "datastore", None)),
+                        "thin": getattr(backing, "thinProvisioned", None),
+                        "mode": getattr(backing, "diskMode", "") or "",
+                    }
+                )
+            elif isinstance(dev, PASSTHROUGH_DEVICES):
+                passthrough.append(label)
+
+        guest_os = p.get("config.guestFullName") or p.get("config.guestId") or ""
+        cpu_mhz = host_mhz.get(host._moId) if host is not None else None
+        cpu_used = getattr(qs, "overallCpuUsage", None)
+        mem_active = getattr(qs, "guestMemoryUsage", None)
+        vm = VmRecord(
+            external_id=vid,
+            name=p.get("name", ""),
+            kind="vm",
+            instance_uuid=p.get("config.instanceUuid") or "",
+            power_state=str(p.get("runtime.powerState") or ""),
+            guest_os=guest_os,
+            vcpus=num_cpu,
+            memory_bytes=_mib(memory_mb),
+            provisioned_bytes=(
+                committed + uncommitted
+                if committed is not None and uncommitted is not None
+                else None
+            ),
+            used_bytes=committed,
+            host_external_id=_moid(host),
+            datastore_external_ids=[d._moId for d in p.get("datastore") or []],
+            tools_state=str(p.get("guest.toolsRunningStatus") or ""),
+            template=bool(p.get("config.template")),
+            extra_config=extra_config,
+            console_connections=_to_int(p.get("runtime.numMksConnections")),
+            passthrough_devices=passthrough,
+            nics=nics,
+            disks=disks,
+            config_version=str(p.get("config.changeVersion") or ""),
+            cpu_usage_percent=_percent(
+                cpu_used, num_cpu * cpu_mhz if num_cpu and cpu_mhz else None
+            ),
+            # guestMemoryUsage is the guest's active memory, vSphere's "memory usage".
+            memory_used_bytes=_mib(mem_active),
+            ballooned_bytes=_mib(getattr(qs, "balloonedMemory", None)),
+            swapped_bytes=_mib(getattr(qs, "swappedMemory", None)),
+        )
+        # What the config hash is made of: settings an administrator changes, not runtime state.
+        vm.config = {
+            "name": vm.name,
+            "guest_id": p.get("config.guestId") or "",
+            "hardware_version": p.get("config.version") or "",
+            "vcpus": num_cpu,
+            "memory_mb": memory_mb,
+            "template": vm.template,
+            "extra_config": dict(sorted(extra_config.items())),
+            "nics": [
+                {"name": n.name, "mac": n.mac, "network": n.network, "connected": n.connected}
+                for n in nics
+            ],
+            "disks": [
+                {k: d[k] for k in ("label", "capacity_bytes", "file", "thin", "mode")}
+                for d in disks
+            ],
+            "passthrough": sorted(passthrough),
+        }
+        inv.vms.append(vm)
+        inv.samples.append(
+            SampleRecord(
+                object_type="vm",
+                external_id=vid,
+                cpu_percent=vm.cpu_usage_percent,
+                memory_percent=_percent(mem_active, memory_mb),
+                storage_used_bytes=committed,
+            )
+        )
+        info = p.get("snapshot")
+        if info is not None:
+            inv.snapshots.extend(self._snapshots(vid, info))
+
+    @staticmethod
+    def _vm_nic(dev: Any, label: str, portgroup_names: dict[str, str]) -> VmNicRecord:
+        backing = dev.backing
+        network = ""
+        if isinstance(backing, vim.vm.device.VirtualEthernetCard.NetworkBackingInfo):
+            network = backing.deviceName or ""
+        elif isinstance(
+            backing, vim.vm.device.VirtualEthernetCard.DistributedVirtualPortBackingInfo
+        ):
+            key = getattr(backing.port, "portgroupKey", None) or ""
+            network = portgroup_names.get(key, key)
+        connectable = dev.connectable
+        return VmNicRecord(
+            name=label,
+            mac=dev.macAddress or "",
+            network=network,
+            connected=bool(connectable.connected) if connectable is not None else None,
+        )
+
+    @staticmethod
+    def _snapshots(vm_id: str, info: Any) -> list[SnapshotRecord]:
+        """Flatten ``snapshot.rootSnapshotList`` (a tree) into records, parents first."""
+        current = _moid(getattr(info, "currentSnapshot", None))
+        out: list[SnapshotRecord] = []
+
+        def walk(trees: Any, parent: str | None) -> None:
+            for tree in trees or []:
+                sid = tree.snapshot._moId
+                created = tree.createTime
+                if isinstance(created, dt.datetime) and created.tzinfo is None:
+                    created = created.replace(tzinfo=dt.UTC)
+                out.append(
+                    SnapshotRecord(
+                        external_id=sid,
+                        vm_external_id=vm_id,
+                        name=tree.name or "",
+                        description=tree.description or "",
+                        created_at=created,
+                        parent_external_id=parent,
+                        quiesced=bool(tree.quiesced) if tree.quiesced is not None else None,
+                        # A snapshot of a powered-on VM in state poweredOn includes its memory.
+                        with_memory=(str(tree.state) == "poweredOn") if tree.state else None,
+                        current=sid == current,
+                    )
+                )
+                walk(tree.childSnapshotList, sid)
+
+        walk(getattr(info, "rootSnapshotList", None), None)
+        return out
+
+    # -- snapshot operations (phase 2) --------------------------------------------------------
+
+    def _task_ref(self, task: Any) -> str:
+        return str(task._moId)
+
+    def create_snapshot(
+        self,
+        vm_external_id: str,
+        name: str,
+        description: str = "",
+        memory: bool = False,
+        quiesce: bool = False,
+    ) -> str:
+        """Start CreateSnapshot_Task on the VM; return the task moref at once (no waiting)."""
+        stub = self._stub_or_connect()
+        vm = vim.VirtualMachine(vm_external_id, stub)
+        task = self._call(
+            f"snapshot {vm_external_id}",
+            lambda: vm.CreateSnapshot_Task(
+                name=name, description=description, memory=memory, quiesce=quiesce
+            ),
+        )
+        return self._task_ref(task)
+
+    def delete_snapshot(self, snapshot_external_id: str) -> str:
+        """Start RemoveSnapshot_Task (children are kept); return the task moref."""
+        snap = vim.vm.Snapshot(snapshot_external_id, self._stub_or_connect())
+        task = self._call(
+            f"delete {snapshot_external_id}",
+            lambda: snap.RemoveSnapshot_Task(removeChildren=False),
+        )
+        return self._task_ref(task)
+
+    def revert_snapshot(self, snapshot_external_id: str) -> str:
+        """Start RevertToSnapshot_Task; return the task moref."""
+        snap = vim.vm.Snapshot(snapshot_external_id, self._stub_or_connect())
+        task = self._call(f"revert {snapshot_external_id}", lambda: snap.RevertToSnapshot_Task())
+        return self._task_ref(task)
+
+    def task_status(self, ref: str) -> TaskStatus:
+        """State of a vCenter task by moref (``task-12``).
+
+        ``result_external_id`` is the moref the task returned (the new snapshot of
+        CreateSnapshot_Task); None for tasks that return nothing (delete, revert). A task vCenter no longer knows (they
+        expire some minutes after they end) raises a permanent ConnectorError: the caller then
+        checks the outcome with :meth:`find_snapshot`.
+        """
+        task = vim.Task(ref, self._stub_or_connect())
+        # Named fields rather than the whole ``info``: the simulator puts a Snapshot into
+        # info.entity (a ManagedEntity by the WSDL), which pyvmomi refuses to deserialize.
+        props = self._properties(task, ["info.state", "info.error", "info.result"])
+        state = TASK_STATES.get(str(props.get("info.state") or ""), "running")
+        error = ""
+        fault = props.get("info.error")
+        if fault is not None:
+            error = fault.localizedMessage or getattr(fault.fault, "msg", "") or ""
+            error = error or type(fault.fault).__name__
+        result = props.get("info.result")
+        result_id = _moid(result) if isinstance(result, ManagedObject) else None
+        return TaskStatus(state=state, error=self._scrub(error), result_external_id=result_id)
+
+    def find_snapshot(self, vm_external_id: str, marker: str) -> SnapshotRecord | None:
+        """The VM's snapshot whose name equals ``marker`` or whose description contains it.
+
+        Operations write their id into the description, so a retried operation can see that
+        its work is already done.
+        """
+        vm = vim.VirtualMachine(vm_external_id, self._stub_or_connect())
+        info = self._properties(vm, ["snapshot"]).get("snapshot")
+        if info is None:
+            return None
+        for snap in self._snapshots(vm_external_id, info):
+            if snap.name == marker or (marker and marker in snap.description):
+                return snap
+        return None
+
+    def _stub_or_connect(self) -> SoapStubAdapter:
+        self._connect()
+        assert self._stub is not None
+        return self._stub
