@@ -1,5 +1,6 @@
 from .endpoint import Endpoint
 from .machines import Snapshot, VirtualMachine, VmDatastore
+from .operations import ExpiryNotice, Operation, PolicyRun, SnapshotPolicy
 from .runs import SyncRun, UtilizationSample
 from .topology import (
     Cluster,
@@ -17,11 +18,15 @@ __all__ = [
     "Datastore",
     "DatastoreHost",
     "Endpoint",
+    "ExpiryNotice",
     "Host",
     "Network",
+    "Operation",
     "PhysicalNic",
     "PlatformAccount",
+    "PolicyRun",
     "Snapshot",
+    "SnapshotPolicy",
     "SyncRun",
     "UtilizationSample",
     "VirtualMachine",

@@ -1,0 +1,195 @@
+"""Snapshot operations, scheduled snapshot policies and their runs (issue 5).
+
+An :class:`Operation` is written in the request's transaction and carried out by a Celery task
+(``inventory.tasks_operations``) that receives only its id. The database, not the code, keeps
+at most one queued or running operation per VM (a partial unique constraint).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+ACTIVE_STATES = ("queued", "running")
+
+
+class Operation(models.Model):
+    class Kind(models.TextChoices):
+        CREATE = "create", "create snapshot"
+        DELETE = "delete", "delete snapshot"
+        REVERT = "revert", "revert to snapshot"
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "queued"
+        RUNNING = "running", "running"
+        SUCCEEDED = "succeeded", "succeeded"
+        FAILED = "failed", "failed"
+
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    vm = models.ForeignKey(
+        "inventory.VirtualMachine", on_delete=models.CASCADE, related_name="operations"
+    )
+    # The snapshot acted on (delete, revert) or made (create, set when it succeeds).
+    snapshot = models.ForeignKey(
+        "inventory.Snapshot",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="operations",
+    )
+    state = models.CharField(
+        max_length=16, choices=State.choices, default=State.QUEUED, db_index=True
+    )
+    remote_ref = models.CharField(max_length=255, blank=True)  # vCenter task moref / PVE UPID
+    error = models.TextField(blank=True)
+    # name, description, memory, quiesce, reason, expires_at (ISO): never a secret.
+    params = models.JSONField(default=dict, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_by_name = models.CharField(max_length=150, blank=True)  # also "expiry", "policy"
+    idempotency_key = models.CharField(max_length=200, blank=True)
+    policy = models.ForeignKey(
+        "inventory.SnapshotPolicy",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="operations",
+    )
+    policy_run = models.ForeignKey(
+        "inventory.PolicyRun",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="operations",
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # The last time a task looked at the operation; the reconciler picks up stale ones.
+    touched_at = models.DateTimeField(default=timezone.now)
+    # A task holds the operation until this time (conditional-update claim); a crashed
+    # worker's claim simply runs out.
+    lease_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["vm"],
+                condition=Q(state__in=ACTIVE_STATES),
+                name="operation_one_active_per_vm",
+                violation_error_message="another operation on this VM is still queued or running",
+            ),
+            models.UniqueConstraint(
+                fields=["requested_by", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="operation_idempotency_key_per_user",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk} on {self.vm_id} ({self.state})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in ACTIVE_STATES
+
+    @property
+    def marker(self) -> str:
+        """Written into a vCenter snapshot's description so a retry can find its own work."""
+        return f"[portal-op:{self.pk}]"
+
+
+class SnapshotPolicy(models.Model):
+    """Scheduled snapshots in the manner of cv4pve-autosnap: take, keep the last N, prune by age.
+
+    The selector is the union of endpoints, clusters, named VMs and a tag. A policy only ever
+    prunes snapshots it made itself (its operations, and the ``auto-<label>-`` name prefix).
+    """
+
+    class RunState(models.TextChoices):
+        NEVER = "", "never run"
+        RUNNING = "running", "running"
+        SUCCEEDED = "succeeded", "succeeded"
+        PARTIAL = "partial", "partly skipped"
+        FAILED = "failed", "failed"
+
+    label = models.CharField(max_length=12, unique=True)
+    enabled = models.BooleanField(default=True)
+    endpoints = models.ManyToManyField("inventory.Endpoint", blank=True, related_name="+")
+    clusters = models.ManyToManyField("inventory.Cluster", blank=True, related_name="+")
+    vms = models.ManyToManyField("inventory.VirtualMachine", blank=True, related_name="+")
+    tag = models.CharField(max_length=100, blank=True)
+    crontab = models.ForeignKey(
+        "django_celery_beat.CrontabSchedule", on_delete=models.PROTECT, related_name="+"
+    )
+    periodic_task = models.OneToOneField(
+        "django_celery_beat.PeriodicTask",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    keep_last = models.PositiveIntegerField(default=3)
+    max_age_hours = models.PositiveIntegerField(null=True, blank=True)
+    min_free_percent = models.PositiveIntegerField(default=10)
+    memory = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    last_run_state = models.CharField(
+        max_length=16, choices=RunState.choices, default=RunState.NEVER, blank=True
+    )
+    last_run_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["label"]
+        verbose_name_plural = "snapshot policies"
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def name_prefix(self) -> str:
+        return f"auto-{self.label}-"
+
+
+class PolicyRun(models.Model):
+    class State(models.TextChoices):
+        RUNNING = "running", "running"
+        SUCCEEDED = "succeeded", "succeeded"
+        PARTIAL = "partial", "partly skipped"
+        FAILED = "failed", "failed"
+
+    policy = models.ForeignKey(SnapshotPolicy, on_delete=models.CASCADE, related_name="runs")
+    state = models.CharField(max_length=16, choices=State.choices, default=State.RUNNING)
+    trigger = models.CharField(max_length=16, default="schedule")
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    queued = models.PositiveIntegerField(default=0)
+    # [{"vm": id, "name": str, "reason": str}] for VMs the run did not snapshot.
+    skipped = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"policy {self.policy_id} run #{self.pk} {self.state}"
+
+
+class ExpiryNotice(models.Model):
+    """The notice given once for a portal snapshot that expires (or expired)."""
+
+    snapshot = models.OneToOneField(
+        "inventory.Snapshot", on_delete=models.CASCADE, related_name="expiry_notice"
+    )
+    noticed_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    mailed = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"expiry notice for snapshot {self.snapshot_id}"
