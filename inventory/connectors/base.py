@@ -15,7 +15,7 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from .records import Inventory
+from .records import Inventory, SnapshotRecord, TaskStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +63,53 @@ class Connector(Protocol):
 
     def close(self) -> None:
         """Release the session. Never raises."""
+        ...
+
+    # Snapshot operations. Each call only submits: it returns the platform's task reference at
+    # once (vCenter task moref ``task-12``, Proxmox UPID) and never waits for the work; the
+    # reconciler follows the reference with :meth:`task_status`. Unknown objects raise a
+    # permanent ConnectorError.
+
+    def create_snapshot(
+        self,
+        vm_external_id: str,
+        name: str,
+        description: str = "",
+        memory: bool = False,
+        quiesce: bool = False,
+    ) -> str:
+        """Start a snapshot of the VM; return the task reference.
+
+        Callers write their operation id into ``description`` (or ``name``) so that
+        :meth:`find_snapshot` can tell whether a retried operation's work is already done.
+        ``memory`` includes the RAM state; ``quiesce`` asks the guest tools to freeze the file
+        systems (platforms that do this on their own accept and ignore it).
+        """
+        ...
+
+    def delete_snapshot(self, snapshot_external_id: str) -> str:
+        """Start deleting the snapshot (its children are kept); return the task reference."""
+        ...
+
+    def revert_snapshot(self, snapshot_external_id: str) -> str:
+        """Start reverting the VM to the snapshot; return the task reference."""
+        ...
+
+    def task_status(self, ref: str) -> TaskStatus:
+        """The state of a task started above: queued, running, succeeded or failed.
+
+        ``error`` carries the platform's message when it failed; ``result_external_id`` the
+        object it produced where the platform tells (vCenter: the new snapshot's moref). A task
+        the platform no longer knows raises a permanent ConnectorError; check the outcome with
+        :meth:`find_snapshot` then.
+        """
+        ...
+
+    def find_snapshot(self, vm_external_id: str, marker: str) -> SnapshotRecord | None:
+        """The VM's snapshot named ``marker`` or (where the platform keeps descriptions of
+        snapshots searchable, vCenter) whose description contains it; None if there is none.
+        Pass ``marker`` positionally: implementations name the parameter differently.
+        """
         ...
 
 
