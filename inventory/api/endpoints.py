@@ -20,6 +20,10 @@ class EndpointSerializer(serializers.ModelSerializer):
         write_only=True, required=False, allow_blank=True, max_length=1024, style={"input_type": "password"},
         help_text="Password or API token secret. Write-only: never returned.",
     )  # fmt: skip
+    fingerprint = serializers.CharField(
+        required=False, allow_blank=True, max_length=200,
+        help_text="SHA-256 of the server certificate, 64 hex digits (colons allowed).",
+    )  # fmt: skip
     trust_mode = serializers.CharField(read_only=True)
     fingerprint_display = serializers.SerializerMethodField()
     has_secret = serializers.SerializerMethodField()
