@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class ComplianceConfig(AppConfig):
     name = "compliance"
     verbose_name = "Compliance"
+
+    def ready(self) -> None:
+        from inventory.signals import sync_succeeded
+
+        from . import checks  # noqa: F401
+        from .checks import load_all  # noqa: F401  (register every check at start-up)
+        from .signals import on_sync_succeeded
+
+        sync_succeeded.connect(on_sync_succeeded, dispatch_uid="compliance.run_after_sync")

@@ -1,0 +1,121 @@
+"""M 4.349 / M 5.154: protection of the administration interfaces."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from ..choices import ObjectType, Severity
+from .registry import PROXMOX, VCENTER, Param, failed, not_applicable, passed, register
+
+REQ = ("M4349.ADMIN", "M5.154")
+SHELL_SERVICES = ("ssh", "esxi_shell")
+
+
+@register(
+    "ADM-001",
+    title="SSH or ESXi Shell running on an ESXi host",
+    requirements=REQ,
+    target=ObjectType.HOST,
+    severity=Severity.HIGH,
+    platforms=(VCENTER,),
+    not_applicable_reason="Proxmox VE nodes need SSH between cluster members.",
+)
+def host_shell_services(host, params, ctx):
+    """Shell access bypasses vCenter's roles and audit; it is switched on only for a repair."""
+    if not host.services:
+        return not_applicable("The platform did not report the host's services.")
+    running = [
+        s.get("key") for s in host.services if s.get("key") in SHELL_SERVICES and s.get("running")
+    ]
+    evidence = {"running": running, "services": [s.get("key") for s in host.services]}
+    if running:
+        return failed(f"Running: {', '.join(running)}.", **evidence)
+    return passed("Neither SSH nor the ESXi Shell runs.", **evidence)
+
+
+@register(
+    "ADM-002",
+    title="ESXi lockdown mode off",
+    requirements=REQ,
+    target=ObjectType.HOST,
+    platforms=(VCENTER,),
+    not_applicable_reason="Proxmox VE has no lockdown mode.",
+)
+def host_lockdown(host, params, ctx):
+    """Lockdown mode forces administration through vCenter, where it is authorised and logged."""
+    if not host.lockdown_mode:
+        return not_applicable("The platform did not report the lockdown mode.")
+    if host.lockdown_mode == "lockdownDisabled":
+        return failed("Lockdown mode is disabled.", lockdown_mode=host.lockdown_mode)
+    return passed(f"Lockdown mode is {host.lockdown_mode}.", lockdown_mode=host.lockdown_mode)
+
+
+@register(
+    "ADM-003",
+    title="Management address outside the administration networks",
+    requirements=REQ,
+    target=ObjectType.HOST,
+    severity=Severity.HIGH,
+    params=(Param("admin_networks", [], "Administration networks", kind="cidr_list"),),
+)
+def host_management_network(host, params, ctx):
+    """Management interfaces belong in a separate administration network (M 5.154)."""
+    networks = [ipaddress.ip_network(n) for n in params["admin_networks"]]
+    if not networks:
+        return not_applicable("No administration networks are set for this check.")
+    if not host.management_addresses:
+        return not_applicable("The platform did not report management addresses.")
+    outside = []
+    for address in host.management_addresses:
+        ip = ipaddress.ip_address(str(address).split("/")[0])
+        if not any(ip.version == n.version and ip in n for n in networks):
+            outside.append(str(address))
+    evidence = {
+        "management_addresses": list(host.management_addresses),
+        "outside": outside,
+        "admin_networks": list(params["admin_networks"]),
+    }
+    if outside:
+        return failed(
+            f"Management address(es) outside the administration networks: {', '.join(outside)}.",
+            **evidence,
+        )
+    return passed("All management addresses are in administration networks.", **evidence)
+
+
+@register(
+    "ADM-004",
+    title="Proxmox cluster firewall off",
+    requirements=(*REQ, "M5.8"),
+    target=ObjectType.CLUSTER,
+    severity=Severity.HIGH,
+    platforms=(PROXMOX,),
+    not_applicable_reason="vSphere has no cluster-wide firewall switch in the inventory.",
+)
+def cluster_firewall(cluster, params, ctx):
+    """The Proxmox firewall is what restricts access to the web UI and API on port 8006."""
+    if cluster.firewall_enabled is None:
+        return not_applicable("The platform did not report the firewall state.")
+    if not cluster.firewall_enabled:
+        return failed("The cluster firewall is disabled.", firewall_enabled=False)
+    return passed("The cluster firewall is enabled.", firewall_enabled=True)
+
+
+@register(
+    "ADM-005",
+    title="Proxmox user without second factor",
+    requirements=REQ,
+    target=ObjectType.ACCOUNT,
+    severity=Severity.HIGH,
+    platforms=(PROXMOX,),
+    not_applicable_reason="vCenter accounts are not read by the portal.",
+)
+def account_two_factor(account, params, ctx):
+    """Administrative access with a password alone falls to one phished or guessed secret."""
+    if account.enabled is False:
+        return not_applicable("The account is disabled.")
+    if account.two_factor is None:
+        return not_applicable("The platform did not report second factors.")
+    if not account.two_factor:
+        return failed("The user has no second factor.", two_factor=False, roles=list(account.roles))
+    return passed("The user has a second factor.", two_factor=True)

@@ -1,0 +1,92 @@
+"""M 2.449: minimum use of console access to virtual IT systems."""
+
+from __future__ import annotations
+
+from ..choices import ObjectType, Severity
+from .registry import PROXMOX, VCENTER, Param, failed, not_applicable, passed, register, warning
+
+REQ = ("M2.449", "M4349.INTEGRITY")
+
+
+@register(
+    "CON-001",
+    title="More than one console connection allowed",
+    requirements=REQ,
+    target=ObjectType.VM,
+    platforms=(VCENTER,),
+    params=(Param("max_connections", 1, "Most console connections", minimum=1, maximum=10),),
+    not_applicable_reason="Proxmox VE has no per-VM console connection limit.",
+)
+def console_connection_limit(vm, params, ctx):
+    """RemoteDisplay.maxConnections unset means unlimited: a second viewer can watch unseen."""
+    if vm.template:
+        return not_applicable("Templates have no console.")
+    raw = (vm.extra_config or {}).get("RemoteDisplay.maxConnections")
+    evidence = {"RemoteDisplay.maxConnections": raw, "threshold": params["max_connections"]}
+    if raw in (None, ""):
+        return failed("RemoteDisplay.maxConnections is not set (unlimited).", **evidence)
+    limit = int(str(raw).strip())
+    if limit > params["max_connections"] or limit <= 0:
+        return failed(f"RemoteDisplay.maxConnections is {limit}.", **evidence)
+    return passed(f"RemoteDisplay.maxConnections is {limit}.", **evidence)
+
+
+@register(
+    "CON-002",
+    title="Console connection open",
+    requirements=REQ,
+    target=ObjectType.VM,
+    severity=Severity.LOW,
+)
+def console_open(vm, params, ctx):
+    """Console use should be the exception; an open session is worth a look."""
+    if vm.console_connections is None:
+        return not_applicable("The platform did not report console connections.")
+    if vm.console_connections > 0:
+        return warning(
+            f"{vm.console_connections} console connection(s) open.",
+            console_connections=vm.console_connections,
+        )
+    return passed("No console connection open.", console_connections=0)
+
+
+@register(
+    "CON-003",
+    title="Copy and paste between console and guest allowed",
+    requirements=REQ,
+    target=ObjectType.VM,
+)
+def console_clipboard(vm, params, ctx):
+    """A shared clipboard is a channel between the admin's desktop and the guest (M 2.449)."""
+    if vm.template:
+        return not_applicable("Templates have no console.")
+    if ctx.platform(vm) == PROXMOX:
+        if vm.kind == "lxc":
+            return not_applicable("Containers have no VGA clipboard.")
+        vga = str((vm.config or {}).get("vga", ""))
+        if "clipboard=vnc" in vga.replace(" ", ""):
+            return failed("The VGA clipboard is enabled (vga: clipboard=vnc).", vga=vga)
+        return passed("The VGA clipboard is off.", vga=vga)
+    extra = vm.extra_config or {}
+    values = {
+        key: extra.get(key)
+        for key in ("isolation.tools.copy.disable", "isolation.tools.paste.disable")
+    }
+    allowed = [key for key, value in values.items() if str(value).strip().upper() != "TRUE"]
+    if allowed:
+        return failed(f"Not disabled: {', '.join(allowed)}.", **values)
+    return passed("Copy and paste are disabled.", **values)
+
+
+@register(
+    "CON-004",
+    title="Host devices passed through to a VM",
+    requirements=(*REQ, "M4349.ADMIN"),
+    target=ObjectType.VM,
+)
+def passthrough_devices(vm, params, ctx):
+    """A passed-through device (USB, PCI, serial) gives the guest direct access to the host's hardware."""
+    devices = list(vm.passthrough_devices or [])
+    if devices:
+        return failed(f"Passed through: {', '.join(map(str, devices))}.", devices=devices)
+    return passed("No host devices passed through.", devices=[])

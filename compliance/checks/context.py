@@ -1,0 +1,173 @@
+"""Everything the checks read, loaded in a fixed number of queries whatever the inventory size."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+
+from inventory.models import (
+    Cluster,
+    Datastore,
+    Endpoint,
+    Host,
+    Network,
+    PhysicalNic,
+    PlatformAccount,
+    Snapshot,
+    UtilizationSample,
+    VirtualMachine,
+    VirtualSwitch,
+)
+
+from ..choices import ObjectType
+
+# Which model each check target reads. Objects gone from the source (absent_since) are skipped.
+TARGET_MODELS = {
+    ObjectType.CLUSTER: Cluster,
+    ObjectType.HOST: Host,
+    ObjectType.VM: VirtualMachine,
+    ObjectType.SNAPSHOT: Snapshot,
+    ObjectType.DATASTORE: Datastore,
+    ObjectType.NIC: PhysicalNic,
+    ObjectType.SWITCH: VirtualSwitch,
+    ObjectType.NETWORK: Network,
+    ObjectType.ACCOUNT: PlatformAccount,
+}
+
+
+@dataclass
+class InventoryContext:
+    """The inventory of some endpoints with the indexes checks need to look across objects."""
+
+    now: dt.datetime
+    endpoints: dict[int, Endpoint]
+    objects: dict[str, list[Any]]
+    baselines: dict[tuple[str, int], Any] = field(default_factory=dict)
+    admin_networks: Any = None
+    # Indexes, filled by build_indexes().
+    by_id: dict[str, dict[int, Any]] = field(default_factory=dict)
+    vms_by_host: dict[int, list[VirtualMachine]] = field(default_factory=dict)
+    hosts_by_cluster: dict[int, list[Host]] = field(default_factory=dict)
+    snapshots_by_vm: dict[int, list[Snapshot]] = field(default_factory=dict)
+    nics_by_host: dict[int, list[PhysicalNic]] = field(default_factory=dict)
+    host_net_sample: dict[int, UtilizationSample] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, endpoint_ids: Iterable[int] | None = None, *, now=None) -> InventoryContext:
+        """Read the inventory of ``endpoint_ids`` (all enabled endpoints when None).
+
+        One query per object kind plus one for samples and one for baselines: about a dozen in
+        all, independent of the number of objects.
+        """
+        from ..models import Baseline
+
+        endpoints_qs = Endpoint.objects.all()
+        if endpoint_ids is not None:
+            endpoints_qs = endpoints_qs.filter(pk__in=list(endpoint_ids))
+        else:
+            endpoints_qs = endpoints_qs.filter(enabled=True)
+        endpoints = {e.pk: e for e in endpoints_qs}
+        ids = list(endpoints)
+        objects: dict[str, list[Any]] = {ObjectType.ENDPOINT: list(endpoints.values())}
+        for target, model in TARGET_MODELS.items():
+            objects[target] = list(
+                model.objects.filter(endpoint_id__in=ids, absent_since__isnull=True).order_by("pk")
+            )
+        baselines = {
+            (b.object_type, b.object_id): b
+            for b in Baseline.objects.filter(endpoint_id__in=ids, superseded_at__isnull=True)
+        }
+        ctx = cls(
+            now=now or timezone.now(), endpoints=endpoints, objects=objects, baselines=baselines
+        )
+        ctx.host_net_sample = _latest_host_samples(ids)
+        ctx.build_indexes()
+        return ctx
+
+    @classmethod
+    def from_objects(
+        cls, *, now=None, endpoints=(), samples=(), baselines=(), **objects
+    ) -> InventoryContext:
+        """A context from unsaved or saved model instances, for unit tests of single checks."""
+        ctx = cls(
+            now=now or timezone.now(),
+            endpoints={e.pk: e for e in endpoints},
+            objects={str(k): list(v) for k, v in objects.items()},
+            baselines={(b.object_type, b.object_id): b for b in baselines},
+        )
+        for sample in samples:
+            ctx.host_net_sample[sample.object_id] = sample
+        ctx.build_indexes()
+        return ctx
+
+    def build_indexes(self) -> None:
+        for target in TARGET_MODELS:
+            self.objects.setdefault(target, [])
+        self.objects.setdefault(ObjectType.ENDPOINT, list(self.endpoints.values()))
+        self.by_id = {t: {o.pk: o for o in objs} for t, objs in self.objects.items()}
+        self.vms_by_host = _group(self.objects[ObjectType.VM], "host_id")
+        self.hosts_by_cluster = _group(self.objects[ObjectType.HOST], "cluster_id")
+        self.snapshots_by_vm = _group(self.objects[ObjectType.SNAPSHOT], "vm_id")
+        self.nics_by_host = _group(self.objects[ObjectType.NIC], "host_id")
+
+    # Look-ups checks use instead of following foreign keys (which would query per object).
+    def host(self, host_id: int | None) -> Host | None:
+        return self.by_id[ObjectType.HOST].get(host_id) if host_id else None
+
+    def vm(self, vm_id: int | None) -> VirtualMachine | None:
+        return self.by_id[ObjectType.VM].get(vm_id) if vm_id else None
+
+    def cluster(self, cluster_id: int | None) -> Cluster | None:
+        return self.by_id[ObjectType.CLUSTER].get(cluster_id) if cluster_id else None
+
+    def endpoint(self, endpoint_id: int) -> Endpoint | None:
+        return self.endpoints.get(endpoint_id)
+
+    def platform(self, obj: Any) -> str:
+        if isinstance(obj, Endpoint):
+            return obj.kind
+        endpoint = self.endpoints.get(obj.endpoint_id)
+        return endpoint.kind if endpoint else ""
+
+    def cluster_id_of(self, target: str, obj: Any) -> int | None:
+        """The cluster an object belongs to, for waivers scoped to a cluster."""
+        if target == ObjectType.CLUSTER:
+            return obj.pk
+        if target in (ObjectType.HOST, ObjectType.VM):
+            return obj.cluster_id
+        if target == ObjectType.SNAPSHOT:
+            vm = self.vm(obj.vm_id)
+            return vm.cluster_id if vm else None
+        if target in (ObjectType.NIC, ObjectType.SWITCH):
+            host = self.host(obj.host_id)
+            return host.cluster_id if host else None
+        return None
+
+
+def _group(objs: list[Any], attribute: str) -> dict[int, list[Any]]:
+    grouped: dict[int, list[Any]] = defaultdict(list)
+    for obj in objs:
+        key = getattr(obj, attribute)
+        if key is not None:
+            grouped[key].append(obj)
+    return dict(grouped)
+
+
+def _latest_host_samples(endpoint_ids: list[int]) -> dict[int, UtilizationSample]:
+    """The newest host sample that carries network rates, one per host, in one query."""
+    qs = UtilizationSample.objects.filter(
+        endpoint_id__in=endpoint_ids, object_type=UtilizationSample.ObjectType.HOST
+    ).exclude(net_rx_bps__isnull=True, net_tx_bps__isnull=True)
+    if connection.vendor == "postgresql":
+        qs = qs.order_by("object_id", "-taken_at").distinct("object_id")
+        return {s.object_id: s for s in qs}
+    latest: dict[int, UtilizationSample] = {}
+    for sample in qs.order_by("object_id", "taken_at"):
+        latest[sample.object_id] = sample
+    return latest

@@ -1,0 +1,67 @@
+"""M 4.349: sufficient processor resources for the virtual IT systems."""
+
+from __future__ import annotations
+
+from ..choices import ObjectType
+from .registry import Param, failed, not_applicable, passed, register
+
+REQ = ("M4349.CPU", "M4349.UTILIZATION")
+
+
+@register(
+    "CPU-001",
+    title="Host CPU usage above the limit",
+    requirements=REQ,
+    target=ObjectType.HOST,
+    params=(
+        Param(
+            "max_percent", 80, "Highest CPU usage", kind="float", minimum=1, maximum=100, unit="%"
+        ),
+    ),
+)
+def host_cpu_usage(host, params, ctx):
+    """A host near full CPU leaves no room for load peaks or a failed neighbour's VMs."""
+    if host.cpu_usage_percent is None:
+        return not_applicable("The platform did not report CPU usage.")
+    evidence = {
+        "cpu_usage_percent": round(host.cpu_usage_percent, 1),
+        "threshold_percent": params["max_percent"],
+    }
+    if host.cpu_usage_percent > params["max_percent"]:
+        return failed(
+            f"CPU usage is {host.cpu_usage_percent:.1f}% (limit {params['max_percent']}%).",
+            **evidence,
+        )
+    return passed(f"CPU usage is {host.cpu_usage_percent:.1f}%.", **evidence)
+
+
+@register(
+    "CPU-002",
+    title="Too many vCPUs per physical CPU thread",
+    requirements=REQ,
+    target=ObjectType.HOST,
+    params=(
+        Param("max_ratio", 4.0, "Most vCPUs per thread", kind="float", minimum=0.1, maximum=64),
+    ),
+)
+def host_vcpu_ratio(host, params, ctx):
+    """Overcommitted CPUs make VMs wait for a physical thread (CPU ready time)."""
+    if not host.cpu_threads:
+        return not_applicable("The platform did not report the number of CPU threads.")
+    running = [vm for vm in ctx.vms_by_host.get(host.pk, ()) if vm.is_running and not vm.template]
+    vcpus = sum(vm.vcpus or 0 for vm in running)
+    ratio = vcpus / host.cpu_threads
+    evidence = {
+        "vcpus_running": vcpus,
+        "cpu_threads": host.cpu_threads,
+        "ratio": round(ratio, 2),
+        "threshold_ratio": params["max_ratio"],
+        "running_vms": len(running),
+    }
+    if ratio > params["max_ratio"]:
+        return failed(
+            f"{vcpus} vCPUs on {host.cpu_threads} threads is {ratio:.2f} per thread "
+            f"(limit {params['max_ratio']}).",
+            **evidence,
+        )
+    return passed(f"{ratio:.2f} vCPUs per thread.", **evidence)

@@ -1,0 +1,54 @@
+"""M 4.93 / M 4.349: integrity of the configuration against an approved baseline."""
+
+from __future__ import annotations
+
+from ..choices import ObjectType, Severity
+from .registry import failed, not_applicable, passed, register, warning
+
+REQ = ("M4349.INTEGRITY", "M4.93")
+
+
+def _against_baseline(obj, object_type: str, ctx):
+    if not obj.config_hash:
+        return not_applicable("The platform gave no configuration to hash.")
+    baseline = ctx.baselines.get((object_type, obj.pk))
+    if baseline is None:
+        return warning(
+            "No approved baseline yet: approve the current configuration after review.",
+            config_hash=obj.config_hash,
+        )
+    evidence = {
+        "config_hash": obj.config_hash,
+        "baseline_hash": baseline.config_hash,
+        "baseline_approved_at": baseline.approved_at.isoformat(),
+        "baseline_approved_by": baseline.approved_by,
+        "baseline_id": baseline.pk,
+    }
+    if obj.config_hash != baseline.config_hash:
+        return failed("The configuration differs from the approved baseline.", **evidence)
+    return passed("The configuration matches the approved baseline.", **evidence)
+
+
+@register(
+    "INT-001",
+    title="Host configuration differs from its baseline",
+    requirements=REQ,
+    target=ObjectType.HOST,
+    severity=Severity.HIGH,
+)
+def host_integrity(host, params, ctx):
+    """An unapproved change of a host's configuration may be an error or an attack."""
+    return _against_baseline(host, ObjectType.HOST, ctx)
+
+
+@register(
+    "INT-002",
+    title="VM configuration differs from its baseline",
+    requirements=REQ,
+    target=ObjectType.VM,
+)
+def vm_integrity(vm, params, ctx):
+    """An unapproved change of a VM's configuration (devices, isolation) may weaken it."""
+    if vm.template:
+        return not_applicable("Templates are checked when deployed.")
+    return _against_baseline(vm, ObjectType.VM, ctx)

@@ -1,0 +1,151 @@
+"""M 4.349: main memory shortages that threaten the availability of virtual IT systems."""
+
+from __future__ import annotations
+
+from ..choices import ObjectType, Severity
+from .registry import Param, failed, not_applicable, passed, register, warning
+
+REQ = ("M4349.MEMORY", "M4349.UTILIZATION")
+GIB = 1024**3
+ONLINE = ("connected", "online")
+
+
+def _gib(value: int) -> float:
+    return round(value / GIB, 2)
+
+
+@register(
+    "MEM-001",
+    title="Host memory usage above the limit",
+    requirements=REQ,
+    target=ObjectType.HOST,
+    params=(
+        Param(
+            "max_percent",
+            90,
+            "Highest memory usage",
+            kind="float",
+            minimum=1,
+            maximum=100,
+            unit="%",
+        ),
+    ),
+)
+def host_memory_usage(host, params, ctx):
+    """A host short of memory balloons and swaps its guests."""
+    percent = host.memory_percent
+    if percent is None:
+        return not_applicable("The platform did not report memory size and use.")
+    evidence = {
+        "memory_used_bytes": host.memory_used_bytes,
+        "memory_bytes": host.memory_bytes,
+        "memory_percent": round(percent, 1),
+        "threshold_percent": params["max_percent"],
+    }
+    if percent > params["max_percent"]:
+        return failed(
+            f"Memory usage is {percent:.1f}% (limit {params['max_percent']}%).", **evidence
+        )
+    return passed(f"Memory usage is {percent:.1f}%.", **evidence)
+
+
+@register(
+    "MEM-002",
+    title="VM memory ballooned or swapped",
+    requirements=REQ,
+    target=ObjectType.VM,
+    severity=Severity.LOW,
+)
+def vm_memory_reclaimed(vm, params, ctx):
+    """Ballooning or hypervisor swapping means the host is already short of memory."""
+    if not vm.is_running:
+        return not_applicable("The VM is not running.")
+    if vm.ballooned_bytes is None and vm.swapped_bytes is None:
+        return not_applicable("The platform did not report ballooned or swapped memory.")
+    ballooned, swapped = vm.ballooned_bytes or 0, vm.swapped_bytes or 0
+    evidence = {"ballooned_bytes": ballooned, "swapped_bytes": swapped}
+    if ballooned or swapped:
+        return warning(f"{_gib(ballooned)} GiB ballooned, {_gib(swapped)} GiB swapped.", **evidence)
+    return passed("No memory ballooned or swapped.", **evidence)
+
+
+@register(
+    "MEM-003",
+    title="Running VMs configured with more memory than the host has",
+    requirements=REQ,
+    target=ObjectType.HOST,
+    params=(
+        Param(
+            "max_ratio",
+            1.0,
+            "Most configured memory per physical memory",
+            kind="float",
+            minimum=0.1,
+            maximum=10,
+        ),
+    ),
+)
+def host_memory_overcommit(host, params, ctx):
+    """Overcommitted memory works until the guests use what they were promised."""
+    if not host.memory_bytes:
+        return not_applicable("The platform did not report the host's memory.")
+    running = [vm for vm in ctx.vms_by_host.get(host.pk, ()) if vm.is_running and not vm.template]
+    configured = sum(vm.memory_bytes or 0 for vm in running)
+    ratio = configured / host.memory_bytes
+    evidence = {
+        "configured_bytes": configured,
+        "memory_bytes": host.memory_bytes,
+        "ratio": round(ratio, 2),
+        "threshold_ratio": params["max_ratio"],
+        "running_vms": len(running),
+    }
+    if ratio > params["max_ratio"]:
+        return failed(
+            f"Running VMs are configured with {_gib(configured)} GiB on a host with "
+            f"{_gib(host.memory_bytes)} GiB (ratio {ratio:.2f}).",
+            **evidence,
+        )
+    return passed(f"Configured memory is {ratio:.2f} of the host's memory.", **evidence)
+
+
+@register(
+    "MEM-004",
+    title="Cluster cannot hold its running VMs if its largest host fails",
+    requirements=(*REQ, "M4349.OPERATING"),
+    target=ObjectType.CLUSTER,
+    severity=Severity.HIGH,
+)
+def cluster_failover_memory(cluster, params, ctx):
+    """N+1: the remaining hosts must hold the memory of every running VM of the cluster."""
+    hosts = [
+        h
+        for h in ctx.hosts_by_cluster.get(cluster.pk, ())
+        if (h.connection_state or "").lower() in ONLINE and not h.maintenance_mode
+    ]
+    if not hosts or any(h.memory_bytes is None for h in hosts):
+        return not_applicable("No connected host with a known memory size in this cluster.")
+    running = [
+        vm
+        for h in hosts
+        for vm in ctx.vms_by_host.get(h.pk, ())
+        if vm.is_running and not vm.template
+    ]
+    demand = sum(vm.memory_bytes or 0 for vm in running)
+    largest = max(h.memory_bytes for h in hosts)
+    remaining = sum(h.memory_bytes for h in hosts) - largest
+    evidence = {
+        "hosts": len(hosts),
+        "running_vm_memory_bytes": demand,
+        "largest_host_bytes": largest,
+        "remaining_capacity_bytes": remaining,
+    }
+    if demand > remaining:
+        return failed(
+            f"If the largest host fails, {_gib(remaining)} GiB remain for "
+            f"{_gib(demand)} GiB of running VMs.",
+            **evidence,
+        )
+    return passed(
+        f"{_gib(remaining)} GiB remain after losing the largest host; {_gib(demand)} GiB needed.",
+        **evidence,
+    )

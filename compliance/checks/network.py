@@ -1,0 +1,178 @@
+"""M 4.349: connections to the physical networks and bandwidth; M 5.154 / M 5.8 switch policies."""
+
+from __future__ import annotations
+
+from ..choices import ObjectType, Severity
+from .registry import Param, failed, not_applicable, passed, register, warning
+
+LINK_REQ = ("M4349.PHYSICAL_NETWORK",)
+POLICY_REQ = ("M5.154", "M5.8")
+
+
+def _uplink_devices(host_id, ctx) -> set[str]:
+    return {u for sw in ctx.objects[ObjectType.SWITCH] if sw.host_id == host_id for u in sw.uplinks}
+
+
+@register(
+    "NET-001",
+    title="Physical NIC link down",
+    requirements=LINK_REQ,
+    target=ObjectType.NIC,
+)
+def nic_link_up(nic, params, ctx):
+    """A dead uplink removes redundancy; one carrying a switch's only uplink cuts VMs off."""
+    if nic.link_up is None:
+        return not_applicable("The platform did not report the link state.")
+    if nic.link_up:
+        return passed("Link is up.", link_up=True)
+    host = ctx.host(nic.host_id)
+    used = host is not None and nic.name in _uplink_devices(host.pk, ctx)
+    evidence = {"link_up": False, "used_as_uplink": used}
+    if used:
+        return failed("Link is down on a NIC used as a switch uplink.", **evidence)
+    return warning("Link is down (NIC not used as an uplink).", **evidence)
+
+
+@register(
+    "NET-002",
+    title="Physical NIC slower than required",
+    requirements=(*LINK_REQ, "M4349.BANDWIDTH"),
+    target=ObjectType.NIC,
+    severity=Severity.LOW,
+    params=(
+        Param(
+            "min_speed_mbps",
+            1000,
+            "Slowest link speed",
+            minimum=1,
+            maximum=1_000_000,
+            unit="Mbit/s",
+        ),
+    ),
+)
+def nic_speed(nic, params, ctx):
+    """A NIC that negotiated a low speed (a bad cable, a wrong port) is a bottleneck."""
+    if not nic.link_up:
+        return not_applicable("The link is down or unknown.")
+    if nic.speed_mbps is None:
+        return not_applicable("The platform did not report the link speed.")
+    evidence = {"speed_mbps": nic.speed_mbps, "threshold_mbps": params["min_speed_mbps"]}
+    if nic.speed_mbps < params["min_speed_mbps"]:
+        return failed(
+            f"Link runs at {nic.speed_mbps} Mbit/s (at least {params['min_speed_mbps']}).",
+            **evidence,
+        )
+    return passed(f"Link runs at {nic.speed_mbps} Mbit/s.", **evidence)
+
+
+@register(
+    "NET-003",
+    title="Virtual switch or bridge with a single uplink",
+    requirements=LINK_REQ,
+    target=ObjectType.SWITCH,
+    params=(Param("min_uplinks", 2, "Fewest physical uplinks", minimum=1, maximum=16),),
+)
+def switch_uplink_redundancy(switch, params, ctx):
+    """One uplink is a single point of failure for every VM on the switch; a bond counts its slaves."""
+    if switch.host_id is None:
+        return not_applicable("Distributed switch: uplinks are checked per host.")
+    if not switch.uplinks:
+        return not_applicable("Internal switch without uplinks.")
+    nics = {n.name: n for n in ctx.nics_by_host.get(switch.host_id, ())}
+    physical: set[str] = set()
+    for uplink in switch.uplinks:
+        nic = nics.get(uplink)
+        physical.update(nic.slaves if nic is not None and nic.slaves else [uplink])
+    evidence = {
+        "uplinks": list(switch.uplinks),
+        "physical_links": sorted(physical),
+        "threshold": params["min_uplinks"],
+    }
+    if len(physical) < params["min_uplinks"]:
+        return failed(
+            f"{len(physical)} physical uplink(s) (at least {params['min_uplinks']}).", **evidence
+        )
+    return passed(f"{len(physical)} physical uplinks.", **evidence)
+
+
+@register(
+    "NET-004",
+    title="Host network use near the link capacity",
+    requirements=("M4349.BANDWIDTH", "M4349.UTILIZATION"),
+    target=ObjectType.HOST,
+    params=(
+        Param(
+            "max_percent",
+            70,
+            "Highest use of link capacity",
+            kind="float",
+            minimum=1,
+            maximum=100,
+            unit="%",
+        ),
+    ),
+)
+def host_bandwidth(host, params, ctx):
+    """Rates from the latest sample against the sum of the host's live physical links."""
+    sample = ctx.host_net_sample.get(host.pk)
+    if sample is None:
+        return not_applicable("No network rates were sampled for this host.")
+    links = [
+        n
+        for n in ctx.nics_by_host.get(host.pk, ())
+        if n.link_up and n.speed_mbps and n.kind == "physical"
+    ]
+    capacity_bps = sum(n.speed_mbps for n in links) * 1_000_000 / 8  # bytes per second
+    if not capacity_bps:
+        return not_applicable("No live physical link with a known speed.")
+    rate = max(sample.net_rx_bps or 0, sample.net_tx_bps or 0)
+    percent = 100 * rate / capacity_bps
+    evidence = {
+        "rate_bytes_per_s": rate,
+        "capacity_bytes_per_s": capacity_bps,
+        "percent": round(percent, 1),
+        "threshold_percent": params["max_percent"],
+        "sampled_at": sample.taken_at.isoformat(),
+    }
+    if percent > params["max_percent"]:
+        return failed(
+            f"Network use is {percent:.1f}% of link capacity (limit {params['max_percent']}%).",
+            **evidence,
+        )
+    return passed(f"Network use is {percent:.1f}% of link capacity.", **evidence)
+
+
+def _policy_outcome(obj):
+    values = {
+        "allow_promiscuous": obj.allow_promiscuous,
+        "allow_mac_changes": obj.allow_mac_changes,
+        "allow_forged_transmits": obj.allow_forged_transmits,
+    }
+    if all(v is None for v in values.values()):
+        return not_applicable("The platform has no such security policy (e.g. a Linux bridge).")
+    allowed = [name for name, value in values.items() if value]
+    if allowed:
+        return failed(f"Insecure policy: {', '.join(allowed)}.", **values)
+    return passed("Promiscuous mode, MAC changes and forged transmits are rejected.", **values)
+
+
+@register(
+    "NET-005",
+    title="Virtual switch allows promiscuous mode, MAC changes or forged transmits",
+    requirements=POLICY_REQ,
+    target=ObjectType.SWITCH,
+)
+def switch_security_policy(switch, params, ctx):
+    """A VM that may sniff or spoof traffic can attack its neighbours on the switch."""
+    return _policy_outcome(switch)
+
+
+@register(
+    "NET-006",
+    title="Port group allows promiscuous mode, MAC changes or forged transmits",
+    requirements=POLICY_REQ,
+    target=ObjectType.NETWORK,
+)
+def network_security_policy(network, params, ctx):
+    """The port-group override of the switch policy, judged the same way."""
+    return _policy_outcome(network)

@@ -1,0 +1,206 @@
+"""The check registry: small pure functions registered with a stable id, like Django's checks.
+
+A check is ``func(obj, params, ctx) -> Outcome``. It reads the one inventory object it is given,
+may look up related objects in the prefetched :class:`~compliance.checks.context.InventoryContext`
+(never the database), and says pass, fail, warning or not applicable with the evidence it used.
+Ids are never renumbered: retire a check instead of reusing its id.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..choices import ObjectType, Severity, Status
+
+if TYPE_CHECKING:
+    from .context import InventoryContext
+
+VCENTER = "vcenter"
+PROXMOX = "proxmox"
+ALL_PLATFORMS = (VCENTER, PROXMOX)
+
+
+class ParameterError(ValueError):
+    """A parameter value that cannot be used; the message says what to change."""
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """One tunable threshold of a check, with its default and the range an officer may set."""
+
+    name: str
+    default: Any
+    label: str
+    kind: str = "int"  # int, float, cidr_list
+    minimum: float | None = None
+    maximum: float | None = None
+    unit: str = ""
+
+    def clean(self, value: Any) -> Any:
+        """The value converted to the parameter's kind, or :class:`ParameterError`."""
+        if self.kind == "cidr_list":
+            return _clean_cidr_list(self.label, value)
+        try:
+            number = int(value) if self.kind == "int" else float(value)
+        except (TypeError, ValueError):
+            raise ParameterError(
+                f"{self.label}: {value!r} is not a {'whole ' if self.kind == 'int' else ''}number"
+            ) from None
+        if self.kind == "int" and isinstance(value, float) and not value.is_integer():
+            raise ParameterError(f"{self.label}: {value!r} is not a whole number")
+        if self.minimum is not None and number < self.minimum:
+            raise ParameterError(
+                f"{self.label}: {number} is below the smallest allowed value {self.minimum:g}"
+                f"{' ' + self.unit if self.unit else ''}; use a value from {self.range_text}"
+            )
+        if self.maximum is not None and number > self.maximum:
+            raise ParameterError(
+                f"{self.label}: {number} is above the largest allowed value {self.maximum:g}"
+                f"{' ' + self.unit if self.unit else ''}; use a value from {self.range_text}"
+            )
+        return number
+
+    @property
+    def range_text(self) -> str:
+        if self.kind == "cidr_list":
+            return "networks in CIDR notation, e.g. 10.0.0.0/24"
+        low = "-∞" if self.minimum is None else f"{self.minimum:g}"
+        high = "∞" if self.maximum is None else f"{self.maximum:g}"
+        return f"{low} to {high}"
+
+
+def _clean_cidr_list(label: str, value: Any) -> list[str]:
+    if isinstance(value, str):
+        value = [part for part in value.replace(",", "\n").split()]
+    if not isinstance(value, list | tuple):
+        raise ParameterError(f"{label}: give a list of networks such as 10.0.0.0/24")
+    networks = []
+    for item in value:
+        try:
+            networks.append(str(ipaddress.ip_network(str(item).strip(), strict=False)))
+        except ValueError:
+            raise ParameterError(
+                f"{label}: {item!r} is not a network in CIDR notation (e.g. 10.0.0.0/24 or fd00::/64)"
+            ) from None
+    return networks
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a check said about one object. ``evidence`` holds the values read and the threshold."""
+
+    status: str
+    message: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+def passed(message: str, **evidence: Any) -> Outcome:
+    return Outcome(Status.PASS, message, evidence)
+
+
+def failed(message: str, **evidence: Any) -> Outcome:
+    return Outcome(Status.FAIL, message, evidence)
+
+
+def warning(message: str, **evidence: Any) -> Outcome:
+    return Outcome(Status.WARNING, message, evidence)
+
+
+def not_applicable(reason: str, **evidence: Any) -> Outcome:
+    return Outcome(Status.NOT_APPLICABLE, reason, evidence)
+
+
+CheckFunc = Callable[[Any, Mapping[str, Any], "InventoryContext"], Outcome]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckSpec:
+    id: str
+    title: str
+    requirements: tuple[str, ...]
+    severity: str
+    target: str
+    platforms: tuple[str, ...]
+    params: tuple[Param, ...]
+    func: CheckFunc
+    not_applicable_reason: str = ""  # why the platforms left out cannot be checked
+
+    @property
+    def description(self) -> str:
+        return (self.func.__doc__ or "").strip()
+
+    def param(self, name: str) -> Param:
+        return next(p for p in self.params if p.name == name)
+
+    def defaults(self) -> dict[str, Any]:
+        return {p.name: p.default for p in self.params}
+
+    def clean_parameters(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Validate every given value; unknown names and bad values raise ParameterError."""
+        known = {p.name: p for p in self.params}
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            raise ParameterError(
+                f"{self.id} has no parameter {', '.join(unknown)}; "
+                f"it takes {', '.join(known) or 'no parameters'}"
+            )
+        return {name: known[name].clean(value) for name, value in values.items()}
+
+    def effective(self, stored: Mapping[str, Any] | None) -> dict[str, Any]:
+        """Defaults overlaid with the stored values that are still valid parameters."""
+        params = self.defaults()
+        for name, value in (stored or {}).items():
+            if name in params:
+                params[name] = value
+        return params
+
+
+REGISTRY: dict[str, CheckSpec] = {}
+
+
+def register(
+    check_id: str,
+    *,
+    title: str,
+    requirements: tuple[str, ...],
+    target: str,
+    severity: str = Severity.MEDIUM,
+    platforms: tuple[str, ...] = ALL_PLATFORMS,
+    params: tuple[Param, ...] = (),
+    not_applicable_reason: str = "",
+) -> Callable[[CheckFunc], CheckFunc]:
+    """Register ``func`` as check ``check_id``; a duplicate id is a programming error."""
+    if target not in ObjectType.values:
+        raise ValueError(f"{check_id}: unknown target {target!r}")
+
+    def decorator(func: CheckFunc) -> CheckFunc:
+        if check_id in REGISTRY:
+            raise ValueError(f"check id {check_id} is registered twice")
+        REGISTRY[check_id] = CheckSpec(
+            id=check_id,
+            title=title,
+            requirements=requirements,
+            severity=str(severity),
+            target=target,
+            platforms=platforms,
+            params=params,
+            func=func,
+            not_applicable_reason=not_applicable_reason,
+        )
+        return func
+
+    return decorator
+
+
+def all_checks() -> list[CheckSpec]:
+    from . import load_all  # noqa: F401  (importing the package registers every check)
+
+    return sorted(REGISTRY.values(), key=lambda spec: spec.id)
+
+
+def get_check(check_id: str) -> CheckSpec | None:
+    all_checks()
+    return REGISTRY.get(check_id)

@@ -1,0 +1,99 @@
+"""M 4.349: sufficient mass storage (free space, allocated versus total capacity)."""
+
+from __future__ import annotations
+
+from ..choices import ObjectType, Severity
+from .registry import Param, failed, not_applicable, passed, register
+
+REQ = ("M4349.STORAGE", "M4349.UTILIZATION")
+
+
+@register(
+    "STO-001",
+    title="Datastore free space below the limit",
+    requirements=REQ,
+    target=ObjectType.DATASTORE,
+    severity=Severity.HIGH,
+    params=(
+        Param(
+            "min_free_percent",
+            10,
+            "Least free space",
+            kind="float",
+            minimum=0,
+            maximum=100,
+            unit="%",
+        ),
+    ),
+)
+def datastore_free_space(datastore, params, ctx):
+    """A full datastore stops every VM that writes to it, and snapshots grow without warning."""
+    percent = datastore.free_percent
+    if percent is None:
+        return not_applicable("The platform did not report capacity and free space.")
+    evidence = {
+        "free_bytes": datastore.free_bytes,
+        "capacity_bytes": datastore.capacity_bytes,
+        "free_percent": round(percent, 1),
+        "threshold_percent": params["min_free_percent"],
+    }
+    if percent < params["min_free_percent"]:
+        return failed(
+            f"{percent:.1f}% free (at least {params['min_free_percent']}% required).", **evidence
+        )
+    return passed(f"{percent:.1f}% free.", **evidence)
+
+
+@register(
+    "STO-002",
+    title="Datastore provisioned beyond its capacity",
+    requirements=REQ,
+    target=ObjectType.DATASTORE,
+    params=(
+        Param(
+            "max_ratio",
+            2.0,
+            "Most provisioned per capacity",
+            kind="float",
+            minimum=0.1,
+            maximum=100,
+        ),
+    ),
+)
+def datastore_overprovisioned(datastore, params, ctx):
+    """Thin-provisioned disks can together promise more space than exists."""
+    provisioned = datastore.provisioned_bytes
+    if provisioned is None or not datastore.capacity_bytes:
+        return not_applicable("The platform did not report capacity and free space.")
+    if datastore.uncommitted_bytes is None:
+        return not_applicable(
+            "The platform does not report uncommitted (thin) space for this datastore."
+        )
+    ratio = provisioned / datastore.capacity_bytes
+    evidence = {
+        "provisioned_bytes": provisioned,
+        "capacity_bytes": datastore.capacity_bytes,
+        "ratio": round(ratio, 2),
+        "threshold_ratio": params["max_ratio"],
+    }
+    if ratio > params["max_ratio"]:
+        return failed(
+            f"Provisioned {ratio:.2f} times the capacity (limit {params['max_ratio']}).", **evidence
+        )
+    return passed(f"Provisioned {ratio:.2f} times the capacity.", **evidence)
+
+
+@register(
+    "STO-003",
+    title="Datastore not accessible",
+    requirements=REQ,
+    target=ObjectType.DATASTORE,
+    severity=Severity.HIGH,
+)
+def datastore_accessible(datastore, params, ctx):
+    """An inaccessible datastore means its VMs cannot run or be restarted elsewhere."""
+    if datastore.accessible is None:
+        return not_applicable("The platform did not report accessibility.")
+    if not datastore.accessible:
+        return failed("Datastore is not accessible.", accessible=False)
+    return passed("Datastore is accessible.", accessible=True)

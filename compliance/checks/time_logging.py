@@ -1,0 +1,24 @@
+"""Time synchronisation and remote logging of the hosts (monitoring the operating status)."""
+
+from __future__ import annotations
+
+from ..choices import ObjectType
+from .registry import failed, passed, register
+
+REQ = ("M4349.OPERATING",)
+
+
+@register("LOG-001", title="No NTP server configured", requirements=REQ, target=ObjectType.HOST)
+def host_ntp(host, params, ctx):
+    """Without synchronised clocks, logs of hosts and guests cannot be correlated."""
+    if not host.ntp_servers:
+        return failed("No NTP server is configured.", ntp_servers=[])
+    return passed("NTP servers are configured.", ntp_servers=list(host.ntp_servers))
+
+
+@register("LOG-002", title="No remote syslog target", requirements=REQ, target=ObjectType.HOST)
+def host_syslog(host, params, ctx):
+    """Logs kept only on the host are lost with it and can be altered by an intruder."""
+    if not host.syslog_target:
+        return failed("No remote syslog target is configured.", syslog_target="")
+    return passed("Logs go to a remote syslog target.", syslog_target=host.syslog_target)

@@ -1,0 +1,68 @@
+"""Status values shared by checks, findings, requirements and waivers."""
+
+from django.db import models
+
+
+class Status(models.TextChoices):
+    """What one check said about one object."""
+
+    PASS = "pass", "pass"
+    FAIL = "fail", "fail"
+    WARNING = "warning", "warning"
+    ERROR = "error", "error"
+    NOT_APPLICABLE = "not_applicable", "not applicable"
+
+
+class Severity(models.TextChoices):
+    LOW = "low", "low"
+    MEDIUM = "medium", "medium"
+    HIGH = "high", "high"
+
+
+class RequirementStatus(models.TextChoices):
+    FULFILLED = "fulfilled", "fulfilled"
+    PARTLY = "partly", "partly fulfilled"
+    NOT_FULFILLED = "not_fulfilled", "not fulfilled"
+    NOT_CHECKED = "not_checked", "not checked"
+
+
+# Symbols so that a status reads without colour (dashboard, PDF).
+STATUS_SYMBOLS = {
+    RequirementStatus.FULFILLED: "✔",
+    RequirementStatus.PARTLY: "◐",
+    RequirementStatus.NOT_FULFILLED: "✖",
+    RequirementStatus.NOT_CHECKED: "-",
+    Status.PASS: "✔",
+    Status.FAIL: "✖",
+    Status.WARNING: "!",
+    Status.ERROR: "⚠",
+    Status.NOT_APPLICABLE: "-",
+    "waived": "≈",
+}
+
+
+class Catalog(models.TextChoices):
+    M4349 = "M4349", "IT-Grundschutz M 4.349 (and the measures it names)"
+    SYS15 = "SYS.1.5", "IT-Grundschutz-Kompendium SYS.1.5 Virtualisierung"
+
+
+class Level(models.TextChoices):
+    BASIS = "basis", "Basis"
+    STANDARD = "standard", "Standard"
+    HIGH = "high", "erhöht"
+    MEASURE = "measure", "Maßnahme"
+
+
+class ObjectType(models.TextChoices):
+    """The kinds of inventory object a finding can be about."""
+
+    ENDPOINT = "endpoint", "endpoint"
+    CLUSTER = "cluster", "cluster"
+    HOST = "host", "host"
+    VM = "vm", "virtual machine"
+    SNAPSHOT = "snapshot", "snapshot"
+    DATASTORE = "datastore", "datastore"
+    NIC = "nic", "physical NIC"
+    SWITCH = "switch", "virtual switch"
+    NETWORK = "network", "network"
+    ACCOUNT = "account", "platform account"

@@ -1,0 +1,122 @@
+"""Configuration baselines (M 4.93): approve the current configuration, show what changed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from inventory.models import Host, VirtualMachine
+from portal.audit import audit
+
+from ..choices import ObjectType
+from ..models import Baseline
+
+MODELS = {ObjectType.HOST: Host, ObjectType.VM: VirtualMachine}
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    key: str  # dotted path, e.g. "extra_config.isolation.tools.copy.disable"
+    kind: str  # added, removed, changed
+    before: Any = None
+    after: Any = None
+
+
+def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(value, dict):
+        flat: dict[str, Any] = {}
+        for key, inner in value.items():
+            flat.update(_flatten(inner, f"{prefix}.{key}" if prefix else str(key)))
+        return flat or ({prefix: {}} if prefix else {})
+    return {prefix: value}
+
+
+def config_diff(before: dict[str, Any], after: dict[str, Any]) -> list[Change]:
+    """Key-level differences between two configurations; nested dicts become dotted keys."""
+    old, new = _flatten(before or {}), _flatten(after or {})
+    changes = [Change(k, "removed", old[k], None) for k in old.keys() - new.keys()]
+    changes += [Change(k, "added", None, new[k]) for k in new.keys() - old.keys()]
+    changes += [
+        Change(k, "changed", old[k], new[k]) for k in old.keys() & new.keys() if old[k] != new[k]
+    ]
+    return sorted(changes, key=lambda c: c.key)
+
+
+def current_object(object_type: str, object_id: int):
+    model = MODELS.get(object_type)
+    if model is None:
+        raise ValidationError(f"Baselines exist for hosts and VMs, not {object_type!r}.")
+    try:
+        return model.objects.get(pk=object_id)
+    except model.DoesNotExist:
+        raise ValidationError(f"There is no {object_type} with id {object_id}.") from None
+
+
+@transaction.atomic
+def baseline_approve(
+    *, object_type: str, object_id: int, actor: Any, comment: str = "", request=None
+) -> Baseline:
+    """Approve the object's current configuration as its baseline; the previous one is superseded."""
+    obj = current_object(object_type, object_id)
+    if not obj.config_hash:
+        raise ValidationError(f"{obj} has no synced configuration to approve yet; sync it first.")
+    now = timezone.now()
+    previous = (
+        Baseline.objects.select_for_update()
+        .filter(object_type=object_type, object_id=object_id, superseded_at__isnull=True)
+        .first()
+    )
+    if previous is not None:
+        previous.superseded_at = now
+        previous.save(update_fields=["superseded_at"])
+    config = obj.config if object_type == ObjectType.VM else _host_config(obj)
+    baseline = Baseline.objects.create(
+        endpoint_id=obj.endpoint_id,
+        object_type=object_type,
+        object_id=obj.pk,
+        object_name=obj.name,
+        config_hash=obj.config_hash,
+        config=config,
+        approved_by=actor.get_username() if hasattr(actor, "get_username") else str(actor),
+        approved_at=now,
+        comment=comment[:500],
+    )
+    audit(
+        action="compliance.baseline.approve",
+        request=request,
+        actor=actor,
+        target=baseline,
+        detail={
+            "object_type": object_type,
+            "object": obj.name,
+            "config_hash": obj.config_hash,
+            "previous_hash": previous.config_hash if previous else None,
+            "changes": len(config_diff(previous.config, config)) if previous else None,
+        },
+    )
+    return baseline
+
+
+def _host_config(host: Host) -> dict[str, Any]:
+    """The host settings the config hash stands for, as far as the inventory holds them."""
+    return {
+        "version": host.version,
+        "build": host.build,
+        "lockdown_mode": host.lockdown_mode,
+        "services": {
+            s.get("key", ""): {"running": s.get("running"), "policy": s.get("policy")}
+            for s in host.services
+        },
+        "ntp_servers": list(host.ntp_servers),
+        "syslog_target": host.syslog_target,
+        "advanced_options": dict(host.advanced_options),
+        "management_addresses": list(host.management_addresses),
+    }
+
+
+def current_config(obj) -> dict[str, Any]:
+    return obj.config if isinstance(obj, VirtualMachine) else _host_config(obj)

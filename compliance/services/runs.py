@@ -1,0 +1,279 @@
+"""Running the checks: one CheckRun, findings keyed by (check, object) with their history."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from inventory.models import Endpoint
+
+from ..checks import all_checks
+from ..checks.context import InventoryContext
+from ..checks.registry import CheckSpec, Outcome
+from ..choices import ObjectType, Status
+from ..models import CheckResult, CheckRun, CheckSetting, Finding, Waiver
+
+log = logging.getLogger("compliance.runs")
+
+ISSUE_STATUSES = (Status.FAIL, Status.WARNING, Status.ERROR)
+
+
+@dataclass(slots=True)
+class Observation:
+    """A non-passing outcome of one check on one object, before it becomes a Finding row."""
+
+    spec: CheckSpec
+    endpoint_id: int
+    cluster_id: int | None
+    object_type: str
+    object_id: int
+    object_name: str
+    outcome: Outcome
+
+
+def _actor_name(actor: Any) -> str:
+    if actor is None:
+        return ""
+    if isinstance(actor, str):
+        return actor
+    return actor.get_username() if getattr(actor, "is_authenticated", False) else ""
+
+
+def check_run_create(*, endpoint: Endpoint | None, trigger: str, actor: Any = None) -> CheckRun:
+    """A queued run, for callers that hand the execution to a worker (API, after a sync)."""
+    return CheckRun.objects.create(
+        endpoint=endpoint, trigger=trigger, requested_by=_actor_name(actor)
+    )
+
+
+def evaluate(spec: CheckSpec, obj: Any, params: dict[str, Any], ctx: InventoryContext) -> Outcome:
+    """Call one check; an exception on odd data becomes an ``error`` outcome for that object."""
+    try:
+        outcome = spec.func(obj, params, ctx)
+        if not isinstance(outcome, Outcome):
+            raise TypeError(f"check returned {type(outcome).__name__}, not an Outcome")
+        return outcome
+    except Exception as exc:
+        log.warning("check %s raised on %s %s: %r", spec.id, spec.target, obj.pk, exc)
+        return Outcome(
+            Status.ERROR,
+            f"The check could not judge this object: {type(exc).__name__}: {exc}"[:500],
+            {"exception": type(exc).__name__, "detail": str(exc)[:300]},
+        )
+
+
+def run_all_checks(ctx: InventoryContext, settings_by_id: dict[str, CheckSetting]):
+    """Every enabled check over every object of ``ctx``.
+
+    Returns the non-passing observations and the counts per (endpoint, check).
+    """
+    observations: list[Observation] = []
+    counts: dict[tuple[int, str], Counter] = defaultdict(Counter)
+    reasons: dict[tuple[int, str], str] = {}
+    objects_by_endpoint: dict[str, dict[int, list[Any]]] = {}
+    for target, objs in ctx.objects.items():
+        grouped: dict[int, list[Any]] = defaultdict(list)
+        for obj in objs:
+            grouped[obj.pk if target == ObjectType.ENDPOINT else obj.endpoint_id].append(obj)
+        objects_by_endpoint[target] = grouped
+    for spec in all_checks():
+        setting = settings_by_id.get(spec.id)
+        if setting is not None and not setting.enabled:
+            continue
+        params = spec.effective(setting.parameters if setting else None)
+        for endpoint_id, endpoint in ctx.endpoints.items():
+            key = (endpoint_id, spec.id)
+            counts[key]
+            if endpoint.kind not in spec.platforms:
+                counts[key][Status.NOT_APPLICABLE] += 1
+                reasons[key] = spec.not_applicable_reason or f"Not applicable to {endpoint.kind}."
+                continue
+            for obj in objects_by_endpoint.get(spec.target, {}).get(endpoint_id, ()):
+                outcome = evaluate(spec, obj, params, ctx)
+                counts[key][outcome.status] += 1
+                if outcome.status == Status.NOT_APPLICABLE:
+                    reasons.setdefault(key, outcome.message)
+                elif outcome.status in ISSUE_STATUSES:
+                    evidence = dict(outcome.evidence)
+                    evidence["synced_at"] = (
+                        obj.last_seen.isoformat()
+                        if getattr(obj, "last_seen", None)
+                        else (
+                            endpoint.last_success_at.isoformat()
+                            if endpoint.last_success_at
+                            else None
+                        )
+                    )
+                    if spec.params:
+                        evidence.setdefault("parameters", params)
+                    observations.append(
+                        Observation(
+                            spec=spec,
+                            endpoint_id=endpoint_id,
+                            cluster_id=ctx.cluster_id_of(spec.target, obj),
+                            object_type=spec.target,
+                            object_id=obj.pk,
+                            object_name=str(obj)[:255],
+                            outcome=Outcome(outcome.status, outcome.message[:500], evidence),
+                        )
+                    )
+    return observations, counts, reasons
+
+
+def matching_waiver(waivers: list[Waiver], obs: Observation) -> Waiver | None:
+    for waiver in waivers:
+        if waiver.covers(
+            check_id=obs.spec.id,
+            endpoint_id=obs.endpoint_id,
+            cluster_id=obs.cluster_id,
+            object_type=obs.object_type,
+            object_id=obs.object_id,
+        ):
+            return waiver
+    return None
+
+
+def store_findings(
+    run: CheckRun, endpoint_ids: list[int], observations: list[Observation]
+) -> dict[str, int]:
+    """Open, update and resolve findings in a fixed number of statements."""
+    now = timezone.now()
+    open_findings = {
+        (f.check_id, f.object_type, f.object_id): f
+        for f in Finding.objects.open().filter(endpoint_id__in=endpoint_ids)
+    }
+    waivers_by_check: dict[str, list[Waiver]] = defaultdict(list)
+    for waiver in Waiver.objects.filter(revoked_at__isnull=True, expires_at__gt=now):
+        waivers_by_check[waiver.check_id].append(waiver)
+    created: list[Finding] = []
+    updated: list[Finding] = []
+    for obs in observations:
+        key = (obs.spec.id, obs.object_type, obs.object_id)
+        waiver = matching_waiver(waivers_by_check.get(obs.spec.id, []), obs)
+        finding = open_findings.pop(key, None)
+        if finding is None:
+            created.append(
+                Finding(
+                    check_id=obs.spec.id,
+                    endpoint_id=obs.endpoint_id,
+                    cluster_id=obs.cluster_id,
+                    object_type=obs.object_type,
+                    object_id=obs.object_id,
+                    object_name=obs.object_name,
+                    status=obs.outcome.status,
+                    severity=obs.spec.severity,
+                    message=obs.outcome.message,
+                    evidence=obs.outcome.evidence,
+                    first_seen=now,
+                    last_seen=now,
+                    first_run=run,
+                    last_run=run,
+                    waiver=waiver,
+                )
+            )
+            continue
+        finding.status = obs.outcome.status
+        finding.severity = obs.spec.severity
+        finding.message = obs.outcome.message
+        finding.evidence = obs.outcome.evidence
+        finding.object_name = obs.object_name
+        finding.cluster_id = obs.cluster_id
+        finding.last_seen = now
+        finding.last_run = run
+        if waiver is not None:  # an expired waiver stays linked; its expiry is read at display
+            finding.waiver = waiver
+        updated.append(finding)
+    Finding.objects.bulk_create(created)
+    if updated:
+        # One statement: Django's PostgreSQL backend does not split bulk_update into batches.
+        Finding.objects.bulk_update(
+            updated,
+            [
+                "status",
+                "severity",
+                "message",
+                "evidence",
+                "object_name",
+                "cluster",
+                "last_seen",
+                "last_run",
+                "waiver",
+            ],
+        )
+    resolved_ids = [f.pk for f in open_findings.values()]
+    if resolved_ids:
+        Finding.objects.filter(pk__in=resolved_ids).update(resolved_at=now, last_run=run)
+    return {"opened": len(created), "still_open": len(updated), "resolved": len(resolved_ids)}
+
+
+def check_run_execute(
+    *,
+    endpoint: Endpoint | None = None,
+    trigger: str,
+    actor: Any = None,
+    run: CheckRun | None = None,
+) -> CheckRun:
+    """Run every enabled check over one endpoint (or all enabled ones) and record the result.
+
+    Writes a CheckRun with status, counts and timing; opens findings for new deviations,
+    refreshes the ones still seen and resolves the ones gone (resolved rows stay as history).
+    The number of queries does not depend on the size of the inventory. A check that raises
+    gives an ``error`` finding for that object; the run goes on. ``run`` is a queued run to
+    execute (from :func:`check_run_create`).
+    """
+    from .status import requirement_summary
+
+    if run is None:
+        run = check_run_create(endpoint=endpoint, trigger=trigger, actor=actor)
+    endpoint = run.endpoint if endpoint is None else endpoint
+    run.status = CheckRun.RunStatus.RUNNING
+    run.started_at = timezone.now()
+    run.save(update_fields=["status", "started_at"])
+    try:
+        ctx = InventoryContext.load([endpoint.pk] if endpoint is not None else None)
+        settings_by_id = {s.check_id: s for s in CheckSetting.objects.all()}
+        observations, counts, reasons = run_all_checks(ctx, settings_by_id)
+        with transaction.atomic():
+            changes = store_findings(run, list(ctx.endpoints), observations)
+            CheckResult.objects.bulk_create(
+                [
+                    CheckResult(
+                        run=run,
+                        endpoint_id=endpoint_id,
+                        check_id=check_id,
+                        passed=c[Status.PASS],
+                        failed=c[Status.FAIL],
+                        warnings=c[Status.WARNING],
+                        errors=c[Status.ERROR],
+                        not_applicable=c[Status.NOT_APPLICABLE],
+                        not_applicable_reason=reasons.get((endpoint_id, check_id), "")[:255],
+                        synced_at=ctx.endpoints[endpoint_id].last_success_at,
+                    )
+                    for (endpoint_id, check_id), c in counts.items()
+                ]
+            )
+            totals: Counter = Counter()
+            for c in counts.values():
+                totals.update(c)
+            run.counts = {
+                **{str(k): v for k, v in totals.items()},
+                **changes,
+                "endpoints": len(ctx.endpoints),
+            }
+            run.status = CheckRun.RunStatus.SUCCEEDED
+            run.finished_at = timezone.now()
+            run.save(update_fields=["counts", "status", "finished_at"])
+            run.requirement_summary = requirement_summary()
+            run.save(update_fields=["requirement_summary"])
+    except Exception as exc:
+        log.exception("check run %s failed", run.pk)
+        run.status = CheckRun.RunStatus.FAILED
+        run.error = f"{type(exc).__name__}: {exc}"[:2000]
+        run.finished_at = timezone.now()
+        run.save(update_fields=["status", "error", "finished_at"])
+    return run

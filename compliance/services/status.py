@@ -1,0 +1,147 @@
+"""Requirement status derived from the latest check results and the open findings.
+
+Per check and endpoint the latest result says how many objects were judged; the open findings
+(waived ones aside) say how many still deviate. A check is then
+
+- ``ok``: objects judged, no unwaived open finding;
+- ``some``: unwaived open findings, but other objects passed;
+- ``all``: unwaived open findings and nothing passed;
+- ``none``: nothing judged (no run yet, not applicable, disabled).
+
+A requirement is *not checked* when all its checks are ``none``; *fulfilled* when the rest are
+``ok``; *not fulfilled* when the rest are ``all``; otherwise *partly fulfilled*. A SYS.1.5
+requirement combines the M 4.349 items mapped to it the same way.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from ..checks import all_checks
+from ..choices import Catalog, RequirementStatus
+from ..models import CheckResult, CheckRun, Finding, Requirement
+
+
+@dataclass
+class CheckState:
+    check_id: str
+    title: str
+    state: str = "none"  # ok, some, all, none
+    evaluated: int = 0
+    passed: int = 0
+    open: int = 0
+    waived: int = 0
+    not_applicable: int = 0
+    reason: str = ""
+
+
+@dataclass
+class RequirementState:
+    requirement: Requirement
+    status: str
+    checks: list[CheckState] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)  # mapped M 4.349 refs, for SYS.1.5
+
+    @property
+    def open_findings(self) -> int:
+        return sum(c.open for c in self.checks)
+
+
+def _latest_results(endpoint_id: int | None) -> list[CheckResult]:
+    qs = CheckResult.objects.filter(run__status=CheckRun.RunStatus.SUCCEEDED)
+    if endpoint_id is not None:
+        qs = qs.filter(endpoint_id=endpoint_id)
+    if connection.vendor == "postgresql":
+        return list(
+            qs.order_by("endpoint_id", "check_id", "-run_id").distinct("endpoint_id", "check_id")
+        )
+    latest: dict[tuple[int, str], CheckResult] = {}
+    for result in qs.order_by("endpoint_id", "check_id", "run_id"):
+        latest[(result.endpoint_id, result.check_id)] = result
+    return list(latest.values())
+
+
+def check_states(endpoint_id: int | None = None) -> dict[str, CheckState]:
+    """The state of every registered check, over one endpoint or all of them (three queries)."""
+    now = timezone.now()
+    findings = Finding.objects.open()
+    if endpoint_id is not None:
+        findings = findings.filter(endpoint_id=endpoint_id)
+    active = Q(waiver__revoked_at__isnull=True, waiver__expires_at__gt=now)
+    open_counts = {
+        row["check_id"]: row
+        for row in findings.values("check_id").annotate(
+            total=Count("id"), waived=Count("id", filter=active)
+        )
+    }
+    states = {spec.id: CheckState(spec.id, spec.title) for spec in all_checks()}
+    per_check: dict[str, Counter] = defaultdict(Counter)
+    reasons: dict[str, str] = {}
+    for result in _latest_results(endpoint_id):
+        c = per_check[result.check_id]
+        c["evaluated"] += result.evaluated
+        c["passed"] += result.passed
+        c["not_applicable"] += result.not_applicable
+        if result.not_applicable_reason:
+            reasons.setdefault(result.check_id, result.not_applicable_reason)
+    for check_id, state in states.items():
+        c = per_check.get(check_id, Counter())
+        row = open_counts.get(check_id, {"total": 0, "waived": 0})
+        state.evaluated, state.passed = c["evaluated"], c["passed"]
+        state.not_applicable, state.reason = c["not_applicable"], reasons.get(check_id, "")
+        state.waived = row["waived"]
+        state.open = row["total"] - row["waived"]
+        if state.open:
+            state.state = "some" if state.passed or state.waived else "all"
+        elif state.evaluated or state.waived:
+            state.state = "ok"
+    return states
+
+
+def combine(states: list[str]) -> str:
+    """Fold check states (or requirement statuses) into one requirement status."""
+    judged = [s for s in states if s not in ("none", RequirementStatus.NOT_CHECKED)]
+    if not judged:
+        return RequirementStatus.NOT_CHECKED
+    if all(s in ("ok", RequirementStatus.FULFILLED) for s in judged):
+        return RequirementStatus.FULFILLED
+    if all(s in ("all", RequirementStatus.NOT_FULFILLED) for s in judged):
+        return RequirementStatus.NOT_FULFILLED
+    return RequirementStatus.PARTLY
+
+
+def requirement_statuses(endpoint_id: int | None = None) -> list[RequirementState]:
+    """Every requirement of both catalogs with its status, checks and (SYS.1.5) sources."""
+    states = check_states(endpoint_id)
+    checks_by_ref: dict[str, list[CheckState]] = defaultdict(list)
+    for spec in all_checks():
+        for ref in spec.requirements:
+            checks_by_ref[ref].append(states[spec.id])
+    requirements = list(Requirement.objects.prefetch_related("mapped_from"))
+    result: dict[str, RequirementState] = {}
+    for req in requirements:
+        if req.catalog == Catalog.M4349:
+            checks = checks_by_ref.get(req.ref, [])
+            result[req.ref] = RequirementState(req, combine([c.state for c in checks]), checks)
+    for req in requirements:
+        if req.catalog == Catalog.SYS15:
+            sources = sorted(r.ref for r in req.mapped_from.all())
+            combined = combine([result[s].status for s in sources if s in result])
+            checks = {c.check_id: c for s in sources if s in result for c in result[s].checks}
+            result[req.ref] = RequirementState(
+                req, combined, sorted(checks.values(), key=lambda c: c.check_id), sources
+            )
+    return [result[r.ref] for r in requirements]
+
+
+def requirement_summary(endpoint_id: int | None = None) -> dict[str, dict[str, int]]:
+    """Counts of requirement statuses per catalog, stored on each run for the trend chart."""
+    summary: dict[str, Counter] = defaultdict(Counter)
+    for state in requirement_statuses(endpoint_id):
+        summary[state.requirement.catalog][state.status] += 1
+    return {catalog: dict(counts) for catalog, counts in summary.items()}

@@ -1,0 +1,181 @@
+"""Inventory objects for compliance tests, healthy by default: a test changes what it is about."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import factory
+from django.utils import timezone
+
+from inventory.models import (
+    Cluster,
+    Datastore,
+    Endpoint,
+    Host,
+    Network,
+    PhysicalNic,
+    PlatformAccount,
+    Snapshot,
+    UtilizationSample,
+    VirtualMachine,
+    VirtualSwitch,
+)
+
+GIB = 1024**3
+
+
+class EndpointFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Endpoint
+
+    name = factory.Sequence(lambda n: f"ep{n}")
+    kind = Endpoint.Kind.VCENTER
+    url = factory.LazyAttribute(lambda o: f"https://{o.name}.example.org")
+    fingerprint = "ab" * 32
+    last_sync_status = "succeeded"
+    last_success_at = factory.LazyFunction(timezone.now)
+    last_sync_at = factory.LazyFunction(timezone.now)
+
+
+class SyncedFactory(factory.django.DjangoModelFactory):
+    endpoint = factory.SubFactory(EndpointFactory)
+    external_id = factory.Sequence(lambda n: f"obj-{n}")
+    name = factory.Sequence(lambda n: f"object{n}")
+
+
+class ClusterFactory(SyncedFactory):
+    class Meta:
+        model = Cluster
+
+    name = factory.Sequence(lambda n: f"cluster{n}")
+    ha_enabled = True
+
+
+class HostFactory(SyncedFactory):
+    class Meta:
+        model = Host
+
+    name = factory.Sequence(lambda n: f"esx{n}.example.org")
+    cluster = None
+    connection_state = "connected"
+    power_state = "poweredOn"
+    maintenance_mode = False
+    lockdown_mode = "lockdownNormal"
+    cpu_threads = 32
+    cpu_usage_percent = 20.0
+    memory_bytes = 256 * GIB
+    memory_used_bytes = 64 * GIB
+    management_addresses = factory.LazyFunction(lambda: ["10.0.0.10"])
+    services = factory.LazyFunction(
+        lambda: [
+            {"key": "ssh", "label": "SSH", "running": False, "policy": "off"},
+            {"key": "ntp", "label": "NTP", "running": True, "policy": "on"},
+        ]
+    )
+    ntp_servers = factory.LazyFunction(lambda: ["ntp.example.org"])
+    syslog_target = "udp://log.example.org:514"
+    config_hash = "h" * 64
+
+
+class VmFactory(SyncedFactory):
+    class Meta:
+        model = VirtualMachine
+
+    name = factory.Sequence(lambda n: f"vm{n}")
+    host = None
+    power_state = "poweredOn"
+    vcpus = 2
+    memory_bytes = 4 * GIB
+    tools_state = "guestToolsRunning"
+    extra_config = factory.LazyFunction(
+        lambda: {
+            "RemoteDisplay.maxConnections": "1",
+            "isolation.tools.copy.disable": "TRUE",
+            "isolation.tools.paste.disable": "TRUE",
+        }
+    )
+    console_connections = 0
+    ballooned_bytes = 0
+    swapped_bytes = 0
+    config = factory.LazyFunction(lambda: {"memory": 4096, "numCPU": 2})
+    config_hash = "v" * 64
+
+
+class SnapshotFactory(SyncedFactory):
+    class Meta:
+        model = Snapshot
+
+    vm = factory.SubFactory(VmFactory)
+    endpoint = factory.SelfAttribute("vm.endpoint")
+    name = factory.Sequence(lambda n: f"snap{n}")
+    created_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(hours=2))
+    with_memory = False
+    made_by_portal = True
+    expires_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=1))
+
+
+class DatastoreFactory(SyncedFactory):
+    class Meta:
+        model = Datastore
+
+    name = factory.Sequence(lambda n: f"ds{n}")
+    type = "VMFS"
+    capacity_bytes = 1000 * GIB
+    free_bytes = 500 * GIB
+    uncommitted_bytes = 100 * GIB
+    accessible = True
+
+
+class NicFactory(SyncedFactory):
+    class Meta:
+        model = PhysicalNic
+
+    host = factory.SubFactory(HostFactory)
+    endpoint = factory.SelfAttribute("host.endpoint")
+    name = factory.Sequence(lambda n: f"vmnic{n}")
+    link_up = True
+    speed_mbps = 10000
+
+
+class SwitchFactory(SyncedFactory):
+    class Meta:
+        model = VirtualSwitch
+
+    host = factory.SubFactory(HostFactory)
+    endpoint = factory.SelfAttribute("host.endpoint")
+    name = factory.Sequence(lambda n: f"vSwitch{n}")
+    uplinks = factory.LazyFunction(list)
+    allow_promiscuous = False
+    allow_mac_changes = False
+    allow_forged_transmits = False
+
+
+class NetworkFactory(SyncedFactory):
+    class Meta:
+        model = Network
+
+    name = factory.Sequence(lambda n: f"pg{n}")
+    allow_promiscuous = False
+    allow_mac_changes = False
+    allow_forged_transmits = False
+
+
+class AccountFactory(SyncedFactory):
+    class Meta:
+        model = PlatformAccount
+
+    endpoint = factory.SubFactory(EndpointFactory, kind=Endpoint.Kind.PROXMOX)
+    name = factory.Sequence(lambda n: f"user{n}@pve")
+    enabled = True
+    two_factor = True
+
+
+class SampleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = UtilizationSample
+
+    endpoint = factory.SubFactory(EndpointFactory)
+    object_type = UtilizationSample.ObjectType.HOST
+    object_id = 0
+    net_rx_bps = 1e6
+    net_tx_bps = 1e6
