@@ -18,10 +18,11 @@ Trust
 Reading
     One container view per object type and one ``RetrievePropertiesEx`` per type, followed by
     ``ContinueRetrievePropertiesEx`` pages of :attr:`VCenterConnector.page_size` objects. A whole
-    inventory costs ``2 + 6 * (1 + pages)`` SOAP calls plus the login, whatever the number of
-    objects: RetrieveServiceContent, Login, then per type CreateContainerView,
-    RetrievePropertiesEx, ContinueRetrievePropertiesEx..., DestroyView (types: cluster, host,
-    datastore, distributed switch, network, VM).
+    inventory costs ``2 + 6 * 3 + P`` SOAP calls (P = continuation pages; 20 for a small
+    vCenter), whatever the number of objects: RetrieveServiceContent and Login once, then per
+    type CreateContainerView, RetrievePropertiesEx, DestroyView (types: cluster, host,
+    datastore, distributed switch, distributed port group, VM); plus one HTTPS GET of
+    ``vimServiceVersions.xml`` before the login and Logout on :meth:`close`.
 
 External ids
     managed object ids (``host-21``, ``vm-42``, ``datastore-11``, ``dvportgroup-9``,

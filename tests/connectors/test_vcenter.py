@@ -356,6 +356,19 @@ def test_a_wrong_fingerprint_stops_before_the_credentials_are_sent(
     assert calls["Login"] == 0
 
 
+def test_every_new_connection_of_the_session_checks_the_pin(vcsim: RunningVcsim) -> None:
+    # pyvmomi's own thumbprint= is only checked after a failed chain verification and then
+    # turns verification off for the pool; ours runs on each handshake. Simulate a certificate
+    # change mid-session by changing what the connection class expects.
+    with VCenterConnector(config(vcsim)) as conn:
+        conn.read_inventory()
+        assert conn._stub is not None
+        conn._stub.DropConnections()
+        conn._scheme.expected = "cd" * 32  # type: ignore[misc]
+        with pytest.raises(TrustError, match="does not match the pinned fingerprint"):
+            conn.read_inventory()
+
+
 def test_the_simulators_certificate_works_as_ca_with_host_name_checked(
     vcsim: RunningVcsim,
 ) -> None:
