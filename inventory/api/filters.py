@@ -1,0 +1,199 @@
+"""Filter sets for the inventory, shared by the API and the list pages.
+
+Every inventory list answers the same questions the same way on both platforms: ``endpoint``
+(id), ``platform`` (the endpoint's kind: vcenter or proxmox), ``name`` (contains, any case) and
+``absent``. Objects that vanished from their source stay in the database (absent-not-deleted);
+a list shows present objects unless ``absent=true`` (only absent ones) or ``absent=false``
+(present ones, the default made explicit) is given.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django_filters import rest_framework as filters
+
+from inventory.models import (
+    Cluster,
+    Datastore,
+    Endpoint,
+    Host,
+    Network,
+    PhysicalNic,
+    Snapshot,
+    UtilizationSample,
+    VirtualMachine,
+    VirtualSwitch,
+)
+
+# Power states as each platform names them; ``running=true`` spans both.
+RUNNING_STATES = ("poweredOn", "running")
+POWER_STATES = [
+    ("poweredOn", "poweredOn (vCenter)"),
+    ("poweredOff", "poweredOff (vCenter)"),
+    ("suspended", "suspended (vCenter)"),
+    ("running", "running (Proxmox)"),
+    ("stopped", "stopped (Proxmox)"),
+    ("paused", "paused (Proxmox)"),
+]
+
+
+class InventoryFilterSet(filters.FilterSet):
+    """The filters every synced object has; subclasses add their relations."""
+
+    endpoint = filters.NumberFilter(field_name="endpoint", help_text="Endpoint id.")
+    platform = filters.ChoiceFilter(
+        field_name="endpoint__kind",
+        choices=Endpoint.Kind.choices,
+        help_text="The endpoint's platform: vcenter or proxmox.",
+    )
+    name = filters.CharFilter(
+        field_name="name", lookup_expr="icontains", help_text="Name contains (any case)."
+    )
+    absent = filters.BooleanFilter(
+        method="filter_absent",
+        help_text="true: only objects no longer seen at the source; false or unset: present ones.",
+    )
+
+    def filter_absent(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        return queryset.filter(absent_since__isnull=not value)
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        queryset = super().filter_queryset(queryset)
+        if self.form.cleaned_data.get("absent") is None:
+            # Absent objects are history, not inventory: hide them unless asked for.
+            queryset = queryset.filter(absent_since__isnull=True)
+        return queryset
+
+
+class ClusterFilter(InventoryFilterSet):
+    class Meta:
+        model = Cluster
+        fields = ["ha_enabled", "drs_enabled"]
+
+
+class HostFilter(InventoryFilterSet):
+    cluster = filters.NumberFilter(field_name="cluster", help_text="Cluster id.")
+    power_state = filters.CharFilter(help_text="Exact power state as the platform reports it.")
+    connection_state = filters.CharFilter(
+        help_text="connected, disconnected, notResponding (vCenter); online, offline (Proxmox)."
+    )
+
+    class Meta:
+        model = Host
+        fields = ["maintenance_mode", "lockdown_mode"]
+
+
+class PhysicalNicFilter(InventoryFilterSet):
+    host = filters.NumberFilter(field_name="host", help_text="Host id.")
+    cluster = filters.NumberFilter(field_name="host__cluster", help_text="Cluster id.")
+
+    class Meta:
+        model = PhysicalNic
+        fields = ["link_up", "kind"]
+
+
+class VirtualSwitchFilter(InventoryFilterSet):
+    host = filters.NumberFilter(field_name="host", help_text="Host id.")
+    cluster = filters.NumberFilter(field_name="host__cluster", help_text="Cluster id.")
+    kind = filters.CharFilter(help_text="vswitch, dvswitch (vCenter); bridge, ovs (Proxmox).")
+
+    class Meta:
+        model = VirtualSwitch
+        fields = ["allow_promiscuous", "allow_mac_changes", "allow_forged_transmits"]
+
+
+class NetworkFilter(InventoryFilterSet):
+    switch = filters.NumberFilter(field_name="switch", help_text="Virtual switch id.")
+    host = filters.NumberFilter(field_name="switch__host", help_text="Host id of the switch.")
+    cluster = filters.NumberFilter(field_name="switch__host__cluster", help_text="Cluster id.")
+
+    class Meta:
+        model = Network
+        fields = ["vlan_id", "allow_promiscuous", "allow_mac_changes", "allow_forged_transmits"]
+
+
+class DatastoreFilter(InventoryFilterSet):
+    # A datastore is mounted on many hosts: distinct, so a shared one appears once.
+    host = filters.NumberFilter(field_name="hosts", distinct=True, help_text="Host id.")
+    cluster = filters.NumberFilter(
+        field_name="hosts__cluster", distinct=True, help_text="Cluster id of a mounting host."
+    )
+    type = filters.CharFilter(help_text="VMFS, NFS, vsan (vCenter); dir, lvmthin, zfspool ...")
+
+    class Meta:
+        model = Datastore
+        fields = ["accessible", "shared"]
+
+
+class VirtualMachineFilter(InventoryFilterSet):
+    cluster = filters.NumberFilter(field_name="cluster", help_text="Cluster id.")
+    host = filters.NumberFilter(field_name="host", help_text="Host id.")
+    datastore = filters.NumberFilter(
+        field_name="datastores", distinct=True, help_text="Datastore id."
+    )
+    power_state = filters.ChoiceFilter(
+        choices=POWER_STATES, help_text="Exact power state as the platform reports it."
+    )
+    running = filters.BooleanFilter(
+        method="filter_running", help_text="true: poweredOn or running, on either platform."
+    )
+    kind = filters.ChoiceFilter(
+        choices=VirtualMachine.Kind.choices, help_text="vm (vSphere), qemu or lxc (Proxmox)."
+    )
+
+    class Meta:
+        model = VirtualMachine
+        fields = ["template"]
+
+    def filter_running(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        running = Q(power_state__in=RUNNING_STATES)
+        return queryset.filter(running if value else ~running)
+
+
+class SnapshotFilter(InventoryFilterSet):
+    vm = filters.NumberFilter(field_name="vm", help_text="Virtual machine id.")
+    host = filters.NumberFilter(field_name="vm__host", help_text="Host id of the VM.")
+    cluster = filters.NumberFilter(field_name="vm__cluster", help_text="Cluster id of the VM.")
+    kind = filters.ChoiceFilter(
+        field_name="vm__kind", choices=VirtualMachine.Kind.choices, help_text="The VM's kind."
+    )
+    created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    expires_before = filters.IsoDateTimeFilter(field_name="expires_at", lookup_expr="lt")
+
+    class Meta:
+        model = Snapshot
+        fields = ["current", "made_by_portal", "with_memory", "quiesced"]
+
+
+class UtilizationSampleFilter(filters.FilterSet):
+    """Samples of one object over time: ``?object_type=host&object_id=7&since=...``."""
+
+    endpoint = filters.NumberFilter(field_name="endpoint", help_text="Endpoint id.")
+    platform = filters.ChoiceFilter(
+        field_name="endpoint__kind", choices=Endpoint.Kind.choices, help_text="vcenter or proxmox."
+    )
+    object_type = filters.ChoiceFilter(choices=UtilizationSample.ObjectType.choices)
+    object_id = filters.NumberFilter(help_text="Id of the host, VM or datastore.")
+    host = filters.NumberFilter(method="filter_host", help_text="Samples of this host id.")
+    vm = filters.NumberFilter(method="filter_vm", help_text="Samples of this VM id.")
+    datastore = filters.NumberFilter(
+        method="filter_datastore", help_text="Samples of this datastore id."
+    )
+    since = filters.IsoDateTimeFilter(field_name="taken_at", lookup_expr="gte")
+    until = filters.IsoDateTimeFilter(field_name="taken_at", lookup_expr="lt")
+
+    class Meta:
+        model = UtilizationSample
+        fields: list[str] = []
+
+    def _of(self, queryset: QuerySet, object_type: str, value: int) -> QuerySet:
+        return queryset.filter(object_type=object_type, object_id=value)
+
+    def filter_host(self, queryset: QuerySet, name: str, value: int) -> QuerySet:
+        return self._of(queryset, UtilizationSample.ObjectType.HOST, value)
+
+    def filter_vm(self, queryset: QuerySet, name: str, value: int) -> QuerySet:
+        return self._of(queryset, UtilizationSample.ObjectType.VM, value)
+
+    def filter_datastore(self, queryset: QuerySet, name: str, value: int) -> QuerySet:
+        return self._of(queryset, UtilizationSample.ObjectType.DATASTORE, value)
