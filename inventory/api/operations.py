@@ -1,0 +1,326 @@
+"""API of snapshot operations and snapshot policies.
+
+Writes (administrators only, by RolePermission's default ``write_roles``) answer 202 with the
+Operation; the work happens in a Celery task. An ``Idempotency-Key`` header makes a repeated
+request return the first request's operation (200) instead of queuing a second one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.shortcuts import get_object_or_404
+from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from inventory.models import Operation, Snapshot, SnapshotPolicy, VirtualMachine
+from inventory.services import operations as ops
+from inventory.services import policies
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="The same key (same user) returns the same operation and does the work once.",
+)
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+    default_detail = "The VM or snapshot is not in a state that allows this."
+
+
+def _call(service, **kwargs: Any) -> Operation:
+    """Run a service; turn its refusals into the API's 400 and 409 answers."""
+    try:
+        return service(**kwargs)
+    except DjangoValidationError as exc:
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+        raise ValidationError(detail) from None
+    except ops.OperationConflict as exc:
+        raise Conflict(str(exc)) from None
+
+
+# ----------------------------------------------------------------------------- serializers
+
+
+class OperationSerializer(serializers.ModelSerializer):
+    vm_name = serializers.CharField(source="vm.name", read_only=True)
+    endpoint = serializers.IntegerField(source="vm.endpoint_id", read_only=True)
+    snapshot_name = serializers.SerializerMethodField()
+    requested_by = serializers.CharField(source="requested_by_name", read_only=True)
+    params = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Operation
+        fields = [
+            "id", "url", "kind", "state", "vm", "vm_name", "endpoint", "snapshot",
+            "snapshot_name", "remote_ref", "error", "params", "requested_by", "policy",
+            "created_at", "started_at", "finished_at", "attempts",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_snapshot_name(self, op: Operation) -> str:
+        return op.snapshot.name if op.snapshot_id else op.params.get("name", "")
+
+    def get_params(self, op: Operation) -> dict[str, Any]:
+        return {k: v for k, v in op.params.items() if not k.startswith("_")}
+
+    def get_url(self, op: Operation) -> str:
+        return f"/api/operations/{op.pk}/"
+
+
+class SnapshotReadSerializer(serializers.ModelSerializer):
+    owner = serializers.CharField(source="owner.username", default="", read_only=True)
+
+    class Meta:
+        model = Snapshot
+        fields = [
+            "id", "vm", "name", "description", "created_at", "quiesced", "with_memory", "current",
+            "created_by", "owner", "reason", "expires_at", "made_by_portal", "absent_since",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class SnapshotCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=80, trim_whitespace=False)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    memory = serializers.BooleanField(required=False, default=False)
+    quiesce = serializers.BooleanField(required=False, default=False)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class SnapshotActionSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+def _accepted(op: Operation, replayed: bool) -> Response:
+    data = OperationSerializer(op).data
+    code = status.HTTP_200_OK if replayed else status.HTTP_202_ACCEPTED
+    return Response(data, status=code, headers={"Location": data["url"]})
+
+
+def _key(request: Request) -> str | None:
+    return request.headers.get("Idempotency-Key") or None
+
+
+def _replayed(request: Request) -> bool:
+    return ops.operation_replay(actor=request.user, idempotency_key=_key(request)) is not None
+
+
+# ----------------------------------------------------------------------------- snapshot actions
+
+
+class VmSnapshotsView(APIView):
+    """A VM's present snapshots (GET) and a new snapshot of it (POST, 202)."""
+
+    @extend_schema(responses=SnapshotReadSerializer(many=True), operation_id="vm_snapshots_list")
+    def get(self, request: Request, pk: int) -> Response:
+        vm = get_object_or_404(VirtualMachine, pk=pk)
+        rows = vm.snapshots.filter(absent_since__isnull=True).select_related("owner")
+        return Response(SnapshotReadSerializer(rows, many=True).data)
+
+    @extend_schema(
+        request=SnapshotCreateSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={202: OperationSerializer, 200: OperationSerializer, 409: OpenApiResponse()},
+        operation_id="vm_snapshots_create",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        vm = get_object_or_404(VirtualMachine.objects.select_related("endpoint"), pk=pk)
+        body = SnapshotCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        replayed = _replayed(request)
+        op = _call(
+            ops.snapshot_create,
+            vm=vm,
+            actor=request.user,
+            request=request,
+            idempotency_key=_key(request),
+            **body.validated_data,
+        )
+        return _accepted(op, replayed)
+
+
+def _snapshot(pk: int) -> Snapshot:
+    return get_object_or_404(Snapshot.objects.select_related("vm__endpoint"), pk=pk)
+
+
+def _read_view():
+    """The read-only inventory's snapshot detail, when that module provides one."""
+    try:
+        from inventory.api.views import SnapshotViewSet  # owned by the inventory API
+    except ImportError:
+        return None
+    return SnapshotViewSet.as_view({"get": "retrieve"})
+
+
+class SnapshotDetailView(APIView):
+    """GET: the snapshot (the inventory API's view when present); DELETE: delete it (202)."""
+
+    @extend_schema(responses=SnapshotReadSerializer, operation_id="snapshots_retrieve_detail")
+    def get(self, request: Request, pk: int) -> Response:
+        view = _read_view()
+        if view is not None:
+            return view(request._request, pk=pk)
+        return Response(SnapshotReadSerializer(_snapshot(pk)).data)
+
+    @extend_schema(
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={202: OperationSerializer, 200: OperationSerializer, 409: OpenApiResponse()},
+        operation_id="snapshots_delete",
+    )
+    def delete(self, request: Request, pk: int) -> Response:
+        snapshot = _snapshot(pk)
+        replayed = _replayed(request)
+        op = _call(
+            ops.snapshot_delete,
+            snapshot=snapshot,
+            actor=request.user,
+            request=request,
+            idempotency_key=_key(request),
+            reason=str(request.query_params.get("reason", ""))[:255],
+        )
+        return _accepted(op, replayed)
+
+
+class SnapshotRevertView(APIView):
+    """Revert the VM to the snapshot (202). Proxmox stops the VM while it rolls back."""
+
+    @extend_schema(
+        request=SnapshotActionSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={202: OperationSerializer, 200: OperationSerializer, 409: OpenApiResponse()},
+        operation_id="snapshots_revert",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        snapshot = _snapshot(pk)
+        body = SnapshotActionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        replayed = _replayed(request)
+        op = _call(
+            ops.snapshot_revert,
+            snapshot=snapshot,
+            actor=request.user,
+            request=request,
+            idempotency_key=_key(request),
+            **body.validated_data,
+        )
+        return _accepted(op, replayed)
+
+
+# ----------------------------------------------------------------------------- operations
+
+
+class OperationFilter(filters.FilterSet):
+    endpoint = filters.NumberFilter(field_name="vm__endpoint_id")
+
+    class Meta:
+        model = Operation
+        fields = ["state", "kind", "vm", "endpoint", "policy"]
+
+
+class OperationViewSet(viewsets.ReadOnlyModelViewSet):
+    """Snapshot operations, newest first: state, remote reference, error, who and when."""
+
+    # vm and snapshot names are shown in every row.
+    queryset = Operation.objects.select_related("vm", "snapshot")
+    serializer_class = OperationSerializer
+    filterset_class = OperationFilter
+    ordering_fields = ["created_at", "finished_at", "state"]
+
+
+# ----------------------------------------------------------------------------- policies
+
+
+class SnapshotPolicySerializer(serializers.ModelSerializer):
+    minute = serializers.CharField(source="crontab.minute", default="0")
+    hour = serializers.CharField(source="crontab.hour", default="*")
+    day_of_week = serializers.CharField(source="crontab.day_of_week", default="*")
+    day_of_month = serializers.CharField(source="crontab.day_of_month", default="*")
+    month_of_year = serializers.CharField(source="crontab.month_of_year", default="*")
+
+    class Meta:
+        model = SnapshotPolicy
+        fields = [
+            "id", "label", "enabled", "endpoints", "clusters", "vms", "tag",
+            "minute", "hour", "day_of_week", "day_of_month", "month_of_year",
+            "keep_last", "max_age_hours", "min_free_percent", "memory",
+            "last_run_at", "last_run_state", "last_run_reason",
+        ]  # fmt: skip
+        read_only_fields = ["last_run_at", "last_run_state", "last_run_reason"]
+        extra_kwargs = {"label": {"validators": []}}  # the service says what to change
+
+    def _values(self, data: dict[str, Any]) -> dict[str, Any]:
+        values = dict(data)
+        values.update(values.pop("crontab", {}))
+        return values
+
+    def create(self, validated_data: dict[str, Any]) -> SnapshotPolicy:
+        request = self.context["request"]
+        return _policy_call(
+            policies.policy_create,
+            actor=request.user,
+            request=request,
+            **self._values(validated_data),
+        )
+
+    def update(self, instance: SnapshotPolicy, validated_data: dict[str, Any]) -> SnapshotPolicy:
+        request = self.context["request"]
+        return _policy_call(
+            policies.policy_update,
+            policy=instance,
+            actor=request.user,
+            request=request,
+            **self._values(validated_data),
+        )
+
+
+def _policy_call(service, **kwargs: Any) -> Any:
+    try:
+        return service(**kwargs)
+    except DjangoValidationError as exc:
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+        raise ValidationError(detail) from None
+
+
+class PolicyRunSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    state = serializers.CharField()
+    queued = serializers.IntegerField()
+    skipped = serializers.ListField(child=serializers.DictField())
+
+
+class SnapshotPolicyViewSet(viewsets.ModelViewSet):
+    """Scheduled snapshot policies (administrators write; every role reads)."""
+
+    queryset = SnapshotPolicy.objects.select_related("crontab").prefetch_related(
+        "endpoints", "clusters", "vms"
+    )
+    serializer_class = SnapshotPolicySerializer
+    filterset_fields = ["enabled", "last_run_state"]
+
+    def perform_destroy(self, instance: SnapshotPolicy) -> None:
+        policies.policy_delete(policy=instance, actor=self.request.user, request=self.request)
+
+    @extend_schema(request=None, responses={202: PolicyRunSerializer})
+    @action(detail=True, methods=["post"])
+    def run(self, request: Request, pk: int | None = None) -> Response:
+        """Run the policy now (its snapshots are queued as operations)."""
+        policy = self.get_object()
+        run = policies.policy_run(policy_id=policy.pk, trigger="api", actor=request.user)
+        if run is None:
+            raise Conflict("the policy no longer exists")
+        data = {"id": run.pk, "state": run.state, "queued": run.queued, "skipped": run.skipped}
+        return Response(data, status=status.HTTP_202_ACCEPTED)

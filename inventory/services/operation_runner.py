@@ -1,0 +1,272 @@
+"""Carrying out an Operation in short, crash-safe steps.
+
+A step claims the operation with a conditional update (a lease), does one short thing and
+returns: submit the remote task and store its reference at once, or look at that task once.
+While the remote task runs, the caller schedules the next step a few seconds later; nothing
+blocks for longer than one hypervisor request.
+
+Crash safety: ``attempts`` is counted *before* a submit, so a step that finds ``attempts > 0``
+and no remote reference knows an earlier submit may have reached the hypervisor, and first
+looks for the work (Proxmox: the snapshot name; vCenter: the ``[portal-op:<id>]`` marker in
+the description). A worker killed mid-step leaves a lease that runs out and an operation whose
+``touched_at`` goes stale; :func:`operations_reconcile` (beat, every minute) queues it again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from inventory.connectors.base import ConnectorError, get_connector
+from inventory.connectors.records import SnapshotRecord
+from inventory.models import Endpoint, Operation, Snapshot
+from portal.audit import audit
+from portal.models import AuditEvent
+
+log = logging.getLogger(__name__)
+
+LEASE = dt.timedelta(minutes=2)
+POLL_SECONDS = 2.0
+MAX_TRANSIENT_ERRORS = 5
+# A remote task still running after this is given up (the platform's own log tells more).
+DEADLINE = dt.timedelta(hours=2)
+STALE_AFTER = dt.timedelta(seconds=90)
+
+
+def _claim(operation_id: int, now: dt.datetime) -> bool:
+    return (
+        Operation.objects.filter(pk=operation_id, state__in=("queued", "running"))
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .update(lease_until=now + LEASE, touched_at=now)
+        == 1
+    )
+
+
+def _release(op: Operation, **fields: Any) -> None:
+    Operation.objects.filter(pk=op.pk).update(lease_until=None, touched_at=timezone.now(), **fields)
+
+
+def _marker(op: Operation) -> str:
+    """What identifies the operation's snapshot on the platform."""
+    if op.vm.endpoint.kind == Endpoint.Kind.PROXMOX:
+        return op.params["name"]  # unique per guest on Proxmox
+    return op.marker
+
+
+def _audit(op: Operation, phase: str, result: str = AuditEvent.Result.SUCCESS, **detail) -> None:
+    audit(
+        action=f"snapshot.{op.kind}.{phase}",
+        actor=op.requested_by_name or "scheduler",
+        source=AuditEvent.Source.TASK,
+        target=op,
+        result=result,
+        detail={"vm": op.vm_id, "vm_name": op.vm.name, "name": op.params.get("name", "")}
+        | detail,
+    )
+
+
+def operation_step(operation_id: int) -> float | None:
+    """Advance one operation by one step; return seconds until the next step, or None."""
+    now = timezone.now()
+    if not _claim(operation_id, now):
+        return None  # ended, or another worker holds it
+    op = Operation.objects.select_related("vm__endpoint", "snapshot", "requested_by").get(
+        pk=operation_id
+    )
+    if op.state == Operation.State.QUEUED:
+        op.state, op.started_at = Operation.State.RUNNING, now
+        Operation.objects.filter(pk=op.pk).update(state=op.state, started_at=now)
+        _audit(op, "started")
+    connector = None
+    try:
+        connector = get_connector(op.vm.endpoint.connector_config())
+        if not op.remote_ref:
+            if op.attempts and _already_done(connector, op):
+                _succeed(connector, op, adopted=True)
+                return None
+            op.attempts += 1
+            Operation.objects.filter(pk=op.pk).update(attempts=op.attempts)
+            ref = _submit(connector, op)
+            _release(op, remote_ref=ref)
+            return POLL_SECONDS
+        status = connector.task_status(op.remote_ref)
+        if status.state == "succeeded":
+            _succeed(connector, op, result_id=status.result_external_id)
+            return None
+        if status.state == "failed":
+            _fail(op, status.error or "the platform's task failed without a message")
+            return None
+        if op.started_at and now - op.started_at > DEADLINE:
+            _fail(op, f"the remote task {op.remote_ref} still runs after {DEADLINE}; given up")
+            return None
+        _release(op)
+        return POLL_SECONDS
+    except ConnectorError as exc:
+        errors = int(op.params.get("_transient_errors", 0)) + 1
+        if exc.permanent or errors >= MAX_TRANSIENT_ERRORS:
+            _fail(op, str(exc))
+            return None
+        log.warning("operation %s: %s (will retry)", op.pk, exc)
+        op.params["_transient_errors"] = errors
+        _release(op, params=op.params)
+        return min(60.0, POLL_SECONDS * 2**errors)
+    except Exception as exc:
+        log.exception("operation %s failed unexpectedly", op.pk)
+        _fail(op, f"unexpected error: {exc.__class__.__name__}: {exc}")
+        return None
+    finally:
+        if connector is not None:
+            connector.close()
+
+
+def _already_done(connector: Any, op: Operation) -> bool:
+    """After a crash: did an earlier submit of this operation already do the work?"""
+    if op.kind == Operation.Kind.CREATE:
+        return connector.find_snapshot(op.vm.external_id, _marker(op)) is not None
+    if op.kind == Operation.Kind.DELETE and op.vm.endpoint.kind == Endpoint.Kind.PROXMOX:
+        return connector.find_snapshot(op.vm.external_id, op.params["name"]) is None
+    # A revert is repeated (the same result twice); a vCenter delete is resubmitted by moref.
+    return False
+
+
+def _submit(connector: Any, op: Operation) -> str:
+    p = op.params
+    if op.kind == Operation.Kind.CREATE:
+        description = p.get("description", "")
+        if op.vm.endpoint.kind != Endpoint.Kind.PROXMOX:
+            description = f"{description} {op.marker}".strip()
+        return connector.create_snapshot(
+            op.vm.external_id,
+            p["name"],
+            description=description,
+            memory=bool(p.get("memory")),
+            quiesce=bool(p.get("quiesce")),
+        )
+    if op.snapshot is None:
+        raise ConnectorError("the snapshot of this operation is no longer known", permanent=True)
+    if op.kind == Operation.Kind.DELETE:
+        return connector.delete_snapshot(op.snapshot.external_id)
+    return connector.revert_snapshot(op.snapshot.external_id)
+
+
+def _succeed(
+    connector: Any, op: Operation, *, result_id: str | None = None, adopted: bool = False
+) -> None:
+    record = None
+    if op.kind == Operation.Kind.CREATE:
+        record = connector.find_snapshot(op.vm.external_id, _marker(op))
+        if record is None:
+            _fail(op, "the platform reported success but the snapshot cannot be found")
+            return
+    with transaction.atomic():
+        now = timezone.now()
+        if op.kind == Operation.Kind.CREATE:
+            op.snapshot = _store_created(op, record, now)
+        elif op.kind == Operation.Kind.DELETE:
+            _store_deleted(op.snapshot, now)
+        else:
+            _store_reverted(op.snapshot)
+        Operation.objects.filter(pk=op.pk).update(
+            state=Operation.State.SUCCEEDED,
+            snapshot=op.snapshot,
+            finished_at=now,
+            lease_until=None,
+            touched_at=now,
+            error="",
+        )
+        op.state = Operation.State.SUCCEEDED
+        _audit(op, "succeeded", snapshot=op.snapshot_id, adopted=adopted, ref=op.remote_ref)
+        transaction.on_commit(lambda: _after(op.pk))
+
+
+def _fail(op: Operation, error: str) -> None:
+    now = timezone.now()
+    with transaction.atomic():
+        Operation.objects.filter(pk=op.pk).update(
+            state=Operation.State.FAILED,
+            error=error[:4000],
+            finished_at=now,
+            lease_until=None,
+            touched_at=now,
+        )
+        op.state = Operation.State.FAILED
+        _audit(op, "failed", AuditEvent.Result.FAILURE, error=error[:500], ref=op.remote_ref)
+        transaction.on_commit(lambda: _after(op.pk))
+
+
+def _after(operation_id: int) -> None:
+    """Let a policy prune and account its run once one of its operations has ended."""
+    from inventory.services.policies import policy_operation_ended
+
+    policy_operation_ended(operation_id=operation_id)
+
+
+# ----------------------------------------------------------------- targeted inventory update
+
+
+def _store_created(op: Operation, record: SnapshotRecord, now: dt.datetime) -> Snapshot:
+    """Write the new snapshot row with its governance fields (a full sync is not needed)."""
+    p = op.params
+    vm = op.vm
+    parent = None
+    if record.parent_external_id:
+        parent = Snapshot.objects.filter(
+            endpoint_id=vm.endpoint_id, external_id=record.parent_external_id
+        ).first()
+    Snapshot.objects.filter(vm=vm, current=True).update(current=False)
+    expires = p.get("expires_at")
+    snapshot, _ = Snapshot.objects.update_or_create(
+        endpoint_id=vm.endpoint_id,
+        external_id=record.external_id,
+        defaults={
+            "vm": vm,
+            "name": record.name,
+            "description": record.description,
+            "created_at": record.created_at or now,
+            "quiesced": record.quiesced,
+            "with_memory": record.with_memory,
+            "current": True,
+            "parent": parent,
+            "absent_since": None,
+            "last_seen": now,
+            "created_by": op.requested_by_name,
+            "owner": op.requested_by,
+            "reason": p.get("reason", ""),
+            "expires_at": dt.datetime.fromisoformat(expires) if expires else None,
+            "made_by_portal": True,
+        },
+    )
+    return snapshot
+
+
+def _store_deleted(snapshot: Snapshot | None, now: dt.datetime) -> None:
+    if snapshot is None:
+        return
+    # The platforms move "current" to the parent and re-parent the children.
+    Snapshot.objects.filter(parent=snapshot).update(parent=snapshot.parent_id)
+    if snapshot.current and snapshot.parent_id:
+        Snapshot.objects.filter(pk=snapshot.parent_id).update(current=True)
+    Snapshot.objects.filter(pk=snapshot.pk).update(absent_since=now, current=False, last_seen=now)
+
+
+def _store_reverted(snapshot: Snapshot | None) -> None:
+    if snapshot is None:
+        return
+    Snapshot.objects.filter(vm_id=snapshot.vm_id, current=True).update(current=False)
+    Snapshot.objects.filter(pk=snapshot.pk).update(current=True)
+
+
+def operations_reconcile(*, stale_after: dt.timedelta = STALE_AFTER) -> list[int]:
+    """Ids of active operations nobody has looked at for ``stale_after`` (lost messages,
+    crashed workers); the caller queues a step for each."""
+    now = timezone.now()
+    return list(
+        Operation.objects.filter(state__in=("queued", "running"), touched_at__lte=now - stale_after)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .values_list("pk", flat=True)[:500]
+    )

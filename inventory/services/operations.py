@@ -1,0 +1,288 @@
+"""Snapshot operations requested by people, policies and the expiry task.
+
+Each service validates, writes one :class:`Operation` row in the caller's transaction, audits
+the request and enqueues the task with the operation id once that transaction commits. Nothing
+here talks to a hypervisor: a request never waits on one (the task does the work, see
+:mod:`inventory.services.operation_runner`).
+
+Refusals name what to change: :class:`~django.core.exceptions.ValidationError` for input the
+platform would refuse (400), :class:`OperationConflict` for the state of the VM or snapshot (409).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from inventory.models import Endpoint, Operation, Snapshot, VirtualMachine
+from portal.audit import audit
+
+PROXMOX_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{1,39}$")
+VCENTER_NAME_MAX = 80
+DESCRIPTION_MAX = 1000
+REASON_MAX = 255
+IDEMPOTENCY_KEY_MAX = 200
+
+
+class OperationConflict(Exception):
+    """The VM or snapshot is not in a state that allows the operation (answered 409)."""
+
+
+def _actor_name(actor: Any) -> str:
+    if actor is None:
+        return ""
+    return actor if isinstance(actor, str) else actor.get_username()
+
+
+def _actor_user(actor: Any):
+    return None if actor is None or isinstance(actor, str) else actor
+
+
+def validate_snapshot_name(kind: str, name: str) -> str:
+    """Refuse a name the platform would refuse, before anything is queued."""
+    if kind == Endpoint.Kind.PROXMOX:
+        if not PROXMOX_NAME.match(name or ""):
+            raise ValidationError(
+                {
+                    "name": "Proxmox snapshot names start with a letter and hold 2 to 40 letters, "
+                    "digits, '-' or '_' (no spaces or dots)"
+                }
+            )
+        if name.lower() in ("current", "pending"):
+            raise ValidationError({"name": f"{name!r} is reserved by Proxmox; choose another name"})
+        return name
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": "give the snapshot a name"})
+    if len(name) > VCENTER_NAME_MAX:
+        raise ValidationError({"name": f"use at most {VCENTER_NAME_MAX} characters"})
+    if any(unicodedata.category(ch) == "Cc" for ch in name):
+        raise ValidationError({"name": "remove control characters (tabs, line breaks) from the name"})
+    return name
+
+
+def _check_vm(vm: VirtualMachine) -> None:
+    if vm.absent_since is not None:
+        raise OperationConflict(
+            f"VM {vm.name} is no longer present on {vm.endpoint.name} (absent since "
+            f"{vm.absent_since:%Y-%m-%d %H:%M} UTC); sync the endpoint if it is back"
+        )
+    if vm.template:
+        raise OperationConflict(f"{vm.name} is a template; templates have no snapshots")
+
+
+def _check_snapshot(snapshot: Snapshot) -> None:
+    if snapshot.absent_since is not None:
+        raise OperationConflict(
+            f"snapshot {snapshot.name} no longer exists on {snapshot.vm.name} (absent since "
+            f"{snapshot.absent_since:%Y-%m-%d %H:%M} UTC)"
+        )
+    _check_vm(snapshot.vm)
+
+
+def operation_replay(*, actor: Any, idempotency_key: str | None) -> Operation | None:
+    """The operation this user already asked for with this key, if any."""
+    user = _actor_user(actor)
+    if not idempotency_key or user is None:
+        return None
+    return (
+        Operation.objects.select_related("vm", "snapshot")
+        .filter(requested_by=user, idempotency_key=idempotency_key)
+        .first()
+    )
+
+
+def _same_request(op: Operation, kind: str, vm: VirtualMachine) -> Operation:
+    if op.kind != kind or op.vm_id != vm.pk:
+        raise OperationConflict(
+            "this Idempotency-Key was already used for a different request; use a new key"
+        )
+    return op
+
+
+def _open(
+    *,
+    kind: str,
+    vm: VirtualMachine,
+    snapshot: Snapshot | None,
+    params: dict[str, Any],
+    actor: Any,
+    request: Any,
+    idempotency_key: str | None,
+    policy: Any = None,
+    policy_run: Any = None,
+) -> Operation:
+    """Write the Operation, audit the request and enqueue the task on commit."""
+    from inventory.tasks_operations import operation_step_task
+    from portal.tasks import enqueue
+
+    key = (idempotency_key or "").strip()
+    if len(key) > IDEMPOTENCY_KEY_MAX:
+        raise ValidationError(
+            {"idempotency_key": f"use an Idempotency-Key of at most {IDEMPOTENCY_KEY_MAX} chars"}
+        )
+    replay = operation_replay(actor=actor, idempotency_key=key)
+    if replay is not None:
+        return _same_request(replay, kind, vm)
+    try:
+        # A savepoint: the caller's transaction survives the refusal.
+        with transaction.atomic():
+            op = Operation.objects.create(
+                kind=kind,
+                vm=vm,
+                snapshot=snapshot,
+                params=params,
+                requested_by=_actor_user(actor),
+                requested_by_name=_actor_name(actor),
+                idempotency_key=key if _actor_user(actor) is not None else "",
+                policy=policy,
+                policy_run=policy_run,
+            )
+    except IntegrityError:
+        replay = operation_replay(actor=actor, idempotency_key=key)
+        if replay is not None:  # the same key raced in from a second request
+            return _same_request(replay, kind, vm)
+        active = Operation.objects.filter(vm=vm, state__in=("queued", "running")).first()
+        raise OperationConflict(
+            f"another operation on {vm.name} is still {active.state if active else 'active'}"
+            f"{f' (#{active.pk}, {active.kind})' if active else ''}; wait until it has ended"
+        ) from None
+    audit(
+        action=f"snapshot.{kind}.requested",
+        request=request,
+        actor=actor,
+        target=op,
+        detail={"vm": vm.pk, "vm_name": vm.name, "snapshot": snapshot.pk if snapshot else None}
+        | {k: v for k, v in params.items() if k != "description"},
+    )
+    enqueue(operation_step_task, op.pk)
+    return op
+
+
+@transaction.atomic
+def snapshot_create(
+    *,
+    vm: VirtualMachine,
+    name: str,
+    description: str = "",
+    memory: bool = False,
+    quiesce: bool = False,
+    reason: str = "",
+    expires_at: dt.datetime | None = None,
+    actor: Any,
+    request: Any = None,
+    idempotency_key: str | None = None,
+    policy: Any = None,
+    policy_run: Any = None,
+) -> Operation:
+    """Queue a snapshot of ``vm``; ``expires_at`` defaults to SNAPSHOT_DEFAULT_EXPIRY_HOURS.
+
+    Policy snapshots (``policy`` given) do not expire: their policy prunes them.
+    """
+    replay = operation_replay(actor=actor, idempotency_key=idempotency_key)
+    if replay is not None:
+        return _same_request(replay, Operation.Kind.CREATE, vm)
+    _check_vm(vm)
+    kind = vm.endpoint.kind
+    name = validate_snapshot_name(kind, name)
+    errors: dict[str, str] = {}
+    if len(description or "") > DESCRIPTION_MAX:
+        errors["description"] = f"shorten the description to {DESCRIPTION_MAX} characters"
+    if len(reason or "") > REASON_MAX:
+        errors["reason"] = f"shorten the reason to {REASON_MAX} characters"
+    if memory and vm.kind == "lxc":
+        errors["memory"] = "containers have no memory state; untick 'memory'"
+    now = timezone.now()
+    if expires_at is not None and expires_at <= now:
+        errors["expires_at"] = "the expiry lies in the past; give a time in the future"
+    if errors:
+        raise ValidationError(errors)
+    if expires_at is None and policy is None:
+        expires_at = now + dt.timedelta(hours=settings.SNAPSHOT_DEFAULT_EXPIRY_HOURS)
+    if (
+        kind == Endpoint.Kind.PROXMOX
+        and vm.snapshots.filter(name=name, absent_since__isnull=True).exists()
+    ):
+        raise OperationConflict(
+            f"{vm.name} already has a snapshot named {name!r}; choose another name"
+        )
+    params = {
+        "name": name,
+        "description": description or "",
+        "memory": bool(memory),
+        "quiesce": bool(quiesce),
+        "reason": reason or "",
+        "expires_at": expires_at.isoformat() if expires_at else None,
+    }
+    return _open(
+        kind=Operation.Kind.CREATE,
+        vm=vm,
+        snapshot=None,
+        params=params,
+        actor=actor,
+        request=request,
+        idempotency_key=idempotency_key,
+        policy=policy,
+        policy_run=policy_run,
+    )
+
+
+@transaction.atomic
+def snapshot_delete(
+    *,
+    snapshot: Snapshot,
+    actor: Any,
+    reason: str = "",
+    request: Any = None,
+    idempotency_key: str | None = None,
+    policy: Any = None,
+    policy_run: Any = None,
+) -> Operation:
+    """Queue the deletion of ``snapshot`` (its children are kept)."""
+    replay = operation_replay(actor=actor, idempotency_key=idempotency_key)
+    if replay is not None:
+        return _same_request(replay, Operation.Kind.DELETE, snapshot.vm)
+    _check_snapshot(snapshot)
+    return _open(
+        kind=Operation.Kind.DELETE,
+        vm=snapshot.vm,
+        snapshot=snapshot,
+        params={"name": snapshot.name, "reason": reason[:REASON_MAX]},
+        actor=actor,
+        request=request,
+        idempotency_key=idempotency_key,
+        policy=policy,
+        policy_run=policy_run,
+    )
+
+
+@transaction.atomic
+def snapshot_revert(
+    *,
+    snapshot: Snapshot,
+    actor: Any,
+    reason: str = "",
+    request: Any = None,
+    idempotency_key: str | None = None,
+) -> Operation:
+    """Queue a revert of the VM to ``snapshot`` (Proxmox stops the VM; vCenter keeps memory)."""
+    replay = operation_replay(actor=actor, idempotency_key=idempotency_key)
+    if replay is not None:
+        return _same_request(replay, Operation.Kind.REVERT, snapshot.vm)
+    _check_snapshot(snapshot)
+    return _open(
+        kind=Operation.Kind.REVERT,
+        vm=snapshot.vm,
+        snapshot=snapshot,
+        params={"name": snapshot.name, "reason": reason[:REASON_MAX]},
+        actor=actor,
+        request=request,
+        idempotency_key=idempotency_key,
+    )

@@ -1,0 +1,56 @@
+"""Celery tasks of snapshot operations, policies and expiry: thin, ids only.
+
+Registered by the last line of ``inventory/tasks.py`` (Celery's autodiscovery imports only
+``tasks`` modules).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from celery import shared_task
+
+from inventory.services.operation_runner import operation_step, operations_reconcile
+
+__all__ = [
+    "operation_step_task",
+    "operations_reconcile_task",
+    "policy_run_task",
+    "snapshots_expire_task",
+]
+
+
+@shared_task(name="inventory.operation_step", soft_time_limit=120, time_limit=180)
+def operation_step_task(operation_id: int) -> None:
+    """One short step of an operation; schedules the next one while the remote task runs."""
+    delay = operation_step(operation_id)
+    if delay is not None:
+        operation_step_task.apply_async(args=[operation_id], countdown=delay)
+
+
+@shared_task(name="inventory.operations_reconcile", soft_time_limit=60, time_limit=120)
+def operations_reconcile_task(stale_after_seconds: float | None = None) -> int:
+    """Queue a step for every active operation nobody has touched lately (run by beat)."""
+    kwargs = {}
+    if stale_after_seconds is not None:
+        kwargs["stale_after"] = dt.timedelta(seconds=stale_after_seconds)
+    ids = operations_reconcile(**kwargs)
+    for operation_id in ids:
+        operation_step_task.apply_async(args=[operation_id])
+    return len(ids)
+
+
+@shared_task(name="inventory.policy_run", soft_time_limit=300, time_limit=360)
+def policy_run_task(policy_id: int) -> None:
+    """Run one snapshot policy (its PeriodicTask sends this on the policy's crontab)."""
+    from inventory.services.policies import policy_run
+
+    policy_run(policy_id=policy_id, trigger="schedule")
+
+
+@shared_task(name="inventory.snapshots_expire", soft_time_limit=300, time_limit=360)
+def snapshots_expire_task() -> None:
+    """Give notice of expiring portal snapshots and delete expired ones (run by beat)."""
+    from inventory.services.expiry import snapshots_expire
+
+    snapshots_expire()
