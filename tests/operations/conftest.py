@@ -1,0 +1,88 @@
+"""Helpers for operation tests: a synced Proxmox endpoint, waiting for operations."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from inventory.models import Endpoint, Operation, Snapshot, VirtualMachine
+from inventory.services.endpoints import endpoint_create
+from inventory.services.sync import sync_endpoint
+from tests.harness.fakepve import RunningFakePve
+
+ENDED = (Operation.State.SUCCEEDED, Operation.State.FAILED)
+
+
+def register_pve(fake: RunningFakePve, name: str = "pve-ops") -> Endpoint:
+    endpoint = endpoint_create(
+        name=name,
+        kind="proxmox",
+        url=fake.url,
+        token_id=fake.token_id,
+        secret=fake.token_secret,
+        fingerprint=fake.fingerprint,
+        actor="test",
+    )
+    run = sync_endpoint(endpoint, trigger="command")
+    assert run.status == "succeeded", run.error
+    return endpoint
+
+
+def wait_for(operation_id: int, timeout: float = 30.0) -> Operation:
+    """Wait until the operation has ended; fail with its state if it does not."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        op = Operation.objects.get(pk=operation_id)
+        if op.state in ENDED:
+            return op
+        time.sleep(0.1)
+    pytest.fail(f"operation {operation_id} still {op.state} after {timeout}s: {op.error}")
+
+
+def wait_quiet(timeout: float = 60.0) -> None:
+    """Wait until no operation is queued or running."""
+    deadline = time.monotonic() + timeout
+    while Operation.objects.filter(state__in=("queued", "running")).exists():
+        if time.monotonic() > deadline:
+            active = list(Operation.objects.filter(state__in=("queued", "running")).values())
+            pytest.fail(f"operations still active: {active}")
+        time.sleep(0.1)
+
+
+def pve_snapshots(fake: RunningFakePve, vmid: int) -> dict[str, dict]:
+    return fake.call(lambda: dict(fake.pve.guest(vmid).snapshots))
+
+
+def pve_guest(endpoint: Endpoint, vmid: int) -> VirtualMachine:
+    return VirtualMachine.objects.get(endpoint=endpoint, vmid=vmid)
+
+
+def stored_snapshot(vm: VirtualMachine, name: str) -> Snapshot:
+    return Snapshot.objects.get(vm=vm, name=name, absent_since__isnull=True)
+
+
+@pytest.fixture
+def pve(fake_pve, transactional_db):
+    """The fake and its registered, synced endpoint."""
+    return fake_pve, register_pve(fake_pve)
+
+
+@pytest.fixture
+def api_as():
+    """``api_as(user)``: a DRF client whose session passed the second factor."""
+    from rest_framework.test import APIClient
+
+    from portal.security.testing import verify_session
+
+    return lambda user: verify_session(APIClient(), user)
+
+
+@pytest.fixture
+def web_as():
+    """``web_as(user)``: a browser-like client whose session passed the second factor."""
+    from django.test import Client
+
+    from portal.security.testing import verify_session
+
+    return lambda user: verify_session(Client(), user)
