@@ -1,1 +1,28 @@
-urlpatterns: list = []
+from django.urls import path
+
+from . import report_views, views
+
+app_name = "compliance"
+urlpatterns = [
+    path("compliance/", views.dashboard, name="dashboard"),
+    path("compliance/requirements/", views.requirement_list, name="requirement-list"),
+    path("compliance/requirements/<str:ref>/", views.requirement_detail, name="requirement-detail"),
+    path("compliance/findings/", views.finding_list, name="finding-list"),
+    path("compliance/findings/<int:pk>/", views.finding_detail, name="finding-detail"),
+    path("compliance/findings/<int:finding_id>/waive/", views.waiver_new, name="waiver-new"),
+    path("compliance/checks/", views.check_list, name="check-list"),
+    path("compliance/checks/<str:check_id>/", views.check_edit, name="check-edit"),
+    path("compliance/waivers/", views.waiver_list, name="waiver-list"),
+    path("compliance/waivers/<int:pk>/revoke/", views.waiver_revoke_view, name="waiver-revoke"),
+    path("compliance/baselines/", views.baseline_list, name="baseline-list"),
+    path(
+        "compliance/baselines/<str:object_type>/<int:object_id>/",
+        views.baseline_detail,
+        name="baseline-detail",
+    ),
+    path("compliance/runs/", views.run_list, name="run-list"),
+    path("compliance/reports/findings.csv", report_views.findings_csv_view, name="findings-csv"),
+    path("compliance/reports/findings.json", report_views.findings_json_view, name="findings-json"),
+    path("compliance/reports/check.pdf", report_views.report_pdf_view, name="report-pdf"),
+    path("compliance/reports/oscal.json", report_views.oscal_view, name="report-oscal"),
+]

@@ -1,1 +1,23 @@
-urlpatterns: list = []
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from .views import (
+    CheckRunViewSet,
+    CheckViewSet,
+    FindingViewSet,
+    RequirementViewSet,
+    StatusView,
+    WaiverViewSet,
+)
+
+router = DefaultRouter()
+router.register("compliance/requirements", RequirementViewSet, basename="compliance-requirement")
+router.register("compliance/checks", CheckViewSet, basename="compliance-check")
+router.register("compliance/findings", FindingViewSet, basename="compliance-finding")
+router.register("compliance/runs", CheckRunViewSet, basename="compliance-run")
+router.register("compliance/waivers", WaiverViewSet, basename="compliance-waiver")
+
+urlpatterns = [
+    path("compliance/status/", StatusView.as_view(), name="compliance-status"),
+    *router.urls,
+]

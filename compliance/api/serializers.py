@@ -1,0 +1,178 @@
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from inventory.models import Cluster, Endpoint
+
+from ..models import CheckRun, Finding, Requirement, Waiver
+
+
+class RequirementSerializer(serializers.ModelSerializer):
+    maps_to = serializers.SlugRelatedField(slug_field="ref", many=True, read_only=True)
+
+    class Meta:
+        model = Requirement
+        fields = ["ref", "catalog", "title_de", "title_en", "level", "text", "note", "maps_to"]
+        read_only_fields = fields
+
+
+class ParameterSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    kind = serializers.CharField()
+    default = serializers.JSONField()
+    value = serializers.JSONField()
+    minimum = serializers.FloatField(allow_null=True)
+    maximum = serializers.FloatField(allow_null=True)
+    unit = serializers.CharField()
+
+
+class CheckSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    title = serializers.CharField()
+    description = serializers.CharField()
+    requirements = serializers.ListField(child=serializers.CharField())
+    severity = serializers.CharField()
+    target = serializers.CharField()
+    platforms = serializers.ListField(child=serializers.CharField())
+    enabled = serializers.BooleanField()
+    parameters = ParameterSerializer(many=True)
+
+
+class CheckUpdateSerializer(serializers.Serializer):
+    parameters = serializers.DictField(child=serializers.JSONField(), required=False, default=dict)
+    enabled = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+class FindingSerializer(serializers.ModelSerializer):
+    endpoint_name = serializers.CharField(source="endpoint.name", read_only=True)
+    display_status = serializers.CharField(read_only=True)
+    waived = serializers.BooleanField(source="is_waived", read_only=True)
+
+    class Meta:
+        model = Finding
+        fields = [
+            "id",
+            "check_id",
+            "endpoint",
+            "endpoint_name",
+            "cluster",
+            "object_type",
+            "object_id",
+            "object_name",
+            "status",
+            "display_status",
+            "waived",
+            "waiver",
+            "severity",
+            "message",
+            "evidence",
+            "first_seen",
+            "last_seen",
+            "resolved_at",
+        ]
+        read_only_fields = fields
+
+
+class CheckRunSerializer(serializers.ModelSerializer):
+    duration_seconds = serializers.FloatField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = CheckRun
+        fields = [
+            "id",
+            "endpoint",
+            "status",
+            "trigger",
+            "requested_by",
+            "queued_at",
+            "started_at",
+            "finished_at",
+            "duration_seconds",
+            "counts",
+            "requirement_summary",
+            "error",
+        ]
+        read_only_fields = fields
+
+
+class CheckRunCreateSerializer(serializers.Serializer):
+    endpoint = serializers.PrimaryKeyRelatedField(
+        queryset=Endpoint.objects.all(), required=False, allow_null=True, default=None
+    )
+
+
+class WaiverSerializer(serializers.ModelSerializer):
+    state = serializers.CharField(read_only=True)
+    finding = serializers.PrimaryKeyRelatedField(
+        queryset=Finding.objects.all(), required=False, allow_null=True, write_only=True
+    )
+    endpoint = serializers.PrimaryKeyRelatedField(
+        queryset=Endpoint.objects.all(), required=False, allow_null=True
+    )
+    cluster = serializers.PrimaryKeyRelatedField(
+        queryset=Cluster.objects.all(), required=False, allow_null=True
+    )
+    expires_at = serializers.DateTimeField(required=True)
+    reason = serializers.CharField(required=True, allow_blank=False)
+
+    class Meta:
+        model = Waiver
+        fields = [
+            "id",
+            "check_id",
+            "scope",
+            "endpoint",
+            "cluster",
+            "finding",
+            "object_type",
+            "object_id",
+            "object_name",
+            "reason",
+            "expires_at",
+            "state",
+            "created_by",
+            "created_at",
+            "revoked_at",
+            "revoked_by",
+        ]
+        read_only_fields = [
+            "object_type",
+            "object_id",
+            "object_name",
+            "state",
+            "created_by",
+            "created_at",
+            "revoked_at",
+            "revoked_by",
+        ]
+
+
+class CheckStateSerializer(serializers.Serializer):
+    check_id = serializers.CharField()
+    title = serializers.CharField()
+    state = serializers.CharField()
+    evaluated = serializers.IntegerField()
+    passed = serializers.IntegerField()
+    open = serializers.IntegerField()
+    waived = serializers.IntegerField()
+    not_applicable = serializers.IntegerField()
+    reason = serializers.CharField()
+
+
+class RequirementStatusSerializer(serializers.Serializer):
+    ref = serializers.CharField(source="requirement.ref")
+    catalog = serializers.CharField(source="requirement.catalog")
+    title_en = serializers.CharField(source="requirement.title_en")
+    title_de = serializers.CharField(source="requirement.title_de")
+    level = serializers.CharField(source="requirement.level")
+    status = serializers.CharField()
+    open_findings = serializers.IntegerField()
+    sources = serializers.ListField(child=serializers.CharField())
+    checks = CheckStateSerializer(many=True)
+    evidence = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.CharField())
+    def get_evidence(self, state) -> str:
+        return f"/api/compliance/findings/?requirement={state.requirement.ref}"

@@ -1,0 +1,233 @@
+"""Compliance API: read for every role; officers tune checks and waive; officers and admins run."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from portal.api.pagination import Pagination
+from portal.roles import ADMINISTRATOR, SECURITY_OFFICER
+
+from ..checks import all_checks, get_check
+from ..models import CheckRun, CheckSetting, Finding, Requirement, Waiver
+from ..services import (
+    check_parameters_update,
+    check_run_create,
+    requirement_statuses,
+    waiver_create,
+    waiver_revoke,
+)
+from ..tasks import run_checks
+from .filters import FindingFilter
+from .serializers import (
+    CheckRunCreateSerializer,
+    CheckRunSerializer,
+    CheckSerializer,
+    CheckUpdateSerializer,
+    FindingSerializer,
+    RequirementSerializer,
+    RequirementStatusSerializer,
+    WaiverSerializer,
+)
+
+
+def as_drf_error(exc: DjangoValidationError) -> serializers.ValidationError:
+    return serializers.ValidationError(
+        exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+    )
+
+
+def check_payload(spec, setting: CheckSetting | None) -> dict:
+    values = spec.effective(setting.parameters if setting else None)
+    return {
+        "id": spec.id,
+        "title": spec.title,
+        "description": spec.description,
+        "requirements": list(spec.requirements),
+        "severity": spec.severity,
+        "target": spec.target,
+        "platforms": list(spec.platforms),
+        "enabled": setting.enabled if setting else True,
+        "parameters": [
+            {
+                "name": p.name,
+                "label": p.label,
+                "kind": p.kind,
+                "default": p.default,
+                "value": values[p.name],
+                "minimum": p.minimum,
+                "maximum": p.maximum,
+                "unit": p.unit,
+            }
+            for p in spec.params
+        ],
+    }
+
+
+class RequirementViewSet(viewsets.ReadOnlyModelViewSet):
+    """The M 4.349 and SYS.1.5 requirements and the mapping between them."""
+
+    # maps_to is shown by the serializer: one prefetch query for the whole page.
+    queryset = Requirement.objects.prefetch_related("maps_to")
+    serializer_class = RequirementSerializer
+    lookup_field = "ref"
+    lookup_value_regex = "[^/]+"
+    filterset_fields = ["catalog", "level"]
+    search_fields = ["ref", "title_en", "title_de"]
+    write_roles = ()
+
+
+class CheckViewSet(viewsets.ViewSet):
+    """The registered checks with their current parameters; security officers change them."""
+
+    lookup_field = "check_id"
+    serializer_class = CheckSerializer
+    write_roles = (SECURITY_OFFICER,)
+
+    @extend_schema(responses=CheckSerializer(many=True))
+    def list(self, request):
+        settings = {s.check_id: s for s in CheckSetting.objects.all()}
+        items = [check_payload(spec, settings.get(spec.id)) for spec in all_checks()]
+        paginator = Pagination()
+        page = paginator.paginate_queryset(items, request, view=self)
+        return paginator.get_paginated_response(CheckSerializer(page, many=True).data)
+
+    @extend_schema(responses=CheckSerializer)
+    def retrieve(self, request, check_id: str):
+        spec = get_check(check_id)
+        if spec is None:
+            raise Http404
+        return Response(
+            CheckSerializer(
+                check_payload(spec, CheckSetting.objects.filter(check_id=spec.id).first())
+            ).data
+        )
+
+    @extend_schema(request=CheckUpdateSerializer, responses=CheckSerializer)
+    def partial_update(self, request, check_id: str):
+        spec = get_check(check_id)
+        if spec is None:
+            raise Http404
+        body = CheckUpdateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            setting = check_parameters_update(
+                check_id=spec.id,
+                values=body.validated_data["parameters"],
+                enabled=body.validated_data["enabled"],
+                actor=request.user,
+                request=request,
+            )
+        except DjangoValidationError as exc:
+            raise as_drf_error(exc) from None
+        return Response(CheckSerializer(check_payload(spec, setting)).data)
+
+
+class FindingViewSet(viewsets.ReadOnlyModelViewSet):
+    """Findings with their evidence and history; filter by status, check, requirement, endpoint, object."""
+
+    # endpoint: endpoint_name; waiver: display_status and waived.
+    queryset = Finding.objects.select_related("endpoint", "waiver")
+    serializer_class = FindingSerializer
+    filterset_class = FindingFilter
+    ordering_fields = ["last_seen", "first_seen", "check_id", "severity", "object_name"]
+    search_fields = ["object_name", "message"]
+    write_roles = ()
+
+
+class CheckRunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Check runs; POST queues a run (202 with its id) for administrators and security officers."""
+
+    queryset = CheckRun.objects.all()
+    serializer_class = CheckRunSerializer
+    filterset_fields = ["status", "trigger", "endpoint"]
+    write_roles = (ADMINISTRATOR, SECURITY_OFFICER)
+
+    @extend_schema(request=CheckRunCreateSerializer, responses={202: CheckRunSerializer})
+    def create(self, request):
+        body = CheckRunCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        from portal.audit import audit
+        from portal.tasks import enqueue
+
+        run = check_run_create(
+            endpoint=body.validated_data["endpoint"],
+            trigger=CheckRun.Trigger.API,
+            actor=request.user,
+        )
+        audit(
+            action="compliance.run.request",
+            request=request,
+            target=run,
+            detail={"endpoint": run.endpoint_id},
+        )
+        enqueue(run_checks, run.pk, None, CheckRun.Trigger.API)
+        return Response(CheckRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+
+
+class WaiverViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Waivers; security officers create and revoke them (reason and a future expiry required)."""
+
+    queryset = Waiver.objects.all()
+    serializer_class = WaiverSerializer
+    filterset_fields = ["check_id", "scope", "endpoint", "cluster"]
+    write_roles = (SECURITY_OFFICER,)
+
+    def create(self, request):
+        body = WaiverSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        try:
+            waiver = waiver_create(
+                check_id=data["check_id"],
+                scope=data["scope"],
+                reason=data["reason"],
+                expires_at=data["expires_at"],
+                endpoint=data.get("endpoint"),
+                cluster=data.get("cluster"),
+                finding=data.get("finding"),
+                actor=request.user,
+                request=request,
+            )
+        except DjangoValidationError as exc:
+            raise as_drf_error(exc) from None
+        return Response(WaiverSerializer(waiver).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=WaiverSerializer)
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, pk=None):
+        try:
+            waiver = waiver_revoke(waiver=self.get_object(), actor=request.user, request=request)
+        except DjangoValidationError as exc:
+            raise as_drf_error(exc) from None
+        return Response(WaiverSerializer(waiver).data)
+
+
+class StatusView(APIView):
+    """Status of every requirement (M 4.349 and SYS.1.5), overall or for one endpoint."""
+
+    write_roles = ()
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("endpoint", int, description="one endpoint's id; all when absent")
+        ],
+        responses=inline_serializer(
+            "RequirementStatusList", {"results": RequirementStatusSerializer(many=True)}
+        ),
+    )
+    def get(self, request):
+        raw = request.query_params.get("endpoint")
+        try:
+            endpoint_id = int(raw) if raw else None
+        except ValueError:
+            raise serializers.ValidationError(
+                {"endpoint": "Give the endpoint's numeric id."}
+            ) from None
+        states = requirement_statuses(endpoint_id)
+        return Response({"results": RequirementStatusSerializer(states, many=True).data})

@@ -1,0 +1,1 @@
+"""Exports of the compliance state: CSV and JSON of findings, a PDF check report, OSCAL."""

@@ -1,0 +1,143 @@
+"""An OSCAL 1.1 assessment-results document of the current compliance state.
+
+Each requirement becomes a reviewed control (``prop`` ids are our requirement refs); each open
+finding becomes an observation plus a finding whose target is the requirement's objective.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from django.utils import timezone
+
+from ..checks import get_check
+from ..choices import RequirementStatus
+from ..models import Finding
+from ..services.status import RequirementState
+
+OSCAL_VERSION = "1.1.2"
+NAMESPACE = uuid.UUID("7d1c6f5e-6a51-4c1e-9e1f-1a2b3c4d5e6f")
+
+
+def _uuid(*parts: Any) -> str:
+    """Stable UUIDs, so the same finding keeps its id across exports."""
+    return str(uuid.uuid5(NAMESPACE, "/".join(map(str, parts))))
+
+
+def _ts(value) -> str:
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _control_id(ref: str) -> str:
+    # OSCAL token: letters, digits, '.', '_', '-'; must not start with a digit.
+    return ref.lower().replace(" ", "-")
+
+
+def assessment_results(
+    states: list[RequirementState], findings: list[Finding], *, title: str
+) -> dict[str, Any]:
+    now = timezone.now()
+    by_check: dict[str, list[Finding]] = {}
+    for f in findings:
+        by_check.setdefault(f.check_id, []).append(f)
+    observations, oscal_findings = [], []
+    for state in states:
+        req = state.requirement
+        check_ids = {c.check_id for c in state.checks}
+        related = [f for cid in sorted(check_ids) for f in by_check.get(cid, [])]
+        obs_uuids = []
+        for f in related:
+            obs_uuid = _uuid("observation", req.ref, f.pk)
+            obs_uuids.append(obs_uuid)
+            spec = get_check(f.check_id)
+            observations.append(
+                {
+                    "uuid": obs_uuid,
+                    "title": f"{f.check_id} {spec.title if spec else ''}".strip(),
+                    "description": f.message,
+                    "props": [
+                        {
+                            "name": "check-id",
+                            "ns": "https://virtsec.example/ns",
+                            "value": f.check_id,
+                        },
+                        {
+                            "name": "status",
+                            "ns": "https://virtsec.example/ns",
+                            "value": f.display_status,
+                        },
+                    ],
+                    "methods": ["TEST"],
+                    "subjects": [
+                        {
+                            "subject-uuid": _uuid("subject", f.object_type, f.object_id),
+                            "type": "inventory-item",
+                            "title": f.object_name,
+                        }
+                    ],
+                    "collected": _ts(f.last_seen),
+                    "remarks": "; ".join(f"{k}={v}" for k, v in sorted(f.evidence.items()))[:2000]
+                    or "no evidence",
+                }
+            )
+        satisfied = state.status == RequirementStatus.FULFILLED
+        oscal_findings.append(
+            {
+                "uuid": _uuid("finding", req.ref),
+                "title": f"{req.ref} {req.title_en}",
+                "description": f"Status: {state.status}. {len(related)} open finding(s).",
+                "target": {
+                    "type": "objective-id",
+                    "target-id": _control_id(req.ref) + "_obj",
+                    "status": {
+                        "state": "satisfied" if satisfied else "not-satisfied",
+                        **({"reason": "fail"} if not satisfied else {"reason": "pass"}),
+                    },
+                    "props": [
+                        {
+                            "name": "requirement-status",
+                            "ns": "https://virtsec.example/ns",
+                            "value": state.status,
+                        }
+                    ],
+                },
+                **(
+                    {"related-observations": [{"observation-uuid": u} for u in obs_uuids]}
+                    if obs_uuids
+                    else {}
+                ),
+            }
+        )
+    result: dict[str, Any] = {
+        "uuid": _uuid("result", now.isoformat()),
+        "title": title,
+        "description": "Automated checks of the VirtSec Portal against BSI IT-Grundschutz M 4.349 and SYS.1.5.",
+        "start": _ts(now),
+        "reviewed-controls": {
+            "control-selections": [
+                {
+                    "include-controls": [
+                        {"control-id": _control_id(s.requirement.ref)} for s in states
+                    ]
+                }
+            ]
+        },
+        "findings": oscal_findings,
+    }
+    if observations:
+        result["observations"] = observations
+    return {
+        "assessment-results": {
+            "uuid": str(uuid.uuid4()),
+            "metadata": {
+                "title": title,
+                "last-modified": _ts(now),
+                "version": now.strftime("%Y%m%d%H%M%S"),
+                "oscal-version": OSCAL_VERSION,
+            },
+            "import-ap": {"href": "#virtsec-portal-assessment-plan"},
+            "results": [result],
+        }
+    }

@@ -1,0 +1,369 @@
+"""Compliance pages: dashboard, requirement drill-down, findings, checks, waivers, baselines, runs."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from inventory.models import Endpoint
+from portal.audit import audit
+from portal.pages import paginate, query_without, role_required
+from portal.roles import ADMINISTRATOR, ROLES, SECURITY_OFFICER, role_of
+from portal.tasks import enqueue
+
+from .api.filters import FindingFilter, check_ids_for
+from .charts import trend
+from .checks import all_checks, get_check
+from .choices import STATUS_SYMBOLS, Catalog, ObjectType
+from .forms import BaselineApproveForm, WaiverForm, parameters_form
+from .models import Baseline, CheckRun, CheckSetting, Finding, Requirement, Waiver
+from .services import (
+    baseline_approve,
+    check_parameters_update,
+    check_run_create,
+    config_diff,
+    requirement_statuses,
+    waiver_create,
+    waiver_revoke,
+)
+from .services.baselines import current_config, current_object
+from .tasks import run_checks
+
+ALL = ROLES
+
+
+def _endpoint_param(request: HttpRequest) -> Endpoint | None:
+    raw = request.GET.get("endpoint", "")
+    return Endpoint.objects.filter(pk=raw).first() if raw.isdigit() else None
+
+
+def _worst(object_type: str, limit: int = 10):
+    now = timezone.now()
+    active = Q(waiver__revoked_at__isnull=True, waiver__expires_at__gt=now)
+    return list(
+        Finding.objects.open()
+        .filter(object_type=object_type)
+        .exclude(active)
+        .values("object_id", "object_name", "endpoint__name")
+        .annotate(
+            total=Count("id"),
+            failing=Count("id", filter=Q(status="fail")),
+            high=Count("id", filter=Q(severity="high")),
+        )
+        .order_by("-high", "-failing", "-total", "object_name")[:limit]
+    )
+
+
+@role_required(*ALL)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    endpoint = _endpoint_param(request)
+    states = requirement_statuses(endpoint.pk if endpoint else None)
+    runs = list(
+        CheckRun.objects.filter(status=CheckRun.RunStatus.SUCCEEDED).order_by("-finished_at")[:30]
+    )[::-1]
+    return render(
+        request,
+        "compliance/dashboard.html",
+        {
+            "m4349": [s for s in states if s.requirement.catalog == Catalog.M4349],
+            "sys15": [s for s in states if s.requirement.catalog == Catalog.SYS15],
+            "symbols": STATUS_SYMBOLS,
+            "chart": trend(runs),
+            "worst_hosts": _worst(ObjectType.HOST),
+            "worst_vms": _worst(ObjectType.VM),
+            "endpoints": Endpoint.objects.all(),
+            "endpoint": endpoint,
+            "last_run": CheckRun.objects.first(),
+            "can_run": role_of(request.user) in (ADMINISTRATOR, SECURITY_OFFICER),
+        },
+    )
+
+
+@role_required(*ALL)
+def requirement_detail(request: HttpRequest, ref: str) -> HttpResponse:
+    endpoint = _endpoint_param(request)
+    state = next(
+        (
+            s
+            for s in requirement_statuses(endpoint.pk if endpoint else None)
+            if s.requirement.ref == ref
+        ),
+        None,
+    )
+    if state is None:
+        raise Http404
+    findings = (
+        Finding.objects.open()
+        .filter(check_id__in=check_ids_for(ref))
+        .select_related("endpoint", "waiver")
+    )
+    if endpoint:
+        findings = findings.filter(endpoint=endpoint)
+    return render(
+        request,
+        "compliance/requirement_detail.html",
+        {
+            "state": state,
+            "symbols": STATUS_SYMBOLS,
+            "endpoint": endpoint,
+            "page": paginate(request, findings.order_by("check_id", "object_name")),
+            "base_query": query_without(request, "page"),
+            "mapped": state.requirement.maps_to.all()
+            if state.requirement.catalog == Catalog.M4349
+            else [],
+        },
+    )
+
+
+@role_required(*ALL)
+def finding_list(request: HttpRequest) -> HttpResponse:
+    qs = Finding.objects.select_related("endpoint", "waiver")
+    params = request.GET.copy()
+    params.setdefault("status", "open")
+    filtered = FindingFilter(params, queryset=qs)
+    return render(
+        request,
+        "compliance/finding_list.html",
+        {
+            "filter": filtered,
+            "page": paginate(request, filtered.qs.order_by("-last_seen", "-id")),
+            "base_query": query_without(request, "page"),
+            "symbols": STATUS_SYMBOLS,
+            "checks": all_checks(),
+            "endpoints": Endpoint.objects.all(),
+        },
+    )
+
+
+@role_required(*ALL)
+def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    finding = get_object_or_404(Finding.objects.select_related("endpoint", "waiver"), pk=pk)
+    history = Finding.objects.filter(
+        check_id=finding.check_id, object_type=finding.object_type, object_id=finding.object_id
+    ).exclude(pk=pk)[:20]
+    return render(
+        request,
+        "compliance/finding_detail.html",
+        {
+            "finding": finding,
+            "spec": get_check(finding.check_id),
+            "history": history,
+            "symbols": STATUS_SYMBOLS,
+            "waiver_form": WaiverForm(initial={"scope": "object"}),
+            "can_waive": role_of(request.user) == SECURITY_OFFICER,
+        },
+    )
+
+
+@role_required(*ALL)
+def check_list(request: HttpRequest) -> HttpResponse:
+    settings = {s.check_id: s for s in CheckSetting.objects.all()}
+    rows = [
+        (
+            spec,
+            settings.get(spec.id),
+            spec.effective(settings[spec.id].parameters if spec.id in settings else None),
+        )
+        for spec in all_checks()
+    ]
+    return render(
+        request,
+        "compliance/check_list.html",
+        {"rows": rows, "can_edit": role_of(request.user) == SECURITY_OFFICER},
+    )
+
+
+@role_required(SECURITY_OFFICER)
+def check_edit(request: HttpRequest, check_id: str) -> HttpResponse:
+    spec = get_check(check_id)
+    if spec is None:
+        raise Http404
+    setting = CheckSetting.objects.filter(check_id=check_id).first()
+    current = spec.effective(setting.parameters if setting else None)
+    form = parameters_form(spec, current, data=request.POST if request.method == "POST" else None)
+    form.fields["enabled"].initial = setting.enabled if setting else True
+    if request.method == "POST" and form.is_valid():
+        values = {p.name: form.cleaned_data[p.name] for p in spec.params}
+        try:
+            check_parameters_update(
+                check_id=check_id,
+                values=values,
+                enabled=form.cleaned_data["enabled"],
+                actor=request.user,
+                request=request,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc.messages[0])
+        else:
+            messages.success(
+                request, f"Parameters of {check_id} saved; they apply from the next run."
+            )
+            return redirect("compliance:check-list")
+    return render(
+        request,
+        "compliance/check_edit.html",
+        {"spec": spec, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@role_required(*ALL)
+def waiver_list(request: HttpRequest) -> HttpResponse:
+    qs = Waiver.objects.select_related("endpoint", "cluster")
+    return render(
+        request,
+        "compliance/waiver_list.html",
+        {
+            "page": paginate(request, qs),
+            "base_query": query_without(request, "page"),
+            "can_edit": role_of(request.user) == SECURITY_OFFICER,
+        },
+    )
+
+
+@require_POST
+@role_required(SECURITY_OFFICER)
+def waiver_new(request: HttpRequest, finding_id: int) -> HttpResponse:
+    """Waive the finding's check for the finding's object, cluster or endpoint."""
+    finding = get_object_or_404(
+        Finding.objects.select_related("endpoint", "cluster"), pk=finding_id
+    )
+    form = WaiverForm(request.POST)
+    if form.is_valid():
+        scope = form.cleaned_data["scope"]
+        try:
+            waiver_create(
+                check_id=finding.check_id,
+                scope=scope,
+                reason=form.cleaned_data["reason"],
+                expires_at=form.cleaned_data["expires_at"],
+                endpoint=finding.endpoint,
+                cluster=finding.cluster,
+                finding=finding,
+                actor=request.user,
+                request=request,
+            )
+        except ValidationError as exc:
+            messages.error(request, "; ".join(exc.messages))
+        else:
+            messages.success(request, "Waiver recorded.")
+            return redirect("compliance:finding-detail", pk=finding.pk)
+    else:
+        messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+    return redirect("compliance:finding-detail", pk=finding.pk)
+
+
+@require_POST
+@role_required(SECURITY_OFFICER)
+def waiver_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        waiver_revoke(waiver=get_object_or_404(Waiver, pk=pk), actor=request.user, request=request)
+        messages.success(request, "Waiver revoked.")
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    return redirect("compliance:waiver-list")
+
+
+@role_required(*ALL)
+def baseline_list(request: HttpRequest) -> HttpResponse:
+    drift = (
+        Finding.objects.open()
+        .filter(check_id__in=("INT-001", "INT-002"))
+        .select_related("endpoint", "waiver")
+    )
+    return render(
+        request,
+        "compliance/baseline_list.html",
+        {
+            "page": paginate(request, drift.order_by("-status", "object_name")),
+            "base_query": query_without(request, "page"),
+            "recent": Baseline.objects.all()[:20],
+        },
+    )
+
+
+@role_required(*ALL)
+def baseline_detail(request: HttpRequest, object_type: str, object_id: int) -> HttpResponse:
+    try:
+        obj = current_object(object_type, object_id)
+    except ValidationError:
+        raise Http404 from None
+    baseline = Baseline.objects.filter(
+        object_type=object_type, object_id=object_id, superseded_at__isnull=True
+    ).first()
+    config = current_config(obj)
+    can_approve = role_of(request.user) in (SECURITY_OFFICER, ADMINISTRATOR)
+    if request.method == "POST":
+        if not can_approve:
+            audit(action="compliance.baseline.approve", request=request, result="denied")
+            return HttpResponse(status=403)
+        form = BaselineApproveForm(request.POST)
+        if form.is_valid():
+            try:
+                baseline_approve(
+                    object_type=object_type,
+                    object_id=object_id,
+                    actor=request.user,
+                    comment=form.cleaned_data["comment"],
+                    request=request,
+                )
+                messages.success(
+                    request, f"Baseline of {obj} approved; the next run checks against it."
+                )
+            except ValidationError as exc:
+                messages.error(request, exc.messages[0])
+            return redirect(
+                "compliance:baseline-detail", object_type=object_type, object_id=object_id
+            )
+    return render(
+        request,
+        "compliance/baseline_detail.html",
+        {
+            "obj": obj,
+            "object_type": object_type,
+            "baseline": baseline,
+            "changes": config_diff(baseline.config, config) if baseline else [],
+            "matches": baseline is not None and baseline.config_hash == obj.config_hash,
+            "history": Baseline.objects.filter(object_type=object_type, object_id=object_id)[:20],
+            "can_approve": can_approve,
+            "form": BaselineApproveForm(),
+        },
+    )
+
+
+@role_required(*ALL)
+def run_list(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        if role_of(request.user) not in (ADMINISTRATOR, SECURITY_OFFICER):
+            audit(action="compliance.run.request", request=request, result="denied")
+            return HttpResponse(status=403)
+        endpoint = Endpoint.objects.filter(pk=request.POST.get("endpoint") or 0).first()
+        run = check_run_create(endpoint=endpoint, trigger=CheckRun.Trigger.WEB, actor=request.user)
+        audit(action="compliance.run.request", request=request, target=run)
+        enqueue(run_checks, run.pk, None, CheckRun.Trigger.WEB)
+        messages.success(request, f"Check run #{run.pk} queued.")
+        return redirect("compliance:run-list")
+    return render(
+        request,
+        "compliance/run_list.html",
+        {
+            "page": paginate(request, CheckRun.objects.select_related("endpoint")),
+            "base_query": query_without(request, "page"),
+            "endpoints": Endpoint.objects.all(),
+            "can_run": role_of(request.user) in (ADMINISTRATOR, SECURITY_OFFICER),
+        },
+    )
+
+
+@role_required(*ALL)
+def requirement_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "compliance/requirement_list.html",
+        {"requirements": Requirement.objects.prefetch_related("maps_to")},
+    )
