@@ -20,6 +20,7 @@ from inventory.models import (
     Network,
     PhysicalNic,
     Snapshot,
+    SyncRun,
     UtilizationSample,
     VirtualMachine,
     VirtualSwitch,
@@ -197,3 +198,25 @@ class UtilizationSampleFilter(filters.FilterSet):
 
     def filter_datastore(self, queryset: QuerySet, name: str, value: int) -> QuerySet:
         return self._of(queryset, UtilizationSample.ObjectType.DATASTORE, value)
+
+
+class EndpointFilter(filters.FilterSet):
+    """Endpoints by platform (for the endpoints page)."""
+
+    platform = filters.ChoiceFilter(field_name="kind", choices=Endpoint.Kind.choices)
+
+    class Meta:
+        model = Endpoint
+        fields = ["enabled", "last_sync_status"]
+
+
+class SyncRunFilter(filters.FilterSet):
+    """Sync runs by endpoint, platform, status and trigger (for the sync runs page)."""
+
+    endpoint = filters.NumberFilter(field_name="endpoint")
+    platform = filters.ChoiceFilter(field_name="endpoint__kind", choices=Endpoint.Kind.choices)
+    status = filters.ChoiceFilter(choices=SyncRun.Status.choices)
+
+    class Meta:
+        model = SyncRun
+        fields = ["trigger"]

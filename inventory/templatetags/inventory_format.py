@@ -1,0 +1,117 @@
+"""Template filters for inventory values: units, "no data" for what the source did not give.
+
+A missing value (None, or "" for text) renders as a muted "no data", never as 0 or "0 bytes",
+so a reader can tell "the platform did not say" from "the platform said zero".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.template.defaultfilters import filesizeformat
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+
+from inventory.connectors.tls import format_fingerprint
+
+register = template.Library()
+
+PLATFORM_LABELS = {"vcenter": "vCenter", "proxmox": "Proxmox"}
+
+
+def _missing(value: Any) -> bool:
+    return value is None or value == ""
+
+
+def no_data() -> SafeString:
+    return format_html('<span class="nodata">{}</span>', _("no data"))
+
+
+@register.filter
+def or_nodata(value: Any) -> Any:
+    """The value itself, or "no data"."""
+    return no_data() if _missing(value) else value
+
+
+@register.filter
+def bytes_or_nodata(value: int | None) -> str:
+    return no_data() if _missing(value) else filesizeformat(value)
+
+
+@register.filter
+def percent_or_nodata(value: float | None) -> str:
+    return no_data() if _missing(value) else f"{value:.1f} %"
+
+
+@register.filter
+def bool_or_nodata(value: bool | None) -> str:
+    if value is None:
+        return no_data()
+    return _("yes") if value else _("no")
+
+
+@register.filter
+def rate_or_nodata(bytes_per_second: float | None) -> str:
+    if _missing(bytes_per_second):
+        return no_data()
+    return f"{filesizeformat(bytes_per_second)}/s"
+
+
+@register.filter
+def speed_or_nodata(mbps: int | None) -> str:
+    if _missing(mbps):
+        return no_data()
+    return f"{mbps / 1000:g} Gbit/s" if mbps >= 1000 else f"{mbps} Mbit/s"
+
+
+@register.filter
+def duration_or_nodata(seconds: int | None) -> str:
+    """Uptime as ``3 d 4 h`` (or ``5 h 12 min`` below a day)."""
+    if _missing(seconds):
+        return no_data()
+    days, rest = divmod(int(seconds), 86400)
+    hours, rest = divmod(rest, 3600)
+    if days:
+        return f"{days} d {hours} h"
+    return f"{hours} h {rest // 60} min"
+
+
+@register.filter
+def fingerprint(value: str) -> str:
+    """A stored SHA-256 fingerprint as ``AB:CD:...``; anything unparsable as given."""
+    try:
+        return format_fingerprint(value)
+    except ValueError:
+        return value
+
+
+@register.simple_tag
+def platform_badge(kind: str) -> SafeString:
+    """A badge naming the platform in text (its colour only repeats what the text says)."""
+    return format_html(
+        '<span class="badge platform platform-{}">{}</span>', kind, PLATFORM_LABELS.get(kind, kind)
+    )
+
+
+@register.simple_tag(takes_context=True)
+def sort_header(context: template.Context, field: str, label: str) -> SafeString:
+    """A column header that sorts by ``field``; a second click reverses. Sets ``aria-sort``."""
+    current = context.get("sort", "")
+    query = context.get("sort_query", "")
+    if current == field:
+        target, state, arrow = f"-{field}", "ascending", " ▲"
+    elif current == f"-{field}":
+        target, state, arrow = field, "descending", " ▼"
+    else:
+        target, state, arrow = field, "none", ""
+    prefix = f"{query}&" if query else ""
+    return format_html(
+        '<th scope="col" aria-sort="{}"><a href="?{}sort={}">{}{}</a></th>',
+        state,
+        prefix,
+        target,
+        label,
+        arrow,
+    )

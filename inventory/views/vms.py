@@ -1,0 +1,151 @@
+"""Pages: virtual machines and containers of both platforms, and one VM's detail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from inventory.api.filters import POWER_STATES, VirtualMachineFilter
+from inventory.charts import utilization_charts
+from inventory.models import Snapshot, UtilizationSample, VirtualMachine
+from portal.pages import role_required
+from portal.roles import ROLES
+
+from .listing import Column, ListSpec, list_page
+from .samples import recent_samples
+
+VMS = ListSpec(
+    template="inventory/vm_list.html",
+    filterset=VirtualMachineFilter,
+    search_fields=("name", "external_id", "instance_uuid", "guest_os"),
+    sort_fields=(
+        "name",
+        "kind",
+        "endpoint__name",
+        "host__name",
+        "cluster__name",
+        "power_state",
+        "vcpus",
+        "memory_bytes",
+        "provisioned_bytes",
+        "cpu_usage_percent",
+        "snapshot_count",
+    ),
+    default_sort="name",
+    csv_name="vms",
+    csv_columns=(
+        Column("name", lambda v: v.name),
+        Column("platform", lambda v: v.endpoint.kind),
+        Column("kind", lambda v: v.kind),
+        Column("endpoint", lambda v: v.endpoint.name),
+        Column("cluster", lambda v: v.cluster.name if v.cluster else None),
+        Column("host", lambda v: v.host.name if v.host else None),
+        Column("power state", lambda v: v.power_state),
+        Column("guest os", lambda v: v.guest_os),
+        Column("vcpus", lambda v: v.vcpus),
+        Column("memory bytes", lambda v: v.memory_bytes),
+        Column("provisioned bytes", lambda v: v.provisioned_bytes),
+        Column("used bytes", lambda v: v.used_bytes),
+        Column("cpu percent", lambda v: v.cpu_usage_percent),
+        Column("tools", lambda v: v.tools_state),
+        Column("template", lambda v: v.template),
+        Column("snapshots", lambda v: v.snapshot_count),
+        Column("absent since", lambda v: v.absent_since),
+    ),
+    controls=frozenset({"cluster", "host", "power_state", "kind", "running"}),
+)
+
+
+@dataclass
+class SnapshotNode:
+    snapshot: Snapshot
+    children: list[SnapshotNode] = field(default_factory=list)
+
+
+def snapshot_tree(snapshots: list[Snapshot]) -> list[SnapshotNode]:
+    """Roots of the snapshot tree, children in creation order.
+
+    A snapshot whose parent is unknown here (absent, or never read) becomes a root rather than
+    disappearing from the page.
+    """
+    nodes = {s.pk: SnapshotNode(s) for s in snapshots}
+    roots: list[SnapshotNode] = []
+    for s in snapshots:
+        parent = nodes.get(s.parent_id) if s.parent_id else None
+        (parent.children if parent else roots).append(nodes[s.pk])
+    return roots
+
+
+def normalised_disks(disks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One shape for the disks of both platforms (their connectors describe them differently)."""
+    return [
+        {
+            "name": d.get("label") or d.get("key") or "",
+            "size_bytes": d.get("capacity_bytes", d.get("size_bytes")),
+            "location": d.get("file") or d.get("volume") or "",
+            "storage": d.get("datastore") or d.get("storage") or "",
+            "thin": d.get("thin"),
+            "mode": d.get("mode") or ("cdrom" if d.get("cdrom") else ""),
+        }
+        for d in disks or []
+    ]
+
+
+# extra_config keys that are isolation and console settings (vCenter) or their Proxmox peers.
+ISOLATION_PREFIXES = ("isolation.", "remotedisplay.", "tools.", "vga", "unprivileged", "features")
+
+
+def split_settings(
+    extra_config: dict[str, str],
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(isolation and console settings, everything else), each sorted by key."""
+    items = sorted((extra_config or {}).items())
+    isolation = [(k, v) for k, v in items if k.lower().startswith(ISOLATION_PREFIXES)]
+    other = [(k, v) for k, v in items if not k.lower().startswith(ISOLATION_PREFIXES)]
+    return isolation, other
+
+
+@role_required(*ROLES)
+def vm_list(request: HttpRequest) -> HttpResponse:
+    vms = (
+        # endpoint: platform badge and name; host, cluster: their names, in every row.
+        VirtualMachine.objects.select_related("endpoint", "host", "cluster")
+        .defer("endpoint__secret", "config", "extra_config")
+        .annotate(snapshot_count=Count("snapshots", filter=Q(snapshots__absent_since__isnull=True)))
+    )
+    extra = {"power_states": POWER_STATES, "kinds": VirtualMachine.Kind.choices}
+    return list_page(request, VMS, vms, extra)
+
+
+@role_required(*ROLES)
+def vm_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    vm = get_object_or_404(
+        VirtualMachine.objects.select_related("endpoint", "host", "cluster").defer(
+            "endpoint__secret"
+        ),
+        pk=pk,
+    )
+    snapshots = list(
+        # owner: shown beside portal-made snapshots.
+        vm.snapshots.filter(absent_since__isnull=True)
+        .select_related("owner")
+        .order_by("created_at", "pk")
+    )
+    isolation, other_settings = split_settings(vm.extra_config)
+    context = {
+        "vm": vm,
+        "disks": normalised_disks(vm.disks),
+        "isolation": isolation,
+        "other_settings": other_settings,
+        "datastores": list(vm.datastores.order_by("name")),
+        "snapshot_tree": snapshot_tree(snapshots),
+        "snapshot_count": len(snapshots),
+        "charts": utilization_charts(
+            recent_samples(UtilizationSample.ObjectType.VM, vm.pk), key="vm"
+        ),
+    }
+    return render(request, "inventory/vm_detail.html", context)
