@@ -6,6 +6,10 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/9
+# Production-like settings for the suite (DEBUG off); keys are throwaway test values.
+TEST_ENV = DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_REDIS_URL) PORTAL_TESTING=1 \
+  DEBUG=false PORTAL_HTTPS=false SECRET_KEY=test-only-secret-key-not-for-production-0123456789 \
+  ENCRYPTION_KEYS=dGVzdC1vbmx5LWVuY3J5cHRpb24ta2V5LTAxMjM0NTY= LOG_LEVEL=WARNING
 
 .PHONY: install demo test lint format run-web run-worker run-beat bench clean system-deps
 
@@ -29,8 +33,7 @@ demo: install
 
 test: install system-deps
 	@bash .ci/services.sh
-	DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) PORTAL_TESTING=1 \
-	  $(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(TEST_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
