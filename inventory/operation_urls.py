@@ -1,3 +1,18 @@
 """Operation pages (operations list, policies, snapshot actions)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from inventory.views import operations as views
+
+urlpatterns = [
+    path("operations/", views.operation_list, name="operation-list"),
+    path("operations/<int:pk>/", views.operation_detail, name="operation-detail"),
+    path("operations/<int:pk>/status.json", views.operation_status, name="operation-status"),
+    path("vms/<int:pk>/snapshots/new/", views.vm_snapshot_create, name="vm-snapshot-create"),
+    path("snapshots/<int:pk>/delete/", views.snapshot_delete, name="snapshot-delete"),
+    path("snapshots/<int:pk>/revert/", views.snapshot_revert, name="snapshot-revert-confirm"),
+    path("snapshot-policies/", views.policy_list, name="snapshot-policy-list"),
+    path("snapshot-policies/new/", views.policy_edit, name="snapshot-policy-create"),
+    path("snapshot-policies/<int:pk>/edit/", views.policy_edit, name="snapshot-policy-edit"),
+    path("snapshot-policies/<int:pk>/run/", views.policy_run_now, name="snapshot-policy-run"),
+]

@@ -1,0 +1,226 @@
+"""Pages of snapshot operations and policies; writes go through the same services as the API.
+
+Every role reads; only administrators act (``role_required``). Progress updates live through
+``static/js/operations.js``, which polls :func:`operation_status` every 2 s (no inline script:
+the CSP is ``script-src 'self'``).
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from inventory.models import Endpoint, Operation, Snapshot, SnapshotPolicy, VirtualMachine
+from inventory.services import operations as ops
+from inventory.services import policies
+from inventory.services.expiry import expiring_snapshots
+from portal.pages import paginate, query_without, role_required
+from portal.roles import ADMINISTRATOR
+
+
+class SnapshotCreateForm(forms.Form):
+    name = forms.CharField(max_length=80, strip=False)
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    memory = forms.BooleanField(required=False, label="Include memory")
+    quiesce = forms.BooleanField(required=False, label="Quiesce file systems")
+    reason = forms.CharField(required=False, max_length=255)
+    expires_at = forms.DateTimeField(
+        required=False,
+        label="Expires (UTC)",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text="empty: the default expiry",
+    )
+
+
+class RevertConfirmForm(forms.Form):
+    confirm_name = forms.CharField(label="Type the snapshot's name to confirm")
+    reason = forms.CharField(required=False, max_length=255)
+
+
+class PolicyForm(forms.Form):
+    label = forms.CharField(max_length=12)
+    enabled = forms.BooleanField(required=False, initial=True)
+    endpoints = forms.ModelMultipleChoiceField(Endpoint.objects.all(), required=False)
+    vms = forms.ModelMultipleChoiceField(
+        VirtualMachine.objects.filter(absent_since__isnull=True, template=False), required=False
+    )
+    tag = forms.CharField(required=False, max_length=100)
+    minute = forms.CharField(initial="0")
+    hour = forms.CharField(initial="*/6")
+    day_of_week = forms.CharField(initial="*")
+    day_of_month = forms.CharField(initial="*")
+    month_of_year = forms.CharField(initial="*")
+    keep_last = forms.IntegerField(min_value=1, initial=3)
+    max_age_hours = forms.IntegerField(min_value=1, required=False)
+    min_free_percent = forms.IntegerField(min_value=0, max_value=99, initial=10)
+    memory = forms.BooleanField(required=False)
+
+
+POLICY_FIELDS = (
+    "label", "enabled", "tag", "keep_last", "max_age_hours", "min_free_percent", "memory",
+)  # fmt: skip
+
+
+def _refused(request: HttpRequest, exc: Exception) -> None:
+    text = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+    messages.error(request, f"Not queued: {text}")
+
+
+# ----------------------------------------------------------------------------- operations
+
+
+@require_GET
+def operation_list(request: HttpRequest) -> HttpResponse:
+    # vm and snapshot names are shown in every row.
+    qs = Operation.objects.select_related("vm__endpoint", "snapshot")
+    filters = {k: request.GET.get(k, "") for k in ("state", "kind", "vm", "endpoint")}
+    if filters["state"]:
+        qs = qs.filter(state=filters["state"])
+    if filters["kind"]:
+        qs = qs.filter(kind=filters["kind"])
+    if filters["vm"].isdigit():
+        qs = qs.filter(vm_id=int(filters["vm"]))
+    if filters["endpoint"].isdigit():
+        qs = qs.filter(vm__endpoint_id=int(filters["endpoint"]))
+    context = {
+        "page": paginate(request, qs),
+        "filters": filters,
+        "states": Operation.State.choices,
+        "kinds": Operation.Kind.choices,
+        "endpoints": Endpoint.objects.all(),
+        "expiring": expiring_snapshots()[:50],
+        "query": query_without(request, "page"),
+    }
+    return render(request, "operations/operation_list.html", context)
+
+
+@require_GET
+def operation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    op = get_object_or_404(Operation.objects.select_related("vm__endpoint", "snapshot"), pk=pk)
+    return render(request, "operations/operation_detail.html", {"op": op})
+
+
+@require_GET
+def operation_status(request: HttpRequest, pk: int) -> JsonResponse:
+    """The little the progress display needs; polled by static/js/operations.js."""
+    op = get_object_or_404(Operation, pk=pk)
+    return JsonResponse(
+        {
+            "id": op.pk,
+            "state": op.state,
+            "state_label": op.get_state_display(),
+            "active": op.is_active,
+            "error": op.error,
+            "remote_ref": op.remote_ref,
+            "finished_at": op.finished_at.isoformat() if op.finished_at else None,
+        }
+    )
+
+
+# ----------------------------------------------------------------------------- snapshot actions
+
+
+@require_POST
+@role_required(ADMINISTRATOR)
+def vm_snapshot_create(request: HttpRequest, pk: int) -> HttpResponse:
+    vm = get_object_or_404(VirtualMachine.objects.select_related("endpoint"), pk=pk)
+    form = SnapshotCreateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"Not queued: {form.errors.as_text()}")
+        return redirect("inventory:vm-detail", pk=vm.pk)
+    try:
+        op = ops.snapshot_create(vm=vm, actor=request.user, request=request, **form.cleaned_data)
+    except (ValidationError, ops.OperationConflict) as exc:
+        _refused(request, exc)
+        return redirect("inventory:vm-detail", pk=vm.pk)
+    messages.success(request, f"Snapshot {op.params['name']} queued.")
+    return redirect("operation-detail", pk=op.pk)
+
+
+@require_POST
+@role_required(ADMINISTRATOR)
+def snapshot_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    snapshot = get_object_or_404(Snapshot.objects.select_related("vm__endpoint"), pk=pk)
+    try:
+        op = ops.snapshot_delete(
+            snapshot=snapshot, actor=request.user, request=request, reason="deleted in the portal"
+        )
+    except ops.OperationConflict as exc:
+        _refused(request, exc)
+        return redirect("inventory:vm-detail", pk=snapshot.vm_id)
+    return redirect("operation-detail", pk=op.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(ADMINISTRATOR)
+def snapshot_revert(request: HttpRequest, pk: int) -> HttpResponse:
+    """A second step: the administrator types the snapshot's name before the VM is reverted."""
+    snapshot = get_object_or_404(Snapshot.objects.select_related("vm__endpoint"), pk=pk)
+    form = RevertConfirmForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if form.cleaned_data["confirm_name"] != snapshot.name:
+            form.add_error("confirm_name", f"type {snapshot.name} exactly to revert")
+        else:
+            try:
+                op = ops.snapshot_revert(
+                    snapshot=snapshot,
+                    actor=request.user,
+                    request=request,
+                    reason=form.cleaned_data["reason"],
+                )
+                return redirect("operation-detail", pk=op.pk)
+            except ops.OperationConflict as exc:
+                form.add_error(None, str(exc))
+    return render(request, "operations/revert_confirm.html", {"snapshot": snapshot, "form": form})
+
+
+# ----------------------------------------------------------------------------- policies
+
+
+@require_GET
+def policy_list(request: HttpRequest) -> HttpResponse:
+    context = {
+        "policies": SnapshotPolicy.objects.select_related("crontab"),
+        "failing": policies.failing_policies(),
+    }
+    return render(request, "operations/policy_list.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(ADMINISTRATOR)
+def policy_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    policy = get_object_or_404(SnapshotPolicy, pk=pk) if pk else None
+    initial = {}
+    if policy is not None:
+        initial = {f: getattr(policy, f) for f in POLICY_FIELDS}
+        initial |= {f: getattr(policy.crontab, f) for f in policies.CRON_FIELDS}
+        initial |= {"endpoints": policy.endpoints.all(), "vms": policy.vms.all()}
+    form = PolicyForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if policy is None:
+                policies.policy_create(actor=request.user, request=request, **form.cleaned_data)
+            else:
+                policies.policy_update(
+                    policy=policy, actor=request.user, request=request, **form.cleaned_data
+                )
+            messages.success(request, "Policy saved.")
+            return redirect("snapshot-policy-list")
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+    return render(request, "operations/policy_form.html", {"form": form, "policy": policy})
+
+
+@require_POST
+@role_required(ADMINISTRATOR)
+def policy_run_now(request: HttpRequest, pk: int) -> HttpResponse:
+    policy = get_object_or_404(SnapshotPolicy, pk=pk)
+    run = policies.policy_run(policy_id=policy.pk, trigger="web", actor=request.user)
+    if run is not None:
+        messages.success(request, f"Policy {policy.label}: {run.queued} snapshot(s) queued.")
+    return redirect("snapshot-policy-list")
