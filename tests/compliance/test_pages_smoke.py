@@ -46,6 +46,6 @@ def test_detail_pages_open(inventory, officer, client_for):
     client = client_for(officer)
     finding = Finding.objects.filter(object_type="host").first()
     assert client.get(f"/compliance/findings/{finding.pk}/").status_code == 200
-    host, vm = inventory
+    host, _vm = inventory
     assert client.get(f"/compliance/baselines/host/{host.pk}/").status_code == 200
     assert client.get("/compliance/checks/SNAP-001/").status_code == 200

@@ -1,0 +1,444 @@
+"""Every check: a passing case, a failing case and the edge values, on model instances."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from compliance.checks import all_checks, get_check
+from compliance.checks.context import InventoryContext
+from compliance.choices import Status
+from compliance.models import Baseline
+from inventory.models import Endpoint
+
+from .factories import (
+    GIB,
+    AccountFactory,
+    ClusterFactory,
+    DatastoreFactory,
+    EndpointFactory,
+    HostFactory,
+    NetworkFactory,
+    NicFactory,
+    SampleFactory,
+    SnapshotFactory,
+    SwitchFactory,
+    VmFactory,
+)
+
+pytestmark = pytest.mark.django_db
+NOW = timezone.now()
+
+
+def judge(check_id: str, obj, ctx: InventoryContext | None = None, **params):
+    spec = get_check(check_id)
+    ctx = ctx or InventoryContext.load(
+        [obj.pk] if isinstance(obj, Endpoint) else [obj.endpoint_id], now=NOW
+    )
+    return spec.func(obj, {**spec.defaults(), **params}, ctx).status
+
+
+def proxmox():
+    return EndpointFactory(kind=Endpoint.Kind.PROXMOX)
+
+
+def test_every_check_has_an_id_requirements_and_a_docstring():
+    checks = all_checks()
+    assert len(checks) >= 38
+    for spec in checks:
+        assert spec.requirements and spec.description, spec.id
+
+
+# --- snapshots -----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("age_days", "expected"), [(1, "pass"), (2.99, "pass"), (3.01, "fail"), (30, "fail")]
+)
+def test_snap_001_judges_the_age_against_the_limit(age_days, expected):
+    snap = SnapshotFactory(created_at=NOW - dt.timedelta(days=age_days))
+    assert judge("SNAP-001", snap) == expected
+
+
+def test_snap_001_without_a_creation_time_is_not_applicable():
+    assert judge("SNAP-001", SnapshotFactory(created_at=None)) == Status.NOT_APPLICABLE
+
+
+def test_snap_001_with_a_limit_of_zero_days_fails_any_snapshot():
+    assert judge("SNAP-001", SnapshotFactory(), max_age_days=0) == "fail"
+
+
+@pytest.mark.parametrize(("count", "expected"), [(0, "pass"), (3, "pass"), (4, "fail")])
+def test_snap_002_counts_snapshots_per_vm(count, expected):
+    vm = VmFactory()
+    for _ in range(count):
+        SnapshotFactory(vm=vm)
+    assert judge("SNAP-002", vm) == expected
+
+
+@pytest.mark.parametrize(
+    ("with_memory", "expected"), [(False, "pass"), (True, "warning"), (None, "not_applicable")]
+)
+def test_snap_003_flags_memory_snapshots(with_memory, expected):
+    assert judge("SNAP-003", SnapshotFactory(with_memory=with_memory)) == expected
+
+
+@pytest.mark.parametrize(
+    ("expires", "expected"),
+    [(dt.timedelta(hours=1), "pass"), (-dt.timedelta(seconds=1), "fail"), (None, "not_applicable")],
+)
+def test_snap_004_flags_snapshots_past_expiry(expires, expected):
+    snap = SnapshotFactory(expires_at=NOW + expires if expires is not None else None)
+    assert judge("SNAP-004", snap) == expected
+
+
+def test_snap_005_flags_foreign_snapshots_without_owner(officer):
+    assert judge("SNAP-005", SnapshotFactory(made_by_portal=False, owner=None)) == "fail"
+    assert judge("SNAP-005", SnapshotFactory(made_by_portal=False, owner=officer)) == "pass"
+    assert judge("SNAP-005", SnapshotFactory(made_by_portal=True)) == "pass"
+
+
+# --- operating status ----------------------------------------------------------------
+def test_ops_001_judges_sync_freshness_and_failure():
+    assert judge("OPS-001", EndpointFactory()) == "pass"
+    assert (
+        judge("OPS-001", EndpointFactory(last_success_at=NOW - dt.timedelta(minutes=61))) == "fail"
+    )
+    assert (
+        judge("OPS-001", EndpointFactory(last_success_at=NOW - dt.timedelta(minutes=59))) == "pass"
+    )
+    assert judge("OPS-001", EndpointFactory(last_sync_status="failed")) == "fail"
+    assert judge("OPS-001", EndpointFactory(last_success_at=None)) == "fail"
+
+
+@pytest.mark.parametrize(
+    ("state", "expected"),
+    [
+        ("connected", "pass"),
+        ("online", "pass"),
+        ("notResponding", "fail"),
+        ("offline", "fail"),
+        ("", "not_applicable"),
+    ],
+)
+def test_ops_002_host_connection(state, expected):
+    assert judge("OPS-002", HostFactory(connection_state=state)) == expected
+
+
+@pytest.mark.parametrize(
+    ("mode", "expected"), [(False, "pass"), (True, "warning"), (None, "not_applicable")]
+)
+def test_ops_003_maintenance_mode(mode, expected):
+    assert judge("OPS-003", HostFactory(maintenance_mode=mode)) == expected
+
+
+@pytest.mark.parametrize(
+    ("quorate", "expected"), [(True, "pass"), (False, "fail"), (None, "not_applicable")]
+)
+def test_ops_004_quorum(quorate, expected):
+    assert judge("OPS-004", ClusterFactory(endpoint=proxmox(), quorate=quorate)) == expected
+
+
+@pytest.mark.parametrize(
+    ("power", "tools", "expected"),
+    [
+        ("poweredOn", "guestToolsRunning", "pass"),
+        ("poweredOn", "guestToolsNotRunning", "warning"),
+        ("running", "not running", "warning"),
+        ("running", "running", "pass"),
+        ("poweredOff", "guestToolsNotRunning", "not_applicable"),
+        ("poweredOn", "", "not_applicable"),
+    ],
+)
+def test_ops_005_tools_on_running_vms(power, tools, expected):
+    assert judge("OPS-005", VmFactory(power_state=power, tools_state=tools)) == expected
+
+
+# --- CPU -----------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("usage", "expected"), [(80.0, "pass"), (80.1, "fail"), (None, "not_applicable")]
+)
+def test_cpu_001_host_usage(usage, expected):
+    assert judge("CPU-001", HostFactory(cpu_usage_percent=usage)) == expected
+
+
+def test_cpu_002_counts_only_running_vms_per_thread():
+    host = HostFactory(cpu_threads=4)
+    for _ in range(4):
+        VmFactory(host=host, endpoint=host.endpoint, vcpus=4)  # 16 vCPUs on 4 threads: ratio 4
+    VmFactory(host=host, endpoint=host.endpoint, vcpus=8, power_state="poweredOff")
+    assert judge("CPU-002", host) == "pass"
+    VmFactory(host=host, endpoint=host.endpoint, vcpus=1)
+    assert judge("CPU-002", host) == "fail"
+    assert judge("CPU-002", HostFactory(cpu_threads=None)) == "not_applicable"
+
+
+# --- memory --------------------------------------------------------------------------
+def test_mem_001_host_memory_use():
+    assert judge("MEM-001", HostFactory(memory_bytes=100, memory_used_bytes=90)) == "pass"
+    assert judge("MEM-001", HostFactory(memory_bytes=100, memory_used_bytes=91)) == "fail"
+    assert judge("MEM-001", HostFactory(memory_bytes=None)) == "not_applicable"
+
+
+@pytest.mark.parametrize(
+    ("ballooned", "swapped", "expected"),
+    [(0, 0, "pass"), (GIB, 0, "warning"), (0, 1, "warning"), (None, None, "not_applicable")],
+)
+def test_mem_002_ballooned_or_swapped(ballooned, swapped, expected):
+    assert judge("MEM-002", VmFactory(ballooned_bytes=ballooned, swapped_bytes=swapped)) == expected
+
+
+def test_mem_003_configured_memory_of_running_vms_against_the_host():
+    host = HostFactory(memory_bytes=16 * GIB)
+    VmFactory(host=host, endpoint=host.endpoint, memory_bytes=16 * GIB)
+    VmFactory(host=host, endpoint=host.endpoint, memory_bytes=64 * GIB, power_state="poweredOff")
+    assert judge("MEM-003", host) == "pass"
+    VmFactory(host=host, endpoint=host.endpoint, memory_bytes=1)
+    assert judge("MEM-003", host) == "fail"
+
+
+def test_mem_004_cluster_failover_needs_room_for_the_largest_host():
+    cluster = ClusterFactory()
+    hosts = [
+        HostFactory(endpoint=cluster.endpoint, cluster=cluster, memory_bytes=size * GIB)
+        for size in (64, 64, 128)
+    ]
+    VmFactory(endpoint=cluster.endpoint, host=hosts[0], memory_bytes=100 * GIB)
+    assert judge("MEM-004", cluster) == "pass"  # 128 GiB remain after losing the 128 GiB host
+    VmFactory(endpoint=cluster.endpoint, host=hosts[1], memory_bytes=29 * GIB)
+    assert judge("MEM-004", cluster) == "fail"
+    assert judge("MEM-004", ClusterFactory()) == "not_applicable"
+
+
+def test_mem_004_a_single_host_cluster_with_running_vms_fails():
+    cluster = ClusterFactory()
+    host = HostFactory(endpoint=cluster.endpoint, cluster=cluster)
+    VmFactory(endpoint=cluster.endpoint, host=host)
+    assert judge("MEM-004", cluster) == "fail"
+
+
+# --- storage -------------------------------------------------------------------------
+def test_sto_001_free_space():
+    assert judge("STO-001", DatastoreFactory(capacity_bytes=100, free_bytes=10)) == "pass"
+    assert judge("STO-001", DatastoreFactory(capacity_bytes=100, free_bytes=9)) == "fail"
+    assert judge("STO-001", DatastoreFactory(capacity_bytes=0, free_bytes=0)) == "not_applicable"
+
+
+def test_sto_002_provisioned_against_capacity():
+    assert (
+        judge("STO-002", DatastoreFactory(capacity_bytes=100, free_bytes=0, uncommitted_bytes=100))
+        == "pass"
+    )
+    assert (
+        judge("STO-002", DatastoreFactory(capacity_bytes=100, free_bytes=0, uncommitted_bytes=101))
+        == "fail"
+    )
+    assert judge("STO-002", DatastoreFactory(uncommitted_bytes=None)) == "not_applicable"
+
+
+@pytest.mark.parametrize(
+    ("accessible", "expected"), [(True, "pass"), (False, "fail"), (None, "not_applicable")]
+)
+def test_sto_003_accessible(accessible, expected):
+    assert judge("STO-003", DatastoreFactory(accessible=accessible)) == expected
+
+
+# --- network -------------------------------------------------------------------------
+def test_net_001_link_down_fails_on_an_uplink_and_warns_elsewhere():
+    nic = NicFactory(name="vmnic0", link_up=False)
+    spare = NicFactory(host=nic.host, endpoint=nic.endpoint, name="vmnic9", link_up=False)
+    SwitchFactory(host=nic.host, endpoint=nic.endpoint, uplinks=["vmnic0"])
+    assert judge("NET-001", nic) == "fail"
+    assert judge("NET-001", spare) == "warning"
+    assert judge("NET-001", NicFactory(link_up=True)) == "pass"
+    assert judge("NET-001", NicFactory(link_up=None)) == "not_applicable"
+
+
+@pytest.mark.parametrize(
+    ("speed", "expected"), [(1000, "pass"), (999, "fail"), (100, "fail"), (None, "not_applicable")]
+)
+def test_net_002_link_speed(speed, expected):
+    assert judge("NET-002", NicFactory(speed_mbps=speed)) == expected
+
+
+def test_net_003_single_uplink_fails_and_a_bond_counts_its_slaves():
+    host = HostFactory()
+    NicFactory(
+        host=host, endpoint=host.endpoint, name="bond0", kind="bond", slaves=["eno1", "eno2"]
+    )
+    assert (
+        judge("NET-003", SwitchFactory(host=host, endpoint=host.endpoint, uplinks=["vmnic0"]))
+        == "fail"
+    )
+    assert (
+        judge(
+            "NET-003",
+            SwitchFactory(host=host, endpoint=host.endpoint, uplinks=["vmnic0", "vmnic1"]),
+        )
+        == "pass"
+    )
+    assert (
+        judge("NET-003", SwitchFactory(host=host, endpoint=host.endpoint, uplinks=["bond0"]))
+        == "pass"
+    )
+    assert (
+        judge("NET-003", SwitchFactory(host=host, endpoint=host.endpoint, uplinks=[]))
+        == "not_applicable"
+    )
+
+
+def test_net_004_network_use_against_link_capacity():
+    host = HostFactory()
+    NicFactory(host=host, endpoint=host.endpoint, speed_mbps=1000)  # 125,000,000 bytes/s
+    assert judge("NET-004", host) == "not_applicable"  # no sample yet
+    SampleFactory(endpoint=host.endpoint, object_id=host.pk, net_rx_bps=87_500_000, net_tx_bps=0)
+    assert judge("NET-004", host) == "pass"  # exactly 70 %
+    SampleFactory(
+        endpoint=host.endpoint,
+        object_id=host.pk,
+        net_rx_bps=0,
+        net_tx_bps=90_000_000,
+        taken_at=timezone.now() + dt.timedelta(seconds=1),
+    )
+    assert judge("NET-004", host) == "fail"
+
+
+@pytest.mark.parametrize("factory", [SwitchFactory, NetworkFactory])
+def test_net_005_and_006_insecure_policies(factory):
+    check = "NET-005" if factory is SwitchFactory else "NET-006"
+    assert judge(check, factory()) == "pass"
+    assert judge(check, factory(allow_forged_transmits=True)) == "fail"
+    assert (
+        judge(
+            check,
+            factory(allow_promiscuous=None, allow_mac_changes=None, allow_forged_transmits=None),
+        )
+        == "not_applicable"
+    )
+
+
+# --- administration interfaces -------------------------------------------------------
+def test_adm_001_shell_services():
+    assert judge("ADM-001", HostFactory()) == "pass"
+    assert (
+        judge("ADM-001", HostFactory(services=[{"key": "esxi_shell", "running": True}])) == "fail"
+    )
+    assert judge("ADM-001", HostFactory(services=[])) == "not_applicable"
+
+
+@pytest.mark.parametrize(
+    ("mode", "expected"),
+    [
+        ("lockdownNormal", "pass"),
+        ("lockdownStrict", "pass"),
+        ("lockdownDisabled", "fail"),
+        ("", "not_applicable"),
+    ],
+)
+def test_adm_002_lockdown(mode, expected):
+    assert judge("ADM-002", HostFactory(lockdown_mode=mode)) == expected
+
+
+def test_adm_003_management_addresses_in_admin_networks():
+    host = HostFactory(management_addresses=["10.0.0.10", "fd00::5"])
+    assert judge("ADM-003", host) == "not_applicable"  # no networks set
+    assert judge("ADM-003", host, admin_networks=["10.0.0.0/24", "fd00::/64"]) == "pass"
+    assert judge("ADM-003", host, admin_networks=["10.0.0.0/24"]) == "fail"
+    assert (
+        judge(
+            "ADM-003",
+            HostFactory(management_addresses=["192.168.1.1"]),
+            admin_networks=["10.0.0.0/8"],
+        )
+        == "fail"
+    )
+
+
+@pytest.mark.parametrize(
+    ("enabled", "expected"), [(True, "pass"), (False, "fail"), (None, "not_applicable")]
+)
+def test_adm_004_proxmox_firewall(enabled, expected):
+    assert (
+        judge("ADM-004", ClusterFactory(endpoint=proxmox(), firewall_enabled=enabled)) == expected
+    )
+
+
+def test_adm_005_proxmox_users_without_second_factor():
+    assert judge("ADM-005", AccountFactory(two_factor=True)) == "pass"
+    assert judge("ADM-005", AccountFactory(two_factor=False)) == "fail"
+    assert judge("ADM-005", AccountFactory(two_factor=False, enabled=False)) == "not_applicable"
+
+
+# --- console -------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("value", "expected"), [("1", "pass"), ("2", "fail"), (None, "fail"), ("0", "fail")]
+)
+def test_con_001_console_connection_limit(value, expected):
+    extra = {} if value is None else {"RemoteDisplay.maxConnections": value}
+    assert judge("CON-001", VmFactory(extra_config=extra)) == expected
+
+
+@pytest.mark.parametrize(
+    ("count", "expected"), [(0, "pass"), (1, "warning"), (None, "not_applicable")]
+)
+def test_con_002_open_console_connections(count, expected):
+    assert judge("CON-002", VmFactory(console_connections=count)) == expected
+
+
+def test_con_003_copy_paste_on_vsphere_and_the_proxmox_vga_clipboard():
+    assert judge("CON-003", VmFactory()) == "pass"
+    assert (
+        judge(
+            "CON-003",
+            VmFactory(
+                extra_config={
+                    "isolation.tools.copy.disable": "true",
+                    "isolation.tools.paste.disable": "FALSE",
+                }
+            ),
+        )
+        == "fail"
+    )
+    assert judge("CON-003", VmFactory(extra_config={})) == "fail"
+    pve = proxmox()
+    assert judge("CON-003", VmFactory(endpoint=pve, kind="qemu", config={"vga": "std"})) == "pass"
+    assert (
+        judge("CON-003", VmFactory(endpoint=pve, kind="qemu", config={"vga": "std,clipboard=vnc"}))
+        == "fail"
+    )
+    assert judge("CON-003", VmFactory(endpoint=pve, kind="lxc")) == "not_applicable"
+
+
+def test_con_004_passthrough_devices():
+    assert judge("CON-004", VmFactory(passthrough_devices=[])) == "pass"
+    assert judge("CON-004", VmFactory(passthrough_devices=["hostpci0"])) == "fail"
+
+
+# --- time and logging ----------------------------------------------------------------
+def test_log_001_and_002():
+    assert judge("LOG-001", HostFactory()) == "pass"
+    assert judge("LOG-001", HostFactory(ntp_servers=[])) == "fail"
+    assert judge("LOG-002", HostFactory()) == "pass"
+    assert judge("LOG-002", HostFactory(syslog_target="")) == "fail"
+
+
+# --- integrity -----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("factory", "check", "kind"), [(HostFactory, "INT-001", "host"), (VmFactory, "INT-002", "vm")]
+)
+def test_int_checks_compare_with_the_approved_baseline(factory, check, kind):
+    obj = factory(config_hash="a" * 64)
+    assert judge(check, obj) == "warning"  # no baseline yet
+    Baseline.objects.create(
+        endpoint=obj.endpoint,
+        object_type=kind,
+        object_id=obj.pk,
+        object_name=obj.name,
+        config_hash="a" * 64,
+        approved_by="olga",
+    )
+    assert judge(check, obj) == "pass"
+    obj.config_hash = "b" * 64
+    assert judge(check, obj) == "fail"
+    obj.config_hash = ""
+    assert judge(check, obj) == "not_applicable"
