@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery
+from celery.signals import worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
@@ -30,3 +31,27 @@ app.conf.update(
     timezone="UTC",
 )
 app.autodiscover_tasks()
+
+
+@worker_init.connect
+def _check_services(**kwargs) -> None:
+    """Stop a worker at start with one clear line when its database or broker is unreachable."""
+    import sys
+
+    from django.db import connection
+    from django.db.utils import OperationalError
+
+    try:
+        connection.ensure_connection()
+    except OperationalError as exc:
+        first = (str(exc).strip().splitlines() or [exc.__class__.__name__])[0]
+        sys.stderr.write(f"database unreachable (check DATABASE_URL): {first}\n")
+        os._exit(3)
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=2, interval_start=0.5, timeout=5)
+    except Exception as exc:  # kombu raises transport-specific errors
+        sys.stderr.write(
+            f"broker unreachable (check CELERY_BROKER_URL): {exc.__class__.__name__}: {exc}\n"
+        )
+        os._exit(3)

@@ -75,3 +75,20 @@ def test_valid_settings_pass_the_system_check(debug):
     }
     result = run_manage(env)
     assert result.returncode == 0, result.stderr
+
+
+def test_a_worker_with_an_unreachable_broker_stops_with_one_line_naming_it(tmp_path):
+    env = dict(os.environ)
+    env.update(
+        DEBUG="true",
+        CELERY_BROKER_URL="redis://:hunter2@127.0.0.1:1/0",
+        DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "celery", "-A", "portal", "worker", "-Q", "nowhere", "--loglevel", "WARNING"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=90,
+    )  # fmt: skip
+    assert result.returncode == 3
+    assert "broker unreachable (check CELERY_BROKER_URL)" in result.stderr
+    assert "hunter2" not in result.stderr + result.stdout
+    assert "Traceback" not in result.stderr
