@@ -12,12 +12,13 @@ import hashlib
 import json
 import logging
 import time
-from dataclasses import asdict
+from dataclasses import asdict, fields, is_dataclass
+from functools import cache
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Model, Q
 from django.utils import timezone
 
 from inventory.connectors.base import ConnectorError, get_connector
@@ -73,149 +74,94 @@ def _host_config(h) -> dict[str, Any]:
     }
 
 
+def _plain(record: Any, model: type[Model], **overrides: Any) -> dict[str, Any]:
+    """The record's fields that the model stores under the same name, plus ``overrides``.
+
+    Lists of nested records (services, VM NICs) become lists of dicts for the JSON fields.
+    """
+    names = _stored_names(model)
+    row = {}
+    for f in fields(record):
+        if f.name in names and f.name not in overrides:
+            value = getattr(record, f.name)
+            if isinstance(value, list) and value and is_dataclass(value[0]):
+                value = [asdict(item) for item in value]
+            row[f.name] = value
+    row.update(overrides)
+    return row
+
+
+@cache
+def _stored_names(model: type[Model]) -> frozenset[str]:
+    return frozenset(f.name for f in model._meta.concrete_fields) - {
+        "id",
+        "endpoint",
+        "external_id",
+    }
+
+
 def apply_inventory(
     endpoint: Endpoint, inv: Inventory, now: dt.datetime
 ) -> dict[str, dict[str, int]]:
-    """Write ``inv`` for ``endpoint``; return per-kind counts. Call inside a transaction."""
+    """Write ``inv`` for ``endpoint``; return per-kind counts. Call inside a transaction.
+
+    Parents first, so every row can be linked by primary key: clusters, hosts, their NICs and
+    switches, networks, datastores, VMs, snapshots; then links, accounts and samples.
+    """
     counts: dict[str, dict[str, int]] = {}
 
-    clusters = upsert(
-        Cluster,
-        endpoint,
-        {
-            c.external_id: {
-                "name": c.name,
-                "ha_enabled": c.ha_enabled,
-                "drs_enabled": c.drs_enabled,
-                "quorate": c.quorate,
-                "firewall_enabled": c.firewall_enabled,
-                "extra": c.extra,
-            }
-            for c in inv.clusters
-        },
-        now,
-    )
-    counts["clusters"] = clusters.as_dict()
+    def store(kind: str, model: type[Model], rows: dict[str, dict[str, Any]]):
+        result = upsert(model, endpoint, rows, now)
+        counts[kind] = result.as_dict()
+        return result
 
-    hosts = upsert(
+    clusters = store("clusters", Cluster, {c.external_id: _plain(c, Cluster) for c in inv.clusters})
+    host_cluster = {h.external_id: clusters.ids.get(h.cluster_external_id or "") for h in inv.hosts}
+    hosts = store(
+        "hosts",
         Host,
-        endpoint,
         {
-            h.external_id: {
-                "name": h.name,
-                "cluster_id": clusters.ids.get(h.cluster_external_id or ""),
-                "product": h.product,
-                "version": h.version,
-                "build": h.build,
-                "connection_state": h.connection_state,
-                "power_state": h.power_state,
-                "maintenance_mode": h.maintenance_mode,
-                "lockdown_mode": h.lockdown_mode,
-                "cpu_model": h.cpu_model,
-                "cpu_sockets": h.cpu_sockets,
-                "cpu_cores": h.cpu_cores,
-                "cpu_threads": h.cpu_threads,
-                "cpu_mhz": h.cpu_mhz,
-                "memory_bytes": h.memory_bytes,
-                "cpu_usage_percent": h.cpu_usage_percent,
-                "memory_used_bytes": h.memory_used_bytes,
-                "swap_used_bytes": h.swap_used_bytes,
-                "ksm_shared_bytes": h.ksm_shared_bytes,
-                "uptime_seconds": h.uptime_seconds,
-                "management_addresses": h.management_addresses,
-                "services": [asdict(s) for s in h.services],
-                "ntp_servers": h.ntp_servers,
-                "syslog_target": h.syslog_target,
-                "timezone": h.timezone,
-                "advanced_options": h.advanced_options,
-                "extra": h.extra,
-                "config_hash": config_hash(_host_config(h)),
-            }
+            h.external_id: _plain(
+                h,
+                Host,
+                cluster_id=host_cluster[h.external_id],
+                config_hash=config_hash(_host_config(h)),
+            )
             for h in inv.hosts
         },
-        now,
     )
-    counts["hosts"] = hosts.as_dict()
-    host_cluster = {h.external_id: clusters.ids.get(h.cluster_external_id or "") for h in inv.hosts}
-
-    nics = upsert(
+    store(
+        "nics",
         PhysicalNic,
-        endpoint,
         {
-            f"{n.host_external_id}/{n.device}": {
-                "name": n.device,
-                "host_id": hosts.ids[n.host_external_id],
-                "link_up": n.link_up,
-                "speed_mbps": n.speed_mbps,
-                "full_duplex": n.full_duplex,
-                "mac": n.mac,
-                "kind": n.kind,
-                "slaves": n.slaves,
-            }
+            f"{n.host_external_id}/{n.device}": _plain(
+                n, PhysicalNic, name=n.device, host_id=hosts.ids[n.host_external_id]
+            )
             for n in inv.nics
             if n.host_external_id in hosts.ids
         },
-        now,
     )
-    counts["nics"] = nics.as_dict()
-
-    switches = upsert(
+    switches = store(
+        "switches",
         VirtualSwitch,
-        endpoint,
         {
-            s.external_id: {
-                "name": s.name,
-                "host_id": hosts.ids.get(s.host_external_id or ""),
-                "kind": s.kind,
-                "uplinks": s.uplinks,
-                "active": s.active,
-                "allow_promiscuous": s.allow_promiscuous,
-                "allow_mac_changes": s.allow_mac_changes,
-                "allow_forged_transmits": s.allow_forged_transmits,
-            }
+            s.external_id: _plain(s, VirtualSwitch, host_id=hosts.ids.get(s.host_external_id or ""))
             for s in inv.switches
         },
-        now,
     )
-    counts["switches"] = switches.as_dict()
-
-    networks = upsert(
+    store(
+        "networks",
         Network,
-        endpoint,
         {
-            n.external_id: {
-                "name": n.name,
-                "switch_id": switches.ids.get(n.switch_external_id or ""),
-                "vlan_id": n.vlan_id,
-                "allow_promiscuous": n.allow_promiscuous,
-                "allow_mac_changes": n.allow_mac_changes,
-                "allow_forged_transmits": n.allow_forged_transmits,
-            }
+            n.external_id: _plain(
+                n, Network, switch_id=switches.ids.get(n.switch_external_id or "")
+            )
             for n in inv.networks
         },
-        now,
     )
-    counts["networks"] = networks.as_dict()
-
-    datastores = upsert(
-        Datastore,
-        endpoint,
-        {
-            d.external_id: {
-                "name": d.name,
-                "type": d.type,
-                "capacity_bytes": d.capacity_bytes,
-                "free_bytes": d.free_bytes,
-                "uncommitted_bytes": d.uncommitted_bytes,
-                "accessible": d.accessible,
-                "shared": d.shared,
-                "content": d.content,
-            }
-            for d in inv.datastores
-        },
-        now,
+    datastores = store(
+        "datastores", Datastore, {d.external_id: _plain(d, Datastore) for d in inv.datastores}
     )
-    counts["datastores"] = datastores.as_dict()
     replace_links(
         DatastoreHost,
         "datastore",
@@ -228,46 +174,20 @@ def apply_inventory(
             if h in hosts.ids
         },
     )
-
-    vms = upsert(
+    vms = store(
+        "vms",
         VirtualMachine,
-        endpoint,
         {
-            v.external_id: {
-                "name": v.name,
-                "kind": v.kind,
-                "instance_uuid": v.instance_uuid,
-                "vmid": v.vmid,
-                "host_id": hosts.ids.get(v.host_external_id or ""),
-                "cluster_id": host_cluster.get(v.host_external_id or ""),
-                "power_state": v.power_state,
-                "guest_os": v.guest_os,
-                "vcpus": v.vcpus,
-                "memory_bytes": v.memory_bytes,
-                "provisioned_bytes": v.provisioned_bytes,
-                "used_bytes": v.used_bytes,
-                "tools_state": v.tools_state,
-                "template": v.template,
-                "lock": v.lock,
-                "tags": v.tags,
-                "extra_config": v.extra_config,
-                "console_connections": v.console_connections,
-                "passthrough_devices": v.passthrough_devices,
-                "nics": [asdict(n) for n in v.nics],
-                "disks": v.disks,
-                "config_version": v.config_version,
-                "config": v.config,
-                "config_hash": config_hash(v.config),
-                "cpu_usage_percent": v.cpu_usage_percent,
-                "memory_used_bytes": v.memory_used_bytes,
-                "ballooned_bytes": v.ballooned_bytes,
-                "swapped_bytes": v.swapped_bytes,
-            }
+            v.external_id: _plain(
+                v,
+                VirtualMachine,
+                host_id=hosts.ids.get(v.host_external_id or ""),
+                cluster_id=host_cluster.get(v.host_external_id or ""),
+                config_hash=config_hash(v.config),
+            )
             for v in inv.vms
         },
-        now,
     )
-    counts["vms"] = vms.as_dict()
     replace_links(
         VmDatastore,
         "vm",
@@ -280,41 +200,22 @@ def apply_inventory(
             if d in datastores.ids
         },
     )
-
-    snapshot_rows = {
-        s.external_id: {
-            "name": s.name,
-            "vm_id": vms.ids[s.vm_external_id],
-            "description": s.description,
-            "created_at": s.created_at,
-            "quiesced": s.quiesced,
-            "with_memory": s.with_memory,
-            "current": s.current,
-            "created_by": s.created_by,
-        }
-        for s in inv.snapshots
-        if s.vm_external_id in vms.ids
-    }
-    snapshots = upsert(Snapshot, endpoint, snapshot_rows, now)
-    counts["snapshots"] = snapshots.as_dict()
-    _link_snapshot_parents(endpoint, inv, snapshots.ids)
-
-    accounts = upsert(
-        PlatformAccount,
-        endpoint,
+    # Governance fields (owner, reason, expiry) are not in the records, so sync never touches them.
+    snapshots = store(
+        "snapshots",
+        Snapshot,
         {
-            a.userid: {
-                "name": a.userid,
-                "enabled": a.enabled,
-                "two_factor": a.two_factor,
-                "roles": a.roles,
-            }
-            for a in inv.accounts
+            s.external_id: _plain(s, Snapshot, vm_id=vms.ids[s.vm_external_id])
+            for s in inv.snapshots
+            if s.vm_external_id in vms.ids
         },
-        now,
     )
-    counts["accounts"] = accounts.as_dict()
-
+    _link_snapshot_parents(endpoint, inv, snapshots.ids)
+    store(
+        "accounts",
+        PlatformAccount,
+        {a.userid: _plain(a, PlatformAccount, name=a.userid) for a in inv.accounts},
+    )
     _store_samples(
         endpoint, inv, now, {"host": hosts.ids, "vm": vms.ids, "datastore": datastores.ids}
     )
