@@ -6,7 +6,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from . import health, views
+from . import dashboard, health, views
 
 api_patterns = [
     path("", include("portal.api.urls")),
@@ -21,6 +21,7 @@ api_patterns = [
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("dashboard/fragment/", dashboard.dashboard_fragment, name="dashboard-fragment"),
     path("healthz", health.healthz, name="healthz"),
     path("status/", views.status, name="status"),
     path("audit/", views.audit_list, name="audit-list"),

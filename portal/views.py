@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 
 from . import health
+from .dashboard import dashboard_data
 from .models import AuditEvent
 from .pages import paginate, query_without, role_required, sorted_queryset
 from .roles import AUDITOR, SECURITY_OFFICER
 
 
-def home(request):
-    return render(request, "portal/home.html", {"now": timezone.now()})
+def home(request: HttpRequest) -> HttpResponse:
+    """The overview dashboard (first page after login); tiles from :mod:`portal.dashboard`."""
+    return render(request, "portal/home.html", dashboard_data())
 
 
 @role_required(SECURITY_OFFICER, AUDITOR)

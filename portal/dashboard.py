@@ -1,0 +1,445 @@
+"""The overview dashboard: what an administrator or security officer needs at a glance.
+
+:func:`dashboard_data` gathers every tile from the database with aggregates, so the number of
+queries is fixed (about fourteen) whatever the size of the estate; ``tests/portal/
+test_dashboard.py`` pins it at two data sizes. Every tile carries the URL of the filtered list
+behind it. :func:`dashboard_fragment` serves the tiles alone for ``static/js/live.js``, which
+swaps them in every 10 s without reloading the page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.db.models import Count, ExpressionWrapper, F, FloatField, Max, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+
+from inventory.models import Endpoint, Host, Operation, Snapshot, VirtualMachine
+
+PRESSURE_TOP = 5
+# A sync older than this many of the endpoint's intervals is shown as overdue.
+STALE_INTERVALS = 3
+# Operations that failed within this window count on the "failed operations" tile.
+FAILED_WINDOW = dt.timedelta(hours=24)
+
+PLATFORM_LABELS = {
+    Endpoint.Kind.VCENTER: _("vCenter"),
+    Endpoint.Kind.PROXMOX: _("Proxmox VE"),
+}
+# How each platform names states; the badge colour follows the meaning, not the word.
+GOOD_STATES = frozenset({"connected", "online", "poweredOn", "running"})
+BAD_STATES = frozenset({"disconnected", "notResponding", "offline", "unknown"})
+STATE_LABELS = {
+    "connected": _("connected"),
+    "disconnected": _("disconnected"),
+    "notResponding": _("not responding"),
+    "online": _("online"),
+    "offline": _("offline"),
+    "poweredOn": _("powered on"),
+    "poweredOff": _("powered off"),
+    "suspended": _("suspended"),
+    "running": _("running"),
+    "stopped": _("stopped"),
+    "paused": _("paused"),
+    "": _("unknown"),
+}
+
+
+def _url(name: str, **params: Any) -> str:
+    """``reverse(name)`` with a query string of the non-empty ``params``."""
+    query = urlencode({k: v for k, v in params.items() if v not in ("", None)})
+    return reverse(name) + (f"?{query}" if query else "")
+
+
+def state_tone(state: str) -> str:
+    """The badge class of a host or VM state: ok, bad or na (neither)."""
+    if state in GOOD_STATES:
+        return "ok"
+    if state in BAD_STATES:
+        return "bad"
+    return "na"
+
+
+# ----------------------------------------------------------------------------- endpoints
+
+
+@dataclass(frozen=True)
+class EndpointRow:
+    endpoint: Endpoint
+    age: dt.timedelta | None  # since the last successful sync; None: never
+    state: str  # ok, stale, failed, never, disabled
+    url: str
+
+
+def endpoint_rows(now: dt.datetime) -> list[EndpointRow]:
+    """Every endpoint with the age of its last successful sync (one query)."""
+    rows = []
+    for endpoint in Endpoint.objects.defer("secret", "ca_pem"):  # no secret is needed here
+        age = now - endpoint.last_success_at if endpoint.last_success_at else None
+        if not endpoint.enabled:
+            state = "disabled"
+        elif endpoint.last_sync_status == "failed":
+            state = "failed"
+        elif age is None:
+            state = "never"
+        elif age > dt.timedelta(minutes=endpoint.sync_interval_minutes * STALE_INTERVALS):
+            state = "stale"
+        else:
+            state = "ok"
+        url = _url("inventory:sync-run-list", endpoint=endpoint.pk)
+        rows.append(EndpointRow(endpoint, age, state, url))
+    return rows
+
+
+# ----------------------------------------------------------------------------- states
+
+
+@dataclass(frozen=True)
+class StateCount:
+    state: str
+    label: str
+    count: int
+    tone: str
+    url: str
+
+
+@dataclass
+class PlatformStates:
+    platform: str
+    label: str
+    total: int = 0
+    states: list[StateCount] = field(default_factory=list)
+    url: str = ""
+
+
+def _states_by_platform(
+    qs: QuerySet, state_field: str, list_url: str, filter_name: str
+) -> list[PlatformStates]:
+    """Counts of ``state_field`` per platform in one grouped query, biggest first."""
+    rows = (
+        qs.filter(absent_since__isnull=True)
+        .values("endpoint__kind", state_field)
+        .annotate(n=Count("id"))
+        .order_by("endpoint__kind", "-n", state_field)
+    )
+    by_platform: dict[str, PlatformStates] = {}
+    for row in rows:
+        kind, state = row["endpoint__kind"], row[state_field]
+        group = by_platform.setdefault(
+            kind,
+            PlatformStates(
+                kind,
+                str(PLATFORM_LABELS.get(kind, kind)),
+                url=_url(list_url, platform=kind),
+            ),
+        )
+        group.total += row["n"]
+        group.states.append(
+            StateCount(
+                state,
+                str(STATE_LABELS.get(state, state)),
+                row["n"],
+                state_tone(state),
+                # A state the filter does not know (e.g. empty) links to the platform's list.
+                _url(list_url, platform=kind, **({filter_name: state} if state else {})),
+            )
+        )
+    return [by_platform[k] for k in sorted(by_platform)]
+
+
+def host_states() -> list[PlatformStates]:
+    return _states_by_platform(
+        Host.objects.all(), "connection_state", "inventory:host-list", "connection_state"
+    )
+
+
+def vm_states() -> list[PlatformStates]:
+    return _states_by_platform(
+        VirtualMachine.objects.filter(template=False),
+        "power_state",
+        "inventory:vm-list",
+        "power_state",
+    )
+
+
+# ----------------------------------------------------------------------------- pressure
+
+
+@dataclass(frozen=True)
+class PressureRow:
+    host_id: int
+    name: str
+    endpoint: str
+    percent: float
+    url: str
+
+
+@dataclass(frozen=True)
+class PressureList:
+    key: str
+    title: str
+    rows: list[PressureRow]
+    more_url: str
+
+
+def _top(qs: QuerySet, value: str) -> list[PressureRow]:
+    rows = qs.filter(absent_since__isnull=True, **{f"{value}__isnull": False}).order_by(
+        F(value).desc(), "name"
+    )[:PRESSURE_TOP]
+    return [
+        PressureRow(
+            r["pk"],
+            r["name"],
+            r["endpoint__name"],
+            round(r[value], 1),
+            reverse("inventory:host-detail", args=[r["pk"]]),
+        )
+        for r in rows.values("pk", "name", "endpoint__name", value)
+    ]
+
+
+def host_pressure() -> list[PressureList]:
+    """The hosts under most CPU, memory and storage pressure (three queries).
+
+    Storage pressure of a host is the fullest datastore it mounts: that is the one that stops
+    its VMs (and snapshot growth) first.
+    """
+    hosts = Host.objects.all()
+    memory = hosts.filter(memory_bytes__gt=0).annotate(
+        memory_pct=ExpressionWrapper(
+            F("memory_used_bytes") * 100.0 / F("memory_bytes"), output_field=FloatField()
+        )
+    )
+    present = Q(datastores__absent_since__isnull=True, datastores__capacity_bytes__gt=0)
+    storage = hosts.annotate(
+        storage_pct=Max(
+            ExpressionWrapper(
+                (F("datastores__capacity_bytes") - F("datastores__free_bytes"))
+                * 100.0
+                / F("datastores__capacity_bytes"),
+                output_field=FloatField(),
+            ),
+            filter=present,
+        )
+    )
+    return [
+        PressureList(
+            "cpu",
+            _("CPU"),
+            _top(hosts, "cpu_usage_percent"),
+            _url("inventory:host-list", sort="-cpu_usage_percent"),
+        ),
+        PressureList(
+            "memory",
+            _("Memory"),
+            _top(memory, "memory_pct"),
+            _url("inventory:host-list", sort="-memory_used_bytes"),
+        ),
+        PressureList(
+            "storage",
+            _("Storage"),
+            _top(storage, "storage_pct"),
+            _url("inventory:datastore-list"),
+        ),
+    ]
+
+
+# ----------------------------------------------------------------------------- snapshots
+
+
+@dataclass(frozen=True)
+class AgeBucket:
+    key: str
+    label: str
+    count: int
+    tone: str
+
+
+# (key, label, lower bound, upper bound) in days; None: open end.
+AGE_BUCKETS: tuple[tuple[str, Any, int | None, int | None], ...] = (
+    ("lt1", _("under 1 day"), None, 1),
+    ("1to3", _("1–3 days"), 1, 3),  # noqa: RUF001 - en dash for a range
+    ("3to7", _("3–7 days"), 3, 7),  # noqa: RUF001
+    ("gt7", _("over 7 days"), 7, None),
+)
+# M 4.349: snapshots are not backups; old ones grow and slow the VM. Older means worse.
+BUCKET_TONES = {"lt1": "ok", "1to3": "ok", "3to7": "warn", "gt7": "bad", "unknown": "na"}
+
+
+def snapshot_ages(now: dt.datetime) -> list[AgeBucket]:
+    """Present snapshots counted by age in one aggregate query; unknown age counted apart."""
+    filters: dict[str, Q] = {}
+    for key, _label, low, high in AGE_BUCKETS:
+        q = Q(created_at__isnull=False)
+        if low is not None:
+            q &= Q(created_at__lte=now - dt.timedelta(days=low))
+        if high is not None:
+            q &= Q(created_at__gt=now - dt.timedelta(days=high))
+        filters[key] = q
+    counts = Snapshot.objects.filter(absent_since__isnull=True).aggregate(
+        **{key: Count("id", filter=q) for key, q in filters.items()},
+        unknown=Count("id", filter=Q(created_at__isnull=True)),
+    )
+    buckets = [
+        AgeBucket(key, str(label), counts[key], BUCKET_TONES[key])
+        for key, label, _low, _high in AGE_BUCKETS
+    ]
+    if counts["unknown"]:
+        buckets.append(AgeBucket("unknown", str(_("age unknown")), counts["unknown"], "na"))
+    return buckets
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    count: int
+    tone: str
+    y: int
+    width: int
+    label_x: int
+
+
+@dataclass(frozen=True)
+class BarChart:
+    """Geometry of a horizontal bar chart, drawn by ``templates/portal/_tiles.html`` as SVG."""
+
+    width: int
+    height: int
+    bar_x: int
+    bar_height: int
+    bars: list[Bar]
+    summary: str
+
+
+def bar_chart(buckets: Iterable[AgeBucket], width: int = 360) -> BarChart:
+    """Bars scaled to the largest count; a zero count keeps a hairline so its row is visible."""
+    buckets = list(buckets)
+    label_room, count_room, row, bar_height = 110, 48, 28, 18
+    span = width - label_room - count_room
+    top = max((b.count for b in buckets), default=0) or 1
+    bars = []
+    for i, b in enumerate(buckets):
+        w = max(1, round(span * b.count / top))
+        bars.append(Bar(b.label, b.count, b.tone, i * row + 4, w, label_room + w + 6))
+    summary = ", ".join(f"{b.label}: {b.count}" for b in buckets)
+    return BarChart(width, row * len(bars) + 4, label_room, bar_height, bars, summary)
+
+
+# ----------------------------------------------------------------------------- compliance
+
+
+@dataclass(frozen=True)
+class RequirementTile:
+    available: bool  # False: the compliance service is missing or nothing has been checked
+    catalogs: list[dict[str, Any]]
+    url: str
+
+
+def requirement_tile() -> RequirementTile:
+    """Requirement status per catalog from the compliance service (a fixed number of queries)."""
+    try:
+        from compliance.choices import Catalog, RequirementStatus
+        from compliance.services.status import requirement_summary
+    except ImportError:  # the compliance app is optional in the dashboard's contract
+        return RequirementTile(False, [], "")
+    url = _url("compliance:dashboard")
+    summary = requirement_summary()
+    # BSI wording; the symbol lets a status read without colour.
+    order = [
+        (RequirementStatus.FULFILLED, _("fulfilled"), "ok", "✔"),
+        (RequirementStatus.PARTLY, _("partly fulfilled"), "warn", "◐"),
+        (RequirementStatus.NOT_FULFILLED, _("not fulfilled"), "bad", "✖"),
+        (RequirementStatus.NOT_CHECKED, _("not checked"), "na", "\u2013"),
+    ]
+    catalogs = []
+    checked = False
+    for catalog in Catalog:
+        counts = summary.get(catalog.value, {})
+        if not counts:
+            continue
+        rows = [
+            {"label": label, "count": counts.get(status.value, 0), "tone": tone, "symbol": sym}
+            for status, label, tone, sym in order
+        ]
+        checked |= any(row["count"] for row in rows[:3])
+        catalogs.append({"name": catalog.value, "rows": rows})
+    return RequirementTile(checked, catalogs, url)
+
+
+# ----------------------------------------------------------------------------- operations
+
+
+@dataclass(frozen=True)
+class OperationsTile:
+    active: int
+    failed: int
+    active_url: str
+    failed_url: str
+    failing_policies: list[Any]
+    policies_url: str
+
+
+def operations_tile(now: dt.datetime) -> OperationsTile:
+    """Running and recently failed operations (one query) and failing policies (one query)."""
+    counts = Operation.objects.aggregate(
+        active=Count("id", filter=Q(state__in=[Operation.State.QUEUED, Operation.State.RUNNING])),
+        failed=Count(
+            "id",
+            filter=Q(state=Operation.State.FAILED, finished_at__gte=now - FAILED_WINDOW),
+        ),
+    )
+    try:
+        from inventory.services.policies import failing_policies
+
+        failing = list(failing_policies().only("pk", "label", "last_run_state", "last_run_at"))
+    except ImportError:  # policies are part of the operations module; no module, no tile rows
+        failing = []
+    return OperationsTile(
+        counts["active"],
+        counts["failed"],
+        _url("operation-list", state=Operation.State.RUNNING),
+        _url("operation-list", state=Operation.State.FAILED),
+        failing,
+        _url("snapshot-policy-list"),
+    )
+
+
+# ----------------------------------------------------------------------------- views
+
+
+def dashboard_data(now: dt.datetime | None = None) -> dict[str, Any]:
+    """The template context of every tile; the query count does not depend on the data."""
+    now = now or timezone.now()
+    ages = snapshot_ages(now)
+    return {
+        "now": now,
+        "endpoints": endpoint_rows(now),
+        "host_states": host_states(),
+        "vm_states": vm_states(),
+        "pressure": host_pressure(),
+        "snapshot_ages": ages,
+        "snapshot_chart": bar_chart(ages),
+        "snapshots_url": _url("inventory:vm-list", sort="-snapshot_count"),
+        "requirements": requirement_tile(),
+        "operations": operations_tile(now),
+        "live_seconds": 10,
+        # live.js stops polling once the user has been idle this long, so that polling
+        # does not keep an unattended session alive past its idle timeout.
+        "live_idle_seconds": max(60, settings.SESSION_COOKIE_AGE - 60),
+    }
+
+
+@require_GET
+def dashboard_fragment(request: HttpRequest) -> HttpResponse:
+    """The tiles alone, for ``static/js/live.js`` to swap in place."""
+    return render(request, "portal/_tiles.html", dashboard_data())
