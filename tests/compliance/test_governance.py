@@ -31,14 +31,19 @@ def run():
 
 
 # --- parameters ----------------------------------------------------------------------
-@pytest.mark.parametrize(("check", "values", "message"), [
-    ("SNAP-001", {"max_age_days": -1}, "below the smallest allowed value 0"),
-    ("CPU-002", {"max_ratio": 0}, "below the smallest allowed value 0.1"),
-    ("ADM-003", {"admin_networks": ["10.0.0.0/33"]}, "not a network in CIDR notation"),
-    ("SNAP-001", {"max_age_days": "three"}, "not a whole number"),
-    ("SNAP-001", {"max_days": 3}, "has no parameter max_days"),
-])
-def test_bad_parameters_are_refused_with_a_clear_message_and_nothing_is_saved(officer, check, values, message):
+@pytest.mark.parametrize(
+    ("check", "values", "message"),
+    [
+        ("SNAP-001", {"max_age_days": -1}, "below the smallest allowed value 0"),
+        ("CPU-002", {"max_ratio": 0}, "below the smallest allowed value 0.1"),
+        ("ADM-003", {"admin_networks": ["10.0.0.0/33"]}, "not a network in CIDR notation"),
+        ("SNAP-001", {"max_age_days": "three"}, "not a whole number"),
+        ("SNAP-001", {"max_days": 3}, "has no parameter max_days"),
+    ],
+)
+def test_bad_parameters_are_refused_with_a_clear_message_and_nothing_is_saved(
+    officer, check, values, message
+):
     with pytest.raises(ValidationError, match=message):
         check_parameters_update(check_id=check, values=values, actor=officer)
     assert not CheckSetting.objects.exists()
@@ -47,12 +52,18 @@ def test_bad_parameters_are_refused_with_a_clear_message_and_nothing_is_saved(of
 
 def test_good_parameters_are_saved_audited_and_used(officer):
     host = HostFactory(management_addresses=["192.168.5.5"])
-    check_parameters_update(check_id="ADM-003", values={"admin_networks": "10.0.0.0/24, 192.168.0.0/16"}, actor=officer)
+    check_parameters_update(
+        check_id="ADM-003", values={"admin_networks": "10.0.0.0/24, 192.168.0.0/16"}, actor=officer
+    )
     event = AuditEvent.objects.get(action="compliance.check.update")
-    assert event.actor == officer.username and event.detail["after"]["parameters"]["admin_networks"] == ["10.0.0.0/24", "192.168.0.0/16"]
+    assert event.actor == officer.username and event.detail["after"]["parameters"][
+        "admin_networks"
+    ] == ["10.0.0.0/24", "192.168.0.0/16"]
     run()
     assert not Finding.objects.filter(check_id="ADM-003", object_id=host.pk).exists()
-    check_parameters_update(check_id="ADM-003", values={"admin_networks": ["10.0.0.0/24"]}, actor=officer)
+    check_parameters_update(
+        check_id="ADM-003", values={"admin_networks": ["10.0.0.0/24"]}, actor=officer
+    )
     run()
     assert Finding.objects.open().filter(check_id="ADM-003", object_id=host.pk).exists()
 
@@ -67,20 +78,42 @@ def _failing_host():
 def test_a_waiver_needs_a_reason_and_a_future_expiry(officer):
     _, finding = _failing_host()
     with pytest.raises(ValidationError) as info:
-        waiver_create(check_id="LOG-001", scope="object", finding=finding, reason=" ", expires_at=timezone.now() - dt.timedelta(days=1), actor=officer)
+        waiver_create(
+            check_id="LOG-001",
+            scope="object",
+            finding=finding,
+            reason=" ",
+            expires_at=timezone.now() - dt.timedelta(days=1),
+            actor=officer,
+        )
     assert set(info.value.message_dict) == {"reason", "expires_at"}
     with pytest.raises(ValidationError, match="cannot be open-ended"):
-        waiver_create(check_id="LOG-001", scope="object", finding=finding, reason="r", expires_at=None, actor=officer)
+        waiver_create(
+            check_id="LOG-001",
+            scope="object",
+            finding=finding,
+            reason="r",
+            expires_at=None,
+            actor=officer,
+        )
     assert not Waiver.objects.exists()
 
 
 def test_a_waived_finding_shows_as_waived_until_the_waiver_expires(officer):
     _, finding = _failing_host()
-    waiver = waiver_create(check_id="LOG-001", scope="object", finding=finding, reason="NTP via PTP appliance",
-                           expires_at=timezone.now() + dt.timedelta(days=30), actor=officer)
+    waiver = waiver_create(
+        check_id="LOG-001",
+        scope="object",
+        finding=finding,
+        reason="NTP via PTP appliance",
+        expires_at=timezone.now() + dt.timedelta(days=30),
+        actor=officer,
+    )
     finding.refresh_from_db()
     assert finding.display_status == "waived"
-    assert AuditEvent.objects.filter(action="compliance.waiver.create", actor=officer.username).exists()
+    assert AuditEvent.objects.filter(
+        action="compliance.waiver.create", actor=officer.username
+    ).exists()
     Waiver.objects.filter(pk=waiver.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
     finding = Finding.objects.select_related("waiver").get(pk=finding.pk)
     assert finding.display_status == "fail"  # derived at read time, nothing had to run
@@ -93,8 +126,14 @@ def test_a_cluster_waiver_covers_new_findings_in_that_cluster(officer):
     cluster = ClusterFactory()
     inside = HostFactory(endpoint=cluster.endpoint, cluster=cluster, syslog_target="")
     outside = HostFactory(endpoint=cluster.endpoint, syslog_target="")
-    waiver_create(check_id="LOG-002", scope="cluster", cluster=cluster, reason="central log via agent",
-                  expires_at=timezone.now() + dt.timedelta(days=1), actor=officer)
+    waiver_create(
+        check_id="LOG-002",
+        scope="cluster",
+        cluster=cluster,
+        reason="central log via agent",
+        expires_at=timezone.now() + dt.timedelta(days=1),
+        actor=officer,
+    )
     run()
     assert Finding.objects.get(check_id="LOG-002", object_id=inside.pk).waiver is not None
     assert Finding.objects.get(check_id="LOG-002", object_id=outside.pk).waiver is None
@@ -104,8 +143,14 @@ def test_waived_findings_count_as_fulfilled_in_the_requirement_status(officer):
     _, finding = _failing_host()
     state = {s.requirement.ref: s for s in requirement_statuses()}["M4349.OPERATING"]
     assert state.status in ("partly", "not_fulfilled")
-    waiver_create(check_id="LOG-001", scope="endpoint", endpoint=finding.endpoint, reason="r",
-                  expires_at=timezone.now() + dt.timedelta(days=1), actor=officer)
+    waiver_create(
+        check_id="LOG-001",
+        scope="endpoint",
+        endpoint=finding.endpoint,
+        reason="r",
+        expires_at=timezone.now() + dt.timedelta(days=1),
+        actor=officer,
+    )
     state = {s.requirement.ref: s for s in requirement_statuses()}["M4349.OPERATING"]
     assert state.status == "fulfilled"
 
@@ -123,10 +168,19 @@ def test_approving_a_baseline_is_audited_and_supersedes_the_previous(officer):
     run()
     assert Finding.objects.open().get(check_id="INT-002", object_id=vm.pk).status == "fail"
     changes = config_diff(first.config, vm.config)
-    assert [(c.key, c.kind) for c in changes] == [("extra.copy", "changed"), ("memory", "changed"), ("usb", "added")]
-    second = baseline_approve(object_type="vm", object_id=vm.pk, actor=officer, comment="RAM upgrade CHG-42")
+    assert [(c.key, c.kind) for c in changes] == [
+        ("extra.copy", "changed"),
+        ("memory", "changed"),
+        ("usb", "added"),
+    ]
+    second = baseline_approve(
+        object_type="vm", object_id=vm.pk, actor=officer, comment="RAM upgrade CHG-42"
+    )
     first.refresh_from_db()
-    assert first.superseded_at is not None and Baseline.objects.filter(superseded_at__isnull=True).get() == second
+    assert (
+        first.superseded_at is not None
+        and Baseline.objects.filter(superseded_at__isnull=True).get() == second
+    )
     assert AuditEvent.objects.filter(action="compliance.baseline.approve").count() == 2
     run()
     assert not Finding.objects.open().filter(check_id="INT-002").exists()
@@ -148,10 +202,17 @@ def test_the_baseline_page_shows_the_key_level_diff(officer, client_for):
 
 
 # --- requirement status --------------------------------------------------------------
-@pytest.mark.parametrize(("states", "expected"), [
-    ([], "not_checked"), (["none", "none"], "not_checked"), (["ok", "none"], "fulfilled"),
-    (["all", "all"], "not_fulfilled"), (["ok", "all"], "partly"), (["some"], "partly"),
-])
+@pytest.mark.parametrize(
+    ("states", "expected"),
+    [
+        ([], "not_checked"),
+        (["none", "none"], "not_checked"),
+        (["ok", "none"], "fulfilled"),
+        (["all", "all"], "not_fulfilled"),
+        (["ok", "all"], "partly"),
+        (["some"], "partly"),
+    ],
+)
 def test_combining_check_states(states, expected):
     assert combine(states) == expected
 
@@ -170,5 +231,9 @@ def test_status_is_not_checked_before_any_run_and_sys15_follows_the_mapping():
 def test_status_per_endpoint_only_counts_that_endpoint():
     bad, good = HostFactory(ntp_servers=[]), HostFactory()
     run()
-    assert {s.requirement.ref: s for s in requirement_statuses(bad.endpoint_id)}["M4349.OPERATING"].status != "fulfilled"
-    assert {s.requirement.ref: s for s in requirement_statuses(good.endpoint_id)}["M4349.OPERATING"].status == "fulfilled"
+    assert {s.requirement.ref: s for s in requirement_statuses(bad.endpoint_id)}[
+        "M4349.OPERATING"
+    ].status != "fulfilled"
+    assert {s.requirement.ref: s for s in requirement_statuses(good.endpoint_id)}[
+        "M4349.OPERATING"
+    ].status == "fulfilled"

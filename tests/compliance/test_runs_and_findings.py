@@ -63,7 +63,11 @@ def test_a_check_that_raises_gives_an_error_finding_and_the_run_goes_on(monkeypa
     def boom(obj, params, ctx) -> Outcome:
         raise ZeroDivisionError("odd data")
 
-    monkeypatch.setitem(registry.REGISTRY, "CPU-001", registry.CheckSpec(**{**{f: getattr(spec, f) for f in spec.__slots__}, "func": boom}))
+    monkeypatch.setitem(
+        registry.REGISTRY,
+        "CPU-001",
+        registry.CheckSpec(**{**{f: getattr(spec, f) for f in spec.__slots__}, "func": boom}),
+    )
     run()
     error = Finding.objects.get(check_id="CPU-001", object_id=host.pk)
     assert error.status == "error" and "ZeroDivisionError" in error.message
@@ -104,7 +108,9 @@ def test_the_command_runs_checks_and_names_unknown_endpoints(capsys):
         call_command("run_checks", "--endpoint", "nope")
 
 
-def test_a_successful_sync_queues_a_run_for_that_endpoint(django_capture_on_commit_callbacks, monkeypatch):
+def test_a_successful_sync_queues_a_run_for_that_endpoint(
+    django_capture_on_commit_callbacks, monkeypatch
+):
     from compliance import tasks
     from inventory.signals import sync_succeeded
 
@@ -122,5 +128,6 @@ def test_a_successful_sync_queues_a_run_for_that_endpoint(django_capture_on_comm
 def test_the_schedule_exists():
     from django_celery_beat.models import PeriodicTask
 
-    assert set(PeriodicTask.objects.filter(name__startswith="compliance.").values_list("task", flat=True)) == {
-        "compliance.run_checks", "compliance.expire_waivers"}
+    assert set(
+        PeriodicTask.objects.filter(name__startswith="compliance.").values_list("task", flat=True)
+    ) == {"compliance.run_checks", "compliance.expire_waivers"}
