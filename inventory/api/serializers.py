@@ -65,10 +65,14 @@ class ClusterSerializer(SyncedSerializer):
 
 
 class ServiceSerializer(serializers.Serializer):
+    """One host service as the sync stored it (a key missing from older rows is left out)."""
+
     key = serializers.CharField(help_text="Normalised across platforms: ssh, esxi_shell, ntp ...")
-    label = serializers.CharField()
-    running = serializers.BooleanField(allow_null=True)
-    policy = serializers.CharField(help_text="vCenter: on/off/automatic; Proxmox: enabled/disabled")
+    label = serializers.CharField(required=False)
+    running = serializers.BooleanField(required=False, allow_null=True)
+    policy = serializers.CharField(
+        required=False, help_text="vCenter: on/off/automatic; Proxmox: enabled/disabled"
+    )
 
 
 HOST_LIST_FIELDS = [

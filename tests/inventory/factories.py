@@ -192,7 +192,16 @@ class VirtualMachineFactory(SyncedFactory):
     nics = factory.LazyFunction(
         lambda: [{"name": "net0", "mac": "00:50:56:aa:bb:cc", "network": "VM Network"}]
     )
-    disks = factory.LazyFunction(lambda: [{"name": "scsi0", "size_bytes": 40 * 2**30}])
+    # Each platform's own disk shape (see the connectors): vCenter label/capacity, Proxmox key/size.
+    disks = factory.LazyAttribute(
+        lambda o: (
+            [{"key": "scsi0", "volume": "local-lvm:vm-100-disk-0", "size_bytes": 40 * 2**30}]
+            if o.endpoint.kind == Endpoint.Kind.PROXMOX
+            else [
+                {"label": "Hard disk 1", "capacity_bytes": 40 * 2**30, "file": "[ds1] vm/vm.vmdk"}
+            ]
+        )
+    )
     cpu_usage_percent = 5.0
     memory_used_bytes = 2**30
 
