@@ -55,6 +55,30 @@ STATE_LABELS = {
 }
 
 
+class Scope:
+    """Narrows the dashboard's querysets to the endpoints and clusters a user may see.
+
+    Uses the security module's object scopes (``portal.security.scopes``) when it is there; a
+    user without scopes sees everything. Counts are scoped like lists, or a tile would tell a
+    scoped user about machines outside their scope.
+    """
+
+    def __init__(self, user: Any) -> None:
+        self.user = user
+        try:
+            from portal.security.scopes import is_scoped, scope_queryset
+        except ImportError:  # the security module is not installed: nobody is scoped
+            self.limited, self._scope = False, None
+        else:
+            self.limited = user is not None and is_scoped(user)
+            self._scope = scope_queryset
+
+    def of(self, qs: QuerySet, endpoint_field: str | None, cluster_field: str | None) -> QuerySet:
+        if not self.limited or self._scope is None:
+            return qs
+        return self._scope(self.user, qs, endpoint_field, cluster_field)
+
+
 def _url(name: str, **params: Any) -> str:
     """``reverse(name)`` with a query string of the non-empty ``params``."""
     query = urlencode({k: v for k, v in params.items() if v not in ("", None)})
@@ -81,10 +105,11 @@ class EndpointRow:
     url: str
 
 
-def endpoint_rows(now: dt.datetime) -> list[EndpointRow]:
+def endpoint_rows(now: dt.datetime, scope: Scope) -> list[EndpointRow]:
     """Every endpoint with the age of its last successful sync (one query)."""
     rows = []
-    for endpoint in Endpoint.objects.defer("secret", "ca_pem"):  # no secret is needed here
+    endpoints = scope.of(Endpoint.objects.defer("secret", "ca_pem"), "pk", None)  # no secret
+    for endpoint in endpoints:
         age = now - endpoint.last_success_at if endpoint.last_success_at else None
         if not endpoint.enabled:
             state = "disabled"
@@ -157,15 +182,18 @@ def _states_by_platform(
     return [by_platform[k] for k in sorted(by_platform)]
 
 
-def host_states() -> list[PlatformStates]:
+def host_states(scope: Scope) -> list[PlatformStates]:
     return _states_by_platform(
-        Host.objects.all(), "connection_state", "inventory:host-list", "connection_state"
+        scope.of(Host.objects.all(), "endpoint", "cluster"),
+        "connection_state",
+        "inventory:host-list",
+        "connection_state",
     )
 
 
-def vm_states() -> list[PlatformStates]:
+def vm_states(scope: Scope) -> list[PlatformStates]:
     return _states_by_platform(
-        VirtualMachine.objects.filter(template=False),
+        scope.of(VirtualMachine.objects.filter(template=False), "endpoint", "cluster"),
         "power_state",
         "inventory:vm-list",
         "power_state",
@@ -208,13 +236,13 @@ def _top(qs: QuerySet, value: str) -> list[PressureRow]:
     ]
 
 
-def host_pressure() -> list[PressureList]:
+def host_pressure(scope: Scope) -> list[PressureList]:
     """The hosts under most CPU, memory and storage pressure (three queries).
 
     Storage pressure of a host is the fullest datastore it mounts: that is the one that stops
     its VMs (and snapshot growth) first.
     """
-    hosts = Host.objects.all()
+    hosts = scope.of(Host.objects.all(), "endpoint", "cluster")
     memory = hosts.filter(memory_bytes__gt=0).annotate(
         memory_pct=ExpressionWrapper(
             F("memory_used_bytes") * 100.0 / F("memory_bytes"), output_field=FloatField()
@@ -276,7 +304,7 @@ AGE_BUCKETS: tuple[tuple[str, Any, int | None, int | None], ...] = (
 BUCKET_TONES = {"lt1": "ok", "1to3": "ok", "3to7": "warn", "gt7": "bad", "unknown": "na"}
 
 
-def snapshot_ages(now: dt.datetime) -> list[AgeBucket]:
+def snapshot_ages(now: dt.datetime, scope: Scope | None = None) -> list[AgeBucket]:
     """Present snapshots counted by age in one aggregate query; unknown age counted apart."""
     filters: dict[str, Q] = {}
     for key, _label, low, high in AGE_BUCKETS:
@@ -286,7 +314,10 @@ def snapshot_ages(now: dt.datetime) -> list[AgeBucket]:
         if high is not None:
             q &= Q(created_at__gt=now - dt.timedelta(days=high))
         filters[key] = q
-    counts = Snapshot.objects.filter(absent_since__isnull=True).aggregate(
+    snapshots = Snapshot.objects.filter(absent_since__isnull=True)
+    if scope is not None:
+        snapshots = scope.of(snapshots, "endpoint", "vm__cluster")
+    counts = snapshots.aggregate(
         **{key: Count("id", filter=q) for key, q in filters.items()},
         unknown=Count("id", filter=Q(created_at__isnull=True)),
     )
@@ -345,14 +376,20 @@ class RequirementTile:
     url: str
 
 
-def requirement_tile() -> RequirementTile:
-    """Requirement status per catalog from the compliance service (a fixed number of queries)."""
+def requirement_tile(scope: Scope) -> RequirementTile:
+    """Requirement status per catalog from the compliance service (a fixed number of queries).
+
+    The service summarises all endpoints or one; a user scoped to anything else gets the link
+    to the compliance pages but no estate-wide figures.
+    """
     try:
         from compliance.choices import Catalog, RequirementStatus
         from compliance.services.status import requirement_summary
     except ImportError:  # the compliance app is optional in the dashboard's contract
         return RequirementTile(False, [], "")
     url = _url("compliance:dashboard")
+    if scope.limited:
+        return RequirementTile(False, [], url)
     summary = requirement_summary()
     # BSI wording; the symbol lets a status read without colour.
     order = [
@@ -389,9 +426,9 @@ class OperationsTile:
     policies_url: str
 
 
-def operations_tile(now: dt.datetime) -> OperationsTile:
+def operations_tile(now: dt.datetime, scope: Scope) -> OperationsTile:
     """Running and recently failed operations (one query) and failing policies (one query)."""
-    counts = Operation.objects.aggregate(
+    counts = scope.of(Operation.objects.all(), "vm__endpoint", "vm__cluster").aggregate(
         active=Count("id", filter=Q(state__in=[Operation.State.QUEUED, Operation.State.RUNNING])),
         failed=Count(
             "id",
@@ -417,22 +454,27 @@ def operations_tile(now: dt.datetime) -> OperationsTile:
 # ----------------------------------------------------------------------------- views
 
 
-def dashboard_data(now: dt.datetime | None = None) -> dict[str, Any]:
-    """The template context of every tile; the query count does not depend on the data."""
+def dashboard_data(user: Any = None, now: dt.datetime | None = None) -> dict[str, Any]:
+    """The template context of every tile, as ``user`` may see it (``None``: unscoped).
+
+    The query count does not depend on the data.
+    """
     now = now or timezone.now()
-    ages = snapshot_ages(now)
+    scope = Scope(user)
+    ages = snapshot_ages(now, scope)
     return {
         "now": now,
-        "endpoints": endpoint_rows(now),
-        "host_states": host_states(),
-        "vm_states": vm_states(),
-        "pressure": host_pressure(),
+        "endpoints": endpoint_rows(now, scope),
+        "host_states": host_states(scope),
+        "vm_states": vm_states(scope),
+        "pressure": host_pressure(scope),
         "snapshot_ages": ages,
         "snapshot_chart": bar_chart(ages),
         "snapshots_url": _url("inventory:vm-list", sort="-snapshot_count"),
-        "requirements": requirement_tile(),
-        "operations": operations_tile(now),
-        "live_seconds": 10,
+        "requirements": requirement_tile(scope),
+        "operations": operations_tile(now, scope),
+        # Not an environment setting: tests shorten it with the ``settings`` fixture.
+        "live_seconds": getattr(settings, "DASHBOARD_LIVE_SECONDS", 10),
         # live.js stops polling once the user has been idle this long, so that polling
         # does not keep an unattended session alive past its idle timeout.
         "live_idle_seconds": max(60, settings.SESSION_COOKIE_AGE - 60),
@@ -442,4 +484,4 @@ def dashboard_data(now: dt.datetime | None = None) -> dict[str, Any]:
 @require_GET
 def dashboard_fragment(request: HttpRequest) -> HttpResponse:
     """The tiles alone, for ``static/js/live.js`` to swap in place."""
-    return render(request, "portal/_tiles.html", dashboard_data())
+    return render(request, "portal/_tiles.html", dashboard_data(request.user))

@@ -15,7 +15,7 @@ from .roles import AUDITOR, SECURITY_OFFICER
 
 def home(request: HttpRequest) -> HttpResponse:
     """The overview dashboard (first page after login); tiles from :mod:`portal.dashboard`."""
-    return render(request, "portal/home.html", dashboard_data())
+    return render(request, "portal/home.html", dashboard_data(request.user))
 
 
 @role_required(SECURITY_OFFICER, AUDITOR)

@@ -1,0 +1,103 @@
+"""Playwright driving Debian's Chromium against the portal served by ``live_server``.
+
+Playwright's own browser download does not work on the CI machines, so the browser is
+``/usr/bin/chromium``. Screenshots of the main pages go to ``test-artifacts/screenshots/`` at
+the two widths the portal is designed for (1280 px desktop, 390 px phone).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+WIDTHS = {"desktop": 1280, "phone": 390}
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make between
+# browser steps are ordinary blocking calls and safe here.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _is_error(message) -> bool:
+    # The browser asks for /favicon.ico on its own; the portal has none (a 404, not a bug).
+    return message.type == "error" and "favicon" not in message.location.get("url", "")
+
+
+@pytest.fixture
+def page(browser, live_server) -> Iterator:
+    """A fresh browser context (no cookies) at desktop width, English unless switched."""
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 1280, "height": 900}, locale="en-GB"
+    )
+    context.set_default_timeout(15_000)
+    tab = context.new_page()
+    errors: list[str] = []
+    # A CSP violation or a script error is a bug: collect them and fail the test at the end.
+    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    tab.on("console", lambda msg: errors.append(msg.text) if _is_error(msg) else None)
+    yield tab
+    context.close()
+    assert not errors, errors
+
+
+def totp_device(user) -> TOTPDevice:
+    return TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+
+
+def current_code(device: TOTPDevice) -> str:
+    device.refresh_from_db()
+    code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
+    return f"{code:0{device.digits}d}"
+
+
+def log_in(page, user, password: str, device: TOTPDevice) -> None:
+    """Password, then the TOTP code from the user's device, as a person would."""
+    page.goto("/")
+    page.get_by_label("User name").fill(user.get_username())
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/login/verify/**")
+    page.get_by_label("Code from your authenticator app").fill(current_code(device))
+    page.get_by_role("button", name="Verify").click()
+    page.wait_for_url(lambda url: "/login/" not in url)
+
+
+def screenshot(page, name: str) -> None:
+    """Save the current page at both widths (full page), then restore the desktop width."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for label, width in WIDTHS.items():
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True)
+        # Nothing may stick out sideways at either width (tables scroll in their wrapper).
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 1, f"{name} is {overflow}px too wide at {label} width {width}"
+    page.set_viewport_size({"width": 1280, "height": 900})

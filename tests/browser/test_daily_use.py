@@ -1,0 +1,109 @@
+"""A day in the portal, in a real browser: log in with the second factor, read the dashboard,
+follow a tile to its filtered list, switch to German, open the compliance report, and take a
+snapshot from the VM page against fake Proxmox VE with a real worker.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from inventory.models import Operation, VirtualMachine
+from tests.inventory.factories import (
+    EndpointFactory,
+    HostFactory,
+    SnapshotFactory,
+    VirtualMachineFactory,
+)
+
+from .conftest import log_in, screenshot, totp_device
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def estate():
+    now = timezone.now()
+    vc = EndpointFactory(name="vc-prod", last_success_at=now, last_sync_status="succeeded")
+    pve = EndpointFactory(name="pve-lab", proxmox=True, last_sync_status="failed")
+    esx = HostFactory(endpoint=vc, name="esx01", cpu_usage_percent=91.0)
+    HostFactory(endpoint=vc, name="esx02", connection_state="notResponding")
+    node = HostFactory(endpoint=pve, name="pve01", connection_state="online")
+    web = VirtualMachineFactory(endpoint=vc, host=esx, name="web01")
+    VirtualMachineFactory(endpoint=vc, host=esx, name="db01", power_state="poweredOff")
+    VirtualMachineFactory(endpoint=pve, host=node, name="ct01", kind="lxc", power_state="stopped")
+    SnapshotFactory(endpoint=vc, vm=web, name="before-patch", created_at=now - dt.timedelta(days=9))
+    return {"vc": vc, "web": web}
+
+
+def test_an_officer_reads_the_dashboard_filters_a_list_and_reads_german(
+    page, officer, password, estate, settings
+):
+    settings.DASHBOARD_LIVE_SECONDS = 2
+    log_in(page, officer, password, totp_device(officer))
+
+    expect(page.get_by_role("heading", name="Overview", level=1)).to_be_visible()
+    expect(page.get_by_role("heading", name="Endpoints and sync")).to_be_visible()
+    expect(page.get_by_role("img", name="Snapshots by age")).to_be_visible()
+    expect(page.locator("#dashboard")).to_contain_text("last sync failed")
+    screenshot(page, "dashboard")
+
+    # Live update: a new VM appears on the tile without a reload.
+    VirtualMachineFactory(endpoint=estate["vc"], name="late01", power_state="suspended")
+    expect(page.locator("#dashboard").get_by_text("suspended")).to_be_visible(timeout=10_000)
+
+    # Keyboard: the skip link is the first stop and leads to the content.
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+
+    # A tile links to the filtered list behind it.
+    page.locator("#t-vms").locator("xpath=..").get_by_role(
+        "link", name=re.compile("powered off")
+    ).click()
+    expect(page).to_have_url(re.compile(r"/vms/\?.*power_state=poweredOff"))
+    expect(page.get_by_role("link", name="db01")).to_be_visible()
+    expect(page.get_by_role("link", name="web01")).to_have_count(0)
+    screenshot(page, "vm-list")
+
+    page.goto("/hosts/")
+    screenshot(page, "host-list")
+
+    # The report: the compliance dashboard and its PDF link.
+    page.goto("/compliance/")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    screenshot(page, "compliance")
+
+    # German through the switch in the header; it stays for the next pages.
+    page.goto("/")
+    page.get_by_label("Language").select_option("de")
+    page.wait_for_load_state()
+    expect(page.get_by_role("heading", name="Übersicht", level=1)).to_be_visible()
+    expect(page.get_by_role("img", name="Snapshots nach Alter")).to_be_visible()
+    screenshot(page, "dashboard-de")
+
+
+@pytest.mark.slow
+def test_an_administrator_takes_a_snapshot_from_the_vm_page(
+    page, admin_user, password, fake_pve, celery_worker
+):
+    from tests.operations.conftest import register_pve
+
+    endpoint = register_pve(fake_pve, name="pve-browser")
+    vm = VirtualMachine.objects.filter(endpoint=endpoint, template=False).order_by("name").first()
+    log_in(page, admin_user, password, totp_device(admin_user))
+    page.goto(f"/vms/{vm.pk}/")
+    screenshot(page, "vm-detail")
+    page.get_by_text("Take a snapshot").click()
+    page.get_by_label("Name").fill("browser1")
+    page.get_by_label("Reason").fill("before the browser test")
+    page.get_by_role("button", name="Take snapshot").click()
+    page.wait_for_url(re.compile(r"/operations/\d+/"))
+    # operations.js polls the state and turns the badge green without a reload.
+    expect(page.locator(".op-state")).to_have_text("succeeded", timeout=45_000)
+    op = Operation.objects.latest("created_at")
+    assert op.state == "succeeded" and op.params["name"] == "browser1"
+    screenshot(page, "operation-detail")
