@@ -134,7 +134,7 @@ def test_snapshots_are_bucketed_by_age():
 def test_the_age_chart_is_accessible_svg_with_a_table_beside_it(officer_client):
     _estate(2)
     body = officer_client.get("/").content.decode()
-    assert 'role="img"' in body and "<title id=\"snap-chart-title\">" in body
+    assert 'role="img"' in body and '<title id="snap-chart-title">' in body
     assert "over 7 days: 2" in body  # the <desc> repeats the numbers as text
     assert '<th scope="row">over 7 days</th><td>2</td>' in body
     assert 'style="' not in body  # the CSP forbids inline style
