@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
 from django.utils import timezone
 
 from inventory.models import Endpoint
@@ -151,7 +153,8 @@ def store_findings(
     for waiver in Waiver.objects.filter(revoked_at__isnull=True, expires_at__gt=now):
         waivers_by_check[waiver.check_id].append(waiver)
     created: list[Finding] = []
-    updated: list[Finding] = []
+    changed: list[Finding] = []
+    unchanged: list[Finding] = []
     for obs in observations:
         key = (obs.spec.id, obs.object_type, obs.object_id)
         waiver = matching_waiver(waivers_by_check.get(obs.spec.id, []), obs)
@@ -177,38 +180,83 @@ def store_findings(
                 )
             )
             continue
+        before = (
+            finding.status,
+            finding.message,
+            finding.evidence,
+            finding.object_name,
+            finding.cluster_id,
+            finding.waiver_id,
+        )
         finding.status = obs.outcome.status
         finding.severity = obs.spec.severity
         finding.message = obs.outcome.message
         finding.evidence = obs.outcome.evidence
         finding.object_name = obs.object_name
         finding.cluster_id = obs.cluster_id
-        finding.last_seen = now
-        finding.last_run = run
         if waiver is not None:  # an expired waiver stays linked; its expiry is read at display
             finding.waiver = waiver
-        updated.append(finding)
-    Finding.objects.bulk_create(created)
-    if updated:
-        # One statement: Django's PostgreSQL backend does not split bulk_update into batches.
-        Finding.objects.bulk_update(
-            updated,
-            [
-                "status",
-                "severity",
-                "message",
-                "evidence",
-                "object_name",
-                "cluster",
-                "last_seen",
-                "last_run",
-                "waiver",
-            ],
+        after = (
+            finding.status,
+            finding.message,
+            finding.evidence,
+            finding.object_name,
+            finding.cluster_id,
+            finding.waiver_id,
         )
+        (changed if after != before else unchanged).append(finding)
+    Finding.objects.bulk_create(created)
+    seen_ids = [f.pk for f in changed + unchanged]
+    if seen_ids:
+        Finding.objects.filter(pk__in=seen_ids).update(last_seen=now, last_run=run)
+    _update_contents(changed)
     resolved_ids = [f.pk for f in open_findings.values()]
     if resolved_ids:
         Finding.objects.filter(pk__in=resolved_ids).update(resolved_at=now, last_run=run)
-    return {"opened": len(created), "still_open": len(updated), "resolved": len(resolved_ids)}
+    return {
+        "opened": len(created),
+        "still_open": len(changed) + len(unchanged),
+        "resolved": len(resolved_ids),
+    }
+
+
+CONTENT_FIELDS = ["status", "severity", "message", "evidence", "object_name", "cluster", "waiver"]
+
+
+def _update_contents(findings: list[Finding]) -> None:
+    """Write the changed findings' contents in one statement.
+
+    Django's bulk_update builds one CASE WHEN per row and field, which PostgreSQL evaluates per
+    row: quadratic, minutes for 10,000 rows. UPDATE ... FROM (VALUES ...) is one linear join.
+    """
+    if not findings:
+        return
+    if connection.vendor != "postgresql":
+        Finding.objects.bulk_update(findings, CONTENT_FIELDS)
+        return
+    rows = ", ".join(["(%s, %s, %s, %s, %s::jsonb, %s, %s::bigint, %s::bigint)"] * len(findings))
+    params: list[Any] = []
+    for f in findings:
+        params += [
+            f.pk,
+            f.status,
+            f.severity,
+            f.message,
+            json.dumps(f.evidence, cls=DjangoJSONEncoder),
+            f.object_name,
+            f.cluster_id,
+            f.waiver_id,
+        ]
+    table = Finding._meta.db_table
+    # Only placeholders and our own table name are formatted in; every value is a parameter.
+    sql = (
+        f'UPDATE "{table}" AS f SET status = v.status, severity = v.severity, message = v.message, '  # noqa: S608
+        "evidence = v.evidence, object_name = v.object_name, cluster_id = v.cluster_id, "
+        f"waiver_id = v.waiver_id FROM (VALUES {rows}) AS v(id, status, severity, message, evidence, "
+        "object_name, cluster_id, waiver_id) WHERE f.id = v.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def check_run_execute(
