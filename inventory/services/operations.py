@@ -64,7 +64,9 @@ def validate_snapshot_name(kind: str, name: str) -> str:
     if len(name) > VCENTER_NAME_MAX:
         raise ValidationError({"name": f"use at most {VCENTER_NAME_MAX} characters"})
     if any(unicodedata.category(ch) == "Cc" for ch in name):
-        raise ValidationError({"name": "remove control characters (tabs, line breaks) from the name"})
+        raise ValidationError(
+            {"name": "remove control characters (tabs, line breaks) from the name"}
+        )
     return name
 
 

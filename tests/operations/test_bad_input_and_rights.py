@@ -51,7 +51,10 @@ def test_memory_for_a_container_is_refused_with_what_to_change(
 ):
     ct = pve_guest(endpoint, 102)
     answer, _ = _post(
-        api_as(admin_user), ct, {"name": "ct-snap", "memory": True}, django_capture_on_commit_callbacks
+        api_as(admin_user),
+        ct,
+        {"name": "ct-snap", "memory": True},
+        django_capture_on_commit_callbacks,
     )
     assert answer.status_code == 400
     assert "untick 'memory'" in answer.json()["error"]["message"]

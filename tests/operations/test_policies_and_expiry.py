@@ -41,7 +41,7 @@ def test_a_policy_with_keep_last_two_run_five_times_keeps_two_of_its_own_and_eve
 def test_a_policy_skips_a_vm_whose_datastore_is_short_of_space_and_shows_as_failing(
     pve, admin_user
 ):
-    fake, endpoint = pve
+    _, endpoint = pve
     vm = pve_guest(endpoint, 101)
     Datastore.objects.filter(vms=vm).update(capacity_bytes=100, free_bytes=3)
     policy = policy_create(label="nightly", keep_last=3, min_free_percent=10, actor=admin_user)

@@ -61,7 +61,11 @@ def test_a_revert_and_a_delete_through_the_api_end_in_the_right_state_on_proxmox
     assert "snap2" not in pve_snapshots(fake, 100)
     assert Snapshot.objects.get(pk=snap2.pk).absent_since is not None
     got = api.get(f"/api/operations/{op.pk}/").json()
-    assert (got["state"], got["requested_by"], got["kind"]) == ("succeeded", "alice-admin", "delete")
+    assert (got["state"], got["requested_by"], got["kind"]) == (
+        "succeeded",
+        "alice-admin",
+        "delete",
+    )
 
 
 def test_the_same_idempotency_key_twice_returns_one_operation_and_makes_one_snapshot(

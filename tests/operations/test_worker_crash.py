@@ -38,9 +38,12 @@ def test_a_worker_killed_right_after_storing_the_remote_reference_leaves_one_sna
 ):
     fake, endpoint = pve
     vm = pve_guest(endpoint, 101)
+    fake.call(fake.pve.slow_network, 0.5)  # the first status poll is in flight when we kill
     answer = api_as(admin_user).post(f"/api/vms/{vm.pk}/snapshots/", {"name": "crash-a"})
     op_id = answer.json()["id"]
     _wait(lambda: Operation.objects.get(pk=op_id).remote_ref != "")
+    assert Operation.objects.get(pk=op_id).state == "running"
+    fake.call(fake.pve.slow_network, 0.0)
     op = _restart_and_reconcile(celery_worker, op_id)
     assert op.state == "succeeded", op.error
     assert [n for n in pve_snapshots(fake, 101) if n.startswith("crash")] == ["crash-a"]

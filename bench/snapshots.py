@@ -1,0 +1,171 @@
+"""Benchmark: 100 snapshot create-and-delete pairs through the portal vs a plain pyvmomi script.
+
+Portal path: the REST API (DRF views in-process, an administrator), Operation rows, a real Celery
+worker on Redis at the default concurrency, the vCenter connector, and govmomi's simulator. The
+pairs are spread over the simulator's VMs (one active operation per VM is the rule), each VM's
+pairs one after another. Baseline: one pyvmomi session doing the same pairs one after another,
+waiting for each task as a plain script does.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_bench \
+    CELERY_BROKER_URL=redis://127.0.0.1:6379/9 DEBUG=1 .venv/bin/python -m bench.snapshots
+
+It creates the database ``test_<name>`` of DATABASE_URL, migrates it and drops it at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+
+import django
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test.utils import setup_databases, teardown_databases  # noqa: E402
+
+from tests.harness import vcsim as sim_api  # noqa: E402
+from tests.harness.vcsim import RunningVcsim, VcsimSpec  # noqa: E402
+from tests.harness.worker import Worker  # noqa: E402
+
+
+def _wait_task(si, task) -> None:
+    """Poll the task's state as a plain script does (named properties: the simulator puts a
+    Snapshot into ``info.entity``, which pyvmomi refuses to read as a whole ``info``)."""
+    from pyVmomi import vmodl
+
+    spec = vmodl.query.PropertyCollector.FilterSpec(
+        objectSet=[vmodl.query.PropertyCollector.ObjectSpec(obj=task)],
+        propSet=[
+            vmodl.query.PropertyCollector.PropertySpec(type=type(task), pathSet=["info.state"])
+        ],
+    )
+    while True:
+        state = si.content.propertyCollector.RetrieveContents([spec])[0].propSet[0].val
+        if state in ("success", "error"):
+            return
+        time.sleep(0.05)
+
+
+def plain_pyvmomi(sim: RunningVcsim, vm_id: str, pairs: int) -> float:
+    started = time.perf_counter()
+    with sim_api.service_instance(sim) as si:
+        vm = sim_api.find_vm(si, vm_id)
+        for i in range(pairs):
+            _wait_task(si, vm.CreateSnapshot_Task(f"plain-{i}", "", False, False))
+            _wait_task(si, vm.snapshot.currentSnapshot.RemoveSnapshot_Task(removeChildren=False))
+    return time.perf_counter() - started
+
+
+def _wait(op_id: int, timeout: float = 120.0) -> str:
+    from inventory.models import Operation
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        state = Operation.objects.values_list("state", flat=True).get(pk=op_id)
+        if state in ("succeeded", "failed"):
+            return state
+        time.sleep(0.05)
+    raise TimeoutError(f"operation {op_id} did not end")
+
+
+def through_portal(vms: list, pairs: int, user) -> tuple[float, int]:
+    from rest_framework.test import APIClient
+
+    failures: list[str] = []
+
+    def one_vm(vm, count: int) -> None:
+        api = APIClient(SERVER_NAME="localhost")
+        api.force_authenticate(user)  # authentication is not what is measured
+        try:
+            for i in range(count):
+                made = api.post(f"/api/vms/{vm.pk}/snapshots/", {"name": f"bench-{i}"})
+                if made.status_code != 202 or _wait(made.json()["id"]) != "succeeded":
+                    failures.append(
+                        f"create {vm.name} {i}: {made.status_code} {made.content[:300]!r}"
+                    )
+                    continue
+                from inventory.models import Operation
+
+                snap = Operation.objects.get(pk=made.json()["id"]).snapshot_id
+                gone = api.delete(f"/api/snapshots/{snap}/")
+                if gone.status_code != 202 or _wait(gone.json()["id"]) != "succeeded":
+                    failures.append(f"delete {vm.name} {i}: {gone.status_code}")
+        finally:
+            connection.close()
+
+    share = [pairs // len(vms) + (1 if i < pairs % len(vms) else 0) for i in range(len(vms))]
+    threads = [
+        threading.Thread(target=one_vm, args=(vm, n)) for vm, n in zip(vms, share, strict=True)
+    ]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    if failures:
+        print("failures:", *failures[:10], sep="\n  ")
+    return elapsed, len(failures)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pairs", type=int, default=100)
+    parser.add_argument("--vms-per-pool", type=int, default=2)
+    args = parser.parse_args(argv)
+    if not settings.CELERY_BROKER_URL.startswith("redis"):
+        parser.error("set CELERY_BROKER_URL=redis://...")
+
+    from inventory.models import VirtualMachine
+    from inventory.services.endpoints import endpoint_create
+    from inventory.services.sync import sync_endpoint
+    from portal.celery import app
+    from tests.factories import UserFactory
+
+    old = setup_databases(verbosity=0, interactive=False)
+    db = settings.DATABASES["default"]
+    queue = f"bench-{uuid.uuid4().hex[:8]}"
+    app.conf.task_default_queue = queue
+    env = {
+        "DATABASE_URL": f"postgres://{db.get('USER') or 'postgres'}@{db.get('HOST') or '127.0.0.1'}:"
+        f"{db.get('PORT') or 5432}/{db['NAME']}",
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "CELERY_QUEUE": queue,
+        "DEBUG": "true",
+    }
+    concurrency = settings.CELERY_WORKER_CONCURRENCY
+    spec = VcsimSpec(
+        clusters=1, cluster_hosts=2, standalone_hosts=1, vms_per_pool=args.vms_per_pool
+    )
+    try:
+        with RunningVcsim(spec) as sim, Worker(env, queue, concurrency=concurrency, name="bench"):
+            endpoint = endpoint_create(
+                name="bench-vcsim", kind="vcenter", url=sim.url, username=sim.username,
+                secret=sim.password, fingerprint=sim.fingerprint, actor="bench",
+            )  # fmt: skip
+            sync_endpoint(endpoint, trigger="command")
+            vms = list(VirtualMachine.objects.filter(endpoint=endpoint).order_by("name"))
+            user = UserFactory(username="bench-admin", role="administrator")
+            baseline = plain_pyvmomi(sim, vms[0].external_id, args.pairs)
+            portal, failed = through_portal(vms, args.pairs, user)
+    finally:
+        teardown_databases(old, verbosity=0)
+    print(f"{args.pairs} create+delete pairs on govmomi's vCenter simulator ({len(vms)} VMs)")
+    print(f"  plain pyvmomi, one after another:          {baseline:7.2f} s")
+    print(f"  portal API + Celery (concurrency {concurrency}): {portal:7.2f} s  ({failed} failed)")
+    print(f"  ratio portal / plain:                       {portal / baseline:7.2f}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
