@@ -27,6 +27,8 @@ class Worker:
         self.log_path = Path(tempfile.mkstemp(prefix=f"worker-{name}-", suffix=".log")[1])
 
     def start(self, timeout: float = 60) -> Worker:
+        # A restart appends to the same log: only lines written from here on count.
+        self._log_offset = self.log_path.stat().st_size
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
             [
@@ -46,12 +48,13 @@ class Worker:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"worker exited at start:\n{self.log()[-3000:]}")
-            if " ready." in self.log():
+            if " ready." in self.log()[self._log_offset :]:
                 return self
             time.sleep(0.2)
         raise RuntimeError(f"worker not ready after {timeout}s:\n{self.log()[-3000:]}")
 
     def log(self) -> str:
+        """Everything the worker wrote, across restarts."""
         return self.log_path.read_text(errors="replace")
 
     def kill(self) -> None:
