@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from typing import Any
 
 from django.db import transaction
@@ -23,7 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from inventory.connectors.base import ConnectorError, get_connector
-from inventory.connectors.records import SnapshotRecord
+from inventory.connectors.records import SnapshotRecord, TaskStatus
 from inventory.models import Endpoint, Operation, Snapshot
 from portal.audit import audit
 from portal.models import AuditEvent
@@ -34,6 +35,8 @@ LEASE = dt.timedelta(minutes=2)
 POLL_SECONDS = 2.0
 # Most snapshot tasks end within a second: look soon first, then every POLL_SECONDS.
 FIRST_POLL_SECONDS = 0.2
+# Looks at a just-submitted task within the same step: 1.55 s in all, far inside LEASE.
+INLINE_POLLS = (0.05, 0.1, 0.2, 0.4, 0.8)
 MAX_TRANSIENT_ERRORS = 5
 # A remote task still running after this is given up (the platform's own log tells more).
 DEADLINE = dt.timedelta(hours=2)
@@ -92,15 +95,17 @@ def operation_step(operation_id: int) -> float | None:
                 return None
             op.attempts += 1
             Operation.objects.filter(pk=op.pk).update(attempts=op.attempts)
-            ref = _submit(connector, op)
-            _release(op, remote_ref=ref)
+            op.remote_ref = _submit(connector, op)
+            Operation.objects.filter(pk=op.pk).update(remote_ref=op.remote_ref)
+            # Most snapshot tasks end within a second: watch them briefly on this connection
+            # (well inside the lease) rather than paying a new task and a new login.
+            for delay in INLINE_POLLS:
+                time.sleep(delay)
+                if _ended(connector, op, connector.task_status(op.remote_ref)):
+                    return None
+            _release(op)
             return FIRST_POLL_SECONDS
-        status = connector.task_status(op.remote_ref)
-        if status.state == "succeeded":
-            _succeed(connector, op, result_id=status.result_external_id)
-            return None
-        if status.state == "failed":
-            _fail(op, status.error or "the platform's task failed without a message")
+        if _ended(connector, op, connector.task_status(op.remote_ref)):
             return None
         if op.started_at and now - op.started_at > DEADLINE:
             _fail(op, f"the remote task {op.remote_ref} still runs after {DEADLINE}; given up")
@@ -124,6 +129,17 @@ def operation_step(operation_id: int) -> float | None:
     finally:
         if connector is not None:
             connector.close()
+
+
+def _ended(connector: Any, op: Operation, status: TaskStatus) -> bool:
+    """Record a finished remote task; False while it still runs."""
+    if status.state == "succeeded":
+        _succeed(connector, op, result_id=status.result_external_id)
+        return True
+    if status.state == "failed":
+        _fail(op, status.error or "the platform's task failed without a message")
+        return True
+    return False
 
 
 def _already_done(connector: Any, op: Operation) -> bool:
