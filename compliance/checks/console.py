@@ -63,8 +63,11 @@ def console_clipboard(vm, params, ctx):
     if ctx.platform(vm) == PROXMOX:
         if vm.kind == "lxc":
             return not_applicable("Containers have no VGA clipboard.")
-        vga = str((vm.config or {}).get("vga", ""))
-        if "clipboard=vnc" in vga.replace(" ", ""):
+        # The connector copies "vga" and its parsed "clipboard" option into extra_config.
+        extra = vm.extra_config or {}
+        vga = str(extra.get("vga") or (vm.config or {}).get("vga", ""))
+        clipboard = str(extra.get("vga.clipboard", ""))
+        if clipboard == "vnc" or "clipboard=vnc" in vga.replace(" ", ""):
             return failed("The VGA clipboard is enabled (vga: clipboard=vnc).", vga=vga)
         return passed("The VGA clipboard is off.", vga=vga)
     extra = vm.extra_config or {}

@@ -406,6 +406,12 @@ def test_con_003_copy_paste_on_vsphere_and_the_proxmox_vga_clipboard():
         judge("CON-003", VmFactory(endpoint=pve, kind="qemu", config={"vga": "std,clipboard=vnc"}))
         == "fail"
     )
+    assert (
+        judge(
+            "CON-003", VmFactory(endpoint=pve, kind="qemu", extra_config={"vga.clipboard": "vnc"})
+        )
+        == "fail"
+    )
     assert judge("CON-003", VmFactory(endpoint=pve, kind="lxc")) == "not_applicable"
 
 

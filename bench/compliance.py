@@ -1,0 +1,214 @@
+"""Compliance run over a large inventory: time and SQL queries at two sizes.
+
+Builds 1,000 VMs on 20 hosts, then 10,000 VMs on 200 hosts, with bulk_create in a throwaway
+database, and runs every check twice per size (the first run opens findings, the second
+refreshes them). The query count must be the same at both sizes.
+
+Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python -m bench.compliance
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from bench.common import save, setup_django, timed
+
+SIZES = [(20, 1_000), (200, 10_000)]
+GIB = 1024**3
+QUERY_BOUND = 30
+
+
+def build(hosts_n: int, vms_n: int) -> None:
+    from django.utils import timezone
+
+    from inventory.models import (
+        Cluster,
+        Datastore,
+        Endpoint,
+        Host,
+        PhysicalNic,
+        Snapshot,
+        VirtualMachine,
+        VirtualSwitch,
+    )
+
+    rnd = random.Random(42)
+    now = timezone.now()
+    endpoint = Endpoint.objects.create(
+        name=f"bench-{vms_n}",
+        kind="vcenter",
+        url="https://vc.example.org",
+        fingerprint="ab" * 32,
+        last_sync_status="succeeded",
+        last_success_at=now,
+    )
+    clusters = Cluster.objects.bulk_create(
+        [
+            Cluster(endpoint=endpoint, external_id=f"c{i}", name=f"cluster{i}")
+            for i in range(max(hosts_n // 10, 1))
+        ]
+    )
+    hosts = Host.objects.bulk_create(
+        [
+            Host(
+                endpoint=endpoint,
+                external_id=f"h{i}",
+                name=f"esx{i}",
+                cluster=clusters[i % len(clusters)],
+                connection_state="connected",
+                maintenance_mode=False,
+                lockdown_mode=rnd.choice(["lockdownNormal", "lockdownDisabled"]),
+                cpu_threads=64,
+                cpu_usage_percent=rnd.uniform(5, 95),
+                memory_bytes=512 * GIB,
+                memory_used_bytes=int(rnd.uniform(0.2, 0.95) * 512 * GIB),
+                management_addresses=[f"10.0.{i // 250}.{i % 250}"],
+                services=[{"key": "ssh", "running": rnd.random() < 0.1}],
+                ntp_servers=["ntp"] if rnd.random() < 0.9 else [],
+                syslog_target="udp://log" if rnd.random() < 0.9 else "",
+                config_hash=f"{i:064x}",
+            )
+            for i in range(hosts_n)
+        ]
+    )
+    PhysicalNic.objects.bulk_create(
+        [
+            PhysicalNic(
+                endpoint=endpoint,
+                external_id=f"n{h.pk}-{j}",
+                name=f"vmnic{j}",
+                host=h,
+                link_up=rnd.random() < 0.97,
+                speed_mbps=rnd.choice([1000, 10000, 25000]),
+            )
+            for h in hosts
+            for j in range(4)
+        ]
+    )
+    VirtualSwitch.objects.bulk_create(
+        [
+            VirtualSwitch(
+                endpoint=endpoint,
+                external_id=f"s{h.pk}",
+                name="vSwitch0",
+                host=h,
+                uplinks=["vmnic0", "vmnic1"][: rnd.choice([1, 2])],
+                allow_promiscuous=False,
+                allow_mac_changes=rnd.random() < 0.2,
+                allow_forged_transmits=False,
+            )
+            for h in hosts
+        ]
+    )
+    Datastore.objects.bulk_create(
+        [
+            Datastore(
+                endpoint=endpoint,
+                external_id=f"d{i}",
+                name=f"ds{i}",
+                capacity_bytes=10_000 * GIB,
+                free_bytes=int(rnd.uniform(0.02, 0.6) * 10_000 * GIB),
+                uncommitted_bytes=int(rnd.uniform(0, 3) * 10_000 * GIB),
+                accessible=True,
+            )
+            for i in range(max(hosts_n // 4, 1))
+        ]
+    )
+    vms = VirtualMachine.objects.bulk_create(
+        [
+            VirtualMachine(
+                endpoint=endpoint,
+                external_id=f"vm{i}",
+                name=f"vm{i}",
+                host=hosts[i % hosts_n],
+                cluster_id=hosts[i % hosts_n].cluster_id,
+                power_state=rnd.choice(["poweredOn"] * 9 + ["poweredOff"]),
+                vcpus=rnd.choice([1, 2, 4, 8]),
+                memory_bytes=rnd.choice([2, 4, 8, 16]) * GIB,
+                tools_state=rnd.choice(["guestToolsRunning"] * 9 + ["guestToolsNotRunning"]),
+                extra_config={
+                    "RemoteDisplay.maxConnections": "1",
+                    "isolation.tools.copy.disable": "TRUE",
+                    "isolation.tools.paste.disable": rnd.choice(["TRUE", "FALSE"]),
+                },
+                console_connections=0,
+                ballooned_bytes=0,
+                swapped_bytes=0,
+                config={"n": i},
+                config_hash=f"{i:064x}",
+            )
+            for i in range(vms_n)
+        ],
+        batch_size=2000,
+    )
+    Snapshot.objects.bulk_create(
+        [
+            Snapshot(
+                endpoint=endpoint,
+                external_id=f"snap{vm.pk}",
+                name="before-patch",
+                vm=vm,
+                created_at=now - dt.timedelta(days=rnd.uniform(0, 20)),
+                with_memory=rnd.random() < 0.3,
+                made_by_portal=rnd.random() < 0.5,
+            )
+            for vm in vms
+            if rnd.random() < 0.3
+        ],
+        batch_size=2000,
+    )
+
+
+def measure(label: str, result: dict) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from compliance.models import Finding
+    from compliance.services import check_run_execute
+
+    for attempt in ("first_run", "second_run"):
+        times: dict[str, float] = {}
+        with CaptureQueriesContext(connection) as queries, timed(times, "seconds"):
+            run = check_run_execute(trigger="command", actor="bench")
+        assert run.status == "succeeded", run.error
+        result[f"{label}_{attempt}"] = {
+            "seconds": times["seconds"],
+            "queries": len(queries.captured_queries),
+            "outcomes": sum(
+                v
+                for k, v in run.counts.items()
+                if k in ("pass", "fail", "warning", "error", "not_applicable")
+            ),
+            "open_findings": Finding.objects.open().count(),
+        }
+        print(label, attempt, result[f"{label}_{attempt}"], flush=True)
+
+
+def main() -> int:
+    setup_django("bench_compliance")
+    from compliance.models import CheckResult, CheckRun, Finding
+    from inventory.models import Endpoint
+
+    result: dict = {}
+    for hosts_n, vms_n in SIZES:
+        Finding.objects.all().delete()
+        CheckResult.objects.all().delete()
+        CheckRun.objects.all().delete()
+        Endpoint.objects.all().delete()
+        times: dict[str, float] = {}
+        with timed(times, "build"):
+            build(hosts_n, vms_n)
+        label = f"{vms_n}_vms_{hosts_n}_hosts"
+        result[f"{label}_build_seconds"] = times["build"]
+        measure(label, result)
+    counts = [v["queries"] for k, v in result.items() if k.endswith("_run")]
+    # Three statements run only when some finding opened, changed or resolved: the count
+    # depends on that, never on the number of objects.
+    result["queries_bounded"] = max(counts) <= QUERY_BOUND
+    save("compliance", result)
+    return 0 if result["queries_bounded"] else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
