@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
@@ -109,13 +110,26 @@ def split_settings(
     return isolation, other
 
 
+def _present_snapshot_count() -> Coalesce:
+    per_vm = (
+        Snapshot.objects.filter(vm=OuterRef("pk"), absent_since__isnull=True)
+        .order_by()
+        .values("vm")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(per_vm, output_field=IntegerField()), 0)
+
+
 @role_required(*ROLES)
 def vm_list(request: HttpRequest) -> HttpResponse:
     vms = (
         # endpoint: platform badge and name; host, cluster: their names, in every row.
         VirtualMachine.objects.select_related("endpoint", "host", "cluster")
         .defer("endpoint__secret", "config", "extra_config")
-        .annotate(snapshot_count=Count("snapshots", filter=Q(snapshots__absent_since__isnull=True)))
+        # A correlated count, not a JOIN + GROUP BY: with LIMIT it runs for one page of rows
+        # only, instead of grouping every VM's snapshots before the page is cut.
+        .annotate(snapshot_count=_present_snapshot_count())
     )
     extra = {"power_states": POWER_STATES, "kinds": VirtualMachine.Kind.choices}
     return list_page(request, VMS, vms, extra)
