@@ -120,3 +120,7 @@ class Heartbeat(models.Model):
 
 def new_request_id() -> str:
     return uuid.uuid4().hex
+
+
+# Kept in its own module; imported here so it is a model of the portal app.
+from .security.models import ObjectScope  # noqa: E402, F401

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -52,6 +54,10 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "django_celery_beat",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "portal",
     "inventory",
     "compliance",
@@ -67,10 +73,14 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "portal.security.middleware.SessionLifetimeMiddleware",
+    "portal.security.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "portal.middleware.SecurityHeadersMiddleware",
     "portal.middleware.DeniedAccessAuditMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -121,6 +131,37 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Axes first: it refuses a locked-out user before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Lockout per (user name, address); the per-address rate limit below covers password spraying.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=2, maximum=100)
+AXES_COOLOFF_TIME = dt.timedelta(
+    minutes=env_int("LOGIN_COOLOFF_MINUTES", 15, minimum=1, maximum=24 * 60)
+)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "portal.security.lockout.client_ip"
+AXES_LOCKOUT_CALLABLE = "portal.security.lockout.lockout_response"
+AXES_VERBOSE = False
+LOGIN_RATE_PER_MINUTE = env_int("LOGIN_RATE_PER_MINUTE", 20, minimum=1, maximum=10000)
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "VirtSec Portal")
+OTP_TOTP_THROTTLE_FACTOR = 1  # seconds, doubled after each wrong code (django-otp)
+OTP_STATIC_THROTTLE_FACTOR = 1
+
+_CACHE_URL = env_str("CACHE_URL")
+if _CACHE_URL and urlsplit(_CACHE_URL).scheme not in {"redis", "rediss"}:
+    raise ConfigError(f"CACHE_URL must start with redis:// (got {_CACHE_URL.split('@')[-1]!r})")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_URL}
+        if _CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 
 # --- I18n -------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -174,18 +215,25 @@ if not ENCRYPTION_KEYS and not DEBUG:
         'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
     )
 
+OPERATION_RATE = env_str("OPERATION_RATE", "30/min")
+if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", OPERATION_RATE):
+    raise ConfigError(f"OPERATION_RATE={OPERATION_RATE!r} must look like 30/min (or /s, /h, /day)")
+
 # --- REST API ---------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "portal.auth.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "portal.security.api_auth.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["portal.roles.RolePermission"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
         "rest_framework.filters.SearchFilter",
+        "portal.security.scopes.ScopeFilterBackend",
     ],
+    # Views opt in with throttle_classes = [portal.security.throttles.OperationThrottle].
+    "DEFAULT_THROTTLE_RATES": {"operation": OPERATION_RATE},
     "DEFAULT_PAGINATION_CLASS": "portal.api.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -278,5 +326,7 @@ LOGGING = {
         # urllib3 debug lines can carry request headers; keep them quiet.
         "urllib3": {"level": "WARNING"},
         "django.db.backends": {"level": "INFO"},
+        # django-axes reports every login at INFO; the audit trail already records them.
+        "axes": {"level": "WARNING"},
     },
 }

@@ -48,7 +48,8 @@ def api_token_create(
 ) -> tuple[ApiToken, str]:
     """Create a token for ``user``; return the row and the full key, which is never stored."""
     prefix = secrets.token_hex(4)
-    secret = secrets.token_urlsafe(32)
+    # Hex, not urlsafe base64: the key is split on "_", which base64 may contain.
+    secret = secrets.token_hex(32)
     expires_at = timezone.now() + dt.timedelta(days=expires_days) if expires_days else None
     token = ApiToken.objects.create(
         user=user,

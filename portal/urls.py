@@ -19,17 +19,16 @@ api_patterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]
 
+handler404 = "portal.security.errors.not_found"
+handler500 = "portal.security.errors.server_error"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/fragment/", dashboard.dashboard_fragment, name="dashboard-fragment"),
     path("healthz", health.healthz, name="healthz"),
     path("status/", views.status, name="status"),
     path("audit/", views.audit_list, name="audit-list"),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
+    path("", include("portal.security.urls")),  # login, second factor, API tokens
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include(api_patterns)),

@@ -1,0 +1,22 @@
+"""404 and 500 answers that never show a stack trace: JSON under /api/, a page elsewhere."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template import loader
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse({"error": {"message": "Not found."}}, status=404)
+    return HttpResponse(loader.render_to_string("404.html", request=request), status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    request_id = getattr(request, "request_id", "")
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"error": {"message": "Internal error.", "request_id": request_id}}, status=500
+        )
+    # No request context: the page must render even when the error came from a context processor.
+    return HttpResponse(loader.render_to_string("500.html", {"request_id": request_id}), status=500)
