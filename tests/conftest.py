@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings
 from rest_framework.test import APIClient
 
+from portal.security.testing import verify_session
 from tests.factories import PASSWORD, UserFactory
 
 pytest_plugins = [
@@ -44,23 +45,20 @@ def users(admin_user, officer, auditor):
 
 @pytest.fixture
 def client_for(client):
-    """``client_for(user)``: a Django test client logged in as ``user``."""
+    """``client_for(user)``: a Django test client logged in as ``user``, second factor passed."""
 
     def make(user):
-        client.force_login(user)
-        return client
+        return verify_session(client, user)
 
     return make
 
 
 @pytest.fixture
 def api_for():
-    """``api_for(user)``: a DRF client authenticated by session as ``user``."""
+    """``api_for(user)``: a DRF client with a session of ``user`` that passed the second factor."""
 
     def make(user):
-        api = APIClient()
-        api.force_login(user)
-        return api
+        return verify_session(APIClient(), user)
 
     return make
 
