@@ -10,6 +10,7 @@ from django.utils import timezone
 from portal.audit import audit
 from portal.pages import role_required
 from portal.roles import ROLES
+from portal.security.scopes import scoped
 
 from .api.filters import FindingFilter
 from .models import Finding, Waiver
@@ -35,7 +36,7 @@ def _findings(request: HttpRequest):
     params = request.GET.copy()
     params.setdefault("status", "open")
     return FindingFilter(
-        params, queryset=Finding.objects.select_related("endpoint", "waiver")
+        params, queryset=scoped(request.user, Finding.objects.select_related("endpoint", "waiver"))
     ).qs.order_by("check_id", "object_name")
 
 
@@ -73,7 +74,7 @@ def report_pdf_view(request: HttpRequest) -> HttpResponse:
         if request.GET.get("lang", getattr(request, "LANGUAGE_CODE", "en")).startswith("de")
         else "en"
     )
-    findings = Finding.objects.open().select_related("endpoint", "waiver")
+    findings = scoped(request.user, Finding.objects.open().select_related("endpoint", "waiver"))
     if endpoint:
         findings = findings.filter(endpoint=endpoint)
     waivers = [
@@ -94,7 +95,7 @@ def report_pdf_view(request: HttpRequest) -> HttpResponse:
 @role_required(*ROLES)
 def oscal_view(request: HttpRequest) -> HttpResponse:
     endpoint = _endpoint_param(request)
-    findings = Finding.objects.open().select_related("endpoint", "waiver")
+    findings = scoped(request.user, Finding.objects.open().select_related("endpoint", "waiver"))
     if endpoint:
         findings = findings.filter(endpoint=endpoint)
     document = assessment_results(

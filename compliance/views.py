@@ -14,6 +14,7 @@ from inventory.models import Endpoint
 from portal.audit import audit
 from portal.pages import paginate, query_without, role_required
 from portal.roles import ADMINISTRATOR, ROLES, SECURITY_OFFICER, role_of
+from portal.security.scopes import scoped
 from portal.tasks import enqueue
 
 from .api.filters import FindingFilter, check_ids_for
@@ -122,7 +123,7 @@ def requirement_detail(request: HttpRequest, ref: str) -> HttpResponse:
 
 @role_required(*ALL)
 def finding_list(request: HttpRequest) -> HttpResponse:
-    qs = Finding.objects.select_related("endpoint", "waiver")
+    qs = scoped(request.user, Finding.objects.select_related("endpoint", "waiver"))
     params = request.GET.copy()
     params.setdefault("status", "open")
     filtered = FindingFilter(params, queryset=qs)
@@ -142,7 +143,9 @@ def finding_list(request: HttpRequest) -> HttpResponse:
 
 @role_required(*ALL)
 def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    finding = get_object_or_404(Finding.objects.select_related("endpoint", "waiver"), pk=pk)
+    finding = get_object_or_404(
+        scoped(request.user, Finding.objects.select_related("endpoint", "waiver")), pk=pk
+    )
     history = Finding.objects.filter(
         check_id=finding.check_id, object_type=finding.object_type, object_id=finding.object_id
     ).exclude(pk=pk)[:20]
@@ -231,7 +234,7 @@ def waiver_list(request: HttpRequest) -> HttpResponse:
 def waiver_new(request: HttpRequest, finding_id: int) -> HttpResponse:
     """Waive the finding's check for the finding's object, cluster or endpoint."""
     finding = get_object_or_404(
-        Finding.objects.select_related("endpoint", "cluster"), pk=finding_id
+        scoped(request.user, Finding.objects.select_related("endpoint", "cluster")), pk=finding_id
     )
     form = WaiverForm(request.POST)
     if form.is_valid():

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from django.http import HttpResponseNotAllowed
+
 from .audit import audit
 from .logcontext import current_request_id
 from .models import AuditEvent, new_request_id
@@ -80,3 +82,21 @@ class DeniedAccessAuditMiddleware:
                 detail={"status": response.status_code},
             )
         return response
+
+
+class BrowserMethodsMiddleware:
+    """Pages take GET, HEAD and POST only; other methods get 405 before any view runs.
+
+    Function views that do not check the method would otherwise answer PUT or DELETE like GET.
+    The API (``/api/``) states its methods per route itself.
+    """
+
+    ALLOWED = frozenset({"GET", "HEAD", "POST", "OPTIONS"})
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method not in self.ALLOWED and not request.path.startswith("/api/"):
+            return HttpResponseNotAllowed(sorted(self.ALLOWED - {"OPTIONS"}))
+        return self.get_response(request)

@@ -11,6 +11,7 @@ from inventory.charts import utilization_charts
 from inventory.models import Host, UtilizationSample
 from portal.pages import role_required
 from portal.roles import ROLES
+from portal.security.scopes import scoped
 
 from .listing import Column, ListSpec, list_page
 from .samples import recent_samples
@@ -70,7 +71,11 @@ def host_list(request: HttpRequest) -> HttpResponse:
 @role_required(*ROLES)
 def host_detail(request: HttpRequest, pk: int) -> HttpResponse:
     host = get_object_or_404(
-        Host.objects.select_related("endpoint", "cluster").defer("endpoint__secret"), pk=pk
+        scoped(
+            request.user,
+            Host.objects.select_related("endpoint", "cluster").defer("endpoint__secret"),
+        ),
+        pk=pk,
     )
     present = Q(absent_since__isnull=True)
     context = {

@@ -20,6 +20,7 @@ from django_filters import FilterSet
 
 from inventory.models import Cluster, Endpoint, Host
 from portal.pages import paginate, query_without, sorted_queryset
+from portal.security.scopes import scoped
 
 from .csv_export import Column, stream_csv
 
@@ -78,8 +79,9 @@ def list_page(
     """Render ``spec.template`` with one page of ``queryset``, or stream all of it as CSV.
 
     Invalid filter values are ignored and reported in the form (``filters.errors``) rather
-    than failing the page.
+    than failing the page. The rows are narrowed to the user's object scopes first.
     """
+    queryset = scoped(request.user, queryset)
     filters = spec.filterset(request.GET, queryset=queryset)  # always bound: defaults apply
     qs = filters.qs
     q = request.GET.get("q", "").strip()

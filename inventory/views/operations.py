@@ -20,6 +20,10 @@ from inventory.services import policies
 from inventory.services.expiry import expiring_snapshots
 from portal.pages import paginate, query_without, role_required
 from portal.roles import ADMINISTRATOR
+from portal.security.scopes import scoped
+
+# Operations reach their endpoint and cluster through the VM.
+OP_SCOPE = ("vm__endpoint", "vm__cluster")
 
 
 class SnapshotCreateForm(forms.Form):
@@ -76,7 +80,9 @@ def _refused(request: HttpRequest, exc: Exception) -> None:
 @require_GET
 def operation_list(request: HttpRequest) -> HttpResponse:
     # vm and snapshot names are shown in every row.
-    qs = Operation.objects.select_related("vm__endpoint", "snapshot")
+    qs = scoped(
+        request.user, Operation.objects.select_related("vm__endpoint", "snapshot"), *OP_SCOPE
+    )
     filters = {k: request.GET.get(k, "") for k in ("state", "kind", "vm", "endpoint")}
     if filters["state"]:
         qs = qs.filter(state=filters["state"])
@@ -100,14 +106,19 @@ def operation_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def operation_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    op = get_object_or_404(Operation.objects.select_related("vm__endpoint", "snapshot"), pk=pk)
+    op = get_object_or_404(
+        scoped(
+            request.user, Operation.objects.select_related("vm__endpoint", "snapshot"), *OP_SCOPE
+        ),
+        pk=pk,
+    )
     return render(request, "operations/operation_detail.html", {"op": op})
 
 
 @require_GET
 def operation_status(request: HttpRequest, pk: int) -> JsonResponse:
     """The little the progress display needs; polled by static/js/operations.js."""
-    op = get_object_or_404(Operation, pk=pk)
+    op = get_object_or_404(scoped(request.user, Operation.objects.all(), *OP_SCOPE), pk=pk)
     return JsonResponse(
         {
             "id": op.pk,
@@ -127,7 +138,9 @@ def operation_status(request: HttpRequest, pk: int) -> JsonResponse:
 @require_POST
 @role_required(ADMINISTRATOR)
 def vm_snapshot_create(request: HttpRequest, pk: int) -> HttpResponse:
-    vm = get_object_or_404(VirtualMachine.objects.select_related("endpoint"), pk=pk)
+    vm = get_object_or_404(
+        scoped(request.user, VirtualMachine.objects.select_related("endpoint")), pk=pk
+    )
     form = SnapshotCreateForm(request.POST)
     if not form.is_valid():
         messages.error(request, f"Not queued: {form.errors.as_text()}")
@@ -144,7 +157,9 @@ def vm_snapshot_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @role_required(ADMINISTRATOR)
 def snapshot_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    snapshot = get_object_or_404(Snapshot.objects.select_related("vm__endpoint"), pk=pk)
+    snapshot = get_object_or_404(
+        scoped(request.user, Snapshot.objects.select_related("vm__endpoint")), pk=pk
+    )
     try:
         op = ops.snapshot_delete(
             snapshot=snapshot, actor=request.user, request=request, reason="deleted in the portal"
@@ -159,7 +174,9 @@ def snapshot_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(ADMINISTRATOR)
 def snapshot_revert(request: HttpRequest, pk: int) -> HttpResponse:
     """A second step: the administrator types the snapshot's name before the VM is reverted."""
-    snapshot = get_object_or_404(Snapshot.objects.select_related("vm__endpoint"), pk=pk)
+    snapshot = get_object_or_404(
+        scoped(request.user, Snapshot.objects.select_related("vm__endpoint")), pk=pk
+    )
     form = RevertConfirmForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if form.cleaned_data["confirm_name"] != snapshot.name:

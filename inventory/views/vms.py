@@ -15,6 +15,7 @@ from inventory.charts import utilization_charts
 from inventory.models import Snapshot, UtilizationSample, VirtualMachine
 from portal.pages import role_required
 from portal.roles import ROLES
+from portal.security.scopes import scoped
 
 from .listing import Column, ListSpec, list_page
 from .samples import recent_samples
@@ -138,8 +139,11 @@ def vm_list(request: HttpRequest) -> HttpResponse:
 @role_required(*ROLES)
 def vm_detail(request: HttpRequest, pk: int) -> HttpResponse:
     vm = get_object_or_404(
-        VirtualMachine.objects.select_related("endpoint", "host", "cluster").defer(
-            "endpoint__secret"
+        scoped(
+            request.user,
+            VirtualMachine.objects.select_related("endpoint", "host", "cluster").defer(
+                "endpoint__secret"
+            ),
         ),
         pk=pk,
     )

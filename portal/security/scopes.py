@@ -107,3 +107,16 @@ class ScopeFilterBackend(BaseFilterBackend):
             return queryset
         endpoint_field, cluster_field = fields
         return scope_queryset(request.user, queryset, endpoint_field, cluster_field)
+
+
+def scoped(user: AbstractBaseUser | AnonymousUser, qs: QuerySet, *fields: str | None) -> QuerySet:
+    """:func:`scope_queryset` with the fields worked out from the model unless given.
+
+    Pages call it around every queryset they list, show or act on:
+    ``get_object_or_404(scoped(request.user, Snapshot.objects.all()), pk=pk)``.
+    """
+    resolved = tuple(fields) if fields else scope_fields_for(qs.model)
+    if resolved is None:
+        return qs
+    endpoint_field, cluster_field = (*resolved, None)[:2]
+    return scope_queryset(user, qs, endpoint_field, cluster_field)

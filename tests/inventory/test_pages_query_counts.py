@@ -29,7 +29,7 @@ from .factories import (
 
 pytestmark = pytest.mark.django_db
 
-REQUEST = 6  # session, user, role; savepoint, session save, release
+REQUEST = 8  # session, user, role, OTP device, object scopes; savepoint, session save, release
 PAGE = 2  # count, rows
 
 
