@@ -164,6 +164,10 @@ CACHES = {
     )
 }
 
+if TESTING:
+    # The suite creates hundreds of users; a slow hash there tests nothing about security.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
 # --- I18n -------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("de", "Deutsch")]

@@ -35,9 +35,17 @@ class World:
     def ids_for(self, route: str) -> dict[str, str]:
         """Ids of real objects of the kind ``route`` serves (inside the scoped admin's scope? no:
         the objects are outside it, so its answers show the scope at work)."""
+        e = self.estate
         by_prefix = {
-            "api/endpoints/": self.estate.inside.pk,
-            "api/clusters/": self.estate.inside_cluster.pk,
+            "api/endpoints/": e.inside.pk,
+            "endpoints/": e.inside.pk,
+            "api/clusters/": e.inside_cluster.pk,
+            "api/hosts/": e.host.pk,
+            "hosts/": e.host.pk,
+            "api/vms/": e.vm.pk,
+            "vms/": e.vm.pk,
+            "api/snapshots/": e.snapshot.pk,
+            "snapshots/": e.snapshot.pk,
             "api/audit-events/": self.event.pk,
             "security/tokens/": self.token.pk,
         }

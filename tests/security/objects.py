@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from inventory.models import Cluster, Endpoint
+from inventory.models import Cluster, Endpoint, Host, Snapshot, VirtualMachine
 
 CANARY = "canary-s3cret-7f3a9c1e-do-not-leak"
 
@@ -15,6 +15,10 @@ class Estate:
     outside: Endpoint
     inside_cluster: Cluster
     outside_cluster: Cluster
+    # Objects of the inside endpoint, so detail routes answer for a real object.
+    host: Host | None = None
+    vm: VirtualMachine | None = None
+    snapshot: Snapshot | None = None
 
 
 def make_estate(secret: str = CANARY) -> Estate:
@@ -34,4 +38,12 @@ def make_estate(secret: str = CANARY) -> Estate:
         )
         made.append((endpoint, cluster))
     (inside, inside_cluster), (outside, outside_cluster) = made
-    return Estate(inside, outside, inside_cluster, outside_cluster)
+    host = Host.objects.create(
+        endpoint=inside, external_id="host-1", name="esx-1", cluster=inside_cluster
+    )
+    vm = VirtualMachine.objects.create(
+        endpoint=inside, external_id="vm-1", name="app-1", host=host, cluster=inside_cluster,
+        power_state="poweredOn",
+    )  # fmt: skip
+    snapshot = Snapshot.objects.create(endpoint=inside, external_id="snap-1", name="before", vm=vm)
+    return Estate(inside, outside, inside_cluster, outside_cluster, host, vm, snapshot)
