@@ -252,6 +252,17 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
+    # One clear name per choice set where several models use the same field name.
+    "ENUM_NAME_OVERRIDES": {
+        "RunStateEnum": "inventory.models.runs.SyncRun.Status",  # also Operation, CheckRun
+        "EndpointKindEnum": "inventory.models.endpoint.Endpoint.Kind",
+        "VirtualMachineKindEnum": "inventory.models.machines.VirtualMachine.Kind",
+        "OperationKindEnum": "inventory.models.operations.Operation.Kind",
+        "SampleObjectTypeEnum": "inventory.models.runs.UtilizationSample.ObjectType",
+        "FindingObjectTypeEnum": "compliance.choices.ObjectType",
+        "FindingStatusEnum": "compliance.choices.Status",
+        "RequirementStatusEnum": "compliance.choices.RequirementStatus",
+    },
 }
 API_TOKEN_PEPPER = env_str("API_TOKEN_PEPPER", SECRET_KEY)
 

@@ -23,6 +23,15 @@ pytest_plugins = [
 ROLES = ("administrator", "security_officer", "auditor")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit and throttle counters live in the cache: no test inherits another's."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def admin_user(db):
     return UserFactory(username="alice-admin", role="administrator")

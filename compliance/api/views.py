@@ -86,10 +86,21 @@ class CheckViewSet(viewsets.ViewSet):
     """The registered checks with their current parameters; security officers change them."""
 
     lookup_field = "check_id"
+    lookup_value_regex = r"[A-Z]+-[0-9]+"
     serializer_class = CheckSerializer
     write_roles = (SECURITY_OFFICER,)
 
-    @extend_schema(responses=CheckSerializer(many=True))
+    @extend_schema(
+        responses=inline_serializer(
+            "PaginatedCheckList",
+            {
+                "count": serializers.IntegerField(),
+                "next": serializers.URLField(allow_null=True),
+                "previous": serializers.URLField(allow_null=True),
+                "results": CheckSerializer(many=True),
+            },
+        )
+    )
     def list(self, request):
         settings = {s.check_id: s for s in CheckSetting.objects.all()}
         items = [check_payload(spec, settings.get(spec.id)) for spec in all_checks()]
@@ -97,7 +108,12 @@ class CheckViewSet(viewsets.ViewSet):
         page = paginator.paginate_queryset(items, request, view=self)
         return paginator.get_paginated_response(CheckSerializer(page, many=True).data)
 
-    @extend_schema(responses=CheckSerializer)
+    @extend_schema(
+        responses=CheckSerializer,
+        parameters=[
+            OpenApiParameter("check_id", str, OpenApiParameter.PATH, description="e.g. SNAP-001")
+        ],
+    )
     def retrieve(self, request, check_id: str):
         spec = get_check(check_id)
         if spec is None:

@@ -24,6 +24,8 @@ from rest_framework.views import APIView
 from inventory.models import Operation, Snapshot, SnapshotPolicy, VirtualMachine
 from inventory.services import operations as ops
 from inventory.services import policies
+from portal.security.scopes import scoped
+from portal.security.throttles import OperationThrottle
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
@@ -125,9 +127,11 @@ def _replayed(request: Request) -> bool:
 class VmSnapshotsView(APIView):
     """A VM's present snapshots (GET) and a new snapshot of it (POST, 202)."""
 
+    throttle_classes = [OperationThrottle]  # changes only; reads are not limited
+
     @extend_schema(responses=SnapshotReadSerializer(many=True), operation_id="vm_snapshots_list")
     def get(self, request: Request, pk: int) -> Response:
-        vm = get_object_or_404(VirtualMachine, pk=pk)
+        vm = get_object_or_404(scoped(request.user, VirtualMachine.objects.all()), pk=pk)
         rows = vm.snapshots.filter(absent_since__isnull=True).select_related("owner")
         return Response(SnapshotReadSerializer(rows, many=True).data)
 
@@ -138,7 +142,9 @@ class VmSnapshotsView(APIView):
         operation_id="vm_snapshots_create",
     )
     def post(self, request: Request, pk: int) -> Response:
-        vm = get_object_or_404(VirtualMachine.objects.select_related("endpoint"), pk=pk)
+        vm = get_object_or_404(
+            scoped(request.user, VirtualMachine.objects.select_related("endpoint")), pk=pk
+        )
         body = SnapshotCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         replayed = _replayed(request)
@@ -153,8 +159,11 @@ class VmSnapshotsView(APIView):
         return _accepted(op, replayed)
 
 
-def _snapshot(pk: int) -> Snapshot:
-    return get_object_or_404(Snapshot.objects.select_related("vm__endpoint"), pk=pk)
+def _snapshot(request: Request, pk: int) -> Snapshot:
+    """The snapshot, if it is inside the user's object scopes (404 otherwise)."""
+    return get_object_or_404(
+        scoped(request.user, Snapshot.objects.select_related("vm__endpoint")), pk=pk
+    )
 
 
 def _read_view():
@@ -169,12 +178,14 @@ def _read_view():
 class SnapshotDetailView(APIView):
     """GET: the snapshot (the inventory API's view when present); DELETE: delete it (202)."""
 
+    throttle_classes = [OperationThrottle]  # changes only; reads are not limited
+
     @extend_schema(responses=SnapshotReadSerializer, operation_id="snapshots_retrieve_detail")
     def get(self, request: Request, pk: int) -> Response:
         view = _read_view()
         if view is not None:
             return view(request._request, pk=pk)
-        return Response(SnapshotReadSerializer(_snapshot(pk)).data)
+        return Response(SnapshotReadSerializer(_snapshot(request, pk)).data)
 
     @extend_schema(
         parameters=[IDEMPOTENCY_HEADER],
@@ -182,7 +193,7 @@ class SnapshotDetailView(APIView):
         operation_id="snapshots_delete",
     )
     def delete(self, request: Request, pk: int) -> Response:
-        snapshot = _snapshot(pk)
+        snapshot = _snapshot(request, pk)
         replayed = _replayed(request)
         op = _call(
             ops.snapshot_delete,
@@ -198,6 +209,8 @@ class SnapshotDetailView(APIView):
 class SnapshotRevertView(APIView):
     """Revert the VM to the snapshot (202). Proxmox stops the VM while it rolls back."""
 
+    throttle_classes = [OperationThrottle]  # changes only; reads are not limited
+
     @extend_schema(
         request=SnapshotActionSerializer,
         parameters=[IDEMPOTENCY_HEADER],
@@ -205,7 +218,7 @@ class SnapshotRevertView(APIView):
         operation_id="snapshots_revert",
     )
     def post(self, request: Request, pk: int) -> Response:
-        snapshot = _snapshot(pk)
+        snapshot = _snapshot(request, pk)
         body = SnapshotActionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         replayed = _replayed(request)
@@ -236,6 +249,7 @@ class OperationViewSet(viewsets.ReadOnlyModelViewSet):
 
     # vm and snapshot names are shown in every row.
     queryset = Operation.objects.select_related("vm", "snapshot")
+    scope_fields = ("vm__endpoint", "vm__cluster")  # operations reach scopes through the VM
     serializer_class = OperationSerializer
     filterset_class = OperationFilter
     ordering_fields = ["created_at", "finished_at", "state"]

@@ -50,11 +50,6 @@ def test_check_deploy_security_checks_pass_with_production_settings(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.xfail(
-    reason="drf_spectacular.W001 schema warnings from compliance/inventory API views "
-    "(untyped check_id, enum name collisions); remove this mark once they are fixed",
-    strict=False,
-)
 def test_check_deploy_passes_with_production_settings(tmp_path):
     result = _check_deploy(tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
