@@ -145,7 +145,9 @@ class VmRecord:
     used_bytes: int | None = None
     host_external_id: str | None = None
     datastore_external_ids: list[str] = field(default_factory=list)
-    tools_state: str = ""  # vCenter toolsRunningStatus; Proxmox agent: running, not running, disabled
+    tools_state: str = (
+        ""  # vCenter toolsRunningStatus; Proxmox agent: running, not running, disabled
+    )
     template: bool = False
     lock: str = ""
     tags: list[str] = field(default_factory=list)

@@ -79,9 +79,11 @@ def fetch_presented_certificate(url: str, timeout: float = 10.0) -> bytes:
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE  # tls-audit: compare-only, see docstring
     try:
-        with socket.create_connection((host, port), timeout=timeout) as raw:
-            with ctx.wrap_socket(raw, server_hostname=host) as tls:
-                der = tls.getpeercert(binary_form=True)
+        with (
+            socket.create_connection((host, port), timeout=timeout) as raw,
+            ctx.wrap_socket(raw, server_hostname=host) as tls,
+        ):
+            der = tls.getpeercert(binary_form=True)
     except (OSError, ssl.SSLError) as exc:
         raise ConnectorError(f"cannot reach {host}:{port}: {exc}") from None
     if not der:

@@ -27,7 +27,9 @@ from .factories import (
 
 pytestmark = pytest.mark.django_db
 
-REQUEST = 8  # session, user, role (groups), OTP device, object scopes; savepoint, session save, release
+REQUEST = (
+    8  # session, user, role (groups), OTP device, object scopes; savepoint, session save, release
+)
 PAGE = 2  # count, rows
 
 
