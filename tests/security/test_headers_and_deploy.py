@@ -31,6 +31,8 @@ def _production_env(tmp_path: Path) -> dict[str, str]:
         ALLOWED_HOSTS="portal.example.org",
     )
     env.pop("PORTAL_HTTPS", None)
+    # Set by the browser tests for their own process (Playwright's loop); never in production.
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     return env
 
 
