@@ -7,6 +7,7 @@ import time
 import pytest
 from django.utils import timezone
 
+from compliance.models import CheckRun
 from inventory.models import Endpoint, SyncRun, VirtualMachine
 from inventory.services.sync import SyncBusy, claim, sync_endpoint
 from inventory.tasks import schedule_syncs
@@ -35,6 +36,13 @@ def test_post_sync_answers_202_and_a_worker_fills_the_inventory(
     assert VirtualMachine.objects.filter(endpoint=endpoint).count() > 0
     detail = api_for(admin_user).get(f"/api/sync-runs/{run.pk}/").json()
     assert detail["status"] == "succeeded" and detail["counts"]["vms"]["created"] > 0
+    # The sync queued a compliance run in the worker: let it end before the tables are emptied.
+    deadline = time.monotonic() + 60
+    while CheckRun.objects.exclude(status__in=["succeeded", "failed"]).exists() or not (
+        CheckRun.objects.exists()
+    ):
+        assert time.monotonic() < deadline, "the compliance run after the sync did not end"
+        time.sleep(0.3)
 
 
 @pytest.mark.django_db
