@@ -133,6 +133,9 @@ TASK_STATES: dict[str, str] = {
 
 # Property paths read per type. Kept to what the records need: ``config`` of a VM or host is
 # large, so only its relevant branches are named.
+# Objects per QueryPerf request for the network rates.
+PERF_BATCH = 500
+
 CLUSTER_PROPS = ["name", "configurationEx"]
 HOST_PROPS = [
     "name",
@@ -230,6 +233,11 @@ def _percent(part: float | None, whole: float | None) -> float | None:
     if part is None or not whole:
         return None
     return round(100.0 * float(part) / float(whole), 2)
+
+
+def _kbps(value: int | None) -> float | None:
+    """KB/s from the PerformanceManager as bytes/s; -1 (no sample) and None stay None."""
+    return float(value) * 1024.0 if value is not None and value >= 0 else None
 
 
 def _bool_policy(policy: Any, name: str) -> bool | None:
@@ -545,7 +553,67 @@ class VCenterConnector:
 
         for obj, p in self._retrieve(vim.VirtualMachine, VM_PROPS):
             self._vm_records(inv, obj, p, host_mhz, portgroup_names)
+        self._network_rates(inv)
         return inv
+
+    def _network_rates(self, inv: Inventory) -> None:
+        """Fill the network rates of host and running-VM samples from the PerformanceManager.
+
+        The latest realtime (20 s) sample of ``net.received`` and ``net.transmitted`` (KB/s),
+        one QueryPerf per PERF_BATCH objects. Rates are optional: a vCenter that has no such
+        counters or refuses the query leaves them empty ("no data") with a warning.
+        """
+        running = {v.external_id for v in inv.vms if v.power_state == "poweredOn"}
+        wanted = [
+            s
+            for s in inv.samples
+            if s.object_type == "host" or (s.object_type == "vm" and s.external_id in running)
+        ]
+        if not wanted:
+            return
+        perf = self._connect().perfManager
+        try:
+            counters = self._call("PerformanceManager.perfCounter", lambda: perf.perfCounter)
+        except ConnectorError as exc:
+            inv.warnings.append(f"network rates not read: {exc}")
+            return
+        keys = {(c.groupInfo.key, c.nameInfo.key, str(c.rollupType)): c.key for c in counters or []}
+        rx, tx = (
+            keys.get(("net", "received", "average")),
+            keys.get(("net", "transmitted", "average")),
+        )
+        if rx is None or tx is None:
+            inv.warnings.append("network rates not read: no net.received/transmitted counters")
+            return
+        metric_ids = [vim.PerformanceManager.MetricId(counterId=k, instance="") for k in (rx, tx)]
+        kinds = {"host": vim.HostSystem, "vm": vim.VirtualMachine}
+        for start in range(0, len(wanted), PERF_BATCH):
+            batch = wanted[start : start + PERF_BATCH]
+            specs = [
+                vim.PerformanceManager.QuerySpec(
+                    entity=kinds[s.object_type](s.external_id, self._stub),
+                    metricId=metric_ids,
+                    intervalId=20,
+                    maxSample=1,
+                )
+                for s in batch
+            ]
+            try:
+                result = self._call(
+                    "QueryPerf", lambda specs=specs: perf.QueryPerf(querySpec=specs)
+                )
+            except ConnectorError as exc:
+                inv.warnings.append(f"network rates not read: {exc}")
+                return
+            latest = {
+                m.entity._moId: {v.id.counterId: v.value[-1] for v in m.value or [] if v.value}
+                for m in result or []
+                if m.entity is not None
+            }
+            for sample in batch:
+                values = latest.get(sample.external_id, {})
+                sample.net_rx_bps = _kbps(values.get(rx))
+                sample.net_tx_bps = _kbps(values.get(tx))
 
     def _cluster(self, obj: Any, p: dict[str, Any]) -> ClusterRecord:
         cfg = p.get("configurationEx")

@@ -203,8 +203,9 @@ def test_vms_carry_placement_hardware_and_a_config_for_hashing(connector: VCente
         assert vm.config["vcpus"] == vm.vcpus and vm.config["name"] == vm.name
     samples = Counter(s.object_type for s in inv.samples)
     assert samples == {"host": 3, "vm": 4, "datastore": 1}
-    # The simulator's VM quickStats are empty; network rates are never invented.
-    assert all(s.net_rx_bps is None and s.net_tx_bps is None for s in inv.samples)
+    # The simulator's VM quickStats are empty: CPU and memory stay None, never invented.
+    # Datastores have no network rates; hosts and VMs get them from the PerformanceManager.
+    assert all(s.net_rx_bps is None for s in inv.samples if s.object_type == "datastore")
 
 
 def test_a_changed_vm_shows_its_new_memory_extra_config_and_power_state(
@@ -568,3 +569,33 @@ def test_task_states_map_to_the_portals_words() -> None:
         "success": "succeeded",
         "error": "failed",
     }
+
+
+def test_hosts_and_running_vms_carry_network_rates_from_the_performance_manager(
+    fresh_vcsim: RunningVcsim,
+) -> None:
+    off = harness.vm_ids(fresh_vcsim)[0]
+    harness.power_off_vm(fresh_vcsim, off)
+    with VCenterConnector(config(fresh_vcsim)) as conn:
+        inv = conn.read_inventory()
+    rates = {(s.object_type, s.external_id): (s.net_rx_bps, s.net_tx_bps) for s in inv.samples}
+    hosts = [v for (kind, _), v in rates.items() if kind == "host"]
+    assert hosts and all(rx is not None and tx is not None and rx >= 0 for rx, tx in hosts)
+    assert rates[("vm", off)] == (None, None)  # no realtime counters for a VM that is off
+    running = [v for (kind, ext), v in rates.items() if kind == "vm" and ext != off]
+    assert running and all(rx is not None for rx, _ in running)
+    assert all(v == (None, None) for (kind, _), v in rates.items() if kind == "datastore")
+
+
+def test_a_refused_performance_query_leaves_rates_empty_with_a_warning(
+    vcsim: RunningVcsim, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The simulator cannot refuse QueryPerf; a real vCenter without statistics can.
+    def refuse(self: Any, *args: Any, **kwargs: Any) -> Any:
+        raise vim.fault.RestrictedVersion(msg="performance statistics are not available")
+
+    monkeypatch.setattr(vim.PerformanceManager, "QueryPerf", refuse)
+    with VCenterConnector(config(vcsim)) as conn:
+        inv = conn.read_inventory()
+    assert inv.vms and all(s.net_rx_bps is None for s in inv.samples)
+    assert any("network rates not read" in w for w in inv.warnings)
