@@ -67,6 +67,8 @@ def raw_read(url: str, token_id: str, secret: str, ca_path: str) -> dict[str, An
         snaps = [s for s in get(*base, "snapshot") if s.get("name") != "current"]
         snapshots += len(snaps)
         guests[res["id"]] = {"config": get(*base, "config"), "snapshots": snaps}
+        if res.get("status") == "running":  # network rates, as the connector reads them
+            guests[res["id"]]["rrddata"] = get(*base, "rrddata", timeframe="hour")
     storages = [r for r in resources if r.get("type") == "storage"]
     return {
         "cluster": cluster,

@@ -18,7 +18,7 @@ Trust
     ``requests.post`` outside our session.
 
 Requests of one :meth:`ProxmoxConnector.read_inventory` (N online nodes, G guests, S guests with
-snapshots, A running QEMU guests with the agent enabled)::
+snapshots, R running guests, A running QEMU guests with the agent enabled)::
 
     9                 /cluster/resources, /cluster/status, /cluster/ha/resources,
                       /cluster/ha/status/current, /cluster/options, /cluster/firewall/options,
@@ -27,6 +27,7 @@ snapshots, A running QEMU guests with the agent enabled)::
     + G               /nodes/{n}/{qemu|lxc}/{id}/config       (guests on online nodes)
     + S               .../snapshot   only when the config names a ``parent`` (PVE sets it as soon
                       as a snapshot exists, so guests without snapshots cost nothing more)
+    + R               .../rrddata   (running guests: their network rates)
     + A               .../agent/info (QEMU, running, ``agent`` enabled; ``probe_agent=False`` skips)
     (+ 1 login with a password)
 
@@ -786,6 +787,10 @@ class ProxmoxConnector:
             self._apply_config(vm, config, node, storage_ids)
             if config.get("parent"):
                 snaps = self._snapshots(gid, _list(self._get(f"{base}/snapshot")))
+            if vm.power_state == "running":
+                # Network rates of the last minutes; a stopped guest has none to give.
+                rrd = _list(self._get(f"{base}/rrddata", timeframe="hour"))
+                sample.net_rx_bps, sample.net_tx_bps = _last_rates(rrd)
             if (
                 self.probe_agent
                 and kind == "qemu"

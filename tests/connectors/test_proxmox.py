@@ -131,7 +131,7 @@ def test_the_records_carry_what_the_checks_need(fake_pve):
     host_sample = next(s for s in inv.samples if s.external_id == "node/pve1")
     assert host_sample.net_rx_bps == 1000.0  # the newest RRD point that has data
     vm_sample = next(s for s in inv.samples if s.external_id == "qemu/100")
-    assert vm_sample.net_rx_bps is None  # no per-guest RRD read: no invented value
+    assert vm_sample.net_rx_bps == 1000.0 * 100  # from the guest's own RRD data (the harness)
 
 
 def test_a_password_login_over_a_pinned_fingerprint_reads_the_same_inventory(fake_pve):
@@ -340,7 +340,7 @@ def classify(path: str) -> str:
         return "fixed"
     if len(parts) == 3:
         return "node"
-    return "guest-" + parts[-1] if parts[-1] in ("snapshot", "info") else "guest"
+    return "guest-" + parts[-1] if parts[-1] in ("snapshot", "info", "rrddata") else "guest"
 
 
 def test_requests_grow_only_per_node_and_per_guest_as_documented():
@@ -359,6 +359,7 @@ def test_requests_grow_only_per_node_and_per_guest_as_documented():
                 for v in inv.vms
                 if v.kind == "qemu" and v.power_state == "running" and v.tools_state != "disabled"
             )
+            running = sum(1 for v in inv.vms if v.power_state == "running")
             assert seen == Counter(
                 {
                     "fixed": 9,
@@ -366,6 +367,7 @@ def test_requests_grow_only_per_node_and_per_guest_as_documented():
                     "guest": guests,
                     "guest-snapshot": with_snapshots,
                     "guest-info": agents,
+                    "guest-rrddata": running,
                 }
             )
             observed.append(sum(seen.values()))
@@ -457,3 +459,16 @@ def test_snapshot_operations_on_unknown_ids_are_permanent_errors(fake_pve):
         c.delete_snapshot("vm-42")
     with pytest.raises(ConnectorError, match="not a Proxmox task id"):
         c.task_status("task-1")
+
+
+def test_running_guests_carry_network_rates_from_their_rrd_data(fake_pve):
+    inv = read(token_config(fake_pve))
+    state = {v.external_id: v.power_state for v in inv.vms}
+    samples = {s.external_id: s for s in inv.samples if s.object_type == "vm"}
+    running = [g for g, st in state.items() if st == "running"]
+    assert running, "the fake should run some guests"
+    # The harness's RRD gives 1000 x VMID in and 500 x VMID out; a stopped guest is not asked.
+    for gid, st in state.items():
+        vmid = int(gid.split("/")[1])
+        rates = (samples[gid].net_rx_bps, samples[gid].net_tx_bps)
+        assert rates == ((1000.0 * vmid, 500.0 * vmid) if st == "running" else (None, None))

@@ -111,6 +111,8 @@ class HarnessPve(FakePve):
             ("GET", "/nodes/{node}/status", self._h_node_status),
             ("GET", "/nodes/{node}/time", self._h_node_time),
             ("GET", "/nodes/{node}/rrddata", self._h_node_rrd),
+            ("GET", "/nodes/{node}/qemu/{vmid}/rrddata", self._h_guest_rrd),
+            ("GET", "/nodes/{node}/lxc/{vmid}/rrddata", self._h_guest_rrd),
             ("GET", "/nodes/{node}/services", self._h_node_services),
         ]
 
@@ -155,6 +157,11 @@ class HarnessPve(FakePve):
 
     async def _h_node_rrd(self, v: dict[str, Any], user: str) -> list[dict[str, Any]]:
         return self.node_facts.get(v["node"], {}).get("rrd", [])
+
+    async def _h_guest_rrd(self, v: dict[str, Any], user: str) -> list[dict[str, Any]]:
+        # A guest's traffic, derived from its VMID so tests can predict it (bytes/s).
+        vmid = int(v["vmid"])
+        return [{"time": int(time.time()) - 60, "netin": 1000.0 * vmid, "netout": 500.0 * vmid}]
 
     async def _h_node_services(self, v: dict[str, Any], user: str) -> list[dict[str, Any]]:
         stopped = self.node_facts.get(v["node"], {}).get("stopped_services", ())
