@@ -38,7 +38,9 @@ def test_a_worker_killed_right_after_storing_the_remote_reference_leaves_one_sna
 ):
     fake, endpoint = pve
     vm = pve_guest(endpoint, 101)
-    fake.call(fake.pve.slow_network, 0.5)  # the first status poll is in flight when we kill
+    # Every answer takes 2 s: the step's first status poll is still in flight when we kill,
+    # with a margin for a loaded machine between seeing the reference and the kill.
+    fake.call(fake.pve.slow_network, 2.0)
     answer = api_as(admin_user).post(f"/api/vms/{vm.pk}/snapshots/", {"name": "crash-a"})
     op_id = answer.json()["id"]
     _wait(lambda: Operation.objects.get(pk=op_id).remote_ref != "")
