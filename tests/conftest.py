@@ -116,5 +116,24 @@ def celery_worker(django_db_setup, django_db_blocker, worker_queue):
         if os.environ.get(key):
             env[key] = os.environ[key]
     worker = Worker(env, worker_queue).start()
+    _SESSION_WORKER.append(worker)
     yield worker
+    _SESSION_WORKER.clear()
     worker.stop()
+
+
+_SESSION_WORKER: list = []  # the session's worker, once a test has started it
+
+
+@pytest.fixture
+def transactional_db(transactional_db):
+    """pytest-django's, plus: before the flush, the worker has finished the test's tasks.
+
+    The worker outlives each test; work a test leaves behind (a sync's follow-up check run, an
+    operation's next step) would otherwise race the next flush or land in the next test.
+    """
+    yield transactional_db
+    if _SESSION_WORKER:
+        from portal.celery import app
+
+        _SESSION_WORKER[0].settle(app)

@@ -22,7 +22,7 @@ from tests.inventory.factories import (
 
 from .conftest import log_in, screenshot, totp_device
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
 
 @pytest.fixture

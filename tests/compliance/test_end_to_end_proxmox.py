@@ -6,18 +6,15 @@ import time
 
 import pytest
 import requests
-import urllib3
 
 from compliance.models import CheckRun, Finding
 from compliance.services import check_run_execute
+from inventory.connectors.proxmox import _TrustAdapter
 from inventory.models import VirtualMachine
 from inventory.services.endpoints import endpoint_create
 from inventory.services.sync import sync_endpoint
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
-
-
-urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
 
 
 class PveApi:
@@ -26,10 +23,12 @@ class PveApi:
     def __init__(self, fake) -> None:
         self.base = fake.url.rstrip("/") + "/api2/json"
         self.session = requests.Session()
-        # The fake's leaf certificate is not a CA, so requests cannot anchor on it; this client
-        # plays the administrator's browser against a local fake, the portal itself still pins.
-        self.session.trust_env = False  # REQUESTS_CA_BUNDLE would override verify=False
-        self.session.verify = False
+        # The fake's leaf certificate is not a CA, so requests cannot anchor on it: this client
+        # pins its fingerprint with the portal's own adapter, as the administrator would.
+        self.session.trust_env = False
+        self.session.mount(
+            "https://", _TrustAdapter(context=None, fingerprint=fake.fingerprint, pool=1)
+        )
         self.session.headers["Authorization"] = f"PVEAPIToken={fake.token_id}={fake.token_secret}"
 
     def call(self, method: str, path: str, **data):

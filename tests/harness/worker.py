@@ -7,6 +7,7 @@ its own queue so concurrent test sessions do not steal each other's tasks.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -14,7 +15,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from kombu.exceptions import ChannelError
+
 ROOT = Path(__file__).resolve().parents[2]
+READY = re.compile(r"(\S+@\S+) ready\.")
 
 
 class Worker:
@@ -48,10 +52,45 @@ class Worker:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"worker exited at start:\n{self.log()[-3000:]}")
-            if " ready." in self.log()[self._log_offset :]:
+            ready = READY.search(self.log()[self._log_offset :])
+            if ready:
+                self.hostname = ready.group(1)
                 return self
             time.sleep(0.2)
         raise RuntimeError(f"worker not ready after {timeout}s:\n{self.log()[-3000:]}")
+
+    def busy(self, app) -> list[str]:
+        """What the worker still has to do: waiting messages, running, prefetched, scheduled."""
+        waiting = self._waiting(app)
+        inspect = app.control.inspect(destination=[self.hostname], timeout=2.0)
+        held = []
+        for kind in ("active", "reserved", "scheduled"):
+            answer = getattr(inspect, kind)() or {}
+            held += [f"{kind}: {t.get('name') or t}" for t in answer.get(self.hostname, [])]
+        return ([f"{waiting} waiting"] if waiting else []) + held
+
+    def _waiting(self, app, purge: bool = False) -> int:
+        with app.connection_for_write() as conn:
+            try:
+                if purge:
+                    return conn.default_channel.queue_purge(self.queue) or 0
+                return conn.default_channel.queue_declare(self.queue, passive=True).message_count
+            except ChannelError:  # Redis keeps no empty list: a queue never used is empty
+                return 0
+
+    def settle(self, app, timeout: float = 60) -> None:
+        """Let the worker finish what a test left it; restart it empty if it does not.
+
+        A transactional test's database flush must not meet a task still writing: the two
+        lock tables in different orders and PostgreSQL breaks the deadlock by failing one.
+        """
+        deadline = time.monotonic() + timeout
+        while (left := self.busy(app)) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if left:
+            self.stop()  # a warm shutdown gives unacknowledged messages back to the queue
+            self._waiting(app, purge=True)
+            self.start()
 
     def log(self) -> str:
         """Everything the worker wrote, across restarts."""
