@@ -124,6 +124,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=100)
     parser.add_argument("--vms-per-pool", type=int, default=2)
+    parser.add_argument(
+        "--snapshot-delay-ms",
+        type=int,
+        default=0,
+        help="time the simulator takes for each snapshot call (0: its instant default)",
+    )
     args = parser.parse_args(argv)
     if not settings.CELERY_BROKER_URL.startswith("redis"):
         parser.error("set CELERY_BROKER_URL=redis://...")
@@ -147,7 +153,11 @@ def main(argv: list[str] | None = None) -> int:
     }
     concurrency = settings.CELERY_WORKER_CONCURRENCY
     spec = VcsimSpec(
-        clusters=1, cluster_hosts=2, standalone_hosts=1, vms_per_pool=args.vms_per_pool
+        clusters=1,
+        cluster_hosts=2,
+        standalone_hosts=1,
+        vms_per_pool=args.vms_per_pool,
+        snapshot_delay_ms=args.snapshot_delay_ms,
     )
     try:
         with RunningVcsim(spec) as sim, Worker(env, queue, concurrency=concurrency, name="bench"):
@@ -162,7 +172,10 @@ def main(argv: list[str] | None = None) -> int:
             portal, failed = through_portal(vms, args.pairs, user)
     finally:
         teardown_databases(old, verbosity=0)
-    print(f"{args.pairs} create+delete pairs on govmomi's vCenter simulator ({len(vms)} VMs)")
+    print(
+        f"{args.pairs} create+delete pairs on govmomi's vCenter simulator ({len(vms)} VMs, "
+        f"{args.snapshot_delay_ms} ms per snapshot call)"
+    )
     print(f"  plain pyvmomi, one after another:          {baseline:7.2f} s")
     print(f"  portal API + Celery (concurrency {concurrency}): {portal:7.2f} s  ({failed} failed)")
     print(f"  ratio portal / plain:                       {portal / baseline:7.2f}")

@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime as dt
 
 from celery import shared_task
+from celery.signals import worker_process_shutdown
 
+from inventory.connectors.sessions import close_all
 from inventory.services.operation_runner import operation_step, operations_reconcile
 
 __all__ = [
@@ -54,3 +56,9 @@ def snapshots_expire_task() -> None:
     from inventory.services.expiry import snapshots_expire
 
     snapshots_expire()
+
+
+@worker_process_shutdown.connect
+def _log_out_of_kept_sessions(**_: object) -> None:
+    """A pool process that ends logs out of the sessions it kept for operations."""
+    close_all()

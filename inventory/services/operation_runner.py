@@ -23,8 +23,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from inventory.connectors.base import ConnectorError, get_connector
+from inventory.connectors.base import AuthenticationError, ConnectorError
 from inventory.connectors.records import SnapshotRecord, TaskStatus
+from inventory.connectors.sessions import connector_for
 from inventory.models import Endpoint, Operation, Snapshot
 from portal.audit import audit
 from portal.models import AuditEvent
@@ -87,34 +88,17 @@ def operation_step(operation_id: int) -> float | None:
         op.state, op.started_at = Operation.State.RUNNING, now
         Operation.objects.filter(pk=op.pk).update(state=op.state, started_at=now)
         _audit(op, "started")
-    connector = None
+    lease = None
     try:
-        connector = get_connector(op.vm.endpoint.connector_config())
-        if not op.remote_ref:
-            if op.attempts and _already_done(connector, op):
-                _succeed(connector, op, adopted=True)
-                return None
-            op.attempts += 1
-            Operation.objects.filter(pk=op.pk).update(attempts=op.attempts)
-            op.remote_ref = _submit(connector, op)
-            Operation.objects.filter(pk=op.pk).update(remote_ref=op.remote_ref)
-            # Most snapshot tasks end within a second: watch them briefly on this connection
-            # (well inside the lease) rather than paying a new task and a new login.
-            for delay in INLINE_POLLS:
-                time.sleep(delay)
-                if _ended(connector, op, connector.task_status(op.remote_ref)):
-                    return None
-            _release(op)
-            return FIRST_POLL_SECONDS
-        if _ended(connector, op, connector.task_status(op.remote_ref)):
-            return None
-        if op.started_at and now - op.started_at > DEADLINE:
-            _fail(op, f"the remote task {op.remote_ref} still runs after {DEADLINE}; given up")
-            return None
-        _release(op)
-        running = (now - (op.started_at or now)).total_seconds()
-        return min(POLL_SECONDS, max(FIRST_POLL_SECONDS, running / 2))
+        with connector_for(op.vm.endpoint_id, op.vm.endpoint.connector_config()) as lease:
+            return _advance(lease.connector, op, now)
     except ConnectorError as exc:
+        if lease is not None and lease.reused and isinstance(exc, AuthenticationError):
+            # The kept session ended on the server (restart, idle timeout); nothing was done
+            # with it, so step again at once with a fresh login (a fresh one is not retried).
+            log.info("operation %s: kept session of %s refused; logging in again", op.pk, exc)
+            _release(op)
+            return 0.0
         errors = int(op.params.get("_transient_errors", 0)) + 1
         if exc.permanent or errors >= MAX_TRANSIENT_ERRORS:
             _fail(op, str(exc))
@@ -127,9 +111,34 @@ def operation_step(operation_id: int) -> float | None:
         log.exception("operation %s failed unexpectedly", op.pk)
         _fail(op, f"unexpected error: {exc.__class__.__name__}: {exc}")
         return None
-    finally:
-        if connector is not None:
-            connector.close()
+
+
+def _advance(connector: Any, op: Operation, now: dt.datetime) -> float | None:
+    """Submit, or look at the submitted task; the delay until the next step, or None."""
+    if not op.remote_ref:
+        if op.attempts and _already_done(connector, op):
+            _succeed(connector, op, adopted=True)
+            return None
+        op.attempts += 1
+        Operation.objects.filter(pk=op.pk).update(attempts=op.attempts)
+        op.remote_ref = _submit(connector, op)
+        Operation.objects.filter(pk=op.pk).update(remote_ref=op.remote_ref)
+        # Most snapshot tasks end within a second: watch them briefly on this connection
+        # (well inside the lease) rather than paying a new task and a new request round.
+        for delay in INLINE_POLLS:
+            time.sleep(delay)
+            if _ended(connector, op, connector.task_status(op.remote_ref)):
+                return None
+        _release(op)
+        return FIRST_POLL_SECONDS
+    if _ended(connector, op, connector.task_status(op.remote_ref)):
+        return None
+    if op.started_at and now - op.started_at > DEADLINE:
+        _fail(op, f"the remote task {op.remote_ref} still runs after {DEADLINE}; given up")
+        return None
+    _release(op)
+    running = (now - (op.started_at or now)).total_seconds()
+    return min(POLL_SECONDS, max(FIRST_POLL_SECONDS, running / 2))
 
 
 def _ended(connector: Any, op: Operation, status: TaskStatus) -> bool:
@@ -200,7 +209,7 @@ def _succeed(
         )
         op.state = Operation.State.SUCCEEDED
         _audit(op, "succeeded", snapshot=op.snapshot_id, adopted=adopted, ref=op.remote_ref)
-        _after(op.pk)  # in the same transaction: no moment where the VM looks idle
+        _after(op)  # in the same transaction: no moment where the VM looks idle
 
 
 def _fail(op: Operation, error: str) -> None:
@@ -215,14 +224,16 @@ def _fail(op: Operation, error: str) -> None:
         )
         op.state = Operation.State.FAILED
         _audit(op, "failed", AuditEvent.Result.FAILURE, error=error[:500], ref=op.remote_ref)
-        _after(op.pk)  # in the same transaction: no moment where the VM looks idle
+        _after(op)  # in the same transaction: no moment where the VM looks idle
 
 
-def _after(operation_id: int) -> None:
+def _after(op: Operation) -> None:
     """Let a policy prune and account its run once one of its operations has ended."""
+    if op.policy_id is None:
+        return  # a manual operation: no policy to account to
     from inventory.services.policies import policy_operation_ended
 
-    policy_operation_ended(operation_id=operation_id)
+    policy_operation_ended(operation_id=op.pk)
 
 
 # ----------------------------------------------------------------- targeted inventory update

@@ -63,6 +63,7 @@ class VcsimSpec:
     datastores: int = 1
     portgroups: int = 1
     powered_on: bool = True
+    snapshot_delay_ms: int = 0  # how long each snapshot call takes (0: the simulator's instant)
 
     @property
     def pools(self) -> int:
@@ -93,6 +94,7 @@ class VcsimSpec:
             f"-datastores={self.datastores}",
             f"-portgroups={self.portgroups}",
             f"-powered-on={'true' if self.powered_on else 'false'}",
+            f"-snapshot-delay-ms={self.snapshot_delay_ms}",
         ]
 
 

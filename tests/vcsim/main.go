@@ -109,6 +109,8 @@ func main() {
 	username := flag.String("username", "user", "the one user name that may log in")
 	password := flag.String("password", "", "its password (empty = random)")
 	watchStdin := flag.Bool("watch-stdin", true, "exit when stdin reaches end of file")
+	snapshotDelay := flag.Int("snapshot-delay-ms", 0,
+		"milliseconds each snapshot create, remove or revert call takes (a real vCenter needs seconds)")
 	flag.Parse()
 
 	if *password == "" {
@@ -125,6 +127,14 @@ func main() {
 	model.Datastore = *datastores
 	model.Portgroup = *portgroups
 	model.Autostart = *poweredOn
+	if *snapshotDelay > 0 {
+		// The simulator finishes snapshot tasks in microseconds; this models the platform's work.
+		model.DelayConfig.MethodDelay = map[string]int{
+			"CreateSnapshot_Task":   *snapshotDelay,
+			"RemoveSnapshot_Task":   *snapshotDelay,
+			"RevertToSnapshot_Task": *snapshotDelay,
+		}
+	}
 
 	if err := model.Create(); err != nil {
 		log.Fatalf("vcsim: create model: %v", err)
