@@ -13,6 +13,7 @@ urlpatterns = [
     path("hosts/<int:pk>/", views.host_detail, name="host-detail"),
     path("vms/", views.vm_list, name="vm-list"),
     path("vms/<int:pk>/", views.vm_detail, name="vm-detail"),
+    path("snapshots/", views.snapshot_list, name="snapshot-list"),
     path("datastores/", views.datastore_list, name="datastore-list"),
     path("networks/", views.network_list, name="network-list"),
 ]

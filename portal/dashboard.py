@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from inventory.models import Endpoint, Host, Operation, Snapshot, VirtualMachine
+from inventory.views.snapshot_filters import age_q
 
 PRESSURE_TOP = 5
 # A sync older than this many of the endpoint's intervals is shown as overdue.
@@ -291,8 +292,10 @@ class AgeBucket:
     label: str
     count: int
     tone: str
+    url: str = ""  # the snapshot list filtered to this bucket
 
 
+SNAPSHOT_LIST = "inventory:snapshot-list"
 # (key, label, lower bound, upper bound) in days; None: open end.
 AGE_BUCKETS: tuple[tuple[str, Any, int | None, int | None], ...] = (
     ("lt1", _("under 1 day"), None, 1),
@@ -305,15 +308,11 @@ BUCKET_TONES = {"lt1": "ok", "1to3": "ok", "3to7": "warn", "gt7": "bad", "unknow
 
 
 def snapshot_ages(now: dt.datetime, scope: Scope | None = None) -> list[AgeBucket]:
-    """Present snapshots counted by age in one aggregate query; unknown age counted apart."""
-    filters: dict[str, Q] = {}
-    for key, _label, low, high in AGE_BUCKETS:
-        q = Q(created_at__isnull=False)
-        if low is not None:
-            q &= Q(created_at__lte=now - dt.timedelta(days=low))
-        if high is not None:
-            q &= Q(created_at__gt=now - dt.timedelta(days=high))
-        filters[key] = q
+    """Present snapshots counted by age in one aggregate query; unknown age counted apart.
+
+    Each bucket links to the snapshot list with the filter that shows the rows it counted.
+    """
+    filters = {key: age_q(now, low, high) for key, _label, low, high in AGE_BUCKETS}
     snapshots = Snapshot.objects.filter(absent_since__isnull=True)
     if scope is not None:
         snapshots = scope.of(snapshots, "endpoint", "vm__cluster")
@@ -322,11 +321,25 @@ def snapshot_ages(now: dt.datetime, scope: Scope | None = None) -> list[AgeBucke
         unknown=Count("id", filter=Q(created_at__isnull=True)),
     )
     buckets = [
-        AgeBucket(key, str(label), counts[key], BUCKET_TONES[key])
-        for key, label, _low, _high in AGE_BUCKETS
+        AgeBucket(
+            key,
+            str(label),
+            counts[key],
+            BUCKET_TONES[key],
+            _url(SNAPSHOT_LIST, older_than=low, younger_than=high),
+        )
+        for key, label, low, high in AGE_BUCKETS
     ]
     if counts["unknown"]:
-        buckets.append(AgeBucket("unknown", str(_("age unknown")), counts["unknown"], "na"))
+        buckets.append(
+            AgeBucket(
+                "unknown",
+                str(_("age unknown")),
+                counts["unknown"],
+                "na",
+                _url(SNAPSHOT_LIST, age_unknown="true"),
+            )
+        )
     return buckets
 
 
@@ -470,7 +483,7 @@ def dashboard_data(user: Any = None, now: dt.datetime | None = None) -> dict[str
         "pressure": host_pressure(scope),
         "snapshot_ages": ages,
         "snapshot_chart": bar_chart(ages),
-        "snapshots_url": _url("inventory:vm-list", sort="-snapshot_count"),
+        "snapshots_url": _url(SNAPSHOT_LIST),
         "requirements": requirement_tile(scope),
         "operations": operations_tile(now, scope),
         # Not an environment setting: tests shorten it with the ``settings`` fixture.

@@ -40,6 +40,8 @@ class ListSpec:
     csv_columns: tuple[Column, ...]
     # Which filter controls the page shows beyond q, endpoint, platform and absent.
     controls: frozenset[str] = field(default_factory=frozenset)
+    # Lookups to the endpoint and cluster for the object scopes; empty: the model's own.
+    scope_fields: tuple[str | None, ...] = ()
 
 
 def search(qs: QuerySet, fields: Iterable[str], q: str) -> QuerySet:
@@ -81,7 +83,7 @@ def list_page(
     Invalid filter values are ignored and reported in the form (``filters.errors``) rather
     than failing the page. The rows are narrowed to the user's object scopes first.
     """
-    queryset = scoped(request.user, queryset)
+    queryset = scoped(request.user, queryset, *spec.scope_fields)
     filters = spec.filterset(request.GET, queryset=queryset)  # always bound: defaults apply
     qs = filters.qs
     q = request.GET.get("q", "").strip()
