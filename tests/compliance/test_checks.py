@@ -428,6 +428,14 @@ def test_log_001_and_002():
     assert judge("LOG-002", HostFactory(syslog_target="")) == "fail"
 
 
+def test_log_001_and_002_do_not_judge_a_host_whose_settings_could_not_be_read():
+    for state in ("disconnected", "notResponding", "offline"):
+        host = HostFactory(connection_state=state, ntp_servers=[], syslog_target="")
+        assert judge("LOG-001", host) == "not_applicable"
+        assert judge("LOG-002", host) == "not_applicable"
+    assert judge("LOG-001", HostFactory(connection_state="online", ntp_servers=[])) == "fail"
+
+
 # --- integrity -----------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("factory", "check", "kind"), [(HostFactory, "INT-001", "host"), (VmFactory, "INT-002", "vm")]
