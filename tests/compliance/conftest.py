@@ -1,13 +1,19 @@
 """Clients for compliance tests: logged in with the second factor where the portal requires one.
 
 ``portal.security`` (two-factor login) is being added in parallel; these fixtures use its
-``verify_session`` when present and fall back to a plain login otherwise.
+``verify_session`` when present and fall back to a plain login otherwise. ``vc`` is a vCenter
+endpoint on a fresh simulator for the end-to-end tests.
 """
 
 from __future__ import annotations
 
 import pytest
 from rest_framework.test import APIClient
+
+from inventory.services.endpoints import endpoint_create
+from tests.harness import vcsim as sim_api
+
+from .vcsim_api import VcsimApi
 
 try:
     from portal.security.testing import verify_session
@@ -32,3 +38,19 @@ def api_for():
         return verify_session(APIClient(), user)
 
     return make
+
+
+@pytest.fixture
+def vc(fresh_vcsim):
+    """A vCenter endpoint on a fresh simulator and an API session to change that simulator."""
+    endpoint = endpoint_create(
+        name="vc-e2e",
+        kind="vcenter",
+        url=fresh_vcsim.url,
+        username=fresh_vcsim.username,
+        secret=fresh_vcsim.password,
+        fingerprint=fresh_vcsim.fingerprint,
+        actor="test",
+    )
+    with sim_api.service_instance(fresh_vcsim) as si:
+        yield endpoint, VcsimApi(si)

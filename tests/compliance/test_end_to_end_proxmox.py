@@ -7,12 +7,12 @@ import time
 import pytest
 import requests
 
-from compliance.models import CheckRun, Finding
-from compliance.services import check_run_execute
+from compliance.models import Finding
 from inventory.connectors.proxmox import _TrustAdapter
 from inventory.models import VirtualMachine
 from inventory.services.endpoints import endpoint_create
-from inventory.services.sync import sync_endpoint
+
+from .e2e import assert_resolved, sync_and_check
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -45,15 +45,6 @@ class PveApi:
             time.sleep(0.1)
 
 
-def sync_and_check(endpoint) -> CheckRun:
-    sync = sync_endpoint(endpoint, trigger="command")
-    assert sync.status == "succeeded", sync.error
-    endpoint.refresh_from_db()
-    run = check_run_execute(endpoint=endpoint, trigger="command", actor="test")
-    assert run.status == "succeeded", run.error
-    return run
-
-
 @pytest.fixture
 def pve(fake_pve):
     endpoint = endpoint_create(
@@ -79,8 +70,7 @@ def test_turning_the_cluster_firewall_off_opens_adm_004_and_on_resolves_it(pve):
     assert finding.evidence["firewall_enabled"] is False
     api.call("PUT", "/cluster/firewall/options", enable=1)
     sync_and_check(endpoint)
-    finding.refresh_from_db()
-    assert finding.resolved_at is not None
+    assert_resolved(finding)
 
 
 def test_snapshots_added_through_the_api_open_snap_002(pve, officer):
