@@ -46,6 +46,12 @@ class AuthenticationError(ConnectorError):
     permanent = True
 
 
+class ObjectGoneError(ConnectorError):
+    """The object asked for (VM, snapshot, task) no longer exists on the platform."""
+
+    permanent = True
+
+
 class TrustError(ConnectorError):
     """The server's certificate does not match the endpoint's CA or pinned fingerprint."""
 

@@ -56,7 +56,13 @@ from pyVmomi import SoapStubAdapter, VmomiSupport, vim, vmodl
 from pyVmomi.VmomiSupport import ManagedObject
 
 from . import tls
-from .base import AuthenticationError, ConnectorError, EndpointConfig, TrustError
+from .base import (
+    AuthenticationError,
+    ConnectorError,
+    EndpointConfig,
+    ObjectGoneError,
+    TrustError,
+)
 from .records import (
     ClusterRecord,
     DatastoreRecord,
@@ -329,7 +335,7 @@ class VCenterConnector:
                 f"{where}: user {self.config.username!r} lacks privilege {priv}", permanent=True
             )
         if isinstance(exc, vmodl.fault.ManagedObjectNotFound):
-            return ConnectorError(f"{where}: the object no longer exists", permanent=True)
+            return ObjectGoneError(f"{where}: the object no longer exists")
         if isinstance(exc, vmodl.MethodFault):
             msg = exc.msg or type(exc).__name__
             return ConnectorError(self._scrub(f"{where}: vCenter answered {msg}"))

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from inventory.connectors.base import AuthenticationError, ConnectorError
+from inventory.connectors.base import AuthenticationError, ConnectorError, ObjectGoneError
 from inventory.connectors.records import SnapshotRecord, TaskStatus
 from inventory.connectors.sessions import connector_for
 from inventory.models import Endpoint, Operation, Snapshot
@@ -121,7 +121,14 @@ def _advance(connector: Any, op: Operation, now: dt.datetime) -> float | None:
             return None
         op.attempts += 1
         Operation.objects.filter(pk=op.pk).update(attempts=op.attempts)
-        op.remote_ref = _submit(connector, op)
+        try:
+            op.remote_ref = _submit(connector, op)
+        except ObjectGoneError:
+            if op.kind != Operation.Kind.DELETE or op.attempts == 1:
+                raise
+            # vCenter: an earlier submit, cut off by a crash, removed the snapshot already.
+            _succeed(connector, op, adopted=True)
+            return None
         Operation.objects.filter(pk=op.pk).update(remote_ref=op.remote_ref)
         # Most snapshot tasks end within a second: watch them briefly on this connection
         # (well inside the lease) rather than paying a new task and a new request round.
@@ -158,7 +165,8 @@ def _already_done(connector: Any, op: Operation) -> bool:
         return connector.find_snapshot(op.vm.external_id, _marker(op)) is not None
     if op.kind == Operation.Kind.DELETE and op.vm.endpoint.kind == Endpoint.Kind.PROXMOX:
         return connector.find_snapshot(op.vm.external_id, op.params["name"]) is None
-    # A revert is repeated (the same result twice); a vCenter delete is resubmitted by moref.
+    # A revert is repeated (the same result twice); a vCenter delete is resubmitted by moref
+    # and a snapshot that is gone by then counts as deleted (see _advance).
     return False
 
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 import time
 
 import pytest
+from django.utils import timezone
 
 from inventory.models import Endpoint, Operation, Snapshot, VirtualMachine
 from inventory.services.endpoints import endpoint_create
 from inventory.services.sync import sync_endpoint
+from inventory.tasks_operations import operations_reconcile_task
+from tests.harness import vcsim as sim_api
 from tests.harness.fakepve import RunningFakePve
 
 ENDED = (Operation.State.SUCCEEDED, Operation.State.FAILED)
@@ -50,6 +53,50 @@ def wait_quiet(timeout: float = 60.0) -> None:
         time.sleep(0.1)
 
 
+def wait_until(predicate, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not reached"
+        time.sleep(0.02)
+
+
+def restart_and_reconcile(worker, op_id: int) -> Operation:
+    """SIGKILL the worker, restart it and let the reconciler pick the operation up."""
+    worker.kill()
+    # Redis gives an unacknowledged message back only after its visibility timeout; the
+    # beat reconciler is what picks the operation up sooner. Let the dead worker's lease lapse,
+    # as time would, then run the reconciler on the restarted worker.
+    Operation.objects.filter(pk=op_id).update(lease_until=timezone.now(), touched_at=timezone.now())
+    worker.start()
+    operations_reconcile_task.apply_async(kwargs={"stale_after_seconds": 0})
+    return wait_for(op_id, timeout=60)
+
+
+def vc_snapshots(sim, vm_id: str) -> list[tuple[str, str]]:
+    """(name, description) of the VM's snapshots, read from the simulator itself."""
+    from pyVmomi import vim, vmodl
+
+    collector = vmodl.query.PropertyCollector
+    with sim_api.service_instance(sim) as si:
+        # Through the PropertyCollector: the simulator drops the connection when the plain
+        # accessor reads ``snapshot`` of a VM whose last snapshot was removed.
+        spec = collector.FilterSpec(
+            objectSet=[collector.ObjectSpec(obj=sim_api.find_vm(si, vm_id))],
+            propSet=[collector.PropertySpec(type=vim.VirtualMachine, pathSet=["snapshot"])],
+        )
+        found = si.content.propertyCollector.RetrieveContents([spec])
+    info = next((prop.val for obj in found for prop in obj.propSet), None)
+    out: list[tuple[str, str]] = []
+
+    def walk(trees):
+        for tree in trees or []:
+            out.append((tree.name, tree.description))
+            walk(tree.childSnapshotList)
+
+    walk(info.rootSnapshotList if info else [])
+    return out
+
+
 def pve_snapshots(fake: RunningFakePve, vmid: int) -> dict[str, dict]:
     return fake.call(lambda: dict(fake.pve.guest(vmid).snapshots))
 
@@ -66,6 +113,23 @@ def stored_snapshot(vm: VirtualMachine, name: str) -> Snapshot:
 def pve(fake_pve, transactional_db):
     """The fake and its registered, synced endpoint."""
     return fake_pve, register_pve(fake_pve)
+
+
+@pytest.fixture
+def vc(fresh_vcsim, transactional_db):
+    """A fresh simulator and its registered, synced endpoint."""
+    endpoint = endpoint_create(
+        name="vc-ops",
+        kind="vcenter",
+        url=fresh_vcsim.url,
+        username=fresh_vcsim.username,
+        secret=fresh_vcsim.password,
+        fingerprint=fresh_vcsim.fingerprint,
+        actor="test",
+    )
+    run = sync_endpoint(endpoint, trigger="command")
+    assert run.status == "succeeded", run.error
+    return fresh_vcsim, endpoint
 
 
 @pytest.fixture

@@ -65,9 +65,7 @@ def test_operations_on_one_endpoint_log_in_once(vc, admin_user):
         assert _portal_sessions(sim, si) == []
 
 
-def test_a_kept_session_ended_on_the_server_is_replaced_and_the_operation_succeeds(
-    vc, admin_user
-):
+def test_a_kept_session_ended_on_the_server_is_replaced_and_the_operation_succeeds(vc, admin_user):
     sim, _, vms = vc
     assert _run(vms[0], "before", admin_user).state == "succeeded"
     with sim_api.service_instance(sim) as si:
