@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .checks.registry import CheckSpec
 from .models import Waiver
@@ -17,7 +18,7 @@ def parameters_form(spec: CheckSpec, current: dict, data=None) -> forms.Form:
                 label=param.label,
                 required=False,
                 widget=forms.Textarea(attrs={"rows": 3}),
-                help_text="One network per line in CIDR notation, e.g. 10.0.0.0/24.",
+                help_text=_("One network per line in CIDR notation, e.g. 10.0.0.0/24."),
             )
             initial = "\n".join(initial or [])
         else:
@@ -26,25 +27,25 @@ def parameters_form(spec: CheckSpec, current: dict, data=None) -> forms.Form:
             )
         field.initial = initial
         form.fields[param.name] = field
-    form.fields["enabled"] = forms.BooleanField(label="Check enabled", required=False)
+    form.fields["enabled"] = forms.BooleanField(label=_("Check enabled"), required=False)
     return form
 
 
 class WaiverForm(forms.Form):
-    scope = forms.ChoiceField(choices=Waiver.Scope.choices)
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    scope = forms.ChoiceField(choices=Waiver.Scope.choices, label=_("Scope"))
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label=_("Reason"))
     expires_at = forms.DateTimeField(
-        label="Expires at",
+        label=_("Expires at"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-        help_text="Must be in the future.",
+        help_text=_("Must be in the future."),
     )
 
     def clean_expires_at(self):
         value = self.cleaned_data["expires_at"]
         if value <= timezone.now():
-            raise forms.ValidationError("The expiry must be in the future.")
+            raise forms.ValidationError(_("The expiry must be in the future."))
         return value
 
 
 class BaselineApproveForm(forms.Form):
-    comment = forms.CharField(required=False, max_length=500)
+    comment = forms.CharField(required=False, max_length=500, label=_("Comment"))

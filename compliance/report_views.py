@@ -13,11 +13,11 @@ from portal.roles import ROLES
 from portal.security.scopes import scoped
 
 from .api.filters import FindingFilter
-from .models import Finding, Waiver
+from .models import Waiver
 from .reports.oscal import assessment_results
 from .reports.pdf import compliance_pdf
 from .reports.tabular import findings_csv, findings_json
-from .services import requirement_statuses
+from .scoping import statuses_for, visible_findings
 from .views import _endpoint_param
 
 
@@ -36,8 +36,13 @@ def _findings(request: HttpRequest):
     params = request.GET.copy()
     params.setdefault("status", "open")
     return FindingFilter(
-        params, queryset=scoped(request.user, Finding.objects.select_related("endpoint", "waiver"))
+        params, queryset=visible_findings(request.user).select_related("endpoint", "waiver")
     ).qs.order_by("check_id", "object_name")
+
+
+def _open_findings(request: HttpRequest, endpoint):
+    findings = visible_findings(request.user).open().select_related("endpoint", "waiver")
+    return findings.filter(endpoint=endpoint) if endpoint else findings
 
 
 def _stamp() -> str:
@@ -74,16 +79,16 @@ def report_pdf_view(request: HttpRequest) -> HttpResponse:
         if request.GET.get("lang", getattr(request, "LANGUAGE_CODE", "en")).startswith("de")
         else "en"
     )
-    findings = scoped(request.user, Finding.objects.open().select_related("endpoint", "waiver"))
+    findings = _open_findings(request, endpoint)
+    waivers = scoped(
+        request.user, Waiver.objects.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+    )
     if endpoint:
-        findings = findings.filter(endpoint=endpoint)
-    waivers = [
-        w for w in Waiver.objects.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
-    ]
+        waivers = waivers.filter(endpoint=endpoint)
     pdf = compliance_pdf(
-        requirement_statuses(endpoint.pk if endpoint else None),
+        statuses_for(request.user, endpoint),
         list(findings),
-        waivers,
+        list(waivers),
         language=language,
         scope=endpoint.name if endpoint else "",
     )
@@ -95,12 +100,9 @@ def report_pdf_view(request: HttpRequest) -> HttpResponse:
 @role_required(*ROLES)
 def oscal_view(request: HttpRequest) -> HttpResponse:
     endpoint = _endpoint_param(request)
-    findings = scoped(request.user, Finding.objects.open().select_related("endpoint", "waiver"))
-    if endpoint:
-        findings = findings.filter(endpoint=endpoint)
     document = assessment_results(
-        requirement_statuses(endpoint.pk if endpoint else None),
-        list(findings),
+        statuses_for(request.user, endpoint),
+        list(_open_findings(request, endpoint)),
         title=f"VirtSec Portal assessment {endpoint.name if endpoint else 'all endpoints'}",
     )
     return _download(

@@ -8,13 +8,14 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from inventory.models import Endpoint
 from portal.audit import audit
 from portal.pages import paginate, query_without, role_required
 from portal.roles import ADMINISTRATOR, ROLES, SECURITY_OFFICER, role_of
-from portal.security.scopes import scoped
+from portal.security.scopes import is_scoped, scoped
 from portal.tasks import enqueue
 
 from .api.filters import FindingFilter, check_ids_for
@@ -23,12 +24,12 @@ from .checks import all_checks, get_check
 from .choices import STATUS_SYMBOLS, Catalog, ObjectType
 from .forms import BaselineApproveForm, WaiverForm, parameters_form
 from .models import Baseline, CheckRun, CheckSetting, Finding, Requirement, Waiver
+from .scoping import endpoint_from, statuses_for, visible_endpoints, visible_findings, visible_runs
 from .services import (
     baseline_approve,
     check_parameters_update,
     check_run_create,
     config_diff,
-    requirement_statuses,
     waiver_create,
     waiver_revoke,
 )
@@ -39,15 +40,16 @@ ALL = ROLES
 
 
 def _endpoint_param(request: HttpRequest) -> Endpoint | None:
-    raw = request.GET.get("endpoint", "")
-    return Endpoint.objects.filter(pk=raw).first() if raw.isdigit() else None
+    """The ``endpoint`` query parameter, if the user may see that endpoint (else all)."""
+    return endpoint_from(request.user, request.GET.get("endpoint"))
 
 
-def _worst(object_type: str, limit: int = 10):
+def _worst(findings, object_type: str, limit: int = 10):
+    """The objects with the most unwaived open findings among ``findings`` (already scoped)."""
     now = timezone.now()
     active = Q(waiver__revoked_at__isnull=True, waiver__expires_at__gt=now)
     return list(
-        Finding.objects.open()
+        findings.open()
         .filter(object_type=object_type)
         .exclude(active)
         .values("object_id", "object_name", "endpoint__name")
@@ -63,9 +65,14 @@ def _worst(object_type: str, limit: int = 10):
 @role_required(*ALL)
 def dashboard(request: HttpRequest) -> HttpResponse:
     endpoint = _endpoint_param(request)
-    states = requirement_statuses(endpoint.pk if endpoint else None)
+    states = statuses_for(request.user, endpoint)
+    findings = visible_findings(request.user)
+    if endpoint:
+        findings = findings.filter(endpoint=endpoint)
     runs = list(
-        CheckRun.objects.filter(status=CheckRun.RunStatus.SUCCEEDED).order_by("-finished_at")[:30]
+        visible_runs(request.user)
+        .filter(status=CheckRun.RunStatus.SUCCEEDED)
+        .order_by("-finished_at")[:30]
     )[::-1]
     return render(
         request,
@@ -75,11 +82,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "sys15": [s for s in states if s.requirement.catalog == Catalog.SYS15],
             "symbols": STATUS_SYMBOLS,
             "chart": trend(runs),
-            "worst_hosts": _worst(ObjectType.HOST),
-            "worst_vms": _worst(ObjectType.VM),
-            "endpoints": Endpoint.objects.all(),
+            "worst_hosts": _worst(findings, ObjectType.HOST),
+            "worst_vms": _worst(findings, ObjectType.VM),
+            "endpoints": visible_endpoints(request.user),
             "endpoint": endpoint,
-            "last_run": CheckRun.objects.first(),
+            "last_run": visible_runs(request.user).first(),
             "can_run": role_of(request.user) in (ADMINISTRATOR, SECURITY_OFFICER),
         },
     )
@@ -89,17 +96,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def requirement_detail(request: HttpRequest, ref: str) -> HttpResponse:
     endpoint = _endpoint_param(request)
     state = next(
-        (
-            s
-            for s in requirement_statuses(endpoint.pk if endpoint else None)
-            if s.requirement.ref == ref
-        ),
+        (s for s in statuses_for(request.user, endpoint) if s.requirement.ref == ref),
         None,
     )
     if state is None:
         raise Http404
     findings = (
-        Finding.objects.open()
+        visible_findings(request.user)
+        .open()
         .filter(check_id__in=check_ids_for(ref))
         .select_related("endpoint", "waiver")
     )
@@ -136,7 +140,7 @@ def finding_list(request: HttpRequest) -> HttpResponse:
             "base_query": query_without(request, "page"),
             "symbols": STATUS_SYMBOLS,
             "checks": all_checks(),
-            "endpoints": Endpoint.objects.all(),
+            "endpoints": visible_endpoints(request.user),
         },
     )
 
@@ -217,7 +221,7 @@ def check_edit(request: HttpRequest, check_id: str) -> HttpResponse:
 
 @role_required(*ALL)
 def waiver_list(request: HttpRequest) -> HttpResponse:
-    qs = Waiver.objects.select_related("endpoint", "cluster")
+    qs = scoped(request.user, Waiver.objects.select_related("endpoint", "cluster"))
     return render(
         request,
         "compliance/waiver_list.html",
@@ -265,7 +269,8 @@ def waiver_new(request: HttpRequest, finding_id: int) -> HttpResponse:
 @role_required(SECURITY_OFFICER)
 def waiver_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        waiver_revoke(waiver=get_object_or_404(Waiver, pk=pk), actor=request.user, request=request)
+        waiver = get_object_or_404(scoped(request.user, Waiver.objects.all()), pk=pk)
+        waiver_revoke(waiver=waiver, actor=request.user, request=request)
         messages.success(request, "Waiver revoked.")
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
@@ -275,7 +280,8 @@ def waiver_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*ALL)
 def baseline_list(request: HttpRequest) -> HttpResponse:
     drift = (
-        Finding.objects.open()
+        visible_findings(request.user)
+        .open()
         .filter(check_id__in=("INT-001", "INT-002"))
         .select_related("endpoint", "waiver")
     )
@@ -285,7 +291,7 @@ def baseline_list(request: HttpRequest) -> HttpResponse:
         {
             "page": paginate(request, drift.order_by("-status", "object_name")),
             "base_query": query_without(request, "page"),
-            "recent": Baseline.objects.all()[:20],
+            "recent": scoped(request.user, Baseline.objects.all())[:20],
         },
     )
 
@@ -296,6 +302,8 @@ def baseline_detail(request: HttpRequest, object_type: str, object_id: int) -> H
         obj = current_object(object_type, object_id)
     except ValidationError:
         raise Http404 from None
+    if not scoped(request.user, type(obj).objects.filter(pk=obj.pk)).exists():
+        raise Http404
     baseline = Baseline.objects.filter(
         object_type=object_type, object_id=object_id, superseded_at__isnull=True
     ).first()
@@ -345,7 +353,12 @@ def run_list(request: HttpRequest) -> HttpResponse:
         if role_of(request.user) not in (ADMINISTRATOR, SECURITY_OFFICER):
             audit(action="compliance.run.request", request=request, result="denied")
             return HttpResponse(status=403)
-        endpoint = Endpoint.objects.filter(pk=request.POST.get("endpoint") or 0).first()
+        endpoint = endpoint_from(request.user, request.POST.get("endpoint"))
+        if endpoint is None and request.POST.get("endpoint"):
+            raise Http404  # outside the scope an endpoint does not exist
+        if endpoint is None and is_scoped(request.user):
+            messages.error(request, _("Choose one of your endpoints to run the checks on."))
+            return redirect("compliance:run-list")
         run = check_run_create(endpoint=endpoint, trigger=CheckRun.Trigger.WEB, actor=request.user)
         audit(action="compliance.run.request", request=request, target=run)
         enqueue(run_checks, run.pk, None, CheckRun.Trigger.WEB)
@@ -355,9 +368,9 @@ def run_list(request: HttpRequest) -> HttpResponse:
         request,
         "compliance/run_list.html",
         {
-            "page": paginate(request, CheckRun.objects.select_related("endpoint")),
+            "page": paginate(request, visible_runs(request.user).select_related("endpoint")),
             "base_query": query_without(request, "page"),
-            "endpoints": Endpoint.objects.all(),
+            "endpoints": visible_endpoints(request.user),
             "can_run": role_of(request.user) in (ADMINISTRATOR, SECURITY_OFFICER),
         },
     )

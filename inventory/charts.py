@@ -17,6 +17,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from inventory.models import UtilizationSample
 
@@ -65,15 +66,26 @@ def _summary(series: Sequence[Series], fmt: Callable[[float], str]) -> str:
     for s in series:
         values = [v for _, v in s.points if v is not None]
         if not values:
-            parts.append(f"{s.label}: no data")
+            parts.append(_("%(series)s: no data") % {"series": s.label})
             continue
         parts.append(
-            f"{s.label}: latest {fmt(values[-1])}, lowest {fmt(min(values))}, "
-            f"highest {fmt(max(values))} ({len(values)} readings)"
+            _(
+                "%(series)s: latest %(latest)s, lowest %(lowest)s, highest %(highest)s (%(n)d readings)"
+            )
+            % {
+                "series": s.label,
+                "latest": fmt(values[-1]),
+                "lowest": fmt(min(values)),
+                "highest": fmt(max(values)),
+                "n": len(values),
+            }
         )
     times = [t for s in series for t, v in s.points if v is not None]
     if times:
-        parts.append(f"from {_local(min(times))} to {_local(max(times))}")
+        parts.append(
+            _("from %(start)s to %(end)s")
+            % {"start": _local(min(times)), "end": _local(max(times))}
+        )
     return "; ".join(parts) + "."
 
 
@@ -179,30 +191,30 @@ def utilization_charts(samples: Sequence[UtilizationSample], *, key: str) -> lis
     return [
         line_chart(
             key=f"{key}-cpu",
-            title="CPU use (%)",
-            series=[Series("CPU", points("cpu_percent"))],
+            title=_("CPU use (%)"),
+            series=[Series(_("CPU"), points("cpu_percent"))],
             fmt=percent,
             y_max=100.0,
         ),
         line_chart(
             key=f"{key}-memory",
-            title="Memory use (%)",
-            series=[Series("Memory", points("memory_percent"))],
+            title=_("Memory use (%)"),
+            series=[Series(_("Memory"), points("memory_percent"))],
             fmt=percent,
             y_max=100.0,
         ),
         line_chart(
             key=f"{key}-storage",
-            title="Storage used",
-            series=[Series("Used", points("storage_used_bytes"))],
+            title=_("Storage used"),
+            series=[Series(_("Used"), points("storage_used_bytes"))],
             fmt=size,
         ),
         line_chart(
             key=f"{key}-network",
-            title="Network (bytes per second)",
+            title=_("Network (bytes per second)"),
             series=[
-                Series("Received", points("net_rx_bps")),
-                Series("Sent", points("net_tx_bps")),
+                Series(_("Received"), points("net_rx_bps")),
+                Series(_("Sent"), points("net_tx_bps")),
             ],
             fmt=rate,
         ),

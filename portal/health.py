@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import JsonResponse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
 from .models import Heartbeat
@@ -48,25 +49,26 @@ def full_status() -> list[dict]:
     now = timezone.now()
     rows = []
     ok, info = database_ok()
-    rows.append({"name": "Database", "ok": ok, "info": info})
+    rows.append({"name": gettext("Database"), "ok": ok, "info": info})
     ok, info = broker_ok()
     broker = settings.CELERY_BROKER_URL.split("://")[0]
-    rows.append({"name": "Broker", "ok": ok, "info": f"{broker} ({info})" if ok else info})
+    rows.append({"name": gettext("Broker"), "ok": ok, "info": f"{broker} ({info})" if ok else info})
     workers = list(Heartbeat.objects.filter(kind="worker").order_by("-seen_at")[:10])
     alive = [w for w in workers if now - w.seen_at < WORKER_STALE]
     rows.append(
         {
-            "name": "Workers",
+            "name": gettext("Workers"),
             "ok": bool(alive),
-            "info": ", ".join(f"{w.name} ({w.seen_at:%H:%M:%S})" for w in workers) or "none seen",
+            "info": ", ".join(f"{w.name} ({w.seen_at:%H:%M:%S})" for w in workers)
+            or gettext("none seen"),
         }
     )
     beat = Heartbeat.objects.filter(kind="beat").order_by("-seen_at").first()
     rows.append(
         {
-            "name": "Beat (last tick)",
+            "name": gettext("Beat (last tick)"),
             "ok": beat is not None and now - beat.seen_at < WORKER_STALE,
-            "info": f"{beat.seen_at:%Y-%m-%d %H:%M:%S %Z}" if beat else "never",
+            "info": f"{beat.seen_at:%Y-%m-%d %H:%M:%S %Z}" if beat else gettext("never"),
         }
     )
     return rows

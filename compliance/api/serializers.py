@@ -4,8 +4,18 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from inventory.models import Cluster, Endpoint
+from portal.security.scopes import is_scoped, scoped
 
 from ..models import CheckRun, Finding, Requirement, Waiver
+
+
+class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """A related id the requesting user may see; one outside the user's scope does not exist."""
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        request = self.context.get("request")
+        return queryset.none() if request is None else scoped(request.user, queryset)
 
 
 class RequirementSerializer(serializers.ModelSerializer):
@@ -98,20 +108,27 @@ class CheckRunSerializer(serializers.ModelSerializer):
 
 
 class CheckRunCreateSerializer(serializers.Serializer):
-    endpoint = serializers.PrimaryKeyRelatedField(
+    endpoint = ScopedPrimaryKeyRelatedField(
         queryset=Endpoint.objects.all(), required=False, allow_null=True, default=None
     )
+
+    def validate(self, attrs):
+        request = self.context.get("request")
+        if attrs.get("endpoint") is None and request is not None and is_scoped(request.user):
+            # A run over all endpoints would reach beyond the user's scope.
+            raise serializers.ValidationError({"endpoint": "Choose one of your endpoints."})
+        return attrs
 
 
 class WaiverSerializer(serializers.ModelSerializer):
     state = serializers.CharField(read_only=True)
-    finding = serializers.PrimaryKeyRelatedField(
+    finding = ScopedPrimaryKeyRelatedField(
         queryset=Finding.objects.all(), required=False, allow_null=True, write_only=True
     )
-    endpoint = serializers.PrimaryKeyRelatedField(
+    endpoint = ScopedPrimaryKeyRelatedField(
         queryset=Endpoint.objects.all(), required=False, allow_null=True
     )
-    cluster = serializers.PrimaryKeyRelatedField(
+    cluster = ScopedPrimaryKeyRelatedField(
         queryset=Cluster.objects.all(), required=False, allow_null=True
     )
     expires_at = serializers.DateTimeField(required=True)

@@ -15,10 +15,10 @@ from portal.roles import ADMINISTRATOR, SECURITY_OFFICER
 
 from ..checks import all_checks, get_check
 from ..models import CheckRun, CheckSetting, Finding, Requirement, Waiver
+from ..scoping import endpoint_from, statuses_for
 from ..services import (
     check_parameters_update,
     check_run_create,
-    requirement_statuses,
     waiver_create,
     waiver_revoke,
 )
@@ -166,7 +166,7 @@ class CheckRunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=CheckRunCreateSerializer, responses={202: CheckRunSerializer})
     def create(self, request):
-        body = CheckRunCreateSerializer(data=request.data)
+        body = CheckRunCreateSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         from portal.audit import audit
         from portal.tasks import enqueue
@@ -195,7 +195,7 @@ class WaiverViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     write_roles = (SECURITY_OFFICER,)
 
     def create(self, request):
-        body = WaiverSerializer(data=request.data)
+        body = WaiverSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         data = body.validated_data
         try:
@@ -245,5 +245,10 @@ class StatusView(APIView):
             raise serializers.ValidationError(
                 {"endpoint": "Give the endpoint's numeric id."}
             ) from None
-        states = requirement_statuses(endpoint_id)
+        endpoint = None
+        if endpoint_id is not None:
+            endpoint = endpoint_from(request.user, endpoint_id)
+            if endpoint is None:
+                raise Http404  # unknown, or outside the user's scope
+        states = statuses_for(request.user, endpoint)
         return Response({"results": RequirementStatusSerializer(states, many=True).data})

@@ -19,7 +19,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from ..checks import all_checks
@@ -52,8 +52,12 @@ class RequirementState:
         return sum(c.open for c in self.checks)
 
 
-def _latest_results(endpoint_id: int | None) -> list[CheckResult]:
-    qs = CheckResult.objects.filter(run__status=CheckRun.RunStatus.SUCCEEDED)
+def _latest_results(
+    endpoint_id: int | None, base: QuerySet[CheckResult] | None = None
+) -> list[CheckResult]:
+    qs = (CheckResult.objects.all() if base is None else base).filter(
+        run__status=CheckRun.RunStatus.SUCCEEDED
+    )
     if endpoint_id is not None:
         qs = qs.filter(endpoint_id=endpoint_id)
     if connection.vendor == "postgresql":
@@ -66,10 +70,19 @@ def _latest_results(endpoint_id: int | None) -> list[CheckResult]:
     return list(latest.values())
 
 
-def check_states(endpoint_id: int | None = None) -> dict[str, CheckState]:
-    """The state of every registered check, over one endpoint or all of them (three queries)."""
+def check_states(
+    endpoint_id: int | None = None,
+    *,
+    findings: QuerySet[Finding] | None = None,
+    results: QuerySet[CheckResult] | None = None,
+) -> dict[str, CheckState]:
+    """The state of every registered check, over one endpoint or all of them (three queries).
+
+    ``findings`` and ``results`` narrow the rows read (a user's object scopes, see
+    ``compliance.scoping``); by default all of them are read.
+    """
     now = timezone.now()
-    findings = Finding.objects.open()
+    findings = (Finding.objects.all() if findings is None else findings).open()
     if endpoint_id is not None:
         findings = findings.filter(endpoint_id=endpoint_id)
     active = Q(waiver__revoked_at__isnull=True, waiver__expires_at__gt=now)
@@ -82,7 +95,7 @@ def check_states(endpoint_id: int | None = None) -> dict[str, CheckState]:
     states = {spec.id: CheckState(spec.id, spec.title) for spec in all_checks()}
     per_check: dict[str, Counter] = defaultdict(Counter)
     reasons: dict[str, str] = {}
-    for result in _latest_results(endpoint_id):
+    for result in _latest_results(endpoint_id, results):
         c = per_check[result.check_id]
         c["evaluated"] += result.evaluated
         c["passed"] += result.passed
@@ -115,9 +128,17 @@ def combine(states: list[str]) -> str:
     return RequirementStatus.PARTLY
 
 
-def requirement_statuses(endpoint_id: int | None = None) -> list[RequirementState]:
-    """Every requirement of both catalogs with its status, checks and (SYS.1.5) sources."""
-    states = check_states(endpoint_id)
+def requirement_statuses(
+    endpoint_id: int | None = None,
+    *,
+    findings: QuerySet[Finding] | None = None,
+    results: QuerySet[CheckResult] | None = None,
+) -> list[RequirementState]:
+    """Every requirement of both catalogs with its status, checks and (SYS.1.5) sources.
+
+    ``findings`` and ``results`` narrow the rows read, as in :func:`check_states`.
+    """
+    states = check_states(endpoint_id, findings=findings, results=results)
     checks_by_ref: dict[str, list[CheckState]] = defaultdict(list)
     for spec in all_checks():
         for ref in spec.requirements:

@@ -12,6 +12,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from inventory.models import Endpoint, Operation, Snapshot, SnapshotPolicy, VirtualMachine
@@ -27,41 +29,51 @@ OP_SCOPE = ("vm__endpoint", "vm__cluster")
 
 
 class SnapshotCreateForm(forms.Form):
-    name = forms.CharField(max_length=80, strip=False)
-    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    memory = forms.BooleanField(required=False, label="Include memory")
-    quiesce = forms.BooleanField(required=False, label="Quiesce file systems")
-    reason = forms.CharField(required=False, max_length=255)
+    name = forms.CharField(max_length=80, strip=False, label=gettext_lazy("Name"))
+    description = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), label=gettext_lazy("Description")
+    )
+    memory = forms.BooleanField(required=False, label=gettext_lazy("Include memory"))
+    quiesce = forms.BooleanField(required=False, label=gettext_lazy("Quiesce file systems"))
+    reason = forms.CharField(required=False, max_length=255, label=gettext_lazy("Reason"))
     expires_at = forms.DateTimeField(
         required=False,
-        label="Expires (UTC)",
+        label=gettext_lazy("Expires (UTC)"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-        help_text="empty: the default expiry",
+        help_text=gettext_lazy("empty: the default expiry"),
     )
 
 
 class RevertConfirmForm(forms.Form):
-    confirm_name = forms.CharField(label="Type the snapshot's name to confirm")
-    reason = forms.CharField(required=False, max_length=255)
+    confirm_name = forms.CharField(label=gettext_lazy("Type the snapshot's name to confirm"))
+    reason = forms.CharField(required=False, max_length=255, label=gettext_lazy("Reason"))
 
 
 class PolicyForm(forms.Form):
-    label = forms.CharField(max_length=12)
-    enabled = forms.BooleanField(required=False, initial=True)
-    endpoints = forms.ModelMultipleChoiceField(Endpoint.objects.all(), required=False)
-    vms = forms.ModelMultipleChoiceField(
-        VirtualMachine.objects.filter(absent_since__isnull=True, template=False), required=False
+    label = forms.CharField(max_length=12, label=gettext_lazy("Label"))
+    enabled = forms.BooleanField(required=False, initial=True, label=gettext_lazy("Enabled"))
+    endpoints = forms.ModelMultipleChoiceField(
+        Endpoint.objects.all(), required=False, label=gettext_lazy("Endpoints")
     )
-    tag = forms.CharField(required=False, max_length=100)
-    minute = forms.CharField(initial="0")
-    hour = forms.CharField(initial="*/6")
-    day_of_week = forms.CharField(initial="*")
-    day_of_month = forms.CharField(initial="*")
-    month_of_year = forms.CharField(initial="*")
-    keep_last = forms.IntegerField(min_value=1, initial=3)
-    max_age_hours = forms.IntegerField(min_value=1, required=False)
-    min_free_percent = forms.IntegerField(min_value=0, max_value=99, initial=10)
-    memory = forms.BooleanField(required=False)
+    vms = forms.ModelMultipleChoiceField(
+        VirtualMachine.objects.filter(absent_since__isnull=True, template=False),
+        required=False,
+        label=gettext_lazy("VMs"),
+    )
+    tag = forms.CharField(required=False, max_length=100, label=gettext_lazy("Tag"))
+    minute = forms.CharField(initial="0", label=gettext_lazy("Minute"))
+    hour = forms.CharField(initial="*/6", label=gettext_lazy("Hour"))
+    day_of_week = forms.CharField(initial="*", label=gettext_lazy("Day of week"))
+    day_of_month = forms.CharField(initial="*", label=gettext_lazy("Day of month"))
+    month_of_year = forms.CharField(initial="*", label=gettext_lazy("Month of year"))
+    keep_last = forms.IntegerField(min_value=1, initial=3, label=gettext_lazy("Keep last"))
+    max_age_hours = forms.IntegerField(
+        min_value=1, required=False, label=gettext_lazy("Max age (h)")
+    )
+    min_free_percent = forms.IntegerField(
+        min_value=0, max_value=99, initial=10, label=gettext_lazy("Min free %")
+    )
+    memory = forms.BooleanField(required=False, label=gettext_lazy("With memory"))
 
 
 POLICY_FIELDS = (
@@ -71,7 +83,7 @@ POLICY_FIELDS = (
 
 def _refused(request: HttpRequest, exc: Exception) -> None:
     text = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-    messages.error(request, f"Not queued: {text}")
+    messages.error(request, _("Not queued: %(reason)s") % {"reason": text})
 
 
 # ----------------------------------------------------------------------------- operations
@@ -143,14 +155,14 @@ def vm_snapshot_create(request: HttpRequest, pk: int) -> HttpResponse:
     )
     form = SnapshotCreateForm(request.POST)
     if not form.is_valid():
-        messages.error(request, f"Not queued: {form.errors.as_text()}")
+        messages.error(request, _("Not queued: %(reason)s") % {"reason": form.errors.as_text()})
         return redirect("inventory:vm-detail", pk=vm.pk)
     try:
         op = ops.snapshot_create(vm=vm, actor=request.user, request=request, **form.cleaned_data)
     except (ValidationError, ops.OperationConflict) as exc:
         _refused(request, exc)
         return redirect("inventory:vm-detail", pk=vm.pk)
-    messages.success(request, f"Snapshot {op.params['name']} queued.")
+    messages.success(request, _("Snapshot %(name)s queued.") % {"name": op.params["name"]})
     return redirect("operation-detail", pk=op.pk)
 
 
@@ -180,7 +192,9 @@ def snapshot_revert(request: HttpRequest, pk: int) -> HttpResponse:
     form = RevertConfirmForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if form.cleaned_data["confirm_name"] != snapshot.name:
-            form.add_error("confirm_name", f"type {snapshot.name} exactly to revert")
+            form.add_error(
+                "confirm_name", _("type %(name)s exactly to revert") % {"name": snapshot.name}
+            )
         else:
             try:
                 op = ops.snapshot_revert(
@@ -225,7 +239,7 @@ def policy_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 policies.policy_update(
                     policy=policy, actor=request.user, request=request, **form.cleaned_data
                 )
-            messages.success(request, "Policy saved.")
+            messages.success(request, _("Policy saved."))
             return redirect("snapshot-policy-list")
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
@@ -239,5 +253,13 @@ def policy_run_now(request: HttpRequest, pk: int) -> HttpResponse:
     policy = get_object_or_404(SnapshotPolicy, pk=pk)
     run = policies.policy_run(policy_id=policy.pk, trigger="web", actor=request.user)
     if run is not None:
-        messages.success(request, f"Policy {policy.label}: {run.queued} snapshot(s) queued.")
+        messages.success(
+            request,
+            ngettext(
+                "Policy %(label)s: %(n)d snapshot queued.",
+                "Policy %(label)s: %(n)d snapshots queued.",
+                run.queued,
+            )
+            % {"label": policy.label, "n": run.queued},
+        )
     return redirect("snapshot-policy-list")

@@ -35,16 +35,21 @@ class TotpCodeForm(forms.Form):
 
 
 class ApiTokenForm(forms.Form):
-    name = forms.CharField(max_length=100)
+    name = forms.CharField(max_length=100, label=_("Name"))
     can_write = forms.BooleanField(required=False, label=_("Write access"))
-    expires_days = forms.IntegerField(min_value=1, max_value=365, initial=90)
+    expires_days = forms.IntegerField(
+        min_value=1, max_value=365, initial=90, label=_("Expires in (days)")
+    )
     allowed_networks = forms.CharField(
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("One CIDR per line, e.g. 10.0.0.0/24. Empty: any address."),
+        label=_("Allowed networks"),
     )
-    user = forms.ModelChoiceField(queryset=get_user_model().objects.none(), required=False)
+    user = forms.ModelChoiceField(
+        queryset=get_user_model().objects.none(), required=False, label=_("User")
+    )
 
     def __init__(self, *args, may_choose_user: bool, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp import match_token
@@ -107,7 +108,7 @@ def verify(request: HttpRequest) -> HttpResponse:
             request=request,
             result=AuditEvent.Result.FAILURE,
         )
-        form.add_error(None, "The code is wrong, used already or expired.")
+        form.add_error(None, gettext("The code is wrong, used already or expired."))
     return render(request, "registration/verify.html", {"form": form, "next": _next_url(request)})
 
 
@@ -154,7 +155,7 @@ def setup(request: HttpRequest) -> HttpResponse:
                 "registration/recovery_codes.html",
                 {"codes": codes, "next": _next_url(request)},
             )
-        form.add_error("code", "The code does not match; check the clock of your device.")
+        form.add_error("code", gettext("The code does not match; check the clock of your device."))
     return render(
         request,
         "registration/setup.html",
@@ -211,7 +212,9 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         owner = form.cleaned_data.get("user") or request.user
         if not role_of(owner):
-            form.add_error("user", "This user has no role; the token would be refused everywhere.")
+            form.add_error(
+                "user", gettext("This user has no role; the token would be refused everywhere.")
+            )
         else:
             _, new_key = api_token_create(
                 user=owner,
