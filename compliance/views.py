@@ -208,7 +208,9 @@ def check_edit(request: HttpRequest, check_id: str) -> HttpResponse:
             form.add_error(None, exc.messages[0])
         else:
             messages.success(
-                request, f"Parameters of {check_id} saved; they apply from the next run."
+                request,
+                _("Parameters of %(check)s saved; they apply from the next run.")
+                % {"check": check_id},
             )
             return redirect("compliance:check-list")
     return render(
@@ -258,7 +260,7 @@ def waiver_new(request: HttpRequest, finding_id: int) -> HttpResponse:
         except ValidationError as exc:
             messages.error(request, "; ".join(exc.messages))
         else:
-            messages.success(request, "Waiver recorded.")
+            messages.success(request, _("Waiver recorded."))
             return redirect("compliance:finding-detail", pk=finding.pk)
     else:
         messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
@@ -271,7 +273,7 @@ def waiver_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         waiver = get_object_or_404(scoped(request.user, Waiver.objects.all()), pk=pk)
         waiver_revoke(waiver=waiver, actor=request.user, request=request)
-        messages.success(request, "Waiver revoked.")
+        messages.success(request, _("Waiver revoked."))
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
     return redirect("compliance:waiver-list")
@@ -324,7 +326,9 @@ def baseline_detail(request: HttpRequest, object_type: str, object_id: int) -> H
                     request=request,
                 )
                 messages.success(
-                    request, f"Baseline of {obj} approved; the next run checks against it."
+                    request,
+                    _("Baseline of %(object)s approved; the next run checks against it.")
+                    % {"object": obj},
                 )
             except ValidationError as exc:
                 messages.error(request, exc.messages[0])
@@ -362,7 +366,7 @@ def run_list(request: HttpRequest) -> HttpResponse:
         run = check_run_create(endpoint=endpoint, trigger=CheckRun.Trigger.WEB, actor=request.user)
         audit(action="compliance.run.request", request=request, target=run)
         enqueue(run_checks, run.pk, None, CheckRun.Trigger.WEB)
-        messages.success(request, f"Check run #{run.pk} queued.")
+        messages.success(request, _("Check run #%(id)s queued.") % {"id": run.pk})
         return redirect("compliance:run-list")
     return render(
         request,
