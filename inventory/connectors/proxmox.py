@@ -29,6 +29,7 @@ snapshots, R running guests, A running QEMU guests with the agent enabled)::
                       as a snapshot exists, so guests without snapshots cost nothing more)
     + R               .../rrddata   (running guests: their network rates)
     + A               .../agent/info (QEMU, running, ``agent`` enabled; ``probe_agent=False`` skips)
+    + T               /nodes/{n}/tasks  (nodes holding snapshots: who made them)
     (+ 1 login with a password)
 
 Storages come from ``/cluster/resources`` (one entry per node and storage), so they cost nothing
@@ -107,6 +108,9 @@ SERVICE_KEYS = {
 QEMU_DISK = re.compile(r"^(ide|sata|scsi|virtio|efidisk|tpmstate|unused)\d+$")
 LXC_DISK = re.compile(r"^(rootfs|mp\d+|unused\d+)$")
 PASSTHROUGH = re.compile(r"^(usb|hostpci|serial|parallel|dev)\d+$")
+# Task types of PVE's snapshot creation and how much of a node's task log one sync reads.
+SNAPSHOT_TASKS = ("qmsnapshot", "vzsnapshot")
+TASK_LOG_LIMIT = 1000
 NET_KEY = re.compile(r"^net\d+$")
 SIZE = re.compile(r"^(\d+(?:\.\d+)?)([KMGT]?)$")
 SIZE_UNITS = {"": 1, "K": 1024, "M": MiB, "G": 1024**3, "T": 1024**4}
@@ -553,8 +557,51 @@ class ProxmoxConnector:
             inv.snapshots.extend(snaps)
             inv.samples.append(sample)
             inv.warnings.extend(warnings)
+        self._snapshot_creators(inv)
         inv.accounts = self._accounts(inv)
         return inv
+
+    def _snapshot_creators(self, inv: Inventory) -> None:
+        """Who made each snapshot, from the task logs of the nodes that hold snapshots.
+
+        One ``/nodes/{n}/tasks`` per such node, from a minute before its oldest snapshot. PVE's
+        snapshot task (``qmsnapshot``/``vzsnapshot``) names the guest and the user (with the
+        token, ``root@pam!autosnap``) but not the snapshot: the snapshot's ``snaptime`` lies in
+        the task's run, so the latest such task of the guest started at or before it is the
+        one. A task the log no longer holds, or two users' tasks in that second (PVE counts
+        whole seconds), leave the creator unknown.
+        """
+        node_of = {v.external_id: (v.host_external_id or "").removeprefix("node/") for v in inv.vms}
+        by_node: dict[str, list[SnapshotRecord]] = {}
+        for snap in inv.snapshots:
+            node = node_of.get(snap.vm_external_id)
+            if node and snap.created_at is not None:
+                by_node.setdefault(node, []).append(snap)
+
+        def task_log(node: str) -> tuple[str, list[Any]]:
+            since = int(min(s.created_at for s in by_node[node]).timestamp()) - 60  # type: ignore[union-attr]
+            path = f"nodes/{quote(node, safe='')}/tasks"
+            log = self._optional(
+                inv, f"task log of {node}", path, since=since, limit=TASK_LOG_LIMIT
+            )
+            return node, _list(log)
+
+        for node, tasks in self._parallel(task_log, list(by_node)):
+            runs: dict[str, list[tuple[int, str]]] = {}
+            for t in tasks:
+                if isinstance(t, dict) and t.get("type") in SNAPSHOT_TASKS and t.get("user"):
+                    kind = "qemu" if t["type"] == "qmsnapshot" else "lxc"
+                    start = _int(t.get("starttime")) or 0
+                    runs.setdefault(f"{kind}/{t.get('id')}", []).append((start, str(t["user"])))
+            for snap in by_node[node]:
+                taken = int(snap.created_at.timestamp())  # type: ignore[union-attr]
+                started = [r for r in runs.get(snap.vm_external_id, []) if r[0] <= taken]
+                if not started:
+                    continue
+                latest = max(start for start, _ in started)
+                users = {user for start, user in started if start == latest}
+                if len(users) == 1:  # two users' tasks in the same second: rather unknown
+                    snap.created_by = users.pop()
 
     def _optional(self, inv: Inventory, what: str, path: str, **params: Any) -> Any:
         """A read whose failure is a warning, not a failed sync.

@@ -186,6 +186,10 @@ VM_PROPS = [
 ]
 
 
+# What tells who made a snapshot (see VCenterConnector._snapshot_creators).
+TASK_PROPS = ["info.descriptionId", "info.state", "info.result", "info.reason"]
+
+
 class _PinMismatch(Exception):
     """Raised inside the connection; turned into ``tls.pin_mismatch`` by the connector."""
 
@@ -459,7 +463,6 @@ class VCenterConnector:
         simply absent from the dict.
         """
         content = self._connect()
-        pc = content.propertyCollector
         view = self._call(
             "CreateContainerView",
             lambda: content.viewManager.CreateContainerView(
@@ -478,20 +481,24 @@ class VCenterConnector:
                 ],
                 propSet=[vmodl.query.PropertyCollector.PropertySpec(type=obj_type, pathSet=props)],
             )
-            options = vmodl.query.PropertyCollector.RetrieveOptions(maxObjects=self.page_size)
-            name = obj_type.__name__
-            result = self._call(name, lambda: pc.RetrievePropertiesEx([spec], options))
-            while result is not None:
-                for oc in result.objects:
-                    yield oc.obj, {p.name: p.val for p in oc.propSet or []}
-                token = result.token
-                if not token:
-                    break
-                result = self._call(name, lambda t=token: pc.ContinueRetrievePropertiesEx(t))
+            yield from self._pages(spec, obj_type.__name__)
         finally:
             # A view left behind dies with the session anyway.
             with contextlib.suppress(Exception):
                 view.DestroyView()
+
+    def _pages(self, spec: Any, name: str) -> Iterator[tuple[Any, dict[str, Any]]]:
+        """The objects of ``spec``: one RetrievePropertiesEx, one Continue… per further page."""
+        pc = self._connect().propertyCollector
+        options = vmodl.query.PropertyCollector.RetrieveOptions(maxObjects=self.page_size)
+        result = self._call(name, lambda: pc.RetrievePropertiesEx([spec], options))
+        while result is not None:
+            for oc in result.objects:
+                yield oc.obj, {p.name: p.val for p in oc.propSet or []}
+            token = result.token
+            if not token:
+                break
+            result = self._call(name, lambda t=token: pc.ContinueRetrievePropertiesEx(t))
 
     def _properties(self, obj: Any, props: list[str]) -> dict[str, Any]:
         """Properties of one object, read through the PropertyCollector (one request)."""
@@ -560,7 +567,46 @@ class VCenterConnector:
         for obj, p in self._retrieve(vim.VirtualMachine, VM_PROPS):
             self._vm_records(inv, obj, p, host_mhz, portgroup_names)
         self._network_rates(inv)
+        self._snapshot_creators(inv)
         return inv
+
+    def _snapshot_creators(self, inv: Inventory) -> None:
+        """Who made each snapshot, from the snapshot tasks vCenter still lists.
+
+        ``TaskManager.recentTask`` holds the tasks of the last minutes (up to 200); a
+        successful ``createSnapshot`` task's result is the new snapshot's moref and its reason
+        names the user. A snapshot whose task has left the list keeps an unknown creator (the
+        sync that first sees it usually runs within those minutes; the portal keeps what it
+        learnt). One read of the list, one RetrievePropertiesEx (and pages) over its tasks.
+        """
+        if not inv.snapshots:
+            return
+        try:
+            manager = self._connect().taskManager
+            tasks = self._properties(manager, ["recentTask"]).get("recentTask") or []
+            if not tasks:
+                return
+            collector = vmodl.query.PropertyCollector
+            spec = collector.FilterSpec(
+                objectSet=[collector.ObjectSpec(obj=t, skip=False) for t in tasks],
+                # Named fields, not ``info``: see task_status.
+                propSet=[collector.PropertySpec(type=vim.Task, pathSet=TASK_PROPS)],
+            )
+            creators = {}
+            for _, p in self._pages(spec, "recent tasks"):
+                result, reason = p.get("info.result"), p.get("info.reason")
+                if (
+                    p.get("info.descriptionId") == "VirtualMachine.createSnapshot"
+                    and str(p.get("info.state")) == "success"
+                    and isinstance(result, ManagedObject)
+                    and getattr(reason, "userName", "")
+                ):
+                    creators[result._moId] = reason.userName
+        except ConnectorError as exc:
+            inv.warnings.append(f"snapshot creators not read: {exc}")
+            return
+        for snap in inv.snapshots:
+            snap.created_by = creators.get(snap.external_id, "")
 
     def _network_rates(self, inv: Inventory) -> None:
         """Fill the network rates of host and running-VM samples from the PerformanceManager.

@@ -201,11 +201,24 @@ def apply_inventory(
         },
     )
     # Governance fields (owner, reason, expiry) are not in the records, so sync never touches them.
+    # Who made a snapshot is learnt once and kept: the portal's operation names its user (the
+    # platform would name the portal's service account), the platform's task history names the
+    # others while it still lists their task; a later sync that no longer sees it keeps it.
+    creators = dict(
+        Snapshot.objects.filter(endpoint=endpoint)
+        .exclude(created_by="")
+        .values_list("external_id", "created_by")
+    )
     snapshots = store(
         "snapshots",
         Snapshot,
         {
-            s.external_id: _plain(s, Snapshot, vm_id=vms.ids[s.vm_external_id])
+            s.external_id: _plain(
+                s,
+                Snapshot,
+                vm_id=vms.ids[s.vm_external_id],
+                created_by=creators.get(s.external_id) or s.created_by,
+            )
             for s in inv.snapshots
             if s.vm_external_id in vms.ids
         },

@@ -360,10 +360,12 @@ def test_requests_grow_only_per_node_and_per_guest_as_documented():
                 if v.kind == "qemu" and v.power_state == "running" and v.tools_state != "disabled"
             )
             running = sum(1 for v in inv.vms if v.power_state == "running")
+            host_of = {v.external_id: v.host_external_id for v in inv.vms}
+            task_logs = len({host_of[s.vm_external_id] for s in inv.snapshots})
             assert seen == Counter(
                 {
                     "fixed": 9,
-                    "node": 5 * spec.nodes,
+                    "node": 5 * spec.nodes + task_logs,
                     "guest": guests,
                     "guest-snapshot": with_snapshots,
                     "guest-info": agents,

@@ -255,6 +255,17 @@ def test_the_snapshot_tree_keeps_parents_current_and_memory(fresh_vcsim: Running
     assert all(s.vm_external_id == vm_id for s in snaps.values())
 
 
+def test_the_creator_of_a_snapshot_comes_from_the_tasks_vcenter_still_lists(
+    fresh_vcsim: RunningVcsim,
+) -> None:
+    vm_id = harness.vm_ids(fresh_vcsim)[0]
+    snap = harness.create_snapshot(fresh_vcsim, vm_id, "by-hand")
+    with VCenterConnector(config(fresh_vcsim)) as conn:
+        snaps = {s.external_id: s for s in conn.read_inventory().snapshots}
+    # The simulator names every task's user "vcsim" (a vCenter names the session's user).
+    assert snaps[snap].created_by == "vcsim"
+
+
 # -- request counts ---------------------------------------------------------------------------
 
 

@@ -8,9 +8,8 @@ import pytest
 from django.utils import timezone
 
 from inventory.models import Endpoint, Operation, Snapshot, VirtualMachine
-from inventory.services.endpoints import endpoint_create
-from inventory.services.sync import sync_endpoint
 from inventory.tasks_operations import operations_reconcile_task
+from tests.endpoints import proxmox_endpoint, vcenter_endpoint
 from tests.harness import vcsim as sim_api
 from tests.harness.fakepve import RunningFakePve
 
@@ -18,18 +17,7 @@ ENDED = (Operation.State.SUCCEEDED, Operation.State.FAILED)
 
 
 def register_pve(fake: RunningFakePve, name: str = "pve-ops") -> Endpoint:
-    endpoint = endpoint_create(
-        name=name,
-        kind="proxmox",
-        url=fake.url,
-        token_id=fake.token_id,
-        secret=fake.token_secret,
-        fingerprint=fake.fingerprint,
-        actor="test",
-    )
-    run = sync_endpoint(endpoint, trigger="command")
-    assert run.status == "succeeded", run.error
-    return endpoint
+    return proxmox_endpoint(fake, name)
 
 
 def wait_for(operation_id: int, timeout: float = 30.0) -> Operation:
@@ -118,18 +106,7 @@ def pve(fake_pve, transactional_db):
 @pytest.fixture
 def vc(fresh_vcsim, transactional_db):
     """A fresh simulator and its registered, synced endpoint."""
-    endpoint = endpoint_create(
-        name="vc-ops",
-        kind="vcenter",
-        url=fresh_vcsim.url,
-        username=fresh_vcsim.username,
-        secret=fresh_vcsim.password,
-        fingerprint=fresh_vcsim.fingerprint,
-        actor="test",
-    )
-    run = sync_endpoint(endpoint, trigger="command")
-    assert run.status == "succeeded", run.error
-    return fresh_vcsim, endpoint
+    return fresh_vcsim, vcenter_endpoint(fresh_vcsim, "vc-ops")
 
 
 @pytest.fixture

@@ -9,10 +9,9 @@ import pytest
 
 from inventory.connectors import sessions
 from inventory.models import Operation, VirtualMachine
-from inventory.services.endpoints import endpoint_create
 from inventory.services.operation_runner import operation_step
 from inventory.services.operations import snapshot_create
-from inventory.services.sync import sync_endpoint
+from tests.endpoints import vcenter_endpoint
 from tests.harness import vcsim as sim_api
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
@@ -27,16 +26,7 @@ def _empty_cache():
 
 @pytest.fixture
 def vc(fresh_vcsim, admin_user):
-    endpoint = endpoint_create(
-        name="vc-kept",
-        kind="vcenter",
-        url=fresh_vcsim.url,
-        username=fresh_vcsim.username,
-        secret=fresh_vcsim.password,
-        fingerprint=fresh_vcsim.fingerprint,
-        actor="test",
-    )
-    assert sync_endpoint(endpoint, trigger="command").status == "succeeded"
+    endpoint = vcenter_endpoint(fresh_vcsim, "vc-kept")
     vms = list(VirtualMachine.objects.filter(endpoint=endpoint).order_by("name"))
     return fresh_vcsim, endpoint, vms
 
