@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from inventory.models import Snapshot, VirtualMachine
+from inventory.models import Operation, Snapshot, VirtualMachine
+from inventory.services.operation_runner import operation_step
+from inventory.services.operations import snapshot_create, snapshot_delete
+from tests.endpoints import vcenter_endpoint
+from tests.harness import vcsim as sim_api
 
-from .conftest import vc_snapshots, wait_for
+from .conftest import vc_snapshots, wait_for, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -49,3 +53,24 @@ def test_a_vcenter_name_with_a_control_character_is_refused_before_anything_is_q
     )
     assert answer.status_code == 400
     assert "control characters" in answer.json()["error"]["message"]
+
+
+def test_a_snapshot_removed_on_vcenter_before_its_delete_runs_fails_with_vcenters_message(
+    fresh_vcsim, db, admin_user
+):
+    from pyVmomi import vim
+
+    # Steps run here, one by one (the ``db`` fixture: nothing is sent to a worker).
+    sim, endpoint = fresh_vcsim, vcenter_endpoint(fresh_vcsim, "vc-gone")
+    vm = VirtualMachine.objects.filter(endpoint=endpoint).order_by("name").first()
+    made = snapshot_create(vm=vm, name="removed-by-hand", actor=admin_user)
+    assert operation_step(made.pk) is None
+    snap = Snapshot.objects.get(vm=vm, name="removed-by-hand")
+    delete = snapshot_delete(snapshot=snap, actor=admin_user)  # queued; then removed by hand:
+    with sim_api.service_instance(sim) as si:
+        vim.vm.Snapshot(snap.external_id, si._stub).RemoveSnapshot_Task(removeChildren=False)
+    wait_until(lambda: vc_snapshots(sim, vm.external_id) == [])
+    assert operation_step(delete.pk) is None
+    delete.refresh_from_db()
+    assert delete.state == "failed" and "no longer exists" in delete.error
+    assert not Operation.objects.filter(state__in=("queued", "running")).exists()
