@@ -1,4 +1,4 @@
-"""An OSCAL 1.1 assessment-results document of the current compliance state.
+"""An OSCAL 1.2 assessment-results document of the current compliance state.
 
 Each requirement becomes a reviewed control (``prop`` ids are our requirement refs); each open
 finding becomes an observation plus a finding whose target is the requirement's objective.
@@ -17,7 +17,7 @@ from ..choices import RequirementStatus
 from ..models import Finding
 from ..services.status import RequirementState
 
-OSCAL_VERSION = "1.1.2"
+OSCAL_VERSION = "1.2.3"  # the published schema the export is tested against
 NAMESPACE = uuid.UUID("7d1c6f5e-6a51-4c1e-9e1f-1a2b3c4d5e6f")
 
 
@@ -28,6 +28,11 @@ def _uuid(*parts: Any) -> str:
 
 def _ts(value) -> str:
     return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _line(text: str) -> str:
+    """OSCAL ``markup-line``: one line. Inventory names may hold line breaks (vCenter allows them)."""
+    return " ".join(str(text).split()) or "(no name)"
 
 
 def _control_id(ref: str) -> str:
@@ -55,7 +60,7 @@ def assessment_results(
             observations.append(
                 {
                     "uuid": obs_uuid,
-                    "title": f"{f.check_id} {spec.title if spec else ''}".strip(),
+                    "title": _line(f"{f.check_id} {spec.title if spec else ''}"),
                     "description": f.message,
                     "props": [
                         {
@@ -74,7 +79,7 @@ def assessment_results(
                         {
                             "subject-uuid": _uuid("subject", f.object_type, f.object_id),
                             "type": "inventory-item",
-                            "title": f.object_name,
+                            "title": _line(f.object_name),
                         }
                     ],
                     "collected": _ts(f.last_seen),
@@ -86,7 +91,7 @@ def assessment_results(
         oscal_findings.append(
             {
                 "uuid": _uuid("finding", req.ref),
-                "title": f"{req.ref} {req.title_en}",
+                "title": _line(f"{req.ref} {req.title_en}"),
                 "description": f"Status: {state.status}. {len(related)} open finding(s).",
                 "target": {
                     "type": "objective-id",
@@ -112,7 +117,7 @@ def assessment_results(
         )
     result: dict[str, Any] = {
         "uuid": _uuid("result", now.isoformat()),
-        "title": title,
+        "title": _line(title),
         "description": "Automated checks of the VirtSec Portal against BSI IT-Grundschutz M 4.349 and SYS.1.5.",
         "start": _ts(now),
         "reviewed-controls": {
@@ -132,7 +137,7 @@ def assessment_results(
         "assessment-results": {
             "uuid": str(uuid.uuid4()),
             "metadata": {
-                "title": title,
+                "title": _line(title),
                 "last-modified": _ts(now),
                 "version": now.strftime("%Y%m%d%H%M%S"),
                 "oscal-version": OSCAL_VERSION,

@@ -93,9 +93,7 @@ def test_an_endpoint_outside_the_scope_reads_as_no_endpoint(estate, officer, cli
     assert_nothing_outside(answer.content.decode())
 
 
-def test_a_cluster_scope_sees_its_clusters_objects_on_the_dashboard(
-    estate, auditor, client_for
-):
+def test_a_cluster_scope_sees_its_clusters_objects_on_the_dashboard(estate, auditor, client_for):
     ObjectScope.objects.create(user=auditor, cluster=estate.inside_cluster)
     answer = client_for(auditor).get("/compliance/")
     assert [row["object_name"] for row in answer.context["worst_hosts"]] == [estate.host.name]
@@ -126,9 +124,7 @@ def test_requirement_status_counts_only_findings_in_scope(estate, officer, admin
         "/compliance/reports/oscal.json",
     ],
 )
-def test_pages_and_downloads_show_nothing_outside_the_scope(
-    estate, officer, client_for, path
-):
+def test_pages_and_downloads_show_nothing_outside_the_scope(estate, officer, client_for, path):
     _outside_waiver(estate, officer)
     baseline_approve(object_type="host", object_id=estate.outside_host.pk, actor="someone")
     answer = client_for(officer).get(path)
