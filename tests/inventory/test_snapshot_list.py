@@ -159,3 +159,19 @@ def test_each_dashboard_age_bucket_links_to_the_rows_it_counts(client_for, audit
     home = client.get("/").content.decode()
     assert 'href="/snapshots/?older_than=7"' in home
     assert 'href="/snapshots/?age_unknown=true"' in home
+
+
+def test_a_vm_page_links_to_its_snapshots_in_the_list(client_for, auditor, estate):
+    client = client_for(auditor)
+    vm = estate["web"]
+    assert f'href="/snapshots/?vm={vm.pk}"' in client.get(f"/vms/{vm.pk}/").content.decode()
+    assert _names(client, f"?vm={vm.pk}") == ["old-patch", "portal-mem"]
+
+
+def test_the_operations_page_links_portal_snapshots_by_expiry(client_for, auditor, estate):
+    body = client_for(auditor).get("/operations/").content.decode()
+    assert 'href="/snapshots/?made_by_portal=true&amp;sort=expires_at"' in body
+    assert _names(client_for(auditor), "?made_by_portal=true&sort=expires_at") == [
+        "portal-mem",
+        "fresh",
+    ]
