@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .choices import RequirementStatus
+from .services.status import summary_of
 
 WIDTH, HEIGHT, PAD = 600, 180, 30
 SERIES = (
@@ -25,19 +26,25 @@ class Series:
     dashes: str
 
 
-def trend(runs, catalog: str = "M4349") -> dict:
-    """Lines of requirement counts per status over ``runs`` (oldest first)."""
-    runs = [r for r in runs if r.requirement_summary.get(catalog)]
-    top = max((sum(r.requirement_summary[catalog].values()) for r in runs), default=1) or 1
+def trend(runs, catalog: str = "M4349", endpoint_id: int | None = None) -> dict:
+    """Lines of requirement counts per status over ``runs`` (oldest first).
+
+    With ``endpoint_id`` the counts are that endpoint's, as each run stored them; runs that
+    stored none for it are left out.
+    """
+    summaries = [(r, summary_of(r.requirement_summary, endpoint_id).get(catalog)) for r in runs]
+    runs = [r for r, summary in summaries if summary]
+    by_run = {r.pk: summary for r, summary in summaries if summary}
+    top = max((sum(by_run[r.pk].values()) for r in runs), default=1) or 1
     step = (WIDTH - 2 * PAD) / max(len(runs) - 1, 1)
     series = []
     for (status, colour, symbol), dashes in zip(SERIES, ("", "6 3", "2 3"), strict=True):
         points = []
         for i, run in enumerate(runs):
-            value = run.requirement_summary[catalog].get(status, 0)
+            value = by_run[run.pk].get(status, 0)
             y = HEIGHT - PAD - (HEIGHT - 2 * PAD) * value / top
             points.append(f"{PAD + i * step:.1f},{y:.1f}")
-        last = runs[-1].requirement_summary[catalog].get(status, 0) if runs else 0
+        last = by_run[runs[-1].pk].get(status, 0) if runs else 0
         series.append(
             Series(
                 status,

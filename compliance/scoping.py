@@ -14,13 +14,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from inventory.models import Cluster, Endpoint
 from portal.security.scopes import is_scoped, scoped
 
 from .models import CheckResult, CheckRun, Finding
-from .services.status import RequirementState, requirement_statuses
+from .services.status import RequirementState, requirement_statuses, summary_of
 
 
 def visible_endpoints(user: Any) -> QuerySet[Endpoint]:
@@ -63,3 +63,28 @@ def statuses_for(user: Any, endpoint: Endpoint | None = None) -> list[Requiremen
         findings=visible_findings(user),
         results=_result_endpoints(user),
     )
+
+
+def trend_source(user: Any, endpoint: Endpoint | None) -> tuple[QuerySet[CheckRun], int | None]:
+    """The runs and the endpoint whose stored summaries the trend chart draws.
+
+    One endpoint: runs that covered it, read for that endpoint only. A scoped user without a
+    chosen endpoint gets the trend of its single endpoint, or none: summing several endpoints'
+    requirement counts would not be their combined status.
+    """
+    succeeded = CheckRun.objects.filter(status=CheckRun.RunStatus.SUCCEEDED)
+    if endpoint is None and is_scoped(user):
+        visible = list(visible_endpoints(user)[:2])
+        if len(visible) != 1:
+            return succeeded.none(), None
+        endpoint = visible[0]
+    if endpoint is None:
+        return succeeded, None
+    return succeeded.filter(Q(endpoint=endpoint) | Q(endpoint__isnull=True)), endpoint.pk
+
+
+def run_summary_for(user: Any, run: CheckRun) -> dict:
+    """What of a run's stored requirement summary ``user`` may read (the API shows it)."""
+    if not is_scoped(user):
+        return run.requirement_summary
+    return summary_of(run.requirement_summary, run.endpoint_id) if run.endpoint_id else {}

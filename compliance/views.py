@@ -24,7 +24,14 @@ from .checks import all_checks, get_check
 from .choices import STATUS_SYMBOLS, Catalog, ObjectType
 from .forms import BaselineApproveForm, WaiverForm, parameters_form
 from .models import Baseline, CheckRun, CheckSetting, Finding, Requirement, Waiver
-from .scoping import endpoint_from, statuses_for, visible_endpoints, visible_findings, visible_runs
+from .scoping import (
+    endpoint_from,
+    statuses_for,
+    trend_source,
+    visible_endpoints,
+    visible_findings,
+    visible_runs,
+)
 from .services import (
     baseline_approve,
     check_parameters_update,
@@ -69,11 +76,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     findings = visible_findings(request.user)
     if endpoint:
         findings = findings.filter(endpoint=endpoint)
-    runs = list(
-        visible_runs(request.user)
-        .filter(status=CheckRun.RunStatus.SUCCEEDED)
-        .order_by("-finished_at")[:30]
-    )[::-1]
+    trend_runs, trend_endpoint = trend_source(request.user, endpoint)
+    runs = list(trend_runs.order_by("-finished_at")[:30])[::-1]
     return render(
         request,
         "compliance/dashboard.html",
@@ -81,7 +85,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "m4349": [s for s in states if s.requirement.catalog == Catalog.M4349],
             "sys15": [s for s in states if s.requirement.catalog == Catalog.SYS15],
             "symbols": STATUS_SYMBOLS,
-            "chart": trend(runs),
+            "chart": trend(runs, endpoint_id=trend_endpoint),
             "worst_hosts": _worst(findings, ObjectType.HOST),
             "worst_vms": _worst(findings, ObjectType.VM),
             "endpoints": visible_endpoints(request.user),

@@ -7,6 +7,7 @@ from inventory.models import Cluster, Endpoint
 from portal.security.scopes import is_scoped, scoped
 
 from ..models import CheckRun, Finding, Requirement, Waiver
+from ..scoping import run_summary_for
 
 
 class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
@@ -87,6 +88,13 @@ class FindingSerializer(serializers.ModelSerializer):
 
 class CheckRunSerializer(serializers.ModelSerializer):
     duration_seconds = serializers.FloatField(read_only=True, allow_null=True)
+    requirement_summary = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.DictField())
+    def get_requirement_summary(self, run: CheckRun) -> dict:
+        """Counts of requirement statuses per catalog; a scoped user reads its endpoint's only."""
+        request = self.context.get("request")
+        return run_summary_for(request.user, run) if request else run.requirement_summary
 
     class Meta:
         model = CheckRun

@@ -160,6 +160,16 @@ def requirement_statuses(
     return [result[r.ref] for r in requirements]
 
 
+BY_ENDPOINT = "by_endpoint"  # key of the per-endpoint summaries in CheckRun.requirement_summary
+
+
+def summary_of(stored: dict, endpoint_id: int | None = None) -> dict:
+    """The requirement summary a run stored, overall or for one endpoint ({} if not stored)."""
+    if endpoint_id is None:
+        return {k: v for k, v in stored.items() if k != BY_ENDPOINT}
+    return stored.get(BY_ENDPOINT, {}).get(str(endpoint_id), {})
+
+
 def requirement_summary(endpoint_id: int | None = None) -> dict[str, dict[str, int]]:
     """Counts of requirement statuses per catalog, stored on each run for the trend chart."""
     summary: dict[str, Counter] = defaultdict(Counter)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from compliance.models import CheckRun, Finding, Waiver
 from compliance.scoping import statuses_for
 from compliance.services import baseline_approve, check_run_execute, waiver_create
+from compliance.services.status import requirement_summary
 from inventory.models import Cluster, Endpoint, Host, VirtualMachine
 from portal.models import ObjectScope
 
@@ -195,3 +196,31 @@ def test_the_api_refuses_runs_and_waivers_outside_the_scope(estate, officer, api
     assert not Waiver.objects.exists()
     answer = api.post("/api/compliance/runs/", {"endpoint": estate.inside.pk}, format="json")
     assert answer.status_code == 202
+
+
+def _last(chart) -> dict[str, int]:
+    return {series.status: series.last for series in chart["series"]}
+
+
+def test_the_trend_of_a_scoped_user_draws_its_endpoints_counts_only(
+    estate, officer, admin_user, client_for
+):
+    run = check_run_execute(trigger="command", actor="t")
+    stored = run.requirement_summary["by_endpoint"]
+    assert set(stored) == {str(estate.inside.pk), str(estate.outside.pk)}
+    assert stored[str(estate.inside.pk)] == requirement_summary(estate.inside.pk)
+    # Mark the inside slice so the chart shows which summary it drew.
+    stored[str(estate.inside.pk)]["M4349"] = {"fulfilled": 9, "partly": 0, "not_fulfilled": 0}
+    run.save(update_fields=["requirement_summary"])
+
+    mine = client_for(officer).get("/compliance/").context["chart"]
+    assert _last(mine) == {"fulfilled": 9, "partly": 0, "not_fulfilled": 0}
+    everyone = client_for(admin_user).get("/compliance/").context["chart"]
+    overall = requirement_summary()["M4349"]
+    assert _last(everyone) == {status: overall.get(status, 0) for status in _last(everyone)}
+
+
+def test_the_api_shows_a_scoped_user_only_its_endpoints_run_summary(estate, officer, api_for):
+    runs = api_for(officer).get("/api/compliance/runs/").json()["results"]
+    assert [r["endpoint"] for r in runs] == [estate.inside.pk]
+    assert runs[0]["requirement_summary"] == requirement_summary(estate.inside.pk)
