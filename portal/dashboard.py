@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from inventory.models import Endpoint, Host, Operation, Snapshot, VirtualMachine
+from inventory.models import Endpoint, Host, Operation, Snapshot, SyncRun, VirtualMachine
 from inventory.views.snapshot_filters import age_q
 
 PRESSURE_TOP = 5
@@ -104,12 +104,19 @@ class EndpointRow:
     age: dt.timedelta | None  # since the last successful sync; None: never
     state: str  # ok, stale, failed, never, disabled
     url: str
+    syncing: dict[str, Any] | None = None  # the running sync's progress ({} just started)
 
 
 def endpoint_rows(now: dt.datetime, scope: Scope) -> list[EndpointRow]:
-    """Every endpoint with the age of its last successful sync (one query)."""
+    """Every endpoint with the age of its last successful sync and the progress of a running
+    one (two queries)."""
     rows = []
     endpoints = scope.of(Endpoint.objects.defer("secret", "ca_pem"), "pk", None)  # no secret
+    running = dict(
+        scope.of(SyncRun.objects.filter(status=SyncRun.Status.RUNNING), "endpoint", None)
+        .order_by("started_at")
+        .values_list("endpoint_id", "progress")
+    )
     for endpoint in endpoints:
         age = now - endpoint.last_success_at if endpoint.last_success_at else None
         if not endpoint.enabled:
@@ -123,7 +130,7 @@ def endpoint_rows(now: dt.datetime, scope: Scope) -> list[EndpointRow]:
         else:
             state = "ok"
         url = _url("inventory:sync-run-list", endpoint=endpoint.pk)
-        rows.append(EndpointRow(endpoint, age, state, url))
+        rows.append(EndpointRow(endpoint, age, state, url, running.get(endpoint.pk)))
     return rows
 
 

@@ -12,6 +12,7 @@ and registers it in :data:`CONNECTORS`.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -29,6 +30,14 @@ class EndpointConfig:
     ca_pem: str = ""
     fingerprint: str = ""  # SHA-256, hex, any case, colons allowed
     timeout: float = 30.0
+
+
+# Told what a read is at and how far: ``progress("VMs", 1200)`` (from the caller's thread).
+Progress = Callable[[str, int], None]
+
+
+def no_progress(what: str, done: int) -> None:
+    """The default :data:`Progress`: nobody is watching."""
 
 
 class ConnectorError(Exception):
@@ -63,8 +72,11 @@ class Connector(Protocol):
 
     def __init__(self, config: EndpointConfig) -> None: ...
 
-    def read_inventory(self) -> Inventory:
-        """Read the whole inventory of the endpoint. Raises ConnectorError."""
+    def read_inventory(self, progress: Progress = no_progress) -> Inventory:
+        """Read the whole inventory of the endpoint. Raises ConnectorError.
+
+        ``progress`` is called now and then with what is being read and how many of it so far.
+        """
         ...
 
     def close(self) -> None:

@@ -73,7 +73,14 @@ from proxmoxer.core import ProxmoxResource, ResourceException
 from requests.adapters import HTTPAdapter
 
 from . import tls
-from .base import AuthenticationError, ConnectorError, EndpointConfig, TrustError
+from .base import (
+    AuthenticationError,
+    ConnectorError,
+    EndpointConfig,
+    Progress,
+    TrustError,
+    no_progress,
+)
 from .records import (
     AccountRecord,
     ClusterRecord,
@@ -493,12 +500,29 @@ class ProxmoxConnector:
                 return tls.pin_mismatch(self.config.url, self._fingerprint, m.group(1))
         return TrustError(f"TLS verification of {self.config.url} failed: {text}")
 
-    def _parallel(self, fn: Callable[[Any], T], items: Iterable[Any]) -> list[T]:
+    def _parallel(
+        self,
+        fn: Callable[[Any], T],
+        items: Iterable[Any],
+        done: Callable[[int], None] | None = None,
+    ) -> list[T]:
+        """``fn`` over ``items`` on up to ``max_workers`` threads; results in order.
+
+        ``done`` hears how many have finished, from this (the caller's) thread.
+        """
         items = list(items)
+        results: list[T] = []
         if len(items) <= 1:
-            return [fn(i) for i in items]
-        with ThreadPoolExecutor(max_workers=self.max_workers) as pool:
-            return list(pool.map(fn, items))
+            results = [fn(i) for i in items]
+        else:
+            with ThreadPoolExecutor(max_workers=self.max_workers) as pool:
+                for result in pool.map(fn, items):
+                    results.append(result)
+                    if done is not None:
+                        done(len(results))
+        if done is not None:
+            done(len(results))
+        return results
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
@@ -506,9 +530,13 @@ class ProxmoxConnector:
 
     # ------------------------------------------------------------------ reading
 
-    def read_inventory(self) -> Inventory:
-        """Read the whole inventory (see the module docstring for the requests it makes)."""
+    def read_inventory(self, progress: Progress = no_progress) -> Inventory:
+        """Read the whole inventory (see the module docstring for the requests it makes).
+
+        ``progress`` hears of the nodes, then of each guest read: ``("guests", 40)``.
+        """
         inv = Inventory()
+        progress("nodes", 0)
         resources = _list(self._get("cluster/resources"))
         status = _list(self._get("cluster/status"))
         nodes = [
@@ -535,7 +563,11 @@ class ProxmoxConnector:
                     f"node {n['node']} is {n.get('status') or 'not online'}: not read"
                 )
 
-        host_results = self._parallel(lambda n: self._host(n, cluster_id, node_ip, inv), nodes)
+        host_results = self._parallel(
+            lambda n: self._host(n, cluster_id, node_ip, inv),
+            nodes,
+            done=lambda n: progress("nodes", n),
+        )
         for host, nics, switches, sample in host_results:
             inv.hosts.append(host)
             inv.nics.extend(nics)
@@ -551,7 +583,11 @@ class ProxmoxConnector:
             and r.get("type") in ("qemu", "lxc")
             and r.get("vmid") is not None
         ]
-        results = self._parallel(lambda g: self._guest(g, online, storage_ids), guests)
+        results = self._parallel(
+            lambda g: self._guest(g, online, storage_ids),
+            guests,
+            done=lambda n: progress("guests", n),
+        )
         for vm, snaps, sample, warnings in results:
             inv.vms.append(vm)
             inv.snapshots.extend(snaps)

@@ -61,7 +61,9 @@ from .base import (
     ConnectorError,
     EndpointConfig,
     ObjectGoneError,
+    Progress,
     TrustError,
+    no_progress,
 )
 from .records import (
     ClusterRecord,
@@ -186,6 +188,15 @@ VM_PROPS = [
 ]
 
 
+# How a sync's progress names what it reads (see VCenterConnector.read_inventory).
+PROGRESS_LABELS = {
+    vim.ClusterComputeResource: "clusters",
+    vim.HostSystem: "hosts",
+    vim.Datastore: "datastores",
+    vim.DistributedVirtualSwitch: "switches",
+    vim.dvs.DistributedVirtualPortgroup: "port groups",
+    vim.VirtualMachine: "VMs",
+}
 # What tells who made a snapshot (see VCenterConnector._snapshot_creators).
 TASK_PROPS = ["info.descriptionId", "info.state", "info.result", "info.reason"]
 
@@ -284,6 +295,7 @@ class VCenterConnector:
         self._path = path if path else "/sdk"
         self._stub: SoapStubAdapter | None = None
         self._content: Any = None
+        self._progress: Progress = no_progress
         self._scheme, self._context = self._trust()
 
     # -- connection ---------------------------------------------------------------------------
@@ -481,7 +493,15 @@ class VCenterConnector:
                 ],
                 propSet=[vmodl.query.PropertyCollector.PropertySpec(type=obj_type, pathSet=props)],
             )
-            yield from self._pages(spec, obj_type.__name__)
+            label = PROGRESS_LABELS.get(obj_type, obj_type.__name__)
+            count = 0
+            self._progress(label, count)
+            for item in self._pages(spec, obj_type.__name__):
+                yield item
+                count += 1
+                if count % 50 == 0:
+                    self._progress(label, count)
+            self._progress(label, count)
         finally:
             # A view left behind dies with the session anyway.
             with contextlib.suppress(Exception):
@@ -522,9 +542,13 @@ class VCenterConnector:
 
     # -- inventory ----------------------------------------------------------------------------
 
-    def read_inventory(self) -> Inventory:
-        """Read clusters, hosts, networks, datastores, VMs and snapshots. Raises ConnectorError."""
+    def read_inventory(self, progress: Progress = no_progress) -> Inventory:
+        """Read clusters, hosts, networks, datastores, VMs and snapshots. Raises ConnectorError.
+
+        ``progress`` hears of each page: ``("VMs", 1500)``.
+        """
         self._connect()
+        self._progress = progress
         inv = Inventory()
         for obj, p in self._retrieve(vim.ClusterComputeResource, CLUSTER_PROPS):
             inv.clusters.append(self._cluster(obj, p))

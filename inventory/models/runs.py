@@ -29,6 +29,8 @@ class SyncRun(models.Model):
     warnings = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True)
     attempts = models.PositiveIntegerField(default=0)
+    # While running: {"what": "VMs", "done": 1200, "total": null} (see services/progress.py).
+    progress = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-queued_at", "-id"]

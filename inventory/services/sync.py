@@ -43,6 +43,7 @@ from inventory.signals import sync_succeeded
 from portal.audit import audit
 from portal.models import AuditEvent
 
+from .progress import ProgressReporter
 from .upsert import replace_links, upsert
 
 log = logging.getLogger(__name__)
@@ -319,8 +320,10 @@ def sync_endpoint(
     connector = None
     try:
         connector = get_connector(endpoint.connector_config())
-        inventory = connector.read_inventory()
+        progress = ProgressReporter(SyncRun, run.pk)
+        inventory = connector.read_inventory(progress=progress)
         read_seconds = time.monotonic() - t0
+        progress("writing", len(inventory.vms), now=True)  # the write is one transaction
         with transaction.atomic():
             counts = apply_inventory(endpoint, inventory, started)
             totals = {
@@ -382,6 +385,7 @@ def _finish(
     run.status = status
     run.finished_at = finished or timezone.now()
     run.error = error
+    run.progress = {}  # only a running sync has progress
     for key, value in totals.items():
         setattr(run, key, value)
     run.save()

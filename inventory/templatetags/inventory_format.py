@@ -115,3 +115,11 @@ def sort_header(context: template.Context, field: str, label: str) -> SafeString
         label,
         arrow,
     )
+
+
+@register.filter
+def progress(value: dict | None) -> str:
+    """A running sync's or check run's progress as text ("reading VMs: 1,200")."""
+    from inventory.services.progress import progress_text
+
+    return progress_text(value)

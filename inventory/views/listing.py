@@ -42,6 +42,10 @@ class ListSpec:
     controls: frozenset[str] = field(default_factory=frozenset)
     # Lookups to the endpoint and cluster for the object scopes; empty: the model's own.
     scope_fields: tuple[str | None, ...] = ()
+    # Live rows: while ``live(page)`` holds, the page polls ``?…&fragment=rows``, which renders
+    # ``rows_template`` alone (static/js/live.js swaps it in).
+    rows_template: str = ""
+    live: Callable[[Any], bool] | None = None
 
 
 def search(qs: QuerySet, fields: Iterable[str], q: str) -> QuerySet:
@@ -103,4 +107,10 @@ def list_page(
         **filter_choices(spec.controls),
         **(extra or {}),
     }
+    context["live"] = bool(spec.live and spec.live(context["page"]))
+    if spec.rows_template and request.GET.get("fragment") == "rows":
+        response = render(request, spec.rows_template, context)
+        if not context["live"]:
+            response["X-Live-Done"] = "1"  # live.js stops polling
+        return response
     return render(request, spec.template, context)

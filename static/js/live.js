@@ -51,7 +51,8 @@
           const again = el.querySelector(`[href="${CSS.escape(href)}"]`);
           if (again) again.focus({ preventScroll: true });
         }
-        el.dataset.liveState = "ok";
+        // The server says nothing here will change any more (e.g. every run has ended).
+        el.dataset.liveState = response.headers.get("X-Live-Done") ? "stopped" : "ok";
         el.dispatchEvent(new CustomEvent("live:updated", { bubbles: true }));
       } catch (err) {
         el.dataset.liveState = "error"; // a network hiccup: try again next round
