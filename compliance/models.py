@@ -77,6 +77,8 @@ class CheckRun(models.Model):
     counts = models.JSONField(default=dict, blank=True)
     # Requirement status counts after the run ({"M4349": {"fulfilled": n, ...}}), for the trend.
     requirement_summary = models.JSONField(default=dict, blank=True)
+    # While running: {"what": "checks", "done": 12, "total": 38} (inventory/services/progress.py).
+    progress = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
 
     class Meta:

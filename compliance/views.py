@@ -372,16 +372,22 @@ def run_list(request: HttpRequest) -> HttpResponse:
         enqueue(run_checks, run.pk, None, CheckRun.Trigger.WEB)
         messages.success(request, _("Check run #%(id)s queued.") % {"id": run.pk})
         return redirect("compliance:run-list")
-    return render(
-        request,
-        "compliance/run_list.html",
-        {
-            "page": paginate(request, visible_runs(request.user).select_related("endpoint")),
-            "base_query": query_without(request, "page"),
-            "endpoints": visible_endpoints(request.user),
-            "can_run": role_of(request.user) in (ADMINISTRATOR, SECURITY_OFFICER),
-        },
-    )
+    page = paginate(request, visible_runs(request.user).select_related("endpoint"))
+    # While a run on the page is queued or running, the rows poll ?fragment=rows (live.js).
+    live = any(r.status in (CheckRun.RunStatus.QUEUED, CheckRun.RunStatus.RUNNING) for r in page)
+    context = {
+        "page": page,
+        "live": live,
+        "base_query": query_without(request, "page", "fragment"),
+        "endpoints": visible_endpoints(request.user),
+        "can_run": role_of(request.user) in (ADMINISTRATOR, SECURITY_OFFICER),
+    }
+    if request.GET.get("fragment") == "rows":
+        response = render(request, "compliance/_run_rows.html", context)
+        if not live:
+            response["X-Live-Done"] = "1"
+        return response
+    return render(request, "compliance/run_list.html", context)
 
 
 @role_required(*ALL)

@@ -394,6 +394,8 @@ class RequirementTile:
     available: bool  # False: the compliance service is missing or nothing has been checked
     catalogs: list[dict[str, Any]]
     url: str
+    running: dict[str, Any] | None = None  # progress of a check run going on now
+    runs_url: str = ""
 
 
 def requirement_tile(scope: Scope) -> RequirementTile:
@@ -407,9 +409,18 @@ def requirement_tile(scope: Scope) -> RequirementTile:
         from compliance.services.status import requirement_summary
     except ImportError:  # the compliance app is optional in the dashboard's contract
         return RequirementTile(False, [], "")
+    from compliance.models import CheckRun
+
     url = _url("compliance:dashboard")
+    running = (
+        scope.of(CheckRun.objects.filter(status=CheckRun.RunStatus.RUNNING), "endpoint", None)
+        .order_by("-started_at")
+        .values_list("progress", flat=True)
+        .first()
+    )
+    runs_url = _url("compliance:run-list")
     if scope.limited:
-        return RequirementTile(False, [], url)
+        return RequirementTile(False, [], url, running, runs_url)
     summary = requirement_summary()
     # BSI wording; the symbol lets a status read without colour.
     order = [
@@ -430,7 +441,7 @@ def requirement_tile(scope: Scope) -> RequirementTile:
         ]
         checked |= any(row["count"] for row in rows[:3])
         catalogs.append({"name": catalog.value, "rows": rows})
-    return RequirementTile(checked, catalogs, url)
+    return RequirementTile(checked, catalogs, url, running, runs_url)
 
 
 # ----------------------------------------------------------------------------- operations

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +14,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from inventory.models import Endpoint
+from inventory.services.progress import ProgressReporter
 
 from ..checks import all_checks
 from ..checks.context import InventoryContext
@@ -69,10 +71,15 @@ def evaluate(spec: CheckSpec, obj: Any, params: dict[str, Any], ctx: InventoryCo
         )
 
 
-def run_all_checks(ctx: InventoryContext, settings_by_id: dict[str, CheckSetting]):
+def run_all_checks(
+    ctx: InventoryContext,
+    settings_by_id: dict[str, CheckSetting],
+    progress: Callable[[int, int], None] | None = None,
+):
     """Every enabled check over every object of ``ctx``.
 
-    Returns the non-passing observations and the counts per (endpoint, check).
+    Returns the non-passing observations and the counts per (endpoint, check). ``progress``
+    hears how many checks are done of how many, after each.
     """
     observations: list[Observation] = []
     counts: dict[tuple[int, str], Counter] = defaultdict(Counter)
@@ -83,7 +90,10 @@ def run_all_checks(ctx: InventoryContext, settings_by_id: dict[str, CheckSetting
         for obj in objs:
             grouped[obj.pk if target == ObjectType.ENDPOINT else obj.endpoint_id].append(obj)
         objects_by_endpoint[target] = grouped
-    for spec in all_checks():
+    checks = all_checks()
+    for done, spec in enumerate(checks):
+        if progress is not None:
+            progress(done, len(checks))
         setting = settings_by_id.get(spec.id)
         if setting is not None and not setting.enabled:
             continue
@@ -124,6 +134,8 @@ def run_all_checks(ctx: InventoryContext, settings_by_id: dict[str, CheckSetting
                             outcome=Outcome(outcome.status, outcome.message[:500], evidence),
                         )
                     )
+    if progress is not None:
+        progress(len(checks), len(checks))
     return observations, counts, reasons
 
 
@@ -283,9 +295,14 @@ def check_run_execute(
     run.started_at = timezone.now()
     run.save(update_fields=["status", "started_at"])
     try:
+        report = ProgressReporter(CheckRun, run.pk)
+        report("loading", 0, now=True)
         ctx = InventoryContext.load([endpoint.pk] if endpoint is not None else None)
         settings_by_id = {s.check_id: s for s in CheckSetting.objects.all()}
-        observations, counts, reasons = run_all_checks(ctx, settings_by_id)
+        observations, counts, reasons = run_all_checks(
+            ctx, settings_by_id, lambda done, total: report("checks", done, total)
+        )
+        report("recording", len(observations), now=True)  # the write is one transaction
         with transaction.atomic():
             changes = store_findings(run, list(ctx.endpoints), observations)
             CheckResult.objects.bulk_create(
@@ -315,7 +332,8 @@ def check_run_execute(
             }
             run.status = CheckRun.RunStatus.SUCCEEDED
             run.finished_at = timezone.now()
-            run.save(update_fields=["counts", "status", "finished_at"])
+            run.progress = {}  # only a running run has progress
+            run.save(update_fields=["counts", "status", "finished_at", "progress"])
             # Per endpoint too: the trend of one endpoint, and of a user limited to it, reads
             # its own slice rather than the whole estate's (a few queries per endpoint).
             run.requirement_summary = {
@@ -328,5 +346,6 @@ def check_run_execute(
         run.status = CheckRun.RunStatus.FAILED
         run.error = f"{type(exc).__name__}: {exc}"[:2000]
         run.finished_at = timezone.now()
-        run.save(update_fields=["status", "error", "finished_at"])
+        run.progress = {}
+        run.save(update_fields=["status", "error", "finished_at", "progress"])
     return run

@@ -45,7 +45,9 @@ _WHAT = {  # lazy: looked up in the request's language
     "VMs": gettext_lazy("reading VMs"),
     "guests": gettext_lazy("reading guests"),
     "writing": gettext_lazy("writing the inventory"),
+    "loading": gettext_lazy("loading the inventory"),
     "checks": gettext_lazy("running checks"),
+    "recording": gettext_lazy("recording findings"),
 }
 
 
