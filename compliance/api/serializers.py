@@ -6,6 +6,7 @@ from rest_framework import serializers
 from inventory.models import Cluster, Endpoint
 from portal.security.scopes import is_scoped, scoped
 
+from ..choices import ObjectType
 from ..models import CheckRun, Finding, Requirement, Waiver
 from ..scoping import run_summary_for
 
@@ -130,6 +131,11 @@ class CheckRunCreateSerializer(serializers.Serializer):
 
 class WaiverSerializer(serializers.ModelSerializer):
     state = serializers.CharField(read_only=True)
+    # Declared: as a read-only model field it would lose allow_blank, and the schema would
+    # refuse the "" of endpoint and cluster waivers.
+    object_type = serializers.ChoiceField(
+        choices=ObjectType.choices, allow_blank=True, read_only=True
+    )
     finding = ScopedPrimaryKeyRelatedField(
         queryset=Finding.objects.all(), required=False, allow_null=True, write_only=True
     )

@@ -21,6 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from inventory.api.serializers import SnapshotSerializer
 from inventory.models import Operation, Snapshot, SnapshotPolicy, VirtualMachine
 from inventory.services import operations as ops
 from inventory.services import policies
@@ -180,7 +181,8 @@ class SnapshotDetailView(APIView):
 
     throttle_classes = [OperationThrottle]  # changes only; reads are not limited
 
-    @extend_schema(responses=SnapshotReadSerializer, operation_id="snapshots_retrieve_detail")
+    # The answer is the inventory API's snapshot (owner null when nobody made it in the portal).
+    @extend_schema(responses=SnapshotSerializer, operation_id="snapshots_retrieve_detail")
     def get(self, request: Request, pk: int) -> Response:
         view = _read_view()
         if view is not None:
