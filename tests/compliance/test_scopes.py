@@ -133,6 +133,14 @@ def test_pages_and_downloads_show_nothing_outside_the_scope(estate, officer, cli
     assert_nothing_outside(answer.content.decode())
 
 
+def test_the_pdf_report_of_a_scoped_user_is_built_from_its_scope(estate, officer, client_for):
+    # Its text is glyph-encoded (embedded TrueType), so only the build is checked here; the
+    # findings, waivers and statuses it is given are those the other downloads are given.
+    _outside_waiver(estate, officer)
+    answer = client_for(officer).get("/compliance/reports/check.pdf?lang=de")
+    assert answer.status_code == 200 and answer.content.startswith(b"%PDF")
+
+
 def test_a_waiver_outside_the_scope_cannot_be_revoked(estate, officer, client_for):
     waiver = _outside_waiver(estate, officer)
     answer = client_for(officer).post(f"/compliance/waivers/{waiver.pk}/revoke/")
