@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from inventory.models import Cluster, Endpoint
@@ -9,6 +9,7 @@ from portal.security.scopes import is_scoped, scoped
 from ..choices import ObjectType
 from ..models import CheckRun, Finding, Requirement, Waiver
 from ..scoping import run_summary_for
+from . import examples
 
 
 class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
@@ -20,6 +21,7 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         return queryset.none() if request is None else scoped(request.user, queryset)
 
 
+@extend_schema_serializer(examples=examples.REQUIREMENT_EXAMPLES)
 class RequirementSerializer(serializers.ModelSerializer):
     maps_to = serializers.SlugRelatedField(slug_field="ref", many=True, read_only=True)
 
@@ -40,6 +42,7 @@ class ParameterSerializer(serializers.Serializer):
     unit = serializers.CharField()
 
 
+@extend_schema_serializer(examples=examples.CHECK_EXAMPLES)
 class CheckSerializer(serializers.Serializer):
     id = serializers.CharField()
     title = serializers.CharField()
@@ -52,11 +55,13 @@ class CheckSerializer(serializers.Serializer):
     parameters = ParameterSerializer(many=True)
 
 
+@extend_schema_serializer(examples=examples.CHECK_UPDATE_EXAMPLES)
 class CheckUpdateSerializer(serializers.Serializer):
     parameters = serializers.DictField(child=serializers.JSONField(), required=False, default=dict)
     enabled = serializers.BooleanField(required=False, allow_null=True, default=None)
 
 
+@extend_schema_serializer(examples=examples.FINDING_EXAMPLES)
 class FindingSerializer(serializers.ModelSerializer):
     endpoint_name = serializers.CharField(source="endpoint.name", read_only=True)
     display_status = serializers.CharField(read_only=True)
@@ -87,6 +92,7 @@ class FindingSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(examples=examples.CHECK_RUN_EXAMPLES)
 class CheckRunSerializer(serializers.ModelSerializer):
     duration_seconds = serializers.FloatField(read_only=True, allow_null=True)
     requirement_summary = serializers.SerializerMethodField()
@@ -116,6 +122,7 @@ class CheckRunSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(examples=examples.CHECK_RUN_CREATE_EXAMPLES)
 class CheckRunCreateSerializer(serializers.Serializer):
     endpoint = ScopedPrimaryKeyRelatedField(
         queryset=Endpoint.objects.all(), required=False, allow_null=True, default=None
@@ -129,6 +136,7 @@ class CheckRunCreateSerializer(serializers.Serializer):
         return attrs
 
 
+@extend_schema_serializer(examples=examples.WAIVER_EXAMPLES)
 class WaiverSerializer(serializers.ModelSerializer):
     state = serializers.CharField(read_only=True)
     # Declared: as a read-only model field it would lose allow_blank, and the schema would

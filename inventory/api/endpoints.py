@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -14,7 +14,10 @@ from inventory.models import Endpoint, SyncRun
 from inventory.services.endpoints import endpoint_create, endpoint_delete, endpoint_update
 from inventory.services.sync import sync_request
 
+from . import examples
 
+
+@extend_schema_serializer(examples=examples.ENDPOINT_EXAMPLES)
 class EndpointSerializer(serializers.ModelSerializer):
     secret = serializers.CharField(
         write_only=True, required=False, allow_blank=True, max_length=1024, style={"input_type": "password"},
@@ -50,6 +53,7 @@ class EndpointSerializer(serializers.ModelSerializer):
         return attrs
 
 
+@extend_schema_serializer(examples=examples.SYNC_RUN_EXAMPLES)
 class SyncRunSerializer(serializers.ModelSerializer):
     endpoint_name = serializers.CharField(source="endpoint.name", read_only=True)
     duration_seconds = serializers.FloatField(read_only=True, allow_null=True)

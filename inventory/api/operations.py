@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, ValidationError
@@ -25,8 +25,11 @@ from inventory.api.serializers import SnapshotSerializer
 from inventory.models import Operation, Snapshot, SnapshotPolicy, VirtualMachine
 from inventory.services import operations as ops
 from inventory.services import policies
+from portal.api.errors import error_response
 from portal.security.scopes import scoped
 from portal.security.throttles import OperationThrottle
+
+from . import examples
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
@@ -56,6 +59,7 @@ def _call(service, **kwargs: Any) -> Operation:
 # ----------------------------------------------------------------------------- serializers
 
 
+@extend_schema_serializer(examples=examples.OPERATION_EXAMPLES)
 class OperationSerializer(serializers.ModelSerializer):
     vm_name = serializers.CharField(source="vm.name", read_only=True)
     endpoint = serializers.IntegerField(source="vm.endpoint_id", read_only=True)
@@ -83,6 +87,7 @@ class OperationSerializer(serializers.ModelSerializer):
         return f"/api/operations/{op.pk}/"
 
 
+@extend_schema_serializer(examples=examples.SNAPSHOT_READ_EXAMPLES)
 class SnapshotReadSerializer(serializers.ModelSerializer):
     owner = serializers.CharField(source="owner.username", default="", read_only=True)
 
@@ -125,6 +130,24 @@ def _replayed(request: Request) -> bool:
 # ----------------------------------------------------------------------------- snapshot actions
 
 
+def _queues_an_operation(
+    operation_id: str, *, answer, bad, busy, request=None, request_examples=(), parameters=()
+):
+    """The schema of a snapshot route: 202 with the operation (200 for a repeated key)."""
+    return extend_schema(
+        operation_id=operation_id,
+        request=request,
+        parameters=[IDEMPOTENCY_HEADER, *parameters],
+        responses={
+            202: OperationSerializer,
+            200: OperationSerializer,
+            400: error_response("Bad input; nothing was queued.", bad),
+            409: error_response("The VM or snapshot is busy or in the wrong state.", busy),
+        },
+        examples=[*request_examples, answer],
+    )
+
+
 class VmSnapshotsView(APIView):
     """A VM's present snapshots (GET) and a new snapshot of it (POST, 202)."""
 
@@ -136,11 +159,13 @@ class VmSnapshotsView(APIView):
         rows = vm.snapshots.filter(absent_since__isnull=True).select_related("owner")
         return Response(SnapshotReadSerializer(rows, many=True).data)
 
-    @extend_schema(
+    @_queues_an_operation(
+        "vm_snapshots_create",
         request=SnapshotCreateSerializer,
-        parameters=[IDEMPOTENCY_HEADER],
-        responses={202: OperationSerializer, 200: OperationSerializer, 409: OpenApiResponse()},
-        operation_id="vm_snapshots_create",
+        request_examples=examples.SNAPSHOT_CREATE_EXAMPLES,
+        answer=examples.SNAPSHOT_CREATE_ACCEPTED,
+        bad=examples.SNAPSHOT_CREATE_400,
+        busy=examples.SNAPSHOT_CREATE_409,
     )
     def post(self, request: Request, pk: int) -> Response:
         vm = get_object_or_404(
@@ -189,10 +214,12 @@ class SnapshotDetailView(APIView):
             return view(request._request, pk=pk)
         return Response(SnapshotReadSerializer(_snapshot(request, pk)).data)
 
-    @extend_schema(
-        parameters=[IDEMPOTENCY_HEADER],
-        responses={202: OperationSerializer, 200: OperationSerializer, 409: OpenApiResponse()},
-        operation_id="snapshots_delete",
+    @_queues_an_operation(
+        "snapshots_delete",
+        parameters=[OpenApiParameter("reason", str, description="Why (kept with the operation).")],
+        answer=examples.SNAPSHOT_DELETE_ACCEPTED,
+        bad=examples.KEY_TOO_LONG_400,
+        busy=examples.SNAPSHOT_GONE_409,
     )
     def delete(self, request: Request, pk: int) -> Response:
         snapshot = _snapshot(request, pk)
@@ -213,11 +240,13 @@ class SnapshotRevertView(APIView):
 
     throttle_classes = [OperationThrottle]  # changes only; reads are not limited
 
-    @extend_schema(
+    @_queues_an_operation(
+        "snapshots_revert",
         request=SnapshotActionSerializer,
-        parameters=[IDEMPOTENCY_HEADER],
-        responses={202: OperationSerializer, 200: OperationSerializer, 409: OpenApiResponse()},
-        operation_id="snapshots_revert",
+        request_examples=examples.SNAPSHOT_REVERT_EXAMPLES,
+        answer=examples.SNAPSHOT_REVERT_ACCEPTED,
+        bad=examples.KEY_TOO_LONG_400,
+        busy=examples.SNAPSHOT_GONE_409,
     )
     def post(self, request: Request, pk: int) -> Response:
         snapshot = _snapshot(request, pk)
@@ -260,6 +289,7 @@ class OperationViewSet(viewsets.ReadOnlyModelViewSet):
 # ----------------------------------------------------------------------------- policies
 
 
+@extend_schema_serializer(examples=examples.POLICY_EXAMPLES)
 class SnapshotPolicySerializer(serializers.ModelSerializer):
     minute = serializers.CharField(source="crontab.minute", default="0")
     hour = serializers.CharField(source="crontab.hour", default="*")
@@ -311,6 +341,7 @@ def _policy_call(service, **kwargs: Any) -> Any:
         raise ValidationError(detail) from None
 
 
+@extend_schema_serializer(examples=examples.POLICY_RUN_EXAMPLES)
 class PolicyRunSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     state = serializers.CharField()

@@ -8,6 +8,7 @@ clients can treat vCenter and Proxmox objects alike. Endpoint credentials are ne
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from inventory.models import (
@@ -22,6 +23,8 @@ from inventory.models import (
     VirtualMachine,
     VirtualSwitch,
 )
+
+from . import examples
 
 SYNCED_FIELDS = [
     "id",
@@ -58,6 +61,7 @@ class SyncedSerializer(PlatformMixin, serializers.ModelSerializer):
         return fields
 
 
+@extend_schema_serializer(examples=examples.CLUSTER_EXAMPLES)
 class ClusterSerializer(SyncedSerializer):
     class Meta:
         model = Cluster
@@ -106,6 +110,7 @@ HOST_LIST_FIELDS = [
 ]
 
 
+@extend_schema_serializer(examples=examples.HOST_EXAMPLES)
 class HostSerializer(SyncedSerializer):
     cluster_name = serializers.CharField(source="cluster.name", read_only=True, allow_null=True)
     memory_percent = serializers.FloatField(read_only=True, allow_null=True)
@@ -118,6 +123,7 @@ class HostSerializer(SyncedSerializer):
         fields = HOST_LIST_FIELDS
 
 
+@extend_schema_serializer(examples=examples.HOST_DETAIL_EXAMPLES)
 class HostDetailSerializer(HostSerializer):
     """A host with its advanced options (large on ESXi, so only in the detail)."""
 
@@ -126,6 +132,7 @@ class HostDetailSerializer(HostSerializer):
         fields = [*HOST_LIST_FIELDS, "advanced_options", "extra", "config_hash"]
 
 
+@extend_schema_serializer(examples=examples.NIC_EXAMPLES)
 class PhysicalNicSerializer(SyncedSerializer):
     host_name = serializers.CharField(source="host.name", read_only=True)
 
@@ -144,6 +151,7 @@ class PhysicalNicSerializer(SyncedSerializer):
         ]
 
 
+@extend_schema_serializer(examples=examples.SWITCH_EXAMPLES)
 class VirtualSwitchSerializer(SyncedSerializer):
     host_name = serializers.CharField(source="host.name", read_only=True, allow_null=True)
 
@@ -162,6 +170,7 @@ class VirtualSwitchSerializer(SyncedSerializer):
         ]
 
 
+@extend_schema_serializer(examples=examples.NETWORK_EXAMPLES)
 class NetworkSerializer(SyncedSerializer):
     switch_name = serializers.CharField(source="switch.name", read_only=True, allow_null=True)
     host = serializers.IntegerField(source="switch.host_id", read_only=True, allow_null=True)
@@ -180,6 +189,7 @@ class NetworkSerializer(SyncedSerializer):
         ]
 
 
+@extend_schema_serializer(examples=examples.DATASTORE_EXAMPLES)
 class DatastoreSerializer(SyncedSerializer):
     provisioned_bytes = serializers.IntegerField(read_only=True, allow_null=True)
     free_percent = serializers.FloatField(read_only=True, allow_null=True)
@@ -242,6 +252,7 @@ VM_LIST_FIELDS = [
 ]
 
 
+@extend_schema_serializer(examples=examples.VM_EXAMPLES)
 class VirtualMachineSerializer(SyncedSerializer):
     host_name = serializers.CharField(source="host.name", read_only=True, allow_null=True)
     cluster_name = serializers.CharField(source="cluster.name", read_only=True, allow_null=True)
@@ -259,6 +270,7 @@ class VirtualMachineSerializer(SyncedSerializer):
         fields = VM_LIST_FIELDS
 
 
+@extend_schema_serializer(examples=examples.VM_DETAIL_EXAMPLES)
 class VirtualMachineDetailSerializer(VirtualMachineSerializer):
     """A VM with its isolation settings and the configuration its hash is made of."""
 
@@ -273,6 +285,7 @@ class VirtualMachineDetailSerializer(VirtualMachineSerializer):
         fields = [*VM_LIST_FIELDS, "extra_config", "config_version", "config", "config_hash"]
 
 
+@extend_schema_serializer(examples=examples.SNAPSHOT_EXAMPLES)
 class SnapshotSerializer(SyncedSerializer):
     vm_name = serializers.CharField(source="vm.name", read_only=True)
     owner = serializers.CharField(
@@ -302,6 +315,7 @@ class SnapshotSerializer(SyncedSerializer):
         ]
 
 
+@extend_schema_serializer(examples=examples.SAMPLE_EXAMPLES)
 class UtilizationSampleSerializer(PlatformMixin, serializers.ModelSerializer):
     class Meta:
         model = UtilizationSample

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse
+from rest_framework import serializers
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
@@ -25,3 +27,38 @@ def exception_handler(exc, context):
     fields = data if isinstance(data, dict) and "detail" not in data else {}
     response.data = {"error": {"code": code, "message": _first_message(data), "fields": fields}}
     return response
+
+
+# ----------------------------------------------------------------------------- the schema
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField(
+        help_text="Stable, for programs: not_authenticated, permission_denied, not_found, "
+        "invalid, conflict, throttled ..."
+    )
+    message = serializers.CharField(help_text="The first problem, for people.")
+    fields = serializers.DictField(
+        help_text="Messages per input field (a 400 on input); {} otherwise."
+    )
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The body of every error answer (see docs/api.md)."""
+
+    error = ErrorDetailSerializer()
+
+
+def error_example(name: str, status: int, code: str, message: str, **fields: list[str]):
+    """An example error body as :func:`exception_handler` renders it."""
+    return OpenApiExample(
+        name,
+        value={"error": {"code": code, "message": message, "fields": fields}},
+        status_codes=[str(status)],
+        response_only=True,
+    )
+
+
+def error_response(description: str, *examples: OpenApiExample) -> OpenApiResponse:
+    """A documented error answer in the portal's format, for ``extend_schema(responses=...)``."""
+    return OpenApiResponse(ErrorSerializer, description=description, examples=list(examples))

@@ -1,8 +1,11 @@
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from ..models import AuditEvent
+from .examples import AUDIT_EVENT_EXAMPLES
 
 
+@extend_schema_serializer(examples=AUDIT_EVENT_EXAMPLES)
 class AuditEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = AuditEvent

@@ -1,0 +1,365 @@
+"""Examples for the compliance API, as Swagger UI and /api/schema/ show them.
+
+The estate is the one of inventory/api/examples.py (vCenter ``vc-prod`` = endpoint 1, Proxmox
+VE ``pve-lab`` = endpoint 2). Check ids and requirement refs are real ones from the registry
+and compliance/catalog; tests/portal/test_openapi_examples.py refuses any other, and checks
+every example against its serializer's schema.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.extensions import OpenApiViewExtension
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+
+REQUIREMENT_EXAMPLES = [
+    OpenApiExample(
+        "An M 4.349 item",
+        value={
+            "ref": "M4349.SNAPSHOTS",
+            "catalog": "M4349",
+            "title_de": "Erstellen und Löschen von Snapshots",
+            "title_en": "Creation and deletion of snapshots",
+            "level": "measure",
+            "text": "The creation and deletion of snapshots is part of the secure operation of "
+            "virtual infrastructures.",
+            "note": "",
+            "maps_to": ["SYS.1.5.A2", "SYS.1.5.A10", "SYS.1.5.A24"],
+        },
+    ),
+    OpenApiExample(
+        "A SYS.1.5 requirement",
+        value={
+            "ref": "SYS.1.5.A11",
+            "catalog": "SYS.1.5",
+            "title_de": "Administration der Virtualisierungsinfrastruktur über ein gesondertes "
+            "Managementnetz",
+            "title_en": "Administration of the virtualization infrastructure over a separate "
+            "management network",
+            "level": "standard",
+            "text": "",
+            "note": "Title uncertain.",
+            "maps_to": [],
+        },
+    ),
+]
+
+CHECK_EXAMPLES = [
+    OpenApiExample(
+        "SNAP-001 with its age limit raised to 7 days",
+        value={
+            "id": "SNAP-001",
+            "title": "Snapshot older than the allowed age",
+            "description": "A snapshot is a temporary measure; old ones grow, slow the VM and "
+            "hide from backups.",
+            "requirements": ["M4349.SNAPSHOTS"],
+            "severity": "medium",
+            "target": "snapshot",
+            "platforms": ["vcenter", "proxmox"],
+            "enabled": True,
+            "parameters": [
+                {
+                    "name": "max_age_days",
+                    "label": "Largest snapshot age",
+                    "kind": "int",
+                    "default": 3,
+                    "value": 7,
+                    "minimum": 0,
+                    "maximum": 3650,
+                    "unit": "days",
+                }
+            ],
+        },
+    ),
+    OpenApiExample(
+        "ADM-003 with the administration networks set",
+        value={
+            "id": "ADM-003",
+            "title": "Management address outside the administration networks",
+            "description": "Management interfaces belong in a separate administration network "
+            "(M 5.154).",
+            "requirements": ["M4349.ADMIN", "M5.154"],
+            "severity": "high",
+            "target": "host",
+            "platforms": ["vcenter", "proxmox"],
+            "enabled": True,
+            "parameters": [
+                {
+                    "name": "admin_networks",
+                    "label": "Administration networks",
+                    "kind": "cidr_list",
+                    "default": [],
+                    "value": ["10.1.0.0/24", "10.2.0.0/24"],
+                    "minimum": None,
+                    "maximum": None,
+                    "unit": "",
+                }
+            ],
+        },
+    ),
+]
+CHECK_UPDATE_EXAMPLES = [
+    OpenApiExample(
+        "Allow snapshots up to 7 days (SNAP-001)", value={"parameters": {"max_age_days": 7}}
+    ),
+    OpenApiExample("Switch a check off", value={"enabled": False}),
+]
+
+FINDING_EXAMPLES = [
+    OpenApiExample(
+        "An old snapshot, waived",
+        value={
+            "id": 6624,
+            "check_id": "SNAP-001",
+            "endpoint": 2,
+            "endpoint_name": "pve-lab",
+            "cluster": 4,
+            "object_type": "snapshot",
+            "object_id": 3342,
+            "object_name": "pre-upgrade",
+            "status": "fail",
+            "display_status": "waived",
+            "waived": True,
+            "waiver": 57,
+            "severity": "medium",
+            "message": "Snapshot is 7.1 days old (allowed 3).",
+            "evidence": {
+                "created_at": "2026-11-20T07:44:51+00:00",
+                "age_days": 7.1,
+                "threshold_days": 3,
+            },
+            "first_seen": "2026-11-23T08:00:31Z",
+            "last_seen": "2026-11-27T10:00:30Z",
+            "resolved_at": None,
+        },
+    ),
+    OpenApiExample(
+        "SSH left running on an ESXi host, since resolved",
+        value={
+            "id": 6571,
+            "check_id": "ADM-001",
+            "endpoint": 1,
+            "endpoint_name": "vc-prod",
+            "cluster": 3,
+            "object_type": "host",
+            "object_id": 7,
+            "object_name": "esx01.example.org",
+            "status": "fail",
+            "display_status": "resolved",
+            "waived": False,
+            "waiver": None,
+            "severity": "high",
+            "message": "Running: ssh.",
+            "evidence": {"running": ["ssh"], "services": ["ssh", "esxi_shell", "ntp"]},
+            "first_seen": "2026-11-25T14:00:29Z",
+            "last_seen": "2026-11-26T16:00:33Z",
+            "resolved_at": "2026-11-26T16:30:27Z",
+        },
+    ),
+]
+
+_SUMMARY = {"fulfilled": 7, "partly": 5, "not_fulfilled": 0, "not_checked": 2}
+CHECK_RUN_EXAMPLES = [
+    OpenApiExample(
+        "A finished run over every endpoint",
+        value={
+            "id": 1290,
+            "endpoint": None,
+            "status": "succeeded",
+            "trigger": "sync",
+            "requested_by": "",
+            "queued_at": "2026-11-27T10:00:13Z",
+            "started_at": "2026-11-27T10:00:14Z",
+            "finished_at": "2026-11-27T10:00:30Z",
+            "duration_seconds": 16.4,
+            "counts": {
+                "pass": 1843,
+                "fail": 12,
+                "warning": 3,
+                "not_applicable": 96,
+                "opened": 2,
+                "still_open": 13,
+                "resolved": 1,
+                "endpoints": 2,
+            },
+            "requirement_summary": {
+                "M4349": _SUMMARY,
+                "SYS.1.5": {"fulfilled": 9, "partly": 10, "not_fulfilled": 0, "not_checked": 8},
+                "by_endpoint": {
+                    "1": {"M4349": _SUMMARY},
+                    "2": {"M4349": {**_SUMMARY, "fulfilled": 8, "partly": 4}},
+                },
+            },
+            "error": "",
+        },
+    ),
+    OpenApiExample(
+        "A run just queued for one endpoint",
+        value={
+            "id": 1291,
+            "endpoint": 2,
+            "status": "queued",
+            "trigger": "api",
+            "requested_by": "olga",
+            "queued_at": "2026-11-27T10:12:40Z",
+            "started_at": None,
+            "finished_at": None,
+            "duration_seconds": None,
+            "counts": {},
+            "requirement_summary": {},
+            "error": "",
+        },
+        status_codes=["200", "202"],
+    ),
+]
+CHECK_RUN_CREATE_EXAMPLES = [
+    OpenApiExample("One endpoint", value={"endpoint": 2}),
+    OpenApiExample(
+        "Every endpoint",
+        value={"endpoint": None},
+        description="Only for users whose role is not limited to some endpoints.",
+    ),
+]
+
+_WAIVER_REASON = (
+    "Kept until the PostgreSQL 17 upgrade is signed off (CHG-4802); deleted right after."
+)
+WAIVER_EXAMPLES = [
+    OpenApiExample(
+        "Waive one finding",
+        value={
+            "check_id": "SNAP-001",
+            "scope": "object",
+            "finding": 6624,
+            "reason": _WAIVER_REASON,
+            "expires_at": "2026-12-04T17:00:00Z",
+        },
+        request_only=True,
+    ),
+    OpenApiExample(
+        "Waive a check for a cluster",
+        value={
+            "check_id": "NET-003",
+            "scope": "cluster",
+            "cluster": 4,
+            "reason": "Lab cluster: one uplink per bridge until the second switch is racked "
+            "(CHG-4810).",
+            "expires_at": "2027-03-31T00:00:00Z",
+        },
+        request_only=True,
+    ),
+    OpenApiExample(
+        "An active waiver of one finding",
+        value={
+            "id": 57,
+            "check_id": "SNAP-001",
+            "scope": "object",
+            "endpoint": 2,
+            "cluster": None,
+            "object_type": "snapshot",
+            "object_id": 3342,
+            "object_name": "pre-upgrade",
+            "reason": _WAIVER_REASON,
+            "expires_at": "2026-12-04T17:00:00Z",
+            "state": "active",
+            "created_by": "olga",
+            "created_at": "2026-11-27T09:41:12Z",
+            "revoked_at": None,
+            "revoked_by": "",
+        },
+        response_only=True,
+    ),
+    OpenApiExample(
+        "A revoked cluster waiver",
+        value={
+            "id": 58,
+            "check_id": "NET-003",
+            "scope": "cluster",
+            "endpoint": 2,
+            "cluster": 4,
+            "object_type": "",
+            "object_id": None,
+            "object_name": "",
+            "reason": "Lab cluster: one uplink per bridge until the second switch is racked "
+            "(CHG-4810).",
+            "expires_at": "2027-03-31T00:00:00Z",
+            "state": "revoked",
+            "created_by": "olga",
+            "created_at": "2026-11-27T09:45:03Z",
+            "revoked_at": "2026-11-27T11:02:56Z",
+            "revoked_by": "olga",
+        },
+        response_only=True,
+    ),
+]
+
+
+def _check_state(check_id: str, title: str, **counts) -> dict:
+    state = {"evaluated": 41, "passed": 41, "open": 0, "waived": 0, "not_applicable": 0}
+    state.update(counts)
+    status = "ok" if not state["open"] else ("some" if state["passed"] else "all")
+    return {"check_id": check_id, "title": title, "state": status, **state, "reason": ""}
+
+
+_SNAPSHOT_CHECKS = [
+    _check_state("SNAP-001", "Snapshot older than the allowed age", passed=38, open=2, waived=1),
+    _check_state("SNAP-002", "Too many snapshots on one VM", evaluated=27, passed=27),
+    _check_state("SNAP-003", "Snapshot includes the VM's memory", passed=40, open=1),
+    {
+        **_check_state(
+            "SNAP-004", "Snapshot past its expiry", evaluated=12, passed=12, not_applicable=29
+        ),
+        "reason": "The snapshot has no expiry (not made through the portal).",
+    },
+    _check_state(
+        "SNAP-005", "Snapshot made outside the portal without an owner", passed=40, open=1
+    ),
+]
+REQUIREMENT_STATUS_EXAMPLE = OpenApiExample(
+    "Snapshots: partly fulfilled",
+    value={
+        "results": [
+            {
+                "ref": "M4349.SNAPSHOTS",
+                "catalog": "M4349",
+                "title_en": "Creation and deletion of snapshots",
+                "title_de": "Erstellen und Löschen von Snapshots",
+                "level": "measure",
+                "status": "partly",
+                "open_findings": 4,
+                "sources": [],
+                "checks": _SNAPSHOT_CHECKS,
+                "evidence": "/api/compliance/findings/?requirement=M4349.SNAPSHOTS",
+            },
+            {
+                "ref": "SYS.1.5.A2",
+                "catalog": "SYS.1.5",
+                "title_en": "Secure use of virtual IT systems",
+                "title_de": "Sicherer Einsatz virtueller IT-Systeme",
+                "level": "basis",
+                "status": "partly",
+                "open_findings": 4,
+                "sources": ["M4349.SNAPSHOTS"],
+                "checks": _SNAPSHOT_CHECKS,
+                "evidence": "/api/compliance/findings/?requirement=SYS.1.5.A2",
+            },
+        ]
+    },
+    description="Every requirement of both catalogs is listed; two are shown here.",
+)
+
+
+class StatusViewExamples(OpenApiViewExtension):
+    """The example of GET /api/compliance/status/, whose answer the view builds inline.
+
+    An extension, because that answer has no serializer class to carry it; it belongs on the
+    view's own ``@extend_schema`` and can move there whenever compliance/api/views.py is edited.
+    """
+
+    target_class = "compliance.api.views.StatusView"
+
+    def view_replacement(self):
+        @extend_schema_view(get=extend_schema(examples=[REQUIREMENT_STATUS_EXAMPLE]))
+        class StatusView(self.target_class):
+            pass
+
+        return StatusView
