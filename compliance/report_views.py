@@ -6,6 +6,7 @@ import json
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from portal.audit import audit
 from portal.pages import role_required
@@ -49,6 +50,7 @@ def _stamp() -> str:
     return timezone.now().strftime("%Y%m%d-%H%M")
 
 
+@require_safe
 @role_required(*ROLES)
 def findings_csv_view(request: HttpRequest) -> HttpResponse:
     return _download(
@@ -60,6 +62,7 @@ def findings_csv_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 @role_required(*ROLES)
 def findings_json_view(request: HttpRequest) -> HttpResponse:
     return _download(
@@ -71,6 +74,7 @@ def findings_json_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 @role_required(*ROLES)
 def report_pdf_view(request: HttpRequest) -> HttpResponse:
     endpoint = _endpoint_param(request)
@@ -97,6 +101,7 @@ def report_pdf_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 @role_required(*ROLES)
 def oscal_view(request: HttpRequest) -> HttpResponse:
     endpoint = _endpoint_param(request)

@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from inventory.models import Endpoint
 from portal.audit import audit
@@ -69,6 +69,7 @@ def _worst(findings, object_type: str, limit: int = 10):
     )
 
 
+@require_safe
 @role_required(*ALL)
 def dashboard(request: HttpRequest) -> HttpResponse:
     endpoint = _endpoint_param(request)
@@ -96,6 +97,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 @role_required(*ALL)
 def requirement_detail(request: HttpRequest, ref: str) -> HttpResponse:
     endpoint = _endpoint_param(request)
@@ -129,6 +131,7 @@ def requirement_detail(request: HttpRequest, ref: str) -> HttpResponse:
     )
 
 
+@require_safe
 @role_required(*ALL)
 def finding_list(request: HttpRequest) -> HttpResponse:
     qs = scoped(request.user, Finding.objects.select_related("endpoint", "waiver"))
@@ -149,6 +152,7 @@ def finding_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 @role_required(*ALL)
 def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
     finding = get_object_or_404(
@@ -171,6 +175,7 @@ def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@require_safe
 @role_required(*ALL)
 def check_list(request: HttpRequest) -> HttpResponse:
     settings = {s.check_id: s for s in CheckSetting.objects.all()}
@@ -225,6 +230,7 @@ def check_edit(request: HttpRequest, check_id: str) -> HttpResponse:
     )
 
 
+@require_safe
 @role_required(*ALL)
 def waiver_list(request: HttpRequest) -> HttpResponse:
     qs = scoped(request.user, Waiver.objects.select_related("endpoint", "cluster"))
@@ -283,6 +289,7 @@ def waiver_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("compliance:waiver-list")
 
 
+@require_safe
 @role_required(*ALL)
 def baseline_list(request: HttpRequest) -> HttpResponse:
     drift = (
@@ -390,6 +397,7 @@ def run_list(request: HttpRequest) -> HttpResponse:
     return render(request, "compliance/run_list.html", context)
 
 
+@require_safe
 @role_required(*ALL)
 def requirement_list(request: HttpRequest) -> HttpResponse:
     return render(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from . import health
 from .dashboard import dashboard_data
@@ -13,11 +14,13 @@ from .pages import paginate, query_without, role_required, sorted_queryset
 from .roles import AUDITOR, SECURITY_OFFICER
 
 
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """The overview dashboard (first page after login); tiles from :mod:`portal.dashboard`."""
     return render(request, "portal/home.html", dashboard_data(request.user))
 
 
+@require_safe
 @role_required(SECURITY_OFFICER, AUDITOR)
 def audit_list(request):
     qs = AuditEvent.objects.all()
@@ -46,5 +49,6 @@ def audit_list(request):
     )
 
 
+@require_safe
 def status(request):
     return render(request, "portal/status.html", {"checks": health.full_status()})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
+from django.views.decorators.http import require_safe
 
 from inventory.api.filters import DatastoreFilter
 from inventory.models import Datastore
@@ -46,6 +47,7 @@ DATASTORES = ListSpec(
 )
 
 
+@require_safe
 @role_required(*ROLES)
 def datastore_list(request: HttpRequest) -> HttpResponse:
     datastores = (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
+from django.views.decorators.http import require_safe
 
 from inventory.api.filters import EndpointFilter, SyncRunFilter
 from inventory.connectors.tls import format_fingerprint
@@ -69,12 +70,14 @@ SYNC_RUNS = ListSpec(
 )
 
 
+@require_safe
 @role_required(*ROLES)
 def endpoint_list(request: HttpRequest) -> HttpResponse:
     # No secret is read for this page: defer the encrypted column so it is never decrypted.
     return list_page(request, ENDPOINTS, Endpoint.objects.defer("secret"))
 
 
+@require_safe
 @role_required(*ROLES)
 def sync_run_list(request: HttpRequest) -> HttpResponse:
     # endpoint: its name and platform badge in every row.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
 
 from inventory.api.filters import HostFilter
 from inventory.charts import utilization_charts
@@ -57,6 +58,7 @@ HOSTS = ListSpec(
 )
 
 
+@require_safe
 @role_required(*ROLES)
 def host_list(request: HttpRequest) -> HttpResponse:
     hosts = (
@@ -68,6 +70,7 @@ def host_list(request: HttpRequest) -> HttpResponse:
     return list_page(request, HOSTS, hosts)
 
 
+@require_safe
 @role_required(*ROLES)
 def host_detail(request: HttpRequest, pk: int) -> HttpResponse:
     host = get_object_or_404(

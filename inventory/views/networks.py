@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
+from django.views.decorators.http import require_safe
 
 from inventory.api.filters import NetworkFilter
 from inventory.models import Network
@@ -35,6 +36,7 @@ NETWORKS = ListSpec(
 )
 
 
+@require_safe
 @role_required(*ROLES)
 def network_list(request: HttpRequest) -> HttpResponse:
     # endpoint: platform badge; switch and its host: names in every row.

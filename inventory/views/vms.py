@@ -9,6 +9,7 @@ from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
 
 from inventory.api.filters import POWER_STATES, VirtualMachineFilter
 from inventory.charts import utilization_charts
@@ -122,6 +123,7 @@ def _present_snapshot_count() -> Coalesce:
     return Coalesce(Subquery(per_vm, output_field=IntegerField()), 0)
 
 
+@require_safe
 @role_required(*ROLES)
 def vm_list(request: HttpRequest) -> HttpResponse:
     vms = (
@@ -136,6 +138,7 @@ def vm_list(request: HttpRequest) -> HttpResponse:
     return list_page(request, VMS, vms, extra)
 
 
+@require_safe
 @role_required(*ROLES)
 def vm_detail(request: HttpRequest, pk: int) -> HttpResponse:
     vm = get_object_or_404(

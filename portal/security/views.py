@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_otp import login as otp_login
 from django_otp import match_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -185,6 +185,7 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 def account(request: HttpRequest) -> HttpResponse:
     """The user's own security page: second-factor state and links."""
     return render(

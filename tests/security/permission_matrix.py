@@ -6,8 +6,9 @@ route cannot be requested with ids (no concrete path). Requests send an empty JS
 allowed write answers 400 where input is needed. Regenerate with
 ``PRINT_MATRIX=1 python tests/security/print_matrix.py`` and review every change.
 
-Observed 2026-11-27 and reviewed for the object routes (host, VM, snapshot, endpoint, cluster):
-the out-of-scope administrator gets 404 there; known open questions are in docs/security.md.
+Observed 2026-11-27 and reviewed: the out-of-scope administrator gets 404 on the object routes
+(host, VM, snapshot, endpoint, cluster); read-only pages answer 405 to POST (``require_safe``);
+known open questions are in docs/security.md.
 """
 
 MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
@@ -15,7 +16,7 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
         "DELETE": (405, 405, 405, 405, 405),
         "GET": (302, 200, 200, 200, 200),
         "PATCH": (405, 405, 405, 405, 405),
-        "POST": (302, 200, 200, 200, 200),
+        "POST": (302, 405, 405, 405, 405),
         "PUT": (405, 405, 405, 405, 405),
     },
     "admin/": {
@@ -982,21 +983,21 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
         "DELETE": (405, 405, 405, 405, 405),
         "GET": (302, 200, 200, 403, 403),
         "PATCH": (405, 405, 405, 405, 405),
-        "POST": (302, 200, 200, 403, 403),
+        "POST": (302, 405, 405, 405, 405),
         "PUT": (405, 405, 405, 405, 405),
     },
     "compliance/": {
         "DELETE": (405, 405, 405, 405, 405),
         "GET": (302, 200, 200, 200, 200),
         "PATCH": (405, 405, 405, 405, 405),
-        "POST": (302, 200, 200, 200, 200),
+        "POST": (302, 405, 405, 405, 405),
         "PUT": (405, 405, 405, 405, 405),
     },
     "compliance/baselines/": {
         "DELETE": (405, 405, 405, 405, 405),
         "GET": (302, 200, 200, 200, 200),
         "PATCH": (405, 405, 405, 405, 405),
-        "POST": (302, 200, 200, 200, 200),
+        "POST": (302, 405, 405, 405, 405),
         "PUT": (405, 405, 405, 405, 405),
     },
     "compliance/baselines/{object_type}/{object_id}/": {
@@ -1010,7 +1011,7 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
         "DELETE": (405, 405, 405, 405, 405),
         "GET": (302, 200, 200, 200, 200),
         "PATCH": (405, 405, 405, 405, 405),
-        "POST": (302, 200, 200, 200, 200),
+        "POST": (302, 405, 405, 405, 405),
         "PUT": (405, 405, 405, 405, 405),
     },
     "compliance/checks/{check_id}/": {
@@ -1024,7 +1025,7 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
         "DELETE": (405, 405, 405, 405, 405),
         "GET": (302, 200, 200, 200, 200),
         "PATCH": (405, 405, 405, 405, 405),
-        "POST": (302, 200, 200, 200, 200),
+        "POST": (302, 405, 405, 405, 405),
         "PUT": (405, 405, 405, 405, 405),
     },
     "compliance/findings/{finding_id}/waive/": {
@@ -1038,49 +1039,49 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
         "DELETE": (405, 405, 405, 405, 405),
         "GET": (302, 404, 404, 404, 404),
         "PATCH": (405, 405, 405, 405, 405),
-        "POST": (302, 404, 404, 404, 404),
+        "POST": (302, 405, 405, 405, 405),
         "PUT": (405, 405, 405, 405, 405),
     },
     "compliance/reports/check.pdf": {
         "DELETE": (405, 405, 405, 405, 405),
         "GET": (302, 200, 200, 200, 200),
         "PATCH": (405, 405, 405, 405, 405),
-        "POST": (302, 200, 200, 200, 200),
+        "POST": (302, 405, 405, 405, 405),
         "PUT": (405, 405, 405, 405, 405),
     },
     "compliance/reports/findings.csv": {
         "DELETE": (405, 405, 405, 405, 405),
         "GET": (302, 200, 200, 200, 200),
         "PATCH": (405, 405, 405, 405, 405),
-        "POST": (302, 200, 200, 200, 200),
+        "POST": (302, 405, 405, 405, 405),
         "PUT": (405, 405, 405, 405, 405),
     },
     "compliance/reports/findings.json": {
         "DELETE": (405, 405, 405, 405, 405),
         "GET": (302, 200, 200, 200, 200),
         "PATCH": (405, 405, 405, 405, 405),
-        "POST": (302, 200, 200, 200, 200),
+        "POST": (302, 405, 405, 405, 405),
         "PUT": (405, 405, 405, 405, 405),
     },
     "compliance/reports/oscal.json": {
         "DELETE": (405, 405, 405, 405, 405),
         "GET": (302, 200, 200, 200, 200),
         "PATCH": (405, 405, 405, 405, 405),
-        "POST": (302, 200, 200, 200, 200),
+        "POST": (302, 405, 405, 405, 405),
         "PUT": (405, 405, 405, 405, 405),
     },
     "compliance/requirements/": {
         "DELETE": (405, 405, 405, 405, 405),
         "GET": (302, 200, 200, 200, 200),
         "PATCH": (405, 405, 405, 405, 405),
-        "POST": (302, 200, 200, 200, 200),
+        "POST": (302, 405, 405, 405, 405),
         "PUT": (405, 405, 405, 405, 405),
     },
     "compliance/requirements/{ref}/": {
         "DELETE": (405, 405, 405, 405, 405),
         "GET": (302, 404, 404, 404, 404),
         "PATCH": (405, 405, 405, 405, 405),
-        "POST": (302, 404, 404, 404, 404),
+        "POST": (302, 405, 405, 405, 405),
         "PUT": (405, 405, 405, 405, 405),
     },
     "compliance/runs/": {
@@ -1094,7 +1095,7 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
         "DELETE": (405, 405, 405, 405, 405),
         "GET": (302, 200, 200, 200, 200),
         "PATCH": (405, 405, 405, 405, 405),
-        "POST": (302, 200, 200, 200, 200),
+        "POST": (302, 405, 405, 405, 405),
         "PUT": (405, 405, 405, 405, 405),
     },
     "compliance/waivers/{pk}/revoke/": {
@@ -1115,14 +1116,14 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
         "DELETE": (405, 405, 405, 405, 405),
         "GET": (302, 200, 200, 200, 200),
         "PATCH": (405, 405, 405, 405, 405),
-        "POST": (302, 200, 200, 200, 200),
+        "POST": (302, 405, 405, 405, 405),
         "PUT": (405, 405, 405, 405, 405),
     },
     "endpoints/": {
         "DELETE": (405, 405, 405, 405, 405),
         "GET": (302, 200, 200, 200, 200),
         "PATCH": (405, 405, 405, 405, 405),
-        "POST": (302, 200, 200, 200, 200),
+        "POST": (302, 405, 405, 405, 405),
         "PUT": (405, 405, 405, 405, 405),
     },
     "healthz": {
@@ -1136,14 +1137,14 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
         "DELETE": (405, 405, 405, 405, 405),
         "GET": (302, 200, 200, 200, 200),
         "PATCH": (405, 405, 405, 405, 405),
-        "POST": (302, 200, 200, 200, 200),
+        "POST": (302, 405, 405, 405, 405),
         "PUT": (405, 405, 405, 405, 405),
     },
     "hosts/{pk}/": {
         "DELETE": (405, 405, 405, 405, 405),
         "GET": (302, 200, 200, 200, 404),
         "PATCH": (405, 405, 405, 405, 405),
-        "POST": (302, 200, 200, 200, 404),
+        "POST": (302, 405, 405, 405, 405),
         "PUT": (405, 405, 405, 405, 405),
     },
     "i18n/setlang/": {
@@ -1192,7 +1193,7 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
         "DELETE": (405, 405, 405, 405, 405),
         "GET": (302, 200, 200, 200, 200),
         "PATCH": (405, 405, 405, 405, 405),
-        "POST": (302, 200, 200, 200, 200),
+        "POST": (302, 405, 405, 405, 405),
         "PUT": (405, 405, 405, 405, 405),
     },
     "operations/": {
@@ -1220,7 +1221,7 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
         "DELETE": (405, 405, 405, 405, 405),
         "GET": (302, 200, 200, 200, 200),
         "PATCH": (405, 405, 405, 405, 405),
-        "POST": (302, 200, 200, 200, 200),
+        "POST": (302, 405, 405, 405, 405),
         "PUT": (405, 405, 405, 405, 405),
     },
     "security/tokens/": {
@@ -1290,28 +1291,28 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
         "DELETE": (405, 405, 405, 405, 405),
         "GET": (302, 200, 200, 200, 200),
         "PATCH": (405, 405, 405, 405, 405),
-        "POST": (302, 200, 200, 200, 200),
+        "POST": (302, 405, 405, 405, 405),
         "PUT": (405, 405, 405, 405, 405),
     },
     "sync-runs/": {
         "DELETE": (405, 405, 405, 405, 405),
         "GET": (302, 200, 200, 200, 200),
         "PATCH": (405, 405, 405, 405, 405),
-        "POST": (302, 200, 200, 200, 200),
+        "POST": (302, 405, 405, 405, 405),
         "PUT": (405, 405, 405, 405, 405),
     },
     "vms/": {
         "DELETE": (405, 405, 405, 405, 405),
         "GET": (302, 200, 200, 200, 200),
         "PATCH": (405, 405, 405, 405, 405),
-        "POST": (302, 200, 200, 200, 200),
+        "POST": (302, 405, 405, 405, 405),
         "PUT": (405, 405, 405, 405, 405),
     },
     "vms/{pk}/": {
         "DELETE": (405, 405, 405, 405, 405),
         "GET": (302, 200, 200, 200, 404),
         "PATCH": (405, 405, 405, 405, 405),
-        "POST": (302, 200, 200, 200, 404),
+        "POST": (302, 405, 405, 405, 405),
         "PUT": (405, 405, 405, 405, 405),
     },
     "vms/{pk}/snapshots/new/": {
