@@ -184,3 +184,13 @@ def test_examples_name_only_checks_and_requirements_that_exist(schema):
     assert not unknown, "examples name checks or requirements the portal does not have:\n  " + (
         "\n  ".join(sorted(unknown))
     )
+
+
+def _example_names(schema: dict[str, Any]) -> dict[str, list[str]]:
+    return {label: sorted(_examples(media)) for label, media in _media_objects(schema)}
+
+
+def test_the_served_schema_swagger_ui_reads_has_the_same_examples(schema, api_for, auditor):
+    answer = api_for(auditor).get("/api/schema/?format=json")
+    assert answer.status_code == 200
+    assert _example_names(answer.json()) == _example_names(schema)
