@@ -37,7 +37,7 @@ REQUIREMENT_EXAMPLES = [
             "management network",
             "level": "standard",
             "text": "",
-            "note": "Title uncertain.",
+            "note": "",
             "maps_to": [],
         },
     ),

@@ -3,7 +3,8 @@ example fits its own schema, so the examples in Swagger UI cannot drift from the
 
 Examples live next to the serializers (``@extend_schema_serializer(examples=...)``, payloads in
 ``*/api/examples.py``) or on a view's ``@extend_schema``. The validation is strict on purpose:
-an example may not leave out a field the answer always has, nor carry one it never has.
+an example may not leave out a field the answer always has, nor carry one it never has. Checks
+and requirements in examples are real ones, with the titles the registry and catalog give them.
 """
 
 from __future__ import annotations
@@ -169,6 +170,15 @@ CHECK_ID = re.compile(r"\b[A-Z]{3,4}-\d{3}\b")
 REQUIREMENT_REF = re.compile(r"\b(?:M4349\.[A-Z_]+|SYS\.1\.5\.A\d+|M\d\.\d+)\b")
 
 
+def _objects(value: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(value, dict):
+        yield value
+        value = list(value.values())
+    if isinstance(value, list):
+        for item in value:
+            yield from _objects(item)
+
+
 def test_examples_name_only_checks_and_requirements_that_exist(schema):
     checks = {spec.id for spec in all_checks()}
     requirements = {item["ref"] for item in read_catalogs()[0]}
@@ -183,6 +193,46 @@ def test_examples_name_only_checks_and_requirements_that_exist(schema):
         }
     assert not unknown, "examples name checks or requirements the portal does not have:\n  " + (
         "\n  ".join(sorted(unknown))
+    )
+
+
+COMPARED = ("title_de", "title_en", "level", "text", "note")
+COMPARED += ("title", "description", "requirements", "severity", "target", "platforms")
+
+
+def test_examples_of_checks_and_requirements_say_what_the_registry_and_catalog_say(schema):
+    """A title, level or text in an example is the real one (catalog and checks change)."""
+    catalog = {item["ref"]: item for item in read_catalogs()[0]}
+    registry = {
+        spec.id: {
+            "title": spec.title,
+            "description": spec.description,
+            "requirements": list(spec.requirements),
+            "severity": spec.severity,
+            "target": spec.target,
+            "platforms": list(spec.platforms),
+        }
+        for spec in all_checks()
+    }
+    differ = set()
+    for label, media in _media_objects(schema):
+        for name, value in _examples(media).items():
+            for obj in _objects(value):
+                ref, check = obj.get("ref"), obj.get("check_id") or obj.get("id")
+                if ref in catalog:
+                    real = {"note": "", "text": "", **catalog[ref]}
+                elif isinstance(check, str) and check in registry:
+                    real = registry[check]
+                else:
+                    continue
+                differ |= {
+                    f"{label}, example {name!r}: {ref or check} {key}={obj[key]!r}, "
+                    f"really {real[key]!r}"
+                    for key in COMPARED
+                    if key in obj and key in real and obj[key] != real[key]
+                }
+    assert not differ, "examples that no longer say what the portal says:\n  " + "\n  ".join(
+        sorted(differ)
     )
 
 
