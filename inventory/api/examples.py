@@ -590,16 +590,18 @@ VM_EXAMPLES = [
     _example("A Proxmox QEMU VM", _DB01),
     _example("A Proxmox LXC container", _CT),
 ]
+# VMware Tools isolation and console limits (checks CON-001 and CON-003 read them).
+_ISOLATION = {
+    "RemoteDisplay.maxConnections": "1",
+    "isolation.tools.copy.disable": "TRUE",
+    "isolation.tools.paste.disable": "TRUE",
+}
 VM_DETAIL_EXAMPLES = [
     _example(
         "A vSphere VM",
         {
             **_WEB01,
-            "extra_config": {
-                "RemoteDisplay.maxConnections": "1",
-                "isolation.tools.copy.disable": "TRUE",
-                "isolation.tools.paste.disable": "TRUE",
-            },
+            "extra_config": _ISOLATION,
             "config_version": "2026-11-20T08:31:44.512941Z",
             "config": {
                 "name": "web-01",
@@ -608,11 +610,7 @@ VM_DETAIL_EXAMPLES = [
                 "vcpus": 4,
                 "memory_mb": 16384,
                 "template": False,
-                "extra_config": {
-                    "RemoteDisplay.maxConnections": "1",
-                    "isolation.tools.copy.disable": "TRUE",
-                    "isolation.tools.paste.disable": "TRUE",
-                },
+                "extra_config": _ISOLATION,
                 "nics": [
                     {
                         "name": "Network adapter 1",
