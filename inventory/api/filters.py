@@ -25,6 +25,7 @@ from inventory.models import (
     VirtualMachine,
     VirtualSwitch,
 )
+from portal.api.time_filters import UtcIsoDateTimeFilter
 
 # Power states as each platform names them; ``running=true`` spans both.
 RUNNING_STATES = ("poweredOn", "running")
@@ -158,8 +159,8 @@ class SnapshotFilter(InventoryFilterSet):
     kind = filters.ChoiceFilter(
         field_name="vm__kind", choices=VirtualMachine.Kind.choices, help_text="The VM's kind."
     )
-    created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    expires_before = filters.IsoDateTimeFilter(field_name="expires_at", lookup_expr="lt")
+    created_before = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    expires_before = UtcIsoDateTimeFilter(field_name="expires_at", lookup_expr="lt")
 
     class Meta:
         model = Snapshot
@@ -180,8 +181,8 @@ class UtilizationSampleFilter(filters.FilterSet):
     datastore = filters.NumberFilter(
         method="filter_datastore", help_text="Samples of this datastore id."
     )
-    since = filters.IsoDateTimeFilter(field_name="taken_at", lookup_expr="gte")
-    until = filters.IsoDateTimeFilter(field_name="taken_at", lookup_expr="lt")
+    since = UtcIsoDateTimeFilter(field_name="taken_at", lookup_expr="gte")
+    until = UtcIsoDateTimeFilter(field_name="taken_at", lookup_expr="lt")
 
     class Meta:
         model = UtilizationSample
