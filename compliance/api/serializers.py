@@ -118,6 +118,7 @@ class CheckRunSerializer(serializers.ModelSerializer):
             "counts",
             "requirement_summary",
             "error",
+            "progress",
         ]
         read_only_fields = fields
 

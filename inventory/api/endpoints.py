@@ -63,7 +63,7 @@ class SyncRunSerializer(serializers.ModelSerializer):
         fields = [
             "id", "endpoint", "endpoint_name", "status", "trigger", "requested_by", "queued_at",
             "started_at", "finished_at", "duration_seconds", "created", "updated", "absent",
-            "counts", "warnings", "error", "attempts",
+            "counts", "warnings", "error", "attempts", "progress",
         ]  # fmt: skip
         read_only_fields = fields
 

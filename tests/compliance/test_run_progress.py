@@ -49,3 +49,8 @@ def test_the_run_list_shows_a_running_runs_progress_and_polls_its_rows(
 def test_the_dashboard_shows_checks_running_with_their_progress(running_run, client_for, officer):
     html = client_for(officer).get("/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
     assert "Prüfungen laufen: 12 von 38" in html
+
+
+def test_the_api_shows_a_running_check_runs_progress(running_run, api_for, officer):
+    answer = api_for(officer).get(f"/api/compliance/runs/{running_run.pk}/").json()
+    assert answer["progress"] == {"what": "checks", "done": 12, "total": 38}

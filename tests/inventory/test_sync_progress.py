@@ -104,3 +104,8 @@ def test_the_dashboard_shows_an_endpoint_syncing_with_its_progress_in_german(
 ):
     html = client_for(auditor).get("/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
     assert "VMs werden gelesen: 1.200" in html
+
+
+def test_the_api_shows_a_running_syncs_progress(running_sync, api_for, auditor):
+    answer = api_for(auditor).get(f"/api/sync-runs/{running_sync.pk}/").json()
+    assert answer["progress"] == {"what": "VMs", "done": 1200, "total": None}
