@@ -6,6 +6,11 @@ pairs are spread over the simulator's VMs (one active operation per VM is the ru
 pairs one after another. Baseline: one pyvmomi session doing the same pairs one after another,
 waiting for each task as a plain script does.
 
+Two settings, each on a fresh simulator: snapshot calls as the simulator does them (done in
+microseconds, so both sides measure little more than their fixed cost per call), and with each
+snapshot call taking 200 ms, nearer a real vCenter (which needs seconds), where the portal's
+parallel workers count. ``--snapshot-delay-ms`` chooses the settings.
+
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_bench \
     CELERY_BROKER_URL=redis://127.0.0.1:6379/9 DEBUG=1 .venv/bin/python -m bench.snapshots
 
@@ -125,25 +130,61 @@ def through_portal(vms: list, pairs: int, user) -> tuple[float, int]:
     return elapsed, len(failures)
 
 
+def one_setting(args, delay_ms: int, env: dict[str, str], queue: str) -> dict[str, float]:
+    """Both sides on a fresh simulator whose snapshot calls take ``delay_ms``."""
+    from inventory.models import VirtualMachine
+    from tests.endpoints import vcenter_endpoint
+    from tests.factories import UserFactory
+
+    concurrency = settings.CELERY_WORKER_CONCURRENCY
+    spec = VcsimSpec(
+        clusters=1,
+        cluster_hosts=2,
+        standalone_hosts=1,
+        vms_per_pool=args.vms_per_pool,
+        snapshot_delay_ms=delay_ms,
+    )
+    with RunningVcsim(spec) as sim, Worker(env, queue, concurrency=concurrency, name="bench"):
+        endpoint = vcenter_endpoint(sim, f"bench-vcsim-{delay_ms}")
+        vms = list(VirtualMachine.objects.filter(endpoint=endpoint).order_by("name"))
+        user = UserFactory(username=f"bench-admin-{delay_ms}", role="administrator")
+        baseline = plain_pyvmomi(sim, vms[0].external_id, args.pairs)
+        portal, failed = through_portal(vms, args.pairs, user)
+    print(
+        f"{args.pairs} create+delete pairs on govmomi's vCenter simulator ({len(vms)} VMs, "
+        f"{delay_ms} ms per snapshot call)"
+    )
+    print(f"  plain pyvmomi, one after another:          {baseline:7.2f} s")
+    print(f"  portal API + Celery (concurrency {concurrency}): {portal:7.2f} s  ({failed} failed)")
+    print(f"  ratio portal / plain:                       {portal / baseline:7.2f}", flush=True)
+    return {
+        "snapshot_delay_ms": delay_ms,
+        "plain_seconds": round(baseline, 2),
+        "portal_seconds": round(portal, 2),
+        "ratio": round(portal / baseline, 2),
+        "failed": failed,
+        "vms": len(vms),
+        "worker_concurrency": concurrency,
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=100)
     parser.add_argument("--vms-per-pool", type=int, default=2)
     parser.add_argument(
         "--snapshot-delay-ms",
-        type=int,
-        default=0,
-        help="time the simulator takes for each snapshot call (0: its instant default)",
+        default="0,200",
+        help="comma-separated: how long each snapshot call takes on the simulator, one run "
+        "per value (0: the simulator's instant tasks; a vCenter takes seconds)",
     )
     args = parser.parse_args(argv)
     if not settings.CELERY_BROKER_URL.startswith("redis"):
         parser.error("set CELERY_BROKER_URL=redis://...")
+    delays = [int(d) for d in args.snapshot_delay_ms.split(",") if d.strip()]
 
-    from inventory.models import VirtualMachine
-    from inventory.services.endpoints import endpoint_create
-    from inventory.services.sync import sync_endpoint
+    from bench.common import save
     from portal.celery import app
-    from tests.factories import UserFactory
 
     old = setup_databases(verbosity=0, interactive=False)
     db = settings.DATABASES["default"]
@@ -156,35 +197,12 @@ def main(argv: list[str] | None = None) -> int:
         "CELERY_QUEUE": queue,
         "DEBUG": "true",
     }
-    concurrency = settings.CELERY_WORKER_CONCURRENCY
-    spec = VcsimSpec(
-        clusters=1,
-        cluster_hosts=2,
-        standalone_hosts=1,
-        vms_per_pool=args.vms_per_pool,
-        snapshot_delay_ms=args.snapshot_delay_ms,
-    )
     try:
-        with RunningVcsim(spec) as sim, Worker(env, queue, concurrency=concurrency, name="bench"):
-            endpoint = endpoint_create(
-                name="bench-vcsim", kind="vcenter", url=sim.url, username=sim.username,
-                secret=sim.password, fingerprint=sim.fingerprint, actor="bench",
-            )  # fmt: skip
-            sync_endpoint(endpoint, trigger="command")
-            vms = list(VirtualMachine.objects.filter(endpoint=endpoint).order_by("name"))
-            user = UserFactory(username="bench-admin", role="administrator")
-            baseline = plain_pyvmomi(sim, vms[0].external_id, args.pairs)
-            portal, failed = through_portal(vms, args.pairs, user)
+        results = [one_setting(args, delay, env, queue) for delay in delays]
     finally:
         teardown_databases(old, verbosity=0)
-    print(
-        f"{args.pairs} create+delete pairs on govmomi's vCenter simulator ({len(vms)} VMs, "
-        f"{args.snapshot_delay_ms} ms per snapshot call)"
-    )
-    print(f"  plain pyvmomi, one after another:          {baseline:7.2f} s")
-    print(f"  portal API + Celery (concurrency {concurrency}): {portal:7.2f} s  ({failed} failed)")
-    print(f"  ratio portal / plain:                       {portal / baseline:7.2f}")
-    return 1 if failed else 0
+    save("snapshots", {"pairs": args.pairs, "runs": results})
+    return 1 if any(r["failed"] for r in results) else 0
 
 
 if __name__ == "__main__":
