@@ -25,6 +25,7 @@ from inventory.api.serializers import SnapshotSerializer
 from inventory.models import Operation, Snapshot, SnapshotPolicy, VirtualMachine
 from inventory.services import operations as ops
 from inventory.services import policies
+from inventory.services.policy_scopes import visible_policies
 from portal.api.errors import error_response
 from portal.security.scopes import scoped
 from portal.security.throttles import OperationThrottle
@@ -308,6 +309,14 @@ class SnapshotPolicySerializer(serializers.ModelSerializer):
         read_only_fields = ["last_run_at", "last_run_state", "last_run_reason"]
         extra_kwargs = {"label": {"validators": []}}  # the service says what to change
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:  # only objects in the user's scope can be chosen
+            for name in ("endpoints", "clusters", "vms"):
+                field = self.fields[name].child_relation
+                field.queryset = scoped(request.user, field.queryset.model.objects.all())
+
     def _values(self, data: dict[str, Any]) -> dict[str, Any]:
         values = dict(data)
         values.update(values.pop("crontab", {}))
@@ -357,6 +366,10 @@ class SnapshotPolicyViewSet(viewsets.ModelViewSet):
     )
     serializer_class = SnapshotPolicySerializer
     filterset_fields = ["enabled", "last_run_state"]
+
+    def get_queryset(self):
+        # Scopes: a policy selecting anything outside the user's scope does not exist for them.
+        return visible_policies(self.request.user, super().get_queryset())
 
     def perform_destroy(self, instance: SnapshotPolicy) -> None:
         policies.policy_delete(policy=instance, actor=self.request.user, request=self.request)

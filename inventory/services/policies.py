@@ -36,6 +36,7 @@ from inventory.models import (
 from portal.audit import audit
 
 from .operations import OperationConflict, snapshot_create, snapshot_delete
+from .policy_scopes import check_selection
 
 LABEL = re.compile(r"^[a-z][a-z0-9]{1,11}$")
 CRON_FIELDS = ("minute", "hour", "day_of_week", "day_of_month", "month_of_year")
@@ -125,6 +126,7 @@ def policy_create(*, actor: Any, request: Any = None, **values: Any) -> Snapshot
     """Create a policy and its PeriodicTask. Cron fields default to ``*``."""
     values = _clean(dict(values), None)
     selector = {k: values.pop(k, None) for k in ("endpoints", "clusters", "vms")}
+    check_selection(actor, **{k: v or () for k, v in selector.items()}, tag=values.get("tag", ""))
     for f in CRON_FIELDS:
         values.pop(f, None)
     policy = SnapshotPolicy.objects.create(**values)
@@ -146,6 +148,11 @@ def policy_update(
 ) -> SnapshotPolicy:
     changes = _clean(dict(changes), policy)
     selector = {k: changes.pop(k, None) for k in ("endpoints", "clusters", "vms")}
+    check_selection(  # the selection as it will be after the change
+        actor,
+        **{k: getattr(policy, k).all() if v is None else v for k, v in selector.items()},
+        tag=changes.get("tag", policy.tag),
+    )
     for f in CRON_FIELDS:
         changes.pop(f, None)
     for key, value in changes.items():

@@ -20,6 +20,7 @@ from inventory.models import Endpoint, Operation, Snapshot, SnapshotPolicy, Virt
 from inventory.services import operations as ops
 from inventory.services import policies
 from inventory.services.expiry import expiring_snapshots
+from inventory.services.policy_scopes import visible_policies
 from portal.pages import paginate, query_without, role_required
 from portal.roles import ADMINISTRATOR
 from portal.security.scopes import scoped
@@ -215,7 +216,9 @@ def snapshot_revert(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def policy_list(request: HttpRequest) -> HttpResponse:
     context = {
-        "policies": SnapshotPolicy.objects.select_related("crontab"),
+        "policies": visible_policies(
+            request.user, SnapshotPolicy.objects.select_related("crontab")
+        ),
         "failing": policies.failing_policies(),
     }
     return render(request, "operations/policy_list.html", context)
@@ -224,13 +227,19 @@ def policy_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @role_required(ADMINISTRATOR)
 def policy_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    policy = get_object_or_404(SnapshotPolicy, pk=pk) if pk else None
+    policy = (
+        get_object_or_404(visible_policies(request.user, SnapshotPolicy.objects.all()), pk=pk)
+        if pk
+        else None
+    )
     initial = {}
     if policy is not None:
         initial = {f: getattr(policy, f) for f in POLICY_FIELDS}
         initial |= {f: getattr(policy.crontab, f) for f in policies.CRON_FIELDS}
         initial |= {"endpoints": policy.endpoints.all(), "vms": policy.vms.all()}
     form = PolicyForm(request.POST or None, initial=initial)
+    for name in ("endpoints", "vms"):  # only objects in the user's scope can be chosen
+        form.fields[name].queryset = scoped(request.user, form.fields[name].queryset)
     if request.method == "POST" and form.is_valid():
         try:
             if policy is None:
@@ -250,7 +259,7 @@ def policy_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 @require_POST
 @role_required(ADMINISTRATOR)
 def policy_run_now(request: HttpRequest, pk: int) -> HttpResponse:
-    policy = get_object_or_404(SnapshotPolicy, pk=pk)
+    policy = get_object_or_404(visible_policies(request.user, SnapshotPolicy.objects.all()), pk=pk)
     run = policies.policy_run(policy_id=policy.pk, trigger="web", actor=request.user)
     if run is not None:
         messages.success(

@@ -32,6 +32,11 @@ def _scopes_of(user: AbstractBaseUser) -> tuple[frozenset[int], frozenset[int]]:
     return cached
 
 
+def scopes_of(user: AbstractBaseUser) -> tuple[frozenset[int], frozenset[int]]:
+    """(endpoint ids, cluster ids) the user is limited to; both empty: no limit."""
+    return _scopes_of(user)
+
+
 def is_scoped(user: AbstractBaseUser | AnonymousUser) -> bool:
     """True when the user is limited to some endpoints or clusters."""
     if not user.is_authenticated:

@@ -26,14 +26,26 @@ from inventory.models import (
 from inventory.services.policies import policy_create
 from portal.models import AuditEvent
 from tests.factories import UserFactory
-from tests.security.objects import make_estate
+from tests.security.objects import Estate, make_estate
 
 CHECK_ID = "SNAP-001"
 
 
 def make_fuzz_estate() -> dict[str, dict[str, object]]:
     """Objects of every kind; ``{path template: {parameter: value}}`` for each detail route."""
-    estate = make_estate()
+    objects = estate_objects(make_estate())
+    real = {f"/api/{kind}/{{id}}/": {"id": pk} for kind, pk in objects.items()}
+    real["/api/compliance/checks/{check_id}/"] = {"check_id": CHECK_ID}
+    real["/api/compliance/requirements/{ref}/"] = {"ref": Requirement.objects.first().ref}
+    return real
+
+
+def estate_objects(estate: Estate) -> dict[str, int]:
+    """One object of every kind on the estate's ``inside`` endpoint: ``{API kind: pk}``.
+
+    Also used by the permission matrix, so that detail routes answer about a real object
+    (and the out-of-scope administrator's 404 shows the scope, not a missing id).
+    """
     endpoint, cluster, host, vm = estate.inside, estate.inside_cluster, estate.host, estate.vm
     owner = UserFactory(username="fuzz-owner", role="security_officer")
     switch = VirtualSwitch.objects.create(
@@ -49,6 +61,8 @@ def make_fuzz_estate() -> dict[str, dict[str, object]]:
         check_id=CHECK_ID, scope="endpoint", reason="fuzz", endpoint=endpoint, actor=owner,
         expires_at=timezone.now() + dt.timedelta(days=30),
     )  # fmt: skip
+    policy = policy_create(label="fuzz", actor=owner)
+    policy.endpoints.set([endpoint])  # outside the out-of-scope administrator's scope
     objects = {
         "audit-events": AuditEvent.objects.create(action="fuzz.seed", source="command").pk,
         "clusters": cluster.pk,
@@ -67,7 +81,7 @@ def make_fuzz_estate() -> dict[str, dict[str, object]]:
             endpoint=endpoint, external_id="vmnic0", name="vmnic0", host=host
         ).pk,
         "operations": Operation.objects.create(kind="create", vm=vm, state="succeeded").pk,
-        "snapshot-policies": policy_create(label="fuzz", actor=owner).pk,
+        "snapshot-policies": policy.pk,
         "snapshots": estate.snapshot.pk,
         "switches": switch.pk,
         "sync-runs": SyncRun.objects.create(endpoint=endpoint).pk,
@@ -76,10 +90,7 @@ def make_fuzz_estate() -> dict[str, dict[str, object]]:
         ).pk,
         "vms": vm.pk,
     }
-    real = {f"/api/{kind}/{{id}}/": {"id": pk} for kind, pk in objects.items()}
-    real["/api/compliance/checks/{check_id}/"] = {"check_id": CHECK_ID}
-    real["/api/compliance/requirements/{ref}/"] = {"ref": Requirement.objects.first().ref}
-    return real
+    return objects
 
 
 def real_parameters(path: str, real: dict[str, dict[str, object]]) -> dict[str, object] | None:

@@ -6,9 +6,11 @@ from dataclasses import dataclass
 
 from django.test import Client
 
+from compliance.models import Requirement
 from portal.models import ApiToken, AuditEvent, ObjectScope
 from portal.tokens import api_token_create
 from tests.factories import UserFactory
+from tests.security.fuzz_estate import estate_objects
 from tests.security.helpers import verify_session
 from tests.security.objects import Estate, make_estate
 from tests.security.routes import concrete
@@ -31,12 +33,21 @@ class World:
     token: ApiToken
     event: AuditEvent
     clients: dict[str, Client]
+    objects: dict[str, int]  # API kind -> pk of a real object on the inside endpoint
 
     def ids_for(self, route: str) -> dict[str, str]:
         """Ids of real objects of the kind ``route`` serves (inside the scoped admin's scope? no:
         the objects are outside it, so its answers show the scope at work)."""
-        e = self.estate
+        e, o = self.estate, self.objects
+        if route.startswith("compliance/baselines/"):
+            return {"object_type": "vm", "object_id": str(e.vm.pk)}
+        if "requirements/" in route:
+            return {"ref": Requirement.objects.order_by("ref").first().ref}
         by_prefix = {
+            **{f"api/{kind}/": pk for kind, pk in o.items()},
+            "compliance/findings/": o["compliance/findings"],
+            "operations/": o["operations"],
+            "snapshot-policies/": o["snapshot-policies"],
             "api/endpoints/": e.inside.pk,
             "endpoints/": e.inside.pk,
             "api/clusters/": e.inside_cluster.pk,
@@ -76,7 +87,7 @@ def make_world() -> World:
     clients = {"anonymous": Client(raise_request_exception=False)}
     for role, user in users.items():
         clients[role] = verify_session(Client(raise_request_exception=False), user)
-    return World(estate, token, event, clients)
+    return World(estate, token, event, clients, estate_objects(estate))
 
 
 def observe(world: World, route: str, regex: str, names: tuple[str, ...], method: str):

