@@ -10,7 +10,12 @@ POLICY_REQ = ("M5.154", "M5.8")
 
 
 def _uplink_devices(host_id, ctx) -> set[str]:
-    return {u for sw in ctx.objects[ObjectType.SWITCH] if sw.host_id == host_id for u in sw.uplinks}
+    """The host's switch uplinks and, for an uplink that is a bond, the NICs in the bond."""
+    uplinks = {
+        u for sw in ctx.objects[ObjectType.SWITCH] if sw.host_id == host_id for u in sw.uplinks
+    }
+    slaves = {n.name: n.slaves for n in ctx.nics_by_host.get(host_id, ()) if n.slaves}
+    return uplinks | {s for u in uplinks for s in slaves.get(u, ())}
 
 
 @register(
