@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..choices import ObjectType
-from .registry import failed, not_applicable, passed, register
+from .registry import PROXMOX, failed, not_applicable, passed, register
 
 REQ = ("M4349.OPERATING",)
 CONNECTED = ("connected", "online")
@@ -24,11 +24,37 @@ def _unreadable(host):
     return None
 
 
+def _time_service(host):
+    """A Proxmox node's time synchronisation, judged by its time service.
+
+    PVE's API does not give chrony's servers (they live in a file on the node), so an empty
+    server list means "not reported"; the service the API does report is the evidence.
+    """
+    services = [s for s in host.services if s.get("key") == "ntp"]
+    if not services:
+        if not host.services:
+            return not_applicable("The platform did not report the host's services.")
+        return failed("No time synchronisation service is installed.", time_service=None)
+    running = [s.get("label") for s in services if s.get("running")]
+    if running:
+        return passed(
+            f"The time service runs ({', '.join(running)}); PVE does not report its servers.",
+            time_service=running[0],
+            running=True,
+        )
+    label = services[0].get("label")
+    return failed(f"The time service is not running ({label}).", time_service=label, running=False)
+
+
 @register("LOG-001", title="No NTP server configured", requirements=REQ, target=ObjectType.HOST)
 def host_ntp(host, params, ctx):
     """Without synchronised clocks, logs of hosts and guests cannot be correlated."""
     if not host.ntp_servers:
-        return _unreadable(host) or failed("No NTP server is configured.", ntp_servers=[])
+        if unreadable := _unreadable(host):
+            return unreadable
+        if ctx.platform(host) == PROXMOX:
+            return _time_service(host)
+        return failed("No NTP server is configured.", ntp_servers=[])
     return passed("NTP servers are configured.", ntp_servers=list(host.ntp_servers))
 
 
