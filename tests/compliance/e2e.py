@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from compliance.checks import get_check
 from compliance.models import CheckResult, CheckRun, Finding
 from compliance.services import check_run_execute
@@ -43,3 +45,21 @@ def assert_resolved(*findings: Finding) -> None:
     for finding in findings:
         finding.refresh_from_db()
         assert finding.resolved_at is not None, f"{finding.check_id} on {finding.object_name}"
+
+
+def opened_by(endpoint, change: Callable[[], object], check_id: str, obj) -> Finding:
+    """Make ``change`` (on the simulator), sync and check: the open *fail* of ``check_id`` on
+    ``obj`` that it caused."""
+    change()
+    sync_and_check(endpoint)
+    finding = open_finding(check_id, obj)
+    assert finding is not None, f"{check_id} did not open on {obj}"
+    assert finding.status == "fail", f"{check_id} on {obj}: {finding.status}"
+    return finding
+
+
+def resolved_by(endpoint, change: Callable[[], object], *findings: Finding) -> None:
+    """Make ``change`` (undoing a deviation), sync and check: each finding is resolved."""
+    change()
+    sync_and_check(endpoint)
+    assert_resolved(*findings)

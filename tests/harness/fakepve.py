@@ -12,7 +12,9 @@ returns its result.
 
 What this harness adds to fakepve (which synthesises these from the API schema, with "fake"
 strings and zeros): stateful answers for ``/access/users``, ``/access/acl``, ``/access/tfa``,
-``/nodes/{node}/status``, ``/nodes/{node}/time`` and ``/nodes/{node}/rrddata`` from the spec, and
+``/nodes/{node}/status``, ``/nodes/{node}/time`` and ``/nodes/{node}/rrddata`` from the spec;
+writes that change them as PVE's do (a user created, a TOTP factor added, a node service stopped or
+started, a node's network interfaces created, changed and applied), and
 :meth:`HarnessPve.fail_task` (a request answered with a UPID whose task ends in ``TASK ERROR``
 with a message of our choosing; fakepve's own ``fail(error=...)`` only knows catalogued errors).
 
@@ -42,7 +44,9 @@ from typing import Any
 
 from fakepve import FakePve, next_loopback, settle
 from fakepve.certs import make_cert
+from fakepve.model import PveError
 from fakepve.server import API, ok
+from fakepve.shapes import networks as default_networks
 
 from inventory.connectors.tls import fetch_presented_certificate, fingerprint_of_der
 
@@ -100,6 +104,11 @@ class HarnessPve(FakePve):
         self.node_facts: dict[str, dict[str, Any]] = {}
         # (method, path suffix) -> message of the TASK ERROR, used once
         self.task_failures: dict[tuple[str, str], str] = {}
+        # node -> its running network interfaces, and the written but not yet applied ones
+        # (PVE's /etc/network/interfaces and interfaces.new); filled on first use from
+        # fakepve's own answer, so a node nobody changes answers as before.
+        self.node_network: dict[str, list[dict[str, Any]]] = {}
+        self.network_pending: dict[str, list[dict[str, Any]]] = {}
 
     # fakepve registers every ``_routes_*`` method's (method, template, handler) triples
     # before its schema catch-all, so these win over the synthesised answers.
@@ -114,6 +123,14 @@ class HarnessPve(FakePve):
             ("GET", "/nodes/{node}/qemu/{vmid}/rrddata", self._h_guest_rrd),
             ("GET", "/nodes/{node}/lxc/{vmid}/rrddata", self._h_guest_rrd),
             ("GET", "/nodes/{node}/services", self._h_node_services),
+            ("POST", "/nodes/{node}/services/{service}/stop", self._h_service_stop),
+            ("POST", "/nodes/{node}/services/{service}/start", self._h_service_start),
+            ("GET", "/nodes/{node}/network", self._h_network),
+            ("POST", "/nodes/{node}/network", self._h_network_create),
+            ("PUT", "/nodes/{node}/network/{iface}", self._h_network_update),
+            ("PUT", "/nodes/{node}/network", self._h_network_apply),
+            ("POST", "/access/users", self._h_user_create),
+            ("POST", "/access/tfa/{userid}", self._h_tfa_add),
         ]
 
     async def _h_users(self, v: dict[str, Any], user: str) -> list[dict[str, Any]]:
@@ -183,6 +200,109 @@ class HarnessPve(FakePve):
                 ("sshd", "OpenBSD Secure Shell server"),
             )
         ]
+
+    async def _service_task(self, node: str, service: str, user: str, stopped: bool) -> str:
+        facts = self.node_facts.setdefault(node, {})
+        names = facts["stopped_services"] = set(facts.get("stopped_services", ()))
+
+        async def body() -> None:
+            if stopped:
+                names.add(service)
+            else:
+                names.discard(service)
+
+        kind = "srvstop" if stopped else "srvstart"
+        return await self.task(node, kind, service, user or self.user, body)
+
+    async def _h_service_stop(self, v: dict[str, Any], user: str) -> str:
+        return await self._service_task(v["node"], v["service"], user, stopped=True)
+
+    async def _h_service_start(self, v: dict[str, Any], user: str) -> str:
+        return await self._service_task(v["node"], v["service"], user, stopped=False)
+
+    def network_of(self, node: str) -> list[dict[str, Any]]:
+        """The running interfaces of ``node`` (fakepve's default until something changes)."""
+        if node not in self.node_network:
+            self.node_network[node] = default_networks({"node": node})
+        return self.node_network[node]
+
+    def add_nic(self, node: str, iface: str, *, active: bool = True) -> None:
+        """Plug a physical NIC into ``node``: hardware, which no API call can add."""
+        nic = {
+            "iface": iface,
+            "type": "eth",
+            "method": "manual",
+            "active": int(active),
+            "exists": 1,
+        }
+        self.network_of(node).append(nic)
+
+    def set_link(self, node: str, iface: str, *, up: bool) -> None:
+        """A cable pulled or plugged in: the link state PVE reads from the kernel."""
+        for item in self.network_of(node):
+            if item["iface"] == iface:
+                item["active"] = int(up)
+
+    def _pending(self, node: str) -> list[dict[str, Any]]:
+        if node not in self.network_pending:
+            self.network_pending[node] = [dict(i) for i in self.network_of(node)]
+        return self.network_pending[node]
+
+    async def _h_network(self, v: dict[str, Any], user: str) -> list[dict[str, Any]]:
+        kind = v.get("type")
+        return [dict(i) for i in self.network_of(v["node"]) if kind in (None, i.get("type"))]
+
+    @staticmethod
+    def _iface_settings(v: dict[str, Any]) -> dict[str, Any]:
+        return {k: val for k, val in v.items() if k not in ("node", "iface", "delete", "digest")}
+
+    async def _h_network_create(self, v: dict[str, Any], user: str) -> None:
+        pending = self._pending(v["node"])
+        if any(i["iface"] == v["iface"] for i in pending):
+            raise PveError(400, f"interface '{v['iface']}' already exists")
+        pending.append({"iface": v["iface"], "families": ["inet"], **self._iface_settings(v)})
+
+    async def _h_network_update(self, v: dict[str, Any], user: str) -> None:
+        for item in self._pending(v["node"]):
+            if item["iface"] == v["iface"]:
+                for key in str(v.get("delete") or "").replace(";", ",").split(","):
+                    item.pop(key.strip(), None)
+                item.update(self._iface_settings(v))
+                return
+        raise PveError(400, f"interface '{v['iface']}' does not exist")
+
+    async def _h_network_apply(self, v: dict[str, Any], user: str) -> str:
+        """Reload the node's network (ifreload): the written interfaces run from now on."""
+        node = v["node"]
+
+        async def body() -> None:
+            pending = self.network_pending.pop(node, None)
+            if pending is None:
+                return
+            running = {i["iface"]: i for i in self.network_of(node)}
+            for item in pending:
+                # A bond or bridge comes up with the reload; a NIC keeps its link state.
+                item.setdefault("active", running.get(item["iface"], {}).get("active", 1))
+                item.setdefault("exists", 1)
+            self.node_network[node] = pending
+
+        return await self.task(node, "srvreload", "networking", user or self.user, body)
+
+    async def _h_user_create(self, v: dict[str, Any], user: str) -> None:
+        if v["userid"] == self.user or any(u.userid == v["userid"] for u in self.harness_users):
+            raise PveError(500, f"create user failed: user '{v['userid']}' already exists")
+        enabled = str(v.get("enable", 1)) not in ("0", "false")
+        self.harness_users.append(FakeUser(v["userid"], v.get("password") or "", enabled))
+        if v.get("password"):
+            self.users[v["userid"]] = v["password"]
+
+    async def _h_tfa_add(self, v: dict[str, Any], user: str) -> dict[str, Any]:
+        """Add a second factor. The code in ``value`` is not checked: the fake keeps no secrets."""
+        for u in self.harness_users:
+            if u.userid == v["userid"]:
+                u.tfa = True
+                return {"id": f"{v.get('type', 'totp')}-1"}
+        raise PveError(500, f"no such user ('{v['userid']}')")
 
     def fail_task(self, method: str, suffix: str, message: str) -> None:
         """Answer the next ``method`` request whose path ends with ``suffix`` with a UPID; the

@@ -1,0 +1,135 @@
+"""End to end on fakepve: node services, load, quorum and users, changed, synced and checked.
+
+Changed through PVE's REST API as an administrator would: a node service stopped and started
+(LOG-001, INT-001), a user created and given a second factor (ADM-005). Where PVE has no call
+for the state, fakepve's model is changed (``fake.call``), and each test says why: a node's
+CPU and memory use are load, not configuration (CPU-001, MEM-001), and quorum is lost when
+corosync loses members (OPS-004, fakepve's own ``lose_quorum`` scenario).
+
+ADM-001 and ADM-002 do not apply to Proxmox by design (docs/compliance.md).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from compliance.services import baseline_approve
+from inventory.models import Cluster, Host, PlatformAccount
+from tests.endpoints import proxmox_endpoint
+from tests.harness.fakepve import GiB
+
+from .e2e import open_finding, opened_by, resolved_by, result, sync_and_check
+from .test_end_to_end_proxmox import PveApi
+
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+
+
+@pytest.fixture
+def pve(fake_pve):
+    """A Proxmox endpoint on a fresh fake, an API session and the fake itself."""
+    return proxmox_endpoint(fake_pve, "pve-hosts", sync=False), PveApi(fake_pve), fake_pve
+
+
+def service(api, node: str, name: str, action: str) -> None:
+    """Stop or start a node's service and wait for PVE's task, as the web UI does."""
+    api.wait(node, api.call("POST", f"/nodes/{node}/services/{name}/{action}"))
+
+
+def node_status(fake, node: str, **changes) -> None:
+    """Change what ``/nodes/{node}/status`` reports (the harness keeps it per node)."""
+    fake.call(lambda: fake.pve.node_facts[node]["status"].update(changes))
+
+
+def test_stopping_the_time_service_opens_log_001_and_starting_it_resolves_it(pve):
+    endpoint, api, _ = pve
+    sync_and_check(endpoint)
+    host = Host.objects.get(endpoint=endpoint, name="pve1")
+    assert open_finding("LOG-001", host) is None
+
+    finding = opened_by(endpoint, lambda: service(api, "pve1", "chrony", "stop"), "LOG-001", host)
+    assert finding.evidence["time_service"] == "chrony, an NTP client/server"
+    assert finding.evidence["running"] is False
+
+    resolved_by(endpoint, lambda: service(api, "pve1", "chrony", "start"), finding)
+    assert open_finding("LOG-001", Host.objects.get(endpoint=endpoint, name="pve2")) is None
+
+
+def test_a_service_stopped_after_approval_is_drift_for_int_001(pve, officer):
+    endpoint, api, _ = pve
+    sync_and_check(endpoint)
+    host = Host.objects.get(endpoint=endpoint, name="pve2")
+    approved = baseline_approve(object_type="host", object_id=host.pk, actor=officer)
+    sync_and_check(endpoint)
+    assert open_finding("INT-001", host) is None
+
+    # The firewall service is part of the node's configuration the baseline holds.
+    drift = opened_by(
+        endpoint, lambda: service(api, "pve2", "pve-firewall", "stop"), "INT-001", host
+    )
+    assert drift.evidence["baseline_hash"] == approved.config_hash
+    assert drift.evidence["config_hash"] != approved.config_hash
+
+    resolved_by(endpoint, lambda: service(api, "pve2", "pve-firewall", "start"), drift)
+
+
+def test_a_busy_node_opens_cpu_001_and_an_idle_one_resolves_it(pve):
+    endpoint, _, fake = pve
+    sync_and_check(endpoint)
+    host = Host.objects.get(endpoint=endpoint, name="pve1")
+    assert open_finding("CPU-001", host) is None
+
+    # Load is what the guests do, not a setting: no API call makes a node busy.
+    finding = opened_by(endpoint, lambda: node_status(fake, "pve1", cpu=0.93), "CPU-001", host)
+    assert finding.evidence["cpu_usage_percent"] == 93.0
+    assert finding.evidence["threshold_percent"] == 80
+
+    resolved_by(endpoint, lambda: node_status(fake, "pve1", cpu=0.2), finding)
+
+
+def test_a_node_short_of_memory_opens_mem_001(pve):
+    endpoint, _, fake = pve
+    sync_and_check(endpoint)
+    host = Host.objects.get(endpoint=endpoint, name="pve2")
+    assert open_finding("MEM-001", host) is None  # 16 of 64 GiB
+
+    # Memory in use is load as well; PVE reports it, nobody sets it.
+    full = {"total": 64 * GiB, "used": 60 * GiB, "free": 4 * GiB}
+    finding = opened_by(endpoint, lambda: node_status(fake, "pve2", memory=full), "MEM-001", host)
+    assert finding.evidence["memory_percent"] == 93.8
+    assert finding.evidence["memory_used_bytes"] == 60 * GiB
+
+    eased = {"total": 64 * GiB, "used": 20 * GiB, "free": 44 * GiB}
+    resolved_by(endpoint, lambda: node_status(fake, "pve2", memory=eased), finding)
+
+
+def test_losing_quorum_opens_ops_004_and_regaining_it_resolves_it(pve):
+    endpoint, _, fake = pve
+    run = sync_and_check(endpoint)
+    assert result(run, "OPS-004").passed == 1
+    cluster = Cluster.objects.get(endpoint=endpoint)
+
+    # Quorum goes when corosync loses members; PVE has no call for that.
+    finding = opened_by(endpoint, lambda: fake.call(fake.pve.lose_quorum), "OPS-004", cluster)
+    assert finding.evidence["quorate"] is False
+
+    resolved_by(endpoint, lambda: fake.call(fake.pve.regain_quorum), finding)
+
+
+def test_a_new_user_without_a_second_factor_opens_adm_005_until_it_gets_one(pve):
+    endpoint, api, _ = pve
+    api.call("POST", "/access/users", userid="ops@pve", password="ops-password-1")
+    sync_and_check(endpoint)
+    account = PlatformAccount.objects.get(endpoint=endpoint, name="ops@pve")
+    finding = open_finding("ADM-005", account)
+    assert finding.status == "fail"
+    assert finding.evidence["two_factor"] is False
+    admin = PlatformAccount.objects.get(endpoint=endpoint, name="admin@pve")
+    assert open_finding("ADM-005", admin) is None  # came with a TOTP factor
+
+    totp = {
+        "type": "totp",
+        "description": "phone",
+        "totp": "otpauth://totp/pve:ops@pve?secret=JBSWY3DPEHPK3PXP",
+        "value": "123456",
+    }
+    resolved_by(endpoint, lambda: api.call("POST", "/access/tfa/ops@pve", **totp), finding)
