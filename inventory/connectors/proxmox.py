@@ -593,6 +593,7 @@ class ProxmoxConnector:
             inv.snapshots.extend(snaps)
             inv.samples.append(sample)
             inv.warnings.extend(warnings)
+        _thin_space(inv, storage_ids)
         self._snapshot_creators(inv)
         inv.accounts = self._accounts(inv)
         return inv
@@ -1151,6 +1152,30 @@ class _RefusingAdapter(HTTPAdapter):
         raise requests.exceptions.InvalidURL(
             "request to an origin other than the configured endpoint refused"
         )
+
+
+def _thin_space(inv: Inventory, storage_ids: dict[tuple[str, str], str]) -> None:
+    """Set each guest storage's uncommitted space: what its disks may still claim.
+
+    PVE reports a storage's used bytes but not what its (thin) disks promise; the guests'
+    configs give each disk's size, so uncommitted = sum of those sizes - used, never below 0
+    (``provisioned = capacity - free + uncommitted``, as vSphere counts it). A storage without
+    guest content (ISO, backup) keeps None: it provisions no disks.
+    """
+    promised: dict[str, int] = {}
+    for vm in inv.vms:
+        node = (vm.host_external_id or "").removeprefix("node/")
+        for disk in vm.disks:
+            sid = storage_ids.get((node, disk["storage"]))
+            if sid and disk["size_bytes"] and not disk["cdrom"]:
+                promised[sid] = promised.get(sid, 0) + disk["size_bytes"]
+    for store in inv.datastores:
+        if store.capacity_bytes is None or store.free_bytes is None:
+            continue
+        if not {"images", "rootdir"} & set(store.content):
+            continue
+        used = store.capacity_bytes - store.free_bytes
+        store.uncommitted_bytes = max(0, promised.get(store.external_id, 0) - used)
 
 
 def _scaled(fraction: Any) -> float | None:
