@@ -7,8 +7,7 @@ why: a second NIC plugged in and a cable pulled (hardware), Ceph becoming unreac
 own ``ceph_down`` scenario).
 
 Not possible on Proxmox: NET-002 and NET-004 need a link speed, which PVE's network API does
-not report; STO-002 needs the thin (uncommitted) space, which the connector does not derive
-for Proxmox; NET-005 judges switch security policies, which a Linux bridge does not have.
+not report; NET-005 judges switch security policies, which a Linux bridge does not have.
 """
 
 from __future__ import annotations
@@ -17,6 +16,7 @@ import pytest
 
 from inventory.models import Datastore, Host, PhysicalNic, VirtualSwitch
 from tests.endpoints import proxmox_endpoint
+from tests.harness.fakepve import GiB
 
 from .e2e import assert_resolved, open_finding, opened_by, resolved_by, result, sync_and_check
 from .test_end_to_end_proxmox import PveApi
@@ -117,3 +117,26 @@ def test_a_storage_that_becomes_unreachable_opens_sto_003(pve):
     assert finding.evidence["accessible"] is False
 
     resolved_by(endpoint, lambda: fake.call(fake.pve.ceph_recover), finding)
+
+
+def test_a_large_thin_disk_overprovisions_the_storage_for_sto_002_until_its_vm_goes(pve):
+    endpoint, api, _ = pve
+    run = sync_and_check(endpoint)
+    storage = Datastore.objects.get(endpoint=endpoint, external_id="storage/pve1/local-lvm")
+    assert open_finding("STO-002", storage) is None  # 72 GiB of disks on 100 GiB
+    # Both local-lvm and the NFS storage take guest disks; "local" (ISO, backup) is not judged.
+    assert result(run, "STO-002").passed == 3
+
+    def create_vm() -> None:
+        upid = api.call(
+            "POST", "/nodes/pve1/qemu", vmid=150, name="big", memory=2048, scsi0="local-lvm:250"
+        )
+        api.wait("pve1", upid)
+
+    finding = opened_by(endpoint, create_vm, "STO-002", storage)
+    assert finding.evidence["provisioned_bytes"] == 322 * GiB
+    assert finding.evidence["ratio"] == 3.22
+
+    resolved_by(
+        endpoint, lambda: api.wait("pve1", api.call("DELETE", "/nodes/pve1/qemu/150")), finding
+    )
