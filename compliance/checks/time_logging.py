@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..choices import ObjectType
-from .registry import PROXMOX, failed, not_applicable, passed, register
+from .registry import PROXMOX, VCENTER, failed, not_applicable, passed, register
 
 REQ = ("M4349.OPERATING",)
 CONNECTED = ("connected", "online")
@@ -58,7 +58,14 @@ def host_ntp(host, params, ctx):
     return passed("NTP servers are configured.", ntp_servers=list(host.ntp_servers))
 
 
-@register("LOG-002", title="No remote syslog target", requirements=REQ, target=ObjectType.HOST)
+@register(
+    "LOG-002",
+    title="No remote syslog target",
+    requirements=REQ,
+    target=ObjectType.HOST,
+    platforms=(VCENTER,),
+    not_applicable_reason="PVE's API does not report a node's syslog configuration.",
+)
 def host_syslog(host, params, ctx):
     """Logs kept only on the host are lost with it and can be altered by an intruder."""
     if not host.syslog_target:
