@@ -1,7 +1,7 @@
 """End to end on fakepve: node services, load, quorum and users, changed, synced and checked.
 
 Changed through PVE's REST API as an administrator would: a node service stopped and started
-(LOG-001, INT-001), a user created and given a second factor (ADM-005). Where PVE has no call
+(LOG-001, INT-001; LOG-002 does not apply), a user created and given a second factor (ADM-005). Where PVE has no call
 for the state, fakepve's model is changed (``fake.call``), and each test says why: a node's
 CPU and memory use are load, not configuration (CPU-001, MEM-001), and quorum is lost when
 corosync loses members (OPS-004, fakepve's own ``lose_quorum`` scenario).
@@ -42,9 +42,12 @@ def node_status(fake, node: str, **changes) -> None:
 
 def test_stopping_the_time_service_opens_log_001_and_starting_it_resolves_it(pve):
     endpoint, api, _ = pve
-    sync_and_check(endpoint)
+    run = sync_and_check(endpoint)
     host = Host.objects.get(endpoint=endpoint, name="pve1")
     assert open_finding("LOG-001", host) is None
+    # Where remote logs go is a file on the node, not in the API: not judged, and said why.
+    assert result(run, "LOG-002").failed == 0
+    assert "syslog" in result(run, "LOG-002").not_applicable_reason
 
     finding = opened_by(endpoint, lambda: service(api, "pve1", "chrony", "stop"), "LOG-001", host)
     assert finding.evidence["time_service"] == "chrony, an NTP client/server"
