@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from compliance.checks import all_checks, get_check
 from compliance.checks.context import InventoryContext
+from compliance.checks.registry import VCENTER
 from compliance.choices import Status
 from compliance.models import Baseline
 from inventory.models import Endpoint
@@ -254,6 +255,14 @@ def test_net_001_link_down_fails_on_an_uplink_and_warns_elsewhere():
     assert judge("NET-001", NicFactory(link_up=None)) == "not_applicable"
 
 
+def test_net_001_a_dead_member_of_a_bond_that_carries_a_bridge_fails():
+    member = NicFactory(name="eno2", link_up=False)
+    NicFactory(host=member.host, endpoint=member.endpoint, name="bond0", slaves=["eno1", "eno2"])
+    assert judge("NET-001", member) == "warning"  # the bond carries nothing yet
+    SwitchFactory(host=member.host, endpoint=member.endpoint, name="vmbr0", uplinks=["bond0"])
+    assert judge("NET-001", member) == "fail"
+
+
 @pytest.mark.parametrize(
     ("speed", "expected"), [(1000, "pass"), (999, "fail"), (100, "fail"), (None, "not_applicable")]
 )
@@ -426,6 +435,25 @@ def test_log_001_and_002():
     assert judge("LOG-001", HostFactory(ntp_servers=[])) == "fail"
     assert judge("LOG-002", HostFactory()) == "pass"
     assert judge("LOG-002", HostFactory(syslog_target="")) == "fail"
+
+
+def test_log_001_on_proxmox_judges_the_nodes_time_service():
+    # PVE's API does not give chrony's servers: the node's time service is the evidence.
+    def node(services):
+        return HostFactory(
+            endpoint=proxmox(), connection_state="online", ntp_servers=[], services=services
+        )
+
+    chrony = {"key": "ntp", "label": "chrony", "policy": "on"}
+    assert judge("LOG-001", node([{**chrony, "running": True}])) == "pass"
+    assert judge("LOG-001", node([{**chrony, "running": False}])) == "fail"
+    assert judge("LOG-001", node([{"key": "ssh", "label": "sshd", "running": True}])) == "fail"
+    assert judge("LOG-001", node([])) == "not_applicable"  # no services reported at all
+
+
+def test_log_002_is_not_judged_on_proxmox_and_says_why():
+    spec = get_check("LOG-002")
+    assert spec.platforms == (VCENTER,) and "syslog" in spec.not_applicable_reason
 
 
 def test_log_001_and_002_do_not_judge_a_host_whose_settings_could_not_be_read():
