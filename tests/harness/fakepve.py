@@ -243,7 +243,8 @@ class HarnessPve(FakePve):
             if item["iface"] == iface:
                 item["active"] = int(up)
 
-    def _pending(self, node: str) -> list[dict[str, Any]]:
+    def _network_written(self, node: str) -> list[dict[str, Any]]:
+        """The node's written, not yet applied interfaces (not `_pending`: fakepve's handler)."""
         if node not in self.network_pending:
             self.network_pending[node] = [dict(i) for i in self.network_of(node)]
         return self.network_pending[node]
@@ -257,13 +258,13 @@ class HarnessPve(FakePve):
         return {k: val for k, val in v.items() if k not in ("node", "iface", "delete", "digest")}
 
     async def _h_network_create(self, v: dict[str, Any], user: str) -> None:
-        pending = self._pending(v["node"])
+        pending = self._network_written(v["node"])
         if any(i["iface"] == v["iface"] for i in pending):
             raise PveError(400, f"interface '{v['iface']}' already exists")
         pending.append({"iface": v["iface"], "families": ["inet"], **self._iface_settings(v)})
 
     async def _h_network_update(self, v: dict[str, Any], user: str) -> None:
-        for item in self._pending(v["node"]):
+        for item in self._network_written(v["node"]):
             if item["iface"] == v["iface"]:
                 for key in str(v.get("delete") or "").replace(";", ",").split(","):
                     item.pop(key.strip(), None)
