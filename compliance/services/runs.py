@@ -271,6 +271,13 @@ def _update_contents(findings: list[Finding]) -> None:
         cursor.execute(sql, params)
 
 
+def _milestone(report: ProgressReporter, done: int, total: int) -> None:
+    """Write the checks' progress at each quarter: a fixed number of statements per run,
+    however large the inventory and however long the run."""
+    if total and done in {total * quarter // 4 for quarter in range(5)}:
+        report("checks", done, total, now=True)
+
+
 def check_run_execute(
     *,
     endpoint: Endpoint | None = None,
@@ -300,7 +307,7 @@ def check_run_execute(
         ctx = InventoryContext.load([endpoint.pk] if endpoint is not None else None)
         settings_by_id = {s.check_id: s for s in CheckSetting.objects.all()}
         observations, counts, reasons = run_all_checks(
-            ctx, settings_by_id, lambda done, total: report("checks", done, total)
+            ctx, settings_by_id, lambda done, total: _milestone(report, done, total)
         )
         report("recording", len(observations), now=True)  # the write is one transaction
         with transaction.atomic():

@@ -54,3 +54,12 @@ def test_the_dashboard_shows_checks_running_with_their_progress(running_run, cli
 def test_the_api_shows_a_running_check_runs_progress(running_run, api_for, officer):
     answer = api_for(officer).get(f"/api/compliance/runs/{running_run.pk}/").json()
     assert answer["progress"] == {"what": "checks", "done": 12, "total": 38}
+
+
+def test_a_run_writes_the_checks_progress_at_each_quarter_only():
+    from compliance.services.runs import _milestone
+
+    written: list[int] = []
+    for done in range(39):
+        _milestone(lambda what, d, total, now=False: written.append(d), done, 38)
+    assert written == [0, 9, 19, 28, 38]
