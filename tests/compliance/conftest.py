@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from inventory.services.endpoints import endpoint_create
+from tests.endpoints import vcenter_endpoint
 from tests.harness import vcsim as sim_api
 
 from .vcsim_api import VcsimApi
@@ -43,14 +43,6 @@ def api_for():
 @pytest.fixture
 def vc(fresh_vcsim):
     """A vCenter endpoint on a fresh simulator and an API session to change that simulator."""
-    endpoint = endpoint_create(
-        name="vc-e2e",
-        kind="vcenter",
-        url=fresh_vcsim.url,
-        username=fresh_vcsim.username,
-        secret=fresh_vcsim.password,
-        fingerprint=fresh_vcsim.fingerprint,
-        actor="test",
-    )
+    endpoint = vcenter_endpoint(fresh_vcsim, "vc-e2e", sync=False)
     with sim_api.service_instance(fresh_vcsim) as si:
         yield endpoint, VcsimApi(si)

@@ -10,7 +10,7 @@ import requests
 from compliance.models import Finding
 from inventory.connectors.proxmox import _TrustAdapter
 from inventory.models import VirtualMachine
-from inventory.services.endpoints import endpoint_create
+from tests.endpoints import proxmox_endpoint
 
 from .e2e import assert_resolved, sync_and_check
 
@@ -47,16 +47,7 @@ class PveApi:
 
 @pytest.fixture
 def pve(fake_pve):
-    endpoint = endpoint_create(
-        name="pve-e2e",
-        kind="proxmox",
-        url=fake_pve.url,
-        token_id=fake_pve.token_id,
-        secret=fake_pve.token_secret,
-        fingerprint=fake_pve.fingerprint,
-        actor="test",
-    )
-    return endpoint, PveApi(fake_pve)
+    return proxmox_endpoint(fake_pve, "pve-e2e", sync=False), PveApi(fake_pve)
 
 
 def test_turning_the_cluster_firewall_off_opens_adm_004_and_on_resolves_it(pve):
