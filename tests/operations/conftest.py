@@ -48,9 +48,15 @@ def wait_until(predicate, timeout: float = 20.0) -> None:
         time.sleep(0.02)
 
 
-def restart_and_reconcile(worker, op_id: int) -> Operation:
-    """SIGKILL the worker, restart it and let the reconciler pick the operation up."""
+def restart_and_reconcile(worker, op_id: int, in_flight_seconds: float = 0.0) -> Operation:
+    """SIGKILL the worker, restart it and let the reconciler pick the operation up.
+
+    ``in_flight_seconds``: how long a call the dead worker sent may still take on the server.
+    In production the dead worker's lease (2 min) outlasts any call (30 s time-out) before
+    another worker may take the operation; the test shortens the lease, so it waits that long.
+    """
     worker.kill()
+    time.sleep(in_flight_seconds)
     # Redis gives an unacknowledged message back only after its visibility timeout; the
     # beat reconciler is what picks the operation up sooner. Let the dead worker's lease lapse,
     # as time would, then run the reconciler on the restarted worker.

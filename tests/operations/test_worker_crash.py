@@ -44,7 +44,8 @@ def test_a_worker_killed_while_its_submit_is_in_flight_leaves_one_snapshot(
     wait_until(lambda: Operation.objects.get(pk=op_id).attempts == 1)
     time.sleep(0.5)
     fake.call(fake.pve.slow_network, 0.0)
-    op = restart_and_reconcile(celery_worker, op_id)
+    # The request on the wire still completes on the fake (within its 1.5 s), as on PVE.
+    op = restart_and_reconcile(celery_worker, op_id, in_flight_seconds=1.5)
     assert op.state == "succeeded", op.error
     assert [n for n in pve_snapshots(fake, 101) if n.startswith("crash")] == ["crash-b"]
     assert op.attempts >= 1

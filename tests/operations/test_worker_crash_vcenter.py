@@ -21,7 +21,8 @@ def _kill_while_submitting(worker, op_id: int) -> Operation:
     wait_until(lambda: Operation.objects.get(pk=op_id).attempts == 1)
     time.sleep(0.3)  # the call is on the wire; the simulator answers after 1.5 s
     assert Operation.objects.get(pk=op_id).remote_ref == ""
-    return restart_and_reconcile(worker, op_id)
+    # The call on the wire still completes on the simulator, as on a vCenter.
+    return restart_and_reconcile(worker, op_id, in_flight_seconds=1.5)
 
 
 def test_a_worker_killed_while_its_create_is_in_flight_leaves_one_snapshot_on_vcenter(
