@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from inventory.models import Endpoint
 from portal.audit import audit
-from portal.pages import paginate, query_without, role_required
+from portal.pages import paginate, query_without, render_live_list, role_required
 from portal.roles import ADMINISTRATOR, ROLES, SECURITY_OFFICER, role_of
 from portal.security.scopes import is_scoped, scoped
 from portal.tasks import enqueue
@@ -389,12 +389,9 @@ def run_list(request: HttpRequest) -> HttpResponse:
         "endpoints": visible_endpoints(request.user),
         "can_run": role_of(request.user) in (ADMINISTRATOR, SECURITY_OFFICER),
     }
-    if request.GET.get("fragment") == "rows":
-        response = render(request, "compliance/_run_rows.html", context)
-        if not live:
-            response["X-Live-Done"] = "1"
-        return response
-    return render(request, "compliance/run_list.html", context)
+    return render_live_list(
+        request, "compliance/run_list.html", "compliance/_run_rows.html", context
+    )
 
 
 @require_safe

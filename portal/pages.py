@@ -8,7 +8,8 @@ from functools import wraps
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
 from .roles import role_of
 
@@ -52,3 +53,16 @@ def query_without(request: HttpRequest, *names: str) -> str:
     for name in names:
         params.pop(name, None)
     return params.urlencode()
+
+
+def render_live_list(
+    request: HttpRequest, template: str, rows_template: str, context: dict
+) -> HttpResponse:
+    """The list page, or for ``?fragment=rows`` its rows alone (``static/js/live.js`` swaps
+    them in). While ``context["live"]`` is false the rows carry ``X-Live-Done``: live.js stops."""
+    if rows_template and request.GET.get("fragment") == "rows":
+        response = render(request, rows_template, context)
+        if not context.get("live"):
+            response["X-Live-Done"] = "1"
+        return response
+    return render(request, template, context)

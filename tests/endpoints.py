@@ -13,29 +13,18 @@ def synced(endpoint: Endpoint) -> Endpoint:
     return endpoint
 
 
-def vcenter_endpoint(sim, name: str = "vc", sync: bool = True) -> Endpoint:
-    """``sim``: a running vCenter simulator (tests.harness.vcsim.RunningVcsim)."""
+def _register(name: str, kind: str, sim, sync: bool, **credentials: str) -> Endpoint:
     endpoint = endpoint_create(
-        name=name,
-        kind="vcenter",
-        url=sim.url,
-        username=sim.username,
-        secret=sim.password,
-        fingerprint=sim.fingerprint,
-        actor="test",
+        name=name, kind=kind, url=sim.url, fingerprint=sim.fingerprint, actor="test", **credentials
     )
     return synced(endpoint) if sync else endpoint
+
+
+def vcenter_endpoint(sim, name: str = "vc", sync: bool = True) -> Endpoint:
+    """``sim``: a running vCenter simulator (tests.harness.vcsim.RunningVcsim)."""
+    return _register(name, "vcenter", sim, sync, username=sim.username, secret=sim.password)
 
 
 def proxmox_endpoint(fake, name: str = "pve", sync: bool = True) -> Endpoint:
     """``fake``: a running fakepve (tests.harness.fakepve.RunningFakePve), by API token."""
-    endpoint = endpoint_create(
-        name=name,
-        kind="proxmox",
-        url=fake.url,
-        token_id=fake.token_id,
-        secret=fake.token_secret,
-        fingerprint=fake.fingerprint,
-        actor="test",
-    )
-    return synced(endpoint) if sync else endpoint
+    return _register(name, "proxmox", fake, sync, token_id=fake.token_id, secret=fake.token_secret)

@@ -110,10 +110,33 @@ ENDPOINT_EXAMPLES = [
     ),
 ]
 
+# A sync run as it is queued; the examples below change what a later moment changes.
+_SYNC_RUN_QUEUED = {
+    "id": 5522,
+    "endpoint": 2,
+    "endpoint_name": "pve-lab",
+    "status": "queued",
+    "trigger": "api",
+    "requested_by": "alice",
+    "queued_at": "2026-11-27T10:04:31Z",
+    "started_at": None,
+    "finished_at": None,
+    "duration_seconds": None,
+    "created": 0,
+    "updated": 0,
+    "absent": 0,
+    "counts": {},
+    "warnings": [],
+    "error": "",
+    "attempts": 0,
+    "progress": {},
+}
+
 SYNC_RUN_EXAMPLES = [
     _example(
         "A finished sync of a vCenter",
         {
+            **_SYNC_RUN_QUEUED,
             "id": 5521,
             "endpoint": 1,
             "endpoint_name": "vc-prod",
@@ -132,15 +155,13 @@ SYNC_RUN_EXAMPLES = [
                 "vms": {"created": 1, "updated": 29, "absent": 1},
                 "snapshots": {"created": 1, "updated": 5, "absent": 0},
             },
-            "warnings": [],
-            "error": "",
             "attempts": 1,
-            "progress": {},
         },
     ),
     _example(
         "A sync of a large vCenter, reading its VMs",
         {
+            **_SYNC_RUN_QUEUED,
             "id": 5523,
             "endpoint": 3,
             "endpoint_name": "vc-dc2",
@@ -149,42 +170,11 @@ SYNC_RUN_EXAMPLES = [
             "requested_by": "",
             "queued_at": "2026-11-27T10:05:00Z",
             "started_at": "2026-11-27T10:05:01Z",
-            "finished_at": None,
-            "duration_seconds": None,
-            "created": 0,
-            "updated": 0,
-            "absent": 0,
-            "counts": {},
-            "warnings": [],
-            "error": "",
             "attempts": 1,
             "progress": {"what": "VMs", "done": 4000, "total": None},
         },
     ),
-    _example(
-        "A sync just queued from the API",
-        {
-            "id": 5522,
-            "endpoint": 2,
-            "endpoint_name": "pve-lab",
-            "status": "queued",
-            "trigger": "api",
-            "requested_by": "alice",
-            "queued_at": "2026-11-27T10:04:31Z",
-            "started_at": None,
-            "finished_at": None,
-            "duration_seconds": None,
-            "created": 0,
-            "updated": 0,
-            "absent": 0,
-            "counts": {},
-            "warnings": [],
-            "error": "",
-            "attempts": 0,
-            "progress": {},
-        },
-        status_codes=["200", "202"],
-    ),
+    _example("A sync just queued from the API", _SYNC_RUN_QUEUED, status_codes=["200", "202"]),
 ]
 
 # ----------------------------------------------------------------------------- topology

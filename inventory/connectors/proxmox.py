@@ -129,7 +129,7 @@ NOT_CONFIG = ("digest", "parent", "lock")
 # ----------------------------------------------------------------------------- transport
 
 
-class _TrustAdapter(HTTPAdapter):
+class TrustAdapter(HTTPAdapter):
     """An HTTPS adapter that verifies with the endpoint's CA or pinned fingerprint, only.
 
     requests hands every send a ``verify`` value and copies it onto the pool (``cert_reqs``,
@@ -373,7 +373,7 @@ class ProxmoxConnector:
         self._session = _Session(config.timeout)
         self._session.mount(
             f"https://{host}:{port}/",
-            _TrustAdapter(context=context, fingerprint=fingerprint, pool=self.max_workers),
+            TrustAdapter(context=context, fingerprint=fingerprint, pool=self.max_workers),
         )
         # Anything else (a redirect elsewhere) gets no adapter that could carry credentials.
         self._session.mount("https://", _RefusingAdapter())

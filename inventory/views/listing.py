@@ -15,11 +15,10 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django_filters import FilterSet
 
 from inventory.models import Cluster, Endpoint, Host
-from portal.pages import paginate, query_without, sorted_queryset
+from portal.pages import paginate, query_without, render_live_list, sorted_queryset
 from portal.security.scopes import scoped
 
 from .csv_export import Column, stream_csv
@@ -108,9 +107,4 @@ def list_page(
         **(extra or {}),
     }
     context["live"] = bool(spec.live and spec.live(context["page"]))
-    if spec.rows_template and request.GET.get("fragment") == "rows":
-        response = render(request, spec.rows_template, context)
-        if not context["live"]:
-            response["X-Live-Done"] = "1"  # live.js stops polling
-        return response
-    return render(request, spec.template, context)
+    return render_live_list(request, spec.template, spec.rows_template, context)

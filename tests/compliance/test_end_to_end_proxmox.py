@@ -5,10 +5,8 @@ from __future__ import annotations
 import time
 
 import pytest
-import requests
 
 from compliance.models import Finding
-from inventory.connectors.proxmox import _TrustAdapter
 from inventory.models import VirtualMachine
 from tests.endpoints import proxmox_endpoint
 
@@ -22,13 +20,7 @@ class PveApi:
 
     def __init__(self, fake) -> None:
         self.base = fake.url.rstrip("/") + "/api2/json"
-        self.session = requests.Session()
-        # The fake's leaf certificate is not a CA, so requests cannot anchor on it: this client
-        # pins its fingerprint with the portal's own adapter, as the administrator would.
-        self.session.trust_env = False
-        self.session.mount(
-            "https://", _TrustAdapter(context=None, fingerprint=fake.fingerprint, pool=1)
-        )
+        self.session = fake.api_session()
         self.session.headers["Authorization"] = f"PVEAPIToken={fake.token_id}={fake.token_secret}"
 
     def call(self, method: str, path: str, **data):

@@ -220,7 +220,7 @@ def test_verification_cannot_be_switched_off_and_proxmoxers_backend_is_not_loade
     assert "proxmoxer.backends.https" not in sys.modules  # it silences urllib3 process-wide
     connector = ProxmoxConnector(token_config(fake_pve))
     adapter = connector._session.get_adapter(fake_pve.url + "/api2/json/version")
-    assert isinstance(adapter, proxmox_module._TrustAdapter)
+    assert isinstance(adapter, proxmox_module.TrustAdapter)
     # Even a caller passing verify=False through the session gets a verified connection.
     other, _, _ = make_cert(str(tmp_path), name="other", hosts=(fake_pve.host,))
     distrusting = ProxmoxConnector(token_config(fake_pve, ca_pem=Path(other).read_text()))

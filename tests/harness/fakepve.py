@@ -507,6 +507,18 @@ class RunningFakePve:
     def reset_requests(self) -> None:
         self.call(self.pve.requests.clear)
 
+    def api_session(self) -> Any:
+        """A ``requests`` session to this fake's API, pinned to its certificate with the portal's
+        own adapter (the fake's leaf certificate is not a CA, so requests cannot anchor on it)."""
+        import requests
+
+        from inventory.connectors.proxmox import TrustAdapter
+
+        session = requests.Session()
+        session.trust_env = False  # no proxy or CA bundle from the environment
+        session.mount("https://", TrustAdapter(context=None, fingerprint=self.fingerprint, pool=1))
+        return session
+
     def info(self) -> dict[str, Any]:
         """What the CLI prints: everything a client needs to connect."""
         return {

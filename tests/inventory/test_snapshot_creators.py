@@ -5,9 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-import requests
 
-from inventory.connectors.proxmox import _TrustAdapter
 from inventory.models import Snapshot, VirtualMachine
 from inventory.services.operation_runner import operation_step
 from inventory.services.operations import snapshot_create
@@ -50,9 +48,7 @@ def test_proxmox_names_the_maker_of_a_snapshot_from_the_node_task_log(fake_pve, 
 
 def _by_hand(fake, node: str, vmid: int, name: str) -> None:
     """Take a snapshot as an administrator would in PVE's web UI: password login, ticket."""
-    session = requests.Session()
-    session.trust_env = False
-    session.mount("https://", _TrustAdapter(context=None, fingerprint=fake.fingerprint, pool=1))
+    session = fake.api_session()
     base = fake.url.rstrip("/") + "/api2/json"
     login = session.post(
         f"{base}/access/ticket",
