@@ -683,7 +683,7 @@ _BEFORE_PATCH = {
     "vm": 311,
     "vm_name": "web-01",
     "parent": None,
-    "description": "kernel update [portal-op:917]",
+    "description": "kernel update [portal-op:9f2c41d07e5a4b3c8d16e0a7b5f93c28]",
     "created_at": "2026-11-27T10:02:31Z",
     "quiesced": False,
     "with_memory": False,

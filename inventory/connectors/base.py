@@ -11,6 +11,7 @@ and registers it in :data:`CONNECTORS`.
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -95,11 +96,13 @@ class Connector(Protocol):
         description: str = "",
         memory: bool = False,
         quiesce: bool = False,
+        marker: str = "",
     ) -> str:
         """Start a snapshot of the VM; return the task reference.
 
-        Callers write their operation id into ``description`` (or ``name``) so that
-        :meth:`find_snapshot` can tell whether a retried operation's work is already done.
+        ``marker`` is the operation's unguessable token: the connector keeps it where
+        :meth:`find_lost_snapshot` looks for it (vCenter: the description). A platform on which
+        the name the portal chooses identifies the snapshot (Proxmox) does not need it.
         ``memory`` includes the RAM state; ``quiesce`` asks the guest tools to freeze the file
         systems (platforms that do this on their own accept and ignore it).
         """
@@ -118,17 +121,52 @@ class Connector(Protocol):
 
         ``error`` carries the platform's message when it failed; ``result_external_id`` the
         object it produced where the platform tells (vCenter: the new snapshot's moref). A task
-        the platform no longer knows raises a permanent ConnectorError; check the outcome with
-        :meth:`find_snapshot` then.
+        the platform no longer knows raises a permanent ConnectorError.
         """
         ...
 
-    def find_snapshot(self, vm_external_id: str, marker: str) -> SnapshotRecord | None:
-        """The VM's snapshot named ``marker`` or (where the platform keeps descriptions of
-        snapshots searchable, vCenter) whose description contains it; None if there is none.
-        Pass ``marker`` positionally: implementations name the parameter differently.
+    # Which snapshot is the operation's own. A snapshot is never adopted because its name or
+    # description looks right: anyone with rights on the platform can plant one that does.
+
+    def created_snapshot(
+        self, vm_external_id: str, name: str, ref: str, status: TaskStatus
+    ) -> SnapshotRecord | None:
+        """The snapshot the create task ``ref`` made, now that ``status`` says it succeeded.
+
+        Identified by what the platform returned (vCenter: the task's result, the snapshot's
+        moref; Proxmox: the snapshot of that name, which PVE keeps unique per guest, taken no
+        earlier than the task the UPID names started). None when there is no such snapshot.
         """
         ...
+
+    def find_lost_snapshot(
+        self, vm_external_id: str, name: str, marker: str, since: dt.datetime
+    ) -> SnapshotRecord | None:
+        """After a crash cut a create off before its task reference was stored: the snapshot
+        that submit made, or None if it made none.
+
+        Only a snapshot the platform ties to this connector's own submit at or after ``since``
+        counts (vCenter: the one snapshot carrying ``marker``, taken since; Proxmox: the
+        snapshot ``name`` taken by a snapshot task of this connector's own user started since).
+        Raises a permanent ConnectorError when more than one qualifies: none is adopted then.
+        """
+        ...
+
+    def snapshot_exists(self, vm_external_id: str, snapshot_external_id: str) -> bool:
+        """Whether the VM still has the snapshot (a delete cut off by a crash may be done)."""
+        ...
+
+    def find_snapshot(self, vm_external_id: str, marker: str) -> SnapshotRecord | None:
+        """The VM's snapshot named ``marker`` or (vCenter) whose description contains it; None
+        if there is none. A lookup for people and tests, never proof that a snapshot is an
+        operation's own. Pass ``marker`` positionally: implementations name it differently.
+        """
+        ...
+
+
+# How far the portal's clock and a platform's may disagree when a lost submit's time is
+# compared with the snapshot's (NTP keeps both far closer).
+CLOCK_SKEW = dt.timedelta(minutes=5)
 
 
 # Lazily imported so that only the connector in use loads its SDK.

@@ -74,6 +74,7 @@ from requests.adapters import HTTPAdapter
 
 from . import tls
 from .base import (
+    CLOCK_SKEW,
     AuthenticationError,
     ConnectorError,
     EndpointConfig,
@@ -1068,9 +1069,12 @@ class ProxmoxConnector:
         description: str = "",
         memory: bool = False,
         quiesce: bool = False,
+        marker: str = "",
     ) -> str:
         """Start a snapshot; returns the task's UPID at once, without waiting.
 
+        ``marker`` is not needed: PVE keeps snapshot names unique per guest and refuses a
+        create whose name exists, so the name the portal chose identifies its snapshot.
         ``memory`` saves the RAM (QEMU only; containers have no RAM state). ``quiesce`` is not a
         PVE parameter: PVE freezes the file systems through the guest agent by itself when the
         agent is enabled, so it is accepted and has no further effect.
@@ -1128,12 +1132,80 @@ class ProxmoxConnector:
             state="failed", error=exit_status or "unknown error", result_external_id=result
         )
 
+    def _guest_snapshots(self, vm_external_id: str) -> tuple[str, list[SnapshotRecord]]:
+        """The guest's node and its snapshots."""
+        kind, vmid = self._parse(parse_guest_id, vm_external_id)
+        node = self._locate(kind, vmid)
+        path = f"nodes/{quote(node, safe='')}/{kind}/{vmid}/snapshot"
+        return node, self._snapshots(f"{kind}/{vmid}", _list(self._get(path)))
+
+    def created_snapshot(
+        self, vm_external_id: str, name: str, ref: str, status: TaskStatus
+    ) -> SnapshotRecord | None:
+        """The snapshot ``name``, taken no earlier than the task the UPID names started (both
+        times by the node's clock), of the guest the UPID names."""
+        parts = ref.split(":")
+        try:
+            started = int(parts[4], 16)
+        except (IndexError, ValueError):
+            return None
+        if status.result_external_id and status.result_external_id != vm_external_id:
+            return None
+        _, snaps = self._guest_snapshots(vm_external_id)
+        snap = next((s for s in snaps if s.name == name), None)
+        if snap is None or snap.created_at is None or snap.created_at.timestamp() < started:
+            return None
+        return snap
+
+    def _principal_ran(self, task: dict[str, Any]) -> bool:
+        """Whether this connector's own user (or API token) started the task."""
+        user, token = str(task.get("user") or ""), str(task.get("tokenid") or "")
+        if token and "!" not in user:
+            user = f"{user}!{token}"  # PVE lists a token's tasks as user + tokenid
+        return user == (self.config.token_id or self.config.username)
+
+    def find_lost_snapshot(
+        self, vm_external_id: str, name: str, marker: str, since: dt.datetime
+    ) -> SnapshotRecord | None:
+        """The snapshot ``name`` if a snapshot task of this connector's own user, started at or
+        after ``since`` and not after the snapshot's time, did not fail on the node."""
+        node, snaps = self._guest_snapshots(vm_external_id)
+        snap = next((s for s in snaps if s.name == name), None)
+        if snap is None or snap.created_at is None:
+            return None
+        kind, vmid = self._parse(parse_guest_id, vm_external_id)
+        earliest = int((since - CLOCK_SKEW).timestamp())
+        taken = int(snap.created_at.timestamp())
+        tasks = _list(
+            self._get(
+                f"nodes/{quote(node, safe='')}/tasks",
+                vmid=vmid,
+                since=earliest,
+                limit=TASK_LOG_LIMIT,
+            )
+        )
+        task_type = "qmsnapshot" if kind == "qemu" else "vzsnapshot"
+        for t in tasks:
+            if not isinstance(t, dict) or t.get("type") != task_type:
+                continue
+            if str(t.get("id")) != str(vmid) or not self._principal_ran(t):
+                continue
+            start = _int(t.get("starttime")) or 0
+            # The list gives an ended task's exit status in ``status``; a running one has none
+            # (its snapshot exists already: the next sync shows whether the task failed).
+            status = str(t.get("status") or "OK")
+            if earliest <= start <= taken and (status == "OK" or status.startswith("WARNINGS")):
+                return snap
+        return None
+
+    def snapshot_exists(self, vm_external_id: str, snapshot_external_id: str) -> bool:
+        return any(
+            s.external_id == snapshot_external_id for s in self._guest_snapshots(vm_external_id)[1]
+        )
+
     def find_snapshot(self, vm_external_id: str, name: str) -> SnapshotRecord | None:
         """The guest's snapshot of this name, or None."""
-        kind, vmid = self._parse(parse_guest_id, vm_external_id)
-        base = self._guest_base(kind, vmid)
-        snaps = self._snapshots(f"{kind}/{vmid}", _list(self._get(f"{base}/snapshot")))
-        return next((s for s in snaps if s.name == name), None)
+        return next((s for s in self._guest_snapshots(vm_external_id)[1] if s.name == name), None)
 
     @staticmethod
     def _parse(parser: Callable[[str], Any], value: str) -> Any:

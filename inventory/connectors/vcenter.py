@@ -57,6 +57,7 @@ from pyVmomi.VmomiSupport import ManagedObject
 
 from . import tls
 from .base import (
+    CLOCK_SKEW,
     AuthenticationError,
     ConnectorError,
     EndpointConfig,
@@ -1078,10 +1079,16 @@ class VCenterConnector:
         description: str = "",
         memory: bool = False,
         quiesce: bool = False,
+        marker: str = "",
     ) -> str:
-        """Start CreateSnapshot_Task on the VM; return the task moref at once (no waiting)."""
+        """Start CreateSnapshot_Task on the VM; return the task moref at once (no waiting).
+
+        ``marker`` goes at the end of the description: vCenter keeps no other field of a
+        snapshot that a retry could search.
+        """
         stub = self._stub_or_connect()
         vm = vim.VirtualMachine(vm_external_id, stub)
+        description = f"{description} {marker}".strip()
         task = self._call(
             f"snapshot {vm_external_id}",
             lambda: vm.CreateSnapshot_Task(
@@ -1127,17 +1134,49 @@ class VCenterConnector:
         result_id = _moid(result) if isinstance(result, ManagedObject) else None
         return TaskStatus(state=state, error=self._scrub(error), result_external_id=result_id)
 
-    def find_snapshot(self, vm_external_id: str, marker: str) -> SnapshotRecord | None:
-        """The VM's snapshot whose name equals ``marker`` or whose description contains it.
-
-        Operations write their id into the description, so a retried operation can see that
-        its work is already done.
-        """
+    def _vm_snapshots(self, vm_external_id: str) -> list[SnapshotRecord]:
         vm = vim.VirtualMachine(vm_external_id, self._stub_or_connect())
         info = self._properties(vm, ["snapshot"]).get("snapshot")
-        if info is None:
+        return [] if info is None else self._snapshots(vm_external_id, info)
+
+    def created_snapshot(
+        self, vm_external_id: str, name: str, ref: str, status: TaskStatus
+    ) -> SnapshotRecord | None:
+        """The snapshot whose moref CreateSnapshot_Task returned (its ``info.result``)."""
+        moref = status.result_external_id
+        if not moref:
             return None
-        for snap in self._snapshots(vm_external_id, info):
+        return next((s for s in self._vm_snapshots(vm_external_id) if s.external_id == moref), None)
+
+    def find_lost_snapshot(
+        self, vm_external_id: str, name: str, marker: str, since: dt.datetime
+    ) -> SnapshotRecord | None:
+        """The one snapshot whose description carries ``marker``, taken at or after ``since``."""
+        if not marker:
+            return None
+        found = [
+            s
+            for s in self._vm_snapshots(vm_external_id)
+            if marker in s.description
+            and (s.created_at is None or s.created_at >= since - CLOCK_SKEW)
+        ]
+        if len(found) > 1:
+            morefs = ", ".join(s.external_id for s in found)
+            raise ConnectorError(
+                f"{len(found)} snapshots of {vm_external_id} carry this operation's marker "
+                f"({morefs}); none is taken as the operation's own",
+                permanent=True,
+            )
+        return found[0] if found else None
+
+    def snapshot_exists(self, vm_external_id: str, snapshot_external_id: str) -> bool:
+        return any(
+            s.external_id == snapshot_external_id for s in self._vm_snapshots(vm_external_id)
+        )
+
+    def find_snapshot(self, vm_external_id: str, marker: str) -> SnapshotRecord | None:
+        """The VM's snapshot whose name equals ``marker`` or whose description contains it."""
+        for snap in self._vm_snapshots(vm_external_id):
             if snap.name == marker or (marker and marker in snap.description):
                 return snap
         return None

@@ -7,12 +7,19 @@ at most one queued or running operation per VM (a partial unique constraint).
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 ACTIVE_STATES = ("queued", "running")
+
+
+def new_nonce() -> str:
+    """128 random bits: what identifies an operation's snapshot, unknown before its submit."""
+    return secrets.token_hex(16)
 
 
 class Operation(models.Model):
@@ -74,6 +81,9 @@ class Operation(models.Model):
     # worker's claim simply runs out.
     lease_until = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
+    # Written into the platform's snapshot (vCenter: its description) at submit; nobody can
+    # plant a snapshot that carries it beforehand, unlike the operation's sequential id.
+    nonce = models.CharField(max_length=32, default=new_nonce, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -100,8 +110,8 @@ class Operation(models.Model):
 
     @property
     def marker(self) -> str:
-        """Written into a vCenter snapshot's description so a retry can find its own work."""
-        return f"[portal-op:{self.pk}]"
+        """Handed to the connector with a create, so a retry after a crash can find its work."""
+        return f"[portal-op:{self.nonce}]"
 
 
 class SnapshotPolicy(models.Model):

@@ -7,8 +7,11 @@ blocks for longer than one hypervisor request.
 
 Crash safety: ``attempts`` is counted *before* a submit, so a step that finds ``attempts > 0``
 and no remote reference knows an earlier submit may have reached the hypervisor, and first
-looks for the work (Proxmox: the snapshot name; vCenter: the ``[portal-op:<id>]`` marker in
-the description). A worker killed mid-step leaves a lease that runs out and an operation whose
+looks for the work through the connector, which adopts only a snapshot the platform ties to
+the operation's own submit (vCenter: the operation's unguessable nonce in the description;
+Proxmox: the name, taken by a snapshot task of the portal's own user since the operation
+started). A finished create is identified by what the platform returned (the task's result or
+UPID), never by a name or description someone else could have planted. A worker killed mid-step leaves a lease that runs out and an operation whose
 ``touched_at`` goes stale; :func:`operations_reconcile` (beat, every minute) queues it again.
 """
 
@@ -26,7 +29,7 @@ from django.utils import timezone
 from inventory.connectors.base import AuthenticationError, ConnectorError, ObjectGoneError
 from inventory.connectors.records import SnapshotRecord, TaskStatus
 from inventory.connectors.sessions import connector_for
-from inventory.models import Endpoint, Operation, Snapshot
+from inventory.models import Operation, Snapshot
 from portal.audit import audit
 from portal.models import AuditEvent
 
@@ -56,13 +59,6 @@ def _claim(operation_id: int, now: dt.datetime) -> bool:
 
 def _release(op: Operation, **fields: Any) -> None:
     Operation.objects.filter(pk=op.pk).update(lease_until=None, touched_at=timezone.now(), **fields)
-
-
-def _marker(op: Operation) -> str:
-    """What identifies the operation's snapshot on the platform."""
-    if op.vm.endpoint.kind == Endpoint.Kind.PROXMOX:
-        return op.params["name"]  # unique per guest on Proxmox
-    return op.marker
 
 
 def _audit(op: Operation, phase: str, result: str = AuditEvent.Result.SUCCESS, **detail) -> None:
@@ -116,9 +112,11 @@ def operation_step(operation_id: int) -> float | None:
 def _advance(connector: Any, op: Operation, now: dt.datetime) -> float | None:
     """Submit, or look at the submitted task; the delay until the next step, or None."""
     if not op.remote_ref:
-        if op.attempts and _already_done(connector, op):
-            _succeed(connector, op, adopted=True)
-            return None
+        if op.attempts:
+            done, record = _already_done(connector, op)
+            if done:
+                _succeed(op, record=record, adopted=True)
+                return None
         op.attempts += 1
         Operation.objects.filter(pk=op.pk).update(attempts=op.attempts)
         try:
@@ -127,7 +125,7 @@ def _advance(connector: Any, op: Operation, now: dt.datetime) -> float | None:
             if op.kind != Operation.Kind.DELETE or op.attempts == 1:
                 raise
             # vCenter: an earlier submit, cut off by a crash, removed the snapshot already.
-            _succeed(connector, op, adopted=True)
+            _succeed(op, adopted=True)
             return None
         Operation.objects.filter(pk=op.pk).update(remote_ref=op.remote_ref)
         # Most snapshot tasks end within a second: watch them briefly on this connection
@@ -151,7 +149,12 @@ def _advance(connector: Any, op: Operation, now: dt.datetime) -> float | None:
 def _ended(connector: Any, op: Operation, status: TaskStatus) -> bool:
     """Record a finished remote task; False while it still runs."""
     if status.state == "succeeded":
-        _succeed(connector, op, result_id=status.result_external_id)
+        record = None
+        if op.kind == Operation.Kind.CREATE:
+            record = connector.created_snapshot(
+                op.vm.external_id, op.params["name"], op.remote_ref, status
+            )
+        _succeed(op, record=record)
         return True
     if status.state == "failed":
         _fail(op, status.error or "the platform's task failed without a message")
@@ -159,29 +162,33 @@ def _ended(connector: Any, op: Operation, status: TaskStatus) -> bool:
     return False
 
 
-def _already_done(connector: Any, op: Operation) -> bool:
-    """After a crash: did an earlier submit of this operation already do the work?"""
+def _already_done(connector: Any, op: Operation) -> tuple[bool, SnapshotRecord | None]:
+    """After a crash: did an earlier submit of this operation already do the work?
+
+    A create answers with the snapshot it made (adopted only when the platform ties it to this
+    operation's submit); a delete is done when the snapshot is gone. A revert is repeated (the
+    same result twice).
+    """
     if op.kind == Operation.Kind.CREATE:
-        return connector.find_snapshot(op.vm.external_id, _marker(op)) is not None
-    if op.kind == Operation.Kind.DELETE and op.vm.endpoint.kind == Endpoint.Kind.PROXMOX:
-        return connector.find_snapshot(op.vm.external_id, op.params["name"]) is None
-    # A revert is repeated (the same result twice); a vCenter delete is resubmitted by moref
-    # and a snapshot that is gone by then counts as deleted (see _advance).
-    return False
+        record = connector.find_lost_snapshot(
+            op.vm.external_id, op.params["name"], op.marker, op.started_at or op.created_at
+        )
+        return record is not None, record
+    if op.kind == Operation.Kind.DELETE and op.snapshot is not None:
+        return not connector.snapshot_exists(op.vm.external_id, op.snapshot.external_id), None
+    return False, None
 
 
 def _submit(connector: Any, op: Operation) -> str:
     p = op.params
     if op.kind == Operation.Kind.CREATE:
-        description = p.get("description", "")
-        if op.vm.endpoint.kind != Endpoint.Kind.PROXMOX:
-            description = f"{description} {op.marker}".strip()
         return connector.create_snapshot(
             op.vm.external_id,
             p["name"],
-            description=description,
+            description=p.get("description", ""),
             memory=bool(p.get("memory")),
             quiesce=bool(p.get("quiesce")),
+            marker=op.marker,
         )
     if op.snapshot is None:
         raise ConnectorError("the snapshot of this operation is no longer known", permanent=True)
@@ -190,15 +197,14 @@ def _submit(connector: Any, op: Operation) -> str:
     return connector.revert_snapshot(op.snapshot.external_id)
 
 
-def _succeed(
-    connector: Any, op: Operation, *, result_id: str | None = None, adopted: bool = False
-) -> None:
-    record = None
-    if op.kind == Operation.Kind.CREATE:
-        record = connector.find_snapshot(op.vm.external_id, _marker(op))
-        if record is None:
-            _fail(op, "the platform reported success but the snapshot cannot be found")
-            return
+def _succeed(op: Operation, *, record: SnapshotRecord | None = None, adopted: bool = False) -> None:
+    if op.kind == Operation.Kind.CREATE and record is None:
+        _fail(
+            op,
+            "the platform reported success, but no snapshot it ties to this operation's task "
+            "exists; none was taken as the operation's own",
+        )
+        return
     with transaction.atomic():
         now = timezone.now()
         if op.kind == Operation.Kind.CREATE:

@@ -27,7 +27,7 @@ def test_create_revert_and_delete_through_the_api_end_in_the_right_state_on_vcen
     assert op.remote_ref.startswith("task-")
     on_sim = vc_snapshots(sim, vm.external_id)
     assert [n for n, _ in on_sim] == ["Before patch 1"]
-    assert f"[portal-op:{op.pk}]" in on_sim[0][1]  # the marker a retry finds its work by
+    assert op.marker in on_sim[0][1] and len(op.nonce) == 32  # what a retry finds its work by
     snap = Snapshot.objects.get(pk=op.snapshot_id)
     assert snap.made_by_portal and snap.owner == admin_user and snap.current
 

@@ -35,7 +35,7 @@ def test_a_worker_killed_while_its_create_is_in_flight_leaves_one_snapshot_on_vc
     assert op.state == "succeeded", op.error
     on_sim = vc_snapshots(sim, vm.external_id)
     assert [n for n, _ in on_sim] == ["crash-vc"]  # found by its marker, not made twice
-    assert f"[portal-op:{op.pk}]" in on_sim[0][1]
+    assert op.marker in on_sim[0][1]
     assert op.snapshot is not None and op.snapshot.made_by_portal
 
 
