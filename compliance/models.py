@@ -191,6 +191,14 @@ class Waiver(models.Model):
         return self.object_type == object_type and self.object_id == object_id
 
 
+PATH_SEPARATOR = " › "
+
+
+def path_text(path: list[dict]) -> str:
+    """A finding's path as people read it: the names from the endpoint to the object."""
+    return PATH_SEPARATOR.join(str(segment.get("name", "")) for segment in path)
+
+
 class FindingQuerySet(models.QuerySet):
     def open(self) -> FindingQuerySet:
         return self.filter(resolved_at__isnull=True)
@@ -219,6 +227,12 @@ class Finding(models.Model):
     object_type = models.CharField(max_length=16, choices=ObjectType.choices)
     object_id = models.BigIntegerField()
     object_name = models.CharField(max_length=255)
+    # Where the object stands ("vc1 › Cluster A › esx01 › web01 › before-patch") and its
+    # platform id (vCenter moref, Proxmox qemu/100): the object an administrator must fix.
+    object_path = models.CharField(max_length=1000, blank=True)
+    object_external_id = models.CharField(max_length=200, blank=True)
+    # The same path as segments {type, id, name, external_id}, outermost first, for links.
+    path = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, db_index=True)
     severity = models.CharField(max_length=8, choices=Severity.choices)
     message = models.CharField(max_length=500)

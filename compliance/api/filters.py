@@ -22,7 +22,11 @@ class FindingFilter(django_filters.FilterSet):
     endpoint = django_filters.NumberFilter(field_name="endpoint_id")
     object_type = django_filters.ChoiceFilter(choices=ObjectType.choices)
     object_id = django_filters.NumberFilter()
-    object = django_filters.CharFilter(field_name="object_name", lookup_expr="icontains")
+    object = django_filters.CharFilter(
+        method="filter_object",
+        help_text="part of the object's name or path (a VM's name finds its snapshots' findings "
+        "too, a host's its NICs'), or its platform id (vm-42, qemu/100)",
+    )
 
     class Meta:
         model = Finding
@@ -36,6 +40,13 @@ class FindingFilter(django_filters.FilterSet):
             "object",
             "severity",
         ]
+
+    def filter_object(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        return qs.filter(
+            Q(object_path__icontains=value)
+            | Q(object_name__icontains=value)
+            | Q(object_external_id=value)
+        )
 
     def filter_status(self, qs: QuerySet, name: str, value: str) -> QuerySet:
         now = timezone.now()

@@ -61,11 +61,23 @@ class CheckUpdateSerializer(serializers.Serializer):
     enabled = serializers.BooleanField(required=False, allow_null=True, default=None)
 
 
+class PathSegmentSerializer(serializers.Serializer):
+    """One step of a finding's path: endpoint, cluster, host, VM, then the object itself."""
+
+    type = serializers.ChoiceField(choices=ObjectType.choices)
+    id = serializers.IntegerField(help_text="the portal's id of the object")
+    name = serializers.CharField()
+    external_id = serializers.CharField(
+        help_text="the platform's id: vCenter moref, Proxmox node/NAME, qemu/100, storage id"
+    )
+
+
 @extend_schema_serializer(examples=examples.FINDING_EXAMPLES)
 class FindingSerializer(serializers.ModelSerializer):
     endpoint_name = serializers.CharField(source="endpoint.name", read_only=True)
     display_status = serializers.CharField(read_only=True)
     waived = serializers.BooleanField(source="is_waived", read_only=True)
+    path = PathSegmentSerializer(many=True, read_only=True)
 
     class Meta:
         model = Finding
@@ -78,6 +90,9 @@ class FindingSerializer(serializers.ModelSerializer):
             "object_type",
             "object_id",
             "object_name",
+            "object_external_id",
+            "object_path",
+            "path",
             "status",
             "display_status",
             "waived",

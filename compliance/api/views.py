@@ -144,7 +144,7 @@ class FindingViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = FindingSerializer
     filterset_class = FindingFilter
     ordering_fields = ["last_seen", "first_seen", "check_id", "severity", "object_name"]
-    search_fields = ["object_name", "message"]
+    search_fields = ["object_name", "object_path", "object_external_id", "message"]
     write_roles = ()
 
 

@@ -135,6 +135,66 @@ class InventoryContext:
         endpoint = self.endpoints.get(obj.endpoint_id)
         return endpoint.kind if endpoint else ""
 
+    def path_of(self, target: str, obj: Any) -> list[dict[str, Any]]:
+        """Where the object stands, outermost first: endpoint, cluster, host, VM, then the object.
+
+        Each segment is ``{"type", "id", "name", "external_id"}`` (the platform's own id: vCenter
+        moref, Proxmox ``node/pve1``, ``qemu/100``, storage id), so a finding names the VM of a
+        snapshot and the host of a NIC, and every segment can link to its page. Read from the
+        context's indexes: no query.
+        """
+        segments: list[dict[str, Any]] = []
+
+        def add(kind: str, item: Any) -> None:
+            if item is not None:
+                external_id = getattr(item, "external_id", "")
+                name = " ".join(str(getattr(item, "name", "") or "").split())
+                segments.append(
+                    {
+                        "type": str(kind),
+                        "id": item.pk,
+                        # A blank name (vCenter allows it) still leaves a readable step.
+                        "name": name or f"({external_id or item.pk})",
+                        "external_id": external_id,
+                    }
+                )
+
+        def add_host(host_id: int | None) -> None:
+            host = self.host(host_id)
+            if host is not None:
+                add(ObjectType.CLUSTER, self.cluster(host.cluster_id))
+                add(ObjectType.HOST, host)
+
+        def add_vm(vm: Any) -> None:
+            if vm.host_id:
+                add_host(vm.host_id)
+            else:
+                add(ObjectType.CLUSTER, self.cluster(vm.cluster_id))
+            add(ObjectType.VM, vm)
+
+        if target == ObjectType.ENDPOINT:
+            add(target, obj)
+            return segments
+        add(ObjectType.ENDPOINT, self.endpoints.get(obj.endpoint_id))
+        if target == ObjectType.HOST:
+            add(ObjectType.CLUSTER, self.cluster(obj.cluster_id))
+        elif target == ObjectType.VM:
+            add_vm(obj)
+            return segments
+        elif target == ObjectType.SNAPSHOT:
+            vm = self.vm(obj.vm_id)
+            if vm is not None:
+                add_vm(vm)
+        elif target in (ObjectType.NIC, ObjectType.SWITCH):
+            add_host(obj.host_id)
+        elif target == ObjectType.NETWORK:
+            switch = self.by_id[ObjectType.SWITCH].get(obj.switch_id) if obj.switch_id else None
+            if switch is not None:
+                add_host(switch.host_id)
+                add(ObjectType.SWITCH, switch)
+        add(target, obj)
+        return segments
+
     def cluster_id_of(self, target: str, obj: Any) -> int | None:
         """The cluster an object belongs to, for waivers scoped to a cluster."""
         if target == ObjectType.CLUSTER:

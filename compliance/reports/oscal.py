@@ -79,7 +79,20 @@ def assessment_results(
                         {
                             "subject-uuid": _uuid("subject", f.object_type, f.object_id),
                             "type": "inventory-item",
-                            "title": _line(f.object_name),
+                            "title": _line(f.object_path or f.object_name),
+                            **(
+                                {
+                                    "props": [
+                                        {
+                                            "name": "platform-id",
+                                            "ns": "https://virtsec.example/ns",
+                                            "value": _line(f.object_external_id),
+                                        }
+                                    ]
+                                }
+                                if f.object_external_id.strip()
+                                else {}
+                            ),
                         }
                     ],
                     "collected": _ts(f.last_seen),

@@ -123,7 +123,8 @@ def compliance_pdf(
             )
             related = [f for c in state.checks for f in by_check.get(c.check_id, [])]
             lines = [
-                escape(f"{f.check_id} {f.object_name}: {f.message}") for f in related[:MAX_FINDINGS]
+                escape(f"{f.check_id} {f.object_path or f.object_name}: {f.message}")
+                for f in related[:MAX_FINDINGS]
             ]
             if len(related) > MAX_FINDINGS:
                 lines.append(escape(t["more"].format(n=len(related) - MAX_FINDINGS)))

@@ -20,7 +20,7 @@ from ..checks import all_checks
 from ..checks.context import InventoryContext
 from ..checks.registry import CheckSpec, Outcome
 from ..choices import ObjectType, Status
-from ..models import CheckResult, CheckRun, CheckSetting, Finding, Waiver
+from ..models import CheckResult, CheckRun, CheckSetting, Finding, Waiver, path_text
 
 log = logging.getLogger("compliance.runs")
 
@@ -38,6 +38,15 @@ class Observation:
     object_id: int
     object_name: str
     outcome: Outcome
+    path: list[dict[str, Any]]
+
+    @property
+    def object_path(self) -> str:
+        return path_text(self.path)[:1000]
+
+    @property
+    def object_external_id(self) -> str:
+        return str(self.path[-1]["external_id"])[:200] if self.path else ""
 
 
 def _actor_name(actor: Any) -> str:
@@ -132,6 +141,7 @@ def run_all_checks(
                             object_id=obj.pk,
                             object_name=str(obj)[:255],
                             outcome=Outcome(outcome.status, outcome.message[:500], evidence),
+                            path=ctx.path_of(spec.target, obj),
                         )
                     )
     if progress is not None:
@@ -180,6 +190,9 @@ def store_findings(
                     object_type=obs.object_type,
                     object_id=obs.object_id,
                     object_name=obs.object_name,
+                    object_path=obs.object_path,
+                    object_external_id=obs.object_external_id,
+                    path=obs.path,
                     status=obs.outcome.status,
                     severity=obs.spec.severity,
                     message=obs.outcome.message,
@@ -192,30 +205,19 @@ def store_findings(
                 )
             )
             continue
-        before = (
-            finding.status,
-            finding.message,
-            finding.evidence,
-            finding.object_name,
-            finding.cluster_id,
-            finding.waiver_id,
-        )
+        before = [getattr(finding, f) for f in CONTENT_ATTRIBUTES]
         finding.status = obs.outcome.status
         finding.severity = obs.spec.severity
         finding.message = obs.outcome.message
         finding.evidence = obs.outcome.evidence
         finding.object_name = obs.object_name
+        finding.object_path = obs.object_path
+        finding.object_external_id = obs.object_external_id
+        finding.path = obs.path
         finding.cluster_id = obs.cluster_id
         if waiver is not None:  # an expired waiver stays linked; its expiry is read at display
             finding.waiver = waiver
-        after = (
-            finding.status,
-            finding.message,
-            finding.evidence,
-            finding.object_name,
-            finding.cluster_id,
-            finding.waiver_id,
-        )
+        after = [getattr(finding, f) for f in CONTENT_ATTRIBUTES]
         (changed if after != before else unchanged).append(finding)
     Finding.objects.bulk_create(created)
     seen_ids = [f.pk for f in changed + unchanged]
@@ -232,7 +234,20 @@ def store_findings(
     }
 
 
-CONTENT_FIELDS = ["status", "severity", "message", "evidence", "object_name", "cluster", "waiver"]
+# What a run rewrites on a finding still open (the object may have been renamed or moved).
+CONTENT_FIELDS = [
+    "status",
+    "severity",
+    "message",
+    "evidence",
+    "object_name",
+    "object_path",
+    "object_external_id",
+    "path",
+    "cluster",
+    "waiver",
+]
+CONTENT_ATTRIBUTES = [f if f not in ("cluster", "waiver") else f"{f}_id" for f in CONTENT_FIELDS]
 
 
 def _update_contents(findings: list[Finding]) -> None:
@@ -246,7 +261,10 @@ def _update_contents(findings: list[Finding]) -> None:
     if connection.vendor != "postgresql":
         Finding.objects.bulk_update(findings, CONTENT_FIELDS)
         return
-    rows = ", ".join(["(%s, %s, %s, %s, %s::jsonb, %s, %s::bigint, %s::bigint)"] * len(findings))
+    rows = ", ".join(
+        ["(%s, %s, %s, %s, %s::jsonb, %s, %s, %s, %s::jsonb, %s::bigint, %s::bigint)"]
+        * len(findings)
+    )
     params: list[Any] = []
     for f in findings:
         params += [
@@ -256,6 +274,9 @@ def _update_contents(findings: list[Finding]) -> None:
             f.message,
             json.dumps(f.evidence, cls=DjangoJSONEncoder),
             f.object_name,
+            f.object_path,
+            f.object_external_id,
+            json.dumps(f.path, cls=DjangoJSONEncoder),
             f.cluster_id,
             f.waiver_id,
         ]
@@ -263,9 +284,11 @@ def _update_contents(findings: list[Finding]) -> None:
     # Only placeholders and our own table name are formatted in; every value is a parameter.
     sql = (
         f'UPDATE "{table}" AS f SET status = v.status, severity = v.severity, message = v.message, '  # noqa: S608
-        "evidence = v.evidence, object_name = v.object_name, cluster_id = v.cluster_id, "
+        "evidence = v.evidence, object_name = v.object_name, object_path = v.object_path, "
+        "object_external_id = v.object_external_id, path = v.path, cluster_id = v.cluster_id, "
         f"waiver_id = v.waiver_id FROM (VALUES {rows}) AS v(id, status, severity, message, evidence, "
-        "object_name, cluster_id, waiver_id) WHERE f.id = v.id"
+        "object_name, object_path, object_external_id, path, cluster_id, waiver_id) "
+        "WHERE f.id = v.id"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -195,7 +195,8 @@ def test_the_oscal_export_stays_valid_with_odd_names_and_evidence(officer, clien
         for o in document["assessment-results"]["results"][0]["observations"]
         for s in o["subjects"]
     }
-    assert "esx odd name" in subjects
+    assert f"{host.endpoint.name} › esx odd name" in subjects  # the host's path, one line
+    assert f"{host.endpoint.name} › esx odd name › (obj-" in " ".join(subjects)  # nameless VM
 
 
 def test_the_schema_check_refuses_a_broken_assessment_result(officer, client_for):

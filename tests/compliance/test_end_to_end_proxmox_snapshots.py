@@ -51,6 +51,11 @@ def test_a_portal_snapshot_past_its_expiry_fails_snap_004_until_the_expiry_job_d
     sync_and_check(endpoint)  # a sync keeps the portal's expiry
     finding = open_finding("SNAP-004", snapshot)
     assert finding.status == "fail"
+    assert (
+        finding.object_path
+        == f"pve-snap › {vm.cluster.name} › {vm.host.name} › {vm.name} › before_patch"
+    )
+    assert finding.object_external_id == "qemu/101/before_patch"
     assert dt.datetime.fromisoformat(finding.evidence["expires_at"]) < timezone.now()
 
     resolved_by(endpoint, run_expiry_job, finding)

@@ -149,7 +149,11 @@ def test_snapshots_taken_in_vcenter_open_the_snapshot_findings(vc, officer):
     run = sync_and_check(endpoint)
     snapshot = Snapshot.objects.get(endpoint=endpoint, external_id=first)
     assert open_finding("SNAP-002", vm) is None
-    assert open_finding("SNAP-005", snapshot).status == "fail"  # made outside, no owner
+    made_outside = open_finding("SNAP-005", snapshot)
+    assert made_outside.status == "fail"  # made outside, no owner
+    # The finding names the VM and host to fix, and the snapshot's moref.
+    assert made_outside.object_path.endswith(f" › {vm.host.name} › {vm.name} › before patch")
+    assert made_outside.object_external_id == first
     assert open_finding("SNAP-003", snapshot).evidence["with_memory"] is True
     assert result(run, "SNAP-001").passed == 1  # 3 days allowed
 
