@@ -12,6 +12,7 @@ SERIES = (
     (RequirementStatus.FULFILLED, "#1a7f37", "✔"),
     (RequirementStatus.PARTLY, "#9a6700", "◐"),
     (RequirementStatus.NOT_FULFILLED, "#cf222e", "✖"),
+    (RequirementStatus.RISK_ACCEPTED, "#8250df", "≈"),
 )
 
 
@@ -38,7 +39,7 @@ def trend(runs, catalog: str = "M4349", endpoint_id: int | None = None) -> dict:
     top = max((sum(by_run[r.pk].values()) for r in runs), default=1) or 1
     step = (WIDTH - 2 * PAD) / max(len(runs) - 1, 1)
     series = []
-    for (status, colour, symbol), dashes in zip(SERIES, ("", "6 3", "2 3"), strict=True):
+    for (status, colour, symbol), dashes in zip(SERIES, ("", "6 3", "2 3", "1 2"), strict=True):
         points = []
         for i, run in enumerate(runs):
             value = by_run[run.pk].get(status, 0)

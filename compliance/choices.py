@@ -13,6 +13,15 @@ class Status(models.TextChoices):
     NOT_APPLICABLE = "not_applicable", "not applicable"
 
 
+class Resolution(models.TextChoices):
+    """Why a finding is no longer open: a deviation fixed is not the same as one unseen."""
+
+    FIXED = "fixed", "fixed"
+    OBJECT_REMOVED = "object_removed", "object removed"
+    CHECK_DISABLED = "check_disabled", "check switched off"
+    NOT_APPLICABLE = "not_applicable", "no longer applicable"
+
+
 class Severity(models.TextChoices):
     LOW = "low", "low"
     MEDIUM = "medium", "medium"
@@ -23,6 +32,8 @@ class RequirementStatus(models.TextChoices):
     FULFILLED = "fulfilled", "fulfilled"
     PARTLY = "partly", "partly fulfilled"
     NOT_FULFILLED = "not_fulfilled", "not fulfilled"
+    # Deviations remain, every one of them waived: accepted, not fixed (never "fulfilled").
+    RISK_ACCEPTED = "risk_accepted", "risk accepted"
     NOT_CHECKED = "not_checked", "not checked"
 
 
@@ -31,6 +42,7 @@ STATUS_SYMBOLS = {
     RequirementStatus.FULFILLED: "✔",
     RequirementStatus.PARTLY: "◐",
     RequirementStatus.NOT_FULFILLED: "✖",
+    RequirementStatus.RISK_ACCEPTED: "≈",
     RequirementStatus.NOT_CHECKED: "-",
     Status.PASS: "✔",
     Status.FAIL: "✖",

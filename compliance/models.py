@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from .choices import Catalog, Level, ObjectType, RequirementStatus, Severity, Status
+from .choices import Catalog, Level, ObjectType, RequirementStatus, Resolution, Severity, Status
 
 
 class Requirement(models.Model):
@@ -240,6 +240,8 @@ class Finding(models.Model):
     first_seen = models.DateTimeField(default=timezone.now)
     last_seen = models.DateTimeField(default=timezone.now)
     resolved_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Why it was resolved: a deviation fixed, or only no longer seen (object gone, check off).
+    resolution = models.CharField(max_length=16, choices=Resolution.choices, blank=True)
     first_run = models.ForeignKey(CheckRun, null=True, on_delete=models.SET_NULL, related_name="+")
     last_run = models.ForeignKey(CheckRun, null=True, on_delete=models.SET_NULL, related_name="+")
     waiver = models.ForeignKey(

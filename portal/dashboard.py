@@ -427,6 +427,7 @@ def requirement_tile(scope: Scope) -> RequirementTile:
         (RequirementStatus.FULFILLED, _("fulfilled"), "ok", "✔"),
         (RequirementStatus.PARTLY, _("partly fulfilled"), "warn", "◐"),
         (RequirementStatus.NOT_FULFILLED, _("not fulfilled"), "bad", "✖"),
+        (RequirementStatus.RISK_ACCEPTED, _("risk accepted"), "warn", "≈"),
         (RequirementStatus.NOT_CHECKED, _("not checked"), "na", "\u2013"),
     ]
     catalogs = []

@@ -144,6 +144,7 @@ FINDING_EXAMPLES = [
             "first_seen": "2026-11-23T08:00:31Z",
             "last_seen": "2026-11-27T10:00:30Z",
             "resolved_at": None,
+            "resolution": "",
         },
     ),
     OpenApiExample(
@@ -174,6 +175,7 @@ FINDING_EXAMPLES = [
             "first_seen": "2026-11-25T14:00:29Z",
             "last_seen": "2026-11-26T16:00:33Z",
             "resolved_at": "2026-11-26T16:30:27Z",
+            "resolution": "fixed",
         },
     ),
 ]

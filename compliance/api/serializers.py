@@ -6,7 +6,7 @@ from rest_framework import serializers
 from inventory.models import Cluster, Endpoint
 from portal.security.scopes import is_scoped, scoped
 
-from ..choices import ObjectType
+from ..choices import ObjectType, Resolution
 from ..models import CheckRun, Finding, Requirement, Waiver
 from ..scoping import run_summary_for
 from . import examples
@@ -78,6 +78,12 @@ class FindingSerializer(serializers.ModelSerializer):
     display_status = serializers.CharField(read_only=True)
     waived = serializers.BooleanField(source="is_waived", read_only=True)
     path = PathSegmentSerializer(many=True, read_only=True)
+    resolution = serializers.ChoiceField(
+        choices=Resolution.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="why a resolved finding is no longer open; empty while open",
+    )
 
     class Meta:
         model = Finding
@@ -103,6 +109,7 @@ class FindingSerializer(serializers.ModelSerializer):
             "first_seen",
             "last_seen",
             "resolved_at",
+            "resolution",
         ]
         read_only_fields = fields
 

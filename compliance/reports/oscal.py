@@ -2,6 +2,13 @@
 
 Each requirement becomes a reviewed control (``prop`` ids are our requirement refs); each open
 finding becomes an observation plus a finding whose target is the requirement's objective.
+
+Only what was judged is claimed: a requirement that is *not checked* gets no OSCAL finding (the
+result's remarks name them), since OSCAL's target status knows only satisfied and not-satisfied;
+*risk accepted* (every deviation waived) is not-satisfied with the waivers in the remarks, never
+satisfied. ``import-ap`` points at a resource in the document's own back-matter that describes
+the portal's assessment method (automated checks, their mapping, when they ran), not at a plan
+document that does not exist.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from ..services.status import RequirementState
 
 OSCAL_VERSION = "1.2.3"  # the published schema the export is tested against
 NAMESPACE = uuid.UUID("7d1c6f5e-6a51-4c1e-9e1f-1a2b3c4d5e6f")
+PLAN_UUID = str(uuid.uuid5(NAMESPACE, "assessment-method"))
 
 
 def _uuid(*parts: Any) -> str:
@@ -48,8 +56,11 @@ def assessment_results(
     for f in findings:
         by_check.setdefault(f.check_id, []).append(f)
     observations, oscal_findings = [], []
+    not_checked = [s.requirement.ref for s in states if s.status == RequirementStatus.NOT_CHECKED]
     for state in states:
         req = state.requirement
+        if state.status == RequirementStatus.NOT_CHECKED:
+            continue  # nothing was judged: no finding claims anything about it
         check_ids = {c.check_id for c in state.checks}
         related = [f for cid in sorted(check_ids) for f in by_check.get(cid, [])]
         obs_uuids = []
@@ -101,11 +112,15 @@ def assessment_results(
                 }
             )
         satisfied = state.status == RequirementStatus.FULFILLED
+        waived = sum(c.waived for c in state.checks)
+        description = f"Status: {state.status}. {len(related)} open finding(s)"
+        if state.status == RequirementStatus.RISK_ACCEPTED:
+            description += f", all {waived} under an active waiver (risk accepted, not fixed)"
         oscal_findings.append(
             {
                 "uuid": _uuid("finding", req.ref),
                 "title": _line(f"{req.ref} {req.title_en}"),
-                "description": f"Status: {state.status}. {len(related)} open finding(s).",
+                "description": description + ".",
                 "target": {
                     "type": "objective-id",
                     "target-id": _control_id(req.ref) + "_obj",
@@ -144,6 +159,8 @@ def assessment_results(
         },
         "findings": oscal_findings,
     }
+    if not_checked:
+        result["remarks"] = "Not checked (no finding is made for them): " + ", ".join(not_checked)
     if observations:
         result["observations"] = observations
     return {
@@ -155,7 +172,23 @@ def assessment_results(
                 "version": now.strftime("%Y%m%d%H%M%S"),
                 "oscal-version": OSCAL_VERSION,
             },
-            "import-ap": {"href": "#virtsec-portal-assessment-plan"},
+            "import-ap": {"href": f"#{PLAN_UUID}"},
             "results": [result],
+            "back-matter": {
+                "resources": [
+                    {
+                        "uuid": PLAN_UUID,
+                        "title": "VirtSec Portal assessment method",
+                        "description": (
+                            "Automated checks of the VirtSec Portal over the inventory it syncs "
+                            "from VMware vCenter and Proxmox VE, each check mapped to the "
+                            "requirements of BSI IT-Grundschutz M 4.349 and SYS.1.5 it tests "
+                            "(docs/compliance.md). Observations are the open findings of the "
+                            "latest check run per endpoint; requirements no check tests are "
+                            "not checked and carry no finding."
+                        ),
+                    }
+                ]
+            },
         }
     }

@@ -26,6 +26,7 @@ COLUMNS = [
     "first_seen",
     "last_seen",
     "resolved_at",
+    "resolution",
     "waiver_id",
     "evidence",
 ]
@@ -48,6 +49,7 @@ def finding_row(f: Finding) -> dict[str, Any]:
         "first_seen": f.first_seen.isoformat(),
         "last_seen": f.last_seen.isoformat(),
         "resolved_at": f.resolved_at.isoformat() if f.resolved_at else None,
+        "resolution": f.resolution,
         "waiver_id": f.waiver_id,
         "evidence": f.evidence,
     }

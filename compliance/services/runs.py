@@ -16,10 +16,10 @@ from django.utils import timezone
 from inventory.models import Endpoint
 from inventory.services.progress import ProgressReporter
 
-from ..checks import all_checks
+from ..checks import all_checks, get_check
 from ..checks.context import InventoryContext
 from ..checks.registry import CheckSpec, Outcome
-from ..choices import ObjectType, Status
+from ..choices import ObjectType, Resolution, Status
 from ..models import CheckResult, CheckRun, CheckSetting, Finding, Waiver, path_text
 
 log = logging.getLogger("compliance.runs")
@@ -162,14 +162,44 @@ def matching_waiver(waivers: list[Waiver], obs: Observation) -> Waiver | None:
     return None
 
 
+def resolution_of(
+    finding: Finding, ctx: InventoryContext, settings_by_id: dict[str, CheckSetting]
+) -> str:
+    """Why an open finding was not seen again: fixed, object removed, check off, or n/a.
+
+    Re-judges the object (pure, from the context) only for the findings a run resolves.
+    """
+    setting = settings_by_id.get(finding.check_id)
+    if setting is not None and not setting.enabled:
+        return Resolution.CHECK_DISABLED
+    spec = get_check(finding.check_id)
+    if finding.object_type == ObjectType.ENDPOINT:
+        obj = ctx.endpoints.get(finding.object_id)
+    else:
+        obj = ctx.by_id.get(finding.object_type, {}).get(finding.object_id)
+    if obj is None:
+        return Resolution.OBJECT_REMOVED
+    endpoint = ctx.endpoints.get(finding.endpoint_id)
+    if spec is None or endpoint is None or endpoint.kind not in spec.platforms:
+        return Resolution.NOT_APPLICABLE
+    params = spec.effective(setting.parameters if setting else None)
+    if evaluate(spec, obj, params, ctx).status == Status.NOT_APPLICABLE:
+        return Resolution.NOT_APPLICABLE
+    return Resolution.FIXED
+
+
 def store_findings(
-    run: CheckRun, endpoint_ids: list[int], observations: list[Observation]
+    run: CheckRun,
+    ctx: InventoryContext,
+    observations: list[Observation],
+    settings_by_id: dict[str, CheckSetting] | None = None,
 ) -> dict[str, int]:
     """Open, update and resolve findings in a fixed number of statements."""
     now = timezone.now()
+    settings_by_id = settings_by_id or {}
     open_findings = {
         (f.check_id, f.object_type, f.object_id): f
-        for f in Finding.objects.open().filter(endpoint_id__in=endpoint_ids)
+        for f in Finding.objects.open().filter(endpoint_id__in=list(ctx.endpoints))
     }
     waivers_by_check: dict[str, list[Waiver]] = defaultdict(list)
     for waiver in Waiver.objects.filter(revoked_at__isnull=True, expires_at__gt=now):
@@ -224,13 +254,17 @@ def store_findings(
     if seen_ids:
         Finding.objects.filter(pk__in=seen_ids).update(last_seen=now, last_run=run)
     _update_contents(changed)
-    resolved_ids = [f.pk for f in open_findings.values()]
-    if resolved_ids:
-        Finding.objects.filter(pk__in=resolved_ids).update(resolved_at=now, last_run=run)
+    resolved: dict[str, list[int]] = defaultdict(list)
+    for finding in open_findings.values():
+        resolved[resolution_of(finding, ctx, settings_by_id)].append(finding.pk)
+    for resolution, ids in resolved.items():  # at most one statement per reason
+        Finding.objects.filter(pk__in=ids).update(
+            resolved_at=now, last_run=run, resolution=resolution
+        )
     return {
         "opened": len(created),
         "still_open": len(changed) + len(unchanged),
-        "resolved": len(resolved_ids),
+        "resolved": sum(len(ids) for ids in resolved.values()),
     }
 
 
@@ -334,7 +368,7 @@ def check_run_execute(
         )
         report("recording", len(observations), now=True)  # the write is one transaction
         with transaction.atomic():
-            changes = store_findings(run, list(ctx.endpoints), observations)
+            changes = store_findings(run, ctx, observations, settings_by_id)
             CheckResult.objects.bulk_create(
                 [
                     CheckResult(

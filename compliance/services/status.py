@@ -3,14 +3,22 @@
 Per check and endpoint the latest result says how many objects were judged; the open findings
 (waived ones aside) say how many still deviate. A check is then
 
-- ``ok``: objects judged, no unwaived open finding;
-- ``some``: unwaived open findings, but other objects passed;
+- ``ok``: objects judged, no open finding at all;
+- ``waived``: open findings, every one of them under an active waiver (risk accepted);
+- ``some``: unwaived open findings, but other objects passed or are waived;
 - ``all``: unwaived open findings and nothing passed;
-- ``none``: nothing judged (no run yet, not applicable, disabled).
+- ``off``: switched off by a security officer (its earlier results no longer count);
+- ``none``: nothing judged (no run yet, not applicable).
 
-A requirement is *not checked* when all its checks are ``none``; *fulfilled* when the rest are
-``ok``; *not fulfilled* when the rest are ``all``; otherwise *partly fulfilled*. A SYS.1.5
-requirement combines the M 4.349 items mapped to it the same way.
+A status never says more than was checked, and a deviation never reads as fulfilled:
+
+- a requirement with a deviating check (``some``/``all``) is *not fulfilled* when every judged
+  check is ``all``, else *partly fulfilled*, whatever else is off or waived;
+- otherwise, a requirement with a check switched off is *not checked* for as long as it is off;
+- otherwise *not checked* when nothing was judged, *fulfilled* when every judged check is ``ok``,
+  and *risk accepted* when deviations remain that are all waived.
+
+A SYS.1.5 requirement combines the checks of the M 4.349 items mapped to it the same way.
 """
 
 from __future__ import annotations
@@ -24,14 +32,14 @@ from django.utils import timezone
 
 from ..checks import all_checks
 from ..choices import Catalog, RequirementStatus
-from ..models import CheckResult, CheckRun, Finding, Requirement
+from ..models import CheckResult, CheckRun, CheckSetting, Finding, Requirement
 
 
 @dataclass
 class CheckState:
     check_id: str
     title: str
-    state: str = "none"  # ok, some, all, none
+    state: str = "none"  # ok, waived, some, all, off, none
     evaluated: int = 0
     passed: int = 0
     open: int = 0
@@ -76,7 +84,7 @@ def check_states(
     findings: QuerySet[Finding] | None = None,
     results: QuerySet[CheckResult] | None = None,
 ) -> dict[str, CheckState]:
-    """The state of every registered check, over one endpoint or all of them (three queries).
+    """The state of every registered check, over one endpoint or all of them (four queries).
 
     ``findings`` and ``results`` narrow the rows read (a user's object scopes, see
     ``compliance.scoping``); by default all of them are read.
@@ -92,6 +100,12 @@ def check_states(
             total=Count("id"), waived=Count("id", filter=active)
         )
     }
+    switched_off = {
+        s.check_id: s
+        for s in CheckSetting.objects.filter(enabled=False).only(
+            "check_id", "updated_by", "updated_at"
+        )
+    }
     states = {spec.id: CheckState(spec.id, spec.title) for spec in all_checks()}
     per_check: dict[str, Counter] = defaultdict(Counter)
     reasons: dict[str, str] = {}
@@ -103,6 +117,11 @@ def check_states(
         if result.not_applicable_reason:
             reasons.setdefault(result.check_id, result.not_applicable_reason)
     for check_id, state in states.items():
+        if check_id in switched_off:
+            setting = switched_off[check_id]
+            state.state = "off"
+            state.reason = f"switched off by {setting.updated_by or 'unknown'} on {setting.updated_at:%Y-%m-%d}"
+            continue
         c = per_check.get(check_id, Counter())
         row = open_counts.get(check_id, {"total": 0, "waived": 0})
         state.evaluated, state.passed = c["evaluated"], c["passed"]
@@ -111,21 +130,29 @@ def check_states(
         state.open = row["total"] - row["waived"]
         if state.open:
             state.state = "some" if state.passed or state.waived else "all"
-        elif state.evaluated or state.waived:
+        elif state.waived:
+            state.state = "waived"
+        elif state.evaluated:
             state.state = "ok"
     return states
 
 
 def combine(states: list[str]) -> str:
-    """Fold check states (or requirement statuses) into one requirement status."""
-    judged = [s for s in states if s not in ("none", RequirementStatus.NOT_CHECKED)]
+    """Fold check states into one requirement status (the rules in the module docstring)."""
+    deviating = [s for s in states if s in ("some", "all")]
+    if deviating:
+        judged = [s for s in states if s in ("ok", "waived", "some", "all")]
+        if all(s == "all" for s in judged):
+            return RequirementStatus.NOT_FULFILLED
+        return RequirementStatus.PARTLY
+    if "off" in states:
+        return RequirementStatus.NOT_CHECKED
+    judged = [s for s in states if s in ("ok", "waived")]
     if not judged:
         return RequirementStatus.NOT_CHECKED
-    if all(s in ("ok", RequirementStatus.FULFILLED) for s in judged):
-        return RequirementStatus.FULFILLED
-    if all(s in ("all", RequirementStatus.NOT_FULFILLED) for s in judged):
-        return RequirementStatus.NOT_FULFILLED
-    return RequirementStatus.PARTLY
+    if "waived" in judged:
+        return RequirementStatus.RISK_ACCEPTED
+    return RequirementStatus.FULFILLED
 
 
 def requirement_statuses(
@@ -152,10 +179,12 @@ def requirement_statuses(
     for req in requirements:
         if req.catalog == Catalog.SYS15:
             sources = sorted(r.ref for r in req.mapped_from.all())
-            combined = combine([result[s].status for s in sources if s in result])
             checks = {c.check_id: c for s in sources if s in result for c in result[s].checks}
             result[req.ref] = RequirementState(
-                req, combined, sorted(checks.values(), key=lambda c: c.check_id), sources
+                req,
+                combine([c.state for c in checks.values()]),
+                sorted(checks.values(), key=lambda c: c.check_id),
+                sources,
             )
     return [result[r.ref] for r in requirements]
 

@@ -139,7 +139,7 @@ def test_a_cluster_waiver_covers_new_findings_in_that_cluster(officer):
     assert Finding.objects.get(check_id="LOG-002", object_id=outside.pk).waiver is None
 
 
-def test_waived_findings_count_as_fulfilled_in_the_requirement_status(officer):
+def test_waived_findings_make_the_requirement_risk_accepted_never_fulfilled(officer):
     _, finding = _failing_host()
     state = {s.requirement.ref: s for s in requirement_statuses()}["M4349.OPERATING"]
     assert state.status in ("partly", "not_fulfilled")
@@ -152,7 +152,7 @@ def test_waived_findings_count_as_fulfilled_in_the_requirement_status(officer):
         actor=officer,
     )
     state = {s.requirement.ref: s for s in requirement_statuses()}["M4349.OPERATING"]
-    assert state.status == "fulfilled"
+    assert state.status == "risk_accepted"
 
 
 # --- baselines -----------------------------------------------------------------------
@@ -211,6 +211,15 @@ def test_the_baseline_page_shows_the_key_level_diff(officer, client_for):
         (["all", "all"], "not_fulfilled"),
         (["ok", "all"], "partly"),
         (["some"], "partly"),
+        # Waived deviations are accepted risk, never "fulfilled".
+        (["ok", "waived"], "risk_accepted"),
+        (["waived"], "risk_accepted"),
+        # A check switched off: not checked while it is off, unless another one deviates.
+        (["ok", "off"], "not_checked"),
+        (["waived", "off"], "not_checked"),
+        (["all", "off"], "not_fulfilled"),
+        (["some", "off", "ok"], "partly"),
+        (["all", "waived"], "partly"),
     ],
 )
 def test_combining_check_states(states, expected):
