@@ -152,6 +152,10 @@ class Waiver(models.Model):
     expires_at = models.DateTimeField()
     created_by = models.CharField(max_length=150)
     created_at = models.DateTimeField(default=timezone.now)
+    # Four eyes: a waiver is requested by one security officer and holds only once another
+    # one approved it. Revoking one that was never approved rejects the request.
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.CharField(max_length=150, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_by = models.CharField(max_length=150, blank=True)
     # Set by the expiry task once it wrote the audit event (conditional update: once only).
@@ -163,15 +167,32 @@ class Waiver(models.Model):
     def __str__(self) -> str:
         return f"waiver {self.check_id} {self.scope} until {self.expires_at:%Y-%m-%d}"
 
+    @staticmethod
+    def active_q(prefix: str = "", now=None) -> Q:
+        """The waivers in force: approved, not revoked, not expired (``prefix`` "waiver__")."""
+        return Q(
+            **{
+                f"{prefix}approved_at__isnull": False,
+                f"{prefix}revoked_at__isnull": True,
+                f"{prefix}expires_at__gt": now or timezone.now(),
+            }
+        )
+
     @property
     def is_active(self) -> bool:
-        return self.revoked_at is None and self.expires_at > timezone.now()
+        return (
+            self.approved_at is not None
+            and self.revoked_at is None
+            and self.expires_at > timezone.now()
+        )
 
     @property
     def state(self) -> str:
         if self.revoked_at is not None:
-            return "revoked"
-        return "active" if self.expires_at > timezone.now() else "expired"
+            return "revoked" if self.approved_at is not None else "rejected"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "active" if self.approved_at is not None else "requested"
 
     def covers(
         self,
@@ -204,12 +225,10 @@ class FindingQuerySet(models.QuerySet):
         return self.filter(resolved_at__isnull=True)
 
     def waived(self, now=None) -> FindingQuerySet:
-        now = now or timezone.now()
-        return self.filter(waiver__revoked_at__isnull=True, waiver__expires_at__gt=now)
+        return self.filter(Waiver.active_q("waiver__", now))
 
     def unwaived(self, now=None) -> FindingQuerySet:
-        now = now or timezone.now()
-        return self.exclude(waiver__revoked_at__isnull=True, waiver__expires_at__gt=now)
+        return self.exclude(Waiver.active_q("waiver__", now))
 
 
 class Finding(models.Model):

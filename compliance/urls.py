@@ -13,6 +13,7 @@ urlpatterns = [
     path("compliance/checks/", views.check_list, name="check-list"),
     path("compliance/checks/<str:check_id>/", views.check_edit, name="check-edit"),
     path("compliance/waivers/", views.waiver_list, name="waiver-list"),
+    path("compliance/waivers/<int:pk>/approve/", views.waiver_approve_view, name="waiver-approve"),
     path("compliance/waivers/<int:pk>/revoke/", views.waiver_revoke_view, name="waiver-revoke"),
     path("compliance/baselines/", views.baseline_list, name="baseline-list"),
     path(

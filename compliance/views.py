@@ -37,6 +37,7 @@ from .services import (
     check_parameters_update,
     check_run_create,
     config_diff,
+    waiver_approve,
     waiver_create,
     waiver_revoke,
 )
@@ -54,7 +55,7 @@ def _endpoint_param(request: HttpRequest) -> Endpoint | None:
 def _worst(findings, object_type: str, limit: int = 10):
     """The objects with the most unwaived open findings among ``findings`` (already scoped)."""
     now = timezone.now()
-    active = Q(waiver__revoked_at__isnull=True, waiver__expires_at__gt=now)
+    active = Waiver.active_q("waiver__", now)
     return list(
         findings.open()
         .filter(object_type=object_type)
@@ -270,11 +271,25 @@ def waiver_new(request: HttpRequest, finding_id: int) -> HttpResponse:
         except ValidationError as exc:
             messages.error(request, "; ".join(exc.messages))
         else:
-            messages.success(request, _("Waiver recorded."))
+            messages.success(
+                request, _("Waiver requested; it holds once another security officer approves it.")
+            )
             return redirect("compliance:finding-detail", pk=finding.pk)
     else:
         messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
     return redirect("compliance:finding-detail", pk=finding.pk)
+
+
+@require_POST
+@role_required(SECURITY_OFFICER)
+def waiver_approve_view(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        waiver = get_object_or_404(scoped(request.user, Waiver.objects.all()), pk=pk)
+        waiver_approve(waiver=waiver, actor=request.user, request=request)
+        messages.success(request, _("Waiver approved; it is in force."))
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    return redirect("compliance:waiver-list")
 
 
 @require_POST

@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from ..checks import all_checks
 from ..choices import ObjectType, Status
-from ..models import Finding, Requirement
+from ..models import Finding, Requirement, Waiver
 
 STATUS_CHOICES = [*Status.choices, ("waived", "waived"), ("open", "open"), ("resolved", "resolved")]
 
@@ -50,7 +50,7 @@ class FindingFilter(django_filters.FilterSet):
 
     def filter_status(self, qs: QuerySet, name: str, value: str) -> QuerySet:
         now = timezone.now()
-        active = Q(waiver__revoked_at__isnull=True, waiver__expires_at__gt=now)
+        active = Waiver.active_q("waiver__", now)
         if value == "resolved":
             return qs.filter(resolved_at__isnull=False)
         qs = qs.filter(resolved_at__isnull=True)

@@ -196,6 +196,8 @@ class WaiverSerializer(serializers.ModelSerializer):
             "state",
             "created_by",
             "created_at",
+            "approved_by",
+            "approved_at",
             "revoked_at",
             "revoked_by",
         ]
@@ -206,6 +208,8 @@ class WaiverSerializer(serializers.ModelSerializer):
             "state",
             "created_by",
             "created_at",
+            "approved_by",
+            "approved_at",
             "revoked_at",
             "revoked_by",
         ]

@@ -19,6 +19,7 @@ from ..scoping import endpoint_from, statuses_for
 from ..services import (
     check_parameters_update,
     check_run_create,
+    waiver_approve,
     waiver_create,
     waiver_revoke,
 )
@@ -179,7 +180,8 @@ class CheckRunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
 
 class WaiverViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
-    """Waivers; security officers create and revoke them (reason and a future expiry required)."""
+    """Waivers; a security officer requests one (reason and a future expiry required), another
+    approves it; officers revoke or reject them."""
 
     queryset = Waiver.objects.all()
     serializer_class = WaiverSerializer
@@ -205,6 +207,16 @@ class WaiverViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         except DjangoValidationError as exc:
             raise as_drf_error(exc) from None
         return Response(WaiverSerializer(waiver).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=WaiverSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        """Put a requested waiver in force; the requester cannot approve their own (400)."""
+        try:
+            waiver = waiver_approve(waiver=self.get_object(), actor=request.user, request=request)
+        except DjangoValidationError as exc:
+            raise as_drf_error(exc) from None
+        return Response(WaiverSerializer(waiver).data)
 
     @extend_schema(request=None, responses=WaiverSerializer)
     @action(detail=True, methods=["post"])

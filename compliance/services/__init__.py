@@ -4,7 +4,7 @@ from .baselines import baseline_approve, config_diff
 from .parameters import check_parameters_update
 from .runs import check_run_create, check_run_execute
 from .status import requirement_statuses
-from .waivers import waiver_create, waiver_revoke, waivers_expire
+from .waivers import waiver_approve, waiver_create, waiver_revoke, waivers_expire
 
 __all__ = [
     "baseline_approve",
@@ -13,6 +13,7 @@ __all__ = [
     "check_run_execute",
     "config_diff",
     "requirement_statuses",
+    "waiver_approve",
     "waiver_create",
     "waiver_revoke",
     "waivers_expire",

@@ -202,7 +202,7 @@ def store_findings(
         for f in Finding.objects.open().filter(endpoint_id__in=list(ctx.endpoints))
     }
     waivers_by_check: dict[str, list[Waiver]] = defaultdict(list)
-    for waiver in Waiver.objects.filter(revoked_at__isnull=True, expires_at__gt=now):
+    for waiver in Waiver.objects.filter(Waiver.active_q(now=now)):
         waivers_by_check[waiver.check_id].append(waiver)
     created: list[Finding] = []
     changed: list[Finding] = []

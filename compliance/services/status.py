@@ -27,12 +27,12 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from ..checks import all_checks
 from ..choices import Catalog, RequirementStatus
-from ..models import CheckResult, CheckRun, CheckSetting, Finding, Requirement
+from ..models import CheckResult, CheckRun, CheckSetting, Finding, Requirement, Waiver
 
 
 @dataclass
@@ -93,7 +93,7 @@ def check_states(
     findings = (Finding.objects.all() if findings is None else findings).open()
     if endpoint_id is not None:
         findings = findings.filter(endpoint_id=endpoint_id)
-    active = Q(waiver__revoked_at__isnull=True, waiver__expires_at__gt=now)
+    active = Waiver.active_q("waiver__", now)
     open_counts = {
         row["check_id"]: row
         for row in findings.values("check_id").annotate(

@@ -1,4 +1,9 @@
-"""Waivers: accepted deviations with a reason and an expiry, all audited."""
+"""Waivers: accepted deviations with a reason and an expiry, all audited.
+
+Four eyes: :func:`waiver_create` records a *request*; it is in force only once another security
+officer approved it (:func:`waiver_approve`). A request nobody approves does nothing and runs
+out at its expiry; revoking it rejects it.
+"""
 
 from __future__ import annotations
 
@@ -34,10 +39,10 @@ def waiver_create(
     finding: Finding | None = None,
     request=None,
 ) -> Waiver:
-    """Waive ``check_id`` for an endpoint, a cluster or one object (given by ``finding``).
+    """Request a waiver of ``check_id`` for an endpoint, a cluster or one object (``finding``).
 
-    Reason and an expiry in the future are required. Open findings in scope are marked waived
-    at once; the next run marks new ones.
+    Reason and an expiry in the future are required. The open findings in scope are linked at
+    once so the approver sees what the waiver covers; they count as waived only from approval.
     """
     errors: dict[str, str] = {}
     if get_check(check_id) is None:
@@ -104,8 +109,52 @@ def waiver_create(
 
 
 @transaction.atomic
+def waiver_approve(*, waiver: Waiver, actor: Any, request=None) -> Waiver:
+    """Put a requested waiver in force: another security officer than the requester approves.
+
+    The open findings in its scope are linked again (new ones may have opened since the request).
+    """
+    name = _name(actor)
+    locked = Waiver.objects.select_for_update().get(pk=waiver.pk)
+    if locked.approved_at is not None:
+        raise ValidationError("The waiver was already approved.")
+    if locked.revoked_at is not None:
+        raise ValidationError("The waiver was rejected or revoked; request a new one.")
+    if locked.expires_at <= timezone.now():
+        raise ValidationError("The waiver has expired; request a new one.")
+    if name == locked.created_by:
+        raise ValidationError(
+            "A waiver is approved by another security officer than the one who requested it."
+        )
+    locked.approved_at, locked.approved_by = timezone.now(), name
+    locked.save(update_fields=["approved_at", "approved_by"])
+    in_scope = Finding.objects.open().filter(check_id=locked.check_id)
+    if locked.scope == Waiver.Scope.ENDPOINT:
+        in_scope = in_scope.filter(endpoint_id=locked.endpoint_id)
+    elif locked.scope == Waiver.Scope.CLUSTER:
+        in_scope = in_scope.filter(cluster_id=locked.cluster_id)
+    else:
+        in_scope = in_scope.filter(object_type=locked.object_type, object_id=locked.object_id)
+    marked = in_scope.update(waiver=locked)
+    audit(
+        action="compliance.waiver.approve",
+        request=request,
+        actor=actor,
+        target=locked,
+        detail={
+            "check": locked.check_id,
+            "requested_by": locked.created_by,
+            "reason": locked.reason,
+            "expires_at": locked.expires_at.isoformat(),
+            "findings_marked": marked,
+        },
+    )
+    return locked
+
+
+@transaction.atomic
 def waiver_revoke(*, waiver: Waiver, actor: Any, request=None) -> Waiver:
-    """End a waiver before its expiry (audited). Revoking twice is refused."""
+    """End a waiver before its expiry, or reject a request (audited). Twice is refused."""
     if waiver.revoked_at is not None:
         raise ValidationError("The waiver was already revoked.")
     waiver.revoked_at = timezone.now()

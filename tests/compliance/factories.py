@@ -179,3 +179,15 @@ class SampleFactory(factory.django.DjangoModelFactory):
     object_id = 0
     net_rx_bps = 1e6
     net_tx_bps = 1e6
+
+
+def approved_waiver(*, approver=None, **kwargs):
+    """A waiver requested (``waiver_create`` keywords) and approved by a second officer."""
+    from compliance.services import waiver_approve, waiver_create
+    from tests.factories import UserFactory
+
+    waiver = waiver_create(**kwargs)
+    approver = approver or UserFactory(
+        username=f"second-officer-{waiver.pk}", role="security_officer"
+    )
+    return waiver_approve(waiver=waiver, actor=approver)

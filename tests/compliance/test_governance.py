@@ -15,13 +15,12 @@ from compliance.services import (
     check_run_execute,
     config_diff,
     requirement_statuses,
-    waiver_create,
     waivers_expire,
 )
 from compliance.services.status import combine
 from portal.models import AuditEvent
 
-from .factories import ClusterFactory, HostFactory, VmFactory
+from .factories import ClusterFactory, HostFactory, VmFactory, approved_waiver
 
 pytestmark = pytest.mark.django_db
 
@@ -78,7 +77,7 @@ def _failing_host():
 def test_a_waiver_needs_a_reason_and_a_future_expiry(officer):
     _, finding = _failing_host()
     with pytest.raises(ValidationError) as info:
-        waiver_create(
+        approved_waiver(
             check_id="LOG-001",
             scope="object",
             finding=finding,
@@ -88,7 +87,7 @@ def test_a_waiver_needs_a_reason_and_a_future_expiry(officer):
         )
     assert set(info.value.message_dict) == {"reason", "expires_at"}
     with pytest.raises(ValidationError, match="cannot be open-ended"):
-        waiver_create(
+        approved_waiver(
             check_id="LOG-001",
             scope="object",
             finding=finding,
@@ -101,7 +100,7 @@ def test_a_waiver_needs_a_reason_and_a_future_expiry(officer):
 
 def test_a_waived_finding_shows_as_waived_until_the_waiver_expires(officer):
     _, finding = _failing_host()
-    waiver = waiver_create(
+    waiver = approved_waiver(
         check_id="LOG-001",
         scope="object",
         finding=finding,
@@ -126,7 +125,7 @@ def test_a_cluster_waiver_covers_new_findings_in_that_cluster(officer):
     cluster = ClusterFactory()
     inside = HostFactory(endpoint=cluster.endpoint, cluster=cluster, syslog_target="")
     outside = HostFactory(endpoint=cluster.endpoint, syslog_target="")
-    waiver_create(
+    approved_waiver(
         check_id="LOG-002",
         scope="cluster",
         cluster=cluster,
@@ -143,7 +142,7 @@ def test_waived_findings_make_the_requirement_risk_accepted_never_fulfilled(offi
     _, finding = _failing_host()
     state = {s.requirement.ref: s for s in requirement_statuses()}["M4349.OPERATING"]
     assert state.status in ("partly", "not_fulfilled")
-    waiver_create(
+    approved_waiver(
         check_id="LOG-001",
         scope="endpoint",
         endpoint=finding.endpoint,

@@ -18,9 +18,8 @@ from compliance.models import CheckRun, Finding
 from compliance.services import check_run_execute
 from compliance.services.parameters import check_parameters_update
 from compliance.services.status import requirement_statuses
-from compliance.services.waivers import waiver_create
 
-from .factories import HostFactory
+from .factories import HostFactory, approved_waiver
 from .oscal_schema import oscal_errors
 
 pytestmark = pytest.mark.django_db
@@ -84,7 +83,7 @@ def test_a_waived_deviation_is_risk_accepted_in_the_status_the_pdf_and_oscal(off
     host = HostFactory(ntp_servers=[])
     run()
     finding = Finding.objects.get(check_id="LOG-001", object_id=host.pk)
-    waiver_create(
+    approved_waiver(
         check_id="LOG-001",
         scope="object",
         finding=finding,
