@@ -16,6 +16,7 @@ urlpatterns = [
     path("compliance/waivers/<int:pk>/approve/", views.waiver_approve_view, name="waiver-approve"),
     path("compliance/waivers/<int:pk>/revoke/", views.waiver_revoke_view, name="waiver-revoke"),
     path("compliance/baselines/", views.baseline_list, name="baseline-list"),
+    path("compliance/baselines/approve/", views.baselines_approve_view, name="baselines-approve"),
     path(
         "compliance/baselines/<str:object_type>/<int:object_id>/",
         views.baseline_detail,

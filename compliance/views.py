@@ -34,6 +34,7 @@ from .scoping import (
 )
 from .services import (
     baseline_approve,
+    baselines_approve_many,
     check_parameters_update,
     check_run_create,
     config_diff,
@@ -41,7 +42,7 @@ from .services import (
     waiver_create,
     waiver_revoke,
 )
-from .services.baselines import current_config, current_object
+from .services.baselines import current_config, current_object, flat_config
 from .tasks import run_checks
 
 ALL = ROLES
@@ -320,8 +321,45 @@ def baseline_list(request: HttpRequest) -> HttpResponse:
             "page": paginate(request, drift.order_by("-status", "object_name")),
             "base_query": query_without(request, "page"),
             "recent": scoped(request.user, Baseline.objects.all())[:20],
+            "can_approve": role_of(request.user) == SECURITY_OFFICER,
         },
     )
+
+
+@require_POST
+@role_required(SECURITY_OFFICER)
+def baselines_approve_view(request: HttpRequest) -> HttpResponse:
+    """Approve the current configuration of the hosts and VMs ticked on the baseline list."""
+    wanted: list[tuple[str, int]] = []
+    for value in request.POST.getlist("objects"):
+        object_type, _sep, object_id = value.partition(":")
+        if object_type not in (ObjectType.HOST, ObjectType.VM) or not object_id.isdigit():
+            messages.error(request, _("objects: %(value)s is not a host or VM.") % {"value": value})
+            return redirect("compliance:baseline-list")
+        wanted.append((object_type, int(object_id)))
+    for object_type, object_id in wanted:
+        try:
+            obj = current_object(object_type, object_id)
+        except ValidationError:
+            raise Http404 from None
+        if not scoped(request.user, type(obj).objects.filter(pk=obj.pk)).exists():
+            raise Http404  # outside the scope an object does not exist
+    try:
+        approved = baselines_approve_many(
+            objects=wanted,
+            actor=request.user,
+            comment=request.POST.get("comment", "")[:500],
+            request=request,
+        )
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(
+            request,
+            _("%(count)d baselines approved; the next run checks against them.")
+            % {"count": len(approved)},
+        )
+    return redirect("compliance:baseline-list")
 
 
 @role_required(*ALL)
@@ -336,7 +374,8 @@ def baseline_detail(request: HttpRequest, object_type: str, object_id: int) -> H
         object_type=object_type, object_id=object_id, superseded_at__isnull=True
     ).first()
     config = current_config(obj)
-    can_approve = role_of(request.user) in (SECURITY_OFFICER, ADMINISTRATOR)
+    # Four eyes: administrators change configurations; security officers approve them.
+    can_approve = role_of(request.user) == SECURITY_OFFICER
     if request.method == "POST":
         if not can_approve:
             audit(action="compliance.baseline.approve", request=request, result="denied")
@@ -369,6 +408,7 @@ def baseline_detail(request: HttpRequest, object_type: str, object_id: int) -> H
             "object_type": object_type,
             "baseline": baseline,
             "changes": config_diff(baseline.config, config) if baseline else [],
+            "config_rows": flat_config(config),
             "matches": baseline is not None and baseline.config_hash == obj.config_hash,
             "history": Baseline.objects.filter(object_type=object_type, object_id=object_id)[:20],
             "can_approve": can_approve,

@@ -1,4 +1,9 @@
-"""Configuration baselines (M 4.93): approve the current configuration, show what changed."""
+"""Configuration baselines (M 4.93): approve the current configuration, show what changed.
+
+Four eyes: administrators change configurations on the platforms; only security officers
+approve a configuration as the baseline (the pages and :func:`baselines_approve_many` refuse
+anyone else), after reading the configuration itself and its field-by-field difference.
+"""
 
 from __future__ import annotations
 
@@ -99,6 +104,34 @@ def baseline_approve(
         },
     )
     return baseline
+
+
+@transaction.atomic
+def baselines_approve_many(
+    *, objects: list[tuple[str, int]], actor: Any, comment: str = "", request=None
+) -> list[Baseline]:
+    """Approve the current configuration of many hosts and VMs at once (one audit event each).
+
+    All or nothing: one object that cannot be approved (unknown, never synced) refuses the lot
+    with its name, and nothing is written.
+    """
+    if not objects:
+        raise ValidationError("Select the hosts and VMs whose configuration you approve.")
+    return [
+        baseline_approve(
+            object_type=object_type,
+            object_id=object_id,
+            actor=actor,
+            comment=comment,
+            request=request,
+        )
+        for object_type, object_id in dict.fromkeys(objects)
+    ]
+
+
+def flat_config(config: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The configuration as (dotted key, value) rows, for people to read before approving."""
+    return sorted(_flatten(config or {}).items())
 
 
 def _host_config(host: Host) -> dict[str, Any]:
