@@ -11,9 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from compliance.models import CheckRun, Finding
-from compliance.services import check_run_execute, waiver_create
+from compliance.services import check_run_execute
 
-from .factories import HostFactory, SnapshotFactory, VmFactory
+from .factories import HostFactory, SnapshotFactory, VmFactory, approved_waiver
 from .oscal_schema import oscal_errors
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +28,7 @@ def inventory(n: int, officer) -> None:
     check_run_execute(trigger="command", actor="t")
     check_run_execute(trigger="command", actor="t")
     finding = Finding.objects.filter(check_id="LOG-001").first()
-    waiver_create(
+    approved_waiver(
         check_id="LOG-001",
         scope="object",
         finding=finding,
