@@ -43,9 +43,8 @@ def scoped_labels() -> tuple[str, ...]:
     for app in _SCOPED_APPS:
         for model in apps.get_app_config(app).get_models():
             label = model._meta.label_lower
-            if label in _FIELDS or label == "inventory.snapshotpolicy":
-                labels.append(label)
-            elif scope_fields_for(model) is not None:
+            special = label in _FIELDS or label == "inventory.snapshotpolicy"
+            if special or scope_fields_for(model) is not None:
                 labels.append(label)
     return tuple(sorted(labels))
 
