@@ -140,3 +140,33 @@ def plant_canaries(token: str | None = None) -> Outside:
         "baselines": baseline.pk,
     }  # fmt: skip
     return Outside(t, endpoint, cluster, host, vm, snapshot, policy, ids)
+
+
+def plant_cluster_canaries(endpoint: Endpoint, token: str | None = None) -> str:
+    """A second cluster on ``endpoint`` whose objects carry ``token``: visible to users scoped
+    to the endpoint, hidden from users scoped to another of its clusters."""
+    t = token or new_token()
+    cluster = Cluster.objects.create(endpoint=endpoint, external_id=f"{t}-c", name=f"{t}-cluster")
+    host = Host.objects.create(
+        endpoint=endpoint, external_id=f"{t}-h", name=f"{t}-host", cluster=cluster,
+        connection_state="connected", cpu_usage_percent=97.0,
+    )  # fmt: skip
+    vm = VirtualMachine.objects.create(
+        endpoint=endpoint, external_id=f"{t}-v", name=f"{t}-vm", host=host, cluster=cluster,
+        power_state="poweredOn",
+    )  # fmt: skip
+    Snapshot.objects.create(
+        endpoint=endpoint, external_id=f"{t}-s", name=f"{t}-snapshot", vm=vm,
+        made_by_portal=True, expires_at=timezone.now() + dt.timedelta(hours=1),
+    )  # fmt: skip
+    operation = Operation.objects.create(
+        kind="create", vm=vm, state="failed", params={"name": f"{t}-opsnap", "reason": f"{t}-r"}
+    )
+    finding = Finding.objects.create(
+        check_id=CHECK_ID, endpoint=endpoint, cluster=cluster, object_type="vm",
+        object_id=vm.pk, object_name=f"{t}-findingobject", status="fail", severity="high",
+        message=f"{t}-findingmessage",
+    )  # fmt: skip
+    for target in (cluster, vm, operation, finding):
+        audit(action="canary.planted", actor="canary", target=target, detail={"note": t})
+    return t

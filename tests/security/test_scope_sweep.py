@@ -18,7 +18,6 @@ extraction sees the text at all.
 from __future__ import annotations
 
 import base64
-import json
 import re
 import zlib
 
@@ -30,7 +29,7 @@ from inventory.models import Endpoint
 from portal.audit import audit
 from portal.models import AuditEvent, ObjectScope
 from tests.factories import UserFactory
-from tests.security.canaries import Outside, plant_canaries
+from tests.security.canaries import Outside, plant_canaries, plant_cluster_canaries
 from tests.security.fuzz_estate import CHECK_ID, estate_objects
 from tests.security.helpers import verify_session
 from tests.security.objects import Estate, make_estate
@@ -154,6 +153,7 @@ def world(db):
     estate = make_estate()
     inside = estate_objects(estate)
     outside = plant_canaries()
+    other_cluster = plant_cluster_canaries(estate.inside)
     # An in-scope audit event about an object, and one about no object (a login).
     audit(action="canary.inside", actor="someone", target=estate.vm)
     audit(action="auth.login", actor="someone")
@@ -177,6 +177,7 @@ def world(db):
         "requirement": Requirement.objects.order_by("ref").first().ref,
         "by_prefix": _inside_ids(estate, inside),
         "token_pk": token.pk,
+        "other_cluster": other_cluster,
     }
 
 
@@ -185,14 +186,15 @@ def _schema_get_paths() -> list[str]:
     return sorted(path for path, ops in schema["paths"].items() if "get" in ops)
 
 
-def _forbidden(outside: Outside) -> tuple[str, ...]:
-    # The token, and the names of the estate's second endpoint (outside the scope too).
-    return (outside.token, "vc-outside")
+def _forbidden(world: dict, who: str) -> tuple[str, ...]:
+    """The token, the names of the estate's second endpoint (outside every scope too) and, for
+    the cluster-scoped user, the token of the other cluster of its endpoint."""
+    words = (world["outside"].token, "vc-outside")
+    return (*words, world["other_cluster"]) if who.endswith("@cluster") else words
 
 
 def test_no_page_export_fragment_or_api_answer_names_an_object_outside_the_scope(world):
     outside: Outside = world["outside"]
-    forbidden = _forbidden(outside)
     leaks: list[str] = []
     unfilled: list[str] = []
     odd_status: list[str] = []
@@ -222,7 +224,7 @@ def test_no_page_export_fragment_or_api_answer_names_an_object_outside_the_scope
                 odd = query == "" and answer.status_code not in expected
                 if odd and explained is None:
                     odd_status.append(f"{role} GET {path}: {answer.status_code}")
-                for word in forbidden:
+                for word in _forbidden(world, role):
                     if word.lower() in body.lower():
                         at = body.lower().index(word.lower())
                         excerpt = body[max(0, at - 80) : at + 40].replace("\n", " ")
@@ -280,11 +282,32 @@ def test_the_dashboard_counts_only_the_scope(world):
 def test_the_swept_audit_trail_still_shows_what_the_scope_holds(world):
     """The scope hides, it does not blank: in-scope events and events about no object stay."""
     client = world["clients"]["auditor"]
-    actions = {
-        row["action"] for row in client.get("/api/audit-events/?page_size=500").json()["results"]
-    }
-    assert {"canary.inside", "auth.login"} <= actions
-    assert "canary.planted" not in actions
-    assert AuditEvent.objects.filter(action="canary.planted").count() == 9
+    rows = client.get("/api/audit-events/?page_size=500").json()["results"]
+    assert {"canary.inside", "auth.login"} <= {row["action"] for row in rows}
+    notes = {row["detail"].get("note") for row in rows if row["action"] == "canary.planted"}
+    # The other cluster is on the auditor's endpoint; the outside endpoint is not.
+    assert notes == {world["other_cluster"]}
+    planted = AuditEvent.objects.filter(
+        action="canary.planted", detail__note=world["outside"].token
+    )
+    assert planted.count() == 9
     assert Endpoint.objects.count() == 3
-    assert json.dumps(client.get("/api/audit-events/").json()).count(world["outside"].token) == 0
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/", "/operations/", "/snapshot-policies/", "/vms/", "/hosts/", "/datastores/",
+        "/networks/", "/snapshots/", "/sync-runs/", "/compliance/findings/",
+        "/compliance/waivers/", "/compliance/baselines/", "/audit/", "/api/audit-events/",
+        "/compliance/reports/findings.csv", "/compliance/reports/check.pdf",
+    ],
+)  # fmt: skip
+def test_without_a_scope_the_canaries_are_on_the_pages_the_sweep_reads(world, path):
+    """The control: an unscoped security officer sees the planted names, so the sweep's
+    silence means the scope hid them, not that no page shows such a name."""
+    officer = UserFactory(username="unscoped-officer", role="security_officer")
+    client = verify_session(Client(raise_request_exception=False), officer)
+    answer = client.get(path)
+    assert answer.status_code == 200
+    assert world["outside"].token in _text(answer)
