@@ -266,17 +266,25 @@ def test_api_lists_count_only_what_the_scope_holds(world):
     assert not wrong, wrong
 
 
-def test_the_dashboard_counts_only_the_scope(world):
+@pytest.mark.parametrize(
+    ("who", "vms", "hosts", "snapshots"),
+    # Inside endpoint: app-1 and the other cluster's VM, esx-1 and its host, two snapshots.
+    # Inside cluster: app-1, esx-1 and the "before" snapshot. Outside: one of each, never counted.
+    [("administrator", 2, 2, 2), ("administrator@cluster", 1, 1, 1)],
+)
+def test_the_dashboard_counts_only_the_scope(world, who, vms, hosts, snapshots):
     from portal.dashboard import dashboard_data
 
-    user = world["users"]["administrator"]
-    data = dashboard_data(user)
-    endpoints = [row.endpoint.pk if hasattr(row, "endpoint") else row for row in data["endpoints"]]
-    assert len(endpoints) == 1
+    data = dashboard_data(world["users"][who])
+    assert sum(p.total for p in data["vm_states"]) == vms
+    assert sum(p.total for p in data["host_states"]) == hosts
+    assert sum(b.count for b in data["snapshot_ages"]) == snapshots
     assert not [
         p for p in data["operations"].failing_policies if p.pk == world["outside"].policy.pk
     ]
-    assert data["operations"].failed == 0  # the only failed operation is outside
+    assert len(data["endpoints"]) == (1 if who == "administrator" else 0)
+    unscoped = dashboard_data(None)
+    assert sum(p.total for p in unscoped["vm_states"]) == 3  # the control: all three exist
 
 
 def test_the_swept_audit_trail_still_shows_what_the_scope_holds(world):
