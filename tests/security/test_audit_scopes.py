@@ -11,7 +11,7 @@ from inventory.models import Operation, Snapshot, VirtualMachine
 from inventory.services.policies import policy_create
 from portal.audit import audit
 from portal.models import AuditEvent, ObjectScope
-from portal.security.audit_scope import scoped_labels, visible_events
+from portal.security.audit_scope import AUDITED_TYPES, scoped_labels, visible_events
 from tests.factories import UserFactory
 from tests.security.objects import make_estate
 
@@ -110,6 +110,17 @@ def test_every_inventory_and_compliance_model_with_an_endpoint_is_scoped_in_the_
     ):  # fmt: skip
         assert label in labels
     assert "compliance.checksetting" not in labels and "compliance.requirement" not in labels
+    assert labels >= AUDITED_TYPES  # every type that gets a subquery is a scoped model
+
+
+def test_an_event_about_a_scoped_type_nobody_audits_is_hidden_not_shown(trail):
+    user = _scoped("auditor", endpoint=trail["estate"].inside)
+    audit(action="test.odd", actor="x", target=trail["estate"].inside_cluster.endpoint)
+    audit(action="test.odd", actor="x", target_type="inventory.utilizationsample", target_id="1")
+    seen = {
+        e.target_type for e in visible_events(user, AuditEvent.objects.filter(action="test.odd"))
+    }
+    assert seen == {"inventory.endpoint"}
 
 
 @pytest.mark.parametrize("path", ["/api/audit-events/", "/audit/"])
