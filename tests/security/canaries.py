@@ -96,8 +96,9 @@ def plant_canaries(token: str | None = None) -> Outside:
         created_by=f"{t}-creator",
     )  # fmt: skip
     # Users are not inventory objects (a user list follows the role): no token in the name.
-    officer = UserFactory(username="canary-planter", role="security_officer")
-    policy = policy_create(label=t, actor=officer, endpoints=[endpoint])
+    officer = UserFactory(username="canary-officer", role="security_officer")
+    admin = UserFactory(username="canary-admin", role="administrator")
+    policy = policy_create(label=t, actor=admin, endpoints=[endpoint])
     # A failing policy: the banner on /snapshot-policies/ and the dashboard tile list those.
     SnapshotPolicy.objects.filter(pk=policy.pk).update(
         last_run_state=SnapshotPolicy.RunState.FAILED, last_run_at=now,
