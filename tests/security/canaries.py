@@ -2,8 +2,8 @@
 
 Every object a page, export or API answer could name gets a name (or reason, message, target)
 holding one random token, new for each run, so a leak cannot be an accident of test data. The
-token is ten characters: a snapshot policy's label allows twelve, and the PDF report wraps long
-words, so a longer token could be split across lines and slip through.
+token is ten characters: a snapshot policy's label allows twelve, and the PDF report splits words
+longer than a table cell, so the finding and waiver carry the token as a word of its own.
 """
 
 from __future__ import annotations
@@ -114,11 +114,11 @@ def plant_canaries(token: str | None = None) -> Outside:
     )  # fmt: skip
     finding = Finding.objects.create(
         check_id=CHECK_ID, endpoint=endpoint, cluster=cluster, object_type="vm",
-        object_id=vm.pk, object_name=f"{t}-findingobject", status="fail", severity="high",
-        message=f"{t}-findingmessage", first_run=run, last_run=run,
+        object_id=vm.pk, object_name=t, status="fail", severity="high",
+        message=f"{t} finding message", first_run=run, last_run=run,
     )  # fmt: skip
     waiver = waiver_create(
-        check_id="SNAP-002", scope="endpoint", reason=f"{t}-waiverreason", endpoint=endpoint,
+        check_id="SNAP-002", scope="endpoint", reason=f"{t} waiver reason", endpoint=endpoint,
         actor=officer, expires_at=now + dt.timedelta(days=30),
     )  # fmt: skip
     baseline = Baseline.objects.create(
