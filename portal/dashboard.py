@@ -470,7 +470,12 @@ def operations_tile(now: dt.datetime, scope: Scope) -> OperationsTile:
     try:
         from inventory.services.policies import failing_policies
 
-        failing = list(failing_policies().only("pk", "label", "last_run_state", "last_run_at"))
+        failing_qs = failing_policies().only("pk", "label", "last_run_state", "last_run_at")
+        if scope.limited:  # a policy selecting anything outside the scope is not named
+            from inventory.services.policy_scopes import visible_policies
+
+            failing_qs = visible_policies(scope.user, failing_qs)
+        failing = list(failing_qs)
     except ImportError:  # policies are part of the operations module; no module, no tile rows
         failing = []
     return OperationsTile(

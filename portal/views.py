@@ -12,6 +12,7 @@ from .dashboard import dashboard_data
 from .models import AuditEvent
 from .pages import paginate, query_without, role_required, sorted_queryset
 from .roles import AUDITOR, SECURITY_OFFICER
+from .security.audit_scope import visible_events
 
 
 @require_safe
@@ -23,7 +24,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_safe
 @role_required(SECURITY_OFFICER, AUDITOR)
 def audit_list(request):
-    qs = AuditEvent.objects.all()
+    qs = visible_events(request.user, AuditEvent.objects.all())
     q = request.GET.get("q", "").strip()
     if q:
         qs = qs.filter(Q(actor__icontains=q) | Q(action__icontains=q) | Q(target_repr__icontains=q))

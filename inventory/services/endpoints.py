@@ -11,12 +11,25 @@ from django.db import transaction
 from inventory.connectors import tls
 from inventory.models import Endpoint
 from portal.audit import audit
+from portal.security.scopes import is_scoped
 
 # Fields whose values may appear in audit details (never the secret, never the CA body).
 _AUDITED = ("name", "kind", "url", "username", "token_id", "sync_interval_minutes", "enabled")
 
 
-def _clean(values: dict[str, Any], instance: Endpoint | None) -> dict[str, Any]:
+def _name_taken(name: str, actor: Any) -> str:
+    """Why ``name`` cannot be used, saying no more than ``actor`` may know.
+
+    Endpoint names are unique. A user limited to some endpoints or clusters must not learn
+    from this message that an endpoint outside the scope has the name (see
+    ``inventory.services.policies._label_taken``, the same rule for policy labels).
+    """
+    if getattr(actor, "is_authenticated", False) and is_scoped(actor):
+        return "this name cannot be used; choose another"
+    return f"an endpoint named {name!r} exists already"
+
+
+def _clean(values: dict[str, Any], instance: Endpoint | None, actor: Any = None) -> dict[str, Any]:
     """Validate and normalise endpoint fields; raise ValidationError naming each bad field."""
     errors: dict[str, str] = {}
     kind = values.get("kind", instance.kind if instance else "")
@@ -75,7 +88,7 @@ def _clean(values: dict[str, Any], instance: Endpoint | None) -> dict[str, Any]:
         if not name or len(name) > 100:
             errors["name"] = "give a name of 1 to 100 characters"
         elif Endpoint.objects.filter(name=name).exclude(pk=getattr(instance, "pk", None)).exists():
-            errors["name"] = f"an endpoint named {name!r} exists already"
+            errors["name"] = _name_taken(name, actor)
     if errors:
         raise ValidationError(errors)
     return values
@@ -112,6 +125,7 @@ def endpoint_create(
             "enabled": enabled,
         },
         None,
+        actor,
     )
     endpoint = Endpoint.objects.create(**values)
     audit(
@@ -129,7 +143,7 @@ def endpoint_update(*, endpoint: Endpoint, actor, request=None, **changes: Any) 
     """Change the given fields; an empty ``secret`` keeps the stored one."""
     if not changes.get("secret"):
         changes.pop("secret", None)
-    values = _clean(dict(changes), endpoint)
+    values = _clean(dict(changes), endpoint, actor)
     for key, value in values.items():
         setattr(endpoint, key, value)
     endpoint.save()

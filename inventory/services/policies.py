@@ -34,6 +34,7 @@ from inventory.models import (
     VirtualMachine,
 )
 from portal.audit import audit
+from portal.security.scopes import is_scoped
 
 from .operations import OperationConflict, snapshot_create, snapshot_delete
 from .policy_scopes import check_selection
@@ -58,7 +59,7 @@ def failing_policies() -> QuerySet[SnapshotPolicy]:
 # --------------------------------------------------------------------------- editing
 
 
-def _clean(values: dict[str, Any], instance: SnapshotPolicy | None) -> dict[str, Any]:
+def _clean(values: dict[str, Any], instance: SnapshotPolicy | None, actor: Any) -> dict[str, Any]:
     errors: dict[str, str] = {}
     label = values.get("label", instance.label if instance else "")
     if not LABEL.match(label or ""):
@@ -67,7 +68,7 @@ def _clean(values: dict[str, Any], instance: SnapshotPolicy | None) -> dict[str,
             "(it becomes part of Proxmox snapshot names)"
         )
     elif SnapshotPolicy.objects.filter(label=label).exclude(pk=getattr(instance, "pk", None)):
-        errors["label"] = f"a policy labelled {label!r} exists already"
+        errors["label"] = _label_taken(label, actor)
     keep = values.get("keep_last", instance.keep_last if instance else 3)
     if keep is None or not 1 <= int(keep) <= 1000:
         errors["keep_last"] = "keep between 1 and 1000 snapshots"
@@ -83,6 +84,19 @@ def _clean(values: dict[str, Any], instance: SnapshotPolicy | None) -> dict[str,
     if errors:
         raise ValidationError(errors)
     return values
+
+
+def _label_taken(label: str, actor: Any) -> str:
+    """Why ``label`` cannot be used, saying no more than ``actor`` may know.
+
+    Labels are global: they are part of the snapshot names on the platforms, where a policy
+    recognises its own snapshots by the ``auto-<label>-`` prefix. A user limited to some
+    endpoints or clusters gets the same words whether the label is held by a policy they can
+    see or by one outside their scope, and nothing about that policy (not that it "exists").
+    """
+    if getattr(actor, "is_authenticated", False) and is_scoped(actor):
+        return "this label cannot be used; choose another"
+    return f"a policy labelled {label!r} exists already"
 
 
 def _crontab(fields: dict[str, str]) -> CrontabSchedule:
@@ -124,7 +138,7 @@ def _set_selector(policy: SnapshotPolicy, values: dict[str, Any]) -> None:
 @transaction.atomic
 def policy_create(*, actor: Any, request: Any = None, **values: Any) -> SnapshotPolicy:
     """Create a policy and its PeriodicTask. Cron fields default to ``*``."""
-    values = _clean(dict(values), None)
+    values = _clean(dict(values), None, actor)
     selector = {k: values.pop(k, None) for k in ("endpoints", "clusters", "vms")}
     check_selection(actor, **{k: v or () for k, v in selector.items()}, tag=values.get("tag", ""))
     for f in CRON_FIELDS:
@@ -146,7 +160,7 @@ def policy_create(*, actor: Any, request: Any = None, **values: Any) -> Snapshot
 def policy_update(
     *, policy: SnapshotPolicy, actor: Any, request: Any = None, **changes: Any
 ) -> SnapshotPolicy:
-    changes = _clean(dict(changes), policy)
+    changes = _clean(dict(changes), policy, actor)
     selector = {k: changes.pop(k, None) for k in ("endpoints", "clusters", "vms")}
     check_selection(  # the selection as it will be after the change
         actor,

@@ -53,21 +53,30 @@ def search(qs: QuerySet, fields: Iterable[str], q: str) -> QuerySet:
     return qs.filter(reduce(or_, terms)) if q and terms else qs
 
 
-def filter_choices(controls: frozenset[str]) -> dict[str, Any]:
-    """Options for the filter selects: one query per select shown, whatever the row count."""
+def filter_choices(controls: frozenset[str], user: Any = None) -> dict[str, Any]:
+    """Options for the filter selects: one query per select shown, whatever the row count.
+
+    Each is narrowed to ``user``'s object scopes: an option names an object as a row does.
+    """
+
+    def visible(qs: QuerySet) -> QuerySet:
+        return qs if user is None else scoped(user, qs)
+
     choices: dict[str, Any] = {
-        "endpoint_choices": list(Endpoint.objects.order_by("name").values_list("pk", "name")),
+        "endpoint_choices": list(
+            visible(Endpoint.objects.all()).order_by("name").values_list("pk", "name")
+        ),
         "platform_choices": Endpoint.Kind.choices,
     }
     if "cluster" in controls:
         choices["cluster_choices"] = list(
-            Cluster.objects.filter(absent_since__isnull=True)
+            visible(Cluster.objects.filter(absent_since__isnull=True))
             .order_by("name")
             .values_list("pk", "name")
         )
     if "host" in controls:
         choices["host_choices"] = list(
-            Host.objects.filter(absent_since__isnull=True)
+            visible(Host.objects.filter(absent_since__isnull=True))
             .order_by("name")
             .values_list("pk", "name")
         )
@@ -103,7 +112,7 @@ def list_page(
         "controls": spec.controls,
         "base_query": query_without(request, "page", "format"),
         "sort_query": query_without(request, "page", "format", "sort"),
-        **filter_choices(spec.controls),
+        **filter_choices(spec.controls, request.user),
         **(extra or {}),
     }
     context["live"] = bool(spec.live and spec.live(context["page"]))

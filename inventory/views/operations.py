@@ -110,8 +110,9 @@ def operation_list(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "states": Operation.State.choices,
         "kinds": Operation.Kind.choices,
-        "endpoints": Endpoint.objects.all(),
-        "expiring": expiring_snapshots()[:50],
+        # The drop-down and the banner name objects too: both narrowed to the scope.
+        "endpoints": scoped(request.user, Endpoint.objects.all()),
+        "expiring": scoped(request.user, expiring_snapshots(), "endpoint", "vm__cluster")[:50],
         "query": query_without(request, "page"),
     }
     return render(request, "operations/operation_list.html", context)
@@ -219,7 +220,7 @@ def policy_list(request: HttpRequest) -> HttpResponse:
         "policies": visible_policies(
             request.user, SnapshotPolicy.objects.select_related("crontab")
         ),
-        "failing": policies.failing_policies(),
+        "failing": visible_policies(request.user, policies.failing_policies()),
     }
     return render(request, "operations/policy_list.html", context)
 

@@ -2,6 +2,7 @@ from rest_framework import viewsets
 
 from ..models import AuditEvent
 from ..roles import AUDITOR, SECURITY_OFFICER
+from ..security.audit_scope import visible_events
 from .filters import AuditEventFilter
 from .serializers import AuditEventSerializer
 
@@ -10,7 +11,8 @@ class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
     """The audit trail, newest first, for security officers and auditors.
 
     Read-only: no route can change or delete an event. Administrators, whose actions the trail
-    records, do not review it themselves (separation of duties).
+    records, do not review it themselves (separation of duties). A scoped reader sees the events
+    about objects in the scope and those about no inventory object (``visible_events``).
     """
 
     queryset = AuditEvent.objects.all()
@@ -20,3 +22,6 @@ class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["occurred_at", "actor", "action"]
     read_roles = (SECURITY_OFFICER, AUDITOR)
     write_roles = ()
+
+    def get_queryset(self):
+        return visible_events(self.request.user, super().get_queryset())

@@ -96,3 +96,38 @@ def test_a_cluster_scoped_administrator_may_select_its_cluster_but_not_the_whole
         "/api/snapshot-policies/", {"label": "c2", "endpoints": [estate["other"].pk]}, format="json"
     )
     assert wide.status_code == 400
+
+
+def test_a_taken_label_tells_a_scoped_administrator_nothing_about_the_policy_holding_it(
+    estate, api_for, client_for, admin_user
+):
+    """Same words for a label held in the scope ("inside") and outside it ("reach"), through
+    the API and the page; nothing is created; an unscoped administrator is told plainly."""
+    api = api_for(estate["scoped_admin"])
+    mine = [estate["mine"].pk]
+    said = {}
+    for label in ("inside", "reach"):
+        answer = api.post("/api/snapshot-policies/", {"label": label, "endpoints": mine})
+        assert answer.status_code == 400, answer.content
+        said[label] = answer.json()["error"]["fields"]["label"]
+        assert "exist" not in str(said[label]) and label not in str(said[label])
+    assert said["inside"] == said["reach"]
+    page = client_for(estate["scoped_admin"]).post(
+        "/snapshot-policies/new/",
+        {
+            "label": "reach",
+            "endpoints": mine,
+            "keep_last": 3,
+            "min_free_percent": 10,
+            "minute": "0",
+            "hour": "*",
+            "day_of_week": "*",
+            "day_of_month": "*",
+            "month_of_year": "*",
+        },
+    )
+    assert page.status_code == 200 and b"choose another" in page.content
+    assert b"exists already" not in page.content
+    assert SnapshotPolicy.objects.filter(label="reach").count() == 1
+    unscoped = api_for(admin_user).post("/api/snapshot-policies/", {"label": "reach"})
+    assert "exists already" in str(unscoped.json()["error"]["fields"]["label"])
