@@ -111,6 +111,13 @@ class CheckResult(models.Model):
     not_applicable = models.PositiveIntegerField(default=0)
     not_applicable_reason = models.CharField(max_length=255, blank=True)
     synced_at = models.DateTimeField(null=True, blank=True)
+    # Evidence that lasts (append-only: a result is written once and never updated): the ids of
+    # the objects that passed, as [first, last] ranges of consecutive ids, and what was observed
+    # on each object that did not ({"o<id>": {"status", "message", "evidence", "path"}}; the
+    # letter keeps the key a name, which JSON key lookups in SQL need). So the portal can
+    # show that a given VM complied in a given run without a row per object and run.
+    passed_ranges = models.JSONField(default=list, blank=True)
+    observed = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["check_id"]
@@ -124,6 +131,30 @@ class CheckResult(models.Model):
     @property
     def evaluated(self) -> int:
         return self.passed + self.failed + self.warnings + self.errors
+
+    def outcome_of(self, object_id: int) -> dict | None:
+        """What this run said of one object: its observation, a pass, or None (not judged)."""
+        seen = self.observed.get(observed_key(object_id))
+        if seen is not None:
+            return seen
+        if any(first <= object_id <= last for first, last in self.passed_ranges):
+            return {"status": Status.PASS}
+        return None
+
+
+def observed_key(object_id: int) -> str:
+    return f"o{object_id}"
+
+
+def id_ranges(ids: list[int]) -> list[list[int]]:
+    """Sorted ids as [first, last] runs of consecutive ids (objects are mostly made in bulk)."""
+    ranges: list[list[int]] = []
+    for value in sorted(ids):
+        if ranges and value == ranges[-1][1] + 1:
+            ranges[-1][1] = value
+        else:
+            ranges.append([value, value])
+    return ranges
 
 
 class Waiver(models.Model):

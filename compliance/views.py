@@ -43,6 +43,7 @@ from .services import (
     waiver_revoke,
 )
 from .services.baselines import current_config, current_object, flat_config
+from .services.evidence import object_history
 from .tasks import run_checks
 
 ALL = ROLES
@@ -163,6 +164,12 @@ def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
     history = Finding.objects.filter(
         check_id=finding.check_id, object_type=finding.object_type, object_id=finding.object_id
     ).exclude(pk=pk)[:20]
+    runs = object_history(
+        check_id=finding.check_id,
+        endpoint_id=finding.endpoint_id,
+        object_id=finding.object_id,
+        limit=30,
+    )
     return render(
         request,
         "compliance/finding_detail.html",
@@ -170,6 +177,7 @@ def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "finding": finding,
             "spec": get_check(finding.check_id),
             "history": history,
+            "runs": runs,
             "symbols": STATUS_SYMBOLS,
             "waiver_form": WaiverForm(initial={"scope": "object"}),
             "can_waive": role_of(request.user) == SECURITY_OFFICER,

@@ -180,6 +180,31 @@ FINDING_EXAMPLES = [
     ),
 ]
 
+RUN_OUTCOME_EXAMPLES = [
+    OpenApiExample(
+        "A run that saw the NTP deviation",
+        value={
+            "run_id": 911,
+            "at": "2026-11-28T09:00:37Z",
+            "status": "fail",
+            "message": "No NTP server configured.",
+            "evidence": {"ntp_servers": [], "synced_at": "2026-11-28T08:59:02+00:00"},
+        },
+        response_only=True,
+    ),
+    OpenApiExample(
+        "A later run in which it passed",
+        value={
+            "run_id": 912,
+            "at": "2026-11-28T10:00:41Z",
+            "status": "pass",
+            "message": "",
+            "evidence": {},
+        },
+        response_only=True,
+    ),
+]
+
 _SUMMARY = {"fulfilled": 7, "partly": 5, "not_fulfilled": 0, "not_checked": 2}
 CHECK_RUN_EXAMPLES = [
     OpenApiExample(

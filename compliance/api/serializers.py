@@ -114,6 +114,20 @@ class FindingSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(examples=examples.RUN_OUTCOME_EXAMPLES)
+class RunOutcomeSerializer(serializers.Serializer):
+    """One run's word on one object under one check (kept per run, never rewritten)."""
+
+    run_id = serializers.IntegerField()
+    at = serializers.DateTimeField(allow_null=True, help_text="when the run finished")
+    status = serializers.ChoiceField(
+        choices=["pass", "fail", "warning", "error", "not_judged"],
+        help_text="not_judged: the run did not judge the object (gone, not applicable, check off)",
+    )
+    message = serializers.CharField(allow_blank=True)
+    evidence = serializers.DictField(help_text="what the run read on the object")
+
+
 @extend_schema_serializer(examples=examples.CHECK_RUN_EXAMPLES)
 class CheckRunSerializer(serializers.ModelSerializer):
     duration_seconds = serializers.FloatField(read_only=True, allow_null=True)

@@ -23,6 +23,7 @@ from ..services import (
     waiver_create,
     waiver_revoke,
 )
+from ..services.evidence import object_history
 from ..tasks import run_checks
 from .filters import FindingFilter
 from .serializers import (
@@ -33,6 +34,7 @@ from .serializers import (
     FindingSerializer,
     RequirementSerializer,
     RequirementStatusSerializer,
+    RunOutcomeSerializer,
     WaiverSerializer,
 )
 
@@ -147,6 +149,18 @@ class FindingViewSet(viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["last_seen", "first_seen", "check_id", "severity", "object_name"]
     search_fields = ["object_name", "object_path", "object_external_id", "message"]
     write_roles = ()
+
+    @extend_schema(responses=RunOutcomeSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def history(self, request, pk=None):
+        """What each of the newest 50 runs observed on this finding's object under its check:
+        passed, failed (with the evidence of that run), or not judged. Kept per run, never
+        rewritten."""
+        finding = self.get_object()
+        runs = object_history(
+            check_id=finding.check_id, endpoint_id=finding.endpoint_id, object_id=finding.object_id
+        )
+        return Response(RunOutcomeSerializer(runs, many=True).data)
 
 
 class CheckRunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):

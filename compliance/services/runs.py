@@ -20,7 +20,16 @@ from ..checks import all_checks, get_check
 from ..checks.context import InventoryContext
 from ..checks.registry import CheckSpec, Outcome
 from ..choices import ObjectType, Resolution, Status
-from ..models import CheckResult, CheckRun, CheckSetting, Finding, Waiver, path_text
+from ..models import (
+    CheckResult,
+    CheckRun,
+    CheckSetting,
+    Finding,
+    Waiver,
+    id_ranges,
+    observed_key,
+    path_text,
+)
 
 log = logging.getLogger("compliance.runs")
 
@@ -87,10 +96,12 @@ def run_all_checks(
 ):
     """Every enabled check over every object of ``ctx``.
 
-    Returns the non-passing observations and the counts per (endpoint, check). ``progress``
+    Returns the non-passing observations, the counts per (endpoint, check), the reasons for
+    not applicable, and the ids of the objects that passed per (endpoint, check). ``progress``
     hears how many checks are done of how many, after each.
     """
     observations: list[Observation] = []
+    passed_ids: dict[tuple[int, str], list[int]] = defaultdict(list)
     counts: dict[tuple[int, str], Counter] = defaultdict(Counter)
     reasons: dict[tuple[int, str], str] = {}
     objects_by_endpoint: dict[str, dict[int, list[Any]]] = {}
@@ -117,7 +128,9 @@ def run_all_checks(
             for obj in objects_by_endpoint.get(spec.target, {}).get(endpoint_id, ()):
                 outcome = evaluate(spec, obj, params, ctx)
                 counts[key][outcome.status] += 1
-                if outcome.status == Status.NOT_APPLICABLE:
+                if outcome.status == Status.PASS:
+                    passed_ids[key].append(obj.pk)
+                elif outcome.status == Status.NOT_APPLICABLE:
                     reasons.setdefault(key, outcome.message)
                 elif outcome.status in ISSUE_STATUSES:
                     evidence = dict(outcome.evidence)
@@ -146,7 +159,20 @@ def run_all_checks(
                     )
     if progress is not None:
         progress(len(checks), len(checks))
-    return observations, counts, reasons
+    return observations, counts, reasons, passed_ids
+
+
+def _observed_by_key(observations: list[Observation]) -> dict[tuple[int, str], dict[str, Any]]:
+    """Each (endpoint, check)'s non-passing observations as the run keeps them."""
+    observed: dict[tuple[int, str], dict[str, Any]] = defaultdict(dict)
+    for obs in observations:
+        observed[(obs.endpoint_id, obs.spec.id)][observed_key(obs.object_id)] = {
+            "status": obs.outcome.status,
+            "message": obs.outcome.message,
+            "evidence": obs.outcome.evidence,
+            "path": obs.object_path,
+        }
+    return observed
 
 
 def matching_waiver(waivers: list[Waiver], obs: Observation) -> Waiver | None:
@@ -363,12 +389,13 @@ def check_run_execute(
         report("loading", 0, now=True)
         ctx = InventoryContext.load([endpoint.pk] if endpoint is not None else None)
         settings_by_id = {s.check_id: s for s in CheckSetting.objects.all()}
-        observations, counts, reasons = run_all_checks(
+        observations, counts, reasons, passed_ids = run_all_checks(
             ctx, settings_by_id, lambda done, total: _milestone(report, done, total)
         )
         report("recording", len(observations), now=True)  # the write is one transaction
         with transaction.atomic():
             changes = store_findings(run, ctx, observations, settings_by_id)
+            observed = _observed_by_key(observations)
             CheckResult.objects.bulk_create(
                 [
                     CheckResult(
@@ -382,6 +409,8 @@ def check_run_execute(
                         not_applicable=c[Status.NOT_APPLICABLE],
                         not_applicable_reason=reasons.get((endpoint_id, check_id), "")[:255],
                         synced_at=ctx.endpoints[endpoint_id].last_success_at,
+                        passed_ranges=id_ranges(passed_ids.get((endpoint_id, check_id), [])),
+                        observed=observed.get((endpoint_id, check_id), {}),
                     )
                     for (endpoint_id, check_id), c in counts.items()
                 ]

@@ -713,6 +713,13 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
         "POST": (401, 403, 403, 403, 403),
         "PUT": (401, 403, 403, 403, 403),
     },
+    "api/compliance/findings/{pk}/history/": {
+        "DELETE": (401, 403, 403, 403, 403),
+        "GET": (401, 200, 200, 200, 404),
+        "PATCH": (401, 403, 403, 403, 403),
+        "POST": (401, 403, 403, 403, 403),
+        "PUT": (401, 403, 403, 403, 403),
+    },
     "api/compliance/requirements/": {
         "DELETE": (401, 403, 403, 403, 403),
         "GET": (401, 200, 200, 200, 200),
