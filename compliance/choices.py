@@ -24,6 +24,8 @@ class RequirementStatus(models.TextChoices):
     PARTLY = "partly", "partly fulfilled"
     NOT_FULFILLED = "not_fulfilled", "not fulfilled"
     NOT_CHECKED = "not_checked", "not checked"
+    # A withdrawn requirement (SYS.1.5.A1, A18: "ENTFALLEN") is listed but never assessed.
+    WITHDRAWN = "withdrawn", "withdrawn"
 
 
 # Symbols so that a status reads without colour (dashboard, PDF).
@@ -32,6 +34,7 @@ STATUS_SYMBOLS = {
     RequirementStatus.PARTLY: "◐",
     RequirementStatus.NOT_FULFILLED: "✖",
     RequirementStatus.NOT_CHECKED: "-",
+    RequirementStatus.WITHDRAWN: "⊘",
     Status.PASS: "✔",
     Status.FAIL: "✖",
     Status.WARNING: "!",
@@ -51,6 +54,16 @@ class Level(models.TextChoices):
     STANDARD = "standard", "Standard"
     HIGH = "high", "erhöht"
     MEASURE = "measure", "Maßnahme"
+
+
+class Modal(models.TextChoices):
+    """The BSI's modal verbs of a requirement sentence, normalised to the singular."""
+
+    MUSS = "MUSS", "MUSS"
+    DARF_NUR = "DARF NUR", "DARF NUR"
+    DARF_NICHT = "DARF NICHT", "DARF NICHT"
+    SOLLTE = "SOLLTE", "SOLLTE"
+    SOLLTE_NICHT = "SOLLTE NICHT", "SOLLTE NICHT"
 
 
 class ObjectType(models.TextChoices):
