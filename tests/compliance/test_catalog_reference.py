@@ -16,6 +16,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.utils.html import escape
 
 from compliance.catalog import CATALOG_DIR
 from compliance.catalog.build_sys15 import parse
@@ -179,3 +180,39 @@ def test_snapshot_hygiene_does_not_fulfil_switching_snapshots_off():
     assert by_ref["M4349.SNAPSHOTS"].status != "not_checked"  # the snapshot checks did judge
     for ref in ("SYS.1.5.A24", "SYS.1.5.A7", "SYS.1.5.A12", "SYS.1.5.A22"):
         assert by_ref[ref].status == "not_checked", ref
+
+
+@pytest.mark.django_db
+def test_the_requirement_page_shows_each_sentence_with_its_modal_verb_and_the_mapping_reasons(
+    auditor, client_for
+):
+    HostFactory()
+    check_run_execute(trigger="command", actor="test")
+    page = client_for(auditor).get("/compliance/requirements/SYS.1.5.A3/").content.decode()
+    for sentence in RequirementSentence.objects.filter(requirement__ref="SYS.1.5.A3"):
+        row = page.split(f'id="sentence-{sentence.number}"', 1)[1].split("</tr>", 1)[0]
+        assert f'<strong class="modal">{sentence.modal}</strong>' in row
+        assert escape(sentence.text) in row
+        for line in sentence.mappings.all():
+            assert line.check_id in row and escape(line.rationale) in row
+    assert "DARF NICHT" in page and "DARF NUR" in page  # sentences 1 and 3 of A3
+    assert "CON-004" in page.split('id="sentence-1"', 1)[1].split("</tr>", 1)[0]
+    withdrawn = client_for(auditor).get("/compliance/requirements/SYS.1.5.A18/").content.decode()
+    assert "withdrawn" in withdrawn and "not checked" not in withdrawn
+
+
+@pytest.mark.django_db
+def test_the_api_gives_a_requirement_its_sentences_role_and_mapping_lines(auditor, api_for):
+    api = api_for(auditor)
+    a8 = api.get("/api/compliance/requirements/SYS.1.5.A8/").json()
+    assert a8["role"] == "Planende" and a8["level"] == "standard" and not a8["withdrawn"]
+    assert [s["modal"] for s in a8["sentences"]][2] == "SOLLTE NICHT"  # "SOLLTEN KEINE"
+    assert all(s["checks"] == [] for s in a8["sentences"])  # planning: no check tests it
+    a21 = api.get("/api/compliance/requirements/SYS.1.5.A21/").json()
+    lines = a21["sentences"][0]["checks"]
+    assert {line["check"] for line in lines} == {"CPU-002", "MEM-003", "STO-002"}
+    assert all(line["rationale"] for line in lines)
+    a18 = api.get("/api/compliance/requirements/SYS.1.5.A18/").json()
+    assert a18["withdrawn"] and a18["sentences"] == [] and a18["title_de"] == "ENTFALLEN"
+    admin = api.get("/api/compliance/requirements/M4349.ADMIN/").json()
+    assert "SYS.1.5.A5" in admin["maps_to"] and "SYS.1.5.A12" not in admin["maps_to"]
