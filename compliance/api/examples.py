@@ -411,6 +411,7 @@ REQUIREMENT_STATUS_EXAMPLE = OpenApiExample(
                 "open_findings": 4,
                 "sources": [],
                 "checks": _SNAPSHOT_CHECKS,
+                "sentences": [],
                 "evidence": "/api/compliance/findings/?requirement=M4349.SNAPSHOTS",
             },
             {
@@ -423,6 +424,9 @@ REQUIREMENT_STATUS_EXAMPLE = OpenApiExample(
                 "open_findings": 0,
                 "sources": [],
                 "checks": [],
+                "sentences": [
+                    {"number": 1, "modal": "SOLLTE", "status": "not_checked", "checks": []}
+                ],
                 "evidence": "/api/compliance/findings/?requirement=SYS.1.5.A24",
             },
             {
@@ -435,6 +439,7 @@ REQUIREMENT_STATUS_EXAMPLE = OpenApiExample(
                 "open_findings": 0,
                 "sources": [],
                 "checks": [],
+                "sentences": [],
                 "evidence": "/api/compliance/findings/?requirement=SYS.1.5.A18",
             },
         ]

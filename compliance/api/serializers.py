@@ -258,6 +258,19 @@ class CheckStateSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
+class SentenceStatusSerializer(serializers.Serializer):
+    """A SYS.1.5 sentence's status from the checks mapped to it (none: not checked)."""
+
+    number = serializers.IntegerField(source="sentence.number")
+    modal = serializers.CharField(source="sentence.modal")
+    status = serializers.CharField()
+    checks = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_checks(self, state) -> list[str]:
+        return [m.check.check_id for m in state.mapped]
+
+
 class RequirementStatusSerializer(serializers.Serializer):
     ref = serializers.CharField(source="requirement.ref")
     catalog = serializers.CharField(source="requirement.catalog")
@@ -268,6 +281,7 @@ class RequirementStatusSerializer(serializers.Serializer):
     open_findings = serializers.IntegerField()
     sources = serializers.ListField(child=serializers.CharField())
     checks = CheckStateSerializer(many=True)
+    sentences = SentenceStatusSerializer(many=True)
     evidence = serializers.SerializerMethodField()
 
     @extend_schema_field(serializers.CharField())

@@ -219,3 +219,17 @@ def test_the_api_gives_a_requirement_its_sentences_role_and_mapping_lines(audito
     assert a18["withdrawn"] and a18["sentences"] == [] and a18["title_de"] == "ENTFALLEN"
     admin = api.get("/api/compliance/requirements/M4349.ADMIN/").json()
     assert "SYS.1.5.A5" in admin["maps_to"] and "SYS.1.5.A12" not in admin["maps_to"]
+
+
+@pytest.mark.django_db
+def test_the_status_api_gives_each_sentence_its_own_status(auditor, api_for):
+    HostFactory()
+    check_run_execute(trigger="command", actor="test")
+    results = api_for(auditor).get("/api/compliance/status/").json()["results"]
+    by_ref = {r["ref"]: r for r in results}
+    a17 = by_ref["SYS.1.5.A17"]["sentences"]
+    assert [s["number"] for s in a17] == [1, 2, 3, 4, 5]
+    assert a17[1]["status"] == "fulfilled" and "CPU-001" in a17[1]["checks"]
+    assert a17[4] == {"number": 5, "modal": "SOLLTE", "status": "not_checked", "checks": []}
+    assert by_ref["SYS.1.5.A18"]["status"] == "withdrawn"
+    assert by_ref["SYS.1.5.A18"]["sentences"] == []
