@@ -233,3 +233,20 @@ def test_the_status_api_gives_each_sentence_its_own_status(auditor, api_for):
     assert a17[4] == {"number": 5, "modal": "SOLLTE", "status": "not_checked", "checks": []}
     assert by_ref["SYS.1.5.A18"]["status"] == "withdrawn"
     assert by_ref["SYS.1.5.A18"]["sentences"] == []
+
+
+@pytest.mark.django_db
+def test_oscal_leaves_withdrawn_requirements_unassessed(officer, client_for):
+    HostFactory()
+    check_run_execute(trigger="command", actor="test")
+    document = json.loads(client_for(officer).get("/compliance/reports/oscal.json").content)
+    result = document["assessment-results"]["results"][0]
+    controls = {
+        c["control-id"]
+        for sel in result["reviewed-controls"]["control-selections"]
+        for c in sel["include-controls"]
+    }
+    targets = {f["target"]["target-id"] for f in result["findings"]}
+    assert "sys.1.5.a17" in controls and "sys.1.5.a17_obj" in targets
+    for withdrawn in ("sys.1.5.a1", "sys.1.5.a18"):
+        assert withdrawn not in controls and f"{withdrawn}_obj" not in targets
