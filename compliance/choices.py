@@ -35,6 +35,8 @@ class RequirementStatus(models.TextChoices):
     # Deviations remain, every one of them waived: accepted, not fixed (never "fulfilled").
     RISK_ACCEPTED = "risk_accepted", "risk accepted"
     NOT_CHECKED = "not_checked", "not checked"
+    # A withdrawn requirement (SYS.1.5.A1, A18: "ENTFALLEN") is listed but never assessed.
+    WITHDRAWN = "withdrawn", "withdrawn"
 
 
 # Symbols so that a status reads without colour (dashboard, PDF).
@@ -44,6 +46,7 @@ STATUS_SYMBOLS = {
     RequirementStatus.NOT_FULFILLED: "✖",
     RequirementStatus.RISK_ACCEPTED: "≈",
     RequirementStatus.NOT_CHECKED: "-",
+    RequirementStatus.WITHDRAWN: "⊘",
     Status.PASS: "✔",
     Status.FAIL: "✖",
     Status.WARNING: "!",
@@ -63,6 +66,16 @@ class Level(models.TextChoices):
     STANDARD = "standard", "Standard"
     HIGH = "high", "erhöht"
     MEASURE = "measure", "Maßnahme"
+
+
+class Modal(models.TextChoices):
+    """The BSI's modal verbs of a requirement sentence, normalised to the singular."""
+
+    MUSS = "MUSS", "MUSS"
+    DARF_NUR = "DARF NUR", "DARF NUR"
+    DARF_NICHT = "DARF NICHT", "DARF NICHT"
+    SOLLTE = "SOLLTE", "SOLLTE"
+    SOLLTE_NICHT = "SOLLTE NICHT", "SOLLTE NICHT"
 
 
 class ObjectType(models.TextChoices):

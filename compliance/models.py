@@ -6,13 +6,25 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from .choices import Catalog, Level, ObjectType, RequirementStatus, Resolution, Severity, Status
+from .choices import (
+    Catalog,
+    Level,
+    Modal,
+    ObjectType,
+    RequirementStatus,
+    Resolution,
+    Severity,
+    Status,
+)
 
 
 class Requirement(models.Model):
     """One requirement of a catalog (M 4.349 item, named measure, or SYS.1.5.Ax).
 
     Loaded from ``compliance/catalog/*.json`` by a data migration; never edited in the portal.
+    A SYS.1.5 requirement has its sentences (:class:`RequirementSentence`); which checks test
+    which sentence is :class:`CheckMapping`. Which M 4.349 item a check serves is the check's
+    ``requirements=`` in the registry.
     """
 
     ref = models.CharField(max_length=40, unique=True)  # "M4349.SNAPSHOTS", "SYS.1.5.A3"
@@ -23,7 +35,10 @@ class Requirement(models.Model):
     text = models.TextField(blank=True)
     note = models.TextField(blank=True)  # e.g. where a title is uncertain
     order = models.PositiveIntegerField(default=0)
-    maps_to = models.ManyToManyField("self", symmetrical=False, related_name="mapped_from")
+    # The role the Kompendium names as responsible ("Planende"); empty where none is named.
+    role = models.CharField(max_length=64, blank=True)
+    # Withdrawn by the BSI ("ENTFALLEN"): listed, never assessed.
+    withdrawn = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["catalog", "order"]
@@ -33,6 +48,51 @@ class Requirement(models.Model):
 
     def title(self, language: str = "en") -> str:
         return self.title_de if language.startswith("de") else self.title_en
+
+
+class RequirementSentence(models.Model):
+    """One MUSS/SOLLTE/DARF NICHT sentence of a requirement, as the Kompendium words it.
+
+    Numbered from 1 within its requirement in the order of the text; an auditor checks them
+    one by one. Loaded with the catalog; never edited in the portal.
+    """
+
+    requirement = models.ForeignKey(Requirement, on_delete=models.CASCADE, related_name="sentences")
+    number = models.PositiveSmallIntegerField()
+    modal = models.CharField(max_length=16, choices=Modal.choices)
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["requirement__order", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["requirement", "number"], name="sentence_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.requirement.ref} ({self.number})"
+
+
+class CheckMapping(models.Model):
+    """One line of the mapping: this check tests this sentence, and why (one sentence).
+
+    Loaded from ``compliance/catalog/mapping.json``. A sentence no check tests has no line and
+    is "not checked"; see docs/compliance.md, "Mapping".
+    """
+
+    sentence = models.ForeignKey(
+        RequirementSentence, on_delete=models.CASCADE, related_name="mappings"
+    )
+    check_id = models.CharField(max_length=16, db_index=True)
+    rationale = models.TextField()
+
+    class Meta:
+        ordering = ["sentence__requirement__order", "sentence__number", "check_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["sentence", "check_id"], name="check_mapping_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sentence} <- {self.check_id}"
 
 
 class CheckSetting(models.Model):
@@ -358,11 +418,13 @@ class Baseline(models.Model):
 
 __all__ = [
     "Baseline",
+    "CheckMapping",
     "CheckResult",
     "CheckRun",
     "CheckSetting",
     "Finding",
     "Requirement",
+    "RequirementSentence",
     "RequirementStatus",
     "Waiver",
 ]

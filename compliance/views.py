@@ -44,6 +44,7 @@ from .services import (
 )
 from .services.baselines import current_config, current_object, flat_config
 from .services.evidence import object_history
+from .services.status import contributions
 from .tasks import run_checks
 
 ALL = ROLES
@@ -127,7 +128,7 @@ def requirement_detail(request: HttpRequest, ref: str) -> HttpResponse:
             "endpoint": endpoint,
             "page": paginate(request, findings.order_by("check_id", "object_name")),
             "base_query": query_without(request, "page"),
-            "mapped": state.requirement.maps_to.all()
+            "mapped": contributions().get(state.requirement.ref, [])
             if state.requirement.catalog == Catalog.M4349
             else [],
         },
@@ -460,8 +461,9 @@ def run_list(request: HttpRequest) -> HttpResponse:
 @require_safe
 @role_required(*ALL)
 def requirement_list(request: HttpRequest) -> HttpResponse:
+    mapped = contributions()
     return render(
         request,
         "compliance/requirement_list.html",
-        {"requirements": Requirement.objects.prefetch_related("maps_to")},
+        {"requirements": [(r, mapped.get(r.ref, [])) for r in Requirement.objects.all()]},
     )

@@ -20,24 +20,59 @@ REQUIREMENT_EXAMPLES = [
             "title_de": "Erstellen und Löschen von Snapshots",
             "title_en": "Creation and deletion of snapshots",
             "level": "measure",
+            "role": "",
+            "withdrawn": False,
             "text": "The creation and deletion of snapshots is part of the secure operation of "
             "virtual infrastructures.",
             "note": "",
-            "maps_to": ["SYS.1.5.A2", "SYS.1.5.A10", "SYS.1.5.A24"],
+            "sentences": [],
+            "maps_to": [],
         },
     ),
     OpenApiExample(
-        "A SYS.1.5 requirement",
+        "A SYS.1.5 requirement with its sentences and the checks that test them",
         value={
-            "ref": "SYS.1.5.A11",
+            "ref": "SYS.1.5.A21",
             "catalog": "SYS.1.5",
-            "title_de": "Administration der Virtualisierungsinfrastruktur über ein gesondertes "
-            "Managementnetz",
-            "title_en": "Administration of the virtualization infrastructure over a separate "
-            "management network",
-            "level": "standard",
+            "title_de": "Sichere Konfiguration virtueller IT-Systeme bei erhöhtem Schutzbedarf",
+            "title_en": "Secure configuration of virtual IT systems with elevated protection needs",
+            "level": "high",
+            "role": "",
+            "withdrawn": False,
             "text": "",
             "note": "",
+            "sentences": [
+                {
+                    "number": 1,
+                    "modal": "SOLLTE",
+                    "text": "Für virtuelle IT-Systeme SOLLTEN Überbuchungsfunktionen für "
+                    "Ressourcen deaktiviert werden.",
+                    "checks": [
+                        {
+                            "check": "MEM-003",
+                            "rationale": "Fails when running VMs are configured with more "
+                            "memory than the host has times the limit (default 1), i.e. when "
+                            "memory is overcommitted.",
+                        }
+                    ],
+                }
+            ],
+            "maps_to": [],
+        },
+    ),
+    OpenApiExample(
+        "A withdrawn SYS.1.5 requirement",
+        value={
+            "ref": "SYS.1.5.A18",
+            "catalog": "SYS.1.5",
+            "title_de": "ENTFALLEN",
+            "title_en": "Withdrawn",
+            "level": "standard",
+            "role": "",
+            "withdrawn": True,
+            "text": "Diese Anforderung ist entfallen.",
+            "note": "",
+            "sentences": [],
             "maps_to": [],
         },
     ),
@@ -231,7 +266,13 @@ CHECK_RUN_EXAMPLES = [
             },
             "requirement_summary": {
                 "M4349": _SUMMARY,
-                "SYS.1.5": {"fulfilled": 9, "partly": 10, "not_fulfilled": 0, "not_checked": 8},
+                "SYS.1.5": {
+                    "fulfilled": 6,
+                    "partly": 8,
+                    "not_fulfilled": 0,
+                    "not_checked": 12,
+                    "withdrawn": 2,
+                },
                 "by_endpoint": {
                     "1": {"M4349": _SUMMARY},
                     "2": {"M4349": {**_SUMMARY, "fulfilled": 8, "partly": 4}},
@@ -401,23 +442,42 @@ REQUIREMENT_STATUS_EXAMPLE = OpenApiExample(
                 "open_findings": 4,
                 "sources": [],
                 "checks": _SNAPSHOT_CHECKS,
+                "sentences": [],
                 "evidence": "/api/compliance/findings/?requirement=M4349.SNAPSHOTS",
             },
             {
-                "ref": "SYS.1.5.A2",
+                "ref": "SYS.1.5.A24",
                 "catalog": "SYS.1.5",
-                "title_en": "Secure use of virtual IT systems",
-                "title_de": "Sicherer Einsatz virtueller IT-Systeme",
-                "level": "basis",
-                "status": "partly",
-                "open_findings": 4,
-                "sources": ["M4349.SNAPSHOTS"],
-                "checks": _SNAPSHOT_CHECKS,
-                "evidence": "/api/compliance/findings/?requirement=SYS.1.5.A2",
+                "title_en": "Deactivating snapshots of virtual IT systems",
+                "title_de": "Deaktivierung von Snapshots virtueller IT-Systeme",
+                "level": "high",
+                "status": "not_checked",
+                "open_findings": 0,
+                "sources": [],
+                "checks": [],
+                "sentences": [
+                    {"number": 1, "modal": "SOLLTE", "status": "not_checked", "checks": []}
+                ],
+                "evidence": "/api/compliance/findings/?requirement=SYS.1.5.A24",
+            },
+            {
+                "ref": "SYS.1.5.A18",
+                "catalog": "SYS.1.5",
+                "title_en": "Withdrawn",
+                "title_de": "ENTFALLEN",
+                "level": "standard",
+                "status": "withdrawn",
+                "open_findings": 0,
+                "sources": [],
+                "checks": [],
+                "sentences": [],
+                "evidence": "/api/compliance/findings/?requirement=SYS.1.5.A18",
             },
         ]
     },
-    description="Every requirement of both catalogs is listed; two are shown here.",
+    description="Every requirement of both catalogs is listed; three are shown here. No check "
+    "tests whether the snapshot function is switched off (A24), so the snapshot checks do not "
+    "make it fulfilled; A18 is withdrawn in Edition 2023.",
 )
 
 

@@ -4,15 +4,18 @@ from django.utils import timezone
 
 from ..checks import all_checks
 from ..choices import ObjectType, Status
-from ..models import Finding, Requirement, Waiver
+from ..models import Finding, Waiver
+from ..services.status import sys15_check_ids
 
 STATUS_CHOICES = [*Status.choices, ("waived", "waived"), ("open", "open"), ("resolved", "resolved")]
 
 
 def check_ids_for(ref: str) -> list[str]:
-    """Checks serving a requirement; a SYS.1.5 ref goes through the M 4.349 items mapped to it."""
-    refs = {ref} | set(Requirement.objects.filter(maps_to__ref=ref).values_list("ref", flat=True))
-    return [spec.id for spec in all_checks() if refs & set(spec.requirements)]
+    """Checks serving a requirement: an M 4.349 item's from the registry, a SYS.1.5
+    requirement's from the mapping lines of its sentences."""
+    if ref.startswith("SYS.1.5."):
+        return sys15_check_ids(ref)
+    return [spec.id for spec in all_checks() if ref in spec.requirements]
 
 
 class FindingFilter(django_filters.FilterSet):

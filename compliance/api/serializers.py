@@ -7,8 +7,9 @@ from inventory.models import Cluster, Endpoint
 from portal.security.scopes import is_scoped, scoped
 
 from ..choices import ObjectType, Resolution
-from ..models import CheckRun, Finding, Requirement, Waiver
+from ..models import CheckMapping, CheckRun, Finding, Requirement, RequirementSentence, Waiver
 from ..scoping import run_summary_for
+from ..services.status import contributions
 from . import examples
 
 
@@ -21,14 +22,55 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         return queryset.none() if request is None else scoped(request.user, queryset)
 
 
+class MappingLineSerializer(serializers.ModelSerializer):
+    check = serializers.CharField(source="check_id")
+
+    class Meta:
+        model = CheckMapping
+        fields = ["check", "rationale"]
+        read_only_fields = fields
+
+
+class SentenceSerializer(serializers.ModelSerializer):
+    """One MUSS/SOLLTE/DARF NICHT sentence of the Kompendium and the checks that test it."""
+
+    checks = MappingLineSerializer(source="mappings", many=True, read_only=True)
+
+    class Meta:
+        model = RequirementSentence
+        fields = ["number", "modal", "text", "checks"]
+        read_only_fields = fields
+
+
 @extend_schema_serializer(examples=examples.REQUIREMENT_EXAMPLES)
 class RequirementSerializer(serializers.ModelSerializer):
-    maps_to = serializers.SlugRelatedField(slug_field="ref", many=True, read_only=True)
+    sentences = SentenceSerializer(many=True, read_only=True)
+    maps_to = serializers.SerializerMethodField(
+        help_text="M 4.349 items: the SYS.1.5 requirements their checks test a sentence of"
+    )
 
     class Meta:
         model = Requirement
-        fields = ["ref", "catalog", "title_de", "title_en", "level", "text", "note", "maps_to"]
+        fields = [
+            "ref",
+            "catalog",
+            "title_de",
+            "title_en",
+            "level",
+            "role",
+            "withdrawn",
+            "text",
+            "note",
+            "sentences",
+            "maps_to",
+        ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_maps_to(self, requirement) -> list[str]:
+        if "contributions" not in self.context:
+            self.context["contributions"] = contributions()
+        return self.context["contributions"].get(requirement.ref, [])
 
 
 class ParameterSerializer(serializers.Serializer):
@@ -241,6 +283,19 @@ class CheckStateSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
+class SentenceStatusSerializer(serializers.Serializer):
+    """A SYS.1.5 sentence's status from the checks mapped to it (none: not checked)."""
+
+    number = serializers.IntegerField(source="sentence.number")
+    modal = serializers.CharField(source="sentence.modal")
+    status = serializers.CharField()
+    checks = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_checks(self, state) -> list[str]:
+        return [m.check.check_id for m in state.mapped]
+
+
 class RequirementStatusSerializer(serializers.Serializer):
     ref = serializers.CharField(source="requirement.ref")
     catalog = serializers.CharField(source="requirement.catalog")
@@ -251,6 +306,7 @@ class RequirementStatusSerializer(serializers.Serializer):
     open_findings = serializers.IntegerField()
     sources = serializers.ListField(child=serializers.CharField())
     checks = CheckStateSerializer(many=True)
+    sentences = SentenceStatusSerializer(many=True)
     evidence = serializers.SerializerMethodField()
 
     @extend_schema_field(serializers.CharField())

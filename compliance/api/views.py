@@ -73,10 +73,11 @@ def check_payload(spec, setting: CheckSetting | None) -> dict:
 
 
 class RequirementViewSet(viewsets.ReadOnlyModelViewSet):
-    """The M 4.349 and SYS.1.5 requirements and the mapping between them."""
+    """The M 4.349 and SYS.1.5 requirements, their sentences and the checks mapped to them."""
 
-    # maps_to is shown by the serializer: one prefetch query for the whole page.
-    queryset = Requirement.objects.prefetch_related("maps_to")
+    # Sentences and mapping lines: two prefetch queries for the whole page; maps_to is
+    # derived once per request (serializer context).
+    queryset = Requirement.objects.prefetch_related("sentences__mappings")
     serializer_class = RequirementSerializer
     lookup_field = "ref"
     lookup_value_regex = "[^/]+"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..choices import ObjectType, Severity
-from .registry import Param, failed, not_applicable, passed, register, warning
+from .registry import PROXMOX, Param, failed, not_applicable, passed, register, warning
 
 REQ = ("M4349.MEMORY", "M4349.UTILIZATION")
 GIB = 1024**3
@@ -148,4 +148,47 @@ def cluster_failover_memory(cluster, params, ctx):
     return passed(
         f"{_gib(remaining)} GiB remain after losing the largest host; {_gib(demand)} GiB needed.",
         **evidence,
+    )
+
+
+# ESXi: 0 lets transparent page sharing (TPS) merge pages of different VMs; 1 and 2 salt the
+# sharing per VM, so pages are shared only within a VM or between VMs given the same salt.
+SALTING = "Mem.ShareForceSalting"
+
+
+@register(
+    "MEM-005",
+    title="Memory pages shared between VMs",
+    requirements=("M4349.MEMORY",),
+    target=ObjectType.HOST,
+)
+def host_page_sharing(host, params, ctx):
+    """Pages shared between VMs (ESXi page sharing without salting, Proxmox KSM) are a side
+    channel between guests; the memory they save is memory promised twice (SYS.1.5.A23)."""
+    if ctx.platform(host) == PROXMOX:
+        shared = host.ksm_shared_bytes
+        if shared is None:
+            return not_applicable("The node did not report KSM.")
+        if shared > 0:
+            return failed(
+                f"KSM shares {_gib(shared)} GiB of memory pages between the node's guests.",
+                ksm_shared_bytes=shared,
+            )
+        return passed("KSM shares no memory pages.", ksm_shared_bytes=0)
+    raw = (host.advanced_options or {}).get(SALTING)
+    if raw is None:
+        return not_applicable(f"The host did not report {SALTING}.")
+    try:
+        salting = int(str(raw).strip())
+    except ValueError:
+        return not_applicable(f"{SALTING} is {raw!r}, not a number.", **{SALTING: raw})
+    if salting == 0:
+        return failed(
+            f"{SALTING} is 0: transparent page sharing merges pages of different VMs.",
+            **{SALTING: salting},
+        )
+    return passed(
+        f"{SALTING} is {salting}: pages are shared only within a VM "
+        "(or between VMs given the same salt).",
+        **{SALTING: salting},
     )

@@ -56,6 +56,8 @@ def assessment_results(
     for f in findings:
         by_check.setdefault(f.check_id, []).append(f)
     observations, oscal_findings = [], []
+    # A withdrawn requirement (SYS.1.5.A1, A18) is not assessed: no finding, no control.
+    states = [s for s in states if not s.requirement.withdrawn]
     not_checked = [s.requirement.ref for s in states if s.status == RequirementStatus.NOT_CHECKED]
     for state in states:
         req = state.requirement

@@ -18,7 +18,10 @@ A status never says more than was checked, and a deviation never reads as fulfil
 - otherwise *not checked* when nothing was judged, *fulfilled* when every judged check is ``ok``,
   and *risk accepted* when deviations remain that are all waived.
 
-A SYS.1.5 requirement combines the checks of the M 4.349 items mapped to it the same way.
+A SYS.1.5 requirement is judged per sentence: each sentence combines the checks mapped to it
+(``CheckMapping``, one line per sentence and check with its rationale), and the requirement
+combines the checks of all its sentences the same way. A sentence no check tests is *not
+checked*; a withdrawn requirement (A1, A18) is *withdrawn*, never assessed.
 """
 
 from __future__ import annotations
@@ -32,7 +35,16 @@ from django.utils import timezone
 
 from ..checks import all_checks
 from ..choices import Catalog, RequirementStatus
-from ..models import CheckResult, CheckRun, CheckSetting, Finding, Requirement, Waiver
+from ..models import (
+    CheckMapping,
+    CheckResult,
+    CheckRun,
+    CheckSetting,
+    Finding,
+    Requirement,
+    RequirementSentence,
+    Waiver,
+)
 
 
 @dataclass
@@ -49,11 +61,32 @@ class CheckState:
 
 
 @dataclass
+class MappedCheck:
+    """One mapping line with the state of its check."""
+
+    check: CheckState
+    rationale: str
+
+
+@dataclass
+class SentenceState:
+    sentence: RequirementSentence
+    status: str
+    mapped: list[MappedCheck] = field(default_factory=list)
+
+
+@dataclass
 class RequirementState:
     requirement: Requirement
     status: str
     checks: list[CheckState] = field(default_factory=list)
-    sources: list[str] = field(default_factory=list)  # mapped M 4.349 refs, for SYS.1.5
+    # SYS.1.5: the M 4.349 items whose checks test it, and the state of every sentence.
+    sources: list[str] = field(default_factory=list)
+    sentences: list[SentenceState] = field(default_factory=list)
+
+    @property
+    def sentences_checked(self) -> int:
+        return sum(1 for s in self.sentences if s.mapped)
 
     @property
     def open_findings(self) -> int:
@@ -166,27 +199,78 @@ def requirement_statuses(
     ``findings`` and ``results`` narrow the rows read, as in :func:`check_states`.
     """
     states = check_states(endpoint_id, findings=findings, results=results)
+    specs = all_checks()
     checks_by_ref: dict[str, list[CheckState]] = defaultdict(list)
-    for spec in all_checks():
+    for spec in specs:
         for ref in spec.requirements:
             checks_by_ref[ref].append(states[spec.id])
-    requirements = list(Requirement.objects.prefetch_related("mapped_from"))
+    items_of = {spec.id: spec.requirements for spec in specs}
+    requirements = list(
+        Requirement.objects.prefetch_related("sentences__mappings").order_by("catalog", "order")
+    )
     result: dict[str, RequirementState] = {}
     for req in requirements:
-        if req.catalog == Catalog.M4349:
+        if req.withdrawn:
+            result[req.ref] = RequirementState(req, RequirementStatus.WITHDRAWN)
+        elif req.catalog == Catalog.M4349:
             checks = checks_by_ref.get(req.ref, [])
             result[req.ref] = RequirementState(req, combine([c.state for c in checks]), checks)
-    for req in requirements:
-        if req.catalog == Catalog.SYS15:
-            sources = sorted(r.ref for r in req.mapped_from.all())
-            checks = {c.check_id: c for s in sources if s in result for c in result[s].checks}
-            result[req.ref] = RequirementState(
-                req,
-                combine([c.state for c in checks.values()]),
-                sorted(checks.values(), key=lambda c: c.check_id),
-                sources,
-            )
+        else:
+            result[req.ref] = _sentence_state(req, states, items_of)
     return [result[r.ref] for r in requirements]
+
+
+def _sentence_state(
+    req: Requirement, states: dict[str, CheckState], items_of: dict[str, tuple[str, ...]]
+) -> RequirementState:
+    """A SYS.1.5 requirement from its sentences' mapping lines (checks no longer registered
+    are left out)."""
+    sentences = []
+    checks: dict[str, CheckState] = {}
+    for sentence in req.sentences.all():
+        mapped = [
+            MappedCheck(states[m.check_id], m.rationale)
+            for m in sentence.mappings.all()
+            if m.check_id in states
+        ]
+        sentences.append(SentenceState(sentence, combine([m.check.state for m in mapped]), mapped))
+        checks.update({m.check.check_id: m.check for m in mapped})
+    sources = sorted({ref for check_id in checks for ref in items_of.get(check_id, ())})
+    return RequirementState(
+        req,
+        combine([c.state for c in checks.values()]),
+        sorted(checks.values(), key=lambda c: c.check_id),
+        sources,
+        sentences,
+    )
+
+
+def sys15_check_ids(ref: str) -> list[str]:
+    """The checks mapped to any sentence of a SYS.1.5 requirement (one query)."""
+    return sorted(
+        set(
+            CheckMapping.objects.filter(sentence__requirement__ref=ref).values_list(
+                "check_id", flat=True
+            )
+        )
+    )
+
+
+def contributions() -> dict[str, list[str]]:
+    """M 4.349 ref -> the SYS.1.5 refs its checks test a sentence of (one query).
+
+    Derived from the registry (a check's ``requirements=``) and the mapping lines, so it cannot
+    drift from either.
+    """
+    sys15_of_check: dict[str, set[str]] = defaultdict(set)
+    for check_id, ref in CheckMapping.objects.values_list("check_id", "sentence__requirement__ref"):
+        sys15_of_check[check_id].add(ref)
+    result: dict[str, set[str]] = defaultdict(set)
+    for spec in all_checks():
+        for item in spec.requirements:
+            result[item] |= sys15_of_check.get(spec.id, set())
+    number = lambda ref: int(ref.rsplit("A", 1)[1])  # noqa: E731
+    return {item: sorted(refs, key=number) for item, refs in result.items()}
 
 
 BY_ENDPOINT = "by_endpoint"  # key of the per-endpoint summaries in CheckRun.requirement_summary

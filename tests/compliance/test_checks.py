@@ -198,6 +198,30 @@ def test_mem_003_configured_memory_of_running_vms_against_the_host():
     assert judge("MEM-003", host) == "fail"
 
 
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        ({"Mem.ShareForceSalting": "0"}, "fail"),
+        ({"Mem.ShareForceSalting": 0}, "fail"),
+        ({"Mem.ShareForceSalting": "2"}, "pass"),
+        ({"Mem.ShareForceSalting": 1}, "pass"),
+        ({"Mem.ShareForceSalting": "yes"}, "not_applicable"),
+        ({}, "not_applicable"),
+    ],
+)
+def test_mem_005_esxi_page_sharing_between_vms_follows_share_force_salting(options, expected):
+    assert judge("MEM-005", HostFactory(advanced_options=options)) == expected
+
+
+@pytest.mark.parametrize(
+    ("shared", "expected"),
+    [(2 * GIB, "fail"), (4096, "fail"), (0, "pass"), (None, "not_applicable")],
+)
+def test_mem_005_proxmox_ksm_sharing_pages_fails(shared, expected):
+    node = HostFactory(endpoint=proxmox(), connection_state="online", ksm_shared_bytes=shared)
+    assert judge("MEM-005", node) == expected
+
+
 def test_mem_004_cluster_failover_needs_room_for_the_largest_host():
     cluster = ClusterFactory()
     hosts = [

@@ -136,3 +136,15 @@ def test_a_new_user_without_a_second_factor_opens_adm_005_until_it_gets_one(pve)
         "value": "123456",
     }
     resolved_by(endpoint, lambda: api.call("POST", "/access/tfa/ops@pve", **totp), finding)
+
+
+def test_ksm_sharing_pages_opens_mem_005_and_no_sharing_resolves_it(pve):
+    """KSM's shared memory is what the node reports; it is load, not a setting the API changes,
+    so fakepve's node status is changed (as for CPU-001)."""
+    endpoint, _, fake = pve
+    sync_and_check(endpoint)
+    host = Host.objects.get(endpoint=endpoint, name="pve1")
+    finding = open_finding("MEM-005", host)  # fakepve's nodes report 2 GiB shared by KSM
+    assert finding is not None and finding.evidence["ksm_shared_bytes"] == 2 * GiB
+    resolved_by(endpoint, lambda: node_status(fake, "pve1", ksm={"shared": 0}), finding)
+    assert open_finding("MEM-005", Host.objects.get(endpoint=endpoint, name="pve2")) is not None

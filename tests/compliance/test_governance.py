@@ -233,7 +233,15 @@ def test_status_is_not_checked_before_any_run_and_sys15_follows_the_mapping():
     by_ref = {s.requirement.ref: s for s in requirement_statuses()}
     assert by_ref["M4349.CPU"].status == "fulfilled"
     assert by_ref["SYS.1.5.A26"].status == "not_checked"  # PKI: no automated check
-    assert "M4349.CPU" in by_ref["SYS.1.5.A8"].sources
+    # A8 is planning: no check tests it (the CPU checks once made it "fulfilled").
+    assert by_ref["SYS.1.5.A8"].status == "not_checked"
+    a17 = by_ref["SYS.1.5.A17"]
+    assert "M4349.CPU" in a17.sources
+    enough_resources = a17.sentences[1]
+    assert enough_resources.sentence.number == 2
+    assert "CPU-001" in {m.check.check_id for m in enough_resources.mapped}
+    assert enough_resources.status == "fulfilled"
+    assert by_ref["SYS.1.5.A18"].status == "withdrawn"
 
 
 def test_status_per_endpoint_only_counts_that_endpoint():

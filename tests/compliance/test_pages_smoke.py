@@ -11,6 +11,7 @@ PAGES = [
     "/compliance/requirements/",
     "/compliance/requirements/M4349.CPU/",
     "/compliance/requirements/SYS.1.5.A17/",
+    "/compliance/requirements/SYS.1.5.A18/",
     "/compliance/findings/",
     "/compliance/checks/",
     "/compliance/waivers/",
