@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "portal.security.middleware.SessionLifetimeMiddleware",
     "portal.security.middleware.TwoFactorMiddleware",
+    "portal.access.DeclaredAccessMiddleware",  # deny by default: every view declares roles
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "portal.middleware.SecurityHeadersMiddleware",

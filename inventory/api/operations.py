@@ -27,6 +27,7 @@ from inventory.services import operations as ops
 from inventory.services import policies
 from inventory.services.policy_scopes import visible_policies
 from portal.api.errors import error_response
+from portal.roles import ADMINISTRATOR, ROLES
 from portal.security.scopes import scoped
 from portal.security.throttles import OperationThrottle
 
@@ -152,6 +153,8 @@ def _queues_an_operation(
 class VmSnapshotsView(APIView):
     """A VM's present snapshots (GET) and a new snapshot of it (POST, 202)."""
 
+    read_roles = ROLES
+    write_roles = (ADMINISTRATOR,)
     throttle_classes = [OperationThrottle]  # changes only; reads are not limited
 
     @extend_schema(responses=SnapshotReadSerializer(many=True), operation_id="vm_snapshots_list")
@@ -205,6 +208,8 @@ def _read_view():
 class SnapshotDetailView(APIView):
     """GET: the snapshot (the inventory API's view when present); DELETE: delete it (202)."""
 
+    read_roles = ROLES
+    write_roles = (ADMINISTRATOR,)
     throttle_classes = [OperationThrottle]  # changes only; reads are not limited
 
     # The answer is the inventory API's snapshot (owner null when nobody made it in the portal).
@@ -239,6 +244,8 @@ class SnapshotDetailView(APIView):
 class SnapshotRevertView(APIView):
     """Revert the VM to the snapshot (202). Proxmox stops the VM while it rolls back."""
 
+    read_roles = ROLES
+    write_roles = (ADMINISTRATOR,)
     throttle_classes = [OperationThrottle]  # changes only; reads are not limited
 
     @_queues_an_operation(
@@ -285,6 +292,8 @@ class OperationViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = OperationSerializer
     filterset_class = OperationFilter
     ordering_fields = ["created_at", "finished_at", "state"]
+    read_roles = ROLES
+    write_roles = ()
 
 
 # ----------------------------------------------------------------------------- policies
@@ -366,6 +375,8 @@ class SnapshotPolicyViewSet(viewsets.ModelViewSet):
     )
     serializer_class = SnapshotPolicySerializer
     filterset_fields = ["enabled", "last_run_state"]
+    read_roles = ROLES
+    write_roles = (ADMINISTRATOR,)
 
     def get_queryset(self):
         # Scopes: a policy selecting anything outside the user's scope does not exist for them.

@@ -22,9 +22,10 @@ from django_otp import match_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from portal.access import PUBLIC, role_required, signed_in
 from portal.audit import audit
 from portal.models import ApiToken, AuditEvent
-from portal.roles import ADMINISTRATOR, role_of
+from portal.roles import ROLES
 from portal.tokens import api_token_create
 
 from . import ratelimit
@@ -64,6 +65,8 @@ class LoginView(auth_views.LoginView):
     Django's ``login()`` gives the session a new key; the second factor follows (middleware).
     """
 
+    portal_access = PUBLIC
+
     form_class = LoginForm
     redirect_authenticated_user = True
 
@@ -78,6 +81,7 @@ class LoginView(auth_views.LoginView):
         return response
 
 
+@signed_in
 @require_http_methods(["GET", "POST"])
 def verify(request: HttpRequest) -> HttpResponse:
     """Second step for users with a device: a TOTP code, or one recovery code (used up)."""
@@ -128,6 +132,7 @@ def _qr_svg(url: str) -> str:
     return segno.make(url, error="m").svg_inline(scale=5, dark="#000", light="#fff")
 
 
+@signed_in
 @require_http_methods(["GET", "POST"])
 def setup(request: HttpRequest) -> HttpResponse:
     """Enrol a TOTP device: scan, confirm with one code, then see recovery codes once."""
@@ -173,6 +178,7 @@ def _base32(device: TOTPDevice) -> str:
     return " ".join(raw[i : i + 4] for i in range(0, len(raw), 4))
 
 
+@signed_in
 @require_POST
 def recovery_codes(request: HttpRequest) -> HttpResponse:
     """Make a new set of recovery codes (the old ones stop working) and show them once."""
@@ -186,6 +192,7 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@role_required(*ROLES)
 def account(request: HttpRequest) -> HttpResponse:
     """The user's own security page: second-factor state and links."""
     return render(
@@ -196,54 +203,43 @@ def account(request: HttpRequest) -> HttpResponse:
 
 
 # --- API tokens -------------------------------------------------------------------------------
-
-
-def _manages_all_tokens(request: HttpRequest) -> bool:
-    return role_of(request.user) == ADMINISTRATOR
+#
+# Separation of duties: every user (of any role) creates and revokes only their own tokens, so a
+# token never names someone else as its owner. Tokens for service accounts are made on the
+# command line (``manage.py create_api_token``, audited as a command). A token carries its
+# owner's role and scopes as they are when it is used (portal.auth looks the owner up each time).
 
 
 @require_http_methods(["GET", "POST"])
+@role_required(*ROLES)
 def api_tokens(request: HttpRequest) -> HttpResponse:
-    """List and create API tokens: one's own, or anyone's for administrators."""
-    if not role_of(request.user):
-        raise PermissionDenied
-    everyone = _manages_all_tokens(request)
-    form = ApiTokenForm(request.POST or None, may_choose_user=everyone)
+    """List and create the signed-in user's own API tokens."""
+    form = ApiTokenForm(request.POST or None)
     new_key = ""
     if request.method == "POST" and form.is_valid():
-        owner = form.cleaned_data.get("user") or request.user
-        if not role_of(owner):
-            form.add_error(
-                "user", gettext("This user has no role; the token would be refused everywhere.")
-            )
-        else:
-            _, new_key = api_token_create(
-                user=owner,
-                name=form.cleaned_data["name"],
-                can_write=form.cleaned_data["can_write"],
-                expires_days=form.cleaned_data["expires_days"],
-                allowed_networks=form.cleaned_data["allowed_networks"],
-                actor=request.user,
-                request=request,
-            )
-            form = ApiTokenForm(may_choose_user=everyone)
-    tokens = ApiToken.objects.select_related("user")  # the owner column in every row
-    if not everyone:
-        tokens = tokens.filter(user=request.user)
+        _, new_key = api_token_create(
+            user=request.user,
+            name=form.cleaned_data["name"],
+            can_write=form.cleaned_data["can_write"],
+            expires_days=form.cleaned_data["expires_days"],
+            allowed_networks=form.cleaned_data["allowed_networks"],
+            actor=request.user,
+            request=request,
+        )
+        form = ApiTokenForm()
+    tokens = ApiToken.objects.filter(user=request.user)
     return render(
         request,
         "security/api_tokens.html",
-        {"form": form, "tokens": tokens[:500], "new_key": new_key, "everyone": everyone},
+        {"form": form, "tokens": tokens[:500], "new_key": new_key},
     )
 
 
 @require_POST
+@role_required(*ROLES)
 def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    """Revoke a token at once. Someone else's token is not found (404), not forbidden."""
-    tokens = ApiToken.objects.all()
-    if not _manages_all_tokens(request):
-        tokens = tokens.filter(user=request.user)
-    token = get_object_or_404(tokens, pk=pk)
+    """Revoke one of one's own tokens at once. Anyone else's is not found (404)."""
+    token = get_object_or_404(ApiToken.objects.filter(user=request.user), pk=pk)
     if token.revoked_at is None:
         ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
         audit(action="api_token.revoke", request=request, target=token)

@@ -9,6 +9,11 @@ allowed write answers 400 where input is needed. Regenerate with
 Observed 2026-11-27 with a real object behind every id and reviewed in full: the out-of-scope
 administrator gets 404 on every object route; read-only pages answer 405 to POST; see
 docs/security.md (Permission matrix) for what the review changed.
+
+Observed again 2026-11-29 (issue 11, separation of duties): tokens are revoked by their owner only
+(an administrator gets 404 for another's token, like everyone), and writes to read-only API routes
+(operations, sync runs, the API root, the schema) answer 403 for every role, as the inventory's
+read-only routes always did, because every API view now declares ``write_roles`` itself.
 """
 
 MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
@@ -651,11 +656,11 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
         "PUT": (405, 405, 405, 405, 405),
     },
     "api/": {
-        "DELETE": (401, 403, 403, 405, 405),
+        "DELETE": (401, 403, 403, 403, 403),
         "GET": (401, 200, 200, 200, 200),
-        "PATCH": (401, 403, 403, 405, 405),
-        "POST": (401, 403, 403, 405, 405),
-        "PUT": (401, 403, 403, 405, 405),
+        "PATCH": (401, 403, 403, 403, 403),
+        "POST": (401, 403, 403, 403, 403),
+        "PUT": (401, 403, 403, 403, 403),
     },
     "api/audit-events/": {
         "DELETE": (401, 403, 403, 403, 403),
@@ -784,11 +789,11 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
         "PUT": (401, 403, 403, 403, 403),
     },
     "api/docs/": {
-        "DELETE": (401, 405, 405, 405, 405),
+        "DELETE": (401, 403, 403, 403, 403),
         "GET": (401, 200, 200, 200, 200),
-        "PATCH": (401, 405, 405, 405, 405),
-        "POST": (401, 405, 405, 405, 405),
-        "PUT": (401, 405, 405, 405, 405),
+        "PATCH": (401, 403, 403, 403, 403),
+        "POST": (401, 403, 403, 403, 403),
+        "PUT": (401, 403, 403, 403, 403),
     },
     "api/endpoints/": {
         "DELETE": (401, 403, 403, 405, 405),
@@ -854,25 +859,25 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
         "PUT": (401, 403, 403, 403, 403),
     },
     "api/operations/": {
-        "DELETE": (401, 403, 403, 405, 405),
+        "DELETE": (401, 403, 403, 403, 403),
         "GET": (401, 200, 200, 200, 200),
-        "PATCH": (401, 403, 403, 405, 405),
-        "POST": (401, 403, 403, 405, 405),
-        "PUT": (401, 403, 403, 405, 405),
+        "PATCH": (401, 403, 403, 403, 403),
+        "POST": (401, 403, 403, 403, 403),
+        "PUT": (401, 403, 403, 403, 403),
     },
     "api/operations/{pk}/": {
-        "DELETE": (401, 403, 403, 405, 405),
+        "DELETE": (401, 403, 403, 403, 403),
         "GET": (401, 200, 200, 200, 404),
-        "PATCH": (401, 403, 403, 405, 405),
-        "POST": (401, 403, 403, 405, 405),
-        "PUT": (401, 403, 403, 405, 405),
+        "PATCH": (401, 403, 403, 403, 403),
+        "POST": (401, 403, 403, 403, 403),
+        "PUT": (401, 403, 403, 403, 403),
     },
     "api/schema/": {
-        "DELETE": (401, 405, 405, 405, 405),
+        "DELETE": (401, 403, 403, 403, 403),
         "GET": (401, 200, 200, 200, 200),
-        "PATCH": (401, 405, 405, 405, 405),
-        "POST": (401, 405, 405, 405, 405),
-        "PUT": (401, 405, 405, 405, 405),
+        "PATCH": (401, 403, 403, 403, 403),
+        "POST": (401, 403, 403, 403, 403),
+        "PUT": (401, 403, 403, 403, 403),
     },
     "api/snapshot-policies/": {
         "DELETE": (401, 403, 403, 405, 405),
@@ -931,18 +936,18 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
         "PUT": (401, 403, 403, 403, 403),
     },
     "api/sync-runs/": {
-        "DELETE": (401, 403, 403, 405, 405),
+        "DELETE": (401, 403, 403, 403, 403),
         "GET": (401, 200, 200, 200, 200),
-        "PATCH": (401, 403, 403, 405, 405),
-        "POST": (401, 403, 403, 405, 405),
-        "PUT": (401, 403, 403, 405, 405),
+        "PATCH": (401, 403, 403, 403, 403),
+        "POST": (401, 403, 403, 403, 403),
+        "PUT": (401, 403, 403, 403, 403),
     },
     "api/sync-runs/{pk}/": {
-        "DELETE": (401, 403, 403, 405, 405),
+        "DELETE": (401, 403, 403, 403, 403),
         "GET": (401, 200, 200, 200, 404),
-        "PATCH": (401, 403, 403, 405, 405),
-        "POST": (401, 403, 403, 405, 405),
-        "PUT": (401, 403, 403, 405, 405),
+        "PATCH": (401, 403, 403, 403, 403),
+        "POST": (401, 403, 403, 403, 403),
+        "PUT": (401, 403, 403, 403, 403),
     },
     "api/utilization/": {
         "DELETE": (401, 403, 403, 403, 403),
@@ -1235,7 +1240,7 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
         "DELETE": (405, 405, 405, 405, 405),
         "GET": (302, 405, 405, 405, 405),
         "PATCH": (405, 405, 405, 405, 405),
-        "POST": (302, 302, 404, 302, 302),
+        "POST": (302, 302, 404, 404, 404),
         "PUT": (405, 405, 405, 405, 405),
     },
     "snapshot-policies/": {
