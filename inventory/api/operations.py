@@ -115,6 +115,16 @@ class SnapshotActionSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class SnapshotRevertSerializer(SnapshotActionSerializer):
+    """A revert discards the VM's present state: the body names the snapshot, as the page asks."""
+
+    confirm_name = serializers.CharField(
+        max_length=255,
+        trim_whitespace=False,
+        help_text="The snapshot's name, exactly: the explicit confirmation the page asks for too.",
+    )
+
+
 def _accepted(op: Operation, replayed: bool) -> Response:
     data = OperationSerializer(op).data
     code = status.HTTP_200_OK if replayed else status.HTTP_202_ACCEPTED
@@ -250,16 +260,20 @@ class SnapshotRevertView(APIView):
 
     @_queues_an_operation(
         "snapshots_revert",
-        request=SnapshotActionSerializer,
+        request=SnapshotRevertSerializer,
         request_examples=examples.SNAPSHOT_REVERT_EXAMPLES,
         answer=examples.SNAPSHOT_REVERT_ACCEPTED,
-        bad=examples.KEY_TOO_LONG_400,
+        bad=examples.REVERT_NOT_CONFIRMED_400,
         busy=examples.SNAPSHOT_GONE_409,
     )
     def post(self, request: Request, pk: int) -> Response:
         snapshot = _snapshot(request, pk)
-        body = SnapshotActionSerializer(data=request.data)
+        body = SnapshotRevertSerializer(data=request.data)
         body.is_valid(raise_exception=True)
+        if body.validated_data["confirm_name"] != snapshot.name:
+            raise ValidationError(
+                {"confirm_name": [f"Type the snapshot's name {snapshot.name!r} exactly to revert."]}
+            )
         replayed = _replayed(request)
         op = _call(
             ops.snapshot_revert,
@@ -267,7 +281,7 @@ class SnapshotRevertView(APIView):
             actor=request.user,
             request=request,
             idempotency_key=_key(request),
-            **body.validated_data,
+            reason=body.validated_data["reason"],
         )
         return _accepted(op, replayed)
 

@@ -129,3 +129,16 @@ def test_the_operation_routes_are_in_the_openapi_schema(admin_user, api_as):
     ):
         assert path in paths, sorted(paths)
     assert "delete" in paths["/api/snapshots/{id}/"]
+
+
+@pytest.mark.parametrize("body", [{}, {"confirm_name": "snap2"}, {"confirm_name": "snap1 "}])
+def test_an_api_revert_without_the_snapshots_name_is_refused_and_nothing_is_queued(
+    endpoint, admin_user, api_as, django_capture_on_commit_callbacks, body
+):
+    vm = pve_guest(endpoint, 100)
+    snap = stored_snapshot(vm, "snap1")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        answer = api_as(admin_user).post(f"/api/snapshots/{snap.pk}/revert/", body, format="json")
+    assert answer.status_code == 400, answer.json()
+    assert list(answer.json()["error"]["fields"]) == ["confirm_name"]
+    assert callbacks == [] and not Operation.objects.exists()

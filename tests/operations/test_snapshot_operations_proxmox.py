@@ -47,7 +47,9 @@ def test_a_revert_and_a_delete_through_the_api_end_in_the_right_state_on_proxmox
     vm = pve_guest(endpoint, 100)  # has snap1 <- snap2 from the spec
     api = api_as(admin_user)
     snap1 = stored_snapshot(vm, "snap1")
-    revert = api.post(f"/api/snapshots/{snap1.pk}/revert/", {}, format="json")
+    revert = api.post(
+        f"/api/snapshots/{snap1.pk}/revert/", {"confirm_name": "snap1"}, format="json"
+    )
     assert revert.status_code == 202, revert.json()
     assert wait_for(revert.json()["id"]).state == "succeeded"
     assert fake.call(lambda: fake.pve.guest(100).config["parent"]) == "snap1"

@@ -183,4 +183,5 @@ def test_a_user_without_a_role_is_not_asked_to_enrol(db):
     nobody = UserFactory(username="nobody")
     client = Client()
     login_with_password(client, nobody)
-    assert client.get("/").status_code == 200
+    # Not sent to enrolment: refused outright, as everywhere without a role (deny by default).
+    assert client.get("/").status_code == 403
