@@ -762,7 +762,7 @@ SAMPLE_EXAMPLES = [
 
 # ----------------------------------------------------------------------------- operations
 
-ACCEPTED = ["202", "200"]  # 202: queued now; 200: the same Idempotency-Key sent again
+ACCEPTED = ["202"]  # queued now, or the same answer again for a repeated Idempotency-Key
 
 SNAPSHOT_CREATE_EXAMPLES = [
     _example(

@@ -37,7 +37,8 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
-    description="The same key (same user) returns the same operation and does the work once.",
+    description="The same key (same user) does the work once; sent again, the request gets "
+    "exactly the first answer (202 and the same body).",
 )
 
 
@@ -126,9 +127,21 @@ class SnapshotRevertSerializer(SnapshotActionSerializer):
 
 
 def _accepted(op: Operation, replayed: bool) -> Response:
-    data = OperationSerializer(op).data
-    code = status.HTTP_200_OK if replayed else status.HTTP_202_ACCEPTED
-    return Response(data, status=code, headers={"Location": data["url"]})
+    """202 with the operation; a replay (same user and Idempotency-Key) gets the first answer.
+
+    The first answer is stored with the operation (``first_answer``), so a replay answers with
+    the same status and the same body (the same fields and values; a JSON object's key order is
+    the database's), even after the operation moved on.
+    """
+    if replayed and op.first_answer:
+        data = op.first_answer
+    else:
+        data = OperationSerializer(op).data
+        if op.idempotency_key and not replayed:
+            Operation.objects.filter(pk=op.pk, first_answer__isnull=True).update(
+                first_answer=dict(data)
+            )
+    return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["url"]})
 
 
 def _key(request: Request) -> str | None:
@@ -145,14 +158,14 @@ def _replayed(request: Request) -> bool:
 def _queues_an_operation(
     operation_id: str, *, answer, bad, busy, request=None, request_examples=(), parameters=()
 ):
-    """The schema of a snapshot route: 202 with the operation (200 for a repeated key)."""
+    """The schema of a snapshot route: 202 with the operation (the first answer again for a
+    repeated key)."""
     return extend_schema(
         operation_id=operation_id,
         request=request,
         parameters=[IDEMPOTENCY_HEADER, *parameters],
         responses={
             202: OperationSerializer,
-            200: OperationSerializer,
             400: error_response("Bad input; nothing was queued.", bad),
             409: error_response("The VM or snapshot is busy or in the wrong state.", busy),
         },
