@@ -145,4 +145,4 @@ def new_request_id() -> str:
 
 
 # Kept in its own module; imported here so it is a model of the portal app.
-from .security.models import ObjectScope  # noqa: E402, F401
+from .security.models import EncryptedTotpDevice, ObjectScope, RecoveryCodes  # noqa: E402, F401

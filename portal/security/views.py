@@ -18,7 +18,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_otp import login as otp_login
-from django_otp import match_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -31,6 +30,7 @@ from portal.tokens import api_token_create
 from . import ratelimit
 from .forms import ApiTokenForm, CodeForm, LoginForm, TotpCodeForm
 from .middleware import mark_session_start
+from .models import EncryptedTotpDevice, RecoveryCodes, recovery_code_hash
 from .twofactor import has_device, is_verified
 
 RECOVERY_CODES = 10
@@ -95,8 +95,10 @@ def verify(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not ratelimit.hit(request, bucket="otp", limit=settings.LOGIN_RATE_PER_MINUTE):
             return _too_many(request, "registration/verify.html", {"form": form})
-        device = match_token(request.user, form.cleaned_data["code"]) if form.is_valid() else None
-        # match_token never raises; the device's own throttle makes brute force slow.
+        device = (
+            _matching_device(request.user, form.cleaned_data["code"]) if form.is_valid() else None
+        )
+        # The device's own throttle makes brute force slow.
         if device is not None:
             otp_login(request, device)
             request.session.cycle_key()  # a new key once the session is fully authenticated
@@ -116,14 +118,30 @@ def verify(request: HttpRequest) -> HttpResponse:
     return render(request, "registration/verify.html", {"form": form, "next": _next_url(request)})
 
 
+def _matching_device(user, code: str) -> EncryptedTotpDevice | RecoveryCodes | None:
+    """The device that accepts ``code``: a TOTP code (6 digits) or a recovery code (8 characters).
+
+    Each kind is asked only about its own kind of code, so a TOTP code never counts as a failed
+    recovery code (and the reverse) in django-otp's throttle.
+    """
+    devices = (
+        EncryptedTotpDevice.objects.filter(user=user, confirmed=True)
+        if code.isdigit() and len(code) == 6
+        else RecoveryCodes.objects.filter(user=user, confirmed=True)
+    )
+    return next((device for device in devices if device.verify_token(code)), None)
+
+
 def _new_recovery_codes(user) -> list[str]:
-    """Replace the user's recovery codes; return the new ones (they are shown once)."""
-    device, _ = StaticDevice.objects.get_or_create(
+    """Replace the user's recovery codes; return the new ones (shown once, stored as hashes)."""
+    device, _ = RecoveryCodes.objects.get_or_create(
         user=user, name="recovery", defaults={"confirmed": True}
     )
     device.token_set.all().delete()
     codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
-    StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
+    StaticToken.objects.bulk_create(
+        [StaticToken(device=device, token=recovery_code_hash(c)) for c in codes]
+    )
     return codes
 
 
@@ -141,14 +159,17 @@ def setup(request: HttpRequest) -> HttpResponse:
     if has_device(request.user) and not is_verified(request):
         # Replacing a device needs the current one first.
         return HttpResponseRedirect(reverse("two-factor-verify"))
-    device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
+    device = EncryptedTotpDevice.objects.filter(user=request.user, confirmed=False).first()
     if device is None:
-        device = TOTPDevice.objects.create(user=request.user, name="authenticator", confirmed=False)
+        device = EncryptedTotpDevice.objects.create(
+            user=request.user, name="authenticator", confirmed=False
+        )
     form = TotpCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["code"]):
             with transaction.atomic():
-                TOTPDevice.objects.filter(user=request.user).exclude(pk=device.pk).delete()
+                EncryptedTotpDevice.objects.filter(user=request.user).exclude(pk=device.pk).delete()
+                TOTPDevice.objects.filter(user=request.user).delete()  # clear-text seeds, if any
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
                 codes = _new_recovery_codes(request.user)
@@ -173,7 +194,7 @@ def setup(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _base32(device: TOTPDevice) -> str:
+def _base32(device: EncryptedTotpDevice) -> str:
     raw = base64.b32encode(device.bin_key).decode().rstrip("=")
     return " ".join(raw[i : i + 4] for i in range(0, len(raw), 4))
 
