@@ -528,56 +528,42 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
         "POST": (302, 302, 302, 302, 302),
         "PUT": (405, 405, 405, 405, 405),
     },
-    "admin/otp_totp/totpdevice/": {
+    "admin/portal/encryptedtotpdevice/": {
         "DELETE": (405, 405, 405, 405, 405),
         "GET": (302, 302, 302, 302, 302),
         "PATCH": (405, 405, 405, 405, 405),
         "POST": (302, 302, 302, 302, 302),
         "PUT": (405, 405, 405, 405, 405),
     },
-    "admin/otp_totp/totpdevice/add/": {
+    "admin/portal/encryptedtotpdevice/add/": {
         "DELETE": (405, 405, 405, 405, 405),
         "GET": (302, 302, 302, 302, 302),
         "PATCH": (405, 405, 405, 405, 405),
         "POST": (302, 302, 302, 302, 302),
         "PUT": (405, 405, 405, 405, 405),
     },
-    "admin/otp_totp/totpdevice/{object_id}/": {
+    "admin/portal/encryptedtotpdevice/{object_id}/": {
         "DELETE": (405, 405, 405, 405, 405),
         "GET": (302, 302, 302, 302, 302),
         "PATCH": (405, 405, 405, 405, 405),
         "POST": (302, 302, 302, 302, 302),
         "PUT": (405, 405, 405, 405, 405),
     },
-    "admin/otp_totp/totpdevice/{object_id}/change/": {
+    "admin/portal/encryptedtotpdevice/{object_id}/change/": {
         "DELETE": (405, 405, 405, 405, 405),
         "GET": (302, 302, 302, 302, 302),
         "PATCH": (405, 405, 405, 405, 405),
         "POST": (302, 302, 302, 302, 302),
         "PUT": (405, 405, 405, 405, 405),
     },
-    "admin/otp_totp/totpdevice/{object_id}/delete/": {
+    "admin/portal/encryptedtotpdevice/{object_id}/delete/": {
         "DELETE": (405, 405, 405, 405, 405),
         "GET": (302, 302, 302, 302, 302),
         "PATCH": (405, 405, 405, 405, 405),
         "POST": (302, 302, 302, 302, 302),
         "PUT": (405, 405, 405, 405, 405),
     },
-    "admin/otp_totp/totpdevice/{object_id}/history/": {
-        "DELETE": (405, 405, 405, 405, 405),
-        "GET": (302, 302, 302, 302, 302),
-        "PATCH": (405, 405, 405, 405, 405),
-        "POST": (302, 302, 302, 302, 302),
-        "PUT": (405, 405, 405, 405, 405),
-    },
-    "admin/otp_totp/totpdevice/{pk}/config/": {
-        "DELETE": (405, 405, 405, 405, 405),
-        "GET": (302, 302, 302, 302, 302),
-        "PATCH": (405, 405, 405, 405, 405),
-        "POST": (302, 302, 302, 302, 302),
-        "PUT": (405, 405, 405, 405, 405),
-    },
-    "admin/otp_totp/totpdevice/{pk}/qrcode/": {
+    "admin/portal/encryptedtotpdevice/{object_id}/history/": {
         "DELETE": (405, 405, 405, 405, 405),
         "GET": (302, 302, 302, 302, 302),
         "PATCH": (405, 405, 405, 405, 405),
