@@ -160,3 +160,20 @@ def test_an_unscoped_officer_still_changes_checks(officer, verified_api, verifie
     assert b'href="/compliance/checks/SNAP-001/"' in (
         verified_client(officer).get("/compliance/checks/").content
     )
+
+
+def test_the_migration_revokes_tokens_made_in_the_portal_for_someone_else(admin_user, officer, rf):
+    import importlib
+
+    from django.apps import apps
+
+    page = rf.post("/security/tokens/")
+    page.user = admin_user
+    _, key = api_token_create(user=officer, name="as-olga", actor=admin_user, request=page)
+    api_token_create(user=admin_user, name="mine", actor=admin_user, request=page)
+    api_token_create(user=officer, name="siem", actor="manage.py")
+    migration = importlib.import_module("portal.migrations.0006_revoke_tokens_made_for_others")
+    migration.revoke_tokens_made_for_others(apps, None)
+    revoked = set(ApiToken.objects.filter(revoked_at__isnull=False).values_list("name", flat=True))
+    assert revoked == {"as-olga"}
+    assert _api(key).get("/api/audit-events/").status_code == 401
