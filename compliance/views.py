@@ -33,11 +33,13 @@ from .scoping import (
     visible_runs,
 )
 from .services import (
+    GLOBAL_ONLY,
     baseline_approve,
     baselines_approve_many,
     check_parameters_update,
     check_run_create,
     config_diff,
+    may_change_checks,
     waiver_approve,
     waiver_create,
     waiver_revoke,
@@ -201,7 +203,7 @@ def check_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "compliance/check_list.html",
-        {"rows": rows, "can_edit": role_of(request.user) == SECURITY_OFFICER},
+        {"rows": rows, "can_edit": may_change_checks(request.user)},
     )
 
 
@@ -210,6 +212,14 @@ def check_edit(request: HttpRequest, check_id: str) -> HttpResponse:
     spec = get_check(check_id)
     if spec is None:
         raise Http404
+    if not may_change_checks(request.user):
+        # A scoped officer: the check is global, so the form is not offered at all.
+        return render(
+            request,
+            "compliance/check_edit.html",
+            {"spec": spec, "refused": GLOBAL_ONLY},
+            status=403,
+        )
     setting = CheckSetting.objects.filter(check_id=check_id).first()
     current = spec.effective(setting.parameters if setting else None)
     form = parameters_form(spec, current, data=request.POST if request.method == "POST" else None)

@@ -6,4 +6,4 @@ class PortalConfig(AppConfig):
     verbose_name = "Portal"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (login and failed-login audit events)
+        from . import checks, signals  # noqa: F401  (deploy checks; login audit events)

@@ -61,8 +61,10 @@ def audit(
     target_repr: str = "",
     result: str = AuditEvent.Result.SUCCESS,
     detail: dict[str, Any] | None = None,
+    address: str | None = None,
 ) -> AuditEvent:
-    """Append one audit event. ``actor`` defaults to the request's user."""
+    """Append one audit event. ``actor`` defaults to the request's user, ``address`` (the source
+    address) to the request's."""
     if actor is None and request is not None:
         actor = getattr(request, "user", None)
     actor_name = ""
@@ -79,7 +81,7 @@ def audit(
         actor=actor_name,
         actor_role=role_of(actor) if actor is not None and not isinstance(actor, str) else "",
         source=source or _source_of(request),
-        source_address=client_address(request),
+        source_address=address or client_address(request),
         action=action,
         target_type=target_type,
         target_id=str(target_id)[:64],

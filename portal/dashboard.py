@@ -26,6 +26,8 @@ from django.views.decorators.http import require_GET
 
 from inventory.models import Endpoint, Host, Operation, Snapshot, SyncRun, VirtualMachine
 from inventory.views.snapshot_filters import age_q
+from portal.access import role_required
+from portal.roles import ROLES
 
 PRESSURE_TOP = 5
 # A sync older than this many of the endpoint's intervals is shown as overdue.
@@ -519,6 +521,7 @@ def dashboard_data(user: Any = None, now: dt.datetime | None = None) -> dict[str
 
 
 @require_GET
+@role_required(*ROLES)
 def dashboard_fragment(request: HttpRequest) -> HttpResponse:
     """The tiles alone, for ``static/js/live.js`` to swap in place."""
     return render(request, "portal/_tiles.html", dashboard_data(request.user))

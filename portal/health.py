@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
+from .access import public
 from .models import Heartbeat
 
 WORKER_STALE = dt.timedelta(seconds=90)
@@ -37,7 +37,7 @@ def broker_ok() -> tuple[bool, str]:
         return False, exc.__class__.__name__
 
 
-@login_not_required
+@public
 @require_GET
 def healthz(request):
     """Public and minimal: up or not, nothing about the inside."""

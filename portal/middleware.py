@@ -7,6 +7,7 @@ import re
 from django.http import HttpResponseNotAllowed
 
 from .audit import audit
+from .denials import denied_access_count
 from .logcontext import current_request_id
 from .models import AuditEvent, new_request_id
 
@@ -64,7 +65,11 @@ class SecurityHeadersMiddleware:
 
 
 class DeniedAccessAuditMiddleware:
-    """Every answer of 401 or 403 is a denied access and is audited."""
+    """Every answer of 401 or 403 is a denied access and is audited.
+
+    Anonymous ones are counted per source address and minute (portal.denials), so that a
+    client cannot flood the trail; the count reaches the trail, one row per minute.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -72,6 +77,10 @@ class DeniedAccessAuditMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         if response.status_code in (401, 403):
+            user = getattr(request, "user", None)
+            if user is None or not user.is_authenticated:
+                denied_access_count(request=request, status=response.status_code)
+                return response
             audit(
                 action="access.denied",
                 request=request,

@@ -104,6 +104,28 @@ class ApiToken(models.Model):
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
 
 
+class DeniedAccessTally(models.Model):
+    """Anonymous 401/403 answers of one source address in one minute (portal.denials).
+
+    A counter until its minute is written to the audit trail, then deleted; not part of the trail.
+    """
+
+    source_address = models.CharField(max_length=45, blank=True)  # "" when unknown
+    minute = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+    last_path = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_address", "minute"], name="deniedaccesstally_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_address or '-'} {self.minute:%H:%M} x{self.count}"
+
+
 class Heartbeat(models.Model):
     """Last sign of life of a worker or of beat, for the status page."""
 
@@ -123,4 +145,4 @@ def new_request_id() -> str:
 
 
 # Kept in its own module; imported here so it is a model of the portal app.
-from .security.models import ObjectScope  # noqa: E402, F401
+from .security.models import EncryptedTotpDevice, ObjectScope, RecoveryCodes  # noqa: E402, F401

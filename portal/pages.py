@@ -1,32 +1,17 @@
-"""Helpers shared by server-rendered list pages: role checks, sorting and pagination."""
+"""Helpers shared by server-rendered list pages: sorting and pagination (role checks: access)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from functools import wraps
+from collections.abc import Iterable
 
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from .roles import role_of
+from .access import role_required
 
-
-def role_required(*roles: str) -> Callable:
-    """Refuse (403, audited by middleware) users whose role is not in ``roles``."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapper(request: HttpRequest, *args, **kwargs):
-            if role_of(request.user) not in roles:
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
+__all__ = ["paginate", "query_without", "render_live_list", "role_required", "sorted_queryset"]
 
 
 def sorted_queryset(

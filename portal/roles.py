@@ -4,8 +4,9 @@
 - security_officer: reads everything, sets check thresholds, grants waivers.
 - auditor: reads everything, changes nothing.
 
-A view states who may change things with ``write_roles`` (default: administrators only) and
-who may read with ``read_roles`` (default: every role). API tokens that are not marked ``write`` can only read.
+Every API view states who may read with ``read_roles`` and who may change things with
+``write_roles``; a view that states neither is refused to everyone (deny by default, see
+portal.access). API tokens that are not marked ``write`` can only read.
 """
 
 from __future__ import annotations
@@ -50,9 +51,9 @@ class RolePermission(BasePermission):
         if not role:
             return False
         if request.method in SAFE_METHODS:
-            return role in getattr(view, "read_roles", ROLES)
+            return role in getattr(view, "read_roles", ())
         token = getattr(request, "auth", None)
         if token is not None and hasattr(token, "can_write") and not token.can_write:
             self.message = "This API token is read-only; create one with write access."
             return False
-        return role in getattr(view, "write_roles", (ADMINISTRATOR,))
+        return role in getattr(view, "write_roles", ())

@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "portal.security.middleware.SessionLifetimeMiddleware",
     "portal.security.middleware.TwoFactorMiddleware",
+    "portal.access.DeclaredAccessMiddleware",  # deny by default: every view declares roles
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "portal.middleware.SecurityHeadersMiddleware",
@@ -156,9 +157,21 @@ OTP_STATIC_THROTTLE_FACTOR = 1
 _CACHE_URL = env_str("CACHE_URL")
 if _CACHE_URL and urlsplit(_CACHE_URL).scheme not in {"redis", "rediss"}:
     raise ConfigError(f"CACHE_URL must start with redis:// (got {_CACHE_URL.split('@')[-1]!r})")
+# Rate limits and login counters must be shared by every web process: the cache is Redis
+# (CACHE_URL, else the broker's Redis when the broker is Redis). Only the embedded single-host
+# default keeps a process-local cache, and `check --deploy` says so (portal.checks). The suite
+# keeps locmem without CACHE_URL: tests clear the cache, which on the broker's db would flush
+# the queue of the test worker.
+_BROKER_ENV = env_str("CELERY_BROKER_URL")
+if not _CACHE_URL and not TESTING and urlsplit(_BROKER_ENV).scheme in {"redis", "rediss"}:
+    _CACHE_URL = _BROKER_ENV
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_URL}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _CACHE_URL,
+            "KEY_PREFIX": "portal-cache",  # apart from the broker's keys on a shared db
+        }
         if _CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
@@ -243,6 +256,12 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # JSON bodies nested deeper than portal.api.parsers.MAX_DEPTH answer 400, not 500.
+    "DEFAULT_PARSER_CLASSES": [
+        "portal.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "EXCEPTION_HANDLER": "portal.api.errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {

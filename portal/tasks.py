@@ -27,6 +27,9 @@ def heartbeat(sent_by: str = "beat") -> None:
     _beat("worker", socket.gethostname())
     if sent_by == "beat":
         _beat("beat", "beat")
+    from .denials import denied_access_flush
+
+    denied_access_flush()  # anonymous denials of finished minutes reach the trail
 
 
 @worker_ready.connect

@@ -11,11 +11,12 @@ from . import health
 from .dashboard import dashboard_data
 from .models import AuditEvent
 from .pages import paginate, query_without, role_required, sorted_queryset
-from .roles import AUDITOR, SECURITY_OFFICER
+from .roles import AUDITOR, ROLES, SECURITY_OFFICER
 from .security.audit_scope import visible_events
 
 
 @require_safe
+@role_required(*ROLES)
 def home(request: HttpRequest) -> HttpResponse:
     """The overview dashboard (first page after login); tiles from :mod:`portal.dashboard`."""
     return render(request, "portal/home.html", dashboard_data(request.user))
@@ -51,5 +52,6 @@ def audit_list(request):
 
 
 @require_safe
+@role_required(*ROLES)
 def status(request):
     return render(request, "portal/status.html", {"checks": health.full_status()})

@@ -11,6 +11,8 @@ from .views import (
 )
 
 router = DefaultRouter()
+# The API root lives in portal.api.urls; this router only adds its collections.
+router.include_root_view = False
 router.register("compliance/requirements", RequirementViewSet, basename="compliance-requirement")
 router.register("compliance/checks", CheckViewSet, basename="compliance-check")
 router.register("compliance/findings", FindingViewSet, basename="compliance-finding")

@@ -5,20 +5,22 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal.api.pagination import Pagination
-from portal.roles import ADMINISTRATOR, SECURITY_OFFICER
+from portal.roles import ADMINISTRATOR, ROLES, SECURITY_OFFICER
 
 from ..checks import all_checks, get_check
 from ..models import CheckRun, CheckSetting, Finding, Requirement, Waiver
 from ..scoping import endpoint_from, statuses_for
 from ..services import (
+    GLOBAL_ONLY,
     check_parameters_update,
     check_run_create,
+    may_change_checks,
     waiver_approve,
     waiver_create,
     waiver_revoke,
@@ -83,6 +85,7 @@ class RequirementViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = "[^/]+"
     filterset_fields = ["catalog", "level"]
     search_fields = ["ref", "title_en", "title_de"]
+    read_roles = ROLES
     write_roles = ()
 
 
@@ -92,6 +95,7 @@ class CheckViewSet(viewsets.ViewSet):
     lookup_field = "check_id"
     lookup_value_regex = r"[A-Z]+-[0-9]+"
     serializer_class = CheckSerializer
+    read_roles = ROLES
     write_roles = (SECURITY_OFFICER,)
     # Named here so the schema shows the page (count, next, previous, results), not a bare list.
     pagination_class = Pagination
@@ -125,6 +129,8 @@ class CheckViewSet(viewsets.ViewSet):
         spec = get_check(check_id)
         if spec is None:
             raise Http404
+        if not may_change_checks(request.user):
+            raise exceptions.PermissionDenied(str(GLOBAL_ONLY))
         body = CheckUpdateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
@@ -149,6 +155,7 @@ class FindingViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = FindingFilter
     ordering_fields = ["last_seen", "first_seen", "check_id", "severity", "object_name"]
     search_fields = ["object_name", "object_path", "object_external_id", "message"]
+    read_roles = ROLES
     write_roles = ()
 
     @extend_schema(responses=RunOutcomeSerializer(many=True))
@@ -170,6 +177,7 @@ class CheckRunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     queryset = CheckRun.objects.all()
     serializer_class = CheckRunSerializer
     filterset_fields = ["status", "trigger", "endpoint"]
+    read_roles = ROLES
     write_roles = (ADMINISTRATOR, SECURITY_OFFICER)
 
     @extend_schema(request=CheckRunCreateSerializer, responses={202: CheckRunSerializer})
@@ -201,6 +209,7 @@ class WaiverViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Waiver.objects.all()
     serializer_class = WaiverSerializer
     filterset_fields = ["check_id", "scope", "endpoint", "cluster"]
+    read_roles = ROLES
     write_roles = (SECURITY_OFFICER,)
 
     def create(self, request):
@@ -246,6 +255,7 @@ class WaiverViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 class StatusView(APIView):
     """Status of every requirement (M 4.349 and SYS.1.5), overall or for one endpoint."""
 
+    read_roles = ROLES
     write_roles = ()
 
     @extend_schema(

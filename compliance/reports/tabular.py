@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterable
+from operator import itemgetter
 from typing import Any
+
+from portal.csv_export import Column, csv_text
 
 from ..models import Finding
 
@@ -55,21 +56,19 @@ def finding_row(f: Finding) -> dict[str, Any]:
     }
 
 
-def _cell(value: Any) -> Any:
-    text = json.dumps(value, sort_keys=True) if isinstance(value, dict | list) else value
-    # Spreadsheet formula injection: a cell starting with = + - @ is shown as text.
-    if isinstance(text, str) and text[:1] in ("=", "+", "-", "@"):
-        return "'" + text
-    return "" if text is None else text
+def _as_json(row: dict[str, Any]) -> Any:
+    value = row["evidence"]
+    return json.dumps(value, sort_keys=True) if isinstance(value, dict | list) else value
+
+
+# Written by the portal's one CSV writer (its formula guard included), columns as in finding_row.
+CSV_COLUMNS = [
+    Column(name, _as_json if name == "evidence" else itemgetter(name)) for name in COLUMNS
+]
 
 
 def findings_csv(findings: Iterable[Finding]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS)
-    writer.writeheader()
-    for f in findings:
-        writer.writerow({k: _cell(v) for k, v in finding_row(f).items()})
-    return out.getvalue()
+    return csv_text((finding_row(f) for f in findings), CSV_COLUMNS)
 
 
 def findings_json(findings: Iterable[Finding]) -> str:

@@ -1,18 +1,37 @@
-"""Changing a check's parameters (security officers), validated and audited."""
+"""Changing a check's parameters (security officers), validated and audited.
+
+Checks are global: one setting applies to every endpoint. A security officer limited by object
+scopes would change what is judged outside the scope, so only unscoped officers change checks
+(:func:`may_change_checks`); the page and the API answer 403 with :data:`GLOBAL_ONLY` to others.
+Commands and tasks (actor given as a string) are not scoped.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from portal.audit import audit
+from portal.roles import SECURITY_OFFICER, role_of
+from portal.security.scopes import is_scoped
 
 from ..checks import get_check
 from ..checks.registry import ParameterError
 from ..models import CheckSetting
+
+GLOBAL_ONLY = _(
+    "Checks apply to every endpoint: only a security officer without object scopes may "
+    "change their parameters or switch them on and off."
+)
+
+
+def may_change_checks(user: Any) -> bool:
+    """True for security officers without object scopes (the only ones who change checks)."""
+    return role_of(user) == SECURITY_OFFICER and not is_scoped(user)
 
 
 @transaction.atomic
@@ -22,7 +41,10 @@ def check_parameters_update(
     """Validate ``values`` against the check's parameter ranges and store them.
 
     Raises ``ValidationError`` naming the parameter and the allowed range; nothing is saved then.
+    Raises ``PermissionDenied`` (:data:`GLOBAL_ONLY`) when a user actor may not change checks.
     """
+    if not isinstance(actor, str) and actor is not None and not may_change_checks(actor):
+        raise PermissionDenied(str(GLOBAL_ONLY))
     spec = get_check(check_id)
     if spec is None:
         raise ValidationError(f"There is no check {check_id!r}.")

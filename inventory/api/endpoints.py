@@ -13,6 +13,7 @@ from inventory.connectors import tls
 from inventory.models import Endpoint, SyncRun
 from inventory.services.endpoints import endpoint_create, endpoint_delete, endpoint_update
 from inventory.services.sync import sync_request
+from portal.roles import ADMINISTRATOR, ROLES
 
 from . import examples
 
@@ -84,6 +85,8 @@ class EndpointViewSet(viewsets.ModelViewSet):
     filterset_fields = ["kind", "enabled", "last_sync_status"]
     search_fields = ["name", "url"]
     ordering_fields = ["name", "kind", "last_sync_at"]
+    read_roles = ROLES
+    write_roles = (ADMINISTRATOR,)
 
     def perform_create(self, serializer):
         try:
@@ -124,3 +127,5 @@ class SyncRunViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = SyncRunSerializer
     filterset_fields = ["endpoint", "status", "trigger"]
     ordering_fields = ["queued_at", "finished_at"]
+    read_roles = ROLES
+    write_roles = ()

@@ -762,7 +762,7 @@ SAMPLE_EXAMPLES = [
 
 # ----------------------------------------------------------------------------- operations
 
-ACCEPTED = ["202", "200"]  # 202: queued now; 200: the same Idempotency-Key sent again
+ACCEPTED = ["202"]  # queued now, or the same answer again for a repeated Idempotency-Key
 
 SNAPSHOT_CREATE_EXAMPLES = [
     _example(
@@ -789,7 +789,11 @@ SNAPSHOT_CREATE_EXAMPLES = [
     ),
 ]
 SNAPSHOT_REVERT_EXAMPLES = [
-    _example("With a reason", {"reason": "patch failed, roll back"}, request_only=True)
+    _example(
+        "Confirmed, with a reason",
+        {"confirm_name": "pre-upgrade", "reason": "patch failed, roll back"},
+        request_only=True,
+    )
 ]
 
 _QUEUED = {
@@ -915,6 +919,13 @@ KEY_TOO_LONG_400 = error_example(
     "invalid",
     "idempotency_key: use an Idempotency-Key of at most 200 chars",
     idempotency_key=["use an Idempotency-Key of at most 200 chars"],
+)
+REVERT_NOT_CONFIRMED_400 = error_example(
+    "Not confirmed",
+    400,
+    "invalid",
+    "confirm_name: Type the snapshot's name 'pre-upgrade' exactly to revert.",
+    confirm_name=["Type the snapshot's name 'pre-upgrade' exactly to revert."],
 )
 SNAPSHOT_GONE_409 = error_example(
     "Snapshot no longer there",

@@ -27,6 +27,7 @@ from inventory.services import operations as ops
 from inventory.services import policies
 from inventory.services.policy_scopes import visible_policies
 from portal.api.errors import error_response
+from portal.roles import ADMINISTRATOR, ROLES
 from portal.security.scopes import scoped
 from portal.security.throttles import OperationThrottle
 
@@ -36,7 +37,8 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
-    description="The same key (same user) returns the same operation and does the work once.",
+    description="The same key (same user) does the work once; sent again, the request gets "
+    "exactly the first answer (202 and the same body).",
 )
 
 
@@ -114,10 +116,32 @@ class SnapshotActionSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class SnapshotRevertSerializer(SnapshotActionSerializer):
+    """A revert discards the VM's present state: the body names the snapshot, as the page asks."""
+
+    confirm_name = serializers.CharField(
+        max_length=255,
+        trim_whitespace=False,
+        help_text="The snapshot's name, exactly: the explicit confirmation the page asks for too.",
+    )
+
+
 def _accepted(op: Operation, replayed: bool) -> Response:
-    data = OperationSerializer(op).data
-    code = status.HTTP_200_OK if replayed else status.HTTP_202_ACCEPTED
-    return Response(data, status=code, headers={"Location": data["url"]})
+    """202 with the operation; a replay (same user and Idempotency-Key) gets the first answer.
+
+    The first answer is stored with the operation (``first_answer``), so a replay answers with
+    the same status and the same body (the same fields and values; a JSON object's key order is
+    the database's), even after the operation moved on.
+    """
+    if replayed and op.first_answer:
+        data = op.first_answer
+    else:
+        data = OperationSerializer(op).data
+        if op.idempotency_key and not replayed:
+            Operation.objects.filter(pk=op.pk, first_answer__isnull=True).update(
+                first_answer=dict(data)
+            )
+    return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["url"]})
 
 
 def _key(request: Request) -> str | None:
@@ -134,14 +158,14 @@ def _replayed(request: Request) -> bool:
 def _queues_an_operation(
     operation_id: str, *, answer, bad, busy, request=None, request_examples=(), parameters=()
 ):
-    """The schema of a snapshot route: 202 with the operation (200 for a repeated key)."""
+    """The schema of a snapshot route: 202 with the operation (the first answer again for a
+    repeated key)."""
     return extend_schema(
         operation_id=operation_id,
         request=request,
         parameters=[IDEMPOTENCY_HEADER, *parameters],
         responses={
             202: OperationSerializer,
-            200: OperationSerializer,
             400: error_response("Bad input; nothing was queued.", bad),
             409: error_response("The VM or snapshot is busy or in the wrong state.", busy),
         },
@@ -152,6 +176,8 @@ def _queues_an_operation(
 class VmSnapshotsView(APIView):
     """A VM's present snapshots (GET) and a new snapshot of it (POST, 202)."""
 
+    read_roles = ROLES
+    write_roles = (ADMINISTRATOR,)
     throttle_classes = [OperationThrottle]  # changes only; reads are not limited
 
     @extend_schema(responses=SnapshotReadSerializer(many=True), operation_id="vm_snapshots_list")
@@ -205,6 +231,8 @@ def _read_view():
 class SnapshotDetailView(APIView):
     """GET: the snapshot (the inventory API's view when present); DELETE: delete it (202)."""
 
+    read_roles = ROLES
+    write_roles = (ADMINISTRATOR,)
     throttle_classes = [OperationThrottle]  # changes only; reads are not limited
 
     # The answer is the inventory API's snapshot (owner null when nobody made it in the portal).
@@ -239,20 +267,26 @@ class SnapshotDetailView(APIView):
 class SnapshotRevertView(APIView):
     """Revert the VM to the snapshot (202). Proxmox stops the VM while it rolls back."""
 
+    read_roles = ROLES
+    write_roles = (ADMINISTRATOR,)
     throttle_classes = [OperationThrottle]  # changes only; reads are not limited
 
     @_queues_an_operation(
         "snapshots_revert",
-        request=SnapshotActionSerializer,
+        request=SnapshotRevertSerializer,
         request_examples=examples.SNAPSHOT_REVERT_EXAMPLES,
         answer=examples.SNAPSHOT_REVERT_ACCEPTED,
-        bad=examples.KEY_TOO_LONG_400,
+        bad=examples.REVERT_NOT_CONFIRMED_400,
         busy=examples.SNAPSHOT_GONE_409,
     )
     def post(self, request: Request, pk: int) -> Response:
         snapshot = _snapshot(request, pk)
-        body = SnapshotActionSerializer(data=request.data)
+        body = SnapshotRevertSerializer(data=request.data)
         body.is_valid(raise_exception=True)
+        if body.validated_data["confirm_name"] != snapshot.name:
+            raise ValidationError(
+                {"confirm_name": [f"Type the snapshot's name {snapshot.name!r} exactly to revert."]}
+            )
         replayed = _replayed(request)
         op = _call(
             ops.snapshot_revert,
@@ -260,7 +294,7 @@ class SnapshotRevertView(APIView):
             actor=request.user,
             request=request,
             idempotency_key=_key(request),
-            **body.validated_data,
+            reason=body.validated_data["reason"],
         )
         return _accepted(op, replayed)
 
@@ -285,6 +319,8 @@ class OperationViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = OperationSerializer
     filterset_class = OperationFilter
     ordering_fields = ["created_at", "finished_at", "state"]
+    read_roles = ROLES
+    write_roles = ()
 
 
 # ----------------------------------------------------------------------------- policies
@@ -366,6 +402,8 @@ class SnapshotPolicyViewSet(viewsets.ModelViewSet):
     )
     serializer_class = SnapshotPolicySerializer
     filterset_fields = ["enabled", "last_run_state"]
+    read_roles = ROLES
+    write_roles = (ADMINISTRATOR,)
 
     def get_queryset(self):
         # Scopes: a policy selecting anything outside the user's scope does not exist for them.

@@ -58,6 +58,9 @@ class Operation(models.Model):
     )
     requested_by_name = models.CharField(max_length=150, blank=True)  # also "expiry", "policy"
     idempotency_key = models.CharField(max_length=200, blank=True)
+    # The API's first answer (202 body) to a request with an Idempotency-Key: a replay of the
+    # request answers exactly this, not the operation's present state.
+    first_answer = models.JSONField(null=True, blank=True, editable=False)
     policy = models.ForeignKey(
         "inventory.SnapshotPolicy",
         null=True,

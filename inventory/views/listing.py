@@ -18,10 +18,9 @@ from django.http import HttpRequest, HttpResponse
 from django_filters import FilterSet
 
 from inventory.models import Cluster, Endpoint, Host
+from portal.csv_export import Column, stream_csv
 from portal.pages import paginate, query_without, render_live_list, sorted_queryset
 from portal.security.scopes import scoped
-
-from .csv_export import Column, stream_csv
 
 __all__ = ["Column", "ListSpec", "list_page", "search"]
 

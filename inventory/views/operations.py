@@ -22,7 +22,7 @@ from inventory.services import policies
 from inventory.services.expiry import expiring_snapshots
 from inventory.services.policy_scopes import visible_policies
 from portal.pages import paginate, query_without, role_required
-from portal.roles import ADMINISTRATOR
+from portal.roles import ADMINISTRATOR, ROLES
 from portal.security.scopes import scoped
 
 # Operations reach their endpoint and cluster through the VM.
@@ -91,6 +91,7 @@ def _refused(request: HttpRequest, exc: Exception) -> None:
 
 
 @require_GET
+@role_required(*ROLES)
 def operation_list(request: HttpRequest) -> HttpResponse:
     # vm and snapshot names are shown in every row.
     qs = scoped(
@@ -119,6 +120,7 @@ def operation_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@role_required(*ROLES)
 def operation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     op = get_object_or_404(
         scoped(
@@ -130,6 +132,7 @@ def operation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
+@role_required(*ROLES)
 def operation_status(request: HttpRequest, pk: int) -> JsonResponse:
     """The little the progress display needs; polled by static/js/operations.js."""
     op = get_object_or_404(scoped(request.user, Operation.objects.all(), *OP_SCOPE), pk=pk)
@@ -215,6 +218,7 @@ def snapshot_revert(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
+@role_required(*ROLES)
 def policy_list(request: HttpRequest) -> HttpResponse:
     context = {
         "policies": visible_policies(

@@ -1,7 +1,9 @@
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework import viewsets
+from rest_framework.routers import APIRootView
 
 from ..models import AuditEvent
-from ..roles import AUDITOR, SECURITY_OFFICER
+from ..roles import AUDITOR, ROLES, SECURITY_OFFICER, RolePermission
 from ..security.audit_scope import visible_events
 from .filters import AuditEventFilter
 from .serializers import AuditEventSerializer
@@ -25,3 +27,26 @@ class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return visible_events(self.request.user, super().get_queryset())
+
+
+class ApiRootView(APIRootView):
+    """The list of collections: every role reads it, nobody writes."""
+
+    read_roles = ROLES
+    write_roles = ()
+
+
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI schema, for every role (not for signed-in users without one)."""
+
+    permission_classes = [RolePermission]
+    read_roles = ROLES
+    write_roles = ()
+
+
+class SwaggerView(SpectacularSwaggerView):
+    """Swagger UI over :class:`SchemaView`, for every role."""
+
+    permission_classes = [RolePermission]
+    read_roles = ROLES
+    write_roles = ()

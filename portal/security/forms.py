@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
@@ -47,16 +46,6 @@ class ApiTokenForm(forms.Form):
         help_text=_("One CIDR per line, e.g. 10.0.0.0/24. Empty: any address."),
         label=_("Allowed networks"),
     )
-    user = forms.ModelChoiceField(
-        queryset=get_user_model().objects.none(), required=False, label=_("User")
-    )
-
-    def __init__(self, *args, may_choose_user: bool, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        if may_choose_user:
-            self.fields["user"].queryset = get_user_model().objects.filter(is_active=True)
-        else:
-            del self.fields["user"]
 
     def clean_allowed_networks(self) -> list[str]:
         lines = [

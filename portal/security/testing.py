@@ -12,14 +12,15 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from .models import EncryptedTotpDevice
 
 
-def totp_device_for(user: AbstractBaseUser) -> TOTPDevice:
+def totp_device_for(user: AbstractBaseUser) -> EncryptedTotpDevice:
     """The user's confirmed TOTP device, created when missing."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    device = EncryptedTotpDevice.objects.filter(user=user, confirmed=True).first()
     if device is None:
-        device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+        device = EncryptedTotpDevice.objects.create(user=user, name="test", confirmed=True)
     return device
 
 

@@ -18,18 +18,19 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_otp import login as otp_login
-from django_otp import match_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from portal.access import PUBLIC, role_required, signed_in
 from portal.audit import audit
 from portal.models import ApiToken, AuditEvent
-from portal.roles import ADMINISTRATOR, role_of
+from portal.roles import ROLES
 from portal.tokens import api_token_create
 
 from . import ratelimit
 from .forms import ApiTokenForm, CodeForm, LoginForm, TotpCodeForm
 from .middleware import mark_session_start
+from .models import EncryptedTotpDevice, RecoveryCodes, recovery_code_hash
 from .twofactor import has_device, is_verified
 
 RECOVERY_CODES = 10
@@ -64,6 +65,8 @@ class LoginView(auth_views.LoginView):
     Django's ``login()`` gives the session a new key; the second factor follows (middleware).
     """
 
+    portal_access = PUBLIC
+
     form_class = LoginForm
     redirect_authenticated_user = True
 
@@ -78,6 +81,7 @@ class LoginView(auth_views.LoginView):
         return response
 
 
+@signed_in
 @require_http_methods(["GET", "POST"])
 def verify(request: HttpRequest) -> HttpResponse:
     """Second step for users with a device: a TOTP code, or one recovery code (used up)."""
@@ -91,8 +95,10 @@ def verify(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not ratelimit.hit(request, bucket="otp", limit=settings.LOGIN_RATE_PER_MINUTE):
             return _too_many(request, "registration/verify.html", {"form": form})
-        device = match_token(request.user, form.cleaned_data["code"]) if form.is_valid() else None
-        # match_token never raises; the device's own throttle makes brute force slow.
+        device = (
+            _matching_device(request.user, form.cleaned_data["code"]) if form.is_valid() else None
+        )
+        # The device's own throttle makes brute force slow.
         if device is not None:
             otp_login(request, device)
             request.session.cycle_key()  # a new key once the session is fully authenticated
@@ -112,14 +118,30 @@ def verify(request: HttpRequest) -> HttpResponse:
     return render(request, "registration/verify.html", {"form": form, "next": _next_url(request)})
 
 
+def _matching_device(user, code: str) -> EncryptedTotpDevice | RecoveryCodes | None:
+    """The device that accepts ``code``: a TOTP code (6 digits) or a recovery code (8 characters).
+
+    Each kind is asked only about its own kind of code, so a TOTP code never counts as a failed
+    recovery code (and the reverse) in django-otp's throttle.
+    """
+    devices = (
+        EncryptedTotpDevice.objects.filter(user=user, confirmed=True)
+        if code.isdigit() and len(code) == 6
+        else RecoveryCodes.objects.filter(user=user, confirmed=True)
+    )
+    return next((device for device in devices if device.verify_token(code)), None)
+
+
 def _new_recovery_codes(user) -> list[str]:
-    """Replace the user's recovery codes; return the new ones (they are shown once)."""
-    device, _ = StaticDevice.objects.get_or_create(
+    """Replace the user's recovery codes; return the new ones (shown once, stored as hashes)."""
+    device, _ = RecoveryCodes.objects.get_or_create(
         user=user, name="recovery", defaults={"confirmed": True}
     )
     device.token_set.all().delete()
     codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
-    StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
+    StaticToken.objects.bulk_create(
+        [StaticToken(device=device, token=recovery_code_hash(c)) for c in codes]
+    )
     return codes
 
 
@@ -128,6 +150,7 @@ def _qr_svg(url: str) -> str:
     return segno.make(url, error="m").svg_inline(scale=5, dark="#000", light="#fff")
 
 
+@signed_in
 @require_http_methods(["GET", "POST"])
 def setup(request: HttpRequest) -> HttpResponse:
     """Enrol a TOTP device: scan, confirm with one code, then see recovery codes once."""
@@ -136,14 +159,17 @@ def setup(request: HttpRequest) -> HttpResponse:
     if has_device(request.user) and not is_verified(request):
         # Replacing a device needs the current one first.
         return HttpResponseRedirect(reverse("two-factor-verify"))
-    device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
+    device = EncryptedTotpDevice.objects.filter(user=request.user, confirmed=False).first()
     if device is None:
-        device = TOTPDevice.objects.create(user=request.user, name="authenticator", confirmed=False)
+        device = EncryptedTotpDevice.objects.create(
+            user=request.user, name="authenticator", confirmed=False
+        )
     form = TotpCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["code"]):
             with transaction.atomic():
-                TOTPDevice.objects.filter(user=request.user).exclude(pk=device.pk).delete()
+                EncryptedTotpDevice.objects.filter(user=request.user).exclude(pk=device.pk).delete()
+                TOTPDevice.objects.filter(user=request.user).delete()  # clear-text seeds, if any
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
                 codes = _new_recovery_codes(request.user)
@@ -168,11 +194,12 @@ def setup(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _base32(device: TOTPDevice) -> str:
+def _base32(device: EncryptedTotpDevice) -> str:
     raw = base64.b32encode(device.bin_key).decode().rstrip("=")
     return " ".join(raw[i : i + 4] for i in range(0, len(raw), 4))
 
 
+@signed_in
 @require_POST
 def recovery_codes(request: HttpRequest) -> HttpResponse:
     """Make a new set of recovery codes (the old ones stop working) and show them once."""
@@ -186,6 +213,7 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@role_required(*ROLES)
 def account(request: HttpRequest) -> HttpResponse:
     """The user's own security page: second-factor state and links."""
     return render(
@@ -196,54 +224,43 @@ def account(request: HttpRequest) -> HttpResponse:
 
 
 # --- API tokens -------------------------------------------------------------------------------
-
-
-def _manages_all_tokens(request: HttpRequest) -> bool:
-    return role_of(request.user) == ADMINISTRATOR
+#
+# Separation of duties: every user (of any role) creates and revokes only their own tokens, so a
+# token never names someone else as its owner. Tokens for service accounts are made on the
+# command line (``manage.py create_api_token``, audited as a command). A token carries its
+# owner's role and scopes as they are when it is used (portal.auth looks the owner up each time).
 
 
 @require_http_methods(["GET", "POST"])
+@role_required(*ROLES)
 def api_tokens(request: HttpRequest) -> HttpResponse:
-    """List and create API tokens: one's own, or anyone's for administrators."""
-    if not role_of(request.user):
-        raise PermissionDenied
-    everyone = _manages_all_tokens(request)
-    form = ApiTokenForm(request.POST or None, may_choose_user=everyone)
+    """List and create the signed-in user's own API tokens."""
+    form = ApiTokenForm(request.POST or None)
     new_key = ""
     if request.method == "POST" and form.is_valid():
-        owner = form.cleaned_data.get("user") or request.user
-        if not role_of(owner):
-            form.add_error(
-                "user", gettext("This user has no role; the token would be refused everywhere.")
-            )
-        else:
-            _, new_key = api_token_create(
-                user=owner,
-                name=form.cleaned_data["name"],
-                can_write=form.cleaned_data["can_write"],
-                expires_days=form.cleaned_data["expires_days"],
-                allowed_networks=form.cleaned_data["allowed_networks"],
-                actor=request.user,
-                request=request,
-            )
-            form = ApiTokenForm(may_choose_user=everyone)
-    tokens = ApiToken.objects.select_related("user")  # the owner column in every row
-    if not everyone:
-        tokens = tokens.filter(user=request.user)
+        _, new_key = api_token_create(
+            user=request.user,
+            name=form.cleaned_data["name"],
+            can_write=form.cleaned_data["can_write"],
+            expires_days=form.cleaned_data["expires_days"],
+            allowed_networks=form.cleaned_data["allowed_networks"],
+            actor=request.user,
+            request=request,
+        )
+        form = ApiTokenForm()
+    tokens = ApiToken.objects.filter(user=request.user)
     return render(
         request,
         "security/api_tokens.html",
-        {"form": form, "tokens": tokens[:500], "new_key": new_key, "everyone": everyone},
+        {"form": form, "tokens": tokens[:500], "new_key": new_key},
     )
 
 
 @require_POST
+@role_required(*ROLES)
 def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    """Revoke a token at once. Someone else's token is not found (404), not forbidden."""
-    tokens = ApiToken.objects.all()
-    if not _manages_all_tokens(request):
-        tokens = tokens.filter(user=request.user)
-    token = get_object_or_404(tokens, pk=pk)
+    """Revoke one of one's own tokens at once. Anyone else's is not found (404)."""
+    token = get_object_or_404(ApiToken.objects.filter(user=request.user), pk=pk)
     if token.revoked_at is None:
         ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
         audit(action="api_token.revoke", request=request, target=token)

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from portal.security.models import EncryptedTotpDevice as TOTPDevice
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -217,3 +217,18 @@ def test_csv_neutralises_formula_cells(officer, client_for):
     check_run_execute(trigger="command", actor="t")
     body = client_for(officer).get("/compliance/reports/findings.csv").content.decode()
     assert "'=cmd" in body and host.name
+
+
+@pytest.mark.parametrize("start", ["\t", "\r", "=", "@"])
+def test_findings_csv_defuses_cells_starting_with_tab_or_cr_like_the_inventory_csvs(
+    officer, client_for, start
+):
+    import csv
+    import io
+
+    HostFactory(name=f"{start}=HYPERLINK(1)", ntp_servers=[])
+    check_run_execute(trigger="command", actor="t")
+    body = client_for(officer).get("/compliance/reports/findings.csv").content.decode()
+    names = {row["object_name"] for row in csv.DictReader(io.StringIO(body))}
+    assert f"'{start}=HYPERLINK(1)" in names
+    assert not any(name.startswith(("\t", "\r", "=", "+", "-", "@")) for name in names)

@@ -129,3 +129,42 @@ def test_the_operation_routes_are_in_the_openapi_schema(admin_user, api_as):
     ):
         assert path in paths, sorted(paths)
     assert "delete" in paths["/api/snapshots/{id}/"]
+
+
+@pytest.mark.parametrize("body", [{}, {"confirm_name": "snap2"}, {"confirm_name": "snap1 "}])
+def test_an_api_revert_without_the_snapshots_name_is_refused_and_nothing_is_queued(
+    endpoint, admin_user, api_as, django_capture_on_commit_callbacks, body
+):
+    vm = pve_guest(endpoint, 100)
+    snap = stored_snapshot(vm, "snap1")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        answer = api_as(admin_user).post(f"/api/snapshots/{snap.pk}/revert/", body, format="json")
+    assert answer.status_code == 400, answer.json()
+    assert list(answer.json()["error"]["fields"]) == ["confirm_name"]
+    assert callbacks == [] and not Operation.objects.exists()
+
+
+def test_a_replayed_request_gets_exactly_the_first_answer_after_the_operation_moved_on(
+    endpoint, admin_user, api_as, django_capture_on_commit_callbacks
+):
+    vm = pve_guest(endpoint, 101)
+    api = api_as(admin_user)
+
+    def send():
+        with django_capture_on_commit_callbacks(execute=False):
+            return api.post(
+                f"/api/vms/{vm.pk}/snapshots/",
+                {"name": "once-only", "reason": "replay"},
+                format="json",
+                HTTP_IDEMPOTENCY_KEY="replay-7f0c2a8e",
+            )
+
+    first = send()
+    assert first.status_code == 202
+    Operation.objects.filter(pk=first.json()["id"]).update(
+        state=Operation.State.SUCCEEDED, remote_ref="UPID:pve1:x", attempts=1
+    )
+    again = send()
+    assert (again.status_code, again.json()) == (202, first.json())
+    assert again["Location"] == first["Location"]
+    assert Operation.objects.count() == 1

@@ -47,7 +47,9 @@ def test_a_revert_and_a_delete_through_the_api_end_in_the_right_state_on_proxmox
     vm = pve_guest(endpoint, 100)  # has snap1 <- snap2 from the spec
     api = api_as(admin_user)
     snap1 = stored_snapshot(vm, "snap1")
-    revert = api.post(f"/api/snapshots/{snap1.pk}/revert/", {}, format="json")
+    revert = api.post(
+        f"/api/snapshots/{snap1.pk}/revert/", {"confirm_name": "snap1"}, format="json"
+    )
     assert revert.status_code == 202, revert.json()
     assert wait_for(revert.json()["id"]).state == "succeeded"
     assert fake.call(lambda: fake.pve.guest(100).config["parent"]) == "snap1"
@@ -78,11 +80,12 @@ def test_the_same_idempotency_key_twice_returns_one_operation_and_makes_one_snap
     body = {"name": "once-only"}
     first = api.post(f"/api/vms/{vm.pk}/snapshots/", body, format="json", HTTP_IDEMPOTENCY_KEY=key)
     second = api.post(f"/api/vms/{vm.pk}/snapshots/", body, format="json", HTTP_IDEMPOTENCY_KEY=key)
-    assert (first.status_code, second.status_code) == (202, 200)
-    assert first.json()["id"] == second.json()["id"]
+    assert (first.status_code, second.status_code) == (202, 202)
+    assert second.json() == first.json() and second["Location"] == first["Location"]
     assert wait_for(first.json()["id"]).state == "succeeded"
     third = api.post(f"/api/vms/{vm.pk}/snapshots/", body, format="json", HTTP_IDEMPOTENCY_KEY=key)
-    assert third.json()["id"] == first.json()["id"]
+    # Exactly the first answer (status and body), not the operation's present state.
+    assert (third.status_code, third.json()) == (202, first.json())
     assert Operation.objects.count() == 1
     assert [n for n in pve_snapshots(fake, 101) if n == "once-only"] == ["once-only"]
 

@@ -33,7 +33,9 @@ def test_create_revert_and_delete_through_the_api_end_in_the_right_state_on_vcen
 
     second = wait_for(api.post(f"/api/vms/{vm.pk}/snapshots/", {"name": "Second"}).json()["id"])
     assert second.state == "succeeded", second.error
-    revert = wait_for(api.post(f"/api/snapshots/{snap.pk}/revert/", {}).json()["id"])
+    revert = wait_for(
+        api.post(f"/api/snapshots/{snap.pk}/revert/", {"confirm_name": snap.name}).json()["id"]
+    )
     assert revert.state == "succeeded", revert.error
     assert Snapshot.objects.get(pk=snap.pk).current
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser
 from django.test import Client
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from portal.security.models import EncryptedTotpDevice
 from portal.security.testing import totp_device_for, verify_session
 from tests.factories import PASSWORD
 
 __all__ = ["code_for", "login_fully", "login_with_password", "totp_device_for", "verify_session"]
 
 
-def code_for(device: TOTPDevice) -> str:
+def code_for(device: EncryptedTotpDevice) -> str:
     """The code ``device`` accepts now."""
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     return f"{totp.token():0{device.digits}d}"

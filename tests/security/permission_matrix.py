@@ -9,6 +9,11 @@ allowed write answers 400 where input is needed. Regenerate with
 Observed 2026-11-27 with a real object behind every id and reviewed in full: the out-of-scope
 administrator gets 404 on every object route; read-only pages answer 405 to POST; see
 docs/security.md (Permission matrix) for what the review changed.
+
+Observed again 2026-11-29 (issue 11, separation of duties): tokens are revoked by their owner only
+(an administrator gets 404 for another's token, like everyone), and writes to read-only API routes
+(operations, sync runs, the API root, the schema) answer 403 for every role, as the inventory's
+read-only routes always did, because every API view now declares ``write_roles`` itself.
 """
 
 MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
@@ -523,56 +528,42 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
         "POST": (302, 302, 302, 302, 302),
         "PUT": (405, 405, 405, 405, 405),
     },
-    "admin/otp_totp/totpdevice/": {
+    "admin/portal/encryptedtotpdevice/": {
         "DELETE": (405, 405, 405, 405, 405),
         "GET": (302, 302, 302, 302, 302),
         "PATCH": (405, 405, 405, 405, 405),
         "POST": (302, 302, 302, 302, 302),
         "PUT": (405, 405, 405, 405, 405),
     },
-    "admin/otp_totp/totpdevice/add/": {
+    "admin/portal/encryptedtotpdevice/add/": {
         "DELETE": (405, 405, 405, 405, 405),
         "GET": (302, 302, 302, 302, 302),
         "PATCH": (405, 405, 405, 405, 405),
         "POST": (302, 302, 302, 302, 302),
         "PUT": (405, 405, 405, 405, 405),
     },
-    "admin/otp_totp/totpdevice/{object_id}/": {
+    "admin/portal/encryptedtotpdevice/{object_id}/": {
         "DELETE": (405, 405, 405, 405, 405),
         "GET": (302, 302, 302, 302, 302),
         "PATCH": (405, 405, 405, 405, 405),
         "POST": (302, 302, 302, 302, 302),
         "PUT": (405, 405, 405, 405, 405),
     },
-    "admin/otp_totp/totpdevice/{object_id}/change/": {
+    "admin/portal/encryptedtotpdevice/{object_id}/change/": {
         "DELETE": (405, 405, 405, 405, 405),
         "GET": (302, 302, 302, 302, 302),
         "PATCH": (405, 405, 405, 405, 405),
         "POST": (302, 302, 302, 302, 302),
         "PUT": (405, 405, 405, 405, 405),
     },
-    "admin/otp_totp/totpdevice/{object_id}/delete/": {
+    "admin/portal/encryptedtotpdevice/{object_id}/delete/": {
         "DELETE": (405, 405, 405, 405, 405),
         "GET": (302, 302, 302, 302, 302),
         "PATCH": (405, 405, 405, 405, 405),
         "POST": (302, 302, 302, 302, 302),
         "PUT": (405, 405, 405, 405, 405),
     },
-    "admin/otp_totp/totpdevice/{object_id}/history/": {
-        "DELETE": (405, 405, 405, 405, 405),
-        "GET": (302, 302, 302, 302, 302),
-        "PATCH": (405, 405, 405, 405, 405),
-        "POST": (302, 302, 302, 302, 302),
-        "PUT": (405, 405, 405, 405, 405),
-    },
-    "admin/otp_totp/totpdevice/{pk}/config/": {
-        "DELETE": (405, 405, 405, 405, 405),
-        "GET": (302, 302, 302, 302, 302),
-        "PATCH": (405, 405, 405, 405, 405),
-        "POST": (302, 302, 302, 302, 302),
-        "PUT": (405, 405, 405, 405, 405),
-    },
-    "admin/otp_totp/totpdevice/{pk}/qrcode/": {
+    "admin/portal/encryptedtotpdevice/{object_id}/history/": {
         "DELETE": (405, 405, 405, 405, 405),
         "GET": (302, 302, 302, 302, 302),
         "PATCH": (405, 405, 405, 405, 405),
@@ -651,11 +642,11 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
         "PUT": (405, 405, 405, 405, 405),
     },
     "api/": {
-        "DELETE": (401, 403, 403, 405, 405),
+        "DELETE": (401, 403, 403, 403, 403),
         "GET": (401, 200, 200, 200, 200),
-        "PATCH": (401, 403, 403, 405, 405),
-        "POST": (401, 403, 403, 405, 405),
-        "PUT": (401, 403, 403, 405, 405),
+        "PATCH": (401, 403, 403, 403, 403),
+        "POST": (401, 403, 403, 403, 403),
+        "PUT": (401, 403, 403, 403, 403),
     },
     "api/audit-events/": {
         "DELETE": (401, 403, 403, 403, 403),
@@ -798,11 +789,11 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
         "PUT": (401, 403, 403, 403, 403),
     },
     "api/docs/": {
-        "DELETE": (401, 405, 405, 405, 405),
+        "DELETE": (401, 403, 403, 403, 403),
         "GET": (401, 200, 200, 200, 200),
-        "PATCH": (401, 405, 405, 405, 405),
-        "POST": (401, 405, 405, 405, 405),
-        "PUT": (401, 405, 405, 405, 405),
+        "PATCH": (401, 403, 403, 403, 403),
+        "POST": (401, 403, 403, 403, 403),
+        "PUT": (401, 403, 403, 403, 403),
     },
     "api/endpoints/": {
         "DELETE": (401, 403, 403, 405, 405),
@@ -868,25 +859,25 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
         "PUT": (401, 403, 403, 403, 403),
     },
     "api/operations/": {
-        "DELETE": (401, 403, 403, 405, 405),
+        "DELETE": (401, 403, 403, 403, 403),
         "GET": (401, 200, 200, 200, 200),
-        "PATCH": (401, 403, 403, 405, 405),
-        "POST": (401, 403, 403, 405, 405),
-        "PUT": (401, 403, 403, 405, 405),
+        "PATCH": (401, 403, 403, 403, 403),
+        "POST": (401, 403, 403, 403, 403),
+        "PUT": (401, 403, 403, 403, 403),
     },
     "api/operations/{pk}/": {
-        "DELETE": (401, 403, 403, 405, 405),
+        "DELETE": (401, 403, 403, 403, 403),
         "GET": (401, 200, 200, 200, 404),
-        "PATCH": (401, 403, 403, 405, 405),
-        "POST": (401, 403, 403, 405, 405),
-        "PUT": (401, 403, 403, 405, 405),
+        "PATCH": (401, 403, 403, 403, 403),
+        "POST": (401, 403, 403, 403, 403),
+        "PUT": (401, 403, 403, 403, 403),
     },
     "api/schema/": {
-        "DELETE": (401, 405, 405, 405, 405),
+        "DELETE": (401, 403, 403, 403, 403),
         "GET": (401, 200, 200, 200, 200),
-        "PATCH": (401, 405, 405, 405, 405),
-        "POST": (401, 405, 405, 405, 405),
-        "PUT": (401, 405, 405, 405, 405),
+        "PATCH": (401, 403, 403, 403, 403),
+        "POST": (401, 403, 403, 403, 403),
+        "PUT": (401, 403, 403, 403, 403),
     },
     "api/snapshot-policies/": {
         "DELETE": (401, 403, 403, 405, 405),
@@ -927,7 +918,7 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
         "DELETE": (401, 403, 403, 405, 405),
         "GET": (401, 405, 405, 405, 405),
         "PATCH": (401, 403, 403, 405, 405),
-        "POST": (401, 403, 403, 202, 404),
+        "POST": (401, 403, 403, 400, 404),
         "PUT": (401, 403, 403, 405, 405),
     },
     "api/switches/": {
@@ -945,18 +936,18 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
         "PUT": (401, 403, 403, 403, 403),
     },
     "api/sync-runs/": {
-        "DELETE": (401, 403, 403, 405, 405),
+        "DELETE": (401, 403, 403, 403, 403),
         "GET": (401, 200, 200, 200, 200),
-        "PATCH": (401, 403, 403, 405, 405),
-        "POST": (401, 403, 403, 405, 405),
-        "PUT": (401, 403, 403, 405, 405),
+        "PATCH": (401, 403, 403, 403, 403),
+        "POST": (401, 403, 403, 403, 403),
+        "PUT": (401, 403, 403, 403, 403),
     },
     "api/sync-runs/{pk}/": {
-        "DELETE": (401, 403, 403, 405, 405),
+        "DELETE": (401, 403, 403, 403, 403),
         "GET": (401, 200, 200, 200, 404),
-        "PATCH": (401, 403, 403, 405, 405),
-        "POST": (401, 403, 403, 405, 405),
-        "PUT": (401, 403, 403, 405, 405),
+        "PATCH": (401, 403, 403, 403, 403),
+        "POST": (401, 403, 403, 403, 403),
+        "PUT": (401, 403, 403, 403, 403),
     },
     "api/utilization/": {
         "DELETE": (401, 403, 403, 403, 403),
@@ -1263,7 +1254,7 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
         "DELETE": (405, 405, 405, 405, 405),
         "GET": (302, 405, 405, 405, 405),
         "PATCH": (405, 405, 405, 405, 405),
-        "POST": (302, 302, 404, 302, 302),
+        "POST": (302, 302, 404, 404, 404),
         "PUT": (405, 405, 405, 405, 405),
     },
     "snapshot-policies/": {

@@ -7,10 +7,13 @@ from django.test import Client, override_settings
 from django.urls import path
 
 from portal import urls as portal_urls
+from portal.access import role_required
+from portal.roles import ROLES
 
 pytestmark = pytest.mark.django_db
 
 
+@role_required(*ROLES)
 def _boom(request):
     raise RuntimeError("secret internals: /srv/portal/settings.py line 42")
 

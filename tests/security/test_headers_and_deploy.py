@@ -57,6 +57,48 @@ def test_check_deploy_passes_with_production_settings(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_check_deploy_warns_when_the_cache_is_process_local(tmp_path):
+    env = _production_env(tmp_path)
+    env.pop("CELERY_BROKER_URL", None)  # the embedded broker: nothing shared
+    env.pop("CACHE_URL", None)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode != 0
+    assert "portal.W001" in result.stderr + result.stdout
+
+
+def _cache_setting(env: dict[str, str]) -> dict:
+    probe = (
+        "import django, json; django.setup(); from django.conf import settings as s; "
+        "print(json.dumps(s.CACHES['default']))"
+    )
+    env = env | {"DJANGO_SETTINGS_MODULE": "portal.settings"}
+    out = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    return json.loads(out.stdout)
+
+
+def test_a_redis_broker_makes_the_cache_shared_unless_cache_url_is_set(tmp_path):
+    env = _production_env(tmp_path)
+    env.pop("CACHE_URL", None)
+    env["CELERY_BROKER_URL"] = "redis://broker.example.org:6379/0"
+    cache = _cache_setting(env)
+    assert cache["BACKEND"].endswith("RedisCache")
+    assert cache["LOCATION"] == "redis://broker.example.org:6379/0"
+    env["CACHE_URL"] = "redis://cache.example.org:6379/3"
+    assert _cache_setting(env)["LOCATION"] == "redis://cache.example.org:6379/3"
+    env.pop("CACHE_URL")
+    env.pop("CELERY_BROKER_URL")
+    assert _cache_setting(env)["BACKEND"].endswith("LocMemCache")
+
+
 def test_production_settings_turn_on_hsts_and_secure_cookies(tmp_path):
     probe = (
         "import django, json; django.setup(); from django.conf import settings as s; "

@@ -13,6 +13,7 @@ from rest_framework.test import APIRequestFactory, force_authenticate
 from rest_framework.views import APIView
 
 from portal.models import AuditEvent
+from portal.roles import ADMINISTRATOR, ROLES
 from portal.security.throttles import OperationThrottle
 from tests.factories import PASSWORD
 
@@ -63,6 +64,8 @@ def test_one_address_cannot_spray_passwords_over_many_users():
 
 class _Operation(APIView):
     throttle_classes = [OperationThrottle]
+    read_roles = ROLES
+    write_roles = (ADMINISTRATOR,)
 
     def get(self, request):
         return Response({"ok": True})

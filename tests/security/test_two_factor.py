@@ -7,10 +7,11 @@ import re
 import pytest
 from django.test import Client
 from django_otp.plugins.otp_static.models import StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
 from portal.models import AuditEvent
+from portal.security.models import EncryptedTotpDevice as TOTPDevice
+from portal.security.models import recovery_code_hash
 from portal.tokens import api_token_create
 from tests.factories import UserFactory
 from tests.security.helpers import code_for, login_fully, login_with_password, totp_device_for
@@ -125,7 +126,8 @@ def test_a_recovery_code_works_once(admin_user):
     assert again.post("/login/verify/", {"code": codes[0]}).status_code == 302
     assert again.get("/").status_code == 200
     assert AuditEvent.objects.filter(action="auth.recovery_code_used").exists()
-    assert not StaticToken.objects.filter(token=codes[0]).exists()
+    assert not StaticToken.objects.filter(token=recovery_code_hash(codes[0])).exists()
+    assert StaticToken.objects.count() == 9
     third = Client()
     login_with_password(third, admin_user)
     assert third.post("/login/verify/", {"code": codes[0]}).status_code == 200
@@ -138,7 +140,8 @@ def test_new_recovery_codes_replace_the_old_ones(admin_user):
     answer = client.post("/login/recovery-codes/")
     new = re.findall(r"<code>([a-z0-9]{8})</code>", answer.content.decode())
     assert len(new) == 10
-    assert not StaticToken.objects.filter(token__in=old).exists()
+    assert not StaticToken.objects.filter(token__in=[recovery_code_hash(c) for c in old]).exists()
+    assert StaticToken.objects.filter(token__in=[recovery_code_hash(c) for c in new]).count() == 10
 
 
 def test_the_admin_site_uses_the_same_login_and_second_factor(admin_user):
@@ -183,4 +186,5 @@ def test_a_user_without_a_role_is_not_asked_to_enrol(db):
     nobody = UserFactory(username="nobody")
     client = Client()
     login_with_password(client, nobody)
-    assert client.get("/").status_code == 200
+    # Not sent to enrolment: refused outright, as everywhere without a role (deny by default).
+    assert client.get("/").status_code == 403

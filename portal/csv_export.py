@@ -1,13 +1,16 @@
-"""Streamed CSV export of list pages.
+"""The one CSV writer of the portal: list pages (streamed) and the findings report.
 
 Streams row by row (the whole filtered list, not one page), so a large estate never sits in
-memory. Cells that a spreadsheet would run as a formula are defused with a leading quote.
-A value the source did not give is an empty cell.
+memory. Cells that a spreadsheet would run as a formula are defused with a leading quote:
+those starting with = + - @, and with TAB or CR, which spreadsheets strip before they look for
+a formula. A value the source did not give is an empty cell; a dict is written as JSON.
+Every CSV download goes through :func:`cell`, so no export can forget the guard.
 """
 
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -33,7 +36,9 @@ class _Echo:
 def cell(value: Any) -> Any:
     if value is None:
         return ""
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, dict):
+        value = json.dumps(value, sort_keys=True)
+    elif isinstance(value, (list, tuple)):
         value = " ".join(str(v) for v in value)
     if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
         return "'" + value
@@ -46,6 +51,11 @@ def csv_lines(rows: Iterable[Any], columns: Iterable[Column]) -> Iterator[str]:
     yield writer.writerow([c.label for c in columns])
     for row in rows:
         yield writer.writerow([cell(c.value(row)) for c in columns])
+
+
+def csv_text(rows: Iterable[Any], columns: Iterable[Column]) -> str:
+    """The whole CSV at once, for downloads that are small and built in one go."""
+    return "".join(csv_lines(rows, columns))
 
 
 def stream_csv(rows: Iterable[Any], columns: Iterable[Column], name: str) -> StreamingHttpResponse:
