@@ -8,6 +8,8 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from portal.timefmt import utc_iso
+
 from ..models import Finding
 
 COLUMNS = [
@@ -41,9 +43,9 @@ def finding_row(f: Finding) -> dict[str, Any]:
         "object_id": f.object_id,
         "object_name": f.object_name,
         "message": f.message,
-        "first_seen": f.first_seen.isoformat(),
-        "last_seen": f.last_seen.isoformat(),
-        "resolved_at": f.resolved_at.isoformat() if f.resolved_at else None,
+        "first_seen": utc_iso(f.first_seen),
+        "last_seen": utc_iso(f.last_seen),
+        "resolved_at": utc_iso(f.resolved_at),
         "waiver_id": f.waiver_id,
         "evidence": f.evidence,
     }

@@ -2,17 +2,20 @@
 
 Streams row by row (the whole filtered list, not one page), so a large estate never sits in
 memory. Cells that a spreadsheet would run as a formula are defused with a leading quote.
-A value the source did not give is an empty cell.
+A value the source did not give is an empty cell; times are ISO 8601 in UTC.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from django.http import StreamingHttpResponse
+
+from portal.timefmt import utc_iso
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -33,6 +36,8 @@ class _Echo:
 def cell(value: Any) -> Any:
     if value is None:
         return ""
+    if isinstance(value, dt.datetime):  # machines read UTC (portal.timefmt)
+        return utc_iso(value)
     if isinstance(value, (list, tuple)):
         value = " ".join(str(v) for v in value)
     if isinstance(value, str) and value.startswith(_FORMULA_STARTS):

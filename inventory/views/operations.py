@@ -24,6 +24,7 @@ from inventory.services.policy_scopes import visible_policies
 from portal.pages import paginate, query_without, role_required
 from portal.roles import ADMINISTRATOR
 from portal.security.scopes import scoped
+from portal.timefmt import local_text, utc_iso
 
 # Operations reach their endpoint and cluster through the VM.
 OP_SCOPE = ("vm__endpoint", "vm__cluster")
@@ -39,7 +40,7 @@ class SnapshotCreateForm(forms.Form):
     reason = forms.CharField(required=False, max_length=255, label=gettext_lazy("Reason"))
     expires_at = forms.DateTimeField(
         required=False,
-        label=gettext_lazy("Expires (UTC)"),
+        label=gettext_lazy("Expires"),  # local time: Django reads it in TIME_ZONE
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         help_text=gettext_lazy("empty: the default expiry"),
     )
@@ -140,7 +141,8 @@ def operation_status(request: HttpRequest, pk: int) -> JsonResponse:
             "active": op.is_active,
             "error": op.error,
             "remote_ref": op.remote_ref,
-            "finished_at": op.finished_at.isoformat() if op.finished_at else None,
+            "finished_at": utc_iso(op.finished_at),
+            "finished_at_text": local_text(op.finished_at, "seconds"),
         }
     )
 

@@ -24,7 +24,13 @@
         const ref = row.querySelector(".op-ref");
         if (ref && data.remote_ref) ref.textContent = data.remote_ref;
         const finished = row.querySelector(".op-finished");
-        if (finished && data.finished_at) finished.textContent = data.finished_at.replace("T", " ").slice(0, 19);
+        if (finished && data.finished_at) {
+          // The server's own text (portal.timefmt.local_text): local time with its zone name.
+          const time = document.createElement("time");
+          time.dateTime = data.finished_at;
+          time.textContent = data.finished_at_text;
+          finished.replaceChildren(time);
+        }
       }
       if (!data.active) {
         clearInterval(timer);
