@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from our own static files (CSP 'self')
     "django_celery_beat",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -252,6 +253,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
+    # The docs page loads Swagger UI from the installed sidecar package, never from a CDN: the
+    # CSP allows scripts and styles from the portal alone (portal.middleware).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     # One clear name per choice set where several models use the same field name.
     "ENUM_NAME_OVERRIDES": {
         "RunStateEnum": "inventory.models.runs.SyncRun.Status",  # also Operation, CheckRun

@@ -3,8 +3,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from . import dashboard, health, views
 
@@ -16,9 +15,15 @@ api_patterns = [
     path("", include("inventory.api.urls")),
     path("", include("compliance.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    # The split view serves its start-up script as a file of its own (no inline script).
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="schema", template_name="api_docs.html"),
+        name="swagger-ui",
+    ),
 ]
 
+handler403 = "portal.security.errors.permission_denied"
 handler404 = "portal.security.errors.not_found"
 handler500 = "portal.security.errors.server_error"
 
@@ -26,6 +31,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/fragment/", dashboard.dashboard_fragment, name="dashboard-fragment"),
     path("healthz", health.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("status/", views.status, name="status"),
     path("audit/", views.audit_list, name="audit-list"),
     path("", include("portal.security.urls")),  # login, second factor, API tokens
@@ -33,7 +39,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include(api_patterns)),
     # One login page only, the portal's own (it enforces the second factor and the lockout).
-    path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
+    # Django's admin is for staff accounts (resetting a lost TOTP device); anyone else who is
+    # logged in gets the 403 page instead of a redirect back and forth between the two logins.
+    path("admin/login/", views.admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
     path("", include("inventory.operation_urls")),
     path("", include("inventory.urls")),
