@@ -163,6 +163,18 @@ class Waiver(models.Model):
     def __str__(self) -> str:
         return f"waiver {self.check_id} {self.scope} until {self.expires_at:%Y-%m-%d}"
 
+    def audit_label(self) -> str:
+        """ "waiver of VM-003 for VM web01", "... for cluster prod at vc1", "... everywhere"."""
+        if self.object_name:
+            subject = f"{self.get_object_type_display() or self.scope} {self.object_name}"
+        elif self.cluster_id:
+            subject = f"cluster {self.cluster.name}"
+        elif self.endpoint_id:
+            subject = f"endpoint {self.endpoint.name}"
+        else:
+            subject = "every object"
+        return f"waiver of {self.check_id} for {subject}"
+
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now()

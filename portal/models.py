@@ -42,6 +42,7 @@ class AuditEvent(models.Model):
         API = "api", "API"
         COMMAND = "command", "management command"
         TASK = "task", "background task"
+        SCHEDULE = "schedule", "schedule"
 
     occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.CharField(max_length=150, blank=True, db_index=True)

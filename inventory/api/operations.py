@@ -379,7 +379,9 @@ class SnapshotPolicyViewSet(viewsets.ModelViewSet):
     def run(self, request: Request, pk: int | None = None) -> Response:
         """Run the policy now (its snapshots are queued as operations)."""
         policy = self.get_object()
-        run = policies.policy_run(policy_id=policy.pk, trigger="api", actor=request.user)
+        run = policies.policy_run(
+            policy_id=policy.pk, trigger="api", actor=request.user, request=request
+        )
         if run is None:
             raise Conflict("the policy no longer exists")
         data = {"id": run.pk, "state": run.state, "queued": run.queued, "skipped": run.skipped}

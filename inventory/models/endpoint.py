@@ -48,6 +48,9 @@ class Endpoint(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def audit_label(self) -> str:
+        return f"endpoint {self.name} ({self.get_kind_display()}, {self.url})"
+
     @property
     def trust_mode(self) -> str:
         return "ca" if self.ca_pem else "fingerprint"

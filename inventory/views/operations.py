@@ -262,7 +262,9 @@ def policy_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 @role_required(ADMINISTRATOR)
 def policy_run_now(request: HttpRequest, pk: int) -> HttpResponse:
     policy = get_object_or_404(visible_policies(request.user, SnapshotPolicy.objects.all()), pk=pk)
-    run = policies.policy_run(policy_id=policy.pk, trigger="web", actor=request.user)
+    run = policies.policy_run(
+        policy_id=policy.pk, trigger="web", actor=request.user, request=request
+    )
     if run is not None:
         messages.success(
             request,
