@@ -91,6 +91,18 @@ def _refused(request: HttpRequest, exc: Exception) -> None:
 # ----------------------------------------------------------------------------- operations
 
 
+def operation_summary(op: Operation) -> str:
+    """One sentence with the operation's current state, on the page and in its status JSON."""
+    name = op.snapshot.name if op.snapshot_id else op.params.get("name", "")
+    texts = {
+        Operation.State.QUEUED: _("%(kind)s “%(name)s” on %(vm)s is queued."),
+        Operation.State.RUNNING: _("%(kind)s “%(name)s” on %(vm)s is running."),
+        Operation.State.SUCCEEDED: _("%(kind)s “%(name)s” on %(vm)s succeeded."),
+        Operation.State.FAILED: _("%(kind)s “%(name)s” on %(vm)s failed."),
+    }
+    return texts[op.state] % {"kind": op.get_kind_display(), "name": name, "vm": op.vm.name}
+
+
 @require_GET
 def operation_list(request: HttpRequest) -> HttpResponse:
     # vm and snapshot names are shown in every row.
@@ -126,16 +138,21 @@ def operation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         pk=pk,
     )
-    return render(request, "operations/operation_detail.html", {"op": op})
+    return render(
+        request, "operations/operation_detail.html", {"op": op, "summary": operation_summary(op)}
+    )
 
 
 @require_GET
 def operation_status(request: HttpRequest, pk: int) -> JsonResponse:
     """The little the progress display needs; polled by static/js/operations.js."""
-    op = get_object_or_404(scoped(request.user, Operation.objects.all(), *OP_SCOPE), pk=pk)
+    op = get_object_or_404(
+        scoped(request.user, Operation.objects.select_related("vm", "snapshot"), *OP_SCOPE), pk=pk
+    )
     return JsonResponse(
         {
             "id": op.pk,
+            "summary": operation_summary(op),
             "state": op.state,
             "state_label": op.get_state_display(),
             "active": op.is_active,
@@ -165,7 +182,8 @@ def vm_snapshot_create(request: HttpRequest, pk: int) -> HttpResponse:
     except (ValidationError, ops.OperationConflict) as exc:
         _refused(request, exc)
         return redirect("inventory:vm-detail", pk=vm.pk)
-    messages.success(request, _("Snapshot %(name)s queued.") % {"name": op.params["name"]})
+    # No "queued" flash: the operation page says the live state (operation_summary), which
+    # static/js/operations.js keeps current; a flash would still say "queued" after success.
     return redirect("operation-detail", pk=op.pk)
 
 

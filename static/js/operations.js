@@ -17,6 +17,12 @@
       badge.textContent = data.state_label;
       badge.classList.remove("ok", "bad", "warn");
       badge.classList.add(data.state === "succeeded" ? "ok" : data.state === "failed" ? "bad" : "warn");
+      const summary = document.querySelector(`[data-operation-summary="${data.id}"]`);
+      if (summary && data.summary) {
+        summary.textContent = data.summary;
+        summary.classList.remove("ok", "bad", "warn");
+        summary.classList.add(data.state === "succeeded" ? "ok" : data.state === "failed" ? "bad" : "warn");
+      }
       const row = badge.closest("tr, li, dl");
       if (row) {
         const error = row.querySelector(".op-error");
