@@ -183,7 +183,9 @@ def check_list(request: HttpRequest) -> HttpResponse:
         (
             spec,
             settings.get(spec.id),
-            spec.effective(settings[spec.id].parameters if spec.id in settings else None),
+            _parameter_texts(
+                spec, spec.effective(settings[spec.id].parameters if spec.id in settings else None)
+            ),
         )
         for spec in all_checks()
     ]
@@ -192,6 +194,16 @@ def check_list(request: HttpRequest) -> HttpResponse:
         "compliance/check_list.html",
         {"rows": rows, "can_edit": role_of(request.user) == SECURITY_OFFICER},
     )
+
+
+def _parameter_texts(spec, values: dict) -> list[str]:
+    """ "Largest snapshot age: 3 days" for each parameter (not ``{'max_age_days': 3}``)."""
+    texts = []
+    for param in spec.params:
+        value = values.get(param.name)
+        shown = (", ".join(map(str, value)) or "-") if isinstance(value, list) else value
+        texts.append(f"{param.label}: {shown} {param.unit}".strip())
+    return texts
 
 
 @role_required(SECURITY_OFFICER)

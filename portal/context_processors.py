@@ -1,7 +1,8 @@
 from django.http import HttpRequest
 from django.utils import timezone
 
-from .roles import ROLE_LABELS, role_of
+from .labels import role_label
+from .roles import role_of
 
 
 def portal(request: HttpRequest) -> dict:
@@ -9,6 +10,6 @@ def portal(request: HttpRequest) -> dict:
     role = role_of(user) if user and user.is_authenticated else ""
     return {
         "user_role": role,
-        "user_role_label": ROLE_LABELS.get(role, ""),
+        "user_role_label": role_label(role),
         "time_zone": timezone.get_current_timezone_name(),
     }
