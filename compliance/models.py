@@ -154,6 +154,7 @@ class Waiver(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_by = models.CharField(max_length=150, blank=True)
+    revoke_reason = models.TextField(blank=True)  # required when revoking (page and API)
     # Set by the expiry task once it wrote the audit event (conditional update: once only).
     expiry_recorded_at = models.DateTimeField(null=True, blank=True)
 

@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from inventory.models import Endpoint
 from portal.audit import audit
@@ -22,7 +22,7 @@ from .api.filters import FindingFilter, check_ids_for
 from .charts import trend
 from .checks import all_checks, get_check
 from .choices import STATUS_SYMBOLS, Catalog, ObjectType
-from .forms import BaselineApproveForm, WaiverForm, parameters_form
+from .forms import BaselineApproveForm, WaiverForm, WaiverRevokeForm, parameters_form
 from .models import Baseline, CheckRun, CheckSetting, Finding, Requirement, Waiver
 from .scoping import (
     endpoint_from,
@@ -289,16 +289,33 @@ def waiver_new(request: HttpRequest, finding_id: int) -> HttpResponse:
     return redirect("compliance:finding-detail", pk=finding.pk)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @role_required(SECURITY_OFFICER)
 def waiver_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        waiver = get_object_or_404(scoped(request.user, Waiver.objects.all()), pk=pk)
-        waiver_revoke(waiver=waiver, actor=request.user, request=request)
-        messages.success(request, _("Waiver revoked."))
-    except ValidationError as exc:
-        messages.error(request, exc.messages[0])
-    return redirect("compliance:waiver-list")
+    """A confirmation page that asks for the reason, then the revocation (audited)."""
+    waiver = get_object_or_404(
+        scoped(request.user, Waiver.objects.select_related("endpoint", "cluster")), pk=pk
+    )
+    form = WaiverRevokeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            waiver_revoke(
+                waiver=waiver,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+                request=request,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc.messages[0])
+        else:
+            messages.success(request, _("Waiver revoked."))
+            return redirect("compliance:waiver-list")
+    return render(
+        request,
+        "compliance/waiver_revoke.html",
+        {"waiver": waiver, "form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 @require_safe

@@ -217,13 +217,26 @@ class SnapshotDetailView(APIView):
 
     @_queues_an_operation(
         "snapshots_delete",
-        parameters=[OpenApiParameter("reason", str, description="Why (kept with the operation).")],
+        parameters=[
+            OpenApiParameter(
+                "reason",
+                str,
+                required=True,
+                description="Why (required; kept with the operation and in the audit trail).",
+            )
+        ],
         answer=examples.SNAPSHOT_DELETE_ACCEPTED,
         bad=examples.KEY_TOO_LONG_400,
         busy=examples.SNAPSHOT_GONE_409,
     )
     def delete(self, request: Request, pk: int) -> Response:
         snapshot = _snapshot(request, pk)
+        reason = str(request.query_params.get("reason", "")).strip()
+        if not reason:
+            # As the page asks for one: a deletion cannot be undone, the trail says why.
+            raise serializers.ValidationError(
+                {"reason": ["Give a reason for the deletion (?reason=...)."]}
+            )
         replayed = _replayed(request)
         op = _call(
             ops.snapshot_delete,
@@ -231,7 +244,7 @@ class SnapshotDetailView(APIView):
             actor=request.user,
             request=request,
             idempotency_key=_key(request),
-            reason=str(request.query_params.get("reason", ""))[:255],
+            reason=reason[:255],
         )
         return _accepted(op, replayed)
 

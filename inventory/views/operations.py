@@ -51,6 +51,15 @@ class RevertConfirmForm(forms.Form):
     reason = forms.CharField(required=False, max_length=255, label=gettext_lazy("Reason"))
 
 
+class DeleteConfirmForm(forms.Form):
+    confirm_name = forms.CharField(label=gettext_lazy("Type the snapshot's name to confirm"))
+    reason = forms.CharField(
+        max_length=255,
+        label=gettext_lazy("Reason"),
+        help_text=gettext_lazy("Kept with the operation and in the audit trail."),
+    )
+
+
 class PolicyForm(forms.Form):
     label = forms.CharField(max_length=12, label=gettext_lazy("Label"))
     enabled = forms.BooleanField(required=False, initial=True, label=gettext_lazy("Enabled"))
@@ -187,20 +196,36 @@ def vm_snapshot_create(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("operation-detail", pk=op.pk)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @role_required(ADMINISTRATOR)
 def snapshot_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Like revert, a second step: the snapshot's name typed, and a reason (both required)."""
     snapshot = get_object_or_404(
         scoped(request.user, Snapshot.objects.select_related("vm__endpoint")), pk=pk
     )
-    try:
-        op = ops.snapshot_delete(
-            snapshot=snapshot, actor=request.user, request=request, reason="deleted in the portal"
-        )
-    except ops.OperationConflict as exc:
-        _refused(request, exc)
-        return redirect("inventory:vm-detail", pk=snapshot.vm_id)
-    return redirect("operation-detail", pk=op.pk)
+    form = DeleteConfirmForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if form.cleaned_data["confirm_name"] != snapshot.name:
+            form.add_error(
+                "confirm_name", _("type %(name)s exactly to delete") % {"name": snapshot.name}
+            )
+        else:
+            try:
+                op = ops.snapshot_delete(
+                    snapshot=snapshot,
+                    actor=request.user,
+                    request=request,
+                    reason=form.cleaned_data["reason"],
+                )
+                return redirect("operation-detail", pk=op.pk)
+            except ops.OperationConflict as exc:
+                form.add_error(None, str(exc))
+    return render(
+        request,
+        "operations/delete_confirm.html",
+        {"snapshot": snapshot, "form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 @require_http_methods(["GET", "POST"])
