@@ -165,7 +165,7 @@ class Waiver(models.Model):
         return f"waiver {self.check_id} {self.scope} until {self.expires_at:%Y-%m-%d}"
 
     def audit_label(self) -> str:
-        """ "waiver of VM-003 for VM web01", "... for cluster prod at vc1", "... everywhere"."""
+        """E.g. "waiver of VM-003 for VM web01" or "waiver of NET-003 for cluster prod"."""
         if self.object_name:
             subject = f"{self.get_object_type_display() or self.scope} {self.object_name}"
         elif self.cluster_id:

@@ -197,7 +197,7 @@ def check_list(request: HttpRequest) -> HttpResponse:
 
 
 def _parameter_texts(spec, values: dict) -> list[str]:
-    """ "Largest snapshot age: 3 days" for each parameter (not ``{'max_age_days': 3}``)."""
+    """Each parameter as "Largest snapshot age: 3 days" (not ``{'max_age_days': 3}``)."""
     texts = []
     for param in spec.params:
         value = values.get(param.name)

@@ -95,7 +95,7 @@ class Operation(models.Model):
         return f"{self.get_kind_display()} #{self.pk} on {self.vm_id} ({self.state})"
 
     def audit_label(self) -> str:
-        """ "create snapshot 'before-patch' on VM web01 (vm-42) at vc1"."""
+        """E.g. "create snapshot 'before-patch' on VM web01 (vm-42) at vc1"."""
         name = self.snapshot.name if self.snapshot_id else self.params.get("name", "")
         vm = self.vm
         return (

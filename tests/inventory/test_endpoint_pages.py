@@ -173,3 +173,24 @@ def test_a_probe_belongs_to_the_administrator_who_asked(
     web = verify_session(Client(), UserFactory(username="ada-admin", role="administrator"))
     assert web.get(f"/endpoints/new/{probe.pk}/").status_code == 404
     assert web.get(f"/endpoints/probes/{probe.pk}/status.json").status_code == 404
+
+
+def test_after_a_renewal_the_presented_certificate_is_compared_and_pinned_again(
+    fake_pve, admin_user, client_for, django_capture_on_commit_callbacks
+):
+    endpoint = EndpointFactory(proxmox=True, url=fake_pve.url, fingerprint="cd" * 32)
+    web = client_for(admin_user)
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        answer = web.post(f"/endpoints/{endpoint.pk}/certificate/")
+    probe = CertificateProbe.objects.get(endpoint=endpoint)
+    assert answer["Location"] == f"/endpoints/{endpoint.pk}/certificate/{probe.pk}/"
+    assert len(queued) == 1
+    certificate_probe_run(probe_id=probe.pk)
+    page = web.get(answer["Location"]).content.decode()
+    assert "CD:CD:CD" in page and fake_pve.fingerprint[:2].upper() in page
+    assert web.post(answer["Location"]).status_code == 302
+    endpoint.refresh_from_db()
+    assert endpoint.fingerprint == fake_pve.fingerprint
+    event = AuditEvent.objects.get(action="endpoint.repin")
+    assert event.detail["before"] == "cd" * 32 and event.detail["after"] == fake_pve.fingerprint
+    assert web.post(answer["Location"]).status_code == 400  # a probe pins once
