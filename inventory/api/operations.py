@@ -110,6 +110,12 @@ class SnapshotCreateSerializer(serializers.Serializer):
     expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
 
+class SnapshotDeleteQuery(serializers.Serializer):
+    """``?reason=``: required, at most 255 characters, no control characters like NUL."""
+
+    reason = serializers.CharField(max_length=255)
+
+
 class SnapshotActionSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -231,12 +237,10 @@ class SnapshotDetailView(APIView):
     )
     def delete(self, request: Request, pk: int) -> Response:
         snapshot = _snapshot(request, pk)
-        reason = str(request.query_params.get("reason", "")).strip()
-        if not reason:
-            # As the page asks for one: a deletion cannot be undone, the trail says why.
-            raise serializers.ValidationError(
-                {"reason": ["Give a reason for the deletion (?reason=...)."]}
-            )
+        # As the page asks for one: a deletion cannot be undone, the trail says why.
+        query = SnapshotDeleteQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        reason = query.validated_data["reason"]
         replayed = _replayed(request)
         op = _call(
             ops.snapshot_delete,
@@ -244,7 +248,7 @@ class SnapshotDetailView(APIView):
             actor=request.user,
             request=request,
             idempotency_key=_key(request),
-            reason=reason[:255],
+            reason=reason,
         )
         return _accepted(op, replayed)
 

@@ -29,6 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from inventory.connectors.tls import format_fingerprint
 from inventory.models import CertificateProbe, Endpoint, SyncRun
+from inventory.models.endpoint import default_interval
 from inventory.services import endpoints as svc
 from inventory.services.sync import sync_request
 from portal.pages import role_required
@@ -71,7 +72,10 @@ class EndpointForm(forms.Form):
         label=gettext_lazy("Password or token secret"),
     )
     sync_interval_minutes = forms.IntegerField(
-        min_value=1, max_value=1440, initial=15, label=gettext_lazy("Sync every (minutes)")
+        min_value=1,
+        max_value=1440,
+        initial=default_interval,  # SYNC_DEFAULT_INTERVAL_MINUTES
+        label=gettext_lazy("Sync every (minutes)"),
     )
     enabled = forms.BooleanField(required=False, initial=True, label=gettext_lazy("Enabled"))
 

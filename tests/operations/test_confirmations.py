@@ -112,3 +112,12 @@ def test_the_api_revokes_a_waiver_only_with_a_reason(waiver, officer, api_for):
     )
     assert answer.status_code == 200
     assert answer.json()["state"] == "revoked" and answer.json()["revoke_reason"] == "done"
+
+
+@pytest.mark.parametrize("reason", ["%00x", "x" * 256, "%20"])
+def test_a_reason_the_database_cannot_keep_is_a_400_not_a_500(
+    snapshot, admin_user, api_for, reason
+):
+    answer = api_for(admin_user).delete(f"/api/snapshots/{snapshot.pk}/?reason={reason}")
+    assert answer.status_code == 400 and "reason" in answer.json()["error"]["fields"]
+    assert not Operation.objects.exists()

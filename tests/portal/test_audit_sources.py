@@ -6,9 +6,13 @@ request), and targets read like "create snapshot #1 on 3".
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from inventory.services import operations as ops
+from inventory.services.expiry import snapshots_expire
 from inventory.services.policies import policy_create, policy_run
 from portal.models import AuditEvent
 from tests.inventory.factories import EndpointFactory, SnapshotFactory, VirtualMachineFactory
@@ -60,3 +64,20 @@ def test_a_snapshot_delete_names_the_snapshot_and_its_vm(admin_user):
     ops.snapshot_delete(snapshot=snap, actor=admin_user, reason="tidy")
     event = AuditEvent.objects.get(action="snapshot.delete.requested")
     assert event.target_repr == "delete snapshot 'old' on VM db01 (vm-7) at vc2"
+
+
+def test_expiry_notices_and_deletions_are_recorded_as_the_schedule():
+    vm = VirtualMachineFactory(name="app01", endpoint=EndpointFactory(name="vc3"))
+    SnapshotFactory(
+        vm=vm,
+        endpoint=vm.endpoint,
+        name="old",
+        made_by_portal=True,
+        expires_at=timezone.now() - dt.timedelta(hours=1),
+    )
+    snapshots_expire()  # the notice
+    snapshots_expire()  # the deletion, once noticed
+    notice = AuditEvent.objects.get(action="snapshot.expiry_notice")
+    delete = AuditEvent.objects.get(action="snapshot.delete.requested")
+    assert notice.source == delete.source == AuditEvent.Source.SCHEDULE
+    assert delete.target_repr == "delete snapshot 'old' on VM app01 (" + vm.external_id + ") at vc3"
