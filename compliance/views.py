@@ -161,12 +161,14 @@ def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
     history = Finding.objects.filter(
         check_id=finding.check_id, object_type=finding.object_type, object_id=finding.object_id
     ).exclude(pk=pk)[:20]
+    spec = get_check(finding.check_id)
     return render(
         request,
         "compliance/finding_detail.html",
         {
             "finding": finding,
-            "spec": get_check(finding.check_id),
+            "spec": spec,
+            "evidence": _evidence_rows(spec, finding.evidence or {}),
             "history": history,
             "symbols": STATUS_SYMBOLS,
             "waiver_form": WaiverForm(initial={"scope": "object"}),
@@ -196,11 +198,29 @@ def check_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _evidence_rows(spec, evidence: dict) -> list[tuple[str, str]]:
+    """Evidence as (label, text) rows: the check's parameters by their labels, nested values
+    as "key: value" text, never a Python dict (``{'max_age_days': 3}``)."""
+    rows = []
+    for key, value in evidence.items():
+        if key == "parameters" and isinstance(value, dict) and spec is not None:
+            rows.append((_("thresholds"), "; ".join(_parameter_texts(spec, value))))
+        elif isinstance(value, dict):
+            rows.append((key.replace("_", " "), "; ".join(f"{k}: {v}" for k, v in value.items())))
+        elif isinstance(value, list):
+            rows.append((key.replace("_", " "), ", ".join(map(str, value))))
+        else:
+            rows.append((key.replace("_", " "), value))
+    return rows
+
+
 def _parameter_texts(spec, values: dict) -> list[str]:
     """Each parameter as "Largest snapshot age: 3 days" (not ``{'max_age_days': 3}``)."""
     texts = []
     for param in spec.params:
-        value = values.get(param.name)
+        if param.name not in values:
+            continue
+        value = values[param.name]
         shown = (", ".join(map(str, value)) or "-") if isinstance(value, list) else value
         texts.append(f"{param.label}: {shown} {param.unit}".strip())
     return texts

@@ -5,12 +5,17 @@ Raw values stay where machines read them (filters' query values, the API, export
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
+from django.utils import timezone
 
+from compliance.models import Finding
+from compliance.services import check_run_execute
 from inventory.labels import guest_os_label
 from portal.models import AuditEvent
+from tests.compliance.factories import SnapshotFactory as ComplianceSnapshotFactory
 from tests.inventory.factories import EndpointFactory, HostFactory, VirtualMachineFactory
 
 pytestmark = pytest.mark.django_db
@@ -69,3 +74,13 @@ def test_requirement_levels_are_english_in_the_english_ui(officer, client_for):
 def test_the_guest_os_label_falls_back_to_the_raw_value():
     assert guest_os_label("windows2019srv_64Guest") == "windows2019srv_64Guest"
     assert guest_os_label("") == ""
+
+
+def test_a_findings_evidence_names_the_thresholds_instead_of_printing_a_dict(officer, client_for):
+    ComplianceSnapshotFactory(created_at=timezone.now() - dt.timedelta(days=9))
+    check_run_execute(trigger="command", actor="test")
+    finding = Finding.objects.get(check_id="SNAP-001")
+    assert finding.evidence["parameters"]["max_age_days"] == 3
+    text = _text(client_for(officer).get(f"/compliance/findings/{finding.pk}/").content.decode())
+    assert "Largest snapshot age: 3 days" in text
+    assert "{&#x27;" not in text and "{'" not in text and "max_age_days" not in text
