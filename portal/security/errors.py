@@ -13,6 +13,15 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
     return HttpResponse(loader.render_to_string("403.html", request=request), status=403)
 
 
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A refused form (CSRF): the 403 page saying what to do, not Django's bare one."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"error": {"message": f"CSRF check failed: {reason}"}}, status=403)
+    return HttpResponse(
+        loader.render_to_string("403.html", {"csrf_failed": True}, request=request), status=403
+    )
+
+
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse({"error": {"message": "Not found."}}, status=404)

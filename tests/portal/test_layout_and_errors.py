@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from django.test import Client
+
+from portal.security.testing import verify_session
 
 pytestmark = pytest.mark.django_db
 
@@ -65,3 +68,11 @@ def test_the_api_docs_load_swagger_ui_from_the_portal_itself(officer, client_for
     assert script.status_code == 200 and "SwaggerUIBundle" in script.content.decode()
     bundle = web.get("/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js")
     assert bundle.status_code == 200
+
+
+def test_a_refused_form_says_to_reload_it_within_the_layout(admin_user):
+    web = verify_session(Client(enforce_csrf_checks=True), admin_user)
+    answer = web.post("/snapshot-policies/new/", {"label": "x"})
+    assert answer.status_code == 403
+    html = answer.content.decode()
+    assert "The form was out of date" in html and 'class="top"' in html
