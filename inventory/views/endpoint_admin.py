@@ -25,7 +25,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from inventory.connectors.tls import format_fingerprint
 from inventory.models import CertificateProbe, Endpoint, SyncRun
@@ -196,7 +196,7 @@ def endpoint_add_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 @role_required(ADMINISTRATOR)
 def probe_status(request: HttpRequest, pk: int) -> JsonResponse:
     """Polled by static/js/endpoints.js while the worker fetches the certificate."""
@@ -207,7 +207,7 @@ def probe_status(request: HttpRequest, pk: int) -> JsonResponse:
 # ----------------------------------------------------------------------------- one endpoint
 
 
-@require_GET
+@require_safe
 @role_required(*ROLES)
 def endpoint_detail(request: HttpRequest, pk: int) -> HttpResponse:
     endpoint = get_object_or_404(_endpoints(request).defer("secret"), pk=pk)
