@@ -109,7 +109,7 @@ def through_portal(vms: list, pairs: int, user) -> tuple[float, int]:
                 from inventory.models import Operation
 
                 snap = Operation.objects.get(pk=made.json()["id"]).snapshot_id
-                gone = api.delete(f"/api/snapshots/{snap}/")
+                gone = api.delete(f"/api/snapshots/{snap}/?reason=bench")
                 if gone.status_code != 202 or _wait(gone.json()["id"]) != "succeeded":
                     failures.append(f"delete {vm.name} {i}: {gone.status_code}")
         finally:

@@ -1,6 +1,7 @@
 """Status values shared by checks, findings, requirements and waivers."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Status(models.TextChoices):
@@ -62,10 +63,12 @@ class Catalog(models.TextChoices):
 
 
 class Level(models.TextChoices):
-    BASIS = "basis", "Basis"
-    STANDARD = "standard", "Standard"
-    HIGH = "high", "erhöht"
-    MEASURE = "measure", "Maßnahme"
+    """Kompendium levels (Basis, Standard, erhöhter Schutzbedarf) and M 4.349's measures."""
+
+    BASIS = "basis", _("basic")
+    STANDARD = "standard", _("standard")
+    HIGH = "high", _("elevated protection")
+    MEASURE = "measure", _("measure")
 
 
 class Modal(models.TextChoices):

@@ -47,5 +47,14 @@ class WaiverForm(forms.Form):
         return value
 
 
+class WaiverRevokeForm(forms.Form):
+    reason = forms.CharField(
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Reason"),
+        help_text=_("Why the waiver ends early; kept with it and in the audit trail."),
+    )
+
+
 class BaselineApproveForm(forms.Form):
     comment = forms.CharField(required=False, max_length=500, label=_("Comment"))

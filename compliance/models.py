@@ -249,6 +249,7 @@ class Waiver(models.Model):
     approved_by = models.CharField(max_length=150, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_by = models.CharField(max_length=150, blank=True)
+    revoke_reason = models.TextField(blank=True)  # required when revoking (page and API)
     # Set by the expiry task once it wrote the audit event (conditional update: once only).
     expiry_recorded_at = models.DateTimeField(null=True, blank=True)
 
@@ -268,6 +269,18 @@ class Waiver(models.Model):
                 f"{prefix}expires_at__gt": now or timezone.now(),
             }
         )
+
+    def audit_label(self) -> str:
+        """E.g. "waiver of VM-003 for VM web01" or "waiver of NET-003 for cluster prod"."""
+        if self.object_name:
+            subject = f"{self.get_object_type_display() or self.scope} {self.object_name}"
+        elif self.cluster_id:
+            subject = f"cluster {self.cluster.name}"
+        elif self.endpoint_id:
+            subject = f"endpoint {self.endpoint.name}"
+        else:
+            subject = "every object"
+        return f"waiver of {self.check_id} for {subject}"
 
     @property
     def is_active(self) -> bool:

@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from inventory.models import Endpoint
 from portal.audit import audit
@@ -22,7 +22,7 @@ from .api.filters import FindingFilter, check_ids_for
 from .charts import trend
 from .checks import all_checks, get_check
 from .choices import STATUS_SYMBOLS, Catalog, ObjectType
-from .forms import BaselineApproveForm, WaiverForm, parameters_form
+from .forms import BaselineApproveForm, WaiverForm, WaiverRevokeForm, parameters_form
 from .models import Baseline, CheckRun, CheckSetting, Finding, Requirement, Waiver
 from .scoping import (
     endpoint_from,
@@ -173,12 +173,14 @@ def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
         object_id=finding.object_id,
         limit=30,
     )
+    spec = get_check(finding.check_id)
     return render(
         request,
         "compliance/finding_detail.html",
         {
             "finding": finding,
-            "spec": get_check(finding.check_id),
+            "spec": spec,
+            "evidence": _evidence_rows(spec, finding.evidence or {}),
             "history": history,
             "runs": runs,
             "symbols": STATUS_SYMBOLS,
@@ -196,7 +198,9 @@ def check_list(request: HttpRequest) -> HttpResponse:
         (
             spec,
             settings.get(spec.id),
-            spec.effective(settings[spec.id].parameters if spec.id in settings else None),
+            _parameter_texts(
+                spec, spec.effective(settings[spec.id].parameters if spec.id in settings else None)
+            ),
         )
         for spec in all_checks()
     ]
@@ -205,6 +209,34 @@ def check_list(request: HttpRequest) -> HttpResponse:
         "compliance/check_list.html",
         {"rows": rows, "can_edit": may_change_checks(request.user)},
     )
+
+
+def _evidence_rows(spec, evidence: dict) -> list[tuple[str, str]]:
+    """Evidence as (label, text) rows: the check's parameters by their labels, nested values
+    as "key: value" text, never a Python dict (``{'max_age_days': 3}``)."""
+    rows = []
+    for key, value in evidence.items():
+        if key == "parameters" and isinstance(value, dict) and spec is not None:
+            rows.append((_("thresholds"), "; ".join(_parameter_texts(spec, value))))
+        elif isinstance(value, dict):
+            rows.append((key.replace("_", " "), "; ".join(f"{k}: {v}" for k, v in value.items())))
+        elif isinstance(value, list):
+            rows.append((key.replace("_", " "), ", ".join(map(str, value))))
+        else:
+            rows.append((key.replace("_", " "), value))
+    return rows
+
+
+def _parameter_texts(spec, values: dict) -> list[str]:
+    """Each parameter as "Largest snapshot age: 3 days" (not ``{'max_age_days': 3}``)."""
+    texts = []
+    for param in spec.params:
+        if param.name not in values:
+            continue
+        value = values[param.name]
+        shown = (", ".join(map(str, value)) or "-") if isinstance(value, list) else value
+        texts.append(f"{param.label}: {shown} {param.unit}".strip())
+    return texts
 
 
 @role_required(SECURITY_OFFICER)
@@ -300,7 +332,7 @@ def waiver_new(request: HttpRequest, finding_id: int) -> HttpResponse:
     return redirect("compliance:finding-detail", pk=finding.pk)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @role_required(SECURITY_OFFICER)
 def waiver_approve_view(request: HttpRequest, pk: int) -> HttpResponse:
     try:
@@ -315,13 +347,30 @@ def waiver_approve_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @role_required(SECURITY_OFFICER)
 def waiver_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        waiver = get_object_or_404(scoped(request.user, Waiver.objects.all()), pk=pk)
-        waiver_revoke(waiver=waiver, actor=request.user, request=request)
-        messages.success(request, _("Waiver revoked."))
-    except ValidationError as exc:
-        messages.error(request, exc.messages[0])
-    return redirect("compliance:waiver-list")
+    """A confirmation page that asks for the reason, then the revocation (audited)."""
+    waiver = get_object_or_404(
+        scoped(request.user, Waiver.objects.select_related("endpoint", "cluster")), pk=pk
+    )
+    form = WaiverRevokeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            waiver_revoke(
+                waiver=waiver,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+                request=request,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc.messages[0])
+        else:
+            messages.success(request, _("Waiver revoked."))
+            return redirect("compliance:waiver-list")
+    return render(
+        request,
+        "compliance/waiver_revoke.html",
+        {"waiver": waiver, "form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 @require_safe

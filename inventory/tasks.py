@@ -48,6 +48,14 @@ def sync_endpoint_task(self, endpoint_id: int, run_id: int) -> None:
         raise self.retry(countdown=10 * 2**run.attempts, max_retries=MAX_ATTEMPTS) from None
 
 
+@shared_task(name="inventory.probe_certificate", soft_time_limit=120, time_limit=180)
+def probe_certificate_task(probe_id: int) -> None:
+    """Fetch the certificate a server presents, for an administrator to compare and pin."""
+    from inventory.services.endpoints import certificate_probe_run
+
+    certificate_probe_run(probe_id=probe_id)
+
+
 @shared_task(name="inventory.schedule_syncs", soft_time_limit=60, time_limit=120)
 def schedule_syncs() -> int:
     """Queue a sync for each enabled endpoint whose interval has passed (run by beat every minute)."""

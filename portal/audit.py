@@ -49,6 +49,30 @@ def _source_of(request) -> str:
     return AuditEvent.Source.API if request.path.startswith("/api/") else AuditEvent.Source.WEB
 
 
+# What started a run (SyncRun/PolicyRun/CheckRun ``trigger``) -> where the audit says it came from.
+_TRIGGER_SOURCES = {
+    "web": AuditEvent.Source.WEB,
+    "api": AuditEvent.Source.API,
+    "command": AuditEvent.Source.COMMAND,
+    "schedule": AuditEvent.Source.SCHEDULE,
+}
+
+
+def source_for_trigger(trigger: str) -> str:
+    """The audit source of work started by ``trigger``; anything else ran as a task."""
+    return _TRIGGER_SOURCES.get(trigger, AuditEvent.Source.TASK)
+
+
+def target_label(target: models.Model) -> str:
+    """What a person reads for the target: the model's ``audit_label()`` if it has one.
+
+    ``str()`` of many models is made for logs ("create snapshot #1 on 3"); ``audit_label``
+    names things ("create snapshot 'before-patch' on VM web01 (vm-42) at vc1").
+    """
+    label = getattr(target, "audit_label", None)
+    return label() if callable(label) else str(target)
+
+
 def audit(
     *,
     action: str,
@@ -75,7 +99,7 @@ def audit(
     if target is not None:
         target_type = target_type or target._meta.label_lower
         target_id = target_id or str(target.pk)
-        target_repr = target_repr or str(target)[:255]
+        target_repr = target_repr or target_label(target)[:255]
     request_id = getattr(request, "request_id", "") if request is not None else ""
     event = AuditEvent.objects.create(
         actor=actor_name,

@@ -4,18 +4,21 @@ Streams row by row (the whole filtered list, not one page), so a large estate ne
 memory. Cells that a spreadsheet would run as a formula are defused with a leading quote:
 those starting with = + - @, and with TAB or CR, which spreadsheets strip before they look for
 a formula. A value the source did not give is an empty cell; a dict is written as JSON.
-Every CSV download goes through :func:`cell`, so no export can forget the guard.
+Times are ISO 8601 in UTC. Every CSV download goes through :func:`cell`, so no export can forget the guard.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from django.http import StreamingHttpResponse
+
+from portal.timefmt import utc_iso
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -36,6 +39,8 @@ class _Echo:
 def cell(value: Any) -> Any:
     if value is None:
         return ""
+    if isinstance(value, dt.datetime):  # machines read UTC (portal.timefmt)
+        return utc_iso(value)
     if isinstance(value, dict):
         value = json.dumps(value, sort_keys=True)
     elif isinstance(value, (list, tuple)):

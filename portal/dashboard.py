@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from inventory.labels import STATE_LABELS
 from inventory.models import Endpoint, Host, Operation, Snapshot, SyncRun, VirtualMachine
 from inventory.views.snapshot_filters import age_q
 from portal.access import role_required
@@ -42,20 +43,6 @@ PLATFORM_LABELS = {
 # How each platform names states; the badge colour follows the meaning, not the word.
 GOOD_STATES = frozenset({"connected", "online", "poweredOn", "running"})
 BAD_STATES = frozenset({"disconnected", "notResponding", "offline", "unknown"})
-STATE_LABELS = {
-    "connected": _("connected"),
-    "disconnected": _("disconnected"),
-    "notResponding": _("not responding"),
-    "online": _("online"),
-    "offline": _("offline"),
-    "poweredOn": _("powered on"),
-    "poweredOff": _("powered off"),
-    "suspended": _("suspended"),
-    "running": _("running"),
-    "stopped": _("stopped"),
-    "paused": _("paused"),
-    "": _("unknown"),
-}
 
 
 class Scope:

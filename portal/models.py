@@ -7,6 +7,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class AppendOnlyError(Exception):
@@ -33,15 +34,16 @@ class AuditEvent(models.Model):
     """
 
     class Result(models.TextChoices):
-        SUCCESS = "success", "success"
-        FAILURE = "failure", "failure"
-        DENIED = "denied", "denied"
+        SUCCESS = "success", _("success")
+        FAILURE = "failure", _("failure")
+        DENIED = "denied", _("denied")
 
     class Source(models.TextChoices):
-        WEB = "web", "browser"
-        API = "api", "API"
-        COMMAND = "command", "management command"
-        TASK = "task", "background task"
+        WEB = "web", _("browser")
+        API = "api", _("API")
+        COMMAND = "command", _("management command")
+        TASK = "task", _("background task")
+        SCHEDULE = "schedule", _("schedule")
 
     occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.CharField(max_length=150, blank=True, db_index=True)

@@ -7,11 +7,10 @@ and fails tests/portal/test_deny_by_default.py.
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
 from . import dashboard, health, views
-from .access import public, signed_in
+from .access import signed_in
 from .api.views import SchemaView, SwaggerView
 
 api_patterns = [
@@ -22,9 +21,15 @@ api_patterns = [
     path("", include("inventory.api.urls")),
     path("", include("compliance.api.urls")),
     path("schema/", SchemaView.as_view(), name="schema"),
-    path("docs/", SwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    # The split view serves its start-up script as a file of its own (no inline script).
+    path(
+        "docs/",
+        SwaggerView.as_view(url_name="schema", template_name="api_docs.html"),
+        name="swagger-ui",
+    ),
 ]
 
+handler403 = "portal.security.errors.permission_denied"
 handler404 = "portal.security.errors.not_found"
 handler500 = "portal.security.errors.server_error"
 
@@ -32,6 +37,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/fragment/", dashboard.dashboard_fragment, name="dashboard-fragment"),
     path("healthz", health.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("status/", views.status, name="status"),
     path("audit/", views.audit_list, name="audit-list"),
     path("", include("portal.security.urls")),  # login, second factor, API tokens
@@ -39,7 +45,9 @@ urlpatterns = [
     path("i18n/setlang/", signed_in(set_language), name="set_language"),
     path("api/", include(api_patterns)),
     # One login page only, the portal's own (it enforces the second factor and the lockout).
-    path("admin/login/", public(RedirectView.as_view(pattern_name="login", query_string=True))),
+    # Django's admin is for staff accounts (resetting a lost TOTP device); anyone else who is
+    # logged in gets the 403 page instead of a redirect back and forth between the two logins.
+    path("admin/login/", views.admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
     path("", include("inventory.operation_urls")),
     path("", include("inventory.urls")),

@@ -1,13 +1,17 @@
-"""Portal pages: home, the audit trail and the status page."""
+"""Portal pages: home, the audit trail, the status page, the favicon, the admin login."""
 
 from __future__ import annotations
 
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.views.decorators.http import require_safe
 
 from . import health
+from .access import public
 from .dashboard import dashboard_data
 from .models import AuditEvent
 from .pages import paginate, query_without, role_required, sorted_queryset
@@ -49,6 +53,25 @@ def audit_list(request):
             "base_query": query_without(request, "page"),
         },
     )
+
+
+@require_safe
+@public
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico on their own (also the login page and JSON answers)."""
+    return HttpResponsePermanentRedirect(static("favicon.ico"))
+
+
+@public
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """Stands in for the admin site's own login: the portal's login, or 403 when logged in.
+
+    The admin site sends a logged-in user who is not staff to its login page; sending them on
+    to the portal's login (which sends a logged-in user back to ``next``) was a redirect loop.
+    """
+    if request.user.is_authenticated:
+        raise PermissionDenied
+    return redirect_to_login(request.GET.get("next") or "/admin/")
 
 
 @require_safe

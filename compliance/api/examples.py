@@ -377,6 +377,7 @@ WAIVER_EXAMPLES = [
             "approved_at": "2026-11-27T10:15:40Z",
             "revoked_at": None,
             "revoked_by": "",
+            "revoke_reason": "",
         },
         response_only=True,
     ),
@@ -401,6 +402,7 @@ WAIVER_EXAMPLES = [
             "approved_at": None,
             "revoked_at": "2026-11-27T11:02:56Z",
             "revoked_by": "peter",
+            "revoke_reason": "Lab cluster runs production since CHG-4811; no exception there.",
         },
         response_only=True,
     ),
@@ -413,6 +415,14 @@ def _check_state(check_id: str, title: str, **counts) -> dict:
     status = "ok" if not state["open"] else ("some" if state["passed"] else "all")
     return {"check_id": check_id, "title": title, "state": status, **state, "reason": ""}
 
+
+WAIVER_REVOKE_EXAMPLES = [
+    OpenApiExample(
+        "Revoke a waiver early",
+        value={"reason": "Second switch racked early; the finding should count again."},
+        request_only=True,
+    )
+]
 
 _SNAPSHOT_CHECKS = [
     _check_state("SNAP-001", "Snapshot older than the allowed age", passed=38, open=2, waived=1),

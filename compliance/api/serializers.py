@@ -256,6 +256,7 @@ class WaiverSerializer(serializers.ModelSerializer):
             "approved_at",
             "revoked_at",
             "revoked_by",
+            "revoke_reason",
         ]
         read_only_fields = [
             "object_type",
@@ -268,7 +269,16 @@ class WaiverSerializer(serializers.ModelSerializer):
             "approved_at",
             "revoked_at",
             "revoked_by",
+            "revoke_reason",
         ]
+
+
+@extend_schema_serializer(examples=examples.WAIVER_REVOKE_EXAMPLES)
+class WaiverRevokeSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=2000,
+        help_text="Why the waiver ends early (kept with it and in the audit trail).",
+    )
 
 
 class CheckStateSerializer(serializers.Serializer):

@@ -37,6 +37,7 @@ from .serializers import (
     RequirementSerializer,
     RequirementStatusSerializer,
     RunOutcomeSerializer,
+    WaiverRevokeSerializer,
     WaiverSerializer,
 )
 
@@ -232,7 +233,7 @@ class WaiverViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             raise as_drf_error(exc) from None
         return Response(WaiverSerializer(waiver).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses=WaiverSerializer)
+    @extend_schema(request=WaiverRevokeSerializer, responses=WaiverSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         """Put a requested waiver in force; the requester cannot approve their own (400)."""
@@ -245,8 +246,17 @@ class WaiverViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=None, responses=WaiverSerializer)
     @action(detail=True, methods=["post"])
     def revoke(self, request, pk=None):
+        """End the waiver now; a reason is required (400 naming ``reason`` without one)."""
+        waiver = self.get_object()
+        body = WaiverRevokeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
         try:
-            waiver = waiver_revoke(waiver=self.get_object(), actor=request.user, request=request)
+            waiver = waiver_revoke(
+                waiver=waiver,
+                actor=request.user,
+                reason=body.validated_data["reason"],
+                request=request,
+            )
         except DjangoValidationError as exc:
             raise as_drf_error(exc) from None
         return Response(WaiverSerializer(waiver).data)

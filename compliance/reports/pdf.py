@@ -6,7 +6,7 @@ import io
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
@@ -140,7 +140,10 @@ def compliance_pdf(
                 for w in ws[:MAX_FINDINGS]
             ]
             symbol = STATUS_SYMBOLS.get(state.status, "") if font != "Helvetica" else ""
-            level = f" ({req.get_level_display()})" if req.level else ""
+            with translation.override("de" if language.startswith("de") else "en"):
+                level = (
+                    f" ({req.get_level_display()})" if req.level else ""
+                )  # the report's language
             rows.append(
                 [
                     Paragraph(

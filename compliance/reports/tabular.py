@@ -8,6 +8,7 @@ from operator import itemgetter
 from typing import Any
 
 from portal.csv_export import Column, csv_text
+from portal.timefmt import utc_iso
 
 from ..models import Finding
 
@@ -47,9 +48,9 @@ def finding_row(f: Finding) -> dict[str, Any]:
         "object_external_id": f.object_external_id,
         "object_path": f.object_path,
         "message": f.message,
-        "first_seen": f.first_seen.isoformat(),
-        "last_seen": f.last_seen.isoformat(),
-        "resolved_at": f.resolved_at.isoformat() if f.resolved_at else None,
+        "first_seen": utc_iso(f.first_seen),
+        "last_seen": utc_iso(f.last_seen),
+        "resolved_at": utc_iso(f.resolved_at),
         "resolution": f.resolution,
         "waiver_id": f.waiver_id,
         "evidence": f.evidence,

@@ -153,19 +153,24 @@ def waiver_approve(*, waiver: Waiver, actor: Any, request=None) -> Waiver:
 
 
 @transaction.atomic
-def waiver_revoke(*, waiver: Waiver, actor: Any, request=None) -> Waiver:
-    """End a waiver before its expiry, or reject a request (audited). Twice is refused."""
+def waiver_revoke(*, waiver: Waiver, actor: Any, reason: str, request=None) -> Waiver:
+    """End a waiver before its expiry, or reject a request (audited, with the reason). Twice
+    is refused."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Give a reason for revoking the waiver."})
     if waiver.revoked_at is not None:
         raise ValidationError("The waiver was already revoked.")
     waiver.revoked_at = timezone.now()
     waiver.revoked_by = _name(actor)
-    waiver.save(update_fields=["revoked_at", "revoked_by"])
+    waiver.revoke_reason = reason
+    waiver.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
     audit(
         action="compliance.waiver.revoke",
         request=request,
         actor=actor,
         target=waiver,
-        detail={"check": waiver.check_id},
+        detail={"check": waiver.check_id, "reason": reason},
     )
     return waiver
 

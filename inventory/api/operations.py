@@ -112,6 +112,12 @@ class SnapshotCreateSerializer(serializers.Serializer):
     expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
 
+class SnapshotDeleteQuery(serializers.Serializer):
+    """``?reason=``: required, at most 255 characters, no control characters like NUL."""
+
+    reason = serializers.CharField(max_length=255)
+
+
 class SnapshotActionSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -245,13 +251,24 @@ class SnapshotDetailView(APIView):
 
     @_queues_an_operation(
         "snapshots_delete",
-        parameters=[OpenApiParameter("reason", str, description="Why (kept with the operation).")],
+        parameters=[
+            OpenApiParameter(
+                "reason",
+                str,
+                required=True,
+                description="Why (required; kept with the operation and in the audit trail).",
+            )
+        ],
         answer=examples.SNAPSHOT_DELETE_ACCEPTED,
         bad=examples.KEY_TOO_LONG_400,
         busy=examples.SNAPSHOT_GONE_409,
     )
     def delete(self, request: Request, pk: int) -> Response:
         snapshot = _snapshot(request, pk)
+        # As the page asks for one: a deletion cannot be undone, the trail says why.
+        query = SnapshotDeleteQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        reason = query.validated_data["reason"]
         replayed = _replayed(request)
         op = _call(
             ops.snapshot_delete,
@@ -259,7 +276,7 @@ class SnapshotDetailView(APIView):
             actor=request.user,
             request=request,
             idempotency_key=_key(request),
-            reason=str(request.query_params.get("reason", ""))[:255],
+            reason=reason,
         )
         return _accepted(op, replayed)
 
@@ -417,7 +434,9 @@ class SnapshotPolicyViewSet(viewsets.ModelViewSet):
     def run(self, request: Request, pk: int | None = None) -> Response:
         """Run the policy now (its snapshots are queued as operations)."""
         policy = self.get_object()
-        run = policies.policy_run(policy_id=policy.pk, trigger="api", actor=request.user)
+        run = policies.policy_run(
+            policy_id=policy.pk, trigger="api", actor=request.user, request=request
+        )
         if run is None:
             raise Conflict("the policy no longer exists")
         data = {"id": run.pk, "state": run.state, "queued": run.queued, "skipped": run.skipped}

@@ -1,4 +1,4 @@
-from .endpoint import Endpoint
+from .endpoint import CertificateProbe, Endpoint
 from .machines import Snapshot, VirtualMachine, VmDatastore
 from .operations import ExpiryNotice, Operation, PolicyRun, SnapshotPolicy
 from .runs import SyncRun, UtilizationSample
@@ -14,6 +14,7 @@ from .topology import (
 )
 
 __all__ = [
+    "CertificateProbe",
     "Cluster",
     "Datastore",
     "DatastoreHost",

@@ -19,8 +19,16 @@ class SyncedObject(models.Model):
     class Meta:
         abstract = True
 
+    # How the audit trail names the kind of object ("VM web01 (vm-42) at vc1").
+    audit_noun = ""
+
     def __str__(self) -> str:
         return self.name
+
+    def audit_label(self) -> str:
+        """For the audit trail: kind, name, the platform's id and the endpoint."""
+        noun = self.audit_noun or self._meta.verbose_name
+        return f"{noun} {self.name} ({self.external_id}) at {self.endpoint.name}"
 
     @property
     def platform(self) -> str:

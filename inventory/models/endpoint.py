@@ -48,6 +48,9 @@ class Endpoint(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def audit_label(self) -> str:
+        return f"endpoint {self.name} ({self.get_kind_display()}, {self.url})"
+
     @property
     def trust_mode(self) -> str:
         return "ca" if self.ca_pem else "fingerprint"
@@ -67,3 +70,47 @@ class Endpoint(models.Model):
             fingerprint=self.fingerprint,
             timeout=settings.HYPERVISOR_TIMEOUT_SECONDS,
         )
+
+
+class CertificateProbe(models.Model):
+    """The certificate a server presents, fetched by a worker for an administrator to compare.
+
+    Adding an endpoint in the browser (or re-pinning one after a certificate renewal) starts
+    here: the web request records the URL and queues ``inventory.probe_certificate``; a web
+    request never opens a connection to a hypervisor. The page shows the SHA-256 fingerprint
+    once the worker has it; the administrator compares it with the server's own and only then
+    is it pinned (``used_at``: a probe pins once). Probes belong to the user who asked.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "queued"
+        SUCCEEDED = "succeeded", "succeeded"
+        FAILED = "failed", "failed"
+
+    kind = models.CharField(max_length=16, choices=Endpoint.Kind.choices)
+    url = models.URLField(max_length=255)
+    # Set when the probe re-checks an existing endpoint's certificate (re-pin).
+    endpoint = models.ForeignKey(
+        Endpoint, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    fingerprint = models.CharField(max_length=64, blank=True)
+    subject = models.CharField(max_length=500, blank=True)
+    issuer = models.CharField(max_length=500, blank=True)
+    not_after = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"certificate probe #{self.pk} {self.url} {self.state}"
+
+    def audit_label(self) -> str:
+        return f"certificate of {self.url}"

@@ -6,6 +6,8 @@ from .topology import Cluster, Datastore, Host
 
 
 class VirtualMachine(SyncedObject):
+    audit_noun = "VM"
+
     class Kind(models.TextChoices):
         VM = "vm", "vSphere VM"
         QEMU = "qemu", "QEMU VM"
@@ -89,3 +91,7 @@ class Snapshot(SyncedObject):
         constraints = [
             models.UniqueConstraint(fields=["endpoint", "external_id"], name="snapshot_ext")
         ]
+
+    def audit_label(self) -> str:
+        vm = self.vm
+        return f"snapshot '{self.name}' of VM {vm.name} ({vm.external_id}) at {vm.endpoint.name}"

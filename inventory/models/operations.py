@@ -107,6 +107,15 @@ class Operation(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk} on {self.vm_id} ({self.state})"
 
+    def audit_label(self) -> str:
+        """E.g. "create snapshot 'before-patch' on VM web01 (vm-42) at vc1"."""
+        name = self.snapshot.name if self.snapshot_id else self.params.get("name", "")
+        vm = self.vm
+        return (
+            f"{self.get_kind_display()} '{name}' on VM {vm.name} ({vm.external_id}) "
+            f"at {vm.endpoint.name}"
+        )
+
     @property
     def is_active(self) -> bool:
         return self.state in ACTIVE_STATES
@@ -165,6 +174,9 @@ class SnapshotPolicy(models.Model):
     def __str__(self) -> str:
         return self.label
 
+    def audit_label(self) -> str:
+        return f"snapshot policy '{self.label}'"
+
     @property
     def name_prefix(self) -> str:
         return f"auto-{self.label}-"
@@ -192,6 +204,9 @@ class PolicyRun(models.Model):
 
     def __str__(self) -> str:
         return f"policy {self.policy_id} run #{self.pk} {self.state}"
+
+    def audit_label(self) -> str:
+        return f"run #{self.pk} of snapshot policy '{self.policy.label}'"
 
 
 class ExpiryNotice(models.Model):

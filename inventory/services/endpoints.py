@@ -1,17 +1,31 @@
-"""Endpoint writes: create and update with validation and audit; the secret never leaves."""
+"""Endpoint writes: create and update with validation and audit; the secret never leaves.
+
+Pinning from the browser goes through a :class:`~inventory.models.CertificateProbe`: the page
+asks (:func:`certificate_probe_request`), a worker connects (:func:`certificate_probe_run`,
+task ``inventory.probe_certificate``), the administrator compares the fingerprint and the
+page pins it (:func:`endpoint_create` / :func:`endpoint_repin` with :func:`probe_take`).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from cryptography import x509
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from inventory.connectors import tls
-from inventory.models import Endpoint
+from inventory.connectors.base import ConnectorError
+from inventory.models import CertificateProbe, Endpoint
 from portal.audit import audit
+from portal.models import AuditEvent
 from portal.security.scopes import is_scoped
+
+# A fetched certificate may be pinned within this time; after it, fetch again.
+PROBE_VALID = dt.timedelta(minutes=30)
 
 # Fields whose values may appear in audit details (never the secret, never the CA body).
 _AUDITED = ("name", "kind", "url", "username", "token_id", "sync_interval_minutes", "enabled")
@@ -162,3 +176,117 @@ def endpoint_update(*, endpoint: Endpoint, actor, request=None, **changes: Any) 
 def endpoint_delete(*, endpoint: Endpoint, actor, request=None) -> None:
     audit(action="endpoint.delete", request=request, actor=actor, target=endpoint)
     endpoint.delete()
+
+
+# ----------------------------------------------------------------------------- certificate probes
+
+
+@transaction.atomic
+def certificate_probe_request(
+    *, kind: str, url: str, actor, request=None, endpoint: Endpoint | None = None
+) -> CertificateProbe:
+    """Record what to fetch and queue the worker task; nothing connects in this call."""
+    from inventory.tasks import probe_certificate_task
+    from portal.tasks import enqueue
+
+    errors = {}
+    if kind not in Endpoint.Kind.values:
+        errors["kind"] = f"use one of: {', '.join(Endpoint.Kind.values)}"
+    url = (url or "").strip()
+    try:
+        tls.host_port(url)
+    except ValueError as exc:
+        errors["url"] = str(exc)
+    if errors:
+        raise ValidationError(errors)
+    probe = CertificateProbe.objects.create(
+        kind=kind, url=url, endpoint=endpoint, requested_by=actor
+    )
+    audit(
+        action="endpoint.certificate_fetch",
+        request=request,
+        actor=actor,
+        target=endpoint or probe,
+        detail={"url": url, "probe": probe.pk},
+    )
+    enqueue(probe_certificate_task, probe.pk)
+    return probe
+
+
+def certificate_probe_run(*, probe_id: int) -> CertificateProbe | None:
+    """Connect to the server (in a worker), record its certificate's fingerprint and details."""
+    probe = CertificateProbe.objects.filter(
+        pk=probe_id, state=CertificateProbe.State.QUEUED
+    ).first()
+    if probe is None:
+        return None  # gone or done (a redelivered message)
+    try:
+        der = tls.fetch_presented_certificate(
+            probe.url, timeout=settings.HYPERVISOR_TIMEOUT_SECONDS
+        )
+    except ConnectorError as exc:
+        probe.state, probe.error = CertificateProbe.State.FAILED, str(exc)[:2000]
+    else:
+        probe.state = CertificateProbe.State.SUCCEEDED
+        probe.fingerprint = tls.fingerprint_of_der(der)
+        try:
+            cert = x509.load_der_x509_certificate(der)
+            probe.subject = cert.subject.rfc4514_string()[:500]
+            probe.issuer = cert.issuer.rfc4514_string()[:500]
+            probe.not_after = cert.not_valid_after_utc
+        except ValueError:  # a certificate the library cannot parse: the fingerprint still counts
+            pass
+    probe.finished_at = timezone.now()
+    probe.save()
+    audit(
+        action="endpoint.certificate_fetched",
+        actor="worker",
+        source=AuditEvent.Source.TASK,
+        target=probe.endpoint or probe,
+        result=AuditEvent.Result.SUCCESS
+        if probe.state == CertificateProbe.State.SUCCEEDED
+        else AuditEvent.Result.FAILURE,
+        detail={"url": probe.url, "probe": probe.pk, "fingerprint": probe.fingerprint}
+        | ({"error": probe.error[:500]} if probe.error else {}),
+    )
+    return probe
+
+
+def probe_usable(probe: CertificateProbe) -> bool:
+    """Fetched, not pinned yet and recent enough to pin."""
+    return (
+        probe.state == CertificateProbe.State.SUCCEEDED
+        and probe.used_at is None
+        and probe.finished_at is not None
+        and timezone.now() - probe.finished_at <= PROBE_VALID
+    )
+
+
+def probe_take(probe: CertificateProbe) -> str:
+    """Mark the probe used (once, even with two clicks) and return its fingerprint."""
+    taken = CertificateProbe.objects.filter(pk=probe.pk, used_at__isnull=True).update(
+        used_at=timezone.now()
+    )
+    if not taken or not probe_usable(probe):
+        raise ValidationError(
+            {"fingerprint": "this certificate was pinned already or is too old; fetch it again"}
+        )
+    return probe.fingerprint
+
+
+@transaction.atomic
+def endpoint_repin(*, endpoint: Endpoint, probe: CertificateProbe, actor, request=None) -> Endpoint:
+    """Pin the certificate a probe of this endpoint fetched (after a renewal, say)."""
+    if probe.endpoint_id != endpoint.pk:
+        raise ValidationError({"fingerprint": "this certificate was fetched for another endpoint"})
+    before = endpoint.fingerprint
+    fingerprint = probe_take(probe)
+    endpoint_update(endpoint=endpoint, actor=actor, request=request, fingerprint=fingerprint)
+    audit(
+        action="endpoint.repin",
+        request=request,
+        actor=actor,
+        target=endpoint,
+        detail={"before": before, "after": fingerprint, "probe": probe.pk},
+    )
+    return endpoint

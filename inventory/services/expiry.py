@@ -18,6 +18,8 @@ from django.utils import timezone
 
 from inventory.models import ExpiryNotice, Operation, Snapshot
 from portal.audit import audit
+from portal.models import AuditEvent
+from portal.timefmt import local_text
 
 from .operations import OperationConflict, snapshot_delete
 
@@ -46,7 +48,7 @@ def _notice(snapshot: Snapshot) -> None:
     audit(
         action="snapshot.expiry_notice",
         actor=EXPIRY_ACTOR,
-        source="task",
+        source=AuditEvent.Source.SCHEDULE,  # snapshots_expire runs on beat's schedule
         target=snapshot,
         detail={"vm": snapshot.vm.name, "expires_at": snapshot.expires_at.isoformat()},
     )
@@ -57,7 +59,7 @@ def _notice(snapshot: Snapshot) -> None:
                 subject=f"Snapshot {snapshot.name} of {snapshot.vm.name} expires",
                 message=(
                     f"The snapshot {snapshot.name} of {snapshot.vm.name} expires at "
-                    f"{snapshot.expires_at:%Y-%m-%d %H:%M} UTC and will then be deleted.\n"
+                    f"{local_text(snapshot.expires_at)} and will then be deleted.\n"
                     f"Reason given: {snapshot.reason or '-'}\n"
                 ),
                 from_email=None,
@@ -79,7 +81,12 @@ def snapshots_expire() -> dict[str, int]:
     busy = Operation.objects.filter(state__in=("queued", "running")).values("vm_id")
     for snapshot in expired.exclude(vm_id__in=busy):
         try:
-            snapshot_delete(snapshot=snapshot, actor=EXPIRY_ACTOR, reason="expired")
+            snapshot_delete(
+                snapshot=snapshot,
+                actor=EXPIRY_ACTOR,
+                reason="expired",
+                source=AuditEvent.Source.SCHEDULE,
+            )
             deleted += 1
         except OperationConflict as exc:
             log.info("expired snapshot %s not deleted yet: %s", snapshot.pk, exc)

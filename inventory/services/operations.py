@@ -22,7 +22,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from inventory.models import Endpoint, Operation, Snapshot, VirtualMachine
-from portal.audit import audit
+from portal.audit import audit, source_for_trigger
 
 PROXMOX_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{1,39}$")
 VCENTER_NAME_MAX = 80
@@ -120,8 +120,13 @@ def _open(
     idempotency_key: str | None,
     policy: Any = None,
     policy_run: Any = None,
+    source: str | None = None,
 ) -> Operation:
-    """Write the Operation, audit the request and enqueue the task on commit."""
+    """Write the Operation, audit the request and enqueue the task on commit.
+
+    ``source``: where the request came from when there is no HTTP request (the policy run's
+    trigger for policy snapshots; the schedule for expiry), else the request's.
+    """
     from inventory.tasks_operations import operation_step_task
     from portal.tasks import enqueue
 
@@ -156,9 +161,12 @@ def _open(
             f"another operation on {vm.name} is still {active.state if active else 'active'}"
             f"{f' (#{active.pk}, {active.kind})' if active else ''}; wait until it has ended"
         ) from None
+    if source is None and request is None and policy_run is not None:
+        source = source_for_trigger(policy_run.trigger)
     audit(
         action=f"snapshot.{kind}.requested",
         request=request,
+        source=source,
         actor=actor,
         target=op,
         detail={"vm": vm.pk, "vm_name": vm.name, "snapshot": snapshot.pk if snapshot else None}
@@ -246,6 +254,7 @@ def snapshot_delete(
     idempotency_key: str | None = None,
     policy: Any = None,
     policy_run: Any = None,
+    source: str | None = None,
 ) -> Operation:
     """Queue the deletion of ``snapshot`` (its children are kept)."""
     replay = operation_replay(actor=actor, idempotency_key=idempotency_key)
@@ -262,6 +271,7 @@ def snapshot_delete(
         idempotency_key=idempotency_key,
         policy=policy,
         policy_run=policy_run,
+        source=source,
     )
 
 

@@ -33,7 +33,7 @@ from inventory.models import (
     SnapshotPolicy,
     VirtualMachine,
 )
-from portal.audit import audit
+from portal.audit import audit, source_for_trigger
 from portal.security.scopes import is_scoped
 
 from .operations import OperationConflict, snapshot_create, snapshot_delete
@@ -229,7 +229,9 @@ def _short_of_space(policy: SnapshotPolicy, datastores: Iterable[Datastore]) -> 
     return ""
 
 
-def policy_run(*, policy_id: int, trigger: str = "schedule", actor: Any = None) -> PolicyRun | None:
+def policy_run(
+    *, policy_id: int, trigger: str = "schedule", actor: Any = None, request: Any = None
+) -> PolicyRun | None:
     """Queue a snapshot of every selected VM that has room; record what was skipped and why."""
     policy = SnapshotPolicy.objects.filter(pk=policy_id).first()
     if policy is None or (not policy.enabled and trigger == "schedule"):
@@ -241,8 +243,9 @@ def policy_run(*, policy_id: int, trigger: str = "schedule", actor: Any = None) 
     )
     audit(
         action="snapshot_policy.run",
+        request=request,
         actor=actor or "scheduler",
-        source="task" if actor is None else None,
+        source=source_for_trigger(trigger),
         target=policy,
         detail={"run": run.pk, "trigger": trigger},
     )

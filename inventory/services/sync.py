@@ -40,7 +40,7 @@ from inventory.models import (
     VmDatastore,
 )
 from inventory.signals import sync_succeeded
-from portal.audit import audit
+from portal.audit import audit, source_for_trigger
 from portal.models import AuditEvent
 
 from .progress import ProgressReporter
@@ -363,7 +363,7 @@ def sync_endpoint(
     audit(
         action="endpoint.sync",
         actor=actor if actor is not None else "scheduler",
-        source=AuditEvent.Source.COMMAND if trigger == "command" else AuditEvent.Source.TASK,
+        source=source_for_trigger(trigger),
         target=endpoint,
         result=AuditEvent.Result.SUCCESS
         if run.status == SyncRun.Status.SUCCEEDED

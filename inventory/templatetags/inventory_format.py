@@ -79,6 +79,22 @@ def duration_or_nodata(seconds: int | None) -> str:
 
 
 @register.filter
+def state_or_nodata(value: str | None) -> str:
+    """A power or connection state in words ("powered on"), or "no data"."""
+    from inventory.labels import state_label
+
+    return no_data() if _missing(value) else state_label(value)
+
+
+@register.filter
+def guest_os_or_nodata(value: str | None) -> str:
+    """The guest OS in words (``l26`` -> "Linux (kernel 2.6 to 6.x)"), or "no data"."""
+    from inventory.labels import guest_os_label
+
+    return no_data() if _missing(value) else guest_os_label(value)
+
+
+@register.filter
 def fingerprint(value: str) -> str:
     """A stored SHA-256 fingerprint as ``AB:CD:...``; anything unparsable as given."""
     try:

@@ -1,7 +1,8 @@
-"""Pages: the endpoints and their sync runs (read-only; endpoint changes go through the API)."""
+"""Pages: the endpoints and their sync runs (changes: :mod:`inventory.views.endpoint_admin`)."""
 
 from __future__ import annotations
 
+from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
@@ -9,7 +10,8 @@ from inventory.api.filters import EndpointFilter, SyncRunFilter
 from inventory.connectors.tls import format_fingerprint
 from inventory.models import Endpoint, SyncRun
 from portal.pages import role_required
-from portal.roles import ROLES
+from portal.roles import ADMINISTRATOR, ROLES, role_of
+from portal.security.scopes import is_scoped
 
 from .listing import Column, ListSpec, list_page
 
@@ -74,7 +76,13 @@ SYNC_RUNS = ListSpec(
 @role_required(*ROLES)
 def endpoint_list(request: HttpRequest) -> HttpResponse:
     # No secret is read for this page: defer the encrypted column so it is never decrypted.
-    return list_page(request, ENDPOINTS, Endpoint.objects.defer("secret"))
+    # The last sync run's error comes along in the same query (a subquery per row).
+    last_error = SyncRun.objects.filter(endpoint=OuterRef("pk")).order_by("-queued_at")
+    endpoints = Endpoint.objects.defer("secret").annotate(
+        last_error=Subquery(last_error.values("error")[:1])
+    )
+    can_add = role_of(request.user) == ADMINISTRATOR and not is_scoped(request.user)
+    return list_page(request, ENDPOINTS, endpoints, {"can_add": can_add})
 
 
 @require_safe

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_safe
 
 from inventory.api.filters import HostFilter
 from inventory.charts import utilization_charts
+from inventory.labels import HOST_CONNECTION_CHOICES, HOST_POWER_CHOICES
 from inventory.models import Host, UtilizationSample
 from portal.pages import role_required
 from portal.roles import ROLES
@@ -67,7 +68,8 @@ def host_list(request: HttpRequest) -> HttpResponse:
         .defer("endpoint__secret", "advanced_options", "extra")
         .annotate(vm_count=Count("vms", filter=Q(vms__absent_since__isnull=True)))
     )
-    return list_page(request, HOSTS, hosts)
+    extra = {"power_states": HOST_POWER_CHOICES, "connection_states": HOST_CONNECTION_CHOICES}
+    return list_page(request, HOSTS, hosts, extra)
 
 
 @require_safe

@@ -24,6 +24,7 @@ from inventory.services.policy_scopes import visible_policies
 from portal.pages import paginate, query_without, role_required
 from portal.roles import ADMINISTRATOR, ROLES
 from portal.security.scopes import scoped
+from portal.timefmt import local_text, utc_iso
 
 # Operations reach their endpoint and cluster through the VM.
 OP_SCOPE = ("vm__endpoint", "vm__cluster")
@@ -39,7 +40,7 @@ class SnapshotCreateForm(forms.Form):
     reason = forms.CharField(required=False, max_length=255, label=gettext_lazy("Reason"))
     expires_at = forms.DateTimeField(
         required=False,
-        label=gettext_lazy("Expires (UTC)"),
+        label=gettext_lazy("Expires"),  # local time: Django reads it in TIME_ZONE
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         help_text=gettext_lazy("empty: the default expiry"),
     )
@@ -48,6 +49,15 @@ class SnapshotCreateForm(forms.Form):
 class RevertConfirmForm(forms.Form):
     confirm_name = forms.CharField(label=gettext_lazy("Type the snapshot's name to confirm"))
     reason = forms.CharField(required=False, max_length=255, label=gettext_lazy("Reason"))
+
+
+class DeleteConfirmForm(forms.Form):
+    confirm_name = forms.CharField(label=gettext_lazy("Type the snapshot's name to confirm"))
+    reason = forms.CharField(
+        max_length=255,
+        label=gettext_lazy("Reason"),
+        help_text=gettext_lazy("Kept with the operation and in the audit trail."),
+    )
 
 
 class PolicyForm(forms.Form):
@@ -90,6 +100,18 @@ def _refused(request: HttpRequest, exc: Exception) -> None:
 # ----------------------------------------------------------------------------- operations
 
 
+def operation_summary(op: Operation) -> str:
+    """One sentence with the operation's current state, on the page and in its status JSON."""
+    name = op.snapshot.name if op.snapshot_id else op.params.get("name", "")
+    texts = {
+        Operation.State.QUEUED: _("%(kind)s “%(name)s” on %(vm)s is queued."),
+        Operation.State.RUNNING: _("%(kind)s “%(name)s” on %(vm)s is running."),
+        Operation.State.SUCCEEDED: _("%(kind)s “%(name)s” on %(vm)s succeeded."),
+        Operation.State.FAILED: _("%(kind)s “%(name)s” on %(vm)s failed."),
+    }
+    return texts[op.state] % {"kind": op.get_kind_display(), "name": name, "vm": op.vm.name}
+
+
 @require_GET
 @role_required(*ROLES)
 def operation_list(request: HttpRequest) -> HttpResponse:
@@ -128,23 +150,29 @@ def operation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         pk=pk,
     )
-    return render(request, "operations/operation_detail.html", {"op": op})
+    return render(
+        request, "operations/operation_detail.html", {"op": op, "summary": operation_summary(op)}
+    )
 
 
 @require_GET
 @role_required(*ROLES)
 def operation_status(request: HttpRequest, pk: int) -> JsonResponse:
     """The little the progress display needs; polled by static/js/operations.js."""
-    op = get_object_or_404(scoped(request.user, Operation.objects.all(), *OP_SCOPE), pk=pk)
+    op = get_object_or_404(
+        scoped(request.user, Operation.objects.select_related("vm", "snapshot"), *OP_SCOPE), pk=pk
+    )
     return JsonResponse(
         {
             "id": op.pk,
+            "summary": operation_summary(op),
             "state": op.state,
             "state_label": op.get_state_display(),
             "active": op.is_active,
             "error": op.error,
             "remote_ref": op.remote_ref,
-            "finished_at": op.finished_at.isoformat() if op.finished_at else None,
+            "finished_at": utc_iso(op.finished_at),
+            "finished_at_text": local_text(op.finished_at, "seconds"),
         }
     )
 
@@ -167,24 +195,41 @@ def vm_snapshot_create(request: HttpRequest, pk: int) -> HttpResponse:
     except (ValidationError, ops.OperationConflict) as exc:
         _refused(request, exc)
         return redirect("inventory:vm-detail", pk=vm.pk)
-    messages.success(request, _("Snapshot %(name)s queued.") % {"name": op.params["name"]})
+    # No "queued" flash: the operation page says the live state (operation_summary), which
+    # static/js/operations.js keeps current; a flash would still say "queued" after success.
     return redirect("operation-detail", pk=op.pk)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @role_required(ADMINISTRATOR)
 def snapshot_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Like revert, a second step: the snapshot's name typed, and a reason (both required)."""
     snapshot = get_object_or_404(
         scoped(request.user, Snapshot.objects.select_related("vm__endpoint")), pk=pk
     )
-    try:
-        op = ops.snapshot_delete(
-            snapshot=snapshot, actor=request.user, request=request, reason="deleted in the portal"
-        )
-    except ops.OperationConflict as exc:
-        _refused(request, exc)
-        return redirect("inventory:vm-detail", pk=snapshot.vm_id)
-    return redirect("operation-detail", pk=op.pk)
+    form = DeleteConfirmForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if form.cleaned_data["confirm_name"] != snapshot.name:
+            form.add_error(
+                "confirm_name", _("type %(name)s exactly to delete") % {"name": snapshot.name}
+            )
+        else:
+            try:
+                op = ops.snapshot_delete(
+                    snapshot=snapshot,
+                    actor=request.user,
+                    request=request,
+                    reason=form.cleaned_data["reason"],
+                )
+                return redirect("operation-detail", pk=op.pk)
+            except ops.OperationConflict as exc:
+                form.add_error(None, str(exc))
+    return render(
+        request,
+        "operations/delete_confirm.html",
+        {"snapshot": snapshot, "form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -265,7 +310,9 @@ def policy_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 @role_required(ADMINISTRATOR)
 def policy_run_now(request: HttpRequest, pk: int) -> HttpResponse:
     policy = get_object_or_404(visible_policies(request.user, SnapshotPolicy.objects.all()), pk=pk)
-    run = policies.policy_run(policy_id=policy.pk, trigger="web", actor=request.user)
+    run = policies.policy_run(
+        policy_id=policy.pk, trigger="web", actor=request.user, request=request
+    )
     if run is not None:
         messages.success(
             request,

@@ -11,8 +11,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from inventory.api.filters import POWER_STATES, VirtualMachineFilter
+from inventory.api.filters import VirtualMachineFilter
 from inventory.charts import utilization_charts
+from inventory.labels import VM_POWER_CHOICES
 from inventory.models import Snapshot, UtilizationSample, VirtualMachine
 from portal.pages import role_required
 from portal.roles import ROLES
@@ -134,7 +135,7 @@ def vm_list(request: HttpRequest) -> HttpResponse:
         # only, instead of grouping every VM's snapshots before the page is cut.
         .annotate(snapshot_count=_present_snapshot_count())
     )
-    extra = {"power_states": POWER_STATES, "kinds": VirtualMachine.Kind.choices}
+    extra = {"power_states": VM_POWER_CHOICES, "kinds": VirtualMachine.Kind.choices}
     return list_page(request, VMS, vms, extra)
 
 

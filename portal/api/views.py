@@ -1,4 +1,4 @@
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import viewsets
 from rest_framework.routers import APIRootView
 
@@ -44,7 +44,7 @@ class SchemaView(SpectacularAPIView):
     write_roles = ()
 
 
-class SwaggerView(SpectacularSwaggerView):
+class SwaggerView(SpectacularSwaggerSplitView):
     """Swagger UI over :class:`SchemaView`, for every role."""
 
     permission_classes = [RolePermission]

@@ -1,9 +1,25 @@
-"""404 and 500 answers that never show a stack trace: JSON under /api/, a page elsewhere."""
+"""403, 404 and 500 answers that never show a stack trace: JSON under /api/, a page elsewhere."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """A page within the layout saying what happened (the middleware audits the denial)."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"error": {"message": "Permission denied."}}, status=403)
+    return HttpResponse(loader.render_to_string("403.html", request=request), status=403)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A refused form (CSRF): the 403 page saying what to do, not Django's bare one."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"error": {"message": f"CSRF check failed: {reason}"}}, status=403)
+    return HttpResponse(
+        loader.render_to_string("403.html", {"csrf_failed": True}, request=request), status=403
+    )
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -17,6 +17,12 @@
       badge.textContent = data.state_label;
       badge.classList.remove("ok", "bad", "warn");
       badge.classList.add(data.state === "succeeded" ? "ok" : data.state === "failed" ? "bad" : "warn");
+      const summary = document.querySelector(`[data-operation-summary="${data.id}"]`);
+      if (summary && data.summary) {
+        summary.textContent = data.summary;
+        summary.classList.remove("ok", "bad", "warn");
+        summary.classList.add(data.state === "succeeded" ? "ok" : data.state === "failed" ? "bad" : "warn");
+      }
       const row = badge.closest("tr, li, dl");
       if (row) {
         const error = row.querySelector(".op-error");
@@ -24,7 +30,13 @@
         const ref = row.querySelector(".op-ref");
         if (ref && data.remote_ref) ref.textContent = data.remote_ref;
         const finished = row.querySelector(".op-finished");
-        if (finished && data.finished_at) finished.textContent = data.finished_at.replace("T", " ").slice(0, 19);
+        if (finished && data.finished_at) {
+          // The server's own text (portal.timefmt.local_text): local time with its zone name.
+          const time = document.createElement("time");
+          time.dateTime = data.finished_at;
+          time.textContent = data.finished_at_text;
+          finished.replaceChildren(time);
+        }
       }
       if (!data.active) {
         clearInterval(timer);

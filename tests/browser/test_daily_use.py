@@ -13,6 +13,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from inventory.models import Operation, VirtualMachine
+from portal.timefmt import local_text
 from tests.inventory.factories import (
     EndpointFactory,
     HostFactory,
@@ -106,4 +107,11 @@ def test_an_administrator_takes_a_snapshot_from_the_vm_page(
     expect(page.locator(".op-state")).to_have_text("succeeded", timeout=45_000)
     op = Operation.objects.latest("created_at")
     assert op.state == "succeeded" and op.params["name"] == "browser1"
+    # The line at the top follows the state too (it was a flash that kept saying "queued"),
+    # and the finished time reads as the server renders it: local time with the zone name.
+    expect(page.locator(".op-summary")).to_have_text(
+        f"create snapshot “browser1” on {vm.name} succeeded."
+    )
+    expect(page.get_by_text("queued")).to_have_count(0)
+    expect(page.locator(".op-finished time")).to_have_text(local_text(op.finished_at, "seconds"))
     screenshot(page, "operation-detail")

@@ -106,7 +106,9 @@ def test_a_waived_deviation_is_risk_accepted_in_the_status_the_pdf_and_oscal(off
     # Revoked: the deviation counts again.
     from compliance.services.waivers import waiver_revoke
 
-    waiver_revoke(waiver=Finding.objects.get(pk=finding.pk).waiver, actor=officer)
+    waiver_revoke(
+        waiver=Finding.objects.get(pk=finding.pk).waiver, actor=officer, reason="appliance gone"
+    )
     assert status() in ("partly", "not_fulfilled")
 
 

@@ -105,7 +105,7 @@ def test_a_second_officer_approves_through_the_api_and_the_page_offers_it_only_t
 
 def test_a_rejected_request_cannot_be_approved_later(requested, second_officer):
     waiver, _ = requested
-    rejected = waiver_revoke(waiver=waiver, actor=second_officer)
+    rejected = waiver_revoke(waiver=waiver, actor=second_officer, reason="no PTP appliance here")
     assert rejected.state == "rejected"
     with pytest.raises(ValidationError, match="rejected or revoked"):
         waiver_approve(waiver=rejected, actor=second_officer)

@@ -96,7 +96,7 @@ def test_deleting_a_snapshot_that_is_already_gone_is_a_409(
     snap = stored_snapshot(pve_guest(endpoint, 100), "snap2")
     snap.absent_since = timezone.now() - dt.timedelta(hours=1)
     snap.save()
-    answer = api_as(admin_user).delete(f"/api/snapshots/{snap.pk}/")
+    answer = api_as(admin_user).delete(f"/api/snapshots/{snap.pk}/?reason=test")
     assert answer.status_code == 409 and "no longer exists" in answer.json()["error"]["message"]
 
 

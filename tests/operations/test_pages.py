@@ -30,8 +30,14 @@ def test_an_administrator_queues_a_snapshot_from_the_vm_page_and_sees_its_progre
     assert len(queued) == 1
     detail = web.get(answer["Location"])
     assert b'data-operation-status="/operations/%d/status.json"' % op.pk in detail.content
-    assert web.get(f"/operations/{op.pk}/status.json").json()["state"] == "queued"
+    status = web.get(f"/operations/{op.pk}/status.json").json()
+    assert status["state"] == "queued"
+    # The state is said once, live (no flash that keeps saying "queued" after success).
+    summary = f"create snapshot “from-web” on {vm.name} is queued."
+    assert status["summary"] == summary and detail.content.decode().count("queued.") == 1
     assert b"from-web" in web.get("/operations/?state=queued").content
+    Operation.objects.filter(pk=op.pk).update(state="succeeded")
+    assert web.get(f"/operations/{op.pk}/status.json").json()["summary"].endswith("succeeded.")
 
 
 def test_revert_needs_the_snapshot_name_typed_on_a_second_page(endpoint, admin_user, web_as):

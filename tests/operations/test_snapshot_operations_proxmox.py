@@ -56,7 +56,7 @@ def test_a_revert_and_a_delete_through_the_api_end_in_the_right_state_on_proxmox
     assert Snapshot.objects.get(pk=snap1.pk).current
 
     snap2 = stored_snapshot(vm, "snap2")
-    delete = api.delete(f"/api/snapshots/{snap2.pk}/")
+    delete = api.delete(f"/api/snapshots/{snap2.pk}/?reason=test")
     assert delete.status_code == 202, delete.json()
     op = wait_for(delete.json()["id"])
     assert op.state == "succeeded", op.error

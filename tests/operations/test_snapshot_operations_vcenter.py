@@ -39,7 +39,7 @@ def test_create_revert_and_delete_through_the_api_end_in_the_right_state_on_vcen
     assert revert.state == "succeeded", revert.error
     assert Snapshot.objects.get(pk=snap.pk).current
 
-    delete = wait_for(api.delete(f"/api/snapshots/{second.snapshot_id}/").json()["id"])
+    delete = wait_for(api.delete(f"/api/snapshots/{second.snapshot_id}/?reason=test").json()["id"])
     assert delete.state == "succeeded", delete.error
     assert [n for n, _ in vc_snapshots(sim, vm.external_id)] == ["Before patch 1"]
     assert Snapshot.objects.get(pk=second.snapshot_id).absent_since is not None

@@ -47,7 +47,7 @@ def test_a_worker_killed_while_its_delete_is_in_flight_ends_deleted_not_failed_o
     api = api_as(admin_user)
     made = wait_for(api.post(f"/api/vms/{vm.pk}/snapshots/", {"name": "to-go"}).json()["id"])
     assert made.state == "succeeded", made.error
-    answer = api.delete(f"/api/snapshots/{made.snapshot_id}/")
+    answer = api.delete(f"/api/snapshots/{made.snapshot_id}/?reason=test")
     op = _kill_while_submitting(celery_worker, answer.json()["id"])
     # The restarted worker resubmits by moref, learns the snapshot is gone, and counts that
     # as the delete done rather than failing it.

@@ -7,7 +7,7 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-PUBLIC = {"login/", "healthz", "i18n/setlang/"}
+PUBLIC = {"login/", "healthz", "i18n/setlang/", "favicon.ico"}
 
 
 def _walk(patterns, prefix_regex="", groups=()):

@@ -1,0 +1,18 @@
+"""Words for people in place of the portal's own raw values (role names in the database)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from .roles import ADMINISTRATOR, AUDITOR, SECURITY_OFFICER
+
+ROLE_NAMES = {
+    ADMINISTRATOR: _("Administrator"),
+    SECURITY_OFFICER: _("Security officer"),
+    AUDITOR: _("Auditor"),
+}
+
+
+def role_label(role: str | None) -> str:
+    """``security_officer`` -> "Security officer" (translated); "" for no role."""
+    return str(ROLE_NAMES.get(role or "", role or ""))

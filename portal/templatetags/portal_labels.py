@@ -1,0 +1,14 @@
+"""``{{ role|role_label }}``: a role name as people read it (see :mod:`portal.labels`)."""
+
+from __future__ import annotations
+
+from django import template
+
+from portal.labels import role_label as _role_label
+
+register = template.Library()
+
+
+@register.filter
+def role_label(value: str | None) -> str:
+    return _role_label(value)
