@@ -437,6 +437,20 @@ def test_log_001_and_002():
     assert judge("LOG-002", HostFactory(syslog_target="")) == "fail"
 
 
+def test_log_001_fails_when_ntp_servers_are_set_but_the_time_service_is_stopped():
+    ntpd = {"key": "ntp", "label": "NTP Daemon", "policy": "off"}
+    stopped = HostFactory(services=[{**ntpd, "running": False}])
+    assert judge("LOG-001", stopped) == "fail"
+    spec = get_check("LOG-001")
+    ctx = InventoryContext.load([stopped.endpoint_id], now=NOW)
+    outcome = spec.func(stopped, spec.defaults(), ctx)
+    assert outcome.evidence["running"] is False
+    assert outcome.evidence["ntp_servers"] == ["ntp.example.org"]
+    assert judge("LOG-001", HostFactory(services=[{**ntpd, "running": True}])) == "pass"
+    # Services not reported at all: the configured servers are the only evidence.
+    assert judge("LOG-001", HostFactory(services=[])) == "pass"
+
+
 def test_log_001_on_proxmox_judges_the_nodes_time_service():
     # PVE's API does not give chrony's servers: the node's time service is the evidence.
     def node(services):
