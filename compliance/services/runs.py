@@ -140,7 +140,12 @@ def run_all_checks(
                             object_type=spec.target,
                             object_id=obj.pk,
                             object_name=str(obj)[:255],
-                            outcome=Outcome(outcome.status, outcome.message[:500], evidence),
+                            outcome=Outcome(
+                                outcome.status,
+                                outcome.message[:500],
+                                evidence,
+                                outcome.severity,
+                            ),
                             path=ctx.path_of(spec.target, obj),
                         )
                     )
@@ -224,7 +229,7 @@ def store_findings(
                     object_external_id=obs.object_external_id,
                     path=obs.path,
                     status=obs.outcome.status,
-                    severity=obs.spec.severity,
+                    severity=obs.outcome.severity or obs.spec.severity,
                     message=obs.outcome.message,
                     evidence=obs.outcome.evidence,
                     first_seen=now,
@@ -237,7 +242,7 @@ def store_findings(
             continue
         before = [getattr(finding, f) for f in CONTENT_ATTRIBUTES]
         finding.status = obs.outcome.status
-        finding.severity = obs.spec.severity
+        finding.severity = obs.outcome.severity or obs.spec.severity
         finding.message = obs.outcome.message
         finding.evidence = obs.outcome.evidence
         finding.object_name = obs.object_name

@@ -11,7 +11,8 @@ from compliance.checks import all_checks, get_check
 from compliance.checks.context import InventoryContext
 from compliance.checks.registry import VCENTER
 from compliance.choices import Status
-from compliance.models import Baseline
+from compliance.models import Baseline, Finding
+from compliance.services import check_run_execute
 from inventory.models import Endpoint
 
 from .factories import (
@@ -211,11 +212,44 @@ def test_mem_004_cluster_failover_needs_room_for_the_largest_host():
     assert judge("MEM-004", ClusterFactory()) == "not_applicable"
 
 
-def test_mem_004_a_single_host_cluster_with_running_vms_fails():
+def test_mem_004_counts_the_running_vms_of_a_disconnected_host():
+    # 64 + 64 + 128 GiB; the 128 GiB host is lost and its 100 GiB of VMs need room elsewhere.
+    cluster = ClusterFactory()
+    small = [
+        HostFactory(endpoint=cluster.endpoint, cluster=cluster, memory_bytes=64 * GIB)
+        for _ in range(2)
+    ]
+    lost = HostFactory(
+        endpoint=cluster.endpoint,
+        cluster=cluster,
+        memory_bytes=128 * GIB,
+        connection_state="notResponding",
+    )
+    VmFactory(endpoint=cluster.endpoint, host=lost, memory_bytes=100 * GIB)
+    VmFactory(endpoint=cluster.endpoint, host=small[0], memory_bytes=8 * GIB)
+    spec = get_check("MEM-004")
+    ctx = InventoryContext.load([cluster.endpoint_id], now=NOW)
+    outcome = spec.func(cluster, spec.defaults(), ctx)
+    assert outcome.status == "fail"
+    assert outcome.evidence["running_vm_memory_bytes"] == 108 * GIB
+    assert outcome.evidence["stranded_vm_memory_bytes"] == 100 * GIB
+    assert outcome.evidence["unusable_hosts"] == [lost.name]
+
+
+def test_mem_004_a_single_host_cluster_is_a_low_warning_not_a_high_failure():
     cluster = ClusterFactory()
     host = HostFactory(endpoint=cluster.endpoint, cluster=cluster)
+    assert judge("MEM-004", cluster) == "pass"  # no running VM: nothing to fail over
     VmFactory(endpoint=cluster.endpoint, host=host)
-    assert judge("MEM-004", cluster) == "fail"
+    spec = get_check("MEM-004")
+    outcome = spec.func(cluster, spec.defaults(), InventoryContext.load([cluster.endpoint_id]))
+    assert outcome.status == "warning" and outcome.severity == "low"
+    assert outcome.evidence["single_host"] is True
+
+    run = check_run_execute(endpoint=cluster.endpoint, trigger="command", actor="test")
+    finding = Finding.objects.get(check_id="MEM-004", object_id=cluster.pk, resolved_at=None)
+    assert run.status == "succeeded"
+    assert (finding.status, finding.severity) == ("warning", "low")
 
 
 # --- storage -------------------------------------------------------------------------
