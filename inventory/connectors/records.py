@@ -127,7 +127,8 @@ class VmNicRecord:
     network: str = ""  # bridge or port group name
     vlan_id: int | None = None
     firewall: bool | None = None
-    connected: bool | None = None
+    connected: bool | None = None  # runtime: follows the power state, not in the config hash
+    start_connected: bool | None = None  # configuration: connect at power on (vSphere)
 
 
 @dataclass(slots=True)

@@ -985,6 +985,8 @@ class VCenterConnector:
             swapped_bytes=_mib(getattr(qs, "swappedMemory", None)),
         )
         # What the config hash is made of: settings an administrator changes, not runtime state.
+        # Not a NIC's ``connected`` (it follows the power state) but ``startConnected``; not a
+        # disk's file (every backup snapshot moves it to a delta disk) but its datastore.
         vm.config = {
             "name": vm.name,
             "guest_id": p.get("config.guestId") or "",
@@ -994,11 +996,16 @@ class VCenterConnector:
             "template": vm.template,
             "extra_config": dict(sorted(extra_config.items())),
             "nics": [
-                {"name": n.name, "mac": n.mac, "network": n.network, "connected": n.connected}
+                {
+                    "name": n.name,
+                    "mac": n.mac,
+                    "network": n.network,
+                    "start_connected": n.start_connected,
+                }
                 for n in nics
             ],
             "disks": [
-                {k: d[k] for k in ("label", "capacity_bytes", "file", "thin", "mode")}
+                {k: d[k] for k in ("label", "capacity_bytes", "datastore", "thin", "mode")}
                 for d in disks
             ],
             "passthrough": sorted(passthrough),
@@ -1034,6 +1041,7 @@ class VCenterConnector:
             mac=dev.macAddress or "",
             network=network,
             connected=bool(connectable.connected) if connectable is not None else None,
+            start_connected=(bool(connectable.startConnected) if connectable is not None else None),
         )
 
     @staticmethod

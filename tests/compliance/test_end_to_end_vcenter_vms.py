@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pytest
 
-from compliance.services import baseline_approve, check_parameters_update
+from compliance.services import baseline_approve, check_parameters_update, config_diff
 from inventory.models import Datastore, Network, Snapshot, VirtualMachine
 
 from .e2e import assert_resolved, open_finding, result, sync_and_check
@@ -195,6 +195,39 @@ def test_a_reconfigured_vm_differs_from_its_approved_baseline_int_002(vc, office
     baseline_approve(object_type="vm", object_id=vm.pk, actor=officer, comment="more memory")
     sync_and_check(endpoint)
     assert_resolved(drift)
+
+
+def test_int_002_ignores_power_state_and_backup_snapshots_and_names_a_changed_nic(vc, officer):
+    endpoint, api = vc
+    sync_and_check(endpoint)
+    vm = cluster_vm(endpoint)
+    baseline = baseline_approve(object_type="vm", object_id=vm.pk, actor=officer)
+    # The baseline holds exactly what was hashed: the NIC's configuration, not its state.
+    nic = baseline.config["nics"][0]
+    assert "start_connected" in nic and "connected" not in nic
+    assert all("file" not in disk for disk in baseline.config["disks"])
+
+    # Runtime changes an administrator did not make: powered off (NICs disconnect), a backup
+    # product's snapshot (disks move to delta files), powered on again.
+    api.power_off(vm.external_id)
+    api.create_snapshot(vm.external_id, "backup")
+    run = sync_and_check(endpoint)
+    assert open_finding("INT-002", vm) is None
+    api.power_on(vm.external_id)
+    sync_and_check(endpoint)
+    assert open_finding("INT-002", vm) is None
+
+    # A configuration change: the NIC no longer connects at power on.
+    api.set_nic_start_connected(vm.external_id, False)
+    sync_and_check(endpoint)
+    drift = open_finding("INT-002", vm)
+    assert drift.status == "fail" and drift.evidence["baseline_id"] == baseline.pk
+    vm.refresh_from_db()
+    changes = config_diff(baseline.config, vm.config)
+    assert [(c.key, c.before, c.after) for c in changes] == [
+        (f"nics.[{nic['name']}].start_connected", True, False)
+    ]
+    assert result(run, "INT-002").failed == 0
 
 
 def test_a_promiscuous_distributed_port_group_opens_net_006(vc):

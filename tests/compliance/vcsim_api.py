@@ -108,6 +108,20 @@ class VcsimApi:
         )
         self.reconfigure(moref, deviceChange=[change])
 
+    def set_nic_start_connected(self, moref: str, start_connected: bool) -> None:
+        """Edit the VM's first network adapter: connect it at power on or not."""
+        nic = next(
+            d
+            for d in self.vm(moref).config.hardware.device
+            if isinstance(d, vim.vm.device.VirtualEthernetCard)
+        )
+        nic.connectable.startConnected = start_connected
+        change = vim.vm.device.VirtualDeviceSpec(operation="edit", device=nic)
+        self.reconfigure(moref, deviceChange=[change])
+
+    def power_on(self, moref: str) -> None:
+        wait_task(self.vm(moref).PowerOnVM_Task())
+
     def power_off(self, moref: str) -> None:
         wait_task(self.vm(moref).PowerOffVM_Task())
 
