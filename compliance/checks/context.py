@@ -57,6 +57,9 @@ class InventoryContext:
     snapshots_by_vm: dict[int, list[Snapshot]] = field(default_factory=dict)
     nics_by_host: dict[int, list[PhysicalNic]] = field(default_factory=dict)
     host_net_sample: dict[int, UtilizationSample] = field(default_factory=dict)
+    host_by_external_id: dict[tuple[int, str], Host] = field(default_factory=dict)
+    # Every device a host's switches name as uplink, including its distributed-switch uplinks.
+    uplinks_by_host: dict[int, set[str]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, endpoint_ids: Iterable[int] | None = None, *, now=None) -> InventoryContext:
@@ -115,6 +118,18 @@ class InventoryContext:
         self.hosts_by_cluster = _group(self.objects[ObjectType.HOST], "cluster_id")
         self.snapshots_by_vm = _group(self.objects[ObjectType.SNAPSHOT], "vm_id")
         self.nics_by_host = _group(self.objects[ObjectType.NIC], "host_id")
+        self.host_by_external_id = {
+            (h.endpoint_id, h.external_id): h for h in self.objects[ObjectType.HOST]
+        }
+        uplinks: dict[int, set[str]] = defaultdict(set)
+        for switch in self.objects[ObjectType.SWITCH]:
+            if switch.host_id is not None:
+                uplinks[switch.host_id].update(switch.uplinks or ())
+            for external_id, devices in (switch.host_uplinks or {}).items():
+                host = self.host_by_external_id.get((switch.endpoint_id, external_id))
+                if host is not None:
+                    uplinks[host.pk].update(devices or ())
+        self.uplinks_by_host = dict(uplinks)
 
     # Look-ups checks use instead of following foreign keys (which would query per object).
     def host(self, host_id: int | None) -> Host | None:

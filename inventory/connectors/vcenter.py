@@ -163,7 +163,7 @@ HOST_PROPS = [
     "config.option",
 ]
 DATASTORE_PROPS = ["name", "summary", "host"]
-DVS_PROPS = ["name", "config.defaultPortConfig", "config.uplinkPortgroup"]
+DVS_PROPS = ["name", "config.defaultPortConfig", "config.uplinkPortgroup", "config.host"]
 NETWORK_PROPS = ["name"]
 DVPG_PROPS = ["name", "config"]
 VM_PROPS = [
@@ -270,6 +270,23 @@ def _bool_policy(policy: Any, name: str) -> bool | None:
     if isinstance(value, vim.BoolPolicy):
         value = value.value
     return bool(value) if value is not None else None
+
+
+def _dvs_host_uplinks(members: Any) -> dict[str, list[str]]:
+    """A distributed switch's physical uplinks per member host (``config.host[].config``).
+
+    Each member's backing names the host's NICs (``pnicSpec[].pnicDevice``, e.g. vmnic1) that
+    carry the switch's uplink ports on that host.
+    """
+    uplinks: dict[str, list[str]] = {}
+    for member in members or []:
+        config = getattr(member, "config", None)
+        host = _moid(getattr(config, "host", None))
+        if host is None:
+            continue
+        specs = getattr(getattr(config, "backing", None), "pnicSpec", None) or []
+        uplinks[host] = sorted({str(s.pnicDevice) for s in specs if s.pnicDevice})
+    return uplinks
 
 
 def _plain(value: Any) -> Any:
@@ -574,6 +591,7 @@ class VCenterConnector:
                     external_id=obj._moId,
                     name=p.get("name", ""),
                     kind="dvswitch",
+                    host_uplinks=_dvs_host_uplinks(p.get("config.host")),
                     allow_promiscuous=_bool_policy(security, "allowPromiscuous"),
                     allow_mac_changes=_bool_policy(security, "macChanges"),
                     allow_forged_transmits=_bool_policy(security, "forgedTransmits"),
@@ -890,6 +908,15 @@ class VCenterConnector:
                 accessible=bool(accessible) if accessible is not None else None,
                 shared=bool(shared) if shared is not None else None,
                 host_external_ids=[m.key._moId for m in p.get("host") or [] if m.key is not None],
+                # Per host, not summary.accessible (datastore-wide: true while any host reaches it).
+                host_access={
+                    m.key._moId: bool(m.mountInfo.accessible)
+                    for m in p.get("host") or []
+                    if m.key is not None
+                    and m.mountInfo is not None
+                    and m.mountInfo.accessible is not None
+                    and m.mountInfo.mounted is not False
+                },
             )
         )
         inv.samples.append(

@@ -79,6 +79,8 @@ class VirtualSwitch(SyncedObject):
     )
     kind = models.CharField(max_length=16, default="vswitch")
     uplinks = models.JSONField(default=list, blank=True)
+    # A distributed switch's uplinks per member host: {host external id: [NIC devices]}.
+    host_uplinks = models.JSONField(default=dict, blank=True)
     active = models.BooleanField(null=True)
     allow_promiscuous = models.BooleanField(null=True)
     allow_mac_changes = models.BooleanField(null=True)
@@ -115,6 +117,8 @@ class Datastore(SyncedObject):
     accessible = models.BooleanField(null=True)
     shared = models.BooleanField(null=True)
     content = models.JSONField(default=list, blank=True)
+    # Whether each host reaches the datastore: {host external id: bool}; {} = not reported.
+    host_access = models.JSONField(default=dict, blank=True)
     hosts = models.ManyToManyField(Host, through="DatastoreHost", related_name="datastores")
 
     class Meta:

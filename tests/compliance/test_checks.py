@@ -330,6 +330,58 @@ def test_net_003_single_uplink_fails_and_a_bond_counts_its_slaves():
     )
 
 
+def test_net_003_judges_a_distributed_switch_per_member_host():
+    endpoint = EndpointFactory()
+    two, one = (HostFactory(endpoint=endpoint) for _ in range(2))
+    dvs = SwitchFactory(
+        endpoint=endpoint,
+        host=None,
+        kind="dvswitch",
+        host_uplinks={two.external_id: ["vmnic1", "vmnic2"], one.external_id: ["vmnic1"]},
+    )
+    spec = get_check("NET-003")
+    outcome = spec.func(dvs, spec.defaults(), InventoryContext.load([endpoint.pk], now=NOW))
+    assert outcome.status == "fail"
+    assert outcome.evidence["hosts_below"] == [one.name]
+    assert outcome.evidence["host_uplinks"][two.name] == ["vmnic1", "vmnic2"]
+    dvs.host_uplinks[one.external_id] = ["vmnic1", "vmnic3"]
+    dvs.save()
+    assert judge("NET-003", dvs) == "pass"
+    dvs.host_uplinks = {}
+    dvs.save()
+    assert judge("NET-003", dvs) == "not_applicable"
+
+
+def test_net_001_a_dead_distributed_switch_uplink_fails():
+    nic = NicFactory(name="vmnic1", link_up=False)
+    SwitchFactory(
+        endpoint=nic.endpoint,
+        host=None,
+        kind="dvswitch",
+        host_uplinks={nic.host.external_id: ["vmnic1", "vmnic2"]},
+    )
+    assert judge("NET-001", nic) == "fail"
+
+
+def test_net_003_a_vlan_port_of_a_bond_under_a_bridge_counts_the_bonds_links():
+    host = HostFactory(endpoint=proxmox(), connection_state="online")
+    member = NicFactory(host=host, endpoint=host.endpoint, name="eno2", link_up=False)
+    NicFactory(host=host, endpoint=host.endpoint, name="eno1")
+    NicFactory(
+        host=host, endpoint=host.endpoint, name="bond0", kind="bond", slaves=["eno1", "eno2"]
+    )
+    bridge = SwitchFactory(
+        host=host, endpoint=host.endpoint, name="vmbr1", kind="bridge", uplinks=["bond0.20"]
+    )
+    spec = get_check("NET-003")
+    outcome = spec.func(bridge, spec.defaults(), InventoryContext.load([host.endpoint_id]))
+    assert outcome.status == "pass"
+    assert outcome.evidence["physical_links"] == ["eno1", "eno2"]
+    assert judge("NET-001", member) == "fail"  # a dead member of the bond under the VLAN port
+    single = SwitchFactory(host=host, endpoint=host.endpoint, kind="bridge", uplinks=["eno3.30"])
+    assert judge("NET-003", single) == "fail"
+
+
 def test_net_004_network_use_against_link_capacity():
     host = HostFactory()
     NicFactory(host=host, endpoint=host.endpoint, speed_mbps=1000)  # 125,000,000 bytes/s
