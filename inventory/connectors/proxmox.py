@@ -825,7 +825,9 @@ class ProxmoxConnector:
                     SampleRecord(object_type="datastore", external_id=sid, storage_used_bytes=used)
                 )
             elif r.get("status") == "available":
-                rec.accessible = True if rec.accessible is not False else rec.accessible
+                rec.accessible = True  # datastore-wide: some node reaches it
+            # Each node reports its own view of a shared storage; STO-003 judges them all.
+            rec.host_access[f"node/{node}"] = r.get("status") == "available"
             rec.host_external_ids.append(f"node/{node}")
         return ids
 

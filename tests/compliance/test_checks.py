@@ -278,6 +278,24 @@ def test_sto_003_accessible(accessible, expected):
     assert judge("STO-003", DatastoreFactory(accessible=accessible)) == expected
 
 
+def test_sto_003_fails_when_one_connected_host_lost_the_datastore():
+    endpoint = EndpointFactory()
+    good, bad = (HostFactory(endpoint=endpoint) for _ in range(2))
+    down = HostFactory(endpoint=endpoint, connection_state="notResponding")
+    datastore = DatastoreFactory(
+        endpoint=endpoint,
+        accessible=True,  # the datastore-wide flag: some host still reaches it
+        host_access={good.external_id: True, bad.external_id: False, down.external_id: False},
+    )
+    spec = get_check("STO-003")
+    outcome = spec.func(datastore, spec.defaults(), InventoryContext.load([endpoint.pk]))
+    assert outcome.status == "fail"
+    assert outcome.evidence["hosts_without_access"] == [bad.name]  # not the unreachable host
+    datastore.host_access[bad.external_id] = True
+    datastore.save()
+    assert judge("STO-003", datastore) == "pass"
+
+
 # --- network -------------------------------------------------------------------------
 def test_net_001_link_down_fails_on_an_uplink_and_warns_elsewhere():
     nic = NicFactory(name="vmnic0", link_up=False)
