@@ -468,12 +468,27 @@ def test_adm_003_management_addresses_in_admin_networks():
 
 
 @pytest.mark.parametrize(
-    ("enabled", "expected"), [(True, "pass"), (False, "fail"), (None, "not_applicable")]
+    ("firewall", "expected"),
+    [
+        ({"datacenter_enabled": True, "policy_in": "DROP", "node_enabled": True}, "pass"),
+        ({"datacenter_enabled": True, "policy_in": "REJECT", "node_enabled": True}, "pass"),
+        ({"datacenter_enabled": True, "policy_in": "ACCEPT", "node_enabled": True}, "fail"),
+        ({"datacenter_enabled": False, "policy_in": "DROP", "node_enabled": True}, "fail"),
+        ({"datacenter_enabled": True, "policy_in": "DROP", "node_enabled": False}, "fail"),
+        (None, "not_applicable"),
+    ],
 )
-def test_adm_004_proxmox_firewall(enabled, expected):
-    assert (
-        judge("ADM-004", ClusterFactory(endpoint=proxmox(), firewall_enabled=enabled)) == expected
-    )
+def test_adm_004_judges_each_nodes_firewall_and_its_input_policy(firewall, expected):
+    # A standalone node: no cluster record, still checked.
+    extra = {"firewall": firewall} if firewall else {}
+    node = HostFactory(endpoint=proxmox(), connection_state="online", cluster=None, extra=extra)
+    assert judge("ADM-004", node) == expected
+
+
+def test_adm_004_does_not_judge_an_offline_node():
+    firewall = {"datacenter_enabled": False, "policy_in": "DROP", "node_enabled": True}
+    node = HostFactory(endpoint=proxmox(), connection_state="offline", extra={"firewall": firewall})
+    assert judge("ADM-004", node) == "not_applicable"
 
 
 def test_adm_005_proxmox_users_without_second_factor():
