@@ -137,9 +137,21 @@ def node_firewall(host, params, ctx):
     not_applicable_reason="vCenter accounts are not read by the portal.",
 )
 def account_two_factor(account, params, ctx):
-    """Administrative access with a password alone falls to one phished or guessed secret."""
+    """Administrative access with a password alone falls to one phished or guessed secret.
+
+    A user of a realm whose ``tfa`` option enforces a second factor (PVE: type=oath or yubico)
+    passes without a personal entry in ``/access/tfa``.
+    """
     if account.enabled is False:
         return not_applicable("The account is disabled.")
+    if account.realm_two_factor:
+        realm = account.name.rpartition("@")[2]
+        return passed(
+            f"The realm {realm} enforces a second factor at every login.",
+            realm=realm,
+            realm_two_factor=True,
+            two_factor=account.two_factor,
+        )
     if account.two_factor is None:
         return not_applicable("The platform did not report second factors.")
     if not account.two_factor:

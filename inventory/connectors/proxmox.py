@@ -20,9 +20,9 @@ Trust
 Requests of one :meth:`ProxmoxConnector.read_inventory` (N online nodes, G guests, S guests with
 snapshots, R running guests, A running QEMU guests with the agent enabled)::
 
-    9                 /cluster/resources, /cluster/status, /cluster/ha/resources,
+    10                /cluster/resources, /cluster/status, /cluster/ha/resources,
                       /cluster/ha/status/current, /cluster/options, /cluster/firewall/options,
-                      /access/users, /access/acl, /access/tfa
+                      /access/users, /access/acl, /access/tfa, /access/domains
     + 6 * N           /nodes/{n}/status, services, time, network, rrddata,
                       firewall/options                     (online nodes only)
     + G               /nodes/{n}/{qemu|lxc}/{id}/config       (guests on online nodes)
@@ -1049,6 +1049,18 @@ class ProxmoxConnector:
         acl = _list(self._optional(inv, "ACL", "access/acl"))
         tfa = _list(self._optional(inv, "TFA entries", "access/tfa"))
         with_tfa = {t.get("userid") for t in tfa if isinstance(t, dict) and _list(t.get("entries"))}
+        # A realm's ``tfa`` option (type=oath, type=yubico) makes every login of the realm
+        # ask for a second factor, whether or not the user has an entry in /access/tfa.
+        domains = self._optional(inv, "realms", "access/domains")
+        realm_tfa = (
+            None
+            if domains is None
+            else {
+                str(d["realm"]): bool(d.get("tfa"))
+                for d in _list(domains)
+                if isinstance(d, dict) and d.get("realm")
+            }
+        )
         groups: dict[str, list[str]] = {}
         accounts: dict[str, AccountRecord] = {}
         for u in _list(users):
@@ -1059,6 +1071,9 @@ class ProxmoxConnector:
                 userid=uid,
                 enabled=_flag(u.get("enable")) if u.get("enable") is not None else True,
                 two_factor=uid in with_tfa or bool(u.get("keys")),
+                realm_two_factor=None
+                if realm_tfa is None
+                else realm_tfa.get(uid.rpartition("@")[2], False),
             )
             for g in str(u.get("groups") or "").split(","):
                 if g:

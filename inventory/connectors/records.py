@@ -203,6 +203,7 @@ class AccountRecord:
     userid: str
     enabled: bool | None = None
     two_factor: bool | None = None
+    realm_two_factor: bool | None = None  # the user's realm enforces a second factor (PVE tfa)
     roles: list[str] = field(default_factory=list)  # "path:role" entries from the ACL
 
 

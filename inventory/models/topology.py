@@ -156,6 +156,7 @@ class PlatformAccount(SyncedObject):
 
     enabled = models.BooleanField(null=True)
     two_factor = models.BooleanField(null=True)
+    realm_two_factor = models.BooleanField(null=True)  # the realm enforces a second factor
     roles = models.JSONField(default=list, blank=True)
 
     class Meta:

@@ -491,6 +491,14 @@ def test_adm_004_does_not_judge_an_offline_node():
     assert judge("ADM-004", node) == "not_applicable"
 
 
+def test_adm_005_passes_users_whose_realm_enforces_a_second_factor():
+    account = AccountFactory(name="carol@corp", two_factor=False, realm_two_factor=True)
+    assert judge("ADM-005", account) == "pass"
+    account.realm_two_factor = False
+    account.save()
+    assert judge("ADM-005", account) == "fail"
+
+
 def test_adm_005_proxmox_users_without_second_factor():
     assert judge("ADM-005", AccountFactory(two_factor=True)) == "pass"
     assert judge("ADM-005", AccountFactory(two_factor=False)) == "fail"

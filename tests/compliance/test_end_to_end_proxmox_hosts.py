@@ -136,3 +136,22 @@ def test_a_new_user_without_a_second_factor_opens_adm_005_until_it_gets_one(pve)
         "value": "123456",
     }
     resolved_by(endpoint, lambda: api.call("POST", "/access/tfa/ops@pve", **totp), finding)
+
+
+def test_a_realm_that_enforces_a_second_factor_resolves_adm_005_for_its_users(pve):
+    endpoint, api, _ = pve
+    api.call("POST", "/access/domains", realm="corp", type="ldap", server1="ldap.example.org",
+             base_dn="dc=example,dc=org", user_attr="uid")  # fmt: skip
+    api.call("POST", "/access/users", userid="carol@corp")
+    api.call("POST", "/access/users", userid="dave@pve", password="dave-password-1")
+    sync_and_check(endpoint)
+    carol = PlatformAccount.objects.get(endpoint=endpoint, name="carol@corp")
+    dave = PlatformAccount.objects.get(endpoint=endpoint, name="dave@pve")
+    finding = open_finding("ADM-005", carol)
+    assert finding.status == "fail" and open_finding("ADM-005", dave).status == "fail"
+
+    # The realm now asks every login for a TOTP code (PVE's realm option ``tfa``).
+    resolved_by(endpoint, lambda: api.call("PUT", "/access/domains/corp", tfa="type=oath"), finding)
+    carol.refresh_from_db()
+    assert carol.realm_two_factor is True and carol.two_factor is False
+    assert open_finding("ADM-005", dave).status == "fail"  # another realm: still flagged
