@@ -535,7 +535,17 @@ def test_con_003_copy_paste_on_vsphere_and_the_proxmox_vga_clipboard():
         )
         == "fail"
     )
-    assert judge("CON-003", VmFactory(extra_config={})) == "fail"
+    # Unset keys are vSphere's default since 4.1 (disabled): a pass that says so.
+    spec = get_check("CON-003")
+    unset = VmFactory(extra_config={})
+    outcome = spec.func(unset, spec.defaults(), InventoryContext.load([unset.endpoint_id]))
+    assert outcome.status == "pass"
+    assert outcome.evidence["source"] == {
+        "isolation.tools.copy.disable": "default",
+        "isolation.tools.paste.disable": "default",
+    }
+    only_copy_off = VmFactory(extra_config={"isolation.tools.paste.disable": "false"})
+    assert judge("CON-003", only_copy_off) == "fail"
     pve = proxmox()
     assert judge("CON-003", VmFactory(endpoint=pve, kind="qemu", config={"vga": "std"})) == "pass"
     assert (

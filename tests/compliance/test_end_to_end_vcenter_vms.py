@@ -77,17 +77,22 @@ def test_console_isolation_set_in_extra_config_resolves_con_001_and_con_003(vc):
     sync_and_check(endpoint)
     vm = cluster_vm(endpoint)
     unlimited = open_finding("CON-001", vm)
-    clipboard = open_finding("CON-003", vm)
     assert unlimited.evidence["RemoteDisplay.maxConnections"] is None
-    assert clipboard.status == "fail"
+    # No isolation keys: copy and paste are off by vSphere's default, no finding.
+    assert open_finding("CON-003", vm) is None
 
     api.set_extra_config(
         vm.external_id,
-        {
-            "RemoteDisplay.maxConnections": "1",
-            "isolation.tools.copy.disable": "TRUE",
-            "isolation.tools.paste.disable": "TRUE",
-        },
+        {"isolation.tools.copy.disable": "FALSE", "isolation.tools.paste.disable": "TRUE"},
+    )
+    sync_and_check(endpoint)
+    clipboard = open_finding("CON-003", vm)
+    assert clipboard.status == "fail"
+    assert clipboard.evidence["source"]["isolation.tools.copy.disable"] == "explicit"
+
+    api.set_extra_config(
+        vm.external_id,
+        {"RemoteDisplay.maxConnections": "1", "isolation.tools.copy.disable": "TRUE"},
     )
     sync_and_check(endpoint)
     assert_resolved(unlimited, clipboard)
