@@ -108,7 +108,14 @@ def _true(value) -> bool:
     target=ObjectType.VM,
 )
 def passthrough_devices(vm, params, ctx):
-    """A passed-through device (USB, PCI, serial) gives the guest direct access to the host's hardware."""
+    """A passed-through device gives the guest direct access to the host's hardware.
+
+    What the connectors list: PCI and SCSI passthrough, SR-IOV functions, host USB devices,
+    serial and parallel ports, the host's own CD/DVD drive (connected or connecting at power
+    on), physical-mode raw LUNs and ``/dev`` disks, a container's bind mount of a host path or
+    device. Not passthrough: a USB controller, a floppy or CD-ROM drive reading an image, a
+    USB device redirected from the viewer (SPICE).
+    """
     devices = list(vm.passthrough_devices or [])
     if devices:
         return failed(f"Passed through: {', '.join(map(str, devices))}.", devices=devices)

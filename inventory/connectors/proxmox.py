@@ -146,6 +146,22 @@ def _firewall_state(datacenter: dict[str, Any] | None, node: dict[str, Any]) -> 
     }
 
 
+def _host_device(key: str, volume: str) -> str:
+    """A guest disk or mount point that is a piece of the host, or "".
+
+    ``cdrom`` is the host's physical drive (ISO images are ``storage:iso/...``); a ``/dev/...``
+    volume is a raw host disk or SCSI device handed to a VM; any other absolute path on a
+    container's mount point is a bind mount of a host directory.
+    """
+    if volume == "cdrom":
+        return f"{key}: host CD/DVD drive"
+    if volume.startswith("/dev/"):
+        return f"{key}: raw host device {volume}"
+    if volume.startswith("/") and (key.startswith("mp") or key == "rootfs"):
+        return f"{key}: bind mount of host path {volume}"
+    return ""
+
+
 def _switched_on(value: Any) -> bool:
     """A firewall ``enable`` option: 0/1, or (datacenter) the time stamp it was enabled at."""
     try:
@@ -994,6 +1010,8 @@ class ProxmoxConnector:
                     "cdrom": cdrom,
                 }
                 vm.disks.append(disk)
+                if device := _host_device(key, volume):
+                    vm.passthrough_devices.append(device)
                 if storage:
                     sid = storage_ids.get((node, storage))
                     if sid and sid not in vm.datastore_external_ids:
@@ -1013,6 +1031,8 @@ class ProxmoxConnector:
                     )
                 )
             elif PASSTHROUGH.match(key):
+                if key.startswith("usb") and _props(value, "host").get("host") == "spice":
+                    continue  # usbN: spice = the viewer's device redirected, not the host's
                 vm.passthrough_devices.append(key)
         if provisioned:
             vm.provisioned_bytes = provisioned

@@ -124,13 +124,21 @@ ADVANCED_OPTIONS: tuple[str, ...] = (
 EXTRA_CONFIG_PREFIXES: tuple[str, ...] = ("isolation.tools.", "RemoteDisplay.maxConnections")
 
 # Devices the passthrough checks look at.
+# Devices that hand a piece of the host (or a console client's hardware) to the guest. Not a
+# USB controller (a virtual controller with nothing attached) nor a floppy or CD-ROM drive that
+# reads an image file: those are virtual hardware. SR-IOV NICs are matched before Ethernet cards.
 PASSTHROUGH_DEVICES: tuple[type, ...] = (
     vim.vm.device.VirtualUSB,
-    vim.vm.device.VirtualUSBController,
     vim.vm.device.VirtualPCIPassthrough,
+    vim.vm.device.VirtualSCSIPassthrough,
     vim.vm.device.VirtualSerialPort,
     vim.vm.device.VirtualParallelPort,
-    vim.vm.device.VirtualFloppy,
+)
+# Backings of a CD-ROM or floppy drive that are the host's own drive.
+HOST_DRIVE_BACKINGS: tuple[type, ...] = (
+    vim.vm.device.VirtualCdrom.AtapiBackingInfo,
+    vim.vm.device.VirtualCdrom.PassthroughBackingInfo,
+    vim.vm.device.VirtualFloppy.DeviceBackingInfo,
 )
 
 TASK_STATES: dict[str, str] = {
@@ -270,6 +278,12 @@ def _bool_policy(policy: Any, name: str) -> bool | None:
     if isinstance(value, vim.BoolPolicy):
         value = value.value
     return bool(value) if value is not None else None
+
+
+def _may_connect(dev: Any) -> bool:
+    """A device that is connected or connects at power on (no connect info: it always is)."""
+    info = getattr(dev, "connectable", None)
+    return info is None or bool(info.connected) or bool(info.startConnected)
 
 
 def _dvs_host_uplinks(members: Any) -> dict[str, list[str]]:
@@ -956,10 +970,18 @@ class VCenterConnector:
         passthrough: list[str] = []
         for dev in p.get("config.hardware.device") or []:
             label = getattr(dev.deviceInfo, "label", "") or f"device-{dev.key}"
-            if isinstance(dev, vim.vm.device.VirtualEthernetCard):
+            if isinstance(dev, vim.vm.device.VirtualSriovEthernetCard):
+                passthrough.append(f"{label} (SR-IOV)")
+                nics.append(self._vm_nic(dev, label, portgroup_names))
+            elif isinstance(dev, vim.vm.device.VirtualEthernetCard):
                 nics.append(self._vm_nic(dev, label, portgroup_names))
             elif isinstance(dev, vim.vm.device.VirtualDisk):
                 backing = dev.backing
+                if (
+                    isinstance(backing, vim.vm.device.VirtualDisk.RawDiskMappingVer1BackingInfo)
+                    and backing.compatibilityMode == "physicalMode"
+                ):
+                    passthrough.append(f"{label} (raw LUN, physical mode)")
                 disks.append(
                     {
                         "label": label,
@@ -973,6 +995,8 @@ class VCenterConnector:
                 )
             elif isinstance(dev, PASSTHROUGH_DEVICES):
                 passthrough.append(label)
+            elif isinstance(dev.backing, HOST_DRIVE_BACKINGS) and _may_connect(dev):
+                passthrough.append(f"{label} (host drive)")
 
         guest_os = p.get("config.guestFullName") or p.get("config.guestId") or ""
         cpu_mhz = host_mhz.get(host._moId) if host is not None else None

@@ -114,3 +114,27 @@ def test_snapshots_added_through_the_api_open_snap_002(pve, officer):
     assert finding.evidence["snapshots"] == count + 1
     # Made outside the portal and nobody owns it.
     assert Finding.objects.open().filter(check_id="SNAP-005", object_name="e2e1").exists()
+
+
+def test_the_hosts_cd_drive_given_to_a_vm_opens_con_004_and_an_iso_resolves_it(pve):
+    endpoint, api = pve
+    sync_and_check(endpoint)
+    # The harness gives each node's first VM a host USB device; take one without.
+    vm = next(
+        v
+        for v in VirtualMachine.objects.filter(
+            endpoint=endpoint, kind="qemu", absent_since__isnull=True
+        ).order_by("vmid")
+        if "usb0" not in v.config
+    )
+    node, path = vm.host.name, f"/nodes/{vm.host.name}/qemu/{vm.vmid}/config"
+    assert not Finding.objects.open().filter(check_id="CON-004", object_id=vm.pk).exists()
+
+    api.wait(node, api.call("POST", path, ide2="cdrom,media=cdrom"))
+    sync_and_check(endpoint)
+    finding = Finding.objects.open().get(check_id="CON-004", object_id=vm.pk)
+    assert finding.evidence["devices"] == ["ide2: host CD/DVD drive"]
+
+    api.wait(node, api.call("POST", path, ide2="none,media=cdrom"))
+    sync_and_check(endpoint)
+    assert_resolved(finding)

@@ -13,6 +13,7 @@ Limits of the simulator (govmomi 0.24) met here:
 from __future__ import annotations
 
 import pytest
+from pyVmomi import vim
 
 from compliance.services import baseline_approve, check_parameters_update, config_diff
 from inventory.models import Datastore, Network, Snapshot, VirtualMachine
@@ -106,12 +107,36 @@ def test_a_serial_port_added_to_a_vm_opens_con_004(vc):
     endpoint, api = vc
     sync_and_check(endpoint)
     vm = cluster_vm(endpoint)
+    # The simulator's VMs come with the host's CD drive connected: put an ISO in it first.
+    api.set_cdrom_backing(vm.external_id, iso="[LocalDS_0] os.iso")
+    sync_and_check(endpoint)
     assert open_finding("CON-004", vm) is None
 
     api.add_serial_port(vm.external_id)
     sync_and_check(endpoint)
     devices = open_finding("CON-004", vm).evidence["devices"]
     assert len(devices) == 1 and "serial" in devices[0].lower()
+
+
+def test_the_hosts_cd_drive_opens_con_004_and_a_usb_controller_or_an_iso_does_not(vc):
+    endpoint, api = vc
+    sync_and_check(endpoint)
+    vm = cluster_vm(endpoint)
+    # govmomi's simulator gives its VMs a CD/DVD drive on the host's device (ATAPI backing).
+    finding = open_finding("CON-004", vm)
+    assert finding.status == "fail"
+    assert [d for d in finding.evidence["devices"] if d.endswith("(host drive)")]
+
+    api.set_cdrom_backing(vm.external_id, iso="[LocalDS_0] os.iso")
+    api.add_device(vm.external_id, vim.vm.device.VirtualUSBXHCIController(key=-1))
+    sync_and_check(endpoint)
+    assert_resolved(finding)
+    assert open_finding("CON-004", vm) is None  # a USB controller is virtual hardware
+
+    api.set_cdrom_backing(vm.external_id, iso=None)
+    sync_and_check(endpoint)
+    devices = open_finding("CON-004", vm).evidence["devices"]
+    assert len(devices) == 1 and devices[0].endswith("(host drive)")
 
 
 def test_guest_and_console_state_flip_con_002_ops_005_and_mem_002(vc):
