@@ -57,7 +57,11 @@ class InventoryContext:
     snapshots_by_vm: dict[int, list[Snapshot]] = field(default_factory=dict)
     nics_by_host: dict[int, list[PhysicalNic]] = field(default_factory=dict)
     host_net_sample: dict[int, UtilizationSample] = field(default_factory=dict)
+    vm_net_sample: dict[int, UtilizationSample] = field(default_factory=dict)
     host_by_external_id: dict[tuple[int, str], Host] = field(default_factory=dict)
+    switches_by_host: dict[int, list[VirtualSwitch]] = field(default_factory=dict)
+    networks_by_switch: dict[int, list[Network]] = field(default_factory=dict)
+    distributed_switches: dict[int, list[VirtualSwitch]] = field(default_factory=dict)
     # Every device a host's switches name as uplink, including its distributed-switch uplinks.
     uplinks_by_host: dict[int, set[str]] = field(default_factory=dict)
 
@@ -65,8 +69,8 @@ class InventoryContext:
     def load(cls, endpoint_ids: Iterable[int] | None = None, *, now=None) -> InventoryContext:
         """Read the inventory of ``endpoint_ids`` (all enabled endpoints when None).
 
-        One query per object kind plus one for samples and one for baselines: about a dozen in
-        all, independent of the number of objects.
+        One query per object kind plus one each for host and VM samples and one for baselines:
+        about a dozen in all, independent of the number of objects.
         """
         from ..models import Baseline
 
@@ -89,7 +93,8 @@ class InventoryContext:
         ctx = cls(
             now=now or timezone.now(), endpoints=endpoints, objects=objects, baselines=baselines
         )
-        ctx.host_net_sample = _latest_host_samples(ids)
+        ctx.host_net_sample = _latest_samples(ids, UtilizationSample.ObjectType.HOST)
+        ctx.vm_net_sample = _latest_samples(ids, UtilizationSample.ObjectType.VM)
         ctx.build_indexes()
         return ctx
 
@@ -105,7 +110,10 @@ class InventoryContext:
             baselines={(b.object_type, b.object_id): b for b in baselines},
         )
         for sample in samples:
-            ctx.host_net_sample[sample.object_id] = sample
+            if sample.object_type == UtilizationSample.ObjectType.VM:
+                ctx.vm_net_sample[sample.object_id] = sample
+            else:
+                ctx.host_net_sample[sample.object_id] = sample
         ctx.build_indexes()
         return ctx
 
@@ -118,6 +126,11 @@ class InventoryContext:
         self.hosts_by_cluster = _group(self.objects[ObjectType.HOST], "cluster_id")
         self.snapshots_by_vm = _group(self.objects[ObjectType.SNAPSHOT], "vm_id")
         self.nics_by_host = _group(self.objects[ObjectType.NIC], "host_id")
+        self.switches_by_host = _group(self.objects[ObjectType.SWITCH], "host_id")
+        self.networks_by_switch = _group(self.objects[ObjectType.NETWORK], "switch_id")
+        self.distributed_switches = _group(
+            [s for s in self.objects[ObjectType.SWITCH] if s.host_id is None], "endpoint_id"
+        )
         self.host_by_external_id = {
             (h.endpoint_id, h.external_id): h for h in self.objects[ObjectType.HOST]
         }
@@ -234,10 +247,10 @@ def _group(objs: list[Any], attribute: str) -> dict[int, list[Any]]:
     return dict(grouped)
 
 
-def _latest_host_samples(endpoint_ids: list[int]) -> dict[int, UtilizationSample]:
-    """The newest host sample that carries network rates, one per host, in one query."""
+def _latest_samples(endpoint_ids: list[int], object_type: str) -> dict[int, UtilizationSample]:
+    """The newest sample that carries network rates, one per host or VM, in one query."""
     qs = UtilizationSample.objects.filter(
-        endpoint_id__in=endpoint_ids, object_type=UtilizationSample.ObjectType.HOST
+        endpoint_id__in=endpoint_ids, object_type=object_type
     ).exclude(net_rx_bps__isnull=True, net_tx_bps__isnull=True)
     if connection.vendor == "postgresql":
         qs = qs.order_by("object_id", "-taken_at").distinct("object_id")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from ..choices import ObjectType, Severity
 from .registry import Param, failed, not_applicable, passed, register, warning
 
@@ -168,36 +170,86 @@ def _distributed_uplinks(switch, minimum, ctx):
             maximum=100,
             unit="%",
         ),
+        Param(
+            "max_sample_age_minutes",
+            60,
+            "Oldest usable network sample",
+            minimum=1,
+            maximum=10080,
+            unit="min",
+        ),
     ),
 )
 def host_bandwidth(host, params, ctx):
-    """Rates from the latest sample against the sum of the host's live physical links."""
+    """The VMs' network rates against the live physical links that carry VM networks.
+
+    Only NICs behind the switches, distributed switches and bridges the host's VMs are attached
+    to count (not storage or vMotion uplinks), and the rate is the sum of the host's running
+    VMs' latest rates (the host's own counter includes VMkernel traffic on other NICs). A
+    sample older than the age limit judges nothing: the host was not sampled recently.
+    """
     sample = ctx.host_net_sample.get(host.pk)
     if sample is None:
         return not_applicable("No network rates were sampled for this host.")
+    max_age = dt.timedelta(minutes=params["max_sample_age_minutes"])
+    age = ctx.now - sample.taken_at
+    if age > max_age:
+        return not_applicable(
+            f"The latest network sample is {int(age.total_seconds() // 60)} minutes old "
+            f"(limit {params['max_sample_age_minutes']}).",
+            sampled_at=sample.taken_at.isoformat(),
+        )
+    vms = [vm for vm in ctx.vms_by_host.get(host.pk, ()) if vm.is_running and not vm.template]
+    devices = _vm_traffic_uplinks(host, vms, ctx)
+    nics = {n.name: n for n in ctx.nics_by_host.get(host.pk, ())}
     links = [
-        n
-        for n in ctx.nics_by_host.get(host.pk, ())
-        if n.link_up and n.speed_mbps and n.kind == "physical"
+        nics[name]
+        for name in sorted(_physical_links(host.pk, devices, ctx))
+        if name in nics and nics[name].link_up and nics[name].speed_mbps
     ]
     capacity_bps = sum(n.speed_mbps for n in links) * 1_000_000 / 8  # bytes per second
     if not capacity_bps:
-        return not_applicable("No live physical link with a known speed.")
-    rate = max(sample.net_rx_bps or 0, sample.net_tx_bps or 0)
+        return not_applicable("No live physical link with a known speed carries VM networks.")
+    fresh = [
+        s
+        for vm in vms
+        if (s := ctx.vm_net_sample.get(vm.pk)) is not None and ctx.now - s.taken_at <= max_age
+    ]
+    rx = sum(s.net_rx_bps or 0 for s in fresh)
+    tx = sum(s.net_tx_bps or 0 for s in fresh)
+    rate = max(rx, tx)
     percent = 100 * rate / capacity_bps
     evidence = {
         "rate_bytes_per_s": rate,
         "capacity_bytes_per_s": capacity_bps,
+        "vm_traffic_nics": [n.name for n in links],
+        "vms_sampled": len(fresh),
         "percent": round(percent, 1),
         "threshold_percent": params["max_percent"],
         "sampled_at": sample.taken_at.isoformat(),
     }
     if percent > params["max_percent"]:
         return failed(
-            f"Network use is {percent:.1f}% of link capacity (limit {params['max_percent']}%).",
+            f"VM network use is {percent:.1f}% of the VM links' capacity "
+            f"(limit {params['max_percent']}%).",
             **evidence,
         )
-    return passed(f"Network use is {percent:.1f}% of link capacity.", **evidence)
+    return passed(f"VM network use is {percent:.1f}% of the VM links' capacity.", **evidence)
+
+
+def _vm_traffic_uplinks(host, vms, ctx) -> set[str]:
+    """The uplink devices of the host's switches that carry a network its VMs are attached to."""
+    names = {str(nic.get("network") or "") for vm in vms for nic in vm.nics or ()} - {""}
+    devices: set[str] = set()
+    for switch in ctx.switches_by_host.get(host.pk, ()):
+        networks = {n.name for n in ctx.networks_by_switch.get(switch.pk, ())}
+        if switch.name in names or networks & names:  # a bridge by name, a vSwitch by port group
+            devices.update(switch.uplinks or ())
+    for switch in ctx.distributed_switches.get(host.endpoint_id, ()):
+        networks = {n.name for n in ctx.networks_by_switch.get(switch.pk, ())}
+        if networks & names:
+            devices.update((switch.host_uplinks or {}).get(host.external_id, ()))
+    return devices
 
 
 def _policy_outcome(obj):

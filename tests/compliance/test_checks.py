@@ -400,20 +400,54 @@ def test_net_003_a_vlan_port_of_a_bond_under_a_bridge_counts_the_bonds_links():
     assert judge("NET-003", single) == "fail"
 
 
-def test_net_004_network_use_against_link_capacity():
+def _vm_traffic_host():
+    """A host whose VMs use port group "VM" on vSwitch0 (vmnic0, 1 Gbit/s); vSwitch1 carries
+    storage on vmnic1 (10 Gbit/s) and no VM network."""
     host = HostFactory()
-    NicFactory(host=host, endpoint=host.endpoint, speed_mbps=1000)  # 125,000,000 bytes/s
+    ep = host.endpoint
+    NicFactory(host=host, endpoint=ep, name="vmnic0", speed_mbps=1000)  # 125,000,000 bytes/s
+    NicFactory(host=host, endpoint=ep, name="vmnic1", speed_mbps=10000)
+    vm_switch = SwitchFactory(host=host, endpoint=ep, name="vSwitch0", uplinks=["vmnic0"])
+    storage = SwitchFactory(host=host, endpoint=ep, name="vSwitch1", uplinks=["vmnic1"])
+    NetworkFactory(endpoint=ep, switch=vm_switch, name="VM")
+    NetworkFactory(endpoint=ep, switch=storage, name="NFS")
+    vm = VmFactory(host=host, endpoint=ep, nics=[{"name": "nic1", "network": "VM"}])
+    return host, vm
+
+
+def test_net_004_compares_the_vms_rates_with_the_nics_that_carry_vm_networks():
+    host, vm = _vm_traffic_host()
     assert judge("NET-004", host) == "not_applicable"  # no sample yet
-    SampleFactory(endpoint=host.endpoint, object_id=host.pk, net_rx_bps=87_500_000, net_tx_bps=0)
-    assert judge("NET-004", host) == "pass"  # exactly 70 %
+    # The host's counter includes 1 GB/s of NFS on vmnic1; the VMs send 87.5 MB/s (70 %).
+    SampleFactory(endpoint=host.endpoint, object_id=host.pk, net_rx_bps=1e9, net_tx_bps=0)
+    SampleFactory(endpoint=host.endpoint, object_type="vm", object_id=vm.pk, net_rx_bps=87_500_000)
+    spec = get_check("NET-004")
+    outcome = spec.func(host, spec.defaults(), InventoryContext.load([host.endpoint_id]))
+    assert outcome.status == "pass" and outcome.evidence["percent"] == 70.0
+    assert outcome.evidence["vm_traffic_nics"] == ["vmnic0"]
     SampleFactory(
         endpoint=host.endpoint,
-        object_id=host.pk,
-        net_rx_bps=0,
+        object_type="vm",
+        object_id=vm.pk,
         net_tx_bps=90_000_000,
         taken_at=timezone.now() + dt.timedelta(seconds=1),
     )
     assert judge("NET-004", host) == "fail"
+
+
+def test_net_004_does_not_judge_a_stale_sample():
+    host, vm = _vm_traffic_host()
+    old = NOW - dt.timedelta(hours=3)
+    for object_type, object_id in (("host", host.pk), ("vm", vm.pk)):
+        SampleFactory(
+            endpoint=host.endpoint,
+            object_type=object_type,
+            object_id=object_id,
+            net_tx_bps=120_000_000,
+            taken_at=old,
+        )
+    assert judge("NET-004", host) == "not_applicable"
+    assert judge("NET-004", host, max_sample_age_minutes=240) == "fail"
 
 
 @pytest.mark.parametrize("factory", [SwitchFactory, NetworkFactory])
