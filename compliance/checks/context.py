@@ -58,6 +58,8 @@ class InventoryContext:
     nics_by_host: dict[int, list[PhysicalNic]] = field(default_factory=dict)
     host_net_sample: dict[int, UtilizationSample] = field(default_factory=dict)
     vm_net_sample: dict[int, UtilizationSample] = field(default_factory=dict)
+    # Recent host samples (CPU and memory use), oldest first, for load judged over time.
+    host_load_history: dict[int, list[UtilizationSample]] = field(default_factory=dict)
     host_by_external_id: dict[tuple[int, str], Host] = field(default_factory=dict)
     switches_by_host: dict[int, list[VirtualSwitch]] = field(default_factory=dict)
     networks_by_switch: dict[int, list[Network]] = field(default_factory=dict)
@@ -95,6 +97,7 @@ class InventoryContext:
         )
         ctx.host_net_sample = _latest_samples(ids, UtilizationSample.ObjectType.HOST)
         ctx.vm_net_sample = _latest_samples(ids, UtilizationSample.ObjectType.VM)
+        ctx.host_load_history = _host_load_history(ids, ctx.now)
         ctx.build_indexes()
         return ctx
 
@@ -109,11 +112,12 @@ class InventoryContext:
             objects={str(k): list(v) for k, v in objects.items()},
             baselines={(b.object_type, b.object_id): b for b in baselines},
         )
-        for sample in samples:
+        for sample in sorted(samples, key=lambda s: s.taken_at):
             if sample.object_type == UtilizationSample.ObjectType.VM:
                 ctx.vm_net_sample[sample.object_id] = sample
             else:
                 ctx.host_net_sample[sample.object_id] = sample
+                ctx.host_load_history.setdefault(sample.object_id, []).append(sample)
         ctx.build_indexes()
         return ctx
 
@@ -259,3 +263,23 @@ def _latest_samples(endpoint_ids: list[int], object_type: str) -> dict[int, Util
     for sample in qs.order_by("object_id", "taken_at"):
         latest[sample.object_id] = sample
     return latest
+
+
+def _host_load_history(endpoint_ids: list[int], now: dt.datetime) -> dict[int, list[Any]]:
+    """Host samples of the last few hours with CPU or memory use, oldest first, in one query."""
+    from .sustained import HISTORY
+
+    history: dict[int, list[Any]] = defaultdict(list)
+    qs = (
+        UtilizationSample.objects.filter(
+            endpoint_id__in=endpoint_ids,
+            object_type=UtilizationSample.ObjectType.HOST,
+            taken_at__gte=now - HISTORY,
+        )
+        .exclude(cpu_percent__isnull=True, memory_percent__isnull=True)
+        .only("object_id", "taken_at", "cpu_percent", "memory_percent")
+        .order_by("object_id", "taken_at")
+    )
+    for sample in qs:
+        history[sample.object_id].append(sample)
+    return dict(history)

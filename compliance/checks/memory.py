@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..choices import ObjectType, Severity, Status
 from .registry import Outcome, Param, failed, not_applicable, passed, register, warning
+from .sustained import judge_host_load, sustain_params
 
 REQ = ("M4349.MEMORY", "M4349.UTILIZATION")
 GIB = 1024**3
@@ -29,10 +30,14 @@ def _gib(value: int) -> float:
             maximum=100,
             unit="%",
         ),
+        *sustain_params(),
     ),
 )
 def host_memory_usage(host, params, ctx):
-    """A host short of memory balloons and swaps its guests."""
+    """A host short of memory balloons and swaps its guests.
+
+    Judged over the stored samples like CPU-001 (sustained, with hysteresis).
+    """
     percent = host.memory_percent
     if percent is None:
         return not_applicable("The platform did not report memory size and use.")
@@ -42,11 +47,10 @@ def host_memory_usage(host, params, ctx):
         "memory_percent": round(percent, 1),
         "threshold_percent": params["max_percent"],
     }
-    if percent > params["max_percent"]:
-        return failed(
-            f"Memory usage is {percent:.1f}% (limit {params['max_percent']}%).", **evidence
-        )
-    return passed(f"Memory usage is {percent:.1f}%.", **evidence)
+    high, message, evidence = judge_host_load(
+        host, "memory_percent", percent, params, ctx, "Memory usage", evidence
+    )
+    return (failed if high else passed)(message, **evidence)
 
 
 @register(

@@ -164,6 +164,45 @@ def test_cpu_001_host_usage(usage, expected):
     assert judge("CPU-001", HostFactory(cpu_usage_percent=usage)) == expected
 
 
+def _cpu_history(*values):
+    """A host whose CPU samples, ten minutes apart, end at NOW with ``values[-1]``."""
+    host = HostFactory(cpu_usage_percent=values[-1])
+    for i, value in enumerate(reversed(values)):
+        SampleFactory(
+            endpoint=host.endpoint,
+            object_id=host.pk,
+            cpu_percent=value,
+            taken_at=NOW - dt.timedelta(minutes=10 * i),
+        )
+    return host
+
+
+def test_cpu_001_a_single_peak_does_not_fail_but_a_sustained_load_does():
+    assert judge("CPU-001", _cpu_history(40, 50, 95)) == "pass"  # one reading above 80
+    assert judge("CPU-001", _cpu_history(40, 85, 90, 95)) == "fail"  # above for 20 minutes
+    assert judge("CPU-001", _cpu_history(40, 50, 95), sustained_minutes=0) == "fail"
+
+
+def test_cpu_001_clears_only_below_the_limit_minus_the_hysteresis():
+    # Above 80 % for 20 minutes, then 78 %: still high (limit 80, hysteresis 5).
+    assert judge("CPU-001", _cpu_history(85, 90, 95, 78)) == "fail"
+    assert judge("CPU-001", _cpu_history(85, 90, 95, 74)) == "pass"
+    assert judge("CPU-001", _cpu_history(85, 90, 95, 78), hysteresis_points=0) == "pass"
+
+
+def test_mem_001_is_judged_over_the_samples_too():
+    host = HostFactory(memory_bytes=100, memory_used_bytes=95)
+    for minutes, percent in ((20, 50), (10, 50), (0, 95)):
+        SampleFactory(
+            endpoint=host.endpoint,
+            object_id=host.pk,
+            memory_percent=percent,
+            taken_at=NOW - dt.timedelta(minutes=minutes),
+        )
+    assert judge("MEM-001", host) == "pass"
+    assert judge("MEM-001", host, sustained_minutes=0) == "fail"
+
+
 def test_cpu_002_counts_only_running_vms_per_thread():
     host = HostFactory(cpu_threads=4)
     for _ in range(4):

@@ -11,10 +11,13 @@ ADM-001 and ADM-002 do not apply to Proxmox by design (docs/compliance.md).
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.db.models import F
 
 from compliance.services import baseline_approve
-from inventory.models import Cluster, Host, PlatformAccount
+from inventory.models import Cluster, Host, PlatformAccount, UtilizationSample
 from tests.endpoints import proxmox_endpoint
 from tests.harness.fakepve import GiB
 
@@ -22,6 +25,13 @@ from .e2e import open_finding, opened_by, resolved_by, result, sync_and_check
 from .test_end_to_end_proxmox import PveApi
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+
+
+def age_samples(host, *, minutes: int) -> None:
+    """Time passes: the host's stored samples move back (no test waits a quarter of an hour)."""
+    UtilizationSample.objects.filter(object_type="host", object_id=host.pk).update(
+        taken_at=F("taken_at") - dt.timedelta(minutes=minutes)
+    )
 
 
 @pytest.fixture
@@ -81,10 +91,16 @@ def test_a_busy_node_opens_cpu_001_and_an_idle_one_resolves_it(pve):
     host = Host.objects.get(endpoint=endpoint, name="pve1")
     assert open_finding("CPU-001", host) is None
 
-    # Load is what the guests do, not a setting: no API call makes a node busy.
-    finding = opened_by(endpoint, lambda: node_status(fake, "pve1", cpu=0.93), "CPU-001", host)
+    # Load is what the guests do, not a setting: no API call makes a node busy. One busy
+    # reading is a peak, not a finding (judged over 15 minutes of samples).
+    node_status(fake, "pve1", cpu=0.93)
+    sync_and_check(endpoint)
+    assert open_finding("CPU-001", host) is None
+    # A quarter of an hour passes (the stored samples move back), still busy: the finding opens.
+    finding = opened_by(endpoint, lambda: age_samples(host, minutes=16), "CPU-001", host)
     assert finding.evidence["cpu_usage_percent"] == 93.0
     assert finding.evidence["threshold_percent"] == 80
+    assert finding.evidence["samples_judged"] == 3
 
     resolved_by(endpoint, lambda: node_status(fake, "pve1", cpu=0.2), finding)
 
@@ -97,7 +113,10 @@ def test_a_node_short_of_memory_opens_mem_001(pve):
 
     # Memory in use is load as well; PVE reports it, nobody sets it.
     full = {"total": 64 * GiB, "used": 60 * GiB, "free": 4 * GiB}
-    finding = opened_by(endpoint, lambda: node_status(fake, "pve2", memory=full), "MEM-001", host)
+    node_status(fake, "pve2", memory=full)
+    sync_and_check(endpoint)
+    assert open_finding("MEM-001", host) is None  # one reading: not yet sustained
+    finding = opened_by(endpoint, lambda: age_samples(host, minutes=16), "MEM-001", host)
     assert finding.evidence["memory_percent"] == 93.8
     assert finding.evidence["memory_used_bytes"] == 60 * GiB
 
