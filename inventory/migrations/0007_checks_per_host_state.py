@@ -4,25 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('inventory', '0006_operation_nonce'),
+        ("inventory", "0006_operation_nonce"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='datastore',
-            name='host_access',
+            model_name="datastore",
+            name="host_access",
             field=models.JSONField(blank=True, default=dict),
         ),
         migrations.AddField(
-            model_name='platformaccount',
-            name='realm_two_factor',
+            model_name="platformaccount",
+            name="realm_two_factor",
             field=models.BooleanField(null=True),
         ),
         migrations.AddField(
-            model_name='virtualswitch',
-            name='host_uplinks',
+            model_name="virtualswitch",
+            name="host_uplinks",
             field=models.JSONField(blank=True, default=dict),
         ),
     ]
