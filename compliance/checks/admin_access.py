@@ -85,20 +85,46 @@ def host_management_network(host, params, ctx):
 
 @register(
     "ADM-004",
-    title="Proxmox cluster firewall off",
+    title="Proxmox firewall off or accepting by default",
     requirements=(*REQ, "M5.8"),
-    target=ObjectType.CLUSTER,
+    target=ObjectType.HOST,
     severity=Severity.HIGH,
     platforms=(PROXMOX,),
     not_applicable_reason="vSphere has no cluster-wide firewall switch in the inventory.",
 )
-def cluster_firewall(cluster, params, ctx):
-    """The Proxmox firewall is what restricts access to the web UI and API on port 8006."""
-    if cluster.firewall_enabled is None:
+def node_firewall(host, params, ctx):
+    """The Proxmox firewall is what restricts access to the web UI and API on port 8006.
+
+    Judged per node, so a standalone node (no cluster record) is checked too: the datacenter
+    firewall must be on, the node's own firewall not switched off, and the datacenter's input
+    policy must drop or reject what no rule allows. An enabled firewall with ``policy_in:
+    ACCEPT`` filters nothing.
+    """
+    if (host.connection_state or "").lower() not in ("online", "connected"):
+        return not_applicable(f"The node is {host.connection_state or 'not online'}.")
+    state = (host.extra or {}).get("firewall")
+    if not state or state.get("datacenter_enabled") is None:
         return not_applicable("The platform did not report the firewall state.")
-    if not cluster.firewall_enabled:
-        return failed("The cluster firewall is disabled.", firewall_enabled=False)
-    return passed("The cluster firewall is enabled.", firewall_enabled=True)
+    evidence = {
+        "firewall_enabled": state["datacenter_enabled"],
+        "node_firewall_enabled": state.get("node_enabled"),
+        "policy_in": state.get("policy_in"),
+        "policy_in_default": state.get("policy_in_default"),
+    }
+    if not state["datacenter_enabled"]:
+        return failed("The datacenter firewall is disabled.", **evidence)
+    if state.get("node_enabled") is False:
+        return failed("The node's firewall is disabled.", **evidence)
+    if state.get("policy_in") not in ("DROP", "REJECT"):
+        return failed(
+            f"The firewall's input policy is {state.get('policy_in')}: "
+            "traffic no rule allows is let in.",
+            **evidence,
+        )
+    return passed(
+        f"The firewall is on and drops unmatched input (policy_in {state['policy_in']}).",
+        **evidence,
+    )
 
 
 @register(
@@ -111,9 +137,21 @@ def cluster_firewall(cluster, params, ctx):
     not_applicable_reason="vCenter accounts are not read by the portal.",
 )
 def account_two_factor(account, params, ctx):
-    """Administrative access with a password alone falls to one phished or guessed secret."""
+    """Administrative access with a password alone falls to one phished or guessed secret.
+
+    A user of a realm whose ``tfa`` option enforces a second factor (PVE: type=oath or yubico)
+    passes without a personal entry in ``/access/tfa``.
+    """
     if account.enabled is False:
         return not_applicable("The account is disabled.")
+    if account.realm_two_factor:
+        realm = account.name.rpartition("@")[2]
+        return passed(
+            f"The realm {realm} enforces a second factor at every login.",
+            realm=realm,
+            realm_two_factor=True,
+            two_factor=account.two_factor,
+        )
     if account.two_factor is None:
         return not_applicable("The platform did not report second factors.")
     if not account.two_factor:

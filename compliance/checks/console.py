@@ -57,7 +57,14 @@ def console_open(vm, params, ctx):
     target=ObjectType.VM,
 )
 def console_clipboard(vm, params, ctx):
-    """A shared clipboard is a channel between the admin's desktop and the guest (M 2.449)."""
+    """A shared clipboard is a channel between the admin's desktop and the guest (M 2.449).
+
+    On vSphere, copy and paste are disabled by default since vSphere 4.1: a VM without the
+    ``isolation.tools.copy.disable`` / ``paste.disable`` keys is secure and passes with the
+    evidence ``source: default``, as the vSphere Security Configuration Guide assesses it
+    (VM.disable-console-copy / VM.disable-console-paste: only a value of FALSE is a finding).
+    Only a key set to anything but TRUE fails.
+    """
     if vm.template:
         return not_applicable("Templates have no console.")
     if ctx.platform(vm) == PROXMOX:
@@ -71,14 +78,27 @@ def console_clipboard(vm, params, ctx):
             return failed("The VGA clipboard is enabled (vga: clipboard=vnc).", vga=vga)
         return passed("The VGA clipboard is off.", vga=vga)
     extra = vm.extra_config or {}
-    values = {
-        key: extra.get(key)
-        for key in ("isolation.tools.copy.disable", "isolation.tools.paste.disable")
-    }
-    allowed = [key for key, value in values.items() if str(value).strip().upper() != "TRUE"]
+    values = {key: extra.get(key) for key in CLIPBOARD_KEYS}
+    # Absent (or empty) is vSphere's default since 4.1: copy and paste disabled.
+    sources = {key: "default" if _unset(v) else "explicit" for key, v in values.items()}
+    allowed = [key for key, value in values.items() if not _unset(value) and not _true(value)]
+    evidence = {**values, "source": sources}
     if allowed:
-        return failed(f"Not disabled: {', '.join(allowed)}.", **values)
-    return passed("Copy and paste are disabled.", **values)
+        return failed(f"Enabled explicitly: {', '.join(allowed)}.", **evidence)
+    if all(source == "default" for source in sources.values()):
+        return passed("Copy and paste are disabled by vSphere's default (keys unset).", **evidence)
+    return passed("Copy and paste are disabled.", **evidence)
+
+
+CLIPBOARD_KEYS = ("isolation.tools.copy.disable", "isolation.tools.paste.disable")
+
+
+def _unset(value) -> bool:
+    return value is None or str(value).strip() == ""
+
+
+def _true(value) -> bool:
+    return str(value).strip().upper() == "TRUE"
 
 
 @register(
@@ -88,7 +108,14 @@ def console_clipboard(vm, params, ctx):
     target=ObjectType.VM,
 )
 def passthrough_devices(vm, params, ctx):
-    """A passed-through device (USB, PCI, serial) gives the guest direct access to the host's hardware."""
+    """A passed-through device gives the guest direct access to the host's hardware.
+
+    What the connectors list: PCI and SCSI passthrough, SR-IOV functions, host USB devices,
+    serial and parallel ports, the host's own CD/DVD drive (connected or connecting at power
+    on), physical-mode raw LUNs and ``/dev`` disks, a container's bind mount of a host path or
+    device. Not passthrough: a USB controller, a floppy or CD-ROM drive reading an image, a
+    USB device redirected from the viewer (SPICE).
+    """
     devices = list(vm.passthrough_devices or [])
     if devices:
         return failed(f"Passed through: {', '.join(map(str, devices))}.", devices=devices)

@@ -57,13 +57,22 @@ class InventoryContext:
     snapshots_by_vm: dict[int, list[Snapshot]] = field(default_factory=dict)
     nics_by_host: dict[int, list[PhysicalNic]] = field(default_factory=dict)
     host_net_sample: dict[int, UtilizationSample] = field(default_factory=dict)
+    vm_net_sample: dict[int, UtilizationSample] = field(default_factory=dict)
+    # Recent host samples (CPU and memory use), oldest first, for load judged over time.
+    host_load_history: dict[int, list[UtilizationSample]] = field(default_factory=dict)
+    host_by_external_id: dict[tuple[int, str], Host] = field(default_factory=dict)
+    switches_by_host: dict[int, list[VirtualSwitch]] = field(default_factory=dict)
+    networks_by_switch: dict[int, list[Network]] = field(default_factory=dict)
+    distributed_switches: dict[int, list[VirtualSwitch]] = field(default_factory=dict)
+    # Every device a host's switches name as uplink, including its distributed-switch uplinks.
+    uplinks_by_host: dict[int, set[str]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, endpoint_ids: Iterable[int] | None = None, *, now=None) -> InventoryContext:
         """Read the inventory of ``endpoint_ids`` (all enabled endpoints when None).
 
-        One query per object kind plus one for samples and one for baselines: about a dozen in
-        all, independent of the number of objects.
+        One query per object kind plus one each for host and VM samples and one for baselines:
+        about a dozen in all, independent of the number of objects.
         """
         from ..models import Baseline
 
@@ -86,7 +95,9 @@ class InventoryContext:
         ctx = cls(
             now=now or timezone.now(), endpoints=endpoints, objects=objects, baselines=baselines
         )
-        ctx.host_net_sample = _latest_host_samples(ids)
+        ctx.host_net_sample = _latest_samples(ids, UtilizationSample.ObjectType.HOST)
+        ctx.vm_net_sample = _latest_samples(ids, UtilizationSample.ObjectType.VM)
+        ctx.host_load_history = _host_load_history(ids, ctx.now)
         ctx.build_indexes()
         return ctx
 
@@ -101,8 +112,12 @@ class InventoryContext:
             objects={str(k): list(v) for k, v in objects.items()},
             baselines={(b.object_type, b.object_id): b for b in baselines},
         )
-        for sample in samples:
-            ctx.host_net_sample[sample.object_id] = sample
+        for sample in sorted(samples, key=lambda s: s.taken_at):
+            if sample.object_type == UtilizationSample.ObjectType.VM:
+                ctx.vm_net_sample[sample.object_id] = sample
+            else:
+                ctx.host_net_sample[sample.object_id] = sample
+                ctx.host_load_history.setdefault(sample.object_id, []).append(sample)
         ctx.build_indexes()
         return ctx
 
@@ -115,6 +130,23 @@ class InventoryContext:
         self.hosts_by_cluster = _group(self.objects[ObjectType.HOST], "cluster_id")
         self.snapshots_by_vm = _group(self.objects[ObjectType.SNAPSHOT], "vm_id")
         self.nics_by_host = _group(self.objects[ObjectType.NIC], "host_id")
+        self.switches_by_host = _group(self.objects[ObjectType.SWITCH], "host_id")
+        self.networks_by_switch = _group(self.objects[ObjectType.NETWORK], "switch_id")
+        self.distributed_switches = _group(
+            [s for s in self.objects[ObjectType.SWITCH] if s.host_id is None], "endpoint_id"
+        )
+        self.host_by_external_id = {
+            (h.endpoint_id, h.external_id): h for h in self.objects[ObjectType.HOST]
+        }
+        uplinks: dict[int, set[str]] = defaultdict(set)
+        for switch in self.objects[ObjectType.SWITCH]:
+            if switch.host_id is not None:
+                uplinks[switch.host_id].update(switch.uplinks or ())
+            for external_id, devices in (switch.host_uplinks or {}).items():
+                host = self.host_by_external_id.get((switch.endpoint_id, external_id))
+                if host is not None:
+                    uplinks[host.pk].update(devices or ())
+        self.uplinks_by_host = dict(uplinks)
 
     # Look-ups checks use instead of following foreign keys (which would query per object).
     def host(self, host_id: int | None) -> Host | None:
@@ -219,10 +251,10 @@ def _group(objs: list[Any], attribute: str) -> dict[int, list[Any]]:
     return dict(grouped)
 
 
-def _latest_host_samples(endpoint_ids: list[int]) -> dict[int, UtilizationSample]:
-    """The newest host sample that carries network rates, one per host, in one query."""
+def _latest_samples(endpoint_ids: list[int], object_type: str) -> dict[int, UtilizationSample]:
+    """The newest sample that carries network rates, one per host or VM, in one query."""
     qs = UtilizationSample.objects.filter(
-        endpoint_id__in=endpoint_ids, object_type=UtilizationSample.ObjectType.HOST
+        endpoint_id__in=endpoint_ids, object_type=object_type
     ).exclude(net_rx_bps__isnull=True, net_tx_bps__isnull=True)
     if connection.vendor == "postgresql":
         qs = qs.order_by("object_id", "-taken_at").distinct("object_id")
@@ -231,3 +263,23 @@ def _latest_host_samples(endpoint_ids: list[int]) -> dict[int, UtilizationSample
     for sample in qs.order_by("object_id", "taken_at"):
         latest[sample.object_id] = sample
     return latest
+
+
+def _host_load_history(endpoint_ids: list[int], now: dt.datetime) -> dict[int, list[Any]]:
+    """Host samples of the last few hours with CPU or memory use, oldest first, in one query."""
+    from .sustained import HISTORY
+
+    history: dict[int, list[Any]] = defaultdict(list)
+    qs = (
+        UtilizationSample.objects.filter(
+            endpoint_id__in=endpoint_ids,
+            object_type=UtilizationSample.ObjectType.HOST,
+            taken_at__gte=now - HISTORY,
+        )
+        .exclude(cpu_percent__isnull=True, memory_percent__isnull=True)
+        .only("object_id", "taken_at", "cpu_percent", "memory_percent")
+        .order_by("object_id", "taken_at")
+    )
+    for sample in qs:
+        history[sample.object_id].append(sample)
+    return dict(history)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..choices import ObjectType
 from .registry import Param, failed, not_applicable, passed, register
+from .sustained import judge_host_load, sustain_params
 
 REQ = ("M4349.CPU", "M4349.UTILIZATION")
 
@@ -17,22 +18,25 @@ REQ = ("M4349.CPU", "M4349.UTILIZATION")
         Param(
             "max_percent", 80, "Highest CPU usage", kind="float", minimum=1, maximum=100, unit="%"
         ),
+        *sustain_params(),
     ),
 )
 def host_cpu_usage(host, params, ctx):
-    """A host near full CPU leaves no room for load peaks or a failed neighbour's VMs."""
+    """A host near full CPU leaves no room for load peaks or a failed neighbour's VMs.
+
+    Judged over the stored samples (compliance.checks.sustained): above the limit for
+    ``sustained_minutes``, cleared only below the limit minus ``hysteresis_points``.
+    """
     if host.cpu_usage_percent is None:
         return not_applicable("The platform did not report CPU usage.")
     evidence = {
         "cpu_usage_percent": round(host.cpu_usage_percent, 1),
         "threshold_percent": params["max_percent"],
     }
-    if host.cpu_usage_percent > params["max_percent"]:
-        return failed(
-            f"CPU usage is {host.cpu_usage_percent:.1f}% (limit {params['max_percent']}%).",
-            **evidence,
-        )
-    return passed(f"CPU usage is {host.cpu_usage_percent:.1f}%.", **evidence)
+    high, message, evidence = judge_host_load(
+        host, "cpu_percent", host.cpu_usage_percent, params, ctx, "CPU usage", evidence
+    )
+    return (failed if high else passed)(message, **evidence)
 
 
 @register(

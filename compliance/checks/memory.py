@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from ..choices import ObjectType, Severity
-from .registry import PROXMOX, Param, failed, not_applicable, passed, register, warning
+from ..choices import ObjectType, Severity, Status
+from .registry import PROXMOX, Outcome, Param, failed, not_applicable, passed, register, warning
+from .sustained import judge_host_load, sustain_params
 
 REQ = ("M4349.MEMORY", "M4349.UTILIZATION")
 GIB = 1024**3
@@ -29,10 +30,14 @@ def _gib(value: int) -> float:
             maximum=100,
             unit="%",
         ),
+        *sustain_params(),
     ),
 )
 def host_memory_usage(host, params, ctx):
-    """A host short of memory balloons and swaps its guests."""
+    """A host short of memory balloons and swaps its guests.
+
+    Judged over the stored samples like CPU-001 (sustained, with hysteresis).
+    """
     percent = host.memory_percent
     if percent is None:
         return not_applicable("The platform did not report memory size and use.")
@@ -42,11 +47,10 @@ def host_memory_usage(host, params, ctx):
         "memory_percent": round(percent, 1),
         "threshold_percent": params["max_percent"],
     }
-    if percent > params["max_percent"]:
-        return failed(
-            f"Memory usage is {percent:.1f}% (limit {params['max_percent']}%).", **evidence
-        )
-    return passed(f"Memory usage is {percent:.1f}%.", **evidence)
+    high, message, evidence = judge_host_load(
+        host, "memory_percent", percent, params, ctx, "Memory usage", evidence
+    )
+    return (failed if high else passed)(message, **evidence)
 
 
 @register(
@@ -116,33 +120,56 @@ def host_memory_overcommit(host, params, ctx):
     severity=Severity.HIGH,
 )
 def cluster_failover_memory(cluster, params, ctx):
-    """N+1: the remaining hosts must hold the memory of every running VM of the cluster."""
+    """N+1: the remaining hosts must hold the memory of every running VM of the cluster.
+
+    Demand counts the running VMs of every host of the cluster, connected or not: the VMs of a
+    disconnected or failed host are exactly the ones that need room elsewhere. Capacity counts
+    only connected hosts outside maintenance, less the largest of them. A cluster with a single
+    host cannot have failover capacity by design: that is a warning of low severity (add a host
+    or accept the risk), not a high-severity failure on every run.
+    """
+    members = list(ctx.hosts_by_cluster.get(cluster.pk, ()))
     hosts = [
         h
-        for h in ctx.hosts_by_cluster.get(cluster.pk, ())
+        for h in members
         if (h.connection_state or "").lower() in ONLINE and not h.maintenance_mode
     ]
     if not hosts or any(h.memory_bytes is None for h in hosts):
         return not_applicable("No connected host with a known memory size in this cluster.")
     running = [
         vm
-        for h in hosts
+        for h in members
         for vm in ctx.vms_by_host.get(h.pk, ())
         if vm.is_running and not vm.template
     ]
+    online_ids = {h.pk for h in hosts}
+    stranded = [vm for vm in running if vm.host_id not in online_ids]
     demand = sum(vm.memory_bytes or 0 for vm in running)
     largest = max(h.memory_bytes for h in hosts)
     remaining = sum(h.memory_bytes for h in hosts) - largest
     evidence = {
-        "hosts": len(hosts),
+        "hosts": len(members),
+        "usable_hosts": len(hosts),
+        "unusable_hosts": sorted(h.name for h in members if h.pk not in online_ids),
         "running_vm_memory_bytes": demand,
+        "stranded_vm_memory_bytes": sum(vm.memory_bytes or 0 for vm in stranded),
         "largest_host_bytes": largest,
         "remaining_capacity_bytes": remaining,
     }
+    if not demand:
+        return passed("No running VM needs failover capacity.", **evidence)
+    if len(members) == 1:
+        return Outcome(
+            Status.WARNING,
+            "A cluster of one host has no failover capacity: its VMs stop with the host.",
+            {**evidence, "single_host": True},
+            Severity.LOW,
+        )
     if demand > remaining:
+        lost = f" ({len(members) - len(hosts)} host(s) already unusable)" if stranded else ""
         return failed(
-            f"If the largest host fails, {_gib(remaining)} GiB remain for "
-            f"{_gib(demand)} GiB of running VMs.",
+            f"If the largest usable host fails, {_gib(remaining)} GiB remain for "
+            f"{_gib(demand)} GiB of running VMs{lost}.",
             **evidence,
         )
     return passed(

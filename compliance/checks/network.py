@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from ..choices import ObjectType, Severity
 from .registry import Param, failed, not_applicable, passed, register, warning
 
@@ -9,13 +11,45 @@ LINK_REQ = ("M4349.PHYSICAL_NETWORK",)
 POLICY_REQ = ("M5.154", "M5.8")
 
 
+def _links(host_id, device: str, ctx, seen: frozenset[str] = frozenset()) -> tuple[set, set]:
+    """What an uplink device stands on: (every device on the way, the physical links).
+
+    A bond counts its slaves; a VLAN port (``bond0.20``, ``eno1.100``) stands on its parent
+    device, so a bridge on ``bond0.20`` has the bond's links, not one link named ``bond0.20``.
+    """
+    nics = {n.name: n for n in ctx.nics_by_host.get(host_id, ())}
+    if device in seen:
+        return set(), set()
+    seen = seen | {device}
+    nic = nics.get(device)
+    if nic is not None and nic.slaves:
+        path, physical = {device}, set()
+        for slave in nic.slaves:
+            more, links = _links(host_id, slave, ctx, seen)
+            path |= more
+            physical |= links
+        return path, physical
+    parent, dot, vlan = device.rpartition(".")
+    if nic is None and dot and parent and vlan.isdigit():
+        more, links = _links(host_id, parent, ctx, seen)
+        return {device} | more, links
+    return {device}, {device}
+
+
 def _uplink_devices(host_id, ctx) -> set[str]:
-    """The host's switch uplinks and, for an uplink that is a bond, the NICs in the bond."""
-    uplinks = {
-        u for sw in ctx.objects[ObjectType.SWITCH] if sw.host_id == host_id for u in sw.uplinks
-    }
-    slaves = {n.name: n.slaves for n in ctx.nics_by_host.get(host_id, ()) if n.slaves}
-    return uplinks | {s for u in uplinks for s in slaves.get(u, ())}
+    """Every device that carries a switch uplink of the host (bonds, their NICs, VLAN parents),
+    for standard switches and bridges as well as the host's distributed-switch uplinks."""
+    devices: set[str] = set()
+    for uplink in ctx.uplinks_by_host.get(host_id, ()):
+        devices |= _links(host_id, uplink, ctx)[0]
+    return devices
+
+
+def _physical_links(host_id, uplinks, ctx) -> set[str]:
+    physical: set[str] = set()
+    for uplink in uplinks:
+        physical |= _links(host_id, uplink, ctx)[1]
+    return physical
 
 
 @register(
@@ -78,26 +112,47 @@ def nic_speed(nic, params, ctx):
     params=(Param("min_uplinks", 2, "Fewest physical uplinks", minimum=1, maximum=16),),
 )
 def switch_uplink_redundancy(switch, params, ctx):
-    """One uplink is a single point of failure for every VM on the switch; a bond counts its slaves."""
+    """One uplink is a single point of failure for every VM on the switch.
+
+    A bond counts its slaves and a VLAN port (``bond0.20``) its parent's links. A distributed
+    switch is judged per member host: each host's own uplinks (``host_uplinks``), and the
+    switch fails when one host has fewer than the minimum.
+    """
+    minimum = params["min_uplinks"]
     if switch.host_id is None:
-        return not_applicable("Distributed switch: uplinks are checked per host.")
+        return _distributed_uplinks(switch, minimum, ctx)
     if not switch.uplinks:
         return not_applicable("Internal switch without uplinks.")
-    nics = {n.name: n for n in ctx.nics_by_host.get(switch.host_id, ())}
-    physical: set[str] = set()
-    for uplink in switch.uplinks:
-        nic = nics.get(uplink)
-        physical.update(nic.slaves if nic is not None and nic.slaves else [uplink])
+    physical = _physical_links(switch.host_id, switch.uplinks, ctx)
     evidence = {
         "uplinks": list(switch.uplinks),
         "physical_links": sorted(physical),
-        "threshold": params["min_uplinks"],
+        "threshold": minimum,
     }
-    if len(physical) < params["min_uplinks"]:
-        return failed(
-            f"{len(physical)} physical uplink(s) (at least {params['min_uplinks']}).", **evidence
-        )
+    if len(physical) < minimum:
+        return failed(f"{len(physical)} physical uplink(s) (at least {minimum}).", **evidence)
     return passed(f"{len(physical)} physical uplinks.", **evidence)
+
+
+def _distributed_uplinks(switch, minimum, ctx):
+    if not switch.host_uplinks:
+        return not_applicable("The platform did not report the switch's uplinks per host.")
+    per_host: dict[str, list[str]] = {}
+    for external_id, devices in sorted(switch.host_uplinks.items()):
+        host = ctx.host_by_external_id.get((switch.endpoint_id, external_id))
+        if host is None:
+            continue  # a member host gone from the inventory
+        per_host[host.name] = sorted(_physical_links(host.pk, devices or (), ctx))
+    if not per_host:
+        return not_applicable("No member host of the switch is in the inventory.")
+    short = sorted(name for name, links in per_host.items() if len(links) < minimum)
+    evidence = {"host_uplinks": per_host, "hosts_below": short, "threshold": minimum}
+    if short:
+        return failed(
+            f"Fewer than {minimum} physical uplink(s) on {len(short)} host(s): {', '.join(short)}.",
+            **evidence,
+        )
+    return passed(f"Every member host has at least {minimum} physical uplinks.", **evidence)
 
 
 @register(
@@ -115,36 +170,86 @@ def switch_uplink_redundancy(switch, params, ctx):
             maximum=100,
             unit="%",
         ),
+        Param(
+            "max_sample_age_minutes",
+            60,
+            "Oldest usable network sample",
+            minimum=1,
+            maximum=10080,
+            unit="min",
+        ),
     ),
 )
 def host_bandwidth(host, params, ctx):
-    """Rates from the latest sample against the sum of the host's live physical links."""
+    """The VMs' network rates against the live physical links that carry VM networks.
+
+    Only NICs behind the switches, distributed switches and bridges the host's VMs are attached
+    to count (not storage or vMotion uplinks), and the rate is the sum of the host's running
+    VMs' latest rates (the host's own counter includes VMkernel traffic on other NICs). A
+    sample older than the age limit judges nothing: the host was not sampled recently.
+    """
     sample = ctx.host_net_sample.get(host.pk)
     if sample is None:
         return not_applicable("No network rates were sampled for this host.")
+    max_age = dt.timedelta(minutes=params["max_sample_age_minutes"])
+    age = ctx.now - sample.taken_at
+    if age > max_age:
+        return not_applicable(
+            f"The latest network sample is {int(age.total_seconds() // 60)} minutes old "
+            f"(limit {params['max_sample_age_minutes']}).",
+            sampled_at=sample.taken_at.isoformat(),
+        )
+    vms = [vm for vm in ctx.vms_by_host.get(host.pk, ()) if vm.is_running and not vm.template]
+    devices = _vm_traffic_uplinks(host, vms, ctx)
+    nics = {n.name: n for n in ctx.nics_by_host.get(host.pk, ())}
     links = [
-        n
-        for n in ctx.nics_by_host.get(host.pk, ())
-        if n.link_up and n.speed_mbps and n.kind == "physical"
+        nics[name]
+        for name in sorted(_physical_links(host.pk, devices, ctx))
+        if name in nics and nics[name].link_up and nics[name].speed_mbps
     ]
     capacity_bps = sum(n.speed_mbps for n in links) * 1_000_000 / 8  # bytes per second
     if not capacity_bps:
-        return not_applicable("No live physical link with a known speed.")
-    rate = max(sample.net_rx_bps or 0, sample.net_tx_bps or 0)
+        return not_applicable("No live physical link with a known speed carries VM networks.")
+    fresh = [
+        s
+        for vm in vms
+        if (s := ctx.vm_net_sample.get(vm.pk)) is not None and ctx.now - s.taken_at <= max_age
+    ]
+    rx = sum(s.net_rx_bps or 0 for s in fresh)
+    tx = sum(s.net_tx_bps or 0 for s in fresh)
+    rate = max(rx, tx)
     percent = 100 * rate / capacity_bps
     evidence = {
         "rate_bytes_per_s": rate,
         "capacity_bytes_per_s": capacity_bps,
+        "vm_traffic_nics": [n.name for n in links],
+        "vms_sampled": len(fresh),
         "percent": round(percent, 1),
         "threshold_percent": params["max_percent"],
         "sampled_at": sample.taken_at.isoformat(),
     }
     if percent > params["max_percent"]:
         return failed(
-            f"Network use is {percent:.1f}% of link capacity (limit {params['max_percent']}%).",
+            f"VM network use is {percent:.1f}% of the VM links' capacity "
+            f"(limit {params['max_percent']}%).",
             **evidence,
         )
-    return passed(f"Network use is {percent:.1f}% of link capacity.", **evidence)
+    return passed(f"VM network use is {percent:.1f}% of the VM links' capacity.", **evidence)
+
+
+def _vm_traffic_uplinks(host, vms, ctx) -> set[str]:
+    """The uplink devices of the host's switches that carry a network its VMs are attached to."""
+    names = {str(nic.get("network") or "") for vm in vms for nic in vm.nics or ()} - {""}
+    devices: set[str] = set()
+    for switch in ctx.switches_by_host.get(host.pk, ()):
+        networks = {n.name for n in ctx.networks_by_switch.get(switch.pk, ())}
+        if switch.name in names or networks & names:  # a bridge by name, a vSwitch by port group
+            devices.update(switch.uplinks or ())
+    for switch in ctx.distributed_switches.get(host.endpoint_id, ()):
+        networks = {n.name for n in ctx.networks_by_switch.get(switch.pk, ())}
+        if networks & names:
+            devices.update((switch.host_uplinks or {}).get(host.external_id, ()))
+    return devices
 
 
 def _policy_outcome(obj):

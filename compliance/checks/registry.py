@@ -95,6 +95,9 @@ class Outcome:
     status: str
     message: str
     evidence: dict[str, Any] = field(default_factory=dict)
+    # A finding's severity is the check's; an outcome may lower it for a case the check knows is
+    # a design limit rather than a fault (MEM-004 on a one-host cluster).
+    severity: str | None = None
 
 
 def passed(message: str, **evidence: Any) -> Outcome:

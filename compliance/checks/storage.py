@@ -91,9 +91,28 @@ def datastore_overprovisioned(datastore, params, ctx):
     severity=Severity.HIGH,
 )
 def datastore_accessible(datastore, params, ctx):
-    """An inaccessible datastore means its VMs cannot run or be restarted elsewhere."""
+    """An inaccessible datastore means its VMs cannot run or be restarted elsewhere.
+
+    Judged per host where the platform tells (vSphere ``mountInfo.accessible`` of each mount,
+    each Proxmox node's status of a shared storage): storage lost on one host fails although
+    the datastore-wide flag still says accessible. Hosts that are not connected are left out:
+    their view is unknown, and OPS-002 reports them.
+    """
+    lost, reached = [], []
+    for external_id, accessible in sorted((datastore.host_access or {}).items()):
+        host = ctx.host_by_external_id.get((datastore.endpoint_id, external_id))
+        if host is None or (host.connection_state or "").lower() not in ("connected", "online"):
+            continue
+        (reached if accessible else lost).append(host.name)
+    evidence = {"accessible": datastore.accessible, "hosts_without_access": lost}
+    if lost:
+        where = "any host" if not reached else f"{len(lost)} host(s): {', '.join(lost)}"
+        return failed(f"Datastore is not accessible from {where}.", **evidence)
     if datastore.accessible is None:
         return not_applicable("The platform did not report accessibility.")
     if not datastore.accessible:
-        return failed("Datastore is not accessible.", accessible=False)
-    return passed("Datastore is accessible.", accessible=True)
+        return failed("Datastore is not accessible.", **evidence)
+    return passed(
+        f"Datastore is accessible{f' from {len(reached)} host(s)' if reached else ''}.",
+        **evidence,
+    )

@@ -48,14 +48,42 @@ def _time_service(host):
 
 @register("LOG-001", title="No NTP server configured", requirements=REQ, target=ObjectType.HOST)
 def host_ntp(host, params, ctx):
-    """Without synchronised clocks, logs of hosts and guests cannot be correlated."""
+    """Without synchronised clocks, logs of hosts and guests cannot be correlated.
+
+    Servers alone are not enough: an ESXi host with NTP servers and ``ntpd`` stopped keeps no
+    time, so a reported, stopped time service fails even when servers are configured.
+    """
     if not host.ntp_servers:
         if unreadable := _unreadable(host):
             return unreadable
         if ctx.platform(host) == PROXMOX:
             return _time_service(host)
         return failed("No NTP server is configured.", ntp_servers=[])
-    return passed("NTP servers are configured.", ntp_servers=list(host.ntp_servers))
+    servers = list(host.ntp_servers)
+    services = [s for s in host.services if s.get("key") == "ntp"]
+    if not services:
+        # The platform did not report the time service: the servers are all there is to judge.
+        return passed(
+            "NTP servers are configured (the time service was not reported).",
+            ntp_servers=servers,
+            running=None,
+        )
+    running = [s for s in services if s.get("running")]
+    if not running:
+        label = services[0].get("label")
+        return failed(
+            f"NTP servers are configured but the time service ({label}) is stopped.",
+            ntp_servers=servers,
+            time_service=label,
+            running=False,
+            policy=services[0].get("policy", ""),
+        )
+    return passed(
+        "NTP servers are configured and the time service runs.",
+        ntp_servers=servers,
+        time_service=running[0].get("label"),
+        running=True,
+    )
 
 
 @register(

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from inventory.models import Host, VirtualMachine
+from inventory.services.sync import host_config
 from portal.audit import audit
 
 from ..choices import ObjectType
@@ -31,12 +32,26 @@ class Change:
     after: Any = None
 
 
+def _item_names(items: list[Any]) -> list[str] | None:
+    """Names for a list of records (VM NICs, disks) by their name or label, if unique."""
+    if not items or not all(isinstance(i, dict) for i in items):
+        return None
+    for attribute in ("name", "label", "key"):
+        names = [str(i.get(attribute) or "") for i in items]
+        if all(names) and len(set(names)) == len(names):
+            return names
+    return None
+
+
 def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
     if isinstance(value, dict):
         flat: dict[str, Any] = {}
         for key, inner in value.items():
             flat.update(_flatten(inner, f"{prefix}.{key}" if prefix else str(key)))
         return flat or ({prefix: {}} if prefix else {})
+    if isinstance(value, list) and (names := _item_names(value)) is not None:
+        # "nics.Network adapter 1.start_connected", not the whole list as one changed value.
+        return _flatten({f"[{n}]": item for n, item in zip(names, value, strict=True)}, prefix)
     return {prefix: value}
 
 
@@ -69,6 +84,8 @@ def baseline_approve(
     obj = current_object(object_type, object_id)
     if not obj.config_hash:
         raise ValidationError(f"{obj} has no synced configuration to approve yet; sync it first.")
+    # The same definition the sync hashed (inventory.services.sync.host_config / the VM's config).
+    config = current_config(obj)
     now = timezone.now()
     previous = (
         Baseline.objects.select_for_update()
@@ -78,7 +95,6 @@ def baseline_approve(
     if previous is not None:
         previous.superseded_at = now
         previous.save(update_fields=["superseded_at"])
-    config = obj.config if object_type == ObjectType.VM else _host_config(obj)
     baseline = Baseline.objects.create(
         endpoint_id=obj.endpoint_id,
         object_type=object_type,
@@ -134,22 +150,6 @@ def flat_config(config: dict[str, Any]) -> list[tuple[str, Any]]:
     return sorted(_flatten(config or {}).items())
 
 
-def _host_config(host: Host) -> dict[str, Any]:
-    """The host settings the config hash stands for, as far as the inventory holds them."""
-    return {
-        "version": host.version,
-        "build": host.build,
-        "lockdown_mode": host.lockdown_mode,
-        "services": {
-            s.get("key", ""): {"running": s.get("running"), "policy": s.get("policy")}
-            for s in host.services
-        },
-        "ntp_servers": list(host.ntp_servers),
-        "syslog_target": host.syslog_target,
-        "advanced_options": dict(host.advanced_options),
-        "management_addresses": list(host.management_addresses),
-    }
-
-
 def current_config(obj) -> dict[str, Any]:
-    return obj.config if isinstance(obj, VirtualMachine) else _host_config(obj)
+    """What the object's config hash was made of: the VM's stored config, the host's settings."""
+    return obj.config if isinstance(obj, VirtualMachine) else host_config(obj)

@@ -153,7 +153,12 @@ def run_all_checks(
                             object_type=spec.target,
                             object_id=obj.pk,
                             object_name=str(obj)[:255],
-                            outcome=Outcome(outcome.status, outcome.message[:500], evidence),
+                            outcome=Outcome(
+                                outcome.status,
+                                outcome.message[:500],
+                                evidence,
+                                outcome.severity,
+                            ),
                             path=ctx.path_of(spec.target, obj),
                         )
                     )
@@ -250,7 +255,7 @@ def store_findings(
                     object_external_id=obs.object_external_id,
                     path=obs.path,
                     status=obs.outcome.status,
-                    severity=obs.spec.severity,
+                    severity=obs.outcome.severity or obs.spec.severity,
                     message=obs.outcome.message,
                     evidence=obs.outcome.evidence,
                     first_seen=now,
@@ -263,7 +268,7 @@ def store_findings(
             continue
         before = [getattr(finding, f) for f in CONTENT_ATTRIBUTES]
         finding.status = obs.outcome.status
-        finding.severity = obs.spec.severity
+        finding.severity = obs.outcome.severity or obs.spec.severity
         finding.message = obs.outcome.message
         finding.evidence = obs.outcome.evidence
         finding.object_name = obs.object_name

@@ -20,10 +20,11 @@ Trust
 Requests of one :meth:`ProxmoxConnector.read_inventory` (N online nodes, G guests, S guests with
 snapshots, R running guests, A running QEMU guests with the agent enabled)::
 
-    9                 /cluster/resources, /cluster/status, /cluster/ha/resources,
+    10                /cluster/resources, /cluster/status, /cluster/ha/resources,
                       /cluster/ha/status/current, /cluster/options, /cluster/firewall/options,
-                      /access/users, /access/acl, /access/tfa
-    + 5 * N           /nodes/{n}/status, services, time, network, rrddata   (online nodes only)
+                      /access/users, /access/acl, /access/tfa, /access/domains
+    + 6 * N           /nodes/{n}/status, services, time, network, rrddata,
+                      firewall/options                     (online nodes only)
     + G               /nodes/{n}/{qemu|lxc}/{id}/config       (guests on online nodes)
     + S               .../snapshot   only when the config names a ``parent`` (PVE sets it as soon
                       as a snapshot exists, so guests without snapshots cost nothing more)
@@ -125,6 +126,48 @@ SIZE_UNITS = {"": 1, "K": 1024, "M": MiB, "G": 1024**3, "T": 1024**4}
 FINGERPRINT_GOT = re.compile(r'got "?([0-9a-fA-F:]{64,95})"?')
 # Keys of a guest config that are bookkeeping, not configuration: left out of the hashed config.
 NOT_CONFIG = ("digest", "parent", "lock")
+
+
+def _firewall_state(datacenter: dict[str, Any] | None, node: dict[str, Any]) -> dict[str, Any]:
+    """A node's effective firewall: the datacenter switch and input policy, the node's switch.
+
+    PVE defaults: the datacenter firewall is off unless ``enable`` is set, its input policy is
+    DROP unless ``policy_in`` says otherwise; a node's firewall is on unless ``enable: 0``.
+    """
+    return {
+        "datacenter_enabled": None
+        if datacenter is None
+        else _switched_on(datacenter.get("enable")),
+        "policy_in": None
+        if datacenter is None
+        else str(datacenter.get("policy_in") or "DROP").upper(),
+        "policy_in_default": datacenter is not None and not datacenter.get("policy_in"),
+        "node_enabled": _switched_on(node.get("enable", 1)),
+    }
+
+
+def _host_device(key: str, volume: str) -> str:
+    """A guest disk or mount point that is a piece of the host, or "".
+
+    ``cdrom`` is the host's physical drive (ISO images are ``storage:iso/...``); a ``/dev/...``
+    volume is a raw host disk or SCSI device handed to a VM; any other absolute path on a
+    container's mount point is a bind mount of a host directory.
+    """
+    if volume == "cdrom":
+        return f"{key}: host CD/DVD drive"
+    if volume.startswith("/dev/"):
+        return f"{key}: raw host device {volume}"
+    if volume.startswith("/") and (key.startswith("mp") or key == "rootfs"):
+        return f"{key}: bind mount of host path {volume}"
+    return ""
+
+
+def _switched_on(value: Any) -> bool:
+    """A firewall ``enable`` option: 0/1, or (datacenter) the time stamp it was enabled at."""
+    try:
+        return int(str(value).strip()) >= 1
+    except ValueError:
+        return bool(_flag(value))
 
 
 # ----------------------------------------------------------------------------- transport
@@ -553,10 +596,14 @@ class ProxmoxConnector:
         cluster = next(
             (s for s in status if isinstance(s, dict) and s.get("type") == "cluster"), None
         )
+        # The datacenter firewall (/cluster/firewall/options) exists on a standalone node too:
+        # read once, judged on every node (ADM-004), whether or not there is a cluster record.
+        fw = self._optional(inv, "cluster firewall options", "cluster/firewall/options")
+        fw = _dict(fw) if fw is not None else None
         cluster_id = None
         if cluster and cluster.get("name"):
             cluster_id = f"cluster/{cluster['name']}"
-            inv.clusters.append(self._cluster(cluster, inv))
+            inv.clusters.append(self._cluster(cluster, inv, fw))
         online = {n["node"] for n in nodes if n.get("status") == "online"}
         for n in nodes:
             if n["node"] not in online:
@@ -570,6 +617,8 @@ class ProxmoxConnector:
             done=lambda n: progress("nodes", n),
         )
         for host, nics, switches, sample in host_results:
+            if "firewall_node" in host.extra:
+                host.extra["firewall"] = _firewall_state(fw, host.extra.pop("firewall_node"))
             inv.hosts.append(host)
             inv.nics.extend(nics)
             inv.switches.extend(switches)
@@ -655,18 +704,18 @@ class ProxmoxConnector:
             inv.warnings.append(f"{what} not read: {exc}")
             return None
 
-    def _cluster(self, cluster: dict[str, Any], inv: Inventory) -> ClusterRecord:
+    def _cluster(
+        self, cluster: dict[str, Any], inv: Inventory, fw: dict[str, Any] | None
+    ) -> ClusterRecord:
         ha_resources = _list(self._optional(inv, "HA resources", "cluster/ha/resources"))
         ha_status = _list(self._optional(inv, "HA status", "cluster/ha/status/current"))
         options = _dict(self._optional(inv, "cluster options", "cluster/options"))
-        fw = self._optional(inv, "cluster firewall options", "cluster/firewall/options")
-        fw = _dict(fw) if fw is not None else None
         return ClusterRecord(
             external_id=f"cluster/{cluster['name']}",
             name=str(cluster["name"]),
             quorate=_flag(cluster.get("quorate")),
             ha_enabled=bool(ha_resources),
-            firewall_enabled=None if fw is None else bool(_flag(fw.get("enable"))),
+            firewall_enabled=None if fw is None else _switched_on(fw.get("enable")),
             extra={
                 "nodes": cluster.get("nodes"),
                 "ha_resources": ha_resources,
@@ -701,6 +750,9 @@ class ProxmoxConnector:
         services = _list(self._optional(inv, f"services of node {name}", f"{base}/services"))
         clock = _dict(self._optional(inv, f"time of node {name}", f"{base}/time"))
         network = _list(self._optional(inv, f"network of node {name}", f"{base}/network"))
+        node_fw = self._optional(inv, f"firewall of node {name}", f"{base}/firewall/options")
+        if node_fw is not None:
+            host.extra["firewall_node"] = _dict(node_fw)
         rrd = _list(
             self._optional(inv, f"RRD data of node {name}", f"{base}/rrddata", timeframe="hour")
         )
@@ -825,7 +877,9 @@ class ProxmoxConnector:
                     SampleRecord(object_type="datastore", external_id=sid, storage_used_bytes=used)
                 )
             elif r.get("status") == "available":
-                rec.accessible = True if rec.accessible is not False else rec.accessible
+                rec.accessible = True  # datastore-wide: some node reaches it
+            # Each node reports its own view of a shared storage; STO-003 judges them all.
+            rec.host_access[f"node/{node}"] = r.get("status") == "available"
             rec.host_external_ids.append(f"node/{node}")
         return ids
 
@@ -956,6 +1010,8 @@ class ProxmoxConnector:
                     "cdrom": cdrom,
                 }
                 vm.disks.append(disk)
+                if device := _host_device(key, volume):
+                    vm.passthrough_devices.append(device)
                 if storage:
                     sid = storage_ids.get((node, storage))
                     if sid and sid not in vm.datastore_external_ids:
@@ -975,6 +1031,8 @@ class ProxmoxConnector:
                     )
                 )
             elif PASSTHROUGH.match(key):
+                if key.startswith("usb") and _props(value, "host").get("host") == "spice":
+                    continue  # usbN: spice = the viewer's device redirected, not the host's
                 vm.passthrough_devices.append(key)
         if provisioned:
             vm.provisioned_bytes = provisioned
@@ -1011,6 +1069,18 @@ class ProxmoxConnector:
         acl = _list(self._optional(inv, "ACL", "access/acl"))
         tfa = _list(self._optional(inv, "TFA entries", "access/tfa"))
         with_tfa = {t.get("userid") for t in tfa if isinstance(t, dict) and _list(t.get("entries"))}
+        # A realm's ``tfa`` option (type=oath, type=yubico) makes every login of the realm
+        # ask for a second factor, whether or not the user has an entry in /access/tfa.
+        domains = self._optional(inv, "realms", "access/domains")
+        realm_tfa = (
+            None
+            if domains is None
+            else {
+                str(d["realm"]): bool(d.get("tfa"))
+                for d in _list(domains)
+                if isinstance(d, dict) and d.get("realm")
+            }
+        )
         groups: dict[str, list[str]] = {}
         accounts: dict[str, AccountRecord] = {}
         for u in _list(users):
@@ -1021,6 +1091,9 @@ class ProxmoxConnector:
                 userid=uid,
                 enabled=_flag(u.get("enable")) if u.get("enable") is not None else True,
                 two_factor=uid in with_tfa or bool(u.get("keys")),
+                realm_two_factor=None
+                if realm_tfa is None
+                else realm_tfa.get(uid.rpartition("@")[2], False),
             )
             for g in str(u.get("groups") or "").split(","):
                 if g:

@@ -87,6 +87,8 @@ class SwitchRecord:
     host_external_id: str | None = None  # None for a distributed switch
     kind: str = "vswitch"  # vswitch, dvswitch, bridge, ovs
     uplinks: list[str] = field(default_factory=list)  # NIC devices or bonds
+    # A distributed switch's uplinks per member host: {host external id: [NIC devices]}.
+    host_uplinks: dict[str, list[str]] = field(default_factory=dict)
     active: bool | None = None
     allow_promiscuous: bool | None = None
     allow_mac_changes: bool | None = None
@@ -118,6 +120,8 @@ class DatastoreRecord:
     shared: bool | None = None
     host_external_ids: list[str] = field(default_factory=list)
     content: list[str] = field(default_factory=list)  # Proxmox content types
+    # Whether each host reaches it (vSphere mountInfo.accessible, PVE per-node storage status).
+    host_access: dict[str, bool] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -127,7 +131,8 @@ class VmNicRecord:
     network: str = ""  # bridge or port group name
     vlan_id: int | None = None
     firewall: bool | None = None
-    connected: bool | None = None
+    connected: bool | None = None  # runtime: follows the power state, not in the config hash
+    start_connected: bool | None = None  # configuration: connect at power on (vSphere)
 
 
 @dataclass(slots=True)
@@ -198,6 +203,7 @@ class AccountRecord:
     userid: str
     enabled: bool | None = None
     two_factor: bool | None = None
+    realm_two_factor: bool | None = None  # the user's realm enforces a second factor (PVE tfa)
     roles: list[str] = field(default_factory=list)  # "path:role" entries from the ACL
 
 

@@ -124,13 +124,21 @@ ADVANCED_OPTIONS: tuple[str, ...] = (
 EXTRA_CONFIG_PREFIXES: tuple[str, ...] = ("isolation.tools.", "RemoteDisplay.maxConnections")
 
 # Devices the passthrough checks look at.
+# Devices that hand a piece of the host (or a console client's hardware) to the guest. Not a
+# USB controller (a virtual controller with nothing attached) nor a floppy or CD-ROM drive that
+# reads an image file: those are virtual hardware. SR-IOV NICs are matched before Ethernet cards.
 PASSTHROUGH_DEVICES: tuple[type, ...] = (
     vim.vm.device.VirtualUSB,
-    vim.vm.device.VirtualUSBController,
     vim.vm.device.VirtualPCIPassthrough,
+    vim.vm.device.VirtualSCSIPassthrough,
     vim.vm.device.VirtualSerialPort,
     vim.vm.device.VirtualParallelPort,
-    vim.vm.device.VirtualFloppy,
+)
+# Backings of a CD-ROM or floppy drive that are the host's own drive.
+HOST_DRIVE_BACKINGS: tuple[type, ...] = (
+    vim.vm.device.VirtualCdrom.AtapiBackingInfo,
+    vim.vm.device.VirtualCdrom.PassthroughBackingInfo,
+    vim.vm.device.VirtualFloppy.DeviceBackingInfo,
 )
 
 TASK_STATES: dict[str, str] = {
@@ -163,7 +171,7 @@ HOST_PROPS = [
     "config.option",
 ]
 DATASTORE_PROPS = ["name", "summary", "host"]
-DVS_PROPS = ["name", "config.defaultPortConfig", "config.uplinkPortgroup"]
+DVS_PROPS = ["name", "config.defaultPortConfig", "config.uplinkPortgroup", "config.host"]
 NETWORK_PROPS = ["name"]
 DVPG_PROPS = ["name", "config"]
 VM_PROPS = [
@@ -270,6 +278,29 @@ def _bool_policy(policy: Any, name: str) -> bool | None:
     if isinstance(value, vim.BoolPolicy):
         value = value.value
     return bool(value) if value is not None else None
+
+
+def _may_connect(dev: Any) -> bool:
+    """A device that is connected or connects at power on (no connect info: it always is)."""
+    info = getattr(dev, "connectable", None)
+    return info is None or bool(info.connected) or bool(info.startConnected)
+
+
+def _dvs_host_uplinks(members: Any) -> dict[str, list[str]]:
+    """A distributed switch's physical uplinks per member host (``config.host[].config``).
+
+    Each member's backing names the host's NICs (``pnicSpec[].pnicDevice``, e.g. vmnic1) that
+    carry the switch's uplink ports on that host.
+    """
+    uplinks: dict[str, list[str]] = {}
+    for member in members or []:
+        config = getattr(member, "config", None)
+        host = _moid(getattr(config, "host", None))
+        if host is None:
+            continue
+        specs = getattr(getattr(config, "backing", None), "pnicSpec", None) or []
+        uplinks[host] = sorted({str(s.pnicDevice) for s in specs if s.pnicDevice})
+    return uplinks
 
 
 def _plain(value: Any) -> Any:
@@ -574,6 +605,7 @@ class VCenterConnector:
                     external_id=obj._moId,
                     name=p.get("name", ""),
                     kind="dvswitch",
+                    host_uplinks=_dvs_host_uplinks(p.get("config.host")),
                     allow_promiscuous=_bool_policy(security, "allowPromiscuous"),
                     allow_mac_changes=_bool_policy(security, "macChanges"),
                     allow_forged_transmits=_bool_policy(security, "forgedTransmits"),
@@ -890,6 +922,15 @@ class VCenterConnector:
                 accessible=bool(accessible) if accessible is not None else None,
                 shared=bool(shared) if shared is not None else None,
                 host_external_ids=[m.key._moId for m in p.get("host") or [] if m.key is not None],
+                # Per host, not summary.accessible (datastore-wide: true while any host reaches it).
+                host_access={
+                    m.key._moId: bool(m.mountInfo.accessible)
+                    for m in p.get("host") or []
+                    if m.key is not None
+                    and m.mountInfo is not None
+                    and m.mountInfo.accessible is not None
+                    and m.mountInfo.mounted is not False
+                },
             )
         )
         inv.samples.append(
@@ -929,10 +970,18 @@ class VCenterConnector:
         passthrough: list[str] = []
         for dev in p.get("config.hardware.device") or []:
             label = getattr(dev.deviceInfo, "label", "") or f"device-{dev.key}"
-            if isinstance(dev, vim.vm.device.VirtualEthernetCard):
+            if isinstance(dev, vim.vm.device.VirtualSriovEthernetCard):
+                passthrough.append(f"{label} (SR-IOV)")
+                nics.append(self._vm_nic(dev, label, portgroup_names))
+            elif isinstance(dev, vim.vm.device.VirtualEthernetCard):
                 nics.append(self._vm_nic(dev, label, portgroup_names))
             elif isinstance(dev, vim.vm.device.VirtualDisk):
                 backing = dev.backing
+                if (
+                    isinstance(backing, vim.vm.device.VirtualDisk.RawDiskMappingVer1BackingInfo)
+                    and backing.compatibilityMode == "physicalMode"
+                ):
+                    passthrough.append(f"{label} (raw LUN, physical mode)")
                 disks.append(
                     {
                         "label": label,
@@ -946,6 +995,8 @@ class VCenterConnector:
                 )
             elif isinstance(dev, PASSTHROUGH_DEVICES):
                 passthrough.append(label)
+            elif isinstance(dev.backing, HOST_DRIVE_BACKINGS) and _may_connect(dev):
+                passthrough.append(f"{label} (host drive)")
 
         guest_os = p.get("config.guestFullName") or p.get("config.guestId") or ""
         cpu_mhz = host_mhz.get(host._moId) if host is not None else None
@@ -985,6 +1036,8 @@ class VCenterConnector:
             swapped_bytes=_mib(getattr(qs, "swappedMemory", None)),
         )
         # What the config hash is made of: settings an administrator changes, not runtime state.
+        # Not a NIC's ``connected`` (it follows the power state) but ``startConnected``; not a
+        # disk's file (every backup snapshot moves it to a delta disk) but its datastore.
         vm.config = {
             "name": vm.name,
             "guest_id": p.get("config.guestId") or "",
@@ -994,11 +1047,16 @@ class VCenterConnector:
             "template": vm.template,
             "extra_config": dict(sorted(extra_config.items())),
             "nics": [
-                {"name": n.name, "mac": n.mac, "network": n.network, "connected": n.connected}
+                {
+                    "name": n.name,
+                    "mac": n.mac,
+                    "network": n.network,
+                    "start_connected": n.start_connected,
+                }
                 for n in nics
             ],
             "disks": [
-                {k: d[k] for k in ("label", "capacity_bytes", "file", "thin", "mode")}
+                {k: d[k] for k in ("label", "capacity_bytes", "datastore", "thin", "mode")}
                 for d in disks
             ],
             "passthrough": sorted(passthrough),
@@ -1034,6 +1092,7 @@ class VCenterConnector:
             mac=dev.macAddress or "",
             network=network,
             connected=bool(connectable.connected) if connectable is not None else None,
+            start_connected=(bool(connectable.startConnected) if connectable is not None else None),
         )
 
     @staticmethod

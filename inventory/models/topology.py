@@ -79,6 +79,8 @@ class VirtualSwitch(SyncedObject):
     )
     kind = models.CharField(max_length=16, default="vswitch")
     uplinks = models.JSONField(default=list, blank=True)
+    # A distributed switch's uplinks per member host: {host external id: [NIC devices]}.
+    host_uplinks = models.JSONField(default=dict, blank=True)
     active = models.BooleanField(null=True)
     allow_promiscuous = models.BooleanField(null=True)
     allow_mac_changes = models.BooleanField(null=True)
@@ -115,6 +117,8 @@ class Datastore(SyncedObject):
     accessible = models.BooleanField(null=True)
     shared = models.BooleanField(null=True)
     content = models.JSONField(default=list, blank=True)
+    # Whether each host reaches the datastore: {host external id: bool}; {} = not reported.
+    host_access = models.JSONField(default=dict, blank=True)
     hosts = models.ManyToManyField(Host, through="DatastoreHost", related_name="datastores")
 
     class Meta:
@@ -152,6 +156,7 @@ class PlatformAccount(SyncedObject):
 
     enabled = models.BooleanField(null=True)
     two_factor = models.BooleanField(null=True)
+    realm_two_factor = models.BooleanField(null=True)  # the realm enforces a second factor
     roles = models.JSONField(default=list, blank=True)
 
     class Meta:

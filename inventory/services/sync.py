@@ -62,16 +62,30 @@ def config_hash(config: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _host_config(h) -> dict[str, Any]:
+def host_config(host: Any) -> dict[str, Any]:
+    """The host settings its config hash stands for, from a HostRecord or a stored Host.
+
+    The one definition for the sync (which hashes it) and the baseline (which stores it), so an
+    approved baseline holds exactly what was fingerprinted and a diff shows the change that
+    made INT-001 fail. Services are keyed by their normalised key, so the diff names one.
+    """
+    services = {}
+    for s in host.services:
+        item = asdict(s) if is_dataclass(s) else dict(s)
+        services[str(item.get("key", ""))] = {
+            "label": item.get("label", ""),
+            "running": item.get("running"),
+            "policy": item.get("policy", ""),
+        }
     return {
-        "version": h.version,
-        "build": h.build,
-        "lockdown_mode": h.lockdown_mode,
-        "services": [asdict(s) for s in h.services],
-        "ntp_servers": h.ntp_servers,
-        "syslog_target": h.syslog_target,
-        "advanced_options": h.advanced_options,
-        "management_addresses": h.management_addresses,
+        "version": host.version,
+        "build": host.build,
+        "lockdown_mode": host.lockdown_mode,
+        "services": dict(sorted(services.items())),
+        "ntp_servers": list(host.ntp_servers),
+        "syslog_target": host.syslog_target,
+        "advanced_options": dict(host.advanced_options),
+        "management_addresses": list(host.management_addresses),
     }
 
 
@@ -126,7 +140,7 @@ def apply_inventory(
                 h,
                 Host,
                 cluster_id=host_cluster[h.external_id],
-                config_hash=config_hash(_host_config(h)),
+                config_hash=config_hash(host_config(h)),
             )
             for h in inv.hosts
         },

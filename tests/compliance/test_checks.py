@@ -11,7 +11,8 @@ from compliance.checks import all_checks, get_check
 from compliance.checks.context import InventoryContext
 from compliance.checks.registry import VCENTER
 from compliance.choices import Status
-from compliance.models import Baseline
+from compliance.models import Baseline, Finding
+from compliance.services import check_run_execute
 from inventory.models import Endpoint
 
 from .factories import (
@@ -163,6 +164,45 @@ def test_cpu_001_host_usage(usage, expected):
     assert judge("CPU-001", HostFactory(cpu_usage_percent=usage)) == expected
 
 
+def _cpu_history(*values):
+    """A host whose CPU samples, ten minutes apart, end at NOW with ``values[-1]``."""
+    host = HostFactory(cpu_usage_percent=values[-1])
+    for i, value in enumerate(reversed(values)):
+        SampleFactory(
+            endpoint=host.endpoint,
+            object_id=host.pk,
+            cpu_percent=value,
+            taken_at=NOW - dt.timedelta(minutes=10 * i),
+        )
+    return host
+
+
+def test_cpu_001_a_single_peak_does_not_fail_but_a_sustained_load_does():
+    assert judge("CPU-001", _cpu_history(40, 50, 95)) == "pass"  # one reading above 80
+    assert judge("CPU-001", _cpu_history(40, 85, 90, 95)) == "fail"  # above for 20 minutes
+    assert judge("CPU-001", _cpu_history(40, 50, 95), sustained_minutes=0) == "fail"
+
+
+def test_cpu_001_clears_only_below_the_limit_minus_the_hysteresis():
+    # Above 80 % for 20 minutes, then 78 %: still high (limit 80, hysteresis 5).
+    assert judge("CPU-001", _cpu_history(85, 90, 95, 78)) == "fail"
+    assert judge("CPU-001", _cpu_history(85, 90, 95, 74)) == "pass"
+    assert judge("CPU-001", _cpu_history(85, 90, 95, 78), hysteresis_points=0) == "pass"
+
+
+def test_mem_001_is_judged_over_the_samples_too():
+    host = HostFactory(memory_bytes=100, memory_used_bytes=95)
+    for minutes, percent in ((20, 50), (10, 50), (0, 95)):
+        SampleFactory(
+            endpoint=host.endpoint,
+            object_id=host.pk,
+            memory_percent=percent,
+            taken_at=NOW - dt.timedelta(minutes=minutes),
+        )
+    assert judge("MEM-001", host) == "pass"
+    assert judge("MEM-001", host, sustained_minutes=0) == "fail"
+
+
 def test_cpu_002_counts_only_running_vms_per_thread():
     host = HostFactory(cpu_threads=4)
     for _ in range(4):
@@ -235,11 +275,44 @@ def test_mem_004_cluster_failover_needs_room_for_the_largest_host():
     assert judge("MEM-004", ClusterFactory()) == "not_applicable"
 
 
-def test_mem_004_a_single_host_cluster_with_running_vms_fails():
+def test_mem_004_counts_the_running_vms_of_a_disconnected_host():
+    # 64 + 64 + 128 GiB; the 128 GiB host is lost and its 100 GiB of VMs need room elsewhere.
+    cluster = ClusterFactory()
+    small = [
+        HostFactory(endpoint=cluster.endpoint, cluster=cluster, memory_bytes=64 * GIB)
+        for _ in range(2)
+    ]
+    lost = HostFactory(
+        endpoint=cluster.endpoint,
+        cluster=cluster,
+        memory_bytes=128 * GIB,
+        connection_state="notResponding",
+    )
+    VmFactory(endpoint=cluster.endpoint, host=lost, memory_bytes=100 * GIB)
+    VmFactory(endpoint=cluster.endpoint, host=small[0], memory_bytes=8 * GIB)
+    spec = get_check("MEM-004")
+    ctx = InventoryContext.load([cluster.endpoint_id], now=NOW)
+    outcome = spec.func(cluster, spec.defaults(), ctx)
+    assert outcome.status == "fail"
+    assert outcome.evidence["running_vm_memory_bytes"] == 108 * GIB
+    assert outcome.evidence["stranded_vm_memory_bytes"] == 100 * GIB
+    assert outcome.evidence["unusable_hosts"] == [lost.name]
+
+
+def test_mem_004_a_single_host_cluster_is_a_low_warning_not_a_high_failure():
     cluster = ClusterFactory()
     host = HostFactory(endpoint=cluster.endpoint, cluster=cluster)
+    assert judge("MEM-004", cluster) == "pass"  # no running VM: nothing to fail over
     VmFactory(endpoint=cluster.endpoint, host=host)
-    assert judge("MEM-004", cluster) == "fail"
+    spec = get_check("MEM-004")
+    outcome = spec.func(cluster, spec.defaults(), InventoryContext.load([cluster.endpoint_id]))
+    assert outcome.status == "warning" and outcome.severity == "low"
+    assert outcome.evidence["single_host"] is True
+
+    run = check_run_execute(endpoint=cluster.endpoint, trigger="command", actor="test")
+    finding = Finding.objects.get(check_id="MEM-004", object_id=cluster.pk, resolved_at=None)
+    assert run.status == "succeeded"
+    assert (finding.status, finding.severity) == ("warning", "low")
 
 
 # --- storage -------------------------------------------------------------------------
@@ -266,6 +339,24 @@ def test_sto_002_provisioned_against_capacity():
 )
 def test_sto_003_accessible(accessible, expected):
     assert judge("STO-003", DatastoreFactory(accessible=accessible)) == expected
+
+
+def test_sto_003_fails_when_one_connected_host_lost_the_datastore():
+    endpoint = EndpointFactory()
+    good, bad = (HostFactory(endpoint=endpoint) for _ in range(2))
+    down = HostFactory(endpoint=endpoint, connection_state="notResponding")
+    datastore = DatastoreFactory(
+        endpoint=endpoint,
+        accessible=True,  # the datastore-wide flag: some host still reaches it
+        host_access={good.external_id: True, bad.external_id: False, down.external_id: False},
+    )
+    spec = get_check("STO-003")
+    outcome = spec.func(datastore, spec.defaults(), InventoryContext.load([endpoint.pk]))
+    assert outcome.status == "fail"
+    assert outcome.evidence["hosts_without_access"] == [bad.name]  # not the unreachable host
+    datastore.host_access[bad.external_id] = True
+    datastore.save()
+    assert judge("STO-003", datastore) == "pass"
 
 
 # --- network -------------------------------------------------------------------------
@@ -320,20 +411,106 @@ def test_net_003_single_uplink_fails_and_a_bond_counts_its_slaves():
     )
 
 
-def test_net_004_network_use_against_link_capacity():
+def test_net_003_judges_a_distributed_switch_per_member_host():
+    endpoint = EndpointFactory()
+    two, one = (HostFactory(endpoint=endpoint) for _ in range(2))
+    dvs = SwitchFactory(
+        endpoint=endpoint,
+        host=None,
+        kind="dvswitch",
+        host_uplinks={two.external_id: ["vmnic1", "vmnic2"], one.external_id: ["vmnic1"]},
+    )
+    spec = get_check("NET-003")
+    outcome = spec.func(dvs, spec.defaults(), InventoryContext.load([endpoint.pk], now=NOW))
+    assert outcome.status == "fail"
+    assert outcome.evidence["hosts_below"] == [one.name]
+    assert outcome.evidence["host_uplinks"][two.name] == ["vmnic1", "vmnic2"]
+    dvs.host_uplinks[one.external_id] = ["vmnic1", "vmnic3"]
+    dvs.save()
+    assert judge("NET-003", dvs) == "pass"
+    dvs.host_uplinks = {}
+    dvs.save()
+    assert judge("NET-003", dvs) == "not_applicable"
+
+
+def test_net_001_a_dead_distributed_switch_uplink_fails():
+    nic = NicFactory(name="vmnic1", link_up=False)
+    SwitchFactory(
+        endpoint=nic.endpoint,
+        host=None,
+        kind="dvswitch",
+        host_uplinks={nic.host.external_id: ["vmnic1", "vmnic2"]},
+    )
+    assert judge("NET-001", nic) == "fail"
+
+
+def test_net_003_a_vlan_port_of_a_bond_under_a_bridge_counts_the_bonds_links():
+    host = HostFactory(endpoint=proxmox(), connection_state="online")
+    member = NicFactory(host=host, endpoint=host.endpoint, name="eno2", link_up=False)
+    NicFactory(host=host, endpoint=host.endpoint, name="eno1")
+    NicFactory(
+        host=host, endpoint=host.endpoint, name="bond0", kind="bond", slaves=["eno1", "eno2"]
+    )
+    bridge = SwitchFactory(
+        host=host, endpoint=host.endpoint, name="vmbr1", kind="bridge", uplinks=["bond0.20"]
+    )
+    spec = get_check("NET-003")
+    outcome = spec.func(bridge, spec.defaults(), InventoryContext.load([host.endpoint_id]))
+    assert outcome.status == "pass"
+    assert outcome.evidence["physical_links"] == ["eno1", "eno2"]
+    assert judge("NET-001", member) == "fail"  # a dead member of the bond under the VLAN port
+    single = SwitchFactory(host=host, endpoint=host.endpoint, kind="bridge", uplinks=["eno3.30"])
+    assert judge("NET-003", single) == "fail"
+
+
+def _vm_traffic_host():
+    """A host whose VMs use port group "VM" on vSwitch0 (vmnic0, 1 Gbit/s); vSwitch1 carries
+    storage on vmnic1 (10 Gbit/s) and no VM network."""
     host = HostFactory()
-    NicFactory(host=host, endpoint=host.endpoint, speed_mbps=1000)  # 125,000,000 bytes/s
+    ep = host.endpoint
+    NicFactory(host=host, endpoint=ep, name="vmnic0", speed_mbps=1000)  # 125,000,000 bytes/s
+    NicFactory(host=host, endpoint=ep, name="vmnic1", speed_mbps=10000)
+    vm_switch = SwitchFactory(host=host, endpoint=ep, name="vSwitch0", uplinks=["vmnic0"])
+    storage = SwitchFactory(host=host, endpoint=ep, name="vSwitch1", uplinks=["vmnic1"])
+    NetworkFactory(endpoint=ep, switch=vm_switch, name="VM")
+    NetworkFactory(endpoint=ep, switch=storage, name="NFS")
+    vm = VmFactory(host=host, endpoint=ep, nics=[{"name": "nic1", "network": "VM"}])
+    return host, vm
+
+
+def test_net_004_compares_the_vms_rates_with_the_nics_that_carry_vm_networks():
+    host, vm = _vm_traffic_host()
     assert judge("NET-004", host) == "not_applicable"  # no sample yet
-    SampleFactory(endpoint=host.endpoint, object_id=host.pk, net_rx_bps=87_500_000, net_tx_bps=0)
-    assert judge("NET-004", host) == "pass"  # exactly 70 %
+    # The host's counter includes 1 GB/s of NFS on vmnic1; the VMs send 87.5 MB/s (70 %).
+    SampleFactory(endpoint=host.endpoint, object_id=host.pk, net_rx_bps=1e9, net_tx_bps=0)
+    SampleFactory(endpoint=host.endpoint, object_type="vm", object_id=vm.pk, net_rx_bps=87_500_000)
+    spec = get_check("NET-004")
+    outcome = spec.func(host, spec.defaults(), InventoryContext.load([host.endpoint_id]))
+    assert outcome.status == "pass" and outcome.evidence["percent"] == 70.0
+    assert outcome.evidence["vm_traffic_nics"] == ["vmnic0"]
     SampleFactory(
         endpoint=host.endpoint,
-        object_id=host.pk,
-        net_rx_bps=0,
+        object_type="vm",
+        object_id=vm.pk,
         net_tx_bps=90_000_000,
         taken_at=timezone.now() + dt.timedelta(seconds=1),
     )
     assert judge("NET-004", host) == "fail"
+
+
+def test_net_004_does_not_judge_a_stale_sample():
+    host, vm = _vm_traffic_host()
+    old = NOW - dt.timedelta(hours=3)
+    for object_type, object_id in (("host", host.pk), ("vm", vm.pk)):
+        SampleFactory(
+            endpoint=host.endpoint,
+            object_type=object_type,
+            object_id=object_id,
+            net_tx_bps=120_000_000,
+            taken_at=old,
+        )
+    assert judge("NET-004", host) == "not_applicable"
+    assert judge("NET-004", host, max_sample_age_minutes=240) == "fail"
 
 
 @pytest.mark.parametrize("factory", [SwitchFactory, NetworkFactory])
@@ -388,12 +565,35 @@ def test_adm_003_management_addresses_in_admin_networks():
 
 
 @pytest.mark.parametrize(
-    ("enabled", "expected"), [(True, "pass"), (False, "fail"), (None, "not_applicable")]
+    ("firewall", "expected"),
+    [
+        ({"datacenter_enabled": True, "policy_in": "DROP", "node_enabled": True}, "pass"),
+        ({"datacenter_enabled": True, "policy_in": "REJECT", "node_enabled": True}, "pass"),
+        ({"datacenter_enabled": True, "policy_in": "ACCEPT", "node_enabled": True}, "fail"),
+        ({"datacenter_enabled": False, "policy_in": "DROP", "node_enabled": True}, "fail"),
+        ({"datacenter_enabled": True, "policy_in": "DROP", "node_enabled": False}, "fail"),
+        (None, "not_applicable"),
+    ],
 )
-def test_adm_004_proxmox_firewall(enabled, expected):
-    assert (
-        judge("ADM-004", ClusterFactory(endpoint=proxmox(), firewall_enabled=enabled)) == expected
-    )
+def test_adm_004_judges_each_nodes_firewall_and_its_input_policy(firewall, expected):
+    # A standalone node: no cluster record, still checked.
+    extra = {"firewall": firewall} if firewall else {}
+    node = HostFactory(endpoint=proxmox(), connection_state="online", cluster=None, extra=extra)
+    assert judge("ADM-004", node) == expected
+
+
+def test_adm_004_does_not_judge_an_offline_node():
+    firewall = {"datacenter_enabled": False, "policy_in": "DROP", "node_enabled": True}
+    node = HostFactory(endpoint=proxmox(), connection_state="offline", extra={"firewall": firewall})
+    assert judge("ADM-004", node) == "not_applicable"
+
+
+def test_adm_005_passes_users_whose_realm_enforces_a_second_factor():
+    account = AccountFactory(name="carol@corp", two_factor=False, realm_two_factor=True)
+    assert judge("ADM-005", account) == "pass"
+    account.realm_two_factor = False
+    account.save()
+    assert judge("ADM-005", account) == "fail"
 
 
 def test_adm_005_proxmox_users_without_second_factor():
@@ -432,7 +632,17 @@ def test_con_003_copy_paste_on_vsphere_and_the_proxmox_vga_clipboard():
         )
         == "fail"
     )
-    assert judge("CON-003", VmFactory(extra_config={})) == "fail"
+    # Unset keys are vSphere's default since 4.1 (disabled): a pass that says so.
+    spec = get_check("CON-003")
+    unset = VmFactory(extra_config={})
+    outcome = spec.func(unset, spec.defaults(), InventoryContext.load([unset.endpoint_id]))
+    assert outcome.status == "pass"
+    assert outcome.evidence["source"] == {
+        "isolation.tools.copy.disable": "default",
+        "isolation.tools.paste.disable": "default",
+    }
+    only_copy_off = VmFactory(extra_config={"isolation.tools.paste.disable": "false"})
+    assert judge("CON-003", only_copy_off) == "fail"
     pve = proxmox()
     assert judge("CON-003", VmFactory(endpoint=pve, kind="qemu", config={"vga": "std"})) == "pass"
     assert (
@@ -459,6 +669,20 @@ def test_log_001_and_002():
     assert judge("LOG-001", HostFactory(ntp_servers=[])) == "fail"
     assert judge("LOG-002", HostFactory()) == "pass"
     assert judge("LOG-002", HostFactory(syslog_target="")) == "fail"
+
+
+def test_log_001_fails_when_ntp_servers_are_set_but_the_time_service_is_stopped():
+    ntpd = {"key": "ntp", "label": "NTP Daemon", "policy": "off"}
+    stopped = HostFactory(services=[{**ntpd, "running": False}])
+    assert judge("LOG-001", stopped) == "fail"
+    spec = get_check("LOG-001")
+    ctx = InventoryContext.load([stopped.endpoint_id], now=NOW)
+    outcome = spec.func(stopped, spec.defaults(), ctx)
+    assert outcome.evidence["running"] is False
+    assert outcome.evidence["ntp_servers"] == ["ntp.example.org"]
+    assert judge("LOG-001", HostFactory(services=[{**ntpd, "running": True}])) == "pass"
+    # Services not reported at all: the configured servers are the only evidence.
+    assert judge("LOG-001", HostFactory(services=[])) == "pass"
 
 
 def test_log_001_on_proxmox_judges_the_nodes_time_service():

@@ -11,10 +11,13 @@ ADM-001 and ADM-002 do not apply to Proxmox by design (docs/compliance.md).
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.db.models import F
 
 from compliance.services import baseline_approve
-from inventory.models import Cluster, Host, PlatformAccount
+from inventory.models import Cluster, Host, PlatformAccount, UtilizationSample
 from tests.endpoints import proxmox_endpoint
 from tests.harness.fakepve import GiB
 
@@ -22,6 +25,13 @@ from .e2e import open_finding, opened_by, resolved_by, result, sync_and_check
 from .test_end_to_end_proxmox import PveApi
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+
+
+def age_samples(host, *, minutes: int) -> None:
+    """Time passes: the host's stored samples move back (no test waits a quarter of an hour)."""
+    UtilizationSample.objects.filter(object_type="host", object_id=host.pk).update(
+        taken_at=F("taken_at") - dt.timedelta(minutes=minutes)
+    )
 
 
 @pytest.fixture
@@ -81,10 +91,16 @@ def test_a_busy_node_opens_cpu_001_and_an_idle_one_resolves_it(pve):
     host = Host.objects.get(endpoint=endpoint, name="pve1")
     assert open_finding("CPU-001", host) is None
 
-    # Load is what the guests do, not a setting: no API call makes a node busy.
-    finding = opened_by(endpoint, lambda: node_status(fake, "pve1", cpu=0.93), "CPU-001", host)
+    # Load is what the guests do, not a setting: no API call makes a node busy. One busy
+    # reading is a peak, not a finding (judged over 15 minutes of samples).
+    node_status(fake, "pve1", cpu=0.93)
+    sync_and_check(endpoint)
+    assert open_finding("CPU-001", host) is None
+    # A quarter of an hour passes (the stored samples move back), still busy: the finding opens.
+    finding = opened_by(endpoint, lambda: age_samples(host, minutes=16), "CPU-001", host)
     assert finding.evidence["cpu_usage_percent"] == 93.0
     assert finding.evidence["threshold_percent"] == 80
+    assert finding.evidence["samples_judged"] == 3
 
     resolved_by(endpoint, lambda: node_status(fake, "pve1", cpu=0.2), finding)
 
@@ -97,7 +113,10 @@ def test_a_node_short_of_memory_opens_mem_001(pve):
 
     # Memory in use is load as well; PVE reports it, nobody sets it.
     full = {"total": 64 * GiB, "used": 60 * GiB, "free": 4 * GiB}
-    finding = opened_by(endpoint, lambda: node_status(fake, "pve2", memory=full), "MEM-001", host)
+    node_status(fake, "pve2", memory=full)
+    sync_and_check(endpoint)
+    assert open_finding("MEM-001", host) is None  # one reading: not yet sustained
+    finding = opened_by(endpoint, lambda: age_samples(host, minutes=16), "MEM-001", host)
     assert finding.evidence["memory_percent"] == 93.8
     assert finding.evidence["memory_used_bytes"] == 60 * GiB
 
@@ -148,3 +167,22 @@ def test_ksm_sharing_pages_opens_mem_005_and_no_sharing_resolves_it(pve):
     assert finding is not None and finding.evidence["ksm_shared_bytes"] == 2 * GiB
     resolved_by(endpoint, lambda: node_status(fake, "pve1", ksm={"shared": 0}), finding)
     assert open_finding("MEM-005", Host.objects.get(endpoint=endpoint, name="pve2")) is not None
+
+
+def test_a_realm_that_enforces_a_second_factor_resolves_adm_005_for_its_users(pve):
+    endpoint, api, _ = pve
+    api.call("POST", "/access/domains", realm="corp", type="ldap", server1="ldap.example.org",
+             base_dn="dc=example,dc=org", user_attr="uid")  # fmt: skip
+    api.call("POST", "/access/users", userid="carol@corp")
+    api.call("POST", "/access/users", userid="dave@pve", password="dave-password-1")
+    sync_and_check(endpoint)
+    carol = PlatformAccount.objects.get(endpoint=endpoint, name="carol@corp")
+    dave = PlatformAccount.objects.get(endpoint=endpoint, name="dave@pve")
+    finding = open_finding("ADM-005", carol)
+    assert finding.status == "fail" and open_finding("ADM-005", dave).status == "fail"
+
+    # The realm now asks every login for a TOTP code (PVE's realm option ``tfa``).
+    resolved_by(endpoint, lambda: api.call("PUT", "/access/domains/corp", tfa="type=oath"), finding)
+    carol.refresh_from_db()
+    assert carol.realm_two_factor is True and carol.two_factor is False
+    assert open_finding("ADM-005", dave).status == "fail"  # another realm: still flagged

@@ -68,6 +68,31 @@ def test_a_bridge_on_one_nic_fails_net_003_and_a_bond_of_two_passes(pve):
     assert bridge.uplinks == ["bond0"]
 
 
+def test_a_bridge_on_a_vlan_port_of_a_bond_passes_net_003_and_on_a_nics_vlan_fails(pve):
+    endpoint, api, fake = pve
+    bond_the_uplinks(api, fake, "pve1")
+    for iface, raw in (("bond0.20", "bond0"), ("eno1.30", "eno1")):
+        api.call(
+            "POST", "/nodes/pve1/network", iface=iface, type="vlan", **{"vlan-raw-device": raw}
+        )
+    api.call("POST", "/nodes/pve1/network", iface="vmbr20", type="bridge", bridge_ports="bond0.20")
+    api.call("POST", "/nodes/pve1/network", iface="vmbr30", type="bridge", bridge_ports="eno1.30")
+    api.wait("pve1", api.call("PUT", "/nodes/pve1/network"))
+    run = sync_and_check(endpoint)
+    on_bond = VirtualSwitch.objects.get(endpoint=endpoint, host__name="pve1", name="vmbr20")
+    on_nic = VirtualSwitch.objects.get(endpoint=endpoint, host__name="pve1", name="vmbr30")
+    assert on_bond.uplinks == ["bond0.20"]
+    assert open_finding("NET-003", on_bond) is None
+    assert open_finding("NET-003", on_nic).evidence["physical_links"] == ["eno1"]
+    assert result(run, "NET-003").passed == 2  # pve1's vmbr0 on bond0 and vmbr20
+
+    # A cable of the bond pulled: a dead link under the VLAN port is a dead uplink.
+    pull_cable(fake, "pve1", "eno2")
+    sync_and_check(endpoint)
+    nic = PhysicalNic.objects.get(host__endpoint=endpoint, host__name="pve1", name="eno2")
+    assert open_finding("NET-001", nic).evidence["used_as_uplink"] is True
+
+
 def test_a_pulled_cable_opens_net_001_and_plugging_it_in_resolves_it(pve):
     endpoint, _, fake = pve
     sync_and_check(endpoint)

@@ -13,8 +13,9 @@ Limits of the simulator (govmomi 0.24) met here:
 from __future__ import annotations
 
 import pytest
+from pyVmomi import vim
 
-from compliance.services import baseline_approve, check_parameters_update
+from compliance.services import baseline_approve, check_parameters_update, config_diff
 from inventory.models import Datastore, Network, Snapshot, VirtualMachine
 
 from .e2e import assert_resolved, open_finding, result, sync_and_check
@@ -77,17 +78,22 @@ def test_console_isolation_set_in_extra_config_resolves_con_001_and_con_003(vc):
     sync_and_check(endpoint)
     vm = cluster_vm(endpoint)
     unlimited = open_finding("CON-001", vm)
-    clipboard = open_finding("CON-003", vm)
     assert unlimited.evidence["RemoteDisplay.maxConnections"] is None
-    assert clipboard.status == "fail"
+    # No isolation keys: copy and paste are off by vSphere's default, no finding.
+    assert open_finding("CON-003", vm) is None
 
     api.set_extra_config(
         vm.external_id,
-        {
-            "RemoteDisplay.maxConnections": "1",
-            "isolation.tools.copy.disable": "TRUE",
-            "isolation.tools.paste.disable": "TRUE",
-        },
+        {"isolation.tools.copy.disable": "FALSE", "isolation.tools.paste.disable": "TRUE"},
+    )
+    sync_and_check(endpoint)
+    clipboard = open_finding("CON-003", vm)
+    assert clipboard.status == "fail"
+    assert clipboard.evidence["source"]["isolation.tools.copy.disable"] == "explicit"
+
+    api.set_extra_config(
+        vm.external_id,
+        {"RemoteDisplay.maxConnections": "1", "isolation.tools.copy.disable": "TRUE"},
     )
     sync_and_check(endpoint)
     assert_resolved(unlimited, clipboard)
@@ -101,12 +107,36 @@ def test_a_serial_port_added_to_a_vm_opens_con_004(vc):
     endpoint, api = vc
     sync_and_check(endpoint)
     vm = cluster_vm(endpoint)
+    # The simulator's VMs come with the host's CD drive connected: put an ISO in it first.
+    api.set_cdrom_backing(vm.external_id, iso="[LocalDS_0] os.iso")
+    sync_and_check(endpoint)
     assert open_finding("CON-004", vm) is None
 
     api.add_serial_port(vm.external_id)
     sync_and_check(endpoint)
     devices = open_finding("CON-004", vm).evidence["devices"]
     assert len(devices) == 1 and "serial" in devices[0].lower()
+
+
+def test_the_hosts_cd_drive_opens_con_004_and_a_usb_controller_or_an_iso_does_not(vc):
+    endpoint, api = vc
+    sync_and_check(endpoint)
+    vm = cluster_vm(endpoint)
+    # govmomi's simulator gives its VMs a CD/DVD drive on the host's device (ATAPI backing).
+    finding = open_finding("CON-004", vm)
+    assert finding.status == "fail"
+    assert [d for d in finding.evidence["devices"] if d.endswith("(host drive)")]
+
+    api.set_cdrom_backing(vm.external_id, iso="[LocalDS_0] os.iso")
+    api.add_device(vm.external_id, vim.vm.device.VirtualUSBXHCIController(key=-1))
+    sync_and_check(endpoint)
+    assert_resolved(finding)
+    assert open_finding("CON-004", vm) is None  # a USB controller is virtual hardware
+
+    api.set_cdrom_backing(vm.external_id, iso=None)
+    sync_and_check(endpoint)
+    devices = open_finding("CON-004", vm).evidence["devices"]
+    assert len(devices) == 1 and devices[0].endswith("(host drive)")
 
 
 def test_guest_and_console_state_flip_con_002_ops_005_and_mem_002(vc):
@@ -195,6 +225,39 @@ def test_a_reconfigured_vm_differs_from_its_approved_baseline_int_002(vc, office
     baseline_approve(object_type="vm", object_id=vm.pk, actor=officer, comment="more memory")
     sync_and_check(endpoint)
     assert_resolved(drift)
+
+
+def test_int_002_ignores_power_state_and_backup_snapshots_and_names_a_changed_nic(vc, officer):
+    endpoint, api = vc
+    sync_and_check(endpoint)
+    vm = cluster_vm(endpoint)
+    baseline = baseline_approve(object_type="vm", object_id=vm.pk, actor=officer)
+    # The baseline holds exactly what was hashed: the NIC's configuration, not its state.
+    nic = baseline.config["nics"][0]
+    assert "start_connected" in nic and "connected" not in nic
+    assert all("file" not in disk for disk in baseline.config["disks"])
+
+    # Runtime changes an administrator did not make: powered off (NICs disconnect), a backup
+    # product's snapshot (disks move to delta files), powered on again.
+    api.power_off(vm.external_id)
+    api.create_snapshot(vm.external_id, "backup")
+    run = sync_and_check(endpoint)
+    assert open_finding("INT-002", vm) is None
+    api.power_on(vm.external_id)
+    sync_and_check(endpoint)
+    assert open_finding("INT-002", vm) is None
+
+    # A configuration change: the NIC no longer connects at power on.
+    api.set_nic_start_connected(vm.external_id, False)
+    sync_and_check(endpoint)
+    drift = open_finding("INT-002", vm)
+    assert drift.status == "fail" and drift.evidence["baseline_id"] == baseline.pk
+    vm.refresh_from_db()
+    changes = config_diff(baseline.config, vm.config)
+    assert [(c.key, c.before, c.after) for c in changes] == [
+        (f"nics.[{nic['name']}].start_connected", True, False)
+    ]
+    assert result(run, "INT-002").failed == 0
 
 
 def test_a_promiscuous_distributed_port_group_opens_net_006(vc):

@@ -17,6 +17,7 @@ from compliance.services import (
     requirement_statuses,
     waivers_expire,
 )
+from compliance.services.baselines import current_config
 from compliance.services.status import combine
 from portal.models import AuditEvent
 
@@ -183,6 +184,53 @@ def test_approving_a_baseline_is_audited_and_supersedes_the_previous(officer):
     assert AuditEvent.objects.filter(action="compliance.baseline.approve").count() == 2
     run()
     assert not Finding.objects.open().filter(check_id="INT-002").exists()
+
+
+def test_a_host_baseline_stores_exactly_what_the_sync_fingerprinted(officer):
+    from inventory.connectors.records import HostRecord, Inventory, ServiceRecord
+    from inventory.models import Host
+    from inventory.services.sync import apply_inventory, config_hash
+
+    from .factories import EndpointFactory
+
+    endpoint = EndpointFactory()
+
+    def sync(ssh_running: bool) -> Host:
+        record = HostRecord(
+            external_id="host-1",
+            name="esx1",
+            version="8.0.2",
+            connection_state="connected",
+            services=[
+                ServiceRecord("ssh", "SSH", running=ssh_running, policy="off"),
+                ServiceRecord("ntp", "NTP Daemon", running=True, policy="on"),
+            ],
+            ntp_servers=["ntp.example.org"],
+        )
+        apply_inventory(endpoint, Inventory(hosts=[record]), timezone.now())
+        return Host.objects.get(endpoint=endpoint, external_id="host-1")
+
+    host = sync(ssh_running=False)
+    baseline = baseline_approve(object_type="host", object_id=host.pk, actor=officer)
+    assert config_hash(baseline.config) == baseline.config_hash == host.config_hash
+    host = sync(ssh_running=True)
+    changes = config_diff(baseline.config, current_config(host))
+    assert [(c.key, c.before, c.after) for c in changes] == [("services.ssh.running", False, True)]
+
+
+def test_the_diff_names_the_changed_item_of_a_list_of_nics():
+    before = {"nics": [{"name": "Network adapter 1", "start_connected": True}]}
+    after = {
+        "nics": [
+            {"name": "Network adapter 1", "start_connected": False},
+            {"name": "Network adapter 2", "start_connected": True},
+        ]
+    }
+    assert [(c.key, c.kind) for c in config_diff(before, after)] == [
+        ("nics.[Network adapter 1].start_connected", "changed"),
+        ("nics.[Network adapter 2].name", "added"),
+        ("nics.[Network adapter 2].start_connected", "added"),
+    ]
 
 
 def test_a_baseline_needs_a_synced_configuration(officer):

@@ -77,6 +77,25 @@ class VcsimApi:
         change = vim.vm.device.VirtualDeviceSpec(operation="add", device=port)
         self.reconfigure(moref, deviceChange=[change])
 
+    def add_device(self, moref: str, device: Any) -> None:
+        """Add one virtual device (``key`` negative, as for any new device)."""
+        change = vim.vm.device.VirtualDeviceSpec(operation="add", device=device)
+        self.reconfigure(moref, deviceChange=[change])
+
+    def set_cdrom_backing(self, moref: str, *, iso: str | None) -> None:
+        """Point the VM's CD/DVD drive at an ISO image, or (``iso=None``) at the host's drive."""
+        drive = next(
+            d
+            for d in self.vm(moref).config.hardware.device
+            if isinstance(d, vim.vm.device.VirtualCdrom)
+        )
+        if iso is None:
+            drive.backing = vim.vm.device.VirtualCdrom.AtapiBackingInfo(deviceName="cdrom0")
+        else:
+            drive.backing = vim.vm.device.VirtualCdrom.IsoBackingInfo(fileName=iso)
+        change = vim.vm.device.VirtualDeviceSpec(operation="edit", device=drive)
+        self.reconfigure(moref, deviceChange=[change])
+
     def add_disk(self, moref: str, capacity_bytes: int) -> int:
         """Add a thin disk on the VM's SCSI controller; return the new disk's device key."""
         vm = self.vm(moref)
@@ -107,6 +126,20 @@ class VcsimApi:
             operation="remove", fileOperation="destroy", device=disk
         )
         self.reconfigure(moref, deviceChange=[change])
+
+    def set_nic_start_connected(self, moref: str, start_connected: bool) -> None:
+        """Edit the VM's first network adapter: connect it at power on or not."""
+        nic = next(
+            d
+            for d in self.vm(moref).config.hardware.device
+            if isinstance(d, vim.vm.device.VirtualEthernetCard)
+        )
+        nic.connectable.startConnected = start_connected
+        change = vim.vm.device.VirtualDeviceSpec(operation="edit", device=nic)
+        self.reconfigure(moref, deviceChange=[change])
+
+    def power_on(self, moref: str) -> None:
+        wait_task(self.vm(moref).PowerOnVM_Task())
 
     def power_off(self, moref: str) -> None:
         wait_task(self.vm(moref).PowerOffVM_Task())

@@ -12,6 +12,7 @@ returns its result.
 
 What this harness adds to fakepve (which synthesises these from the API schema, with "fake"
 strings and zeros): stateful answers for ``/access/users``, ``/access/acl``, ``/access/tfa``,
+``/access/domains`` (realms and their ``tfa`` option),
 ``/nodes/{node}/status``, ``/nodes/{node}/time`` and ``/nodes/{node}/rrddata`` from the spec;
 writes that change them as PVE's do (a user created, a TOTP factor added, a node service stopped or
 started, a node's network interfaces created, changed and applied), and
@@ -109,6 +110,11 @@ class HarnessPve(FakePve):
         # fakepve's own answer, so a node nobody changes answers as before.
         self.node_network: dict[str, list[dict[str, Any]]] = {}
         self.network_pending: dict[str, list[dict[str, Any]]] = {}
+        # Authentication realms (/access/domains), with their options such as ``tfa``.
+        self.realms: dict[str, dict[str, Any]] = {
+            "pam": {"type": "pam", "comment": "Linux PAM standard authentication"},
+            "pve": {"type": "pve", "comment": "Proxmox VE authentication server"},
+        }
 
     # fakepve registers every ``_routes_*`` method's (method, template, handler) triples
     # before its schema catch-all, so these win over the synthesised answers.
@@ -131,7 +137,26 @@ class HarnessPve(FakePve):
             ("PUT", "/nodes/{node}/network", self._h_network_apply),
             ("POST", "/access/users", self._h_user_create),
             ("POST", "/access/tfa/{userid}", self._h_tfa_add),
+            ("GET", "/access/domains", self._h_realms),
+            ("POST", "/access/domains", self._h_realm_create),
+            ("PUT", "/access/domains/{realm}", self._h_realm_update),
         ]
+
+    async def _h_realms(self, v: dict[str, Any], user: str) -> list[dict[str, Any]]:
+        return [{"realm": name, **options} for name, options in sorted(self.realms.items())]
+
+    async def _h_realm_create(self, v: dict[str, Any], user: str) -> None:
+        if v["realm"] in self.realms:
+            raise PveError(500, f"create auth server failed: domain '{v['realm']}' already exists")
+        self.realms[v["realm"]] = {k: val for k, val in v.items() if k not in ("realm", "digest")}
+
+    async def _h_realm_update(self, v: dict[str, Any], user: str) -> None:
+        realm = self.realms.get(v["realm"])
+        if realm is None:
+            raise PveError(500, f"update auth server failed: domain '{v['realm']}' does not exist")
+        for key in str(v.get("delete") or "").replace(";", ",").split(","):
+            realm.pop(key.strip(), None)
+        realm.update({k: val for k, val in v.items() if k not in ("realm", "delete", "digest")})
 
     async def _h_users(self, v: dict[str, Any], user: str) -> list[dict[str, Any]]:
         out = [{"userid": self.user, "enable": 1, "expire": 0}]
