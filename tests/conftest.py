@@ -77,6 +77,30 @@ def password():
     return PASSWORD
 
 
+class ManualClock:
+    """A monotonic clock that moves only when the test says so."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def progress_clock(monkeypatch):
+    """The progress reporter's clock, held by the test: writes within a phase happen only when
+    the test advances it, never because the machine was slow (query counts stay exact)."""
+    from inventory.services import progress
+
+    manual = ManualClock()
+    monkeypatch.setattr(progress, "clock", manual)
+    return manual
+
+
 def _test_database_url() -> str:
     db = settings.DATABASES["default"]
     if db["ENGINE"].endswith("sqlite3"):

@@ -87,5 +87,5 @@ def _queries_for(vms_per_pool: int) -> int:
         return len(ctx.captured_queries)
 
 
-def test_the_sync_is_bulk_the_same_queries_for_10_and_200_vms():
+def test_the_sync_is_bulk_the_same_queries_for_10_and_200_vms(progress_clock):
     assert _queries_for(10) == _queries_for(200)
