@@ -27,6 +27,18 @@ def pytest_configure(config):
     _flush_sqlite_past_the_audit_guard()
 
 
+def pytest_collection_modifyitems(config, items):
+    """``@pytest.mark.postgres_only(reason=...)``: skipped on SQLite, saying why."""
+    if not settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        return
+    for item in items:
+        marker = item.get_closest_marker("postgres_only")
+        if marker is not None:
+            reason = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "")
+            assert reason, f"{item.nodeid}: postgres_only needs a reason"
+            item.add_marker(pytest.mark.skip(reason=f"PostgreSQL only: {reason}"))
+
+
 def _flush_sqlite_past_the_audit_guard() -> None:
     """Empty SQLite test databases the way PostgreSQL's are: past the append-only guard.
 
