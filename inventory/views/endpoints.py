@@ -8,6 +8,7 @@ from django.views.decorators.http import require_safe
 from inventory.api.filters import EndpointFilter, SyncRunFilter
 from inventory.connectors.tls import format_fingerprint
 from inventory.models import Endpoint, SyncRun
+from inventory.services.freshness import with_last_error
 from portal.pages import role_required
 from portal.roles import ROLES
 
@@ -74,7 +75,8 @@ SYNC_RUNS = ListSpec(
 @role_required(*ROLES)
 def endpoint_list(request: HttpRequest) -> HttpResponse:
     # No secret is read for this page: defer the encrypted column so it is never decrypted.
-    return list_page(request, ENDPOINTS, Endpoint.objects.defer("secret"))
+    # The last failed run's error comes in the same query (a subquery), for "failing" rows.
+    return list_page(request, ENDPOINTS, with_last_error(Endpoint.objects.defer("secret")))
 
 
 @require_safe
