@@ -12,6 +12,7 @@ from .dashboard import dashboard_data
 from .models import AuditEvent
 from .pages import paginate, query_without, role_required, sorted_queryset
 from .roles import AUDITOR, SECURITY_OFFICER
+from .security.scopes import is_scoped
 
 
 @require_safe
@@ -51,4 +52,5 @@ def audit_list(request):
 
 @require_safe
 def status(request):
-    return render(request, "portal/status.html", {"checks": health.full_status()})
+    details = not is_scoped(request.user)
+    return render(request, "portal/status.html", {"checks": health.full_status(details=details)})
