@@ -15,7 +15,7 @@ TEST_ENV = DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_REDIS_URL)
 # or TEST_BACKENDS=sqlite runs one. The SQLite run uses the embedded broker, as `make demo` does.
 TEST_BACKENDS ?= postgres sqlite
 
-.PHONY: install demo test lint format bench clean system-deps security fuzz
+.PHONY: install demo test lint format bench clean system-deps security fuzz soak
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -53,6 +53,13 @@ fuzz: install system-deps
 	@mkdir -p $(dir $(FUZZ_REPORT))
 	$(TEST_ENV) PORTAL_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) PORTAL_FUZZ_REPORT=$(FUZZ_REPORT) \
 	  $(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS) tests/security/test_api_fuzz.py
+
+# The demo stack (web, worker, beat on SQLite and the embedded broker, fake Proxmox VE on a
+# 1-minute interval, two per-minute policies) for SOAK_MINUTES; figures as JSON, exit 1 on any
+# failed expectation (bench/soak.py). `make test` runs a 3-minute form.
+SOAK_MINUTES ?= 10
+soak: install
+	$(BIN)/python -m bench.soak --minutes $(SOAK_MINUTES)
 
 lint: install
 	$(BIN)/ruff check .

@@ -47,10 +47,17 @@ def sync_endpoint_task(self, endpoint_id: int, run_id: int) -> None:
         raise self.retry(countdown=10 * 2**run.attempts, max_retries=MAX_ATTEMPTS) from None
 
 
+# Beat sends schedule_syncs once a minute. A sync finishes some seconds after its tick, so
+# exactly one interval later it is a few seconds short of due and would wait a whole extra tick
+# (a 1-minute interval synced every 2 minutes). An endpoint due within half a tick is queued now.
+SCHEDULE_SLACK = dt.timedelta(seconds=30)
+
+
 def sync_due(endpoint: Endpoint, *, now: dt.datetime) -> bool:
     """Whether the endpoint's interval has passed since its last sync (or it never synced)."""
     last = endpoint.last_sync_at
-    return last is None or last <= now - dt.timedelta(minutes=endpoint.sync_interval_minutes)
+    interval = dt.timedelta(minutes=endpoint.sync_interval_minutes)
+    return last is None or last <= now - interval + SCHEDULE_SLACK
 
 
 @shared_task(name="inventory.schedule_syncs", soft_time_limit=60, time_limit=120)

@@ -98,3 +98,13 @@ def test_the_schedule_compares_each_endpoints_own_interval(fake_pve):
     )
     assert schedule_syncs() == 1
     assert SyncRun.objects.get().endpoint_id == late.pk
+
+
+@pytest.mark.django_db
+def test_a_sync_that_ended_seconds_after_the_last_tick_is_due_at_the_next_one(fake_pve):
+    """A 1-minute interval syncs every minute, not every second minute."""
+    endpoint = register(fake_pve, name="every-minute")
+    Endpoint.objects.filter(pk=endpoint.pk).update(
+        sync_interval_minutes=1, last_sync_at=timezone.now() - dt.timedelta(seconds=52)
+    )
+    assert schedule_syncs() == 1
