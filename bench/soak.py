@@ -66,9 +66,11 @@ for label in ("bytag", "byname"):
     runs = PolicyRun.objects.filter(policy__label=label)
     policies[label] = dict(runs.values_list("state").annotate(n=Count("id")))
 ops = dict(Operation.objects.values_list("state").annotate(n=Count("id")))
+failed_ops = [f"{o.kind} {o.vm.name}: {o.error[:200]}" for o in Operation.objects.filter(state="failed")]
 print(json.dumps({"scheduled_syncs": by_status, "syncs_followed_by_check_run": followed,
                   "check_runs": CheckRun.objects.filter(status="succeeded").count(),
-                  "policy_runs": policies, "snapshot_operations": ops}))
+                  "policy_runs": policies, "snapshot_operations": ops,
+                  "failed_operations": failed_ops}))
 """
 
 
