@@ -7,11 +7,15 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/9
 # Production-like settings for the suite (DEBUG off); keys are throwaway test values.
-TEST_ENV = DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_REDIS_URL) PORTAL_TESTING=1 \
-  DEBUG=false PORTAL_HTTPS=false SECRET_KEY=test-only-secret-key-not-for-production-0123456789 \
+TEST_COMMON = PORTAL_TESTING=1 DEBUG=false PORTAL_HTTPS=false \
+  SECRET_KEY=test-only-secret-key-not-for-production-0123456789 \
   ENCRYPTION_KEYS=dGVzdC1vbmx5LWVuY3J5cHRpb24ta2V5LTAxMjM0NTY= LOG_LEVEL=WARNING
+TEST_ENV = DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_REDIS_URL) $(TEST_COMMON)
+# `make test` runs the suite on both backends at once (.ci/test-both.sh); TEST_BACKENDS=postgres
+# or TEST_BACKENDS=sqlite runs one. The SQLite run uses the embedded broker, as `make demo` does.
+TEST_BACKENDS ?= postgres sqlite
 
-.PHONY: install demo test lint format bench clean system-deps security fuzz
+.PHONY: install demo test lint format bench clean system-deps security fuzz soak
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -33,7 +37,8 @@ demo: install
 
 test: install system-deps
 	@bash .ci/services.sh
-	$(TEST_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
+	TEST_ENV_PG="$(TEST_ENV)" TEST_ENV_SQLITE="$(TEST_COMMON)" TEST_BACKENDS="$(TEST_BACKENDS)" \
+	  PYTEST="$(BIN)/python -m pytest" PYTEST_ARGS="$(PYTEST_ARGS)" bash .ci/test-both.sh
 
 # Security gates: bandit (no high finding) and pip-audit (docs/security.md). CI runs them.
 security: install
@@ -48,6 +53,13 @@ fuzz: install system-deps
 	@mkdir -p $(dir $(FUZZ_REPORT))
 	$(TEST_ENV) PORTAL_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) PORTAL_FUZZ_REPORT=$(FUZZ_REPORT) \
 	  $(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS) tests/security/test_api_fuzz.py
+
+# The demo stack (web, worker, beat on SQLite and the embedded broker, fake Proxmox VE on a
+# 1-minute interval, two per-minute policies) for SOAK_MINUTES; figures as JSON, exit 1 on any
+# failed expectation (bench/soak.py). `make test` runs a 3-minute form.
+SOAK_MINUTES ?= 10
+soak: install
+	$(BIN)/python -m bench.soak --minutes $(SOAK_MINUTES)
 
 lint: install
 	$(BIN)/ruff check .

@@ -11,6 +11,8 @@ import os
 from celery import Celery
 from celery.signals import worker_init
 
+from . import broker  # noqa: F401  (registers the embedded broker's portalqueue:// scheme)
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
 app = Celery("portal")

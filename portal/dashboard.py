@@ -26,13 +26,12 @@ from django.views.decorators.http import require_GET
 
 from inventory.labels import STATE_LABELS
 from inventory.models import Endpoint, Host, Operation, Snapshot, SyncRun, VirtualMachine
+from inventory.services.freshness import freshness, with_last_error
 from inventory.views.snapshot_filters import age_q
 from portal.access import role_required
 from portal.roles import ROLES
 
 PRESSURE_TOP = 5
-# A sync older than this many of the endpoint's intervals is shown as overdue.
-STALE_INTERVALS = 3
 # Operations that failed within this window count on the "failed operations" tile.
 FAILED_WINDOW = dt.timedelta(hours=24)
 
@@ -91,16 +90,18 @@ def state_tone(state: str) -> str:
 class EndpointRow:
     endpoint: Endpoint
     age: dt.timedelta | None  # since the last successful sync; None: never
-    state: str  # ok, stale, failed, never, disabled
+    state: str  # ok, stale, failing, never, disabled (inventory.services.freshness)
     url: str
     syncing: dict[str, Any] | None = None  # the running sync's progress ({} just started)
+    late: dt.timedelta | None = None  # stale: since the next sync was due
+    error: str = ""  # failing: the last failed sync's error
 
 
 def endpoint_rows(now: dt.datetime, scope: Scope) -> list[EndpointRow]:
     """Every endpoint with the age of its last successful sync and the progress of a running
     one (two queries)."""
     rows = []
-    endpoints = scope.of(Endpoint.objects.defer("secret", "ca_pem"), "pk", None)  # no secret
+    endpoints = with_last_error(scope.of(Endpoint.objects.defer("secret", "ca_pem"), "pk", None))
     running = dict(
         scope.of(SyncRun.objects.filter(status=SyncRun.Status.RUNNING), "endpoint", None)
         .order_by("started_at")
@@ -108,18 +109,13 @@ def endpoint_rows(now: dt.datetime, scope: Scope) -> list[EndpointRow]:
     )
     for endpoint in endpoints:
         age = now - endpoint.last_success_at if endpoint.last_success_at else None
-        if not endpoint.enabled:
-            state = "disabled"
-        elif endpoint.last_sync_status == "failed":
-            state = "failed"
-        elif age is None:
-            state = "never"
-        elif age > dt.timedelta(minutes=endpoint.sync_interval_minutes * STALE_INTERVALS):
-            state = "stale"
-        else:
-            state = "ok"
+        fresh = freshness(endpoint, now=now)
         url = _url("inventory:sync-run-list", endpoint=endpoint.pk)
-        rows.append(EndpointRow(endpoint, age, state, url, running.get(endpoint.pk)))
+        rows.append(
+            EndpointRow(
+                endpoint, age, fresh.state, url, running.get(endpoint.pk), fresh.late, fresh.error
+            )
+        )
     return rows
 
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
 from .access import public
-from .models import Heartbeat
+from .models import Heartbeat, TaskOutcome
 
 WORKER_STALE = dt.timedelta(seconds=90)
 
@@ -45,7 +45,9 @@ def healthz(request):
     return JsonResponse({"status": "up" if ok else "down"}, status=200 if ok else 503)
 
 
-def full_status() -> list[dict]:
+def full_status(*, details: bool = True) -> list[dict]:
+    """The status rows; ``details=False`` (a scoped user) leaves task errors out: they may
+    name objects outside the user's scope."""
     now = timezone.now()
     rows = []
     ok, info = database_ok()
@@ -69,6 +71,24 @@ def full_status() -> list[dict]:
             "name": gettext("Beat (last tick)"),
             "ok": beat is not None and now - beat.seen_at < WORKER_STALE,
             "info": f"{beat.seen_at:%Y-%m-%d %H:%M:%S %Z}" if beat else gettext("never"),
+        }
+    )
+    failing = list(TaskOutcome.objects.filter(ok=False).order_by("name"))
+    rows.append(
+        {
+            "name": gettext("Periodic tasks"),
+            "ok": not failing,
+            "info": "; ".join(
+                gettext("%(name)s failing since %(since)s (%(n)d in a row): %(error)s")
+                % {
+                    "name": o.name,
+                    "since": f"{o.failing_since:%Y-%m-%d %H:%M:%S %Z}",
+                    "n": o.failures,
+                    "error": o.error if details else "…",
+                }
+                for o in failing
+            )
+            or gettext("no failure in their last runs"),
         }
     )
     return rows

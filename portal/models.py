@@ -148,3 +148,23 @@ def new_request_id() -> str:
 
 # Kept in its own module; imported here so it is a model of the portal app.
 from .security.models import EncryptedTotpDevice, ObjectScope, RecoveryCodes  # noqa: E402, F401
+
+
+class TaskOutcome(models.Model):
+    """The last outcome of each periodic task beat sends, for the status page.
+
+    Written by the worker (``portal.tasks``) after each run of a task that carries beat's
+    ``periodic_task_name`` header: a schedule that fails every minute is visible on
+    ``/status/`` instead of only in the worker's log.
+    """
+
+    name = models.CharField(max_length=200, unique=True)  # the PeriodicTask's name
+    task = models.CharField(max_length=200)
+    ok = models.BooleanField(default=True)
+    error = models.TextField(blank=True)
+    ran_at = models.DateTimeField(default=timezone.now)
+    failing_since = models.DateTimeField(null=True, blank=True)
+    failures = models.PositiveIntegerField(default=0)  # in a row
+
+    def __str__(self) -> str:
+        return f"{self.name} {'ok' if self.ok else 'failing'}"

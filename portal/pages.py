@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -17,11 +17,17 @@ __all__ = ["paginate", "query_without", "render_live_list", "role_required", "so
 def sorted_queryset(
     request: HttpRequest, qs: QuerySet, allowed: Iterable[str], default: str
 ) -> tuple[QuerySet, str]:
-    """Order by ``?sort=field`` or ``?sort=-field`` when the field is in ``allowed``."""
+    """Order by ``?sort=field`` or ``?sort=-field`` when the field is in ``allowed``.
+
+    Empty values sort as PostgreSQL sorts them (last going up, first going down) on SQLite too,
+    which by itself puts them first going up.
+    """
     sort = request.GET.get("sort", default)
     if sort.lstrip("-") not in set(allowed):
         sort = default
-    return qs.order_by(sort, "pk"), sort
+    field = F(sort.lstrip("-"))
+    order = field.desc(nulls_first=True) if sort.startswith("-") else field.asc(nulls_last=True)
+    return qs.order_by(order, "pk"), sort
 
 
 def paginate(request: HttpRequest, qs: QuerySet, per_page: int = 50):

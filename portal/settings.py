@@ -181,6 +181,9 @@ CACHES = {
 if TESTING:
     # The suite creates hundreds of users; a slow hash there tests nothing about security.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        # A file, not SQLite's in-memory test database: the suite's worker process shares it.
+        DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-portal.sqlite3")}
 
 # --- I18n -------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -305,17 +308,10 @@ if CELERY_BROKER_URL:
         "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=60)
     }
 else:
-    # Embedded default: kombu's filesystem transport, served by a separate worker process.
-    CELERY_BROKER_URL = "filesystem://"
-    for _sub in ("queue", "processed", "control"):
-        (BROKER_DIR / _sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(BROKER_DIR / "queue"),
-        "data_folder_out": str(BROKER_DIR / "queue"),
-        "processed_folder": str(BROKER_DIR / "processed"),
-        "store_processed": False,
-        "control_folder": str(BROKER_DIR / "control"),
-    }
+    # Embedded default: one SQLite file under var/, served by a separate worker process
+    # (portal.broker explains why not kombu's filesystem transport).
+    CELERY_BROKER_URL = "portalqueue://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"path": str(BROKER_DIR / "broker.sqlite3")}
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "portal")
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 600, minimum=10)

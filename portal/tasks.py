@@ -5,11 +5,11 @@ from __future__ import annotations
 import socket
 
 from celery import shared_task
-from celery.signals import beat_init, worker_ready
+from celery.signals import beat_init, task_failure, task_success, worker_ready
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Heartbeat
+from .models import Heartbeat, TaskOutcome
 
 
 def enqueue(task, *args) -> None:
@@ -46,3 +46,49 @@ def _beat_init(sender=None, **kwargs) -> None:
 def ping(nonce: str) -> None:
     """Answer a liveness probe by recording ``nonce``; used by tests and the status page."""
     _beat("ping", nonce[:200])
+
+
+def _periodic_name(task) -> str | None:
+    """The PeriodicTask name beat put in the message's headers (None: not sent by beat)."""
+    return getattr(task.request, "periodic_task_name", None) if task is not None else None
+
+
+@task_success.connect
+def _periodic_ok(sender=None, **kwargs) -> None:
+    name = _periodic_name(sender)
+    if name:
+        TaskOutcome.objects.update_or_create(
+            name=name,
+            defaults={
+                "task": sender.name,
+                "ok": True,
+                "error": "",
+                "ran_at": timezone.now(),
+                "failing_since": None,
+                "failures": 0,
+            },
+        )
+
+
+@task_failure.connect
+def _periodic_failed(sender=None, exception=None, **kwargs) -> None:
+    """Record a periodic task's failure (class and message, no traceback) for /status/."""
+    name = _periodic_name(sender)
+    if not name:
+        return
+    now = timezone.now()
+    error = f"{exception.__class__.__name__}: {exception}"[:500]
+    outcome, created = TaskOutcome.objects.get_or_create(
+        name=name,
+        defaults={"task": sender.name, "ok": False, "error": error, "ran_at": now,
+                  "failing_since": now, "failures": 1},
+    )  # fmt: skip
+    if not created:
+        TaskOutcome.objects.filter(pk=outcome.pk).update(
+            task=sender.name,
+            ok=False,
+            error=error,
+            ran_at=now,
+            failing_since=outcome.failing_since or now,
+            failures=outcome.failures + 1,
+        )

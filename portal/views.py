@@ -17,6 +17,7 @@ from .models import AuditEvent
 from .pages import paginate, query_without, role_required, sorted_queryset
 from .roles import AUDITOR, ROLES, SECURITY_OFFICER
 from .security.audit_scope import visible_events
+from .security.scopes import is_scoped
 
 
 @require_safe
@@ -77,4 +78,5 @@ def admin_login(request: HttpRequest) -> HttpResponse:
 @require_safe
 @role_required(*ROLES)
 def status(request):
-    return render(request, "portal/status.html", {"checks": health.full_status()})
+    details = not is_scoped(request.user)
+    return render(request, "portal/status.html", {"checks": health.full_status(details=details)})

@@ -2,6 +2,8 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from portal.filters import NumberFilter
+
 from ..checks import all_checks
 from ..choices import ObjectType, Status
 from ..models import Finding, Waiver
@@ -22,9 +24,9 @@ class FindingFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=STATUS_CHOICES, method="filter_status")
     check = django_filters.CharFilter(field_name="check_id")
     requirement = django_filters.CharFilter(method="filter_requirement")
-    endpoint = django_filters.NumberFilter(field_name="endpoint_id")
+    endpoint = NumberFilter(field_name="endpoint_id")
     object_type = django_filters.ChoiceFilter(choices=ObjectType.choices)
-    object_id = django_filters.NumberFilter()
+    object_id = NumberFilter()
     object = django_filters.CharFilter(
         method="filter_object",
         help_text="part of the object's name or path (a VM's name finds its snapshots' findings "

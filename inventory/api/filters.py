@@ -26,6 +26,7 @@ from inventory.models import (
     VirtualSwitch,
 )
 from portal.api.time_filters import UtcIsoDateTimeFilter
+from portal.filters import NumberFilter
 
 # Power states as each platform names them; ``running=true`` spans both.
 RUNNING_STATES = ("poweredOn", "running")
@@ -42,7 +43,7 @@ POWER_STATES = [
 class InventoryFilterSet(filters.FilterSet):
     """The filters every synced object has; subclasses add their relations."""
 
-    endpoint = filters.NumberFilter(field_name="endpoint", help_text="Endpoint id.")
+    endpoint = NumberFilter(field_name="endpoint", help_text="Endpoint id.")
     platform = filters.ChoiceFilter(
         field_name="endpoint__kind",
         choices=Endpoint.Kind.choices,
@@ -74,7 +75,7 @@ class ClusterFilter(InventoryFilterSet):
 
 
 class HostFilter(InventoryFilterSet):
-    cluster = filters.NumberFilter(field_name="cluster", help_text="Cluster id.")
+    cluster = NumberFilter(field_name="cluster", help_text="Cluster id.")
     power_state = filters.CharFilter(help_text="Exact power state as the platform reports it.")
     connection_state = filters.CharFilter(
         help_text="connected, disconnected, notResponding (vCenter); online, offline (Proxmox)."
@@ -86,8 +87,8 @@ class HostFilter(InventoryFilterSet):
 
 
 class PhysicalNicFilter(InventoryFilterSet):
-    host = filters.NumberFilter(field_name="host", help_text="Host id.")
-    cluster = filters.NumberFilter(field_name="host__cluster", help_text="Cluster id.")
+    host = NumberFilter(field_name="host", help_text="Host id.")
+    cluster = NumberFilter(field_name="host__cluster", help_text="Cluster id.")
 
     class Meta:
         model = PhysicalNic
@@ -95,8 +96,8 @@ class PhysicalNicFilter(InventoryFilterSet):
 
 
 class VirtualSwitchFilter(InventoryFilterSet):
-    host = filters.NumberFilter(field_name="host", help_text="Host id.")
-    cluster = filters.NumberFilter(field_name="host__cluster", help_text="Cluster id.")
+    host = NumberFilter(field_name="host", help_text="Host id.")
+    cluster = NumberFilter(field_name="host__cluster", help_text="Cluster id.")
     kind = filters.CharFilter(help_text="vswitch, dvswitch (vCenter); bridge, ovs (Proxmox).")
 
     class Meta:
@@ -105,9 +106,9 @@ class VirtualSwitchFilter(InventoryFilterSet):
 
 
 class NetworkFilter(InventoryFilterSet):
-    switch = filters.NumberFilter(field_name="switch", help_text="Virtual switch id.")
-    host = filters.NumberFilter(field_name="switch__host", help_text="Host id of the switch.")
-    cluster = filters.NumberFilter(field_name="switch__host__cluster", help_text="Cluster id.")
+    switch = NumberFilter(field_name="switch", help_text="Virtual switch id.")
+    host = NumberFilter(field_name="switch__host", help_text="Host id of the switch.")
+    cluster = NumberFilter(field_name="switch__host__cluster", help_text="Cluster id.")
 
     class Meta:
         model = Network
@@ -116,8 +117,8 @@ class NetworkFilter(InventoryFilterSet):
 
 class DatastoreFilter(InventoryFilterSet):
     # A datastore is mounted on many hosts: distinct, so a shared one appears once.
-    host = filters.NumberFilter(field_name="hosts", distinct=True, help_text="Host id.")
-    cluster = filters.NumberFilter(
+    host = NumberFilter(field_name="hosts", distinct=True, help_text="Host id.")
+    cluster = NumberFilter(
         field_name="hosts__cluster", distinct=True, help_text="Cluster id of a mounting host."
     )
     type = filters.CharFilter(help_text="VMFS, NFS, vsan (vCenter); dir, lvmthin, zfspool ...")
@@ -128,11 +129,9 @@ class DatastoreFilter(InventoryFilterSet):
 
 
 class VirtualMachineFilter(InventoryFilterSet):
-    cluster = filters.NumberFilter(field_name="cluster", help_text="Cluster id.")
-    host = filters.NumberFilter(field_name="host", help_text="Host id.")
-    datastore = filters.NumberFilter(
-        field_name="datastores", distinct=True, help_text="Datastore id."
-    )
+    cluster = NumberFilter(field_name="cluster", help_text="Cluster id.")
+    host = NumberFilter(field_name="host", help_text="Host id.")
+    datastore = NumberFilter(field_name="datastores", distinct=True, help_text="Datastore id.")
     power_state = filters.ChoiceFilter(
         choices=POWER_STATES, help_text="Exact power state as the platform reports it."
     )
@@ -153,9 +152,9 @@ class VirtualMachineFilter(InventoryFilterSet):
 
 
 class SnapshotFilter(InventoryFilterSet):
-    vm = filters.NumberFilter(field_name="vm", help_text="Virtual machine id.")
-    host = filters.NumberFilter(field_name="vm__host", help_text="Host id of the VM.")
-    cluster = filters.NumberFilter(field_name="vm__cluster", help_text="Cluster id of the VM.")
+    vm = NumberFilter(field_name="vm", help_text="Virtual machine id.")
+    host = NumberFilter(field_name="vm__host", help_text="Host id of the VM.")
+    cluster = NumberFilter(field_name="vm__cluster", help_text="Cluster id of the VM.")
     kind = filters.ChoiceFilter(
         field_name="vm__kind", choices=VirtualMachine.Kind.choices, help_text="The VM's kind."
     )
@@ -170,17 +169,15 @@ class SnapshotFilter(InventoryFilterSet):
 class UtilizationSampleFilter(filters.FilterSet):
     """Samples of one object over time: ``?object_type=host&object_id=7&since=...``."""
 
-    endpoint = filters.NumberFilter(field_name="endpoint", help_text="Endpoint id.")
+    endpoint = NumberFilter(field_name="endpoint", help_text="Endpoint id.")
     platform = filters.ChoiceFilter(
         field_name="endpoint__kind", choices=Endpoint.Kind.choices, help_text="vcenter or proxmox."
     )
     object_type = filters.ChoiceFilter(choices=UtilizationSample.ObjectType.choices)
-    object_id = filters.NumberFilter(help_text="Id of the host, VM or datastore.")
-    host = filters.NumberFilter(method="filter_host", help_text="Samples of this host id.")
-    vm = filters.NumberFilter(method="filter_vm", help_text="Samples of this VM id.")
-    datastore = filters.NumberFilter(
-        method="filter_datastore", help_text="Samples of this datastore id."
-    )
+    object_id = NumberFilter(help_text="Id of the host, VM or datastore.")
+    host = NumberFilter(method="filter_host", help_text="Samples of this host id.")
+    vm = NumberFilter(method="filter_vm", help_text="Samples of this VM id.")
+    datastore = NumberFilter(method="filter_datastore", help_text="Samples of this datastore id.")
     since = UtcIsoDateTimeFilter(field_name="taken_at", lookup_expr="gte")
     until = UtcIsoDateTimeFilter(field_name="taken_at", lookup_expr="lt")
 
@@ -214,7 +211,7 @@ class EndpointFilter(filters.FilterSet):
 class SyncRunFilter(filters.FilterSet):
     """Sync runs by endpoint, platform, status and trigger (for the sync runs page)."""
 
-    endpoint = filters.NumberFilter(field_name="endpoint")
+    endpoint = NumberFilter(field_name="endpoint")
     platform = filters.ChoiceFilter(field_name="endpoint__kind", choices=Endpoint.Kind.choices)
     status = filters.ChoiceFilter(choices=SyncRun.Status.choices)
 

@@ -27,6 +27,7 @@ from inventory.services import operations as ops
 from inventory.services import policies
 from inventory.services.policy_scopes import visible_policies
 from portal.api.errors import error_response
+from portal.filters import NumberFilter
 from portal.roles import ADMINISTRATOR, ROLES
 from portal.security.scopes import scoped
 from portal.security.throttles import OperationThrottle
@@ -320,7 +321,7 @@ class SnapshotRevertView(APIView):
 
 
 class OperationFilter(filters.FilterSet):
-    endpoint = filters.NumberFilter(field_name="vm__endpoint_id")
+    endpoint = NumberFilter(field_name="vm__endpoint_id")
 
     class Meta:
         model = Operation

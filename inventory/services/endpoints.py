@@ -68,8 +68,17 @@ def _clean(values: dict[str, Any], instance: Endpoint | None, actor: Any = None)
             errors["ca_pem"] = str(exc)
     if fingerprint and ca_pem:
         errors["fingerprint"] = "give either a CA certificate or a pinned fingerprint, not both"
+    # What the endpoint will hold: a field given (even empty) replaces the stored one.
     has_trust = bool(
-        fingerprint or ca_pem or (instance and (instance.fingerprint or instance.ca_pem))
+        fingerprint
+        or ca_pem
+        or (
+            instance
+            and (
+                ("fingerprint" not in values and instance.fingerprint)
+                or ("ca_pem" not in values and instance.ca_pem)
+            )
+        )
     )
     if not has_trust:
         errors["fingerprint"] = (

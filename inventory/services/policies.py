@@ -20,8 +20,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
@@ -34,6 +35,7 @@ from inventory.models import (
     VirtualMachine,
 )
 from portal.audit import audit, source_for_trigger
+from portal.models import AuditEvent
 from portal.security.scopes import is_scoped
 
 from .operations import OperationConflict, snapshot_create, snapshot_delete
@@ -197,6 +199,21 @@ def policy_delete(*, policy: SnapshotPolicy, actor: Any, request: Any = None) ->
 # --------------------------------------------------------------------------- running
 
 
+def tagged(tag: str) -> Q:
+    """VMs whose ``tags`` list holds ``tag`` exactly, on either database backend.
+
+    PostgreSQL has JSON containment (``@>``, Django's ``contains`` on a JSONField); SQLite has
+    none, so there the same question goes to ``json_each`` over the list. Both match the whole
+    element only: tag ``db`` does not select a VM tagged ``db-prod``.
+    """
+    if connection.vendor == "postgresql":
+        return Q(tags__contains=[tag])
+    table = connection.ops.quote_name(VirtualMachine._meta.db_table)
+    # Only our own table name is formatted in; the tag is a parameter.
+    sql = f"SELECT vm.id FROM {table} AS vm, json_each(vm.tags) AS t WHERE t.value = %s"  # noqa: S608
+    return Q(pk__in=RawSQL(sql, [tag]))  # noqa: S611
+
+
 def policy_selected_vms(policy: SnapshotPolicy) -> QuerySet[VirtualMachine]:
     """Present, non-template VMs the selector names (union of its parts)."""
     q = Q(pk__in=[])
@@ -210,7 +227,7 @@ def policy_selected_vms(policy: SnapshotPolicy) -> QuerySet[VirtualMachine]:
     if vm_ids:
         q |= Q(pk__in=vm_ids)
     if policy.tag:
-        q |= Q(tags__contains=[policy.tag])
+        q |= tagged(policy.tag)
     return (
         VirtualMachine.objects.filter(q, absent_since__isnull=True, template=False)
         .select_related("endpoint")
@@ -232,7 +249,12 @@ def _short_of_space(policy: SnapshotPolicy, datastores: Iterable[Datastore]) -> 
 def policy_run(
     *, policy_id: int, trigger: str = "schedule", actor: Any = None, request: Any = None
 ) -> PolicyRun | None:
-    """Queue a snapshot of every selected VM that has room; record what was skipped and why."""
+    """Queue a snapshot of every selected VM that has room; record what was skipped and why.
+
+    A run that cannot even queue its snapshots (an error in the selection) is closed as failed,
+    audited as a failure and the error raised: it never stays "running" and is never recorded
+    as a success.
+    """
     policy = SnapshotPolicy.objects.filter(pk=policy_id).first()
     if policy is None or (not policy.enabled and trigger == "schedule"):
         return None
@@ -241,14 +263,35 @@ def policy_run(
     SnapshotPolicy.objects.filter(pk=policy.pk).update(
         last_run_at=now, last_run_state=SnapshotPolicy.RunState.RUNNING, last_run_reason=""
     )
+    who = {"request": request, "actor": actor or "scheduler", "source": source_for_trigger(trigger)}
+    try:
+        queued, skipped = _queue_snapshots(policy, run, now)
+    except Exception as exc:
+        reason = f"the run could not queue its snapshots: {type(exc).__name__}: {exc}"
+        _close_run(run, PolicyRun.State.FAILED, reason)
+        audit(
+            action="snapshot_policy.run",
+            **who,
+            target=policy,
+            result=AuditEvent.Result.FAILURE,
+            detail={"run": run.pk, "trigger": trigger, "error": reason[:500]},
+        )
+        raise
     audit(
         action="snapshot_policy.run",
-        request=request,
-        actor=actor or "scheduler",
-        source=source_for_trigger(trigger),
+        **who,
         target=policy,
-        detail={"run": run.pk, "trigger": trigger},
+        detail={"run": run.pk, "trigger": trigger, "queued": queued, "skipped": len(skipped)},
     )
+    run.queued, run.skipped = queued, skipped
+    if not queued:
+        _finish_run(run)
+    return run
+
+
+def _queue_snapshots(
+    policy: SnapshotPolicy, run: PolicyRun, now: dt.datetime
+) -> tuple[int, list[dict[str, Any]]]:
     # Prefetched for the free-space check of every VM (one query, not one per VM).
     vms = policy_selected_vms(policy).prefetch_related("datastores")
     skipped: list[dict[str, Any]] = []
@@ -274,10 +317,7 @@ def policy_run(
                 reason = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
         skipped.append({"vm": vm.pk, "name": vm.name, "reason": reason})
     PolicyRun.objects.filter(pk=run.pk).update(queued=queued, skipped=skipped)
-    run.queued, run.skipped = queued, skipped
-    if not queued:
-        _finish_run(run)
-    return run
+    return queued, skipped
 
 
 def own_snapshots(policy: SnapshotPolicy, vm: VirtualMachine) -> QuerySet[Snapshot]:
@@ -347,6 +387,20 @@ def _finish_run(run: PolicyRun) -> None:
         reason = "; ".join(f"{s['name']}: {s['reason']}" for s in run.skipped[:5])
     else:
         state, reason = PolicyRun.State.SUCCEEDED, ""
+    if _close_run(run, state, reason):
+        ok = state == PolicyRun.State.SUCCEEDED
+        audit(
+            action="snapshot_policy.run.ended",
+            actor=_actor(run.policy),
+            source="task",
+            target=run.policy,
+            result=AuditEvent.Result.SUCCESS if ok else AuditEvent.Result.FAILURE,
+            detail={"run": run.pk, "state": state, "reason": reason[:500]},
+        )
+
+
+def _close_run(run: PolicyRun, state: str, reason: str) -> bool:
+    """End a running run and set its policy's last state (once: False if already ended)."""
     done = (
         PolicyRun.objects.filter(pk=run.pk, state=PolicyRun.State.RUNNING).update(
             state=state, finished_at=timezone.now(), error=reason[:4000]
@@ -357,3 +411,4 @@ def _finish_run(run: PolicyRun) -> None:
         SnapshotPolicy.objects.filter(pk=run.policy_id).update(
             last_run_state=state, last_run_reason=reason[:4000]
         )
+    return done

@@ -10,6 +10,11 @@ from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+# The reporter's clock, read at each call. Tests that count queries replace it with one they
+# control (``tests.conftest.progress_clock``): counts within a phase are written at most once a
+# second of this clock, so with the real one the number of writes depends on the machine's speed.
+clock = time.monotonic
+
 
 class ProgressReporter:
     """Call with what is being done and how far; writes ``progress`` to the run's row.
@@ -25,7 +30,7 @@ class ProgressReporter:
         self._what = ""
 
     def __call__(self, what: str, done: int, total: int | None = None, *, now: bool = False):
-        moment = time.monotonic()
+        moment = clock()
         # A new phase is shown at once; counts within a phase at most every ``every`` s.
         if not now and what == self._what and moment - self._last < self.every:
             return

@@ -95,6 +95,16 @@ def guest_os_or_nodata(value: str | None) -> str:
 
 
 @register.filter
+def freshness(endpoint) -> Any:
+    """The endpoint's sync state now (inventory.services.freshness): ``state``, ``late``, ``error``."""
+    from django.utils import timezone
+
+    from inventory.services.freshness import freshness as endpoint_freshness
+
+    return endpoint_freshness(endpoint, now=timezone.now())
+
+
+@register.filter
 def fingerprint(value: str) -> str:
     """A stored SHA-256 fingerprint as ``AB:CD:...``; anything unparsable as given."""
     try:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
 from inventory.api.filters import EndpointFilter, SyncRunFilter
 from inventory.connectors.tls import format_fingerprint
 from inventory.models import Endpoint, SyncRun
+from inventory.services.freshness import with_last_error
 from portal.pages import role_required
 from portal.roles import ADMINISTRATOR, ROLES, role_of
 from portal.security.scopes import is_scoped
@@ -76,11 +76,8 @@ SYNC_RUNS = ListSpec(
 @role_required(*ROLES)
 def endpoint_list(request: HttpRequest) -> HttpResponse:
     # No secret is read for this page: defer the encrypted column so it is never decrypted.
-    # The last sync run's error comes along in the same query (a subquery per row).
-    last_error = SyncRun.objects.filter(endpoint=OuterRef("pk")).order_by("-queued_at")
-    endpoints = Endpoint.objects.defer("secret").annotate(
-        last_error=Subquery(last_error.values("error")[:1])
-    )
+    # The last failed run's error comes in the same query (a subquery), for "failing" rows.
+    endpoints = with_last_error(Endpoint.objects.defer("secret"))
     can_add = role_of(request.user) == ADMINISTRATOR and not is_scoped(request.user)
     return list_page(request, ENDPOINTS, endpoints, {"can_add": can_add})
 

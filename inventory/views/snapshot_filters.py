@@ -15,6 +15,7 @@ from django.utils import timezone
 from django_filters import rest_framework as filters
 
 from inventory.api.filters import SnapshotFilter
+from portal.filters import NumberFilter
 
 
 def age_q(now: dt.datetime, older_than: int | None, younger_than: int | None) -> Q:
@@ -31,10 +32,10 @@ def age_q(now: dt.datetime, older_than: int | None, younger_than: int | None) ->
 
 
 class SnapshotListFilter(SnapshotFilter):
-    older_than = filters.NumberFilter(
+    older_than = NumberFilter(
         method="filter_older_than", min_value=0, help_text="Created at least N days ago."
     )
-    younger_than = filters.NumberFilter(
+    younger_than = NumberFilter(
         method="filter_younger_than", min_value=0, help_text="Created less than N days ago."
     )
     age_unknown = filters.BooleanFilter(

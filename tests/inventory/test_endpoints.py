@@ -119,3 +119,24 @@ def test_rotate_keys_reencrypts_with_the_new_key_and_the_old_key_can_go(
     settings.ENCRYPTION_KEYS = [new]
     assert Endpoint.objects.get().secret == CANARY
     crypto._fernet.cache_clear()
+
+
+@pytest.mark.django_db
+def test_an_update_that_empties_both_trust_fields_is_a_400_naming_fingerprint(api_for, admin_user):
+    from tests.inventory.factories import EndpointFactory
+
+    endpoint = EndpointFactory()
+    answer = api_for(admin_user).patch(
+        f"/api/endpoints/{endpoint.pk}/", {"fingerprint": "", "ca_pem": ""}, format="json"
+    )
+    assert answer.status_code == 400, answer.content
+    assert "fingerprint" in answer.json()["error"]["fields"]
+    endpoint.refresh_from_db()
+    assert endpoint.fingerprint  # nothing half-written
+
+
+@pytest.mark.django_db
+def test_a_list_filter_beyond_a_64_bit_id_is_a_400_naming_it(api_for, auditor):
+    answer = api_for(auditor).get("/api/clusters/?endpoint=-156658344108209668096")
+    assert answer.status_code == 400, answer.content
+    assert "endpoint" in answer.json()["error"]["fields"]

@@ -52,13 +52,20 @@ def test_the_vcenter_connector_reports_each_kind_it_reads_with_its_count(vcsim):
 
 
 @pytest.mark.django_db
-def test_the_reporter_writes_a_new_phase_at_once_and_counts_at_most_once_per_interval(fake_pve):
+def test_the_reporter_writes_a_new_phase_at_once_and_counts_at_most_once_per_interval(
+    fake_pve, progress_clock
+):
     run = SyncRun.objects.create(endpoint=proxmox_endpoint(fake_pve, sync=False))
-    report = ProgressReporter(SyncRun, run.pk, every=3600)
+    report = ProgressReporter(SyncRun, run.pk, every=1.0)
     report("VMs", 1)
+    progress_clock.advance(0.9)
     report("VMs", 2)  # the same phase within the interval: not written
     run.refresh_from_db()
     assert run.progress == {"what": "VMs", "done": 1, "total": None}
+    progress_clock.advance(0.1)
+    report("VMs", 4)  # the interval has passed on the reporter's clock: written
+    run.refresh_from_db()
+    assert run.progress["done"] == 4
     report("VMs", 3, now=True)
     run.refresh_from_db()
     assert run.progress["done"] == 3

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 import pytest
@@ -82,3 +83,28 @@ def test_an_unreachable_endpoint_fails_with_the_reason_and_no_traceback(fake_pve
     assert run.status == SyncRun.Status.FAILED
     assert "Traceback" not in run.error
     assert run.error
+
+
+@pytest.mark.django_db
+def test_the_schedule_compares_each_endpoints_own_interval(fake_pve):
+    now = timezone.now()
+    late = register(fake_pve, name="late")
+    early = register(fake_pve, name="early")
+    Endpoint.objects.filter(pk=late.pk).update(
+        sync_interval_minutes=1, last_sync_at=now - dt.timedelta(seconds=61)
+    )
+    Endpoint.objects.filter(pk=early.pk).update(
+        sync_interval_minutes=15, last_sync_at=now - dt.timedelta(minutes=14)
+    )
+    assert schedule_syncs() == 1
+    assert SyncRun.objects.get().endpoint_id == late.pk
+
+
+@pytest.mark.django_db
+def test_a_sync_that_ended_seconds_after_the_last_tick_is_due_at_the_next_one(fake_pve):
+    """A 1-minute interval syncs every minute, not every second minute."""
+    endpoint = register(fake_pve, name="every-minute")
+    Endpoint.objects.filter(pk=endpoint.pk).update(
+        sync_interval_minutes=1, last_sync_at=timezone.now() - dt.timedelta(seconds=52)
+    )
+    assert schedule_syncs() == 1

@@ -87,5 +87,9 @@ def _queries_for(vms_per_pool: int) -> int:
         return len(ctx.captured_queries)
 
 
-def test_the_sync_is_bulk_the_same_queries_for_10_and_200_vms():
+@pytest.mark.postgres_only(
+    reason="SQLite caps the variables of one statement, so Django splits bulk writes into "
+    "batches whose number grows with the inventory"
+)
+def test_the_sync_is_bulk_the_same_queries_for_10_and_200_vms(progress_clock):
     assert _queries_for(10) == _queries_for(200)

@@ -103,10 +103,10 @@ def test_endpoints_show_sync_age_and_state(officer_client):
     _estate(1)
     rows = {r.endpoint.name: r for r in dashboard_data()["endpoints"]}
     assert rows["vc-prod"].state == "ok"
-    assert rows["pve-lab"].state == "failed"
+    assert rows["pve-lab"].state == "failing"
     assert rows["vc-prod"].url.startswith("/sync-runs/?endpoint=")
     body = officer_client.get("/").content.decode()
-    assert "last sync failed" in body
+    assert "failing" in body
 
 
 def test_the_top_five_hosts_by_cpu_memory_and_storage_pressure(officer_client):
@@ -202,3 +202,52 @@ def test_accept_language_de_gives_german_on_the_dashboard_and_login_page(client,
     assert "Übersicht" in body
     assert "Snapshots nach Alter" in body
     assert "älter als 7 Tage" in body
+
+
+def test_an_endpoint_past_twice_its_interval_is_stale_with_how_late_on_dashboard_and_list(
+    officer_client,
+):
+    now = timezone.now()
+    EndpointFactory(
+        name="vc-late",
+        sync_interval_minutes=15,
+        last_sync_status="succeeded",
+        last_success_at=now - dt.timedelta(minutes=40),
+    )
+    EndpointFactory(
+        name="vc-fine",
+        sync_interval_minutes=15,
+        last_sync_status="succeeded",
+        last_success_at=now - dt.timedelta(minutes=25),  # late, but not twice the interval
+    )
+    rows = {r.endpoint.name: r for r in dashboard_data()["endpoints"]}
+    assert (rows["vc-late"].state, rows["vc-fine"].state) == ("stale", "ok")
+    assert dt.timedelta(minutes=24) < rows["vc-late"].late <= dt.timedelta(minutes=26)
+    for page in ("/", "/endpoints/"):
+        body = officer_client.get(page).content.decode()
+        assert "stale, 0 h 25 min late" in body or "stale, 0 h 24 min late" in body, page
+        assert body.count("stale, ") == 1, page
+
+
+def test_an_endpoint_whose_syncs_fail_is_failing_with_the_last_error(officer_client):
+    from inventory.models import SyncRun
+
+    endpoint = EndpointFactory(
+        name="pve-down", proxmox=True, last_sync_status="failed", last_success_at=timezone.now()
+    )
+    SyncRun.objects.create(endpoint=endpoint, status="failed", error="an older error")
+    SyncRun.objects.create(
+        endpoint=endpoint,
+        status="failed",
+        trigger="schedule",
+        error="connection refused by 10.0.0.9",
+    )
+    rows = {r.endpoint.name: r for r in dashboard_data()["endpoints"]}
+    assert (rows["pve-down"].state, rows["pve-down"].error) == (
+        "failing",
+        "connection refused by 10.0.0.9",
+    )
+    for page in ("/", "/endpoints/"):
+        body = officer_client.get(page).content.decode()
+        assert "failing" in body and "connection refused by 10.0.0.9" in body, page
+        assert "an older error" not in body, page

@@ -59,12 +59,15 @@ class World:
             "snapshots/": e.snapshot.pk,
             "api/audit-events/": self.event.pk,
             "security/tokens/": self.token.pk,
+            # A real waiver (and below, a real finding for ``finding_id``): "1" would be a missing
+            # id on PostgreSQL (its sequences never restart) and an existing one on SQLite.
+            "compliance/waivers/": o["compliance/waivers"],
         }
         if route.startswith("api/compliance/checks/"):
             return {"check_id": "SNAP-001"}
         for prefix, pk in by_prefix.items():
             if route.startswith(prefix):
-                return {"pk": str(pk), "id": str(pk)}
+                return {"pk": str(pk), "id": str(pk), "finding_id": str(pk)}
         return {}
 
 
