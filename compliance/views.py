@@ -332,7 +332,7 @@ def waiver_new(request: HttpRequest, finding_id: int) -> HttpResponse:
     return redirect("compliance:finding-detail", pk=finding.pk)
 
 
-@require_http_methods(["GET", "POST"])
+@require_POST
 @role_required(SECURITY_OFFICER)
 def waiver_approve_view(request: HttpRequest, pk: int) -> HttpResponse:
     try:
@@ -344,7 +344,7 @@ def waiver_approve_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("compliance:waiver-list")
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @role_required(SECURITY_OFFICER)
 def waiver_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     """A confirmation page that asks for the reason, then the revocation (audited)."""

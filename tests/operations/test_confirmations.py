@@ -13,9 +13,9 @@ import pytest
 from django.utils import timezone
 
 from compliance.models import Waiver
-from compliance.services.waivers import waiver_create
 from inventory.models import Operation
 from portal.models import AuditEvent
+from tests.compliance.factories import approved_waiver
 from tests.inventory.factories import EndpointFactory, SnapshotFactory, VirtualMachineFactory
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +29,8 @@ def snapshot():
 
 @pytest.fixture
 def waiver(officer):
-    return waiver_create(
+    """A waiver in force: requested by ``officer``, approved by a second officer."""
+    return approved_waiver(
         check_id="SNAP-001",
         scope="endpoint",
         reason="Lab endpoint, snapshots kept for the migration (CHG-1).",

@@ -31,6 +31,7 @@ WITHOUT_ROLE = {
     "logout/",
     "i18n/setlang/",
     "admin/login/",  # a redirect to login/
+    "favicon.ico",  # a redirect to the static icon; browsers ask before anyone logs in
 }
 
 

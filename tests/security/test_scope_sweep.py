@@ -50,6 +50,9 @@ SWEPT = (
 UNFILLED = {
     "admin/": "Django admin: only staff may enter; every portal role is redirected to login "
     "before a parameter is read (permission matrix: 302 for every role)",
+    "endpoints/{pk}/certificate/{probe}/": "a certificate fetch belongs to the administrator "
+    "who asked for it and is used once within 30 minutes; another user's is 404 by design "
+    "(tests/inventory/test_endpoint_pages.py), and it names only the server's certificate",
     "security/tokens/": "revoking a token is POST only (GET answers 405 before the id is read) "
     "and API tokens belong to users, not to an endpoint",
 }
