@@ -12,8 +12,8 @@ trap 'rm -rf "$sqlite_var"' EXIT
 
 run() {  # name, env words...
   local name=$1; shift
-  # shellcheck disable=SC2086
-  env "$@" $PYTEST $PYTEST_ARGS 2>&1 | sed -u "s/^/[$name] /"
+  # Through bash -c so that quoting in PYTEST_ARGS holds (-k "a or b").
+  env "$@" bash -c "$PYTEST $PYTEST_ARGS" 2>&1 | tee "$sqlite_var/$name.log" | sed -u "s/^/[$name] /"
   return "${PIPESTATUS[0]}"
 }
 
@@ -35,4 +35,16 @@ for backend in "${!pids[@]}"; do
     echo "== $backend: FAILED"; status=1
   fi
 done
+# One closing line for both runs, in pytest's words, summed over the backends.
+passed=0 failed=0 skipped=0
+for backend in $backends; do
+  last=$(grep -E '^[0-9]+ (passed|failed)|^(=+ )?[0-9]+ (passed|failed)' "$sqlite_var/$backend.log" | tail -1)
+  for kind in passed failed skipped; do
+    n=$(grep -oE "[0-9]+ $kind" <<<"$last" | grep -oE '^[0-9]+' || true)
+    eval "$kind=\$(( $kind + ${n:-0} ))"
+  done
+  errors=$(grep -oE '[0-9]+ errors?' <<<"$last" | grep -oE '^[0-9]+' || true)
+  failed=$(( failed + ${errors:-0} ))
+done
+echo "both: $passed passed, $failed failed, $skipped skipped"
 exit $status

@@ -1119,9 +1119,9 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
     },
     "compliance/waivers/{pk}/revoke/": {
         "DELETE": (405, 405, 405, 405, 405),
-        "GET": (302, 403, 404, 403, 403),
+        "GET": (302, 403, 200, 403, 403),
         "PATCH": (405, 405, 405, 405, 405),
-        "POST": (302, 403, 404, 403, 403),
+        "POST": (302, 403, 200, 403, 403),
         "PUT": (405, 405, 405, 405, 405),
     },
     "dashboard/fragment/": {
