@@ -50,6 +50,10 @@ SWEPT = (
 UNFILLED = {
     "admin/": "Django admin: only staff may enter; every portal role is redirected to login "
     "before a parameter is read (permission matrix: 302 for every role)",
+    "endpoints/new/{pk}/": "the second step of adding an endpoint shows one certificate fetch, "
+    "which belongs to the administrator who asked for it (another user's is 404 by design)",
+    "endpoints/probes/{pk}/status.json": "the state of one certificate fetch, for the "
+    "administrator who asked for it only (another user's is 404 by design)",
     "endpoints/{pk}/certificate/{probe}/": "a certificate fetch belongs to the administrator "
     "who asked for it and is used once within 30 minutes; another user's is 404 by design "
     "(tests/inventory/test_endpoint_pages.py), and it names only the server's certificate",
@@ -59,7 +63,7 @@ UNFILLED = {
 
 # Status codes a swept GET may answer. 404 is not among them: with in-scope ids it means the
 # sweep filled a parameter wrongly and looked at an error page instead of the real one.
-EXPECTED_STATUS = {200, 302, 403, 405}
+EXPECTED_STATUS = {200, 301, 302, 403, 405}
 
 
 def _inside_ids(estate: Estate, inside: dict[str, int]) -> dict[str, str]:
