@@ -29,6 +29,9 @@ def _production_env(tmp_path: Path) -> dict[str, str]:
         DATABASE_URL=f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
         PORTAL_VAR_DIR=str(tmp_path),
         ALLOWED_HOSTS="portal.example.org",
+        # Production as docker-compose.yml runs it: Redis as broker, so the cache is shared
+        # (whatever backend the suite itself runs on; nothing connects during the check).
+        CELERY_BROKER_URL="redis://127.0.0.1:6379/9",
     )
     env.pop("PORTAL_HTTPS", None)
     # Set by the browser tests for their own process (Playwright's loop); never in production.
