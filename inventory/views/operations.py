@@ -200,22 +200,31 @@ def vm_snapshot_create(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("operation-detail", pk=op.pk)
 
 
-@require_http_methods(["GET", "POST"])
-@role_required(ADMINISTRATOR)
-def snapshot_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    """Like revert, a second step: the snapshot's name typed, and a reason (both required)."""
+def _confirmed_operation(
+    request: HttpRequest,
+    pk: int,
+    *,
+    form_class: type[forms.Form],
+    start,
+    mismatch: str,
+    template: str,
+    error_status: int,
+) -> HttpResponse:
+    """A second step before a snapshot operation: the snapshot's name typed (and a reason).
+
+    ``start`` is the service (``ops.snapshot_delete`` or ``ops.snapshot_revert``); ``mismatch``
+    the message when the typed name is not the snapshot's.
+    """
     snapshot = get_object_or_404(
         scoped(request.user, Snapshot.objects.select_related("vm__endpoint")), pk=pk
     )
-    form = DeleteConfirmForm(request.POST or None)
+    form = form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if form.cleaned_data["confirm_name"] != snapshot.name:
-            form.add_error(
-                "confirm_name", _("type %(name)s exactly to delete") % {"name": snapshot.name}
-            )
+            form.add_error("confirm_name", mismatch % {"name": snapshot.name})
         else:
             try:
-                op = ops.snapshot_delete(
+                op = start(
                     snapshot=snapshot,
                     actor=request.user,
                     request=request,
@@ -224,11 +233,22 @@ def snapshot_delete(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("operation-detail", pk=op.pk)
             except ops.OperationConflict as exc:
                 form.add_error(None, str(exc))
-    return render(
+    status = error_status if form.errors else 200
+    return render(request, template, {"snapshot": snapshot, "form": form}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(ADMINISTRATOR)
+def snapshot_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Like revert, a second step: the snapshot's name typed, and a reason (both required)."""
+    return _confirmed_operation(
         request,
-        "operations/delete_confirm.html",
-        {"snapshot": snapshot, "form": form},
-        status=400 if form.errors else 200,
+        pk,
+        form_class=DeleteConfirmForm,
+        start=ops.snapshot_delete,
+        mismatch=_("type %(name)s exactly to delete"),
+        template="operations/delete_confirm.html",
+        error_status=400,
     )
 
 
@@ -236,27 +256,15 @@ def snapshot_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(ADMINISTRATOR)
 def snapshot_revert(request: HttpRequest, pk: int) -> HttpResponse:
     """A second step: the administrator types the snapshot's name before the VM is reverted."""
-    snapshot = get_object_or_404(
-        scoped(request.user, Snapshot.objects.select_related("vm__endpoint")), pk=pk
+    return _confirmed_operation(
+        request,
+        pk,
+        form_class=RevertConfirmForm,
+        start=ops.snapshot_revert,
+        mismatch=_("type %(name)s exactly to revert"),
+        template="operations/revert_confirm.html",
+        error_status=200,  # as before: the page shows the error in place
     )
-    form = RevertConfirmForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        if form.cleaned_data["confirm_name"] != snapshot.name:
-            form.add_error(
-                "confirm_name", _("type %(name)s exactly to revert") % {"name": snapshot.name}
-            )
-        else:
-            try:
-                op = ops.snapshot_revert(
-                    snapshot=snapshot,
-                    actor=request.user,
-                    request=request,
-                    reason=form.cleaned_data["reason"],
-                )
-                return redirect("operation-detail", pk=op.pk)
-            except ops.OperationConflict as exc:
-                form.add_error(None, str(exc))
-    return render(request, "operations/revert_confirm.html", {"snapshot": snapshot, "form": form})
 
 
 # ----------------------------------------------------------------------------- policies
