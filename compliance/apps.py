@@ -8,7 +8,7 @@ class ComplianceConfig(AppConfig):
     def ready(self) -> None:
         from inventory.signals import sync_succeeded
 
-        from . import checks  # noqa: F401
+        from . import checks, search  # noqa: F401  (search: findings in the global search)
         from .checks import load_all  # noqa: F401  (register every check at start-up)
         from .signals import on_sync_succeeded
 

@@ -39,6 +39,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("status/", views.status, name="status"),
+    path("search/", views.search, name="search"),
     path("audit/", views.audit_list, name="audit-list"),
     path("", include("portal.security.urls")),  # login, second factor, API tokens
     path("logout/", signed_in(auth_views.LogoutView.as_view()), name="logout"),

@@ -11,6 +11,7 @@ from django.templatetags.static import static
 from django.views.decorators.http import require_safe
 
 from . import health
+from . import search as global_search
 from .access import public
 from .dashboard import dashboard_data
 from .models import AuditEvent
@@ -80,3 +81,21 @@ def admin_login(request: HttpRequest) -> HttpResponse:
 def status(request):
     details = not is_scoped(request.user)
     return render(request, "portal/status.html", {"checks": health.full_status(details=details)})
+
+
+@require_safe
+@role_required(*ROLES)
+def search(request: HttpRequest) -> HttpResponse:
+    """One box for VMs, hosts, datastores, networks, snapshots and findings (scoped)."""
+    text = request.GET.get("q", "").strip()[:200]
+    results = global_search.search(request.user, text)
+    return render(
+        request,
+        "portal/search.html",
+        {
+            "q": text,
+            "results": results,
+            "too_short": 0 < len(text) < global_search.MIN_LENGTH,
+            "limit": global_search.LIMIT,
+        },
+    )

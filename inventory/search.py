@@ -1,0 +1,96 @@
+"""What the global search finds in the inventory: VMs, hosts, datastores, networks, snapshots.
+
+By name (part of it), the platform's id (exactly: ``vm-42``, ``qemu/100``) and, for hosts, a
+management address. Each kind is one query, narrowed to the user's scopes.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from portal.search import Hit, register_search
+from portal.security.scopes import scoped
+
+from .models import Datastore, Host, Network, Snapshot, VirtualMachine
+
+
+def _named(model, user, text: str, extra: Q | None = None):
+    match = Q(name__icontains=text) | Q(external_id=text)
+    if extra is not None:
+        match |= extra
+    return scoped(user, model.objects.filter(absent_since__isnull=True).filter(match))
+
+
+@register_search("vm", _("Virtual machines"))
+def find_vms(user, text: str, limit: int) -> list[Hit]:
+    vms = _named(VirtualMachine, user, text).select_related("endpoint", "host")
+    return [
+        Hit(
+            vm.name,
+            " · ".join(
+                p for p in (vm.endpoint.name, vm.host.name if vm.host else "", vm.external_id) if p
+            ),
+            reverse("inventory:vm-detail", args=[vm.pk]),
+        )
+        for vm in vms.order_by("name", "pk")[:limit]
+    ]
+
+
+@register_search("host", _("Hosts"))
+def find_hosts(user, text: str, limit: int) -> list[Hit]:
+    hosts = _named(Host, user, text, Q(management_addresses__icontains=text))
+    return [
+        Hit(
+            host.name,
+            " · ".join([host.endpoint.name, host.external_id, *host.management_addresses[:2]]),
+            reverse("inventory:host-detail", args=[host.pk]),
+        )
+        for host in hosts.select_related("endpoint").order_by("name", "pk")[:limit]
+    ]
+
+
+def _list_link(name: str, text: str) -> str:
+    return f"{reverse(name)}?{urlencode({'q': text})}"
+
+
+@register_search("datastore", _("Datastores"))
+def find_datastores(user, text: str, limit: int) -> list[Hit]:
+    stores = _named(Datastore, user, text).select_related("endpoint").order_by("name", "pk")
+    return [
+        Hit(
+            d.name,
+            f"{d.endpoint.name} · {d.external_id}",
+            _list_link("inventory:datastore-list", d.name),
+        )
+        for d in stores[:limit]
+    ]
+
+
+@register_search("network", _("Networks"))
+def find_networks(user, text: str, limit: int) -> list[Hit]:
+    nets = _named(Network, user, text).select_related("endpoint").order_by("name", "pk")
+    return [
+        Hit(
+            n.name,
+            f"{n.endpoint.name} · {n.external_id}",
+            _list_link("inventory:network-list", n.name),
+        )
+        for n in nets[:limit]
+    ]
+
+
+@register_search("snapshot", _("Snapshots"))
+def find_snapshots(user, text: str, limit: int) -> list[Hit]:
+    snaps = _named(Snapshot, user, text).select_related("endpoint", "vm").order_by("name", "pk")
+    return [
+        Hit(
+            s.name,
+            f"{s.endpoint.name} · {s.vm.name} · {s.external_id}",
+            reverse("inventory:vm-detail", args=[s.vm_id]),
+        )
+        for s in snaps[:limit]
+    ]

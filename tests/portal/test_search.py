@@ -1,0 +1,99 @@
+"""The search box in the header: VMs, hosts, datastores, networks, snapshots and findings by
+name, platform id or address; scoped like every list; one query per kind."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from compliance.services import check_run_execute
+from portal.security.models import ObjectScope
+from tests.factories import UserFactory
+from tests.inventory.factories import (
+    DatastoreFactory,
+    EndpointFactory,
+    HostFactory,
+    SnapshotFactory,
+    VirtualMachineFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def estate():
+    inside, outside = EndpointFactory(name="vc-in"), EndpointFactory(name="vc-out")
+    host = HostFactory(
+        endpoint=inside, name="esx07", external_id="host-21", management_addresses=["10.1.2.3"]
+    )
+    vm = VirtualMachineFactory(endpoint=inside, host=host, name="web01", external_id="vm-42")
+    SnapshotFactory(vm=vm, endpoint=inside, name="before-patch")
+    DatastoreFactory(endpoint=inside, name="ds-web01")
+    VirtualMachineFactory(endpoint=outside, name="web01-canary-zq", external_id="vm-77")
+    return {"inside": inside, "outside": outside, "vm": vm, "host": host}
+
+
+def page(client, q: str) -> str:
+    answer = client.get("/search/", {"q": q})
+    assert answer.status_code == 200
+    return answer.content.decode()
+
+
+def test_a_vm_is_found_by_name_and_by_its_platform_id_with_its_snapshots(
+    estate, client_for, auditor
+):
+    web = client_for(auditor)
+    html = page(web, "web01")
+    assert f'href="/vms/{estate["vm"].pk}/"' in html
+    assert "before-patch" not in html  # a snapshot is found by its own name
+    assert "ds-web01" in html  # the datastore named after it
+    assert f'href="/vms/{estate["vm"].pk}/"' in page(web, "vm-42")
+    snap = page(web, "before")
+    assert "before-patch" in snap and "web01" in snap
+
+
+def test_a_host_is_found_by_its_management_address(estate, client_for, auditor):
+    html = page(client_for(auditor), "10.1.2.3")
+    assert f'href="/hosts/{estate["host"].pk}/"' in html and "esx07" in html
+
+
+def test_findings_are_found_by_the_name_of_their_vm(estate, client_for, officer):
+    estate["vm"].tools_state = "guestToolsNotInstalled"
+    estate["vm"].save()
+    check_run_execute(trigger="command", actor="t")
+    html = page(client_for(officer), "web01")
+    assert "/compliance/findings/" in html
+
+
+def test_a_scoped_user_finds_nothing_outside_the_scope(estate, client_for):
+    scoped = UserFactory(username="scoped-auditor", role="auditor")
+    ObjectScope.objects.create(user=scoped, endpoint=estate["inside"])
+    web = client_for(scoped)
+    html = page(web, "web01")
+    assert "canary" not in html and "vc-out" not in html
+    assert "canary" not in page(web, "vm-77") and "Nothing found" in page(web, "canary")
+    unscoped = client_for(UserFactory(username="plain-auditor", role="auditor"))
+    assert "web01-canary-zq" in page(unscoped, "canary")  # the control: it is there
+
+
+def test_one_query_per_kind_whatever_the_number_of_matches(estate, client_for, auditor):
+    from portal.search import PROVIDERS, search
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as seen:
+            search(auditor, "web")
+        return len(seen)
+
+    queries()  # the user's scope rows are read once and kept on the user
+    few = queries()
+    for i in range(30):
+        vm = VirtualMachineFactory(endpoint=estate["inside"], name=f"web-{i}")
+        SnapshotFactory(vm=vm, endpoint=vm.endpoint, name=f"web-snap-{i}")
+    many = queries()
+    assert few == many == len(PROVIDERS)
+
+
+def test_short_text_searches_nothing_and_says_so(estate, client_for, auditor):
+    html = page(client_for(auditor), "w")
+    assert "at least two characters" in html
