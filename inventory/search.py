@@ -57,30 +57,25 @@ def _list_link(name: str, text: str) -> str:
     return f"{reverse(name)}?{urlencode({'q': text})}"
 
 
-@register_search("datastore", _("Datastores"))
-def find_datastores(user, text: str, limit: int) -> list[Hit]:
-    stores = _named(Datastore, user, text).select_related("endpoint").order_by("name", "pk")
-    return [
-        Hit(
-            d.name,
-            f"{d.endpoint.name} · {d.external_id}",
-            _list_link("inventory:datastore-list", d.name),
-        )
-        for d in stores[:limit]
-    ]
+def _found_on_list(model, list_name: str):
+    """A kind without a page of its own: its hits link to its list, filtered by the name."""
+
+    def find(user, text: str, limit: int) -> list[Hit]:
+        found = _named(model, user, text).select_related("endpoint").order_by("name", "pk")
+        return [
+            Hit(o.name, f"{o.endpoint.name} · {o.external_id}", _list_link(list_name, o.name))
+            for o in found[:limit]
+        ]
+
+    return find
 
 
-@register_search("network", _("Networks"))
-def find_networks(user, text: str, limit: int) -> list[Hit]:
-    nets = _named(Network, user, text).select_related("endpoint").order_by("name", "pk")
-    return [
-        Hit(
-            n.name,
-            f"{n.endpoint.name} · {n.external_id}",
-            _list_link("inventory:network-list", n.name),
-        )
-        for n in nets[:limit]
-    ]
+find_datastores = register_search("datastore", _("Datastores"))(
+    _found_on_list(Datastore, "inventory:datastore-list")
+)
+find_networks = register_search("network", _("Networks"))(
+    _found_on_list(Network, "inventory:network-list")
+)
 
 
 @register_search("snapshot", _("Snapshots"))

@@ -14,6 +14,7 @@ from tests.inventory.factories import (
     DatastoreFactory,
     EndpointFactory,
     HostFactory,
+    NetworkFactory,
     SnapshotFactory,
     VirtualMachineFactory,
 )
@@ -30,6 +31,7 @@ def estate():
     vm = VirtualMachineFactory(endpoint=inside, host=host, name="web01", external_id="vm-42")
     SnapshotFactory(vm=vm, endpoint=inside, name="before-patch")
     DatastoreFactory(endpoint=inside, name="ds-web01")
+    NetworkFactory(endpoint=inside, name="pg-web01")
     VirtualMachineFactory(endpoint=outside, name="web01-canary-zq", external_id="vm-77")
     return {"inside": inside, "outside": outside, "vm": vm, "host": host}
 
@@ -47,7 +49,8 @@ def test_a_vm_is_found_by_name_and_by_its_platform_id_with_its_snapshots(
     html = page(web, "web01")
     assert f'href="/vms/{estate["vm"].pk}/"' in html
     assert "before-patch" not in html  # a snapshot is found by its own name
-    assert "ds-web01" in html  # the datastore named after it
+    assert "ds-web01" in html and "/datastores/?q=ds-web01" in html  # linked to its list
+    assert "/networks/?q=pg-web01" in html
     assert f'href="/vms/{estate["vm"].pk}/"' in page(web, "vm-42")
     snap = page(web, "before")
     assert "before-patch" in snap and "web01" in snap
