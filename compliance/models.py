@@ -137,6 +137,9 @@ class CheckRun(models.Model):
     counts = models.JSONField(default=dict, blank=True)
     # Requirement status counts after the run ({"M4349": {"fulfilled": n, ...}}), for the trend.
     requirement_summary = models.JSONField(default=dict, blank=True)
+    # Each requirement's status per endpoint after the run ({"12": {"SYS.1.5.A3": "partly"}}):
+    # the next run compares against it to tell who is notified of a change (compliance.signals).
+    requirement_states = models.JSONField(default=dict, blank=True, editable=False)
     # While running: {"what": "checks", "done": 12, "total": 38} (inventory/services/progress.py).
     progress = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)

@@ -1,11 +1,23 @@
-"""Run the checks of an endpoint after each successful sync."""
+"""Signals compliance sends, and its receiver that runs the checks of an endpoint after each
+successful sync.
+
+Both signals are sent once the check run's write has been committed, with ids and plain
+values only, through ``send_robust``: a listener that fails never fails the run.
+"""
 
 from __future__ import annotations
 
+from django.dispatch import Signal
+
 from portal.tasks import enqueue
 
-from .models import CheckRun
-from .services import check_run_create
+# Findings a check run opened; kwargs: run_id (int), finding_ids (list[int]).
+findings_opened = Signal()
+
+# A requirement's status on an endpoint changed with a check run; kwargs: run_id (int),
+# endpoint_id (int), ref (str, e.g. "SYS.1.5.A3"), before (str, a RequirementStatus, "" when the
+# endpoint had no run yet), after (str).
+requirement_status_changed = Signal()
 
 
 def on_sync_succeeded(
@@ -13,6 +25,8 @@ def on_sync_succeeded(
 ) -> None:
     from inventory.models import Endpoint
 
+    from .models import CheckRun
+    from .services import check_run_create
     from .tasks import run_checks
 
     endpoint = Endpoint.objects.filter(pk=endpoint_id).first()

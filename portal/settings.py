@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "portal",
     "inventory",
     "compliance",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -337,11 +338,29 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "virtsec-portal@localhost")
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1, maximum=300)
+# The CA that signed the mail server's certificate (PEM), when it is not in the system's store.
+EMAIL_CA_FILE = env_str("EMAIL_CA_FILE")
 EMAIL_BACKEND = (
     "django.core.mail.backends.smtp.EmailBackend"
     if EMAIL_HOST
     else "django.core.mail.backends.dummy.EmailBackend"
 )
+
+# --- Notifications (the notifications app; docs/integration.md) -------------------------
+# The CA that signed the webhook receivers' certificates (PEM); empty: the system's store.
+NOTIFY_WEBHOOK_CA_FILE = env_str("NOTIFY_WEBHOOK_CA_FILE")
+for _name, _file in (("EMAIL_CA_FILE", EMAIL_CA_FILE), ("NOTIFY_WEBHOOK_CA_FILE", NOTIFY_WEBHOOK_CA_FILE)):
+    if _file and not Path(_file).is_file():
+        raise ConfigError(f"{_name}={_file!r} is not a readable file (a PEM CA certificate)")
+NOTIFY_TIMEOUT_SECONDS = env_float("NOTIFY_TIMEOUT_SECONDS", 10.0, minimum=1.0, maximum=120.0)
+NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 6, minimum=1, maximum=20)
+# Retries wait base, 2x base, 4x base, ... seconds (exponential backoff).
+NOTIFY_RETRY_BASE_SECONDS = env_int("NOTIFY_RETRY_BASE_SECONDS", 30, minimum=1, maximum=3600)
+# An endpoint is reported once its sync failed this many times in a row.
+NOTIFY_SYNC_FAILURES = env_int("NOTIFY_SYNC_FAILURES", 3, minimum=1, maximum=100)
+# The portal's address as people reach it, for links in mails and webhooks (e.g. https://portal.example.org).
+PORTAL_URL = env_str("PORTAL_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # --- Logging ----------------------------------------------------------------------------
 LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR"})

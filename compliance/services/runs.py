@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from inventory.models import Endpoint
@@ -30,6 +31,7 @@ from ..models import (
     observed_key,
     path_text,
 )
+from ..signals import findings_opened, requirement_status_changed
 
 log = logging.getLogger("compliance.runs")
 
@@ -224,8 +226,9 @@ def store_findings(
     ctx: InventoryContext,
     observations: list[Observation],
     settings_by_id: dict[str, CheckSetting] | None = None,
-) -> dict[str, int]:
-    """Open, update and resolve findings in a fixed number of statements."""
+) -> tuple[dict[str, int], list[Finding]]:
+    """Open, update and resolve findings in a fixed number of statements; return the counts
+    and the findings opened."""
     now = timezone.now()
     settings_by_id = settings_by_id or {}
     open_findings = {
@@ -296,7 +299,48 @@ def store_findings(
         "opened": len(created),
         "still_open": len(changed) + len(unchanged),
         "resolved": sum(len(ids) for ids in resolved.values()),
-    }
+    }, created
+
+
+def _announce(run: CheckRun, opened: list[Finding]) -> None:
+    """After commit: the findings opened, and each requirement whose status on an endpoint
+    changed since the previous run over that endpoint (one query per endpoint)."""
+    before: dict[str, dict[str, str]] = {}
+    for pk in run.requirement_states:
+        earlier = (
+            CheckRun.objects.filter(
+                Q(endpoint_id=int(pk)) | Q(endpoint__isnull=True),
+                status=CheckRun.RunStatus.SUCCEEDED,
+                pk__lt=run.pk,
+            )
+            .exclude(requirement_states={})
+            .order_by("-pk")
+            .values_list("requirement_states", flat=True)
+            .first()
+        )
+        before[pk] = (earlier or {}).get(pk, {})
+    changed = [
+        (int(pk), ref, before[pk].get(ref, ""), status)
+        for pk, statuses in run.requirement_states.items()
+        for ref, status in statuses.items()
+        if before[pk].get(ref, "") != status
+    ]
+    finding_ids = [f.pk for f in opened if f.pk is not None]
+
+    def send() -> None:
+        if finding_ids:
+            findings_opened.send_robust(sender=CheckRun, run_id=run.pk, finding_ids=finding_ids)
+        for endpoint_id, ref, was, now in changed:
+            requirement_status_changed.send_robust(
+                sender=CheckRun,
+                run_id=run.pk,
+                endpoint_id=endpoint_id,
+                ref=ref,
+                before=was,
+                after=now,
+            )
+
+    transaction.on_commit(send)
 
 
 # What a run rewrites on a finding still open (the object may have been renamed or moved).
@@ -381,7 +425,7 @@ def check_run_execute(
     gives an ``error`` finding for that object; the run goes on. ``run`` is a queued run to
     execute (from :func:`check_run_create`).
     """
-    from .status import BY_ENDPOINT, requirement_summary
+    from .status import BY_ENDPOINT, requirement_statuses, requirement_summary
 
     if run is None:
         run = check_run_create(endpoint=endpoint, trigger=trigger, actor=actor)
@@ -399,7 +443,7 @@ def check_run_execute(
         )
         report("recording", len(observations), now=True)  # the write is one transaction
         with transaction.atomic():
-            changes = store_findings(run, ctx, observations, settings_by_id)
+            changes, created = store_findings(run, ctx, observations, settings_by_id)
             observed = _observed_by_key(observations)
             CheckResult.objects.bulk_create(
                 [
@@ -434,11 +478,17 @@ def check_run_execute(
             run.save(update_fields=["counts", "status", "finished_at", "progress"])
             # Per endpoint too: the trend of one endpoint, and of a user limited to it, reads
             # its own slice rather than the whole estate's (a few queries per endpoint).
+            states = {pk: requirement_statuses(pk) for pk in sorted(ctx.endpoints)}
             run.requirement_summary = {
                 **requirement_summary(),
-                BY_ENDPOINT: {str(pk): requirement_summary(pk) for pk in sorted(ctx.endpoints)},
+                BY_ENDPOINT: {str(pk): requirement_summary(pk, s) for pk, s in states.items()},
             }
-            run.save(update_fields=["requirement_summary"])
+            run.requirement_states = {
+                str(pk): {s.requirement.ref: s.status for s in listed}
+                for pk, listed in states.items()
+            }
+            run.save(update_fields=["requirement_summary", "requirement_states"])
+            _announce(run, created)
     except Exception as exc:
         log.exception("check run %s failed", run.pk)
         run.status = CheckRun.RunStatus.FAILED

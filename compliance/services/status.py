@@ -283,9 +283,12 @@ def summary_of(stored: dict, endpoint_id: int | None = None) -> dict:
     return stored.get(BY_ENDPOINT, {}).get(str(endpoint_id), {})
 
 
-def requirement_summary(endpoint_id: int | None = None) -> dict[str, dict[str, int]]:
-    """Counts of requirement statuses per catalog, stored on each run for the trend chart."""
+def requirement_summary(
+    endpoint_id: int | None = None, states: list[RequirementState] | None = None
+) -> dict[str, dict[str, int]]:
+    """Counts of requirement statuses per catalog, stored on each run for the trend chart
+    (of ``states`` when given, already read by :func:`requirement_statuses`)."""
     summary: dict[str, Counter] = defaultdict(Counter)
-    for state in requirement_statuses(endpoint_id):
+    for state in requirement_statuses(endpoint_id) if states is None else states:
         summary[state.requirement.catalog][state.status] += 1
     return {catalog: dict(counts) for catalog, counts in summary.items()}

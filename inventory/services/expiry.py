@@ -1,7 +1,8 @@
 """Expiry of snapshots the portal made: notice first, then deletion through an Operation.
 
 A portal snapshot whose ``expires_at`` is within :data:`NOTICE_BEFORE` gets one notice (an audit
-event, the banner on the operations page, and a mail to its owner when EMAIL_HOST is set). Once
+event, the banner on the operations page, and the ``snapshot_expiring`` signal: the notifications
+app tells its owner by mail and any subscribers). Once
 expired, and noticed, it is deleted by the same operation path as a manual deletion, requested
 by ``expiry``.
 """
@@ -11,15 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from django.conf import settings
-from django.core.mail import send_mail
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from inventory.models import ExpiryNotice, Operation, Snapshot
+from inventory.signals import snapshot_expiring
 from portal.audit import audit
 from portal.models import AuditEvent
-from portal.timefmt import local_text
 
 from .operations import OperationConflict, snapshot_delete
 
@@ -44,7 +44,7 @@ def expiring_snapshots(*, within: dt.timedelta = NOTICE_BEFORE) -> QuerySet[Snap
 
 
 def _notice(snapshot: Snapshot) -> None:
-    ExpiryNotice.objects.create(snapshot=snapshot, expires_at=snapshot.expires_at)
+    notice = ExpiryNotice.objects.create(snapshot=snapshot, expires_at=snapshot.expires_at)
     audit(
         action="snapshot.expiry_notice",
         actor=EXPIRY_ACTOR,
@@ -52,22 +52,12 @@ def _notice(snapshot: Snapshot) -> None:
         target=snapshot,
         detail={"vm": snapshot.vm.name, "expires_at": snapshot.expires_at.isoformat()},
     )
-    owner = snapshot.owner
-    if settings.EMAIL_HOST and owner is not None and owner.email:
-        try:
-            send_mail(
-                subject=f"Snapshot {snapshot.name} of {snapshot.vm.name} expires",
-                message=(
-                    f"The snapshot {snapshot.name} of {snapshot.vm.name} expires at "
-                    f"{local_text(snapshot.expires_at)} and will then be deleted.\n"
-                    f"Reason given: {snapshot.reason or '-'}\n"
-                ),
-                from_email=None,
-                recipient_list=[owner.email],
-            )
-            ExpiryNotice.objects.filter(snapshot=snapshot).update(mailed=True)
-        except OSError as exc:
-            log.warning("expiry mail for snapshot %s not sent: %s", snapshot.pk, exc)
+    # The owner (and whoever subscribed) is told by the notifications app, by mail or webhook.
+    transaction.on_commit(
+        lambda: snapshot_expiring.send_robust(
+            sender=Snapshot, snapshot_id=snapshot.pk, notice_id=notice.pk
+        )
+    )
 
 
 def snapshots_expire() -> dict[str, int]:

@@ -30,6 +30,7 @@ from inventory.connectors.base import AuthenticationError, ConnectorError, Objec
 from inventory.connectors.records import SnapshotRecord, TaskStatus
 from inventory.connectors.sessions import connector_for
 from inventory.models import Operation, Snapshot
+from inventory.signals import operation_failed
 from portal.audit import audit
 from portal.models import AuditEvent
 
@@ -239,6 +240,9 @@ def _fail(op: Operation, error: str) -> None:
         op.state = Operation.State.FAILED
         _audit(op, "failed", AuditEvent.Result.FAILURE, error=error[:500], ref=op.remote_ref)
         _after(op)  # in the same transaction: no moment where the VM looks idle
+        transaction.on_commit(
+            lambda: operation_failed.send_robust(sender=Operation, operation_id=op.pk)
+        )
 
 
 def _after(op: Operation) -> None:

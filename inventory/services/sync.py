@@ -39,7 +39,7 @@ from inventory.models import (
     VirtualSwitch,
     VmDatastore,
 )
-from inventory.signals import sync_succeeded
+from inventory.signals import sync_failed, sync_succeeded
 from portal.audit import audit, source_for_trigger
 from portal.models import AuditEvent
 
@@ -410,6 +410,18 @@ def _fail(endpoint: Endpoint, run: SyncRun, error: str) -> None:
     _finish(run, SyncRun.Status.FAILED, error=error[:4000])
     Endpoint.objects.filter(pk=endpoint.pk).update(
         last_sync_at=run.finished_at, last_sync_status=run.status
+    )
+    last_success = (
+        Endpoint.objects.filter(pk=endpoint.pk).values_list("last_success_at", flat=True).first()
+    )
+    failed = SyncRun.objects.filter(endpoint_id=endpoint.pk, status=SyncRun.Status.FAILED)
+    if last_success is not None:
+        failed = failed.filter(finished_at__gt=last_success)
+    in_row = failed.count()
+    transaction.on_commit(
+        lambda: sync_failed.send_robust(
+            sender=SyncRun, endpoint_id=endpoint.pk, sync_run_id=run.pk, failures_in_row=in_row
+        )
     )
 
 
