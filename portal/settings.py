@@ -350,7 +350,10 @@ EMAIL_BACKEND = (
 # --- Notifications (the notifications app; docs/integration.md) -------------------------
 # The CA that signed the webhook receivers' certificates (PEM); empty: the system's store.
 NOTIFY_WEBHOOK_CA_FILE = env_str("NOTIFY_WEBHOOK_CA_FILE")
-for _name, _file in (("EMAIL_CA_FILE", EMAIL_CA_FILE), ("NOTIFY_WEBHOOK_CA_FILE", NOTIFY_WEBHOOK_CA_FILE)):
+for _name, _file in (
+    ("EMAIL_CA_FILE", EMAIL_CA_FILE),
+    ("NOTIFY_WEBHOOK_CA_FILE", NOTIFY_WEBHOOK_CA_FILE),
+):
     if _file and not Path(_file).is_file():
         raise ConfigError(f"{_name}={_file!r} is not a readable file (a PEM CA certificate)")
 NOTIFY_TIMEOUT_SECONDS = env_float("NOTIFY_TIMEOUT_SECONDS", 10.0, minimum=1.0, maximum=120.0)
