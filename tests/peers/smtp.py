@@ -6,7 +6,7 @@ import socket
 import ssl
 import threading
 import time
-from email import message_from_bytes
+from email import message_from_bytes, policy
 from email.message import Message
 
 from aiosmtpd.controller import Controller
@@ -25,7 +25,11 @@ class _Handler:
         self.box = box
 
     async def handle_DATA(self, server, session, envelope):
-        self.box.add(envelope.rcpt_tos, message_from_bytes(envelope.original_content), session)
+        self.box.add(
+            envelope.rcpt_tos,
+            message_from_bytes(envelope.original_content, policy=policy.default),
+            session,
+        )
         return "250 Message accepted for delivery"
 
 

@@ -91,7 +91,10 @@ class WebhookReceiver:
                     behaviour.hang.wait(300)
                 if receiver.log:
                     receiver._print(self.path, body, ok)
-                status = 503 if number <= behaviour.fail_first else (200 if ok else 401)
+                signed = "X-VirtSec-Signature" in self.headers  # Teams/Mattermost: unsigned
+                status = (
+                    503 if number <= behaviour.fail_first else (401 if signed and not ok else 200)
+                )
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
