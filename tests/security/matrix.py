@@ -62,6 +62,8 @@ class World:
             # A real waiver (and below, a real finding for ``finding_id``): "1" would be a missing
             # id on PostgreSQL (its sequences never restart) and an existing one on SQLite.
             "compliance/waivers/": o["compliance/waivers"],
+            "notifications/receivers/": o["notifications/receivers"],
+            "notifications/subscriptions/": o["notifications/subscriptions"],
         }
         if route.startswith("api/compliance/checks/"):
             return {"check_id": "SNAP-001"}
@@ -90,7 +92,21 @@ def make_world() -> World:
     clients = {"anonymous": Client(raise_request_exception=False)}
     for role, user in users.items():
         clients[role] = verify_session(Client(raise_request_exception=False), user)
-    return World(estate, token, event, clients, estate_objects(estate))
+    return World(estate, token, event, clients, {**estate_objects(estate), **_notifications()})
+
+
+def _notifications() -> dict[str, int]:
+    """A webhook receiver and a role subscription (unscoped objects: officers and unscoped
+    administrators manage them, a scoped administrator gets 403)."""
+    from notifications.models import Receiver, Subscription
+
+    receiver = Receiver.objects.create(
+        name="matrix",
+        url="https://hooks.example.test/x",
+        url_display="https://hooks.example.test/…",
+    )
+    sub = Subscription.objects.create(role="auditor", kind="operation_failed")
+    return {"notifications/receivers": receiver.pk, "notifications/subscriptions": sub.pk}
 
 
 def observe(world: World, route: str, regex: str, names: tuple[str, ...], method: str):

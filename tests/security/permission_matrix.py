@@ -14,6 +14,11 @@ Observed again 2026-11-29 (issue 11, separation of duties): tokens are revoked b
 (an administrator gets 404 for another's token, like everyone), and writes to read-only API routes
 (operations, sync runs, the API root, the schema) answer 403 for every role, as the inventory's
 read-only routes always did, because every API view now declares ``write_roles`` itself.
+
+Observed 2026-11-30 (issue 18, notifications): one's own subscriptions for every role; role
+subscriptions and webhook receivers for officers and unscoped administrators (a scoped one gets
+403: receivers reach every endpoint); the delivery log for officers and administrators (scoped:
+filtered). A delete by the officer (asked before the administrator) leaves the administrator 404.
 """
 
 MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
@@ -22,6 +27,13 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
         "GET": (302, 200, 200, 200, 200),
         "PATCH": (405, 405, 405, 405, 405),
         "POST": (302, 405, 405, 405, 405),
+        "PUT": (405, 405, 405, 405, 405),
+    },
+    "account/notifications/": {
+        "DELETE": (405, 405, 405, 405, 405),
+        "GET": (302, 200, 200, 200, 200),
+        "PATCH": (405, 405, 405, 405, 405),
+        "POST": (302, 200, 200, 200, 200),
         "PUT": (405, 405, 405, 405, 405),
     },
     "admin/": {
@@ -1290,6 +1302,41 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
         "GET": (302, 200, 200, 200, 200),
         "PATCH": (405, 405, 405, 405, 405),
         "POST": (302, 405, 405, 405, 405),
+        "PUT": (405, 405, 405, 405, 405),
+    },
+    "notifications/": {
+        "DELETE": (405, 405, 405, 405, 405),
+        "GET": (302, 403, 200, 200, 403),
+        "PATCH": (405, 405, 405, 405, 405),
+        "POST": (302, 403, 200, 200, 403),
+        "PUT": (405, 405, 405, 405, 405),
+    },
+    "notifications/deliveries/": {
+        "DELETE": (405, 405, 405, 405, 405),
+        "GET": (302, 403, 200, 200, 200),
+        "PATCH": (405, 405, 405, 405, 405),
+        "POST": (302, 405, 405, 405, 405),
+        "PUT": (405, 405, 405, 405, 405),
+    },
+    "notifications/receivers/{pk}/": {
+        "DELETE": (405, 405, 405, 405, 405),
+        "GET": (302, 403, 200, 200, 403),
+        "PATCH": (405, 405, 405, 405, 405),
+        "POST": (302, 403, 200, 200, 403),
+        "PUT": (405, 405, 405, 405, 405),
+    },
+    "notifications/receivers/{pk}/delete/": {
+        "DELETE": (405, 405, 405, 405, 405),
+        "GET": (302, 405, 405, 405, 405),
+        "PATCH": (405, 405, 405, 405, 405),
+        "POST": (302, 403, 302, 404, 403),
+        "PUT": (405, 405, 405, 405, 405),
+    },
+    "notifications/subscriptions/{pk}/delete/": {
+        "DELETE": (405, 405, 405, 405, 405),
+        "GET": (302, 405, 405, 405, 405),
+        "PATCH": (405, 405, 405, 405, 405),
+        "POST": (302, 404, 302, 404, 404),
         "PUT": (405, 405, 405, 405, 405),
     },
     "operations/": {
