@@ -22,7 +22,7 @@ from portal.security.testing import verify_session
 from tests.inventory.factories import EndpointFactory, SnapshotFactory, VirtualMachineFactory
 
 CATALOG = Path(settings.BASE_DIR) / "locale" / "de" / "LC_MESSAGES"
-SOURCES = ("portal", "inventory", "compliance")
+SOURCES = ("portal", "inventory", "compliance", "notifications")
 GETTEXT_CALLS = {"_", "gettext", "gettext_lazy", "ngettext", "ngettext_lazy"}
 # {% translate "..." %} with a literal; blocktranslate is left to makemessages.
 TEMPLATE_LITERAL = re.compile(r"""\{%\s*(?:translate|trans)\s+(["'])(.*?)\1""")
