@@ -48,6 +48,10 @@ def _when(moment) -> str:
     return f"{local_text(moment)} ({moment.isoformat()})" if moment else "never"
 
 
+def _endpoint(endpoint) -> list[str]:
+    return ["Endpoint", f"{endpoint.name} ({endpoint.get_kind_display()}, {endpoint.url})"]
+
+
 def on_findings_opened(sender=None, *, run_id: int, finding_ids: list[int], **kwargs) -> None:
     from compliance.checks import get_check
     from compliance.choices import Severity
@@ -62,7 +66,7 @@ def on_findings_opened(sender=None, *, run_id: int, finding_ids: list[int], **kw
         facts = [
             ["Object", f.object_path or f.object_name],
             ["Platform id", f.object_external_id or "-"],
-            ["Endpoint", f"{f.endpoint.name} ({f.endpoint.get_kind_display()}, {f.endpoint.url})"],
+            _endpoint(f.endpoint),
             ["Check", f"{f.check_id} {title}".strip()],
             ["Severity", f.get_severity_display()],
             ["Status", f.get_status_display()],
@@ -108,7 +112,7 @@ def on_requirement_changed(
         subject=f"{ref} is not fulfilled on {endpoint.name} (was {labels.get(before, before)})",
         facts=[
             ["Requirement", f"{ref} {requirement.title}"],
-            ["Endpoint", f"{endpoint.name} ({endpoint.get_kind_display()}, {endpoint.url})"],
+            _endpoint(endpoint),
             ["Observed", labels[after]],
             ["Before", labels.get(before, before)],
             ["Expected", labels[RequirementStatus.FULFILLED]],
@@ -176,7 +180,7 @@ def on_sync_failed(
         endpoint_id=endpoint_id,
         subject=f"Sync of {endpoint.name} failed {failures_in_row} times in a row",
         facts=[
-            ["Endpoint", f"{endpoint.name} ({endpoint.get_kind_display()}, {endpoint.url})"],
+            _endpoint(endpoint),
             ["Observed", f"{failures_in_row} failed syncs in a row; last error: {run.error[:500]}"],
             ["Expected", "a successful sync"],
             ["Last success", _when(endpoint.last_success_at)],
