@@ -17,7 +17,8 @@ pytestmark = pytest.mark.django_db
 
 
 def _record(key: str, kind: str = Kind.OPERATION_FAILED, **fields) -> list[Delivery]:
-    record(kind=kind, key=key, subject=key, facts=[], occurred_at=None, **fields)
+    fields.setdefault("subject", key)
+    record(kind=kind, key=key, facts=[], occurred_at=None, **fields)
     return list(Delivery.objects.filter(event__key=key).order_by("recipient"))
 
 
@@ -86,3 +87,18 @@ def test_planning_costs_the_same_queries_for_few_and_many_recipients():
 
     assert cost(2, "few") == cost(20, "many")
     assert Event.objects.get(key="many").deliveries.count() == 22
+
+
+def test_the_delivery_log_of_a_scoped_administrator_shows_only_its_scope(client_for):
+    inside, outside = EndpointFactory(), EndpointFactory()
+    scoped = user("log-scoped-admin", role="administrator")
+    ObjectScope.objects.create(user=scoped, endpoint=inside)
+    hook(receiver("log-hook", "https://hooks.example.test/log"))
+    _record("inside-op", endpoint_id=inside.pk, subject=f"failed on {inside.name}")
+    _record("outside-op", endpoint_id=outside.pk, subject=f"failed on {outside.name}")
+
+    scoped_page = client_for(scoped).get("/notifications/deliveries/").content.decode()
+    assert f"failed on {inside.name}" in scoped_page
+    assert outside.name not in scoped_page
+    full = client_for(user("log-officer")).get("/notifications/deliveries/").content.decode()
+    assert f"failed on {outside.name}" in full and f"failed on {inside.name}" in full

@@ -57,6 +57,10 @@ UNFILLED = {
     "endpoints/{pk}/certificate/{probe}/": "a certificate fetch belongs to the administrator "
     "who asked for it and is used once within 30 minutes; another user's is 404 by design "
     "(tests/inventory/test_endpoint_pages.py), and it names only the server's certificate",
+    "notifications/receivers/": "webhook receivers belong to no endpoint: every scoped user "
+    "gets 403 on them (permission matrix), and they name no inventory object",
+    "notifications/subscriptions/": "deleting a subscription is POST only (GET answers 405 "
+    "before the id is read); subscriptions belong to a user, role or receiver, not to an endpoint",
     "security/tokens/": "revoking a token is POST only (GET answers 405 before the id is read) "
     "and API tokens belong to users, not to an endpoint",
 }
