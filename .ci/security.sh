@@ -8,8 +8,8 @@ cd "$(dirname "$0")/.."
 BIN=.venv/bin
 status=0
 
-echo "== bandit: high-severity findings in portal/, inventory/, compliance/"
-if ! "$BIN/bandit" -q -r portal inventory compliance -x '*/migrations/*' --severity-level high --confidence-level medium; then
+echo "== bandit: high-severity findings in portal/, inventory/, compliance/, notifications/"
+if ! "$BIN/bandit" -q -r portal inventory compliance notifications -x '*/migrations/*' --severity-level high --confidence-level medium; then
   echo "bandit: high-severity finding(s) above" >&2
   status=1
 fi
