@@ -19,7 +19,8 @@ from .services import record
 
 def connect() -> None:
     from compliance.signals import findings_opened, requirement_status_changed
-    from inventory.signals import operation_failed, snapshot_expiring, sync_failed
+    from inventory.signals import sync_failed
+    from operations.signals import operation_failed, snapshot_expiring
 
     findings_opened.connect(on_findings_opened, dispatch_uid="notifications.findings")
     requirement_status_changed.connect(
@@ -125,7 +126,7 @@ def on_requirement_changed(
 
 
 def on_operation_failed(sender=None, *, operation_id: int, **kwargs) -> None:
-    from inventory.models import Operation
+    from operations.models import Operation
 
     op = (
         Operation.objects.filter(pk=operation_id)
@@ -157,7 +158,7 @@ def on_operation_failed(sender=None, *, operation_id: int, **kwargs) -> None:
             ["Time", _when(op.finished_at)],
             ["Source", f"operation #{op.pk} as recorded by the worker"],
         ],
-        link=_link("operation-detail", op.pk),
+        link=_link("operations:operation-detail", op.pk),
         occurred_at=op.finished_at,
     )
 

@@ -52,8 +52,8 @@ def test_a_sync_that_keeps_failing_is_reported_once_when_it_reaches_the_threshol
 
 
 def test_a_failed_operation_is_reported_with_its_error_and_platform_id(committed):
-    from inventory.models import Operation
-    from inventory.services.operation_runner import operation_step
+    from operations.models import Operation
+    from operations.services.operation_runner import operation_step
     from tests.inventory.factories import EndpointFactory, VirtualMachineFactory
 
     admin = user("op-admin", role="administrator")
@@ -76,7 +76,7 @@ def test_a_failed_operation_is_reported_with_its_error_and_platform_id(committed
 
 
 def test_an_expiring_snapshot_is_told_to_its_owner(committed):
-    from inventory.services.expiry import snapshots_expire
+    from operations.services.expiry import snapshots_expire
     from tests.inventory.factories import SnapshotFactory
 
     owner = user("snap-owner-2", role="administrator")

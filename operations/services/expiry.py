@@ -16,8 +16,9 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from inventory.models import ExpiryNotice, Operation, Snapshot
-from inventory.signals import snapshot_expiring
+from inventory.models import Snapshot
+from operations.models import ExpiryNotice, Operation
+from operations.signals import snapshot_expiring
 from portal.audit import audit
 from portal.models import AuditEvent
 
