@@ -24,7 +24,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from inventory.labels import STATE_LABELS
+from inventory.connectors.platforms import platform_label, state_tone
+from inventory.labels import state_label
 from inventory.models import Endpoint, Host, Operation, Snapshot, SyncRun, VirtualMachine
 from inventory.services.freshness import freshness, with_last_error
 from inventory.views.snapshot_filters import age_q
@@ -34,14 +35,6 @@ from portal.roles import ROLES
 PRESSURE_TOP = 5
 # Operations that failed within this window count on the "failed operations" tile.
 FAILED_WINDOW = dt.timedelta(hours=24)
-
-PLATFORM_LABELS = {
-    Endpoint.Kind.VCENTER: _("vCenter"),
-    Endpoint.Kind.PROXMOX: _("Proxmox VE"),
-}
-# How each platform names states; the badge colour follows the meaning, not the word.
-GOOD_STATES = frozenset({"connected", "online", "poweredOn", "running"})
-BAD_STATES = frozenset({"disconnected", "notResponding", "offline", "unknown"})
 
 
 class Scope:
@@ -72,15 +65,6 @@ def _url(name: str, **params: Any) -> str:
     """``reverse(name)`` with a query string of the non-empty ``params``."""
     query = urlencode({k: v for k, v in params.items() if v not in ("", None)})
     return reverse(name) + (f"?{query}" if query else "")
-
-
-def state_tone(state: str) -> str:
-    """The badge class of a host or VM state: ok, bad or na (neither)."""
-    if state in GOOD_STATES:
-        return "ok"
-    if state in BAD_STATES:
-        return "bad"
-    return "na"
 
 
 # ----------------------------------------------------------------------------- endpoints
@@ -157,7 +141,7 @@ def _states_by_platform(
             kind,
             PlatformStates(
                 kind,
-                str(PLATFORM_LABELS.get(kind, kind)),
+                platform_label(kind),
                 url=_url(list_url, platform=kind),
             ),
         )
@@ -165,9 +149,10 @@ def _states_by_platform(
         group.states.append(
             StateCount(
                 state,
-                str(STATE_LABELS.get(state, state)),
+                state_label(state),
                 row["n"],
-                state_tone(state),
+                # The badge colour follows the platform's meaning of the state, not the word.
+                state_tone(kind, state),
                 # A state the filter does not know (e.g. empty) links to the platform's list.
                 _url(list_url, platform=kind, **({filter_name: state} if state else {})),
             )

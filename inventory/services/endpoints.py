@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from inventory.connectors import tls
 from inventory.connectors.base import ConnectorError
+from inventory.connectors.platforms import PLATFORMS
 from inventory.models import CertificateProbe, Endpoint
 from portal.audit import audit
 from portal.models import AuditEvent
@@ -94,7 +95,7 @@ def _clean(values: dict[str, Any], instance: Endpoint | None, actor: Any = None)
     secret = values.get("secret")
     if not username and not token_id:
         errors["username"] = "give a user name (or, for Proxmox, an API token id)"
-    if token_id and kind == Endpoint.Kind.VCENTER:
+    if token_id and kind in PLATFORMS and not PLATFORMS[kind].api_tokens:
         errors["token_id"] = "API tokens are a Proxmox login; vCenter uses user name and password"  # noqa: S105 - a message, not a secret
     if token_id and "!" not in token_id:
         errors["token_id"] = "a Proxmox token id looks like user@realm!tokenname"  # noqa: S105 - a message, not a secret

@@ -12,8 +12,6 @@ platform would refuse (400), :class:`OperationConflict` for the state of the VM 
 from __future__ import annotations
 
 import datetime as dt
-import re
-import unicodedata
 from typing import Any
 
 from django.conf import settings
@@ -21,11 +19,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from inventory.models import Endpoint, Operation, Snapshot, VirtualMachine
+from inventory.connectors.platforms import traits_for
+from inventory.connectors.traits import SnapshotNameError
+from inventory.models import Operation, Snapshot, VirtualMachine
 from portal.audit import audit, source_for_trigger
 
-PROXMOX_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{1,39}$")
-VCENTER_NAME_MAX = 80
 DESCRIPTION_MAX = 1000
 REASON_MAX = 255
 IDEMPOTENCY_KEY_MAX = 200
@@ -46,28 +44,12 @@ def _actor_user(actor: Any):
 
 
 def validate_snapshot_name(kind: str, name: str) -> str:
-    """Refuse a name the platform would refuse, before anything is queued."""
-    if kind == Endpoint.Kind.PROXMOX:
-        if not PROXMOX_NAME.match(name or ""):
-            raise ValidationError(
-                {
-                    "name": "Proxmox snapshot names start with a letter and hold 2 to 40 letters, "
-                    "digits, '-' or '_' (no spaces or dots)"
-                }
-            )
-        if name.lower() in ("current", "pending"):
-            raise ValidationError({"name": f"{name!r} is reserved by Proxmox; choose another name"})
-        return name
-    name = (name or "").strip()
-    if not name:
-        raise ValidationError({"name": "give the snapshot a name"})
-    if len(name) > VCENTER_NAME_MAX:
-        raise ValidationError({"name": f"use at most {VCENTER_NAME_MAX} characters"})
-    if any(unicodedata.category(ch) == "Cc" for ch in name):
-        raise ValidationError(
-            {"name": "remove control characters (tabs, line breaks) from the name"}
-        )
-    return name
+    """Refuse a name the platform would refuse (its traits say which), before anything is
+    queued."""
+    try:
+        return traits_for(kind).clean_snapshot_name(name)
+    except SnapshotNameError as exc:
+        raise ValidationError({"name": str(exc)}) from None
 
 
 def _check_vm(vm: VirtualMachine) -> None:
@@ -200,8 +182,8 @@ def snapshot_create(
     if replay is not None:
         return _same_request(replay, Operation.Kind.CREATE, vm)
     _check_vm(vm)
-    kind = vm.endpoint.kind
-    name = validate_snapshot_name(kind, name)
+    traits = vm.endpoint.traits
+    name = validate_snapshot_name(traits.kind, name)
     errors: dict[str, str] = {}
     if len(description or "") > DESCRIPTION_MAX:
         errors["description"] = f"shorten the description to {DESCRIPTION_MAX} characters"
@@ -217,7 +199,7 @@ def snapshot_create(
     if expires_at is None and policy is None:
         expires_at = now + dt.timedelta(hours=settings.SNAPSHOT_DEFAULT_EXPIRY_HOURS)
     if (
-        kind == Endpoint.Kind.PROXMOX
+        traits.snapshot_names_unique
         and vm.snapshots.filter(name=name, absent_since__isnull=True).exists()
     ):
         raise OperationConflict(
