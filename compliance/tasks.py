@@ -17,8 +17,8 @@ def run_checks(
     """Execute queued run ``run_id``, or a new run over ``endpoint_id`` (all when None)."""
     if run_id is not None:
         # Claim the queued run once: a redelivered task finds it no longer queued.
-        if not CheckRun.objects.filter(pk=run_id, status=CheckRun.RunStatus.QUEUED).update(
-            status=CheckRun.RunStatus.RUNNING
+        if not CheckRun.objects.filter(pk=run_id, status=CheckRun.Status.QUEUED).update(
+            status=CheckRun.Status.RUNNING
         ):
             return None
         return check_run_execute(run=CheckRun.objects.get(pk=run_id), trigger=trigger).pk

@@ -31,6 +31,7 @@ from inventory.services.freshness import freshness, with_last_error
 from inventory.views.snapshot_filters import age_q
 from portal.access import role_required
 from portal.roles import ROLES
+from portal.runs import ACTIVE_STATES
 
 PRESSURE_TOP = 5
 # Operations that failed within this window count on the "failed operations" tile.
@@ -129,7 +130,7 @@ def _states_by_platform(
 ) -> list[PlatformStates]:
     """Counts of ``state_field`` per platform in one grouped query, biggest first."""
     rows = (
-        qs.filter(absent_since__isnull=True)
+        qs.present()
         .values("endpoint__kind", state_field)
         .annotate(n=Count("id"))
         .order_by("endpoint__kind", "-n", state_field)
@@ -199,9 +200,11 @@ class PressureList:
 
 
 def _top(qs: QuerySet, value: str) -> list[PressureRow]:
-    rows = qs.filter(absent_since__isnull=True, **{f"{value}__isnull": False}).order_by(
-        F(value).desc(), "name"
-    )[:PRESSURE_TOP]
+    rows = (
+        qs.present()
+        .filter(**{f"{value}__isnull": False})
+        .order_by(F(value).desc(), "name")[:PRESSURE_TOP]
+    )
     return [
         PressureRow(
             r["pk"],
@@ -290,7 +293,7 @@ def snapshot_ages(now: dt.datetime, scope: Scope | None = None) -> list[AgeBucke
     Each bucket links to the snapshot list with the filter that shows the rows it counted.
     """
     filters = {key: age_q(now, low, high) for key, _label, low, high in AGE_BUCKETS}
-    snapshots = Snapshot.objects.filter(absent_since__isnull=True)
+    snapshots = Snapshot.objects.present()
     if scope is not None:
         snapshots = scope.of(snapshots, "endpoint", "vm__cluster")
     counts = snapshots.aggregate(
@@ -375,7 +378,7 @@ def requirement_tile(scope: Scope) -> RequirementTile:
     to the compliance pages but no estate-wide figures.
     """
     try:
-        from compliance.choices import Catalog, RequirementStatus
+        from compliance.choices import STATUS_SYMBOLS, Catalog, RequirementStatus
         from compliance.services.status import requirement_summary
     except ImportError:  # the compliance app is optional in the dashboard's contract
         return RequirementTile(False, [], "")
@@ -383,7 +386,7 @@ def requirement_tile(scope: Scope) -> RequirementTile:
 
     url = _url("compliance:dashboard")
     running = (
-        scope.of(CheckRun.objects.filter(status=CheckRun.RunStatus.RUNNING), "endpoint", None)
+        scope.of(CheckRun.objects.filter(status=CheckRun.Status.RUNNING), "endpoint", None)
         .order_by("-started_at")
         .values_list("progress", flat=True)
         .first()
@@ -392,13 +395,13 @@ def requirement_tile(scope: Scope) -> RequirementTile:
     if scope.limited:
         return RequirementTile(False, [], url, running, runs_url)
     summary = requirement_summary()
-    # BSI wording; the symbol lets a status read without colour.
+    # BSI wording; the symbol (compliance's one definition) lets a status read without colour.
     order = [
-        (RequirementStatus.FULFILLED, _("fulfilled"), "ok", "✔"),
-        (RequirementStatus.PARTLY, _("partly fulfilled"), "warn", "◐"),
-        (RequirementStatus.NOT_FULFILLED, _("not fulfilled"), "bad", "✖"),
-        (RequirementStatus.RISK_ACCEPTED, _("risk accepted"), "warn", "≈"),
-        (RequirementStatus.NOT_CHECKED, _("not checked"), "na", "\u2013"),
+        (RequirementStatus.FULFILLED, _("fulfilled"), "ok"),
+        (RequirementStatus.PARTLY, _("partly fulfilled"), "warn"),
+        (RequirementStatus.NOT_FULFILLED, _("not fulfilled"), "bad"),
+        (RequirementStatus.RISK_ACCEPTED, _("risk accepted"), "warn"),
+        (RequirementStatus.NOT_CHECKED, _("not checked"), "na"),
     ]
     catalogs = []
     checked = False
@@ -407,8 +410,13 @@ def requirement_tile(scope: Scope) -> RequirementTile:
         if not counts:
             continue
         rows = [
-            {"label": label, "count": counts.get(status.value, 0), "tone": tone, "symbol": sym}
-            for status, label, tone, sym in order
+            {
+                "label": label,
+                "count": counts.get(status.value, 0),
+                "tone": tone,
+                "symbol": STATUS_SYMBOLS[status],
+            }
+            for status, label, tone in order
         ]
         checked |= any(row["count"] for row in rows[:3])
         catalogs.append({"name": catalog.value, "rows": rows})
@@ -431,7 +439,7 @@ class OperationsTile:
 def operations_tile(now: dt.datetime, scope: Scope) -> OperationsTile:
     """Running and recently failed operations (one query) and failing policies (one query)."""
     counts = scope.of(Operation.objects.all(), "vm__endpoint", "vm__cluster").aggregate(
-        active=Count("id", filter=Q(state__in=[Operation.State.QUEUED, Operation.State.RUNNING])),
+        active=Count("id", filter=Q(state__in=ACTIVE_STATES)),
         failed=Count(
             "id",
             filter=Q(state=Operation.State.FAILED, finished_at__gte=now - FAILED_WINDOW),

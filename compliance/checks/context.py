@@ -87,7 +87,7 @@ class InventoryContext:
         objects: dict[str, list[Any]] = {ObjectType.ENDPOINT: list(endpoints.values())}
         for target, model in TARGET_MODELS.items():
             objects[target] = list(
-                model.objects.filter(endpoint_id__in=ids, absent_since__isnull=True).order_by("pk")
+                model.objects.present().filter(endpoint_id__in=ids).order_by("pk")
             )
         baselines = {
             (b.object_type, b.object_id): b

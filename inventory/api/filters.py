@@ -62,7 +62,7 @@ class InventoryFilterSet(filters.FilterSet):
         queryset = super().filter_queryset(queryset)
         if self.form.cleaned_data.get("absent") is None:
             # Absent objects are history, not inventory: hide them unless asked for.
-            queryset = queryset.filter(absent_since__isnull=True)
+            queryset = queryset.present()
         return queryset
 
 

@@ -1,5 +1,13 @@
+from __future__ import annotations
+
 from django.db import models
 from django.utils import timezone
+
+
+class SyncedQuerySet(models.QuerySet):
+    def present(self) -> SyncedQuerySet:
+        """Objects the last sync still saw at the source (absent ones are kept as history)."""
+        return self.filter(absent_since__isnull=True)
 
 
 class SyncedObject(models.Model):
@@ -15,6 +23,8 @@ class SyncedObject(models.Model):
     first_seen = models.DateTimeField(default=timezone.now)
     last_seen = models.DateTimeField(default=timezone.now)
     absent_since = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    objects = SyncedQuerySet.as_manager()
 
     class Meta:
         abstract = True

@@ -14,7 +14,11 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-ACTIVE_STATES = ("queued", "running")
+from portal.runs import ACTIVE_STATES, RunQuerySet, RunStatus
+
+
+class OperationQuerySet(RunQuerySet):
+    status_field = "state"
 
 
 def new_nonce() -> str:
@@ -28,11 +32,8 @@ class Operation(models.Model):
         DELETE = "delete", "delete snapshot"
         REVERT = "revert", "revert to snapshot"
 
-    class State(models.TextChoices):
-        QUEUED = "queued", "queued"
-        RUNNING = "running", "running"
-        SUCCEEDED = "succeeded", "succeeded"
-        FAILED = "failed", "failed"
+    # The status values of every run (an operation's column keeps its name, ``state``).
+    State = RunStatus
 
     kind = models.CharField(max_length=8, choices=Kind.choices)
     vm = models.ForeignKey(
@@ -87,6 +88,8 @@ class Operation(models.Model):
     # Written into the platform's snapshot (vCenter: its description) at submit; nobody can
     # plant a snapshot that carries it beforehand, unlike the operation's sequential id.
     nonce = models.CharField(max_length=32, default=new_nonce, editable=False)
+
+    objects = OperationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -50,7 +50,8 @@ STALE_AFTER = dt.timedelta(seconds=90)
 
 def _claim(operation_id: int, now: dt.datetime) -> bool:
     return (
-        Operation.objects.filter(pk=operation_id, state__in=("queued", "running"))
+        Operation.objects.active()
+        .filter(pk=operation_id)
         .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
         .update(lease_until=now + LEASE, touched_at=now)
         == 1
@@ -322,7 +323,8 @@ def operations_reconcile(*, stale_after: dt.timedelta = STALE_AFTER) -> list[int
     crashed workers); the caller queues a step for each."""
     now = timezone.now()
     return list(
-        Operation.objects.filter(state__in=("queued", "running"), touched_at__lte=now - stale_after)
+        Operation.objects.active()
+        .filter(touched_at__lte=now - stale_after)
         .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
         .values_list("pk", flat=True)[:500]
     )

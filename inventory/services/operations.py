@@ -138,7 +138,7 @@ def _open(
         replay = operation_replay(actor=actor, idempotency_key=key)
         if replay is not None:  # the same key raced in from a second request
             return _same_request(replay, kind, vm)
-        active = Operation.objects.filter(vm=vm, state__in=("queued", "running")).first()
+        active = Operation.objects.active().filter(vm=vm).first()
         raise OperationConflict(
             f"another operation on {vm.name} is still {active.state if active else 'active'}"
             f"{f' (#{active.pk}, {active.kind})' if active else ''}; wait until it has ended"
@@ -198,10 +198,7 @@ def snapshot_create(
         raise ValidationError(errors)
     if expires_at is None and policy is None:
         expires_at = now + dt.timedelta(hours=settings.SNAPSHOT_DEFAULT_EXPIRY_HOURS)
-    if (
-        traits.snapshot_names_unique
-        and vm.snapshots.filter(name=name, absent_since__isnull=True).exists()
-    ):
+    if traits.snapshot_names_unique and vm.snapshots.present().filter(name=name).exists():
         raise OperationConflict(
             f"{vm.name} already has a snapshot named {name!r}; choose another name"
         )

@@ -229,7 +229,8 @@ def policy_selected_vms(policy: SnapshotPolicy) -> QuerySet[VirtualMachine]:
     if policy.tag:
         q |= tagged(policy.tag)
     return (
-        VirtualMachine.objects.filter(q, absent_since__isnull=True, template=False)
+        VirtualMachine.objects.present()
+        .filter(q, template=False)
         .select_related("endpoint")
         .order_by("pk")
     )
@@ -323,9 +324,9 @@ def _queue_snapshots(
 def own_snapshots(policy: SnapshotPolicy, vm: VirtualMachine) -> QuerySet[Snapshot]:
     """The present snapshots of ``vm`` this policy made, newest first."""
     return (
-        Snapshot.objects.filter(
+        Snapshot.objects.present()
+        .filter(
             vm=vm,
-            absent_since__isnull=True,
             name__startswith=policy.name_prefix,
             operations__policy=policy,
             operations__kind=Operation.Kind.CREATE,
@@ -376,7 +377,7 @@ def policy_operation_ended(*, operation_id: int) -> None:
 def _finish_run(run: PolicyRun) -> None:
     """Close the run once none of its operations is active; set the policy's last state."""
     ops = Operation.objects.filter(policy_run=run)
-    if ops.filter(state__in=("queued", "running")).exists():
+    if ops.active().exists():
         return
     failed = list(ops.filter(state=Operation.State.FAILED).values_list("vm__name", "error"))
     run.refresh_from_db(fields=["skipped", "queued"])

@@ -82,16 +82,13 @@ def host_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         pk=pk,
     )
-    present = Q(absent_since__isnull=True)
     context = {
         "host": host,
-        "nics": list(host.nics.filter(present).order_by("name")),
+        "nics": list(host.nics.present().order_by("name")),
         # networks: the port groups listed under each switch.
-        "switches": list(
-            host.switches.filter(present).order_by("name").prefetch_related("networks")
-        ),
-        "datastores": list(host.datastores.filter(present).order_by("name")),
-        "vms": list(host.vms.filter(present).order_by("name")),
+        "switches": list(host.switches.present().order_by("name").prefetch_related("networks")),
+        "datastores": list(host.datastores.present().order_by("name")),
+        "vms": list(host.vms.present().order_by("name")),
         "charts": utilization_charts(
             recent_samples(UtilizationSample.ObjectType.HOST, host.pk), key="host"
         ),

@@ -9,10 +9,10 @@ from django.utils import timezone
 
 from compliance.checks import all_checks, get_check
 from compliance.checks.context import InventoryContext
-from compliance.checks.registry import VCENTER
 from compliance.choices import Status
 from compliance.models import Baseline, Finding
 from compliance.services import check_run_execute
+from inventory.connectors.platforms import VCENTER
 from inventory.models import Endpoint
 
 from .factories import (
@@ -701,7 +701,7 @@ def test_log_001_on_proxmox_judges_the_nodes_time_service():
 
 def test_log_002_is_not_judged_on_proxmox_and_says_why():
     spec = get_check("LOG-002")
-    assert spec.platforms == (VCENTER,) and "syslog" in spec.not_applicable_reason
+    assert spec.platforms == (VCENTER.kind,) and "syslog" in spec.not_applicable_reason
 
 
 def test_log_001_and_002_do_not_judge_a_host_whose_settings_could_not_be_read():
