@@ -440,5 +440,5 @@ class SnapshotPolicyViewSet(viewsets.ModelViewSet):
         )
         if run is None:
             raise Conflict("the policy no longer exists")
-        data = {"id": run.pk, "state": run.state, "queued": run.queued, "skipped": run.skipped}
+        data = {"id": run.pk, "state": run.outcome, "queued": run.queued, "skipped": run.skipped}
         return Response(data, status=status.HTTP_202_ACCEPTED)

@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from portal.runs import ACTIVE_STATES, RunQuerySet, RunStatus
+from portal.runs import ACTIVE_STATES, RunBase, RunQuerySet, RunStatus
 
 
 class OperationQuerySet(RunQuerySet):
@@ -185,31 +185,36 @@ class SnapshotPolicy(models.Model):
         return f"auto-{self.label}-"
 
 
-class PolicyRun(models.Model):
-    class State(models.TextChoices):
-        RUNNING = "running", "running"
-        SUCCEEDED = "succeeded", "succeeded"
-        PARTIAL = "partial", "partly skipped"
-        FAILED = "failed", "failed"
+class PolicyRun(RunBase):
+    """One run of a policy: it queues snapshots (``queued`` of them) and skips VMs without room.
+
+    A run that ended with skipped VMs succeeded (every snapshot it queued was taken); its
+    ``outcome`` and its policy's ``last_run_state`` say "partial". ``error`` holds why it failed
+    or, for a partial run, why VMs were skipped.
+    """
 
     policy = models.ForeignKey(SnapshotPolicy, on_delete=models.CASCADE, related_name="runs")
-    state = models.CharField(max_length=16, choices=State.choices, default=State.RUNNING)
     trigger = models.CharField(max_length=16, default="schedule")
-    started_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
     queued = models.PositiveIntegerField(default=0)
     # [{"vm": id, "name": str, "reason": str}] for VMs the run did not snapshot.
     skipped = models.JSONField(default=list, blank=True)
-    error = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-started_at", "-id"]
 
     def __str__(self) -> str:
-        return f"policy {self.policy_id} run #{self.pk} {self.state}"
+        return f"policy {self.policy_id} run #{self.pk} {self.status}"
 
     def audit_label(self) -> str:
         return f"run #{self.pk} of snapshot policy '{self.policy.label}'"
+
+    @property
+    def outcome(self) -> str:
+        """The status, or "partial" for a run that succeeded with skipped VMs (the API's
+        ``state``, the policy's ``last_run_state``)."""
+        if self.status == RunStatus.SUCCEEDED and self.skipped:
+            return SnapshotPolicy.RunState.PARTIAL
+        return self.status
 
 
 class ExpiryNotice(models.Model):
