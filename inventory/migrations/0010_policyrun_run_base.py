@@ -39,13 +39,6 @@ class Migration(migrations.Migration):
             name="started_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
-        # Wide enough for both value sets while the rows are mapped.
-        migrations.AlterField(
-            model_name="policyrun",
-            name="status",
-            field=models.CharField(default="queued", max_length=16),
-        ),
-        migrations.RunPython(to_run_status, from_run_status),
         migrations.AlterField(
             model_name="policyrun",
             name="status",
@@ -61,4 +54,6 @@ class Migration(migrations.Migration):
                 max_length=16,
             ),
         ),
+        # Rows last: PostgreSQL alters no table with pending trigger events in one transaction.
+        migrations.RunPython(to_run_status, from_run_status),
     ]
