@@ -69,7 +69,10 @@ def console_clipboard(vm, params, ctx):
     """
     if vm.template:
         return not_applicable("Templates have no console.")
-    if ctx.traits(vm).console_clipboard == "vga_option":
+    clipboard = ctx.traits(vm).console_clipboard
+    if clipboard not in ("vga_option", "isolation_keys"):
+        return not_applicable("The platform's clipboard setting is not read.")
+    if clipboard == "vga_option":
         if vm.kind == "lxc":
             return not_applicable("Containers have no VGA clipboard.")
         # The connector copies "vga" and its parsed "clipboard" option into extra_config.

@@ -191,7 +191,10 @@ SALTING = "Mem.ShareForceSalting"
 def host_page_sharing(host, params, ctx):
     """Pages shared between VMs (ESXi page sharing without salting, Proxmox KSM) are a side
     channel between guests; the memory they save is memory promised twice (SYS.1.5.A23)."""
-    if ctx.traits(host).page_sharing == "ksm":
+    sharing = ctx.traits(host).page_sharing
+    if sharing not in ("ksm", "salting"):
+        return not_applicable("The platform's page sharing is not read.")
+    if sharing == "ksm":
         shared = host.ksm_shared_bytes
         if shared is None:
             return not_applicable("The node did not report KSM.")

@@ -195,3 +195,36 @@ def test_compliance_checks_name_registered_platforms():
     kinds = {kind for spec in REGISTRY.values() for kind in spec.platforms}
     assert kinds == set(PLATFORMS)
     assert REGISTRY["LOG-002"].platforms == ("vcenter",)
+
+
+@pytest.mark.django_db
+def test_a_new_platform_is_its_traits_and_checks_do_not_guess_its_ways(monkeypatch):
+    """A third platform registered by its traits alone: its states are judged by its own words,
+    and a check that does not know how the platform reports a setting finds it not applicable
+    (never judged by another platform's rules)."""
+    from compliance.checks import get_check
+    from compliance.checks.context import InventoryContext
+    from inventory.connectors.traits import PlatformTraits, State
+    from tests.compliance.factories import EndpointFactory, HostFactory, VmFactory
+
+    class XenTraits(PlatformTraits):
+        kind, label, long_label, connector = "xen", "Xen", "Xen", "xen.Connector"
+        vm_power_states = (State("Running", "running", GOOD),)
+        host_connection_states = (State("enabled", "enabled", GOOD),)
+
+    monkeypatch.setitem(PLATFORMS, "xen", XenTraits())
+    endpoint = EndpointFactory(kind="xen")
+    host = HostFactory(endpoint=endpoint, connection_state="enabled", advanced_options={})
+    vm = VmFactory(endpoint=endpoint, power_state="Running", extra_config={})
+    ctx = InventoryContext.load([endpoint.pk])
+
+    def judge(check_id, obj):
+        spec = get_check(check_id)
+        return spec.func(obj, spec.defaults(), ctx)
+
+    assert judge("OPS-002", host).status == "pass"  # "enabled" is Xen's connected
+    assert state_label("enabled") == "enabled" and platform_label("xen") == "Xen"
+    clipboard, sharing = judge("CON-003", vm), judge("MEM-005", host)
+    assert (clipboard.status, sharing.status) == ("not_applicable", "not_applicable")
+    assert "clipboard setting is not read" in clipboard.message
+    assert "page sharing is not read" in sharing.message
