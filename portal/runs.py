@@ -32,6 +32,8 @@ RUN_SYMBOLS = {
     RunStatus.SUCCEEDED: "✔",
     RunStatus.FAILED: "✖",
 }
+# The badge class of a status: ok, bad or na (not ended).
+RUN_TONES = {RunStatus.SUCCEEDED: "ok", RunStatus.FAILED: "bad"}
 
 
 class RunQuerySet(models.QuerySet):
@@ -80,6 +82,10 @@ class RunBase(models.Model):
     @property
     def symbol(self) -> str:
         return RUN_SYMBOLS.get(self.status, "")
+
+    @property
+    def tone(self) -> str:
+        return RUN_TONES.get(self.status, "na")
 
     def start(self, now: dt.datetime | None = None, **fields: Any) -> None:
         """Mark the run running from ``now`` and save those fields."""
