@@ -26,9 +26,11 @@ from django.views.decorators.http import require_GET
 
 from inventory.connectors.platforms import platform_label, state_tone
 from inventory.labels import state_label
-from inventory.models import Endpoint, Host, Operation, Snapshot, SyncRun, VirtualMachine
+from inventory.models import Endpoint, Host, Snapshot, SyncRun, VirtualMachine
+from inventory.models.base import present_q
 from inventory.services.freshness import freshness, with_last_error
 from inventory.views.snapshot_filters import age_q
+from operations.models import Operation
 from portal.access import role_required
 from portal.roles import ROLES
 from portal.runs import ACTIVE_STATES
@@ -229,7 +231,7 @@ def host_pressure(scope: Scope) -> list[PressureList]:
             F("memory_used_bytes") * 100.0 / F("memory_bytes"), output_field=FloatField()
         )
     )
-    present = Q(datastores__absent_since__isnull=True, datastores__capacity_bytes__gt=0)
+    present = present_q("datastores") & Q(datastores__capacity_bytes__gt=0)
     storage = hosts.annotate(
         storage_pct=Max(
             ExpressionWrapper(
@@ -446,11 +448,11 @@ def operations_tile(now: dt.datetime, scope: Scope) -> OperationsTile:
         ),
     )
     try:
-        from inventory.services.policies import failing_policies
+        from operations.services.policies import failing_policies
 
         failing_qs = failing_policies().only("pk", "label", "last_run_state", "last_run_at")
         if scope.limited:  # a policy selecting anything outside the scope is not named
-            from inventory.services.policy_scopes import visible_policies
+            from operations.services.policy_scopes import visible_policies
 
             failing_qs = visible_policies(scope.user, failing_qs)
         failing = list(failing_qs)
@@ -459,10 +461,10 @@ def operations_tile(now: dt.datetime, scope: Scope) -> OperationsTile:
     return OperationsTile(
         counts["active"],
         counts["failed"],
-        _url("operation-list", state=Operation.State.RUNNING),
-        _url("operation-list", state=Operation.State.FAILED),
+        _url("operations:operation-list", state=Operation.State.RUNNING),
+        _url("operations:operation-list", state=Operation.State.FAILED),
         failing,
-        _url("snapshot-policy-list"),
+        _url("operations:snapshot-policy-list"),
     )
 
 

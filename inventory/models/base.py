@@ -4,10 +4,17 @@ from django.db import models
 from django.utils import timezone
 
 
+def present_q(relation: str = "") -> models.Q:
+    """Present (still seen at the source) objects, as a condition; ``relation`` reaches them
+    through a relation (``present_q("vms")`` for a host's present VMs in an aggregate)."""
+    prefix = f"{relation}__" if relation else ""
+    return models.Q(**{f"{prefix}absent_since__isnull": True})
+
+
 class SyncedQuerySet(models.QuerySet):
     def present(self) -> SyncedQuerySet:
         """Objects the last sync still saw at the source (absent ones are kept as history)."""
-        return self.filter(absent_since__isnull=True)
+        return self.filter(present_q())
 
 
 class SyncedObject(models.Model):

@@ -7,7 +7,8 @@ import pytest
 from django.utils import timezone
 
 from compliance.models import CheckRun
-from inventory.models import Operation, PolicyRun, Snapshot, SyncRun, VirtualMachine
+from inventory.models import Snapshot, SyncRun, VirtualMachine
+from operations.models import Operation, PolicyRun
 from portal.runs import ACTIVE_STATES, RunStatus
 
 from .factories import EndpointFactory, SnapshotFactory, SyncRunFactory, VirtualMachineFactory

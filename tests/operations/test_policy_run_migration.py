@@ -10,9 +10,9 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-APP = "inventory"
-BEFORE = (APP, "0009_checks_per_host_state")
-AFTER = (APP, "0010_policyrun_run_base")
+APP = "operations"
+BEFORE = (APP, "0001_initial")
+AFTER = (APP, "0002_policyrun_run_base")
 SKIPPED = [{"vm": 7, "name": "db01", "reason": "datastore below the policy's threshold"}]
 
 
@@ -71,7 +71,7 @@ def test_policy_runs_keep_their_meaning_on_the_run_model():
 
 
 def test_a_partial_outcome_is_read_from_the_run():
-    from inventory.models import PolicyRun
+    from operations.models import PolicyRun
 
     assert PolicyRun(status="succeeded", skipped=SKIPPED).outcome == "partial"
     assert PolicyRun(status="succeeded").outcome == "succeeded"

@@ -8,19 +8,19 @@ from django.db.models import F
 
 
 def to_run_status(apps, schema_editor):
-    PolicyRun = apps.get_model("inventory", "PolicyRun")
+    PolicyRun = apps.get_model("operations", "PolicyRun")
     PolicyRun.objects.filter(status="partial").update(status="succeeded")
     PolicyRun.objects.update(queued_at=F("started_at"))
 
 
 def from_run_status(apps, schema_editor):
-    PolicyRun = apps.get_model("inventory", "PolicyRun")
+    PolicyRun = apps.get_model("operations", "PolicyRun")
     PolicyRun.objects.filter(status="succeeded").exclude(skipped=[]).update(status="partial")
     PolicyRun.objects.filter(started_at__isnull=True).update(started_at=F("queued_at"))
 
 
 class Migration(migrations.Migration):
-    dependencies = [("inventory", "0009_checks_per_host_state")]
+    dependencies = [("operations", "0001_initial")]
 
     operations = [
         migrations.RenameField("policyrun", "state", "status"),
