@@ -16,7 +16,6 @@ from portal.audit import audit
 from portal.pages import paginate, query_without, render_live_list, role_required
 from portal.roles import ADMINISTRATOR, ROLES, SECURITY_OFFICER, role_of
 from portal.security.scopes import is_scoped, scoped
-from portal.tasks import enqueue
 
 from .api.filters import FindingFilter, check_ids_for
 from .charts import trend
@@ -47,7 +46,7 @@ from .services import (
 from .services.baselines import current_config, current_object, flat_config
 from .services.evidence import object_history
 from .services.status import contributions
-from .tasks import run_checks
+from .tasks import queue_check_run
 
 ALL = ROLES
 
@@ -495,7 +494,7 @@ def run_list(request: HttpRequest) -> HttpResponse:
             return redirect("compliance:run-list")
         run = check_run_create(endpoint=endpoint, trigger=CheckRun.Trigger.WEB, actor=request.user)
         audit(action="compliance.run.request", request=request, target=run)
-        enqueue(run_checks, run.pk, None, CheckRun.Trigger.WEB)
+        queue_check_run(run)
         messages.success(request, _("Check run #%(id)s queued.") % {"id": run.pk})
         return redirect("compliance:run-list")
     page = paginate(request, visible_runs(request.user).select_related("endpoint"))

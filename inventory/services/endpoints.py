@@ -21,6 +21,7 @@ from inventory.connectors import tls
 from inventory.connectors.base import ConnectorError
 from inventory.connectors.platforms import PLATFORMS
 from inventory.models import CertificateProbe, Endpoint
+from inventory.signals import certificate_probe_requested
 from portal.audit import audit
 from portal.models import AuditEvent
 from portal.security.scopes import is_scoped
@@ -196,9 +197,6 @@ def certificate_probe_request(
     *, kind: str, url: str, actor, request=None, endpoint: Endpoint | None = None
 ) -> CertificateProbe:
     """Record what to fetch and queue the worker task; nothing connects in this call."""
-    from inventory.tasks import probe_certificate_task
-    from portal.tasks import enqueue
-
     errors = {}
     if kind not in Endpoint.Kind.values:
         errors["kind"] = f"use one of: {', '.join(Endpoint.Kind.values)}"
@@ -219,7 +217,7 @@ def certificate_probe_request(
         target=endpoint or probe,
         detail={"url": url, "probe": probe.pk},
     )
-    enqueue(probe_certificate_task, probe.pk)
+    certificate_probe_requested.send(sender=CertificateProbe, probe_id=probe.pk)
     return probe
 
 

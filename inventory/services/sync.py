@@ -39,7 +39,7 @@ from inventory.models import (
     VirtualSwitch,
     VmDatastore,
 )
-from inventory.signals import sync_succeeded
+from inventory.signals import sync_requested, sync_succeeded
 from portal.audit import audit, source_for_trigger
 from portal.models import AuditEvent
 
@@ -395,10 +395,8 @@ def _fail(endpoint: Endpoint, run: SyncRun, error: str) -> None:
 
 
 def sync_request(*, endpoint: Endpoint, actor, request=None, trigger: str = "api") -> SyncRun:
-    """Queue a sync from a request: a SyncRun row now, the task once the transaction commits."""
-    from inventory.tasks import sync_endpoint_task
-    from portal.tasks import enqueue
-
+    """Queue a sync from a request: a SyncRun row now, the task once the transaction commits
+    (``sync_requested``; inventory/tasks.py queues it)."""
     with transaction.atomic():
         run = SyncRun.objects.create(endpoint=endpoint, trigger=trigger, requested_by=_name(actor))
         audit(
@@ -408,5 +406,5 @@ def sync_request(*, endpoint: Endpoint, actor, request=None, trigger: str = "api
             target=endpoint,
             detail={"sync_run": run.pk},
         )
-        enqueue(sync_endpoint_task, endpoint.pk, run.pk)
+        sync_requested.send(sender=SyncRun, endpoint_id=endpoint.pk, sync_run_id=run.pk)
     return run

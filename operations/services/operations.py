@@ -1,7 +1,8 @@
 """Snapshot operations requested by people, policies and the expiry task.
 
 Each service validates, writes one :class:`Operation` row in the caller's transaction, audits
-the request and enqueues the task with the operation id once that transaction commits. Nothing
+the request and announces it (``operation_queued``); operations/tasks.py queues the task with
+the operation id once that transaction commits. Nothing
 here talks to a hypervisor: a request never waits on one (the task does the work, see
 :mod:`operations.services.operation_runner`).
 
@@ -23,6 +24,7 @@ from inventory.connectors.platforms import traits_for
 from inventory.connectors.traits import SnapshotNameError
 from inventory.models import Snapshot, VirtualMachine
 from operations.models import Operation
+from operations.signals import operation_queued
 from portal.audit import audit, source_for_trigger
 
 DESCRIPTION_MAX = 1000
@@ -110,9 +112,6 @@ def _open(
     ``source``: where the request came from when there is no HTTP request (the policy run's
     trigger for policy snapshots; the schedule for expiry), else the request's.
     """
-    from operations.tasks import operation_step_task
-    from portal.tasks import enqueue
-
     key = (idempotency_key or "").strip()
     if len(key) > IDEMPOTENCY_KEY_MAX:
         raise ValidationError(
@@ -155,7 +154,7 @@ def _open(
         detail={"vm": vm.pk, "vm_name": vm.name, "snapshot": snapshot.pk if snapshot else None}
         | {k: v for k, v in params.items() if k != "description"},
     )
-    enqueue(operation_step_task, op.pk)
+    operation_queued.send(sender=Operation, operation_id=op.pk)
     return op
 
 
