@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from django.dispatch import Signal
 
-from portal.tasks import enqueue
-
 # Findings a check run opened; kwargs: run_id (int), finding_ids (list[int]).
 findings_opened = Signal()
 
@@ -26,11 +24,11 @@ def on_sync_succeeded(
     from inventory.models import Endpoint
 
     from .models import CheckRun
-    from .services import check_run_create
-    from .tasks import run_checks
+    from .services import check_run_create  # here: compliance.services sends this module's signals
+    from .tasks import queue_check_run
 
     endpoint = Endpoint.objects.filter(pk=endpoint_id).first()
     if endpoint is None:
         return
     run = check_run_create(endpoint=endpoint, trigger=CheckRun.Trigger.SYNC, actor="system")
-    enqueue(run_checks, run.pk)
+    queue_check_run(run)

@@ -1,8 +1,9 @@
-"""Signals other apps listen to (compliance runs its checks after each successful sync; the
-notifications app tells people about syncs that keep failing).
+"""Inventory's signals.
 
-Every signal is sent after the change it reports has been committed, with ids only, through
-``send_robust``: a listener that fails is logged and never breaks the sender's work.
+Work for a worker is announced here by the services and queued by inventory/tasks.py, which
+listens (connected in InventoryConfig.ready()): services never import tasks. Other apps listen
+too (compliance runs its checks after each successful sync; the notifications app tells people
+about syncs that keep failing, sent after commit through ``send_robust``).
 """
 
 from django.dispatch import Signal
@@ -13,3 +14,7 @@ sync_succeeded = Signal()
 # Sent after a sync attempt of an endpoint failed; kwargs: endpoint_id (int), sync_run_id (int),
 # failures_in_row (int: failed sync runs of the endpoint since its last successful one).
 sync_failed = Signal()
+# Sent when a queued SyncRun was written; kwargs: endpoint_id (int), sync_run_id (int).
+sync_requested = Signal()
+# Sent when a CertificateProbe was recorded for a worker to fetch; kwargs: probe_id (int).
+certificate_probe_requested = Signal()

@@ -1,10 +1,14 @@
-"""Signals the operations app sends (the notifications app listens).
+"""Signals of the operations app.
 
-Sent after the change they report has been committed, with ids only, through ``send_robust``:
-a listener that fails is logged and never breaks an operation or the expiry run.
+Work for a worker is announced here by the services and queued by operations/tasks.py, which
+listens (connected in OperationsConfig.ready()): services never import tasks. The notifications
+app listens to the failed operations and expiry notices (sent after commit, ``send_robust``).
 """
 
 from django.dispatch import Signal
+
+# Sent when an Operation was written queued; kwargs: operation_id (int).
+operation_queued = Signal()
 
 # An operation ended failed; kwargs: operation_id (int).
 operation_failed = Signal()

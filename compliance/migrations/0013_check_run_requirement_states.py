@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('compliance', '0011_waiver_revoke_reason'),
+        ('compliance', '0012_checkrun_status_indexed'),
     ]
 
     operations = [
