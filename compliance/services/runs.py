@@ -310,7 +310,7 @@ def _announce(run: CheckRun, opened: list[Finding]) -> None:
         earlier = (
             CheckRun.objects.filter(
                 Q(endpoint_id=int(pk)) | Q(endpoint__isnull=True),
-                status=CheckRun.RunStatus.SUCCEEDED,
+                status=CheckRun.Status.SUCCEEDED,
                 pk__lt=run.pk,
             )
             .exclude(requirement_states={})

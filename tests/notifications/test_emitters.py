@@ -102,13 +102,13 @@ def test_check_runs_report_new_high_findings_and_requirements_that_became_not_fu
 
     endpoint = EndpointFactory()
     first = committed(lambda: check_run_execute(endpoint=endpoint, trigger="command"))
-    assert first.status == CheckRun.RunStatus.SUCCEEDED, first.error
+    assert first.status == CheckRun.Status.SUCCEEDED, first.error
     assert not Event.objects.filter(kind=Kind.REQUIREMENT_NOT_FULFILLED).exists()  # a baseline
 
     host = HostFactory(endpoint=endpoint, services=[{"key": "ssh", "running": True}])
     VmFactory(host=host, endpoint=endpoint)
     second = committed(lambda: check_run_execute(endpoint=endpoint, trigger="command"))
-    assert second.status == CheckRun.RunStatus.SUCCEEDED, second.error
+    assert second.status == CheckRun.Status.SUCCEEDED, second.error
 
     high = Finding.objects.filter(first_run=second, severity=Severity.HIGH)
     assert high.exists()
