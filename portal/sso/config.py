@@ -158,7 +158,9 @@ def ldap_settings() -> dict[str, Any]:
     user_filter = env_str("LDAP_USER_FILTER", "(sAMAccountName=%(user)s)")
     if "%(user)s" not in user_filter:
         raise ConfigError(f"LDAP_USER_FILTER={user_filter!r} must contain %(user)s")
-    group_type = env_choice("LDAP_GROUP_TYPE", "active_directory", {"active_directory", "groupofnames"})
+    group_type = env_choice(
+        "LDAP_GROUP_TYPE", "active_directory", {"active_directory", "groupofnames"}
+    )
     grants = _grant_map("LDAP")
     return {
         "LDAP_ENABLED": True,

@@ -18,6 +18,8 @@ An unreachable directory is its own reason, and the login page says so.
 from __future__ import annotations
 
 import logging
+import socket
+from urllib.parse import urlsplit
 
 import ldap
 from django.conf import settings
@@ -32,12 +34,32 @@ log = logging.getLogger("portal.sso.ldap")
 OK, GONE, DISABLED, UNREACHABLE = "ok", "gone", "disabled", "unreachable"
 
 
+def _answers_tcp(uri: str) -> bool:
+    """True when something accepts TCP connections at the first server of ``uri``."""
+    parts = urlsplit(uri.split()[0])
+    port = parts.port or (636 if parts.scheme == "ldaps" else 389)
+    try:
+        with socket.create_connection((parts.hostname or "localhost", port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
 def classify(exc: ldap.LDAPError) -> str:
-    """A failure reason for the audit trail (the exception's text may name the server only)."""
-    if isinstance(exc, ldap.SERVER_DOWN | ldap.CONNECT_ERROR | ldap.TIMEOUT | ldap.TIMELIMIT_EXCEEDED):
+    """A failure reason for the audit trail.
+
+    libldap reports a refused certificate like a server that is down ("Can't contact LDAP
+    server", or "Connect error" after StartTLS), without saying why. So when the server does
+    accept TCP connections, the failure was the TLS handshake: its certificate was not trusted.
+    """
+    if isinstance(exc, ldap.TIMEOUT | ldap.TIMELIMIT_EXCEEDED):
+        return "directory_unreachable"
+    if isinstance(exc, ldap.SERVER_DOWN | ldap.CONNECT_ERROR):
         info = exc.args[0] if exc.args and isinstance(exc.args[0], dict) else {}
         text = f"{info.get('info', '')} {info.get('desc', '')}".lower()
-        return "directory_tls_failed" if "certificate" in text else "directory_unreachable"
+        if "certificate" in text or _answers_tcp(settings.AUTH_LDAP_SERVER_URI):
+            return "directory_tls_failed"
+        return "directory_unreachable"
     if isinstance(exc, ldap.INVALID_CREDENTIALS):
         return "service_account_rejected"
     return "directory_error"
@@ -108,7 +130,9 @@ class DirectoryBackend(LDAPBackend):
         disabled_filter = settings.LDAP_DISABLED_FILTER
         if not disabled_filter:
             return False
-        found = ldap_user.connection.search_s(ldap_user.dn, ldap.SCOPE_BASE, disabled_filter, ["1.1"])
+        found = ldap_user.connection.search_s(
+            ldap_user.dn, ldap.SCOPE_BASE, disabled_filter, ["1.1"]
+        )
         return bool(found)
 
     def state_of(self, username: str) -> str:

@@ -38,7 +38,8 @@ class DirectoryRecheckMiddleware:
             settings.LDAP_ENABLED
             and request.user.is_authenticated
             and request.session.get(SESSION_SOURCE) == LDAP
-            and time.time() - request.session.get(SESSION_CHECKED, 0) >= settings.LDAP_RECHECK_SECONDS
+            and time.time() - request.session.get(SESSION_CHECKED, 0)
+            >= settings.LDAP_RECHECK_SECONDS
         ):
             from .ldap import DISABLED, GONE, DirectoryBackend
 

@@ -12,6 +12,10 @@ LOCAL, LDAP, OIDC = "local", "ldap", "oidc"
 SESSION_SOURCE = "portal_login_source"
 SESSION_SSO_FACTOR = "portal_sso_second_factor"  # what the provider asserted (acr/amr), if any
 _FAILURE_ATTR = "portal_login_failure"
+# Reasons that are not the user's fault: the login page says the directory is the problem.
+DIRECTORY_PROBLEMS = frozenset(
+    {"directory_unreachable", "directory_tls_failed", "directory_error", "service_account_rejected"}
+)
 
 # The backends' dotted paths -> the source the audit trail names.
 _BACKEND_SOURCES = {

@@ -22,7 +22,7 @@ from pathlib import Path
 import ldap
 import ldap.modlist
 
-from .tlsca import TestCA, free_port
+from .tlsca import CertAuthority, free_port
 
 SLAPD = "/usr/sbin/slapd"
 BASE = "dc=example,dc=org"
@@ -115,7 +115,7 @@ def entries() -> list[tuple[str, dict]]:
 class RunningSlapd:
     def __init__(self) -> None:
         self.dir = Path(tempfile.mkdtemp(prefix="portal-slapd-"))
-        self.ca = TestCA.create(self.dir / "tls")
+        self.ca = CertAuthority.create(self.dir / "tls")
         self.cert, self.key = self.ca.server("localhost")
         self.ldap_port, self.ldaps_port = free_port(), free_port()
         self.proc: subprocess.Popen | None = None

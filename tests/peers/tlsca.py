@@ -26,7 +26,7 @@ def _pem_key(key: ec.EllipticCurvePrivateKey) -> bytes:
 
 
 @dataclass
-class TestCA:
+class CertAuthority:
     """``ca_file`` and, per server made with :meth:`server`, a certificate and key file."""
 
     directory: Path
@@ -35,7 +35,7 @@ class TestCA:
     _cert: x509.Certificate
 
     @classmethod
-    def create(cls, directory: Path, name: str = "Portal test CA") -> TestCA:
+    def create(cls, directory: Path, name: str = "Portal test CA") -> CertAuthority:
         directory.mkdir(parents=True, exist_ok=True)
         key = ec.generate_private_key(ec.SECP256R1())
         now = dt.datetime.now(dt.UTC)
