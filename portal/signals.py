@@ -21,8 +21,9 @@ def _logged_in(sender, request, user, **kwargs):
             from .sso.middleware import mark_checked
 
             mark_checked(request)
-        factor = request.session.get(SESSION_SSO_FACTOR)
+        factor = getattr(user, "portal_sso_factor", "")
         if factor:
+            request.session[SESSION_SSO_FACTOR] = factor
             detail["second_factor_by_provider"] = factor
     audit(action="auth.login", request=request, actor=user, detail=detail)
 

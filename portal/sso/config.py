@@ -125,6 +125,11 @@ def _grant_map(prefix: str) -> GrantMap:
     return GrantMap(roles=roles, scopes=_scope_grants(f"{prefix}_SCOPE_GROUPS"))
 
 
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def ldap_settings() -> dict[str, Any]:
     """Django settings for django-auth-ldap and the portal's directory backend ({} when off)."""
     uri = env_str("LDAP_SERVER_URI")
@@ -236,8 +241,6 @@ def oidc_settings() -> dict[str, Any]:
         "OIDC_STORE_ID_TOKEN": True,  # the id_token_hint of the logout at the provider
         "OIDC_CREATE_USER": True,
         "OIDC_AUTHENTICATION_CALLBACK_URL": "oidc-callback",
-        "OIDC_REDIRECT_REQUIRE_HTTPS": False,  # the next URL is checked against the host instead
-        "OIDC_OP_LOGOUT_URL_METHOD": "portal.sso.oidc.provider_logout_url",
-        "LOGIN_REDIRECT_URL_FAILURE": "/login/?sso=failed",
-        "OIDC_REDIRECT_ALLOWED_HOSTS": [],
+        # The logout form ends at the provider: the CSP's form-action must allow its origin.
+        "CSP_FORM_ACTION_ORIGINS": [_origin(discovery)],
     }

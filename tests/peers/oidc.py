@@ -1,0 +1,119 @@
+"""A real OpenID Connect provider (tests/peers/oidc_provider) in its own process over HTTPS.
+
+``RunningProvider(redirect_uri, post_logout_uri, users)`` makes a test CA and server
+certificate, an RSA signing key, migrates the provider's own SQLite file, creates the users and
+the portal's client registration, and serves it with gunicorn over TLS on a free port. The
+portal verifies it with ``ca.ca_file``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from .tlsca import CertAuthority, free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+CLIENT_ID = "virtsec-portal"
+CLIENT_SECRET = "client-secret-for-the-test-provider-0123456789"
+
+
+class RunningProvider:
+    def __init__(self, redirect_uri: str, post_logout_uri: str, users: dict[str, dict]) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="portal-oidc-"))
+        self.ca = CertAuthority.create(self.dir / "tls")
+        self.cert, self.key = self.ca.server("127.0.0.1")
+        self.port = free_port()
+        self.users = users
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        (self.dir / "signing-key.pem").write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+        (self.dir / "users.json").write_text(json.dumps(users))
+        self.secret_file = self.dir / "client-secret"
+        self.secret_file.write_text(CLIENT_SECRET + "\n")
+        self.env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "PYTHONPATH": str(ROOT),
+            "DJANGO_SETTINGS_MODULE": "tests.peers.oidc_provider.settings",
+            "PEER_DIR": str(self.dir),
+            "PEER_USERS": str(self.dir / "users.json"),
+            "PEER_CLIENT_ID": CLIENT_ID,
+            "PEER_CLIENT_SECRET": CLIENT_SECRET,
+            "PEER_REDIRECT_URI": redirect_uri,
+            "PEER_POST_LOGOUT_URI": post_logout_uri,
+        }
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"https://127.0.0.1:{self.port}"
+
+    @property
+    def issuer(self) -> str:
+        return f"{self.url}/o"
+
+    @property
+    def discovery_url(self) -> str:
+        return f"{self.issuer}/.well-known/openid-configuration"
+
+    def _run(self, *args: str) -> None:
+        subprocess.run(
+            [sys.executable, *args], cwd=ROOT, env=self.env, check=True, capture_output=True,
+            timeout=300,
+        )  # fmt: skip
+
+    def start(self) -> None:
+        self._run("-m", "django", "migrate", "--noinput")
+        self._run("-m", "tests.peers.oidc_provider.seed")
+        log = open(self.dir / "gunicorn.log", "ab")  # noqa: SIM115 - the process keeps it
+        self.proc = subprocess.Popen(
+            [
+                sys.executable, "-m", "gunicorn", "--certfile", str(self.cert),
+                "--keyfile", str(self.key), "-b", f"127.0.0.1:{self.port}", "-w", "1",
+                "--threads", "4", "tests.peers.oidc_provider.wsgi:application",
+            ],
+            cwd=ROOT, env=self.env, stdout=log, stderr=log,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                requests.get(self.discovery_url, verify=str(self.ca.ca_file), timeout=5)
+                return
+            except requests.ConnectionError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    text = (self.dir / "gunicorn.log").read_text(errors="replace")[-3000:]
+                    raise RuntimeError(f"the OIDC provider did not start: {text}") from None
+                time.sleep(0.2)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+    def __enter__(self) -> RunningProvider:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
