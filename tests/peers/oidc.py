@@ -117,3 +117,21 @@ class RunningProvider:
     def __exit__(self, *exc) -> None:
         self.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def portal_env(provider: RunningProvider, **overrides: str) -> dict[str, str]:
+    """The portal's OIDC_* variables for this provider (groups as the provider's users have)."""
+    env = {
+        "OIDC_PROVIDER_NAME": "Test IdP",
+        "OIDC_DISCOVERY_URL": provider.issuer,  # the portal appends the well-known path
+        "OIDC_CLIENT_ID": CLIENT_ID,
+        "OIDC_CLIENT_SECRET_FILE": str(provider.secret_file),
+        "OIDC_CA_FILE": str(provider.ca.ca_file),
+        "OIDC_GROUP_ADMINISTRATOR": "portal-admins",
+        "OIDC_GROUP_SECURITY_OFFICER": "portal-officers",
+        "OIDC_GROUP_AUDITOR": "portal-auditors",
+        "OIDC_SCOPE_GROUPS": "vc-oidc-admins => endpoint:vc-oidc",
+        "OIDC_MFA_ACR": "urn:test:idp:mfa",
+    }
+    env.update(overrides)
+    return env

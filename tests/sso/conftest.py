@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.peers.portal_settings import apply
 from tests.peers.slapd import GROUPS, SERVICE_DN, RunningSlapd
 
 SLAPD_MISSING = "slapd is missing: bash .ci/system-deps.sh (slapd, ldap-utils)"
@@ -49,12 +50,8 @@ def use_directory(settings, monkeypatch):
     """``use_directory(server, **env)``: the portal's settings as the environment would give."""
     from portal.sso.config import ldap_settings
 
-    def apply(server: RunningSlapd, **overrides: str) -> None:
-        for name, value in ldap_env(server, **overrides).items():
-            monkeypatch.setenv(name, value)
-        for name, value in ldap_settings().items():
-            setattr(settings, name, value)
-        backends = [b for b in settings.AUTHENTICATION_BACKENDS if "DirectoryBackend" not in b]
-        settings.AUTHENTICATION_BACKENDS = [*backends, "portal.sso.ldap.DirectoryBackend"]
+    def use(server: RunningSlapd, **overrides: str) -> None:
+        env = ldap_env(server, **overrides)
+        apply(settings, monkeypatch, env, ldap_settings, "portal.sso.ldap.DirectoryBackend")
 
-    return apply
+    return use
