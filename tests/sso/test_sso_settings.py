@@ -176,3 +176,19 @@ def test_what_counts_as_the_providers_second_factor(settings, claims, expected):
     settings.OIDC_MFA_ACR = ["urn:example:loa:2"]
     settings.OIDC_MFA_AMR = config.DEFAULT_MFA_AMR
     assert asserted_second_factor(claims) == expected
+
+
+def test_every_variable_is_listed_in_env_example():
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    source = (root / "portal/sso/config.py").read_text()
+    names = set(
+        re.findall(r'(?:env_\w+|_file_secret|_ca_file)\(\s*"((?:LDAP|OIDC)_[A-Z_]+)"', source)
+    )
+    names |= {f"{p}_GROUP_{s}" for p in ("LDAP", "OIDC") for s in config.ROLE_VARIABLES.values()}
+    names |= {"LDAP_SCOPE_GROUPS", "OIDC_SCOPE_GROUPS"}
+    listed = set(re.findall(r"^([A-Z_]+)=", (root / ".env.example").read_text(), re.M))
+    assert len(names) > 30
+    assert names - listed == set()
