@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
-from django.urls import reverse
+from django.http import HttpRequest, HttpResponse
 
-from portal.audit import audit
 from portal.models import AuditEvent
+from portal.security.middleware import end_session
 
 from .outcome import LDAP, SESSION_SOURCE
 
@@ -45,22 +42,12 @@ class DirectoryRecheckMiddleware:
 
             state = DirectoryBackend().state_of(request.user.get_username())
             if state in (DISABLED, GONE):
-                user = request.user
-                logout(request)
-                audit(
+                return end_session(
+                    request,
+                    "The directory no longer allows this account.",
                     action="auth.session_ended_by_directory",
-                    request=request,
-                    actor=user,
                     result=AuditEvent.Result.DENIED,
                     detail={"source": LDAP, "reason": state},
-                )
-                if request.path.startswith("/api/"):
-                    return JsonResponse(
-                        {"error": {"message": "The directory no longer allows this account."}},
-                        status=401,
-                    )
-                return HttpResponseRedirect(
-                    f"{reverse('login')}?{urlencode({'next': request.get_full_path()})}"
                 )
             mark_checked(request)  # also when unreachable: one try per interval, not per request
         return self.get_response(request)

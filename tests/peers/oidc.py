@@ -14,13 +14,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from .process import PeerProcess
 from .tlsca import CertAuthority, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,7 +28,9 @@ CLIENT_ID = "virtsec-portal"
 CLIENT_SECRET = "client-secret-for-the-test-provider-0123456789"
 
 
-class RunningProvider:
+class RunningProvider(PeerProcess):
+    name = "oidc-provider"
+
     def __init__(self, redirect_uri: str, post_logout_uri: str, users: dict[str, dict]) -> None:
         self.dir = Path(tempfile.mkdtemp(prefix="portal-oidc-"))
         self.ca = CertAuthority.create(self.dir / "tls")
@@ -57,7 +59,6 @@ class RunningProvider:
             "PEER_REDIRECT_URI": redirect_uri,
             "PEER_POST_LOGOUT_URI": post_logout_uri,
         }
-        self.proc: subprocess.Popen | None = None
 
     @property
     def url(self) -> str:
@@ -80,35 +81,17 @@ class RunningProvider:
     def start(self) -> None:
         self._run("-m", "django", "migrate", "--noinput")
         self._run("-m", "tests.peers.oidc_provider.seed")
-        log = open(self.dir / "gunicorn.log", "ab")  # noqa: SIM115 - the process keeps it
-        self.proc = subprocess.Popen(
+        self.spawn(
             [
                 sys.executable, "-m", "gunicorn", "--certfile", str(self.cert),
                 "--keyfile", str(self.key), "-b", f"127.0.0.1:{self.port}", "-w", "1",
                 "--threads", "4", "tests.peers.oidc_provider.wsgi:application",
             ],
-            cwd=ROOT, env=self.env, stdout=log, stderr=log,
+            ready=lambda: requests.get(self.discovery_url, verify=str(self.ca.ca_file), timeout=5),
+            errors=(requests.ConnectionError,),
+            cwd=ROOT,
+            env=self.env,
         )  # fmt: skip
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                requests.get(self.discovery_url, verify=str(self.ca.ca_file), timeout=5)
-                return
-            except requests.ConnectionError:
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    text = (self.dir / "gunicorn.log").read_text(errors="replace")[-3000:]
-                    raise RuntimeError(f"the OIDC provider did not start: {text}") from None
-                time.sleep(0.2)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc = None
 
     def __enter__(self) -> RunningProvider:
         self.start()

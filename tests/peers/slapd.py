@@ -14,14 +14,13 @@ OpenLDAP form of a disabled account), erin (in no portal group); the service acc
 from __future__ import annotations
 
 import shutil
-import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import ldap
 import ldap.modlist
 
+from .process import PeerProcess
 from .tlsca import CertAuthority, free_port
 
 SLAPD = "/usr/sbin/slapd"
@@ -112,13 +111,14 @@ def entries() -> list[tuple[str, dict]]:
     ]  # fmt: skip
 
 
-class RunningSlapd:
+class RunningSlapd(PeerProcess):
+    name = "slapd"
+
     def __init__(self) -> None:
         self.dir = Path(tempfile.mkdtemp(prefix="portal-slapd-"))
         self.ca = CertAuthority.create(self.dir / "tls")
         self.cert, self.key = self.ca.server("localhost")
         self.ldap_port, self.ldaps_port = free_port(), free_port()
-        self.proc: subprocess.Popen | None = None
         (self.dir / "data").mkdir()
         (self.dir / "slapd.conf").write_text(
             _CONF.format(
@@ -140,31 +140,12 @@ class RunningSlapd:
 
     def start(self) -> None:
         urls = f"ldap://127.0.0.1:{self.ldap_port}/ ldaps://127.0.0.1:{self.ldaps_port}/"
-        self.proc = subprocess.Popen(
+        self.spawn(
             [SLAPD, "-f", str(self.dir / "slapd.conf"), "-h", urls, "-d", "stats"],
-            stdout=subprocess.DEVNULL,
-            stderr=open(self.dir / "slapd.log", "ab"),  # noqa: SIM115 - the process keeps it
+            ready=lambda: self._admin().unbind_s(),
+            errors=(ldap.SERVER_DOWN,),
+            timeout=30,
         )
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                self._admin().unbind_s()
-                return
-            except ldap.SERVER_DOWN:
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    log = (self.dir / "slapd.log").read_text(errors="replace")[-2000:]
-                    raise RuntimeError(f"slapd did not start: {log}") from None
-                time.sleep(0.1)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc = None
 
     def _admin(self) -> ldap.ldapobject.LDAPObject:
         conn = ldap.initialize(self.ldaps_uri, bytes_mode=False)
