@@ -18,7 +18,7 @@ from portal.security.scopes import scopes_of
 from tests.peers.oidc import RunningProvider, portal_env
 from tests.peers.portal_settings import apply
 
-from .conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: F401 - the same browser as every test
+from .conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
@@ -91,6 +91,8 @@ def _login_event(username: str) -> AuditEvent:
 
 
 def test_officer_with_provider_mfa_signs_in_and_out_at_the_provider(tab, sso, live_server):
+    tab.goto("/login/")
+    screenshot(tab, "login-with-sso")  # the button under the password form, at both widths
     _sign_in(tab, sso, "olga")
     tab.wait_for_url(f"{live_server.url}/")  # the dashboard: no TOTP step
     tab.locator("summary", has_text="olga").click()  # the user menu
