@@ -3,6 +3,8 @@ to switch verification off."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from portal.env import ConfigError
@@ -47,7 +49,7 @@ def _oidc_env(files, **changes):
 
 
 def _load(monkeypatch, loader, env):
-    for name in list(__import__("os").environ):
+    for name in list(os.environ):
         if name.startswith(("LDAP_", "OIDC_")):
             monkeypatch.delenv(name)
     for name, value in env.items():
