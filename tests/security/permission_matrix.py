@@ -19,6 +19,8 @@ Observed 2026-11-30 (issue 18, notifications): one's own subscriptions for every
 subscriptions and webhook receivers for officers and unscoped administrators (a scoped one gets
 403: receivers reach every endpoint); the delivery log for officers and administrators (scoped:
 filtered). A delete by the officer (asked before the administrator) leaves the administrator 404.
+Added 2026-11-30 (issue 18): the single sign-on routes answer 404 to everyone while OIDC is not
+configured (as here) and take GET only; with OIDC on they are public (the provider's round trip).
 """
 
 MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
@@ -1435,6 +1437,20 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
         "GET": (302, 200, 200, 200, 200),
         "PATCH": (405, 405, 405, 405, 405),
         "POST": (302, 405, 405, 405, 405),
+        "PUT": (405, 405, 405, 405, 405),
+    },
+    "sso/oidc/callback/": {
+        "DELETE": (405, 405, 405, 405, 405),
+        "GET": (404, 404, 404, 404, 404),
+        "PATCH": (405, 405, 405, 405, 405),
+        "POST": (405, 405, 405, 405, 405),
+        "PUT": (405, 405, 405, 405, 405),
+    },
+    "sso/oidc/login/": {
+        "DELETE": (405, 405, 405, 405, 405),
+        "GET": (404, 404, 404, 404, 404),
+        "PATCH": (405, 405, 405, 405, 405),
+        "POST": (405, 405, 405, 405, 405),
         "PUT": (405, 405, 405, 405, 405),
     },
     "status/": {
