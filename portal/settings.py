@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "portal",
     "inventory",
     "compliance",
+    "metrics",  # top layer: reads every app, nothing imports it
 ]
 
 MIDDLEWARE = [

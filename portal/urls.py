@@ -53,4 +53,5 @@ urlpatterns = [
     path("", include("inventory.operation_urls")),
     path("", include("inventory.urls")),
     path("", include("compliance.urls")),
+    path("", include("metrics.urls")),  # /metrics: token or networks, not roles
 ]
