@@ -168,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"\nVirtSec Portal runs at {stack.url}\n"
             f"  log in as admin / {password}  (also officer and auditor, same password)\n"
-            f"  metrics: curl -H \"Authorization: Bearer $(cat {token_file})\" "
+            f'  metrics: curl -H "Authorization: Bearer $(cat {token_file})" '
             f"{stack.url}metrics\n"
             f"  logs in {stack.var_dir}/*.log; Ctrl-C stops everything\n",
             flush=True,

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import time
+import uuid
 
 import pytest
 from django.utils import timezone
@@ -240,3 +243,51 @@ def test_nothing_is_sent_or_kept_without_a_destination(settings):
     events(2)
     assert drain().sent == 0
     assert not SiemCursor.objects.exists()
+
+
+@pytest.mark.slow
+def test_a_real_worker_drains_after_each_commit_and_catches_up_after_an_outage(
+    transactional_db, settings, receiver, syslog_ca
+):
+    """The kick after commit reaches a real Celery worker (own queue, SIEM settings in its
+    environment), which sends; while the receiver is down nothing is lost."""
+    from portal.celery import app
+    from tests.conftest import _test_database_url
+    from tests.harness.worker import Worker
+
+    queue = f"siem-{uuid.uuid4().hex[:8]}"
+    settings.SIEM_SYSLOG_HOST = "127.0.0.1"  # this process kicks; the worker sends
+    env = {
+        "DATABASE_URL": _test_database_url(),
+        "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL", ""),
+        "PORTAL_VAR_DIR": str(settings.VAR_DIR),
+        "CELERY_QUEUE": queue,
+        "DEBUG": "true",
+        "SIEM_SYSLOG_HOST": "127.0.0.1",
+        "SIEM_SYSLOG_PORT": str(receiver.port),
+        "SIEM_SYSLOG_CA_FILE": str(syslog_ca.ca_file),
+    }
+
+    def wait_for(count: int) -> list[int]:
+        deadline = time.monotonic() + 60
+        while len(receiver.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return ids_of(receiver.messages)
+
+    session_queue, app.conf.task_default_queue = app.conf.task_default_queue, queue
+    try:
+        with Worker(env, queue, concurrency=1, name="siem") as worker:
+            first = events(5)
+            assert wait_for(5) == first, worker.log()[-3000:]
+            receiver.stop()
+            during = events(3)
+            deadline = time.monotonic() + 60
+            while not SiemCursor.objects.filter(failing_since__isnull=False).exists():
+                assert time.monotonic() < deadline, worker.log()[-3000:]
+                time.sleep(0.1)
+            receiver.start()
+            time.sleep(1.1)  # past the kick's one-second window: the next event kicks again
+            after = events(1)
+            assert wait_for(9) == first + during + after, worker.log()[-3000:]
+    finally:
+        app.conf.task_default_queue = session_queue
