@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from portal.audit import audit
 from portal.models import AuditEvent, SiemCursor
-from portal.siem import configured_destination, drain
+from portal.siem import configured_destination, drain, sd_params
 from tests.factories import UserFactory
 from tests.peers.syslog_receiver import TlsSyslogReceiver, UdpSyslogReceiver, make_ca
 from tests.portal.syslog_parse import parse
@@ -36,14 +36,18 @@ def receiver(syslog_ca):
     peer.stop()
 
 
-@pytest.fixture
-def siem(settings, receiver, syslog_ca):
+def point_at(settings, port: int, ca_file) -> None:
     settings.SIEM_SYSLOG_HOST = "127.0.0.1"
-    settings.SIEM_SYSLOG_PORT = receiver.port
+    settings.SIEM_SYSLOG_PORT = port
     settings.SIEM_SYSLOG_TRANSPORT = "tls"
-    settings.SIEM_SYSLOG_CA_FILE = str(syslog_ca.ca_file)
+    settings.SIEM_SYSLOG_CA_FILE = str(ca_file)
     settings.SIEM_SYSLOG_HOSTNAME = "portal.example.org"
     settings.SIEM_SYSLOG_TIMEOUT = 10.0
+
+
+@pytest.fixture
+def siem(settings, receiver, syslog_ca):
+    point_at(settings, receiver.port, syslog_ca.ca_file)
     return settings
 
 
@@ -145,6 +149,52 @@ def test_a_receiver_that_dies_mid_stream_and_returns_gets_every_event_in_order(s
     assert len(seen) - len(set(seen)) == 3
     cursor.refresh_from_db()
     assert (cursor.last_event_id, cursor.error, cursor.failing_since) == (late[-1], "", None)
+
+
+@pytest.mark.django_db
+def test_rsyslog_takes_the_messages_as_rfc5424_and_gets_every_event_across_a_restart(
+    settings, syslog_ca, tmp_path
+):
+    """Debian's rsyslogd with the configuration of docs/integration.md: it confirms each
+    batch (answers close_notify), parses the messages as RFC 5424 (its re-serialised output
+    keeps every field) and misses nothing while it was down."""
+    from tests.peers.rsyslog import Rsyslog
+
+    peer = Rsyslog(tmp_path / "rsyslog", syslog_ca).start()
+    try:
+        point_at(settings, peer.port, syslog_ca.ca_file)
+        first = [
+            audit(
+                action="snapshot.delete",
+                actor="jürgen",
+                target_repr='VM "a]b\\c" Größe',
+                detail={"reason": "x"},
+            ).pk,
+            *events(2),
+        ]
+        assert drain().sent == 3
+        peer.stop()
+        during = events(4)
+        assert "ConnectionRefused" in drain().error
+        peer.start()
+        assert drain().sent == 4
+        deadline = time.monotonic() + 30
+        while len(peer.lines()) < 7 and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        peer.stop()
+    received = [parse(line) for line in peer.lines()]
+    assert [int(m.params["eventId"]) for m in received] == first + during
+    one = received[0]
+    assert (one.pri, one.hostname, one.app, one.msgid, one.sd_id) == (
+        109,
+        "portal.example.org",
+        "virtsec-portal",
+        "snapshot.delete",
+        "virtsec@32473",
+    )
+    assert one.params == sd_params(AuditEvent.objects.get(pk=first[0]))
+    assert one.msg == 'jürgen snapshot.delete success: VM "a]b\\c" Größe'
 
 
 @pytest.mark.django_db
