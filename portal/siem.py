@@ -41,7 +41,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import F, Func, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from .audit import scrub
@@ -353,15 +353,16 @@ def drain(destination: Destination | None = None, *, max_batches: int = 100) -> 
 
 
 def backlog() -> list[dict]:
-    """Per destination known: events not yet confirmed, last delivery, last error (2 queries)."""
-    newest = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    """Per destination known: events not yet confirmed, last delivery, last error (1 query)."""
+    after = AuditEvent.objects.filter(pk__gt=OuterRef("last_event_id")).order_by()
+    pending = after.annotate(n=Func(F("id"), function="COUNT")).values("n")
     return [
         {
             "destination": c.destination,
-            "pending": max(newest - c.last_event_id, 0),
+            "pending": c.pending or 0,
             "delivered_at": c.delivered_at,
             "error": c.error,
             "failing_since": c.failing_since,
         }
-        for c in SiemCursor.objects.order_by("destination")
+        for c in SiemCursor.objects.annotate(pending=Subquery(pending)).order_by("destination")
     ]

@@ -341,3 +341,17 @@ def test_a_real_worker_drains_after_each_commit_and_catches_up_after_an_outage(
             assert wait_for(9) == first + during + after, worker.log()[-3000:]
     finally:
         app.conf.task_default_queue = session_queue
+
+
+@pytest.mark.django_db
+def test_the_status_page_shows_the_backlog_and_the_failure(siem, receiver, admin_user, client_for):
+    browser = client_for(admin_user)  # its login is an audit event, too
+    events(2)
+    drain()
+    receiver.stop()
+    events(3)
+    drain()
+    page = browser.get("/status/").content.decode()
+    row = page[page.index("SIEM (syslog)") :][:400]
+    assert f"tls://127.0.0.1:{receiver.port}: 3 events not confirmed" in row
+    assert "failing since" in row and "ConnectionRefusedError" in row
