@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "axes",
     "portal",
     "inventory",
+    "operations",
     "compliance",
     "metrics",  # top layer: reads every app, nothing imports it
 ]
@@ -289,7 +290,7 @@ SPECTACULAR_SETTINGS = {
         "RunStateEnum": "inventory.models.runs.SyncRun.Status",  # also Operation, CheckRun
         "EndpointKindEnum": "inventory.models.endpoint.Endpoint.Kind",
         "VirtualMachineKindEnum": "inventory.models.machines.VirtualMachine.Kind",
-        "OperationKindEnum": "inventory.models.operations.Operation.Kind",
+        "OperationKindEnum": "operations.models.Operation.Kind",
         "SampleObjectTypeEnum": "inventory.models.runs.UtilizationSample.ObjectType",
         "FindingObjectTypeEnum": "compliance.choices.ObjectType",
         "FindingStatusEnum": "compliance.choices.Status",
