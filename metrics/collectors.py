@@ -36,11 +36,11 @@ from inventory.models import (
     Endpoint,
     Host,
     Network,
-    Operation,
     Snapshot,
     SyncRun,
     VirtualMachine,
 )
+from operations.models import Operation
 from portal.models import Heartbeat
 from portal.siem import backlog
 

@@ -16,7 +16,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from compliance.models import Finding
 from compliance.services.status import requirement_statuses
-from inventory.models import Operation, VirtualMachine
+from inventory.models import VirtualMachine
+from operations.models import Operation
 from portal.models import AuditEvent, Heartbeat, SiemCursor
 from tests.factories import UserFactory
 from tests.inventory.factories import (
