@@ -38,6 +38,8 @@ def demo_env(var_dir: Path) -> dict[str, str]:
     for line in env_file.read_text().splitlines():
         key, _, value = line.partition("=")
         env.setdefault(key, value)
+    if not env.get("METRICS_TOKEN") and not env.get("METRICS_TOKEN_FILE"):
+        env["METRICS_TOKEN_FILE"] = str(metrics_token_file(var_dir))
     env.update(
         DJANGO_SETTINGS_MODULE="portal.settings",
         PORTAL_VAR_DIR=str(var_dir),
@@ -45,6 +47,15 @@ def demo_env(var_dir: Path) -> dict[str, str]:
         PYTHONUNBUFFERED="1",
     )
     return env
+
+
+def metrics_token_file(var_dir: Path) -> Path:
+    """The demo's /metrics bearer token, made once (docs/integration.md, Prometheus metrics)."""
+    path = var_dir / "metrics-token"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(32) + "\n")
+        path.chmod(0o600)
+    return path
 
 
 class Stack:
@@ -153,9 +164,12 @@ def main(argv: list[str] | None = None) -> int:
             from portal.demo_simulators import start_simulators
 
             simulators = start_simulators(stack)
+        token_file = stack.env.get("METRICS_TOKEN_FILE") or "FILE-WITH-YOUR-METRICS_TOKEN"
         print(
             f"\nVirtSec Portal runs at {stack.url}\n"
             f"  log in as admin / {password}  (also officer and auditor, same password)\n"
+            f'  metrics: curl -H "Authorization: Bearer $(cat {token_file})" '
+            f"{stack.url}metrics\n"
             f"  logs in {stack.var_dir}/*.log; Ctrl-C stops everything\n",
             flush=True,
         )
