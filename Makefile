@@ -33,7 +33,7 @@ system-deps:
 	@bash .ci/system-deps.sh
 
 demo: install
-	@$(BIN)/python -m portal.demo --port $(PORT)
+	@$(BIN)/python -m simulators.demo --port $(PORT)
 
 test: install system-deps
 	@bash .ci/services.sh

@@ -10,13 +10,13 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from tests.endpoints import vcenter_endpoint
-from tests.harness import vcsim as sim_api
+from simulators import vcsim as sim_api
+from simulators.endpoints import vcenter_endpoint
 
 from .vcsim_api import VcsimApi
 
 try:
-    from portal.security.testing import verify_session
+    from tests.second_factor import verify_session
 except ImportError:  # before two-factor login exists
 
     def verify_session(client, user):

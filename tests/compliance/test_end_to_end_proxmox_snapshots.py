@@ -17,7 +17,7 @@ from inventory.models import Operation, Snapshot, VirtualMachine
 from inventory.services.expiry import snapshots_expire
 from inventory.services.operation_runner import operation_step
 from inventory.services.operations import snapshot_create
-from tests.endpoints import proxmox_endpoint
+from simulators.endpoints import proxmox_endpoint
 
 from .e2e import open_finding, resolved_by, result, sync_and_check
 

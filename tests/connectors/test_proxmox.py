@@ -1,4 +1,4 @@
-"""ProxmoxConnector against fakepve over real HTTPS (see tests/harness/fakepve.py)."""
+"""ProxmoxConnector against fakepve over real HTTPS (see simulators/fakepve.py)."""
 # ruff: noqa: F811  (pytest fixtures imported by name, then used as parameters)
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from inventory.connectors.base import (
     TrustError,
 )
 from inventory.connectors.proxmox import ProxmoxConnector
-from tests.harness.fakepve import FakeSpec, RunningFakePve
+from simulators.fakepve import FakeSpec, RunningFakePve
 from tests.harness.fakepve_fixtures import fake_pve, pytest_configure  # noqa: F401
 
 pytestmark = pytest.mark.filterwarnings("error::urllib3.exceptions.InsecureRequestWarning")

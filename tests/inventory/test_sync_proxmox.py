@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from inventory.models import Cluster, Datastore, Host, Snapshot, SyncRun, VirtualMachine
 from inventory.services.endpoints import endpoint_create
 from inventory.services.sync import sync_endpoint
-from tests.harness.fakepve import FakeSpec, RunningFakePve
+from simulators.fakepve import FakeSpec, RunningFakePve
 
 pytestmark = pytest.mark.django_db
 

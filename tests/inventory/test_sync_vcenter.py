@@ -9,9 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from inventory.models import Cluster, Datastore, Host, Network, Snapshot, SyncRun, VirtualMachine
 from inventory.services.endpoints import endpoint_create
 from inventory.services.sync import sync_endpoint
+from simulators import vcsim as sim_api
+from simulators.vcsim import RunningVcsim, VcsimSpec
 from tests.connectors.test_vcenter import truth
-from tests.harness import vcsim as sim_api
-from tests.harness.vcsim import RunningVcsim, VcsimSpec
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,8 @@ from inventory.connectors import sessions
 from inventory.models import Operation, VirtualMachine
 from inventory.services.operation_runner import operation_step
 from inventory.services.operations import snapshot_create
-from tests.endpoints import vcenter_endpoint
-from tests.harness import vcsim as sim_api
+from simulators import vcsim as sim_api
+from simulators.endpoints import vcenter_endpoint
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 

@@ -7,8 +7,8 @@ import pytest
 from inventory.models import Operation, Snapshot, VirtualMachine
 from inventory.services.operation_runner import operation_step
 from inventory.services.operations import snapshot_create, snapshot_delete
-from tests.endpoints import vcenter_endpoint
-from tests.harness import vcsim as sim_api
+from simulators import vcsim as sim_api
+from simulators.endpoints import vcenter_endpoint
 
 from .conftest import vc_snapshots, wait_for, wait_until
 

@@ -18,8 +18,8 @@ import pytest
 from kombu import Connection
 
 from portal.models import Heartbeat
+from simulators.worker import Worker
 from tests.conftest import _test_database_url
-from tests.harness.worker import Worker
 
 ROOT = Path(__file__).resolve().parents[2]
 QUEUE = "laptop"

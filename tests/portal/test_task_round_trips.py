@@ -12,8 +12,8 @@ from django.db import transaction
 
 from portal.models import Heartbeat
 from portal.tasks import enqueue, ping
+from simulators.worker import Worker
 from tests.conftest import _test_database_url
-from tests.harness.worker import Worker
 
 
 def wait_for_ping(nonce: str, timeout: float = 30) -> bool:

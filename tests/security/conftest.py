@@ -6,7 +6,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from portal.security.testing import verify_session
+from tests.second_factor import verify_session
 
 
 @pytest.fixture(autouse=True)

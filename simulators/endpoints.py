@@ -21,10 +21,10 @@ def _register(name: str, kind: str, sim, sync: bool, **credentials: str) -> Endp
 
 
 def vcenter_endpoint(sim, name: str = "vc", sync: bool = True) -> Endpoint:
-    """``sim``: a running vCenter simulator (tests.harness.vcsim.RunningVcsim)."""
+    """``sim``: a running vCenter simulator (simulators.vcsim.RunningVcsim)."""
     return _register(name, "vcenter", sim, sync, username=sim.username, secret=sim.password)
 
 
 def proxmox_endpoint(fake, name: str = "pve", sync: bool = True) -> Endpoint:
-    """``fake``: a running fakepve (tests.harness.fakepve.RunningFakePve), by API token."""
+    """``fake``: a running fakepve (simulators.fakepve.RunningFakePve), by API token."""
     return _register(name, "proxmox", fake, sync, token_id=fake.token_id, secret=fake.token_secret)
