@@ -61,9 +61,11 @@ SOAK_MINUTES ?= 10
 soak: install
 	$(BIN)/python -m bench.soak --minutes $(SOAK_MINUTES)
 
+# Style, then the dependency rules of docs/architecture.md (import-linter contracts in pyproject.toml).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff format .
