@@ -27,21 +27,13 @@ from inventory.connectors.records import Inventory, TaskStatus
 from inventory.connectors.tls import format_fingerprint
 from inventory.connectors.vcenter import VCenterConnector
 from simulators import vcsim as harness
+from simulators.endpoints import simulator_config
 from simulators.vcsim import RunningVcsim, VcsimSpec
 
 
 def config(sim: RunningVcsim, **kw: Any) -> EndpointConfig:
-    values: dict[str, Any] = dict(
-        name="vc",
-        kind="vcenter",
-        url=sim.url,
-        username=sim.username,
-        secret=sim.password,
-        fingerprint=sim.fingerprint,
-        timeout=5.0,
-    )
-    values.update(kw)
-    return EndpointConfig(**values)
+    trust = {"username": sim.username, "secret": sim.password, "fingerprint": sim.fingerprint}
+    return simulator_config(sim, "vcenter", **{**trust, **kw})
 
 
 @pytest.fixture
