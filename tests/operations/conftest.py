@@ -7,8 +7,9 @@ import time
 import pytest
 from django.utils import timezone
 
-from inventory.models import Endpoint, Operation, Snapshot, VirtualMachine
-from inventory.tasks_operations import operations_reconcile_task
+from inventory.models import Endpoint, Snapshot, VirtualMachine
+from operations.models import Operation
+from operations.tasks import operations_reconcile_task
 from simulators import vcsim as sim_api
 from simulators.endpoints import proxmox_endpoint, vcenter_endpoint
 from simulators.fakepve import RunningFakePve
