@@ -23,12 +23,14 @@ $(BIN)/python:
 
 # The venv is rebuilt when the lock file changes.
 $(VENV)/.installed: requirements.lock pyproject.toml | $(BIN)/python
+	@bash .ci/system-deps.sh build
 	$(BIN)/pip install --quiet -r requirements.lock
 	touch $@
 
 install: $(VENV)/.installed
 
-# Debian packages the simulators and browser tests need (Go toolchain, govmomi, Chromium).
+# Debian packages the simulators and browser tests need (Go toolchain, govmomi, Chromium,
+# OpenLDAP's slapd); `.ci/system-deps.sh build` alone brings python-ldap's build headers.
 system-deps:
 	@bash .ci/system-deps.sh
 

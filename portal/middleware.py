@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from django.conf import settings
 from django.http import HttpResponseNotAllowed
 
 from .denials import denied_access_audit, denied_access_count
@@ -46,6 +47,16 @@ class RequestIdMiddleware:
         return response
 
 
+def content_security_policy() -> str:
+    """The CSP; forms may also lead to the single sign-on provider (the logout there)."""
+    extra = getattr(settings, "CSP_FORM_ACTION_ORIGINS", ())
+    if not extra:
+        return CONTENT_SECURITY_POLICY
+    return CONTENT_SECURITY_POLICY.replace(
+        "form-action 'self'", " ".join(["form-action 'self'", *extra])
+    )
+
+
 class SecurityHeadersMiddleware:
     """CSP without inline script, and no caching of anything a logged-in user sees."""
 
@@ -54,7 +65,7 @@ class SecurityHeadersMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        response.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.setdefault("Content-Security-Policy", content_security_policy())
         response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         response.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         user = getattr(request, "user", None)

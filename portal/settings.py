@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "portal.security.middleware.SessionLifetimeMiddleware",
+    "portal.sso.middleware.DirectoryRecheckMiddleware",  # directory users disabled there: out
     "portal.security.middleware.TwoFactorMiddleware",
     "portal.access.DeclaredAccessMiddleware",  # deny by default: every view declares roles
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -137,10 +138,21 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # Axes first: it refuses a locked-out user before the password is even checked.
+# Local accounts before the directory: break-glass administrators log in while it is down.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Directory (LDAP / Active Directory) and single sign-on (OpenID Connect), each off unless its
+# address is set; portal.sso.config reads and checks their variables (see .env.example).
+from .sso.config import ldap_settings, oidc_settings  # noqa: E402
+
+globals().update(ldap_settings())
+globals().update(oidc_settings())
+if LDAP_ENABLED:  # noqa: F821 - set just above
+    AUTHENTICATION_BACKENDS.append("portal.sso.ldap.DirectoryBackend")
+if OIDC_ENABLED:  # noqa: F821
+    AUTHENTICATION_BACKENDS.append("portal.sso.oidc.SingleSignOnBackend")
 # Lockout per (user name, address); the per-address rate limit below covers password spraying.
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=2, maximum=100)
 AXES_COOLOFF_TIME = dt.timedelta(

@@ -32,6 +32,8 @@ WITHOUT_ROLE = {
     "i18n/setlang/",
     "admin/login/",  # a redirect to login/
     "favicon.ico",  # a redirect to the static icon; browsers ask before anyone logs in
+    "sso/oidc/login/",  # single sign-on is a way to log in (404 while OIDC is off, as here)
+    "sso/oidc/callback/",
 }
 
 
