@@ -302,8 +302,8 @@ def test_a_real_worker_drains_after_each_commit_and_catches_up_after_an_outage(
     """The kick after commit reaches a real Celery worker (own queue, SIEM settings in its
     environment), which sends; while the receiver is down nothing is lost."""
     from portal.celery import app
-    from tests.conftest import _test_database_url
     from simulators.worker import Worker
+    from tests.conftest import _test_database_url
 
     queue = f"siem-{uuid.uuid4().hex[:8]}"
     settings.SIEM_SYSLOG_HOST = "127.0.0.1"  # this process kicks; the worker sends
