@@ -10,6 +10,7 @@ from tests.security.routes import concrete, walk
 PUBLIC = {
     "login/", "healthz", "i18n/setlang/", "favicon.ico", "sso/oidc/login/", "sso/oidc/callback/",
 }  # fmt: skip
+TOKEN_ONLY = {"metrics"}  # Prometheus: a token or allowed networks (tests/metrics)
 
 
 ALL = sorted({p for r, n in walk() if (p := concrete(r, n, ids={}))})
@@ -29,6 +30,9 @@ def test_anonymous_requests_are_refused_or_sent_to_login(client, path, method):
     response = getattr(client, method)(path)
     if response.status_code in (301, 302):
         assert "/login/" in response["Location"], f"{path} redirects elsewhere"
+    elif path.lstrip("/") in TOKEN_ONLY:
+        # No login, a bearer token: refused without one; other methods than GET are not allowed.
+        assert response.status_code in (401, 403, 405), f"{method} {path}: {response.status_code}"
     else:
         assert response.status_code in (401, 403), f"{method} {path}: {response.status_code}"
 
