@@ -35,7 +35,7 @@ system-deps:
 	@bash .ci/system-deps.sh
 
 demo: install
-	@$(BIN)/python -m portal.demo --port $(PORT)
+	@$(BIN)/python -m simulators.demo --port $(PORT)
 
 test: install system-deps
 	@bash .ci/services.sh
@@ -63,9 +63,11 @@ SOAK_MINUTES ?= 10
 soak: install
 	$(BIN)/python -m bench.soak --minutes $(SOAK_MINUTES)
 
+# Style, then the dependency rules of docs/architecture.md (import-linter contracts in pyproject.toml).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff format .

@@ -7,10 +7,9 @@ import re
 from django.conf import settings
 from django.http import HttpResponseNotAllowed
 
-from .audit import audit
-from .denials import denied_access_count
+from .denials import denied_access_audit, denied_access_count
 from .logcontext import current_request_id
-from .models import AuditEvent, new_request_id
+from .models import new_request_id
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -92,15 +91,7 @@ class DeniedAccessAuditMiddleware:
             if user is None or not user.is_authenticated:
                 denied_access_count(request=request, status=response.status_code)
                 return response
-            audit(
-                action="access.denied",
-                request=request,
-                result=AuditEvent.Result.DENIED,
-                target_type="url",
-                target_id=request.method,
-                target_repr=request.path[:255],
-                detail={"status": response.status_code},
-            )
+            denied_access_audit(request, request.path[:255], status=response.status_code)
         return response
 
 

@@ -13,11 +13,13 @@ from .env import (
     ConfigError,
     env_bool,
     env_choice,
+    env_file,
     env_float,
     env_int,
     env_list,
     env_str,
 )
+from .env_checks import check_siem_settings, metrics_token, networks
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("PORTAL_VAR_DIR", str(BASE_DIR / "var")))
@@ -64,6 +66,7 @@ INSTALLED_APPS = [
     "operations",
     "compliance",
     "notifications",
+    "metrics",  # top layer: reads every app, nothing imports it
 ]
 
 MIDDLEWARE = [
@@ -377,6 +380,35 @@ NOTIFY_RETRY_BASE_SECONDS = env_int("NOTIFY_RETRY_BASE_SECONDS", 30, minimum=1, 
 NOTIFY_SYNC_FAILURES = env_int("NOTIFY_SYNC_FAILURES", 3, minimum=1, maximum=100)
 # The portal's address as people reach it, for links in mails and webhooks (e.g. https://portal.example.org).
 PORTAL_URL = env_str("PORTAL_URL", "http://127.0.0.1:8000").rstrip("/")
+# --- SIEM: every audit event as RFC 5424 syslog (portal.siem, docs/integration.md) ---------
+SIEM_SYSLOG_HOST = env_str("SIEM_SYSLOG_HOST")
+SIEM_SYSLOG_TRANSPORT = env_choice("SIEM_SYSLOG_TRANSPORT", "tls", {"tls", "udp"})
+SIEM_SYSLOG_PORT = env_int(
+    "SIEM_SYSLOG_PORT", 6514 if SIEM_SYSLOG_TRANSPORT == "tls" else 514, minimum=1, maximum=65535
+)
+SIEM_SYSLOG_CA_FILE = env_file("SIEM_SYSLOG_CA_FILE")
+SIEM_SYSLOG_CLIENT_CERT = env_file("SIEM_SYSLOG_CLIENT_CERT")
+SIEM_SYSLOG_CLIENT_KEY = env_file("SIEM_SYSLOG_CLIENT_KEY")
+SIEM_SYSLOG_HOSTNAME = env_str("SIEM_SYSLOG_HOSTNAME")
+SIEM_SYSLOG_ENTERPRISE_ID = env_int("SIEM_SYSLOG_ENTERPRISE_ID", 32473, minimum=1)
+SIEM_SYSLOG_TIMEOUT = env_float("SIEM_SYSLOG_TIMEOUT", 10.0, minimum=1.0, maximum=300.0)
+SIEM_SYSLOG_BATCH = env_int("SIEM_SYSLOG_BATCH", 500, minimum=1, maximum=10000)
+SIEM_SYSLOG_GAP_SECONDS = env_int("SIEM_SYSLOG_GAP_SECONDS", 300, minimum=0, maximum=86400)
+if SIEM_SYSLOG_HOST:
+    check_siem_settings(
+        SIEM_SYSLOG_HOST,
+        SIEM_SYSLOG_TRANSPORT,
+        SIEM_SYSLOG_CLIENT_CERT,
+        SIEM_SYSLOG_CLIENT_KEY,
+        SIEM_SYSLOG_CA_FILE,
+    )
+
+# --- Prometheus metrics at /metrics (metrics app, docs/integration.md) ----------------------
+# Neither a token nor networks: /metrics refuses everyone (deny by default).
+METRICS_TOKEN = metrics_token(env_file("METRICS_TOKEN_FILE"), env_str("METRICS_TOKEN"))
+METRICS_ALLOWED_NETWORKS = networks(
+    "METRICS_ALLOWED_NETWORKS", env_list("METRICS_ALLOWED_NETWORKS")
+)
 
 # --- Logging ----------------------------------------------------------------------------
 LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR"})

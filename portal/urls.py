@@ -1,4 +1,5 @@
-"""URL map. Every route needs login (LoginRequiredMiddleware) except login and /healthz.
+"""URL map. Every route needs login (LoginRequiredMiddleware) except login, /healthz and
+/metrics (a bearer token and/or allowed networks instead, refused to all while neither is set).
 
 Every view declares who may use it (portal.access); one that does not answers 403 to everyone
 and fails tests/portal/test_deny_by_default.py.
@@ -55,4 +56,5 @@ urlpatterns = [
     path("", include("inventory.urls")),
     path("", include("compliance.urls")),
     path("", include("notifications.urls")),
+    path("", include("metrics.urls")),  # /metrics: token or networks, not roles
 ]
