@@ -1,21 +1,7 @@
-"""Signals compliance sends, and its receiver that runs the checks of an endpoint after each
-successful sync.
-
-Both signals are sent once the check run's write has been committed, with ids and plain
-values only, through ``send_robust``: a listener that fails never fails the run.
-"""
+"""Run the checks of an endpoint after each successful sync (the signals compliance sends are
+in compliance/events.py)."""
 
 from __future__ import annotations
-
-from django.dispatch import Signal
-
-# Findings a check run opened; kwargs: run_id (int), finding_ids (list[int]).
-findings_opened = Signal()
-
-# A requirement's status on an endpoint changed with a check run; kwargs: run_id (int),
-# endpoint_id (int), ref (str, e.g. "SYS.1.5.A3"), before (str, a RequirementStatus, "" when the
-# endpoint had no run yet), after (str).
-requirement_status_changed = Signal()
 
 
 def on_sync_succeeded(
@@ -24,7 +10,7 @@ def on_sync_succeeded(
     from inventory.models import Endpoint
 
     from .models import CheckRun
-    from .services import check_run_create  # here: compliance.services sends this module's signals
+    from .services import check_run_create
     from .tasks import queue_check_run
 
     endpoint = Endpoint.objects.filter(pk=endpoint_id).first()

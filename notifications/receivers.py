@@ -18,7 +18,7 @@ from .services import record
 
 
 def connect() -> None:
-    from compliance.signals import findings_opened, requirement_status_changed
+    from compliance.events import findings_opened, requirement_status_changed
     from inventory.signals import sync_failed
     from operations.signals import operation_failed, snapshot_expiring
 

@@ -21,6 +21,7 @@ from ..checks import all_checks, get_check
 from ..checks.context import InventoryContext
 from ..checks.registry import CheckSpec, Outcome
 from ..choices import ObjectType, Resolution, Status
+from ..events import findings_opened, requirement_status_changed
 from ..models import (
     CheckResult,
     CheckRun,
@@ -31,7 +32,6 @@ from ..models import (
     observed_key,
     path_text,
 )
-from ..signals import findings_opened, requirement_status_changed
 
 log = logging.getLogger("compliance.runs")
 
