@@ -40,8 +40,8 @@ def hooks(test_ca) -> Iterator[WebhookReceiver]:
 @pytest.fixture(scope="session")
 def notify_worker(django_db_setup, django_db_blocker, smtp, hooks, test_ca):
     """A worker on a queue of its own, with mail and webhook settings from its environment."""
+    from simulators.worker import Worker
     from tests.conftest import _test_database_url
-    from tests.harness.worker import Worker
 
     queue = f"notify-{uuid.uuid4().hex[:8]}"
     embedded = not os.environ.get("CELERY_BROKER_URL")
