@@ -11,5 +11,8 @@ class ComplianceConfig(AppConfig):
         from . import checks, search  # noqa: F401  (search: findings in the global search)
         from .checks import load_all  # noqa: F401  (register every check at start-up)
         from .signals import on_sync_succeeded
+        from .tiles import register_tiles
+
+        register_tiles()
 
         sync_succeeded.connect(on_sync_succeeded, dispatch_uid="compliance.run_after_sync")

@@ -6,4 +6,11 @@ class InventoryConfig(AppConfig):
     verbose_name = "Inventory"
 
     def ready(self) -> None:
-        from . import search  # noqa: F401  (registers the inventory kinds of the global search)
+        from . import (
+            search,  # noqa: F401  (registers the inventory kinds of the global search)
+            tiles,
+            tiles_operations,
+        )
+
+        tiles.register_tiles()
+        tiles_operations.register_tiles()  # moves to the operations app with its models

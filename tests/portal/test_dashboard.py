@@ -10,7 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from inventory.models import Operation, SnapshotPolicy
-from portal.dashboard import bar_chart, dashboard_data, snapshot_ages
+from inventory.tiles import snapshot_ages
+from portal.dashboard import bar_chart, dashboard_data
 from portal.security.testing import verify_session
 from tests.inventory.factories import (
     DatastoreHostFactory,
