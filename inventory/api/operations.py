@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from inventory.api.serializers import SnapshotSerializer
+from inventory.api.views import SnapshotViewSet
 from inventory.models import Operation, Snapshot, SnapshotPolicy, VirtualMachine
 from inventory.services import operations as ops
 from inventory.services import policies
@@ -226,17 +227,12 @@ def _snapshot(request: Request, pk: int) -> Snapshot:
     )
 
 
-def _read_view():
-    """The read-only inventory's snapshot detail, when that module provides one."""
-    try:
-        from inventory.api.views import SnapshotViewSet  # owned by the inventory API
-    except ImportError:
-        return None
-    return SnapshotViewSet.as_view({"get": "retrieve"})
+# The inventory API answers a snapshot's GET; this view adds its DELETE.
+_SNAPSHOT_DETAIL = SnapshotViewSet.as_view({"get": "retrieve"})
 
 
 class SnapshotDetailView(APIView):
-    """GET: the snapshot (the inventory API's view when present); DELETE: delete it (202)."""
+    """GET: the snapshot (the inventory API's view); DELETE: delete it (202)."""
 
     read_roles = ROLES
     write_roles = (ADMINISTRATOR,)
@@ -245,10 +241,7 @@ class SnapshotDetailView(APIView):
     # The answer is the inventory API's snapshot (owner null when nobody made it in the portal).
     @extend_schema(responses=SnapshotSerializer, operation_id="snapshots_retrieve_detail")
     def get(self, request: Request, pk: int) -> Response:
-        view = _read_view()
-        if view is not None:
-            return view(request._request, pk=pk)
-        return Response(SnapshotReadSerializer(_snapshot(request, pk)).data)
+        return _SNAPSHOT_DETAIL(request._request, pk=pk)
 
     @_queues_an_operation(
         "snapshots_delete",

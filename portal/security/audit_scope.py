@@ -16,63 +16,66 @@ which scope it was in, and deny is the default. Unscoped users see every event.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
 from django.apps import apps
-from django.db.models import CharField, Q, QuerySet
+from django.db.models import CharField, Model, Q, QuerySet
 from django.db.models.functions import Cast
 
 from .scopes import is_scoped, scope_fields_for, scoped
 
-# Apps whose objects live on an endpoint; their events are scoped.
-_SCOPED_APPS = ("inventory", "compliance")
-# Models that reach the endpoint through another relation than their own field.
-_FIELDS = {
-    "inventory.operation": ("vm__endpoint", "vm__cluster"),
-    "inventory.snapshot": ("endpoint", "vm__cluster"),
-    "inventory.policyrun": None,  # through the policy; see _visible
-    "inventory.expirynotice": ("snapshot__endpoint", "snapshot__vm__cluster"),
-}
+# ``portal`` knows no feature app: each app says in its ``AppConfig.ready()`` that its objects
+# live on an endpoint (:func:`register_scoped_app`) and which of its object types events are
+# written about, with what a user may see of them (:func:`register_audit_scope`).
+Visible = Callable[[Any], QuerySet]
+_SCOPED_APPS: set[str] = set()
+_VISIBLE: dict[str, Visible] = {}
 # The object types events are written about (``audit(target=...)`` in the services). Only these
-# get a subquery; an event about another scoped type (none today: utilization samples, check
-# results ...) is hidden from scoped readers rather than costing a subquery over a big table.
-AUDITED_TYPES = frozenset(
-    {
-        "inventory.endpoint", "inventory.cluster", "inventory.host", "inventory.virtualmachine",
-        "inventory.snapshot", "inventory.operation", "inventory.snapshotpolicy",
-        "inventory.policyrun", "inventory.datastore", "inventory.network",
-        "compliance.checkrun", "compliance.finding", "compliance.waiver", "compliance.baseline",
-    }
-)  # fmt: skip
+# get a subquery; an event about another scoped type (utilization samples, check results ...)
+# is hidden from scoped readers rather than costing a subquery over a big table.
+AUDITED_TYPES: set[str] = set()
+
+
+def register_scoped_app(app_label: str) -> None:
+    """Events about ``app_label``'s models that have an endpoint or a cluster are scoped."""
+    _SCOPED_APPS.add(app_label)
+    scoped_labels.cache_clear()
+
+
+def register_audit_scope(
+    label: str, visible: Visible | None = None, *, audited: bool = True
+) -> None:
+    """Events about objects of type ``label`` are visible while ``visible(user)`` holds the object.
+
+    ``visible`` defaults to the model's own scope fields (:func:`portal.security.scopes.scoped`).
+    ``audited=False``: scoped although no event is written about it (hidden, no subquery).
+    """
+    _VISIBLE[label] = visible or (lambda user: scoped(user, _model(label)._default_manager.all()))
+    if audited:
+        AUDITED_TYPES.add(label)
+    scoped_labels.cache_clear()
+
+
+def scoped_by(model: type[Model], *fields: str | None) -> Visible:
+    """What a user sees of ``model`` when it reaches the endpoint and cluster through ``fields``."""
+    return lambda user: scoped(user, model._default_manager.all(), *fields)
+
+
+def _model(label: str) -> type[Model]:
+    return apps.get_model(label)
 
 
 @cache
 def scoped_labels() -> tuple[str, ...]:
     """Labels of every model whose events a scope narrows."""
-    labels = []
+    labels = set(_VISIBLE)
     for app in _SCOPED_APPS:
         for model in apps.get_app_config(app).get_models():
-            label = model._meta.label_lower
-            special = label in _FIELDS or label == "inventory.snapshotpolicy"
-            if special or scope_fields_for(model) is not None:
-                labels.append(label)
+            if scope_fields_for(model) is not None:
+                labels.add(model._meta.label_lower)
     return tuple(sorted(labels))
-
-
-def _visible(user: Any, label: str) -> QuerySet:
-    """The objects of type ``label`` the user may see."""
-    from inventory.models import PolicyRun, SnapshotPolicy
-    from inventory.services.policy_scopes import visible_policies
-
-    if label == "inventory.snapshotpolicy":
-        return visible_policies(user, SnapshotPolicy.objects.all())
-    if label == "inventory.policyrun":
-        policies = visible_policies(user, SnapshotPolicy.objects.all())
-        return PolicyRun.objects.filter(policy__in=policies.values("pk"))
-    model = apps.get_model(label)
-    fields = _FIELDS.get(label)
-    return scoped(user, model._default_manager.all(), *(fields or ()))
 
 
 def visible_events(user: Any, qs: QuerySet) -> QuerySet:
@@ -82,6 +85,6 @@ def visible_events(user: Any, qs: QuerySet) -> QuerySet:
     labels = scoped_labels()
     condition = ~Q(target_type__in=labels)
     for label in sorted(AUDITED_TYPES.intersection(labels)):
-        keys = _visible(user, label).order_by().annotate(_key=Cast("pk", CharField()))
+        keys = _VISIBLE[label](user).order_by().annotate(_key=Cast("pk", CharField()))
         condition |= Q(target_type=label, target_id__in=keys.values("_key"))
     return qs.filter(condition)
