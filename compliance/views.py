@@ -18,10 +18,10 @@ from portal.roles import ADMINISTRATOR, ROLES, SECURITY_OFFICER, role_of
 from portal.security.scopes import is_scoped, scoped
 from portal.tasks import enqueue
 
-from .api.filters import FindingFilter, check_ids_for
 from .charts import trend
 from .checks import all_checks, get_check
 from .choices import STATUS_SYMBOLS, Catalog, ObjectType
+from .filtersets import FindingFilter, check_ids_for
 from .forms import BaselineApproveForm, WaiverForm, WaiverRevokeForm, parameters_form
 from .models import Baseline, CheckRun, CheckSetting, Finding, Requirement, Waiver
 from .scoping import (

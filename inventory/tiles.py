@@ -18,10 +18,10 @@ from django.utils.translation import gettext_lazy as _
 from portal.dashboard import bar_chart
 from portal.tiles import Scope, list_url, register
 
+from .filtersets import age_q
 from .labels import STATE_LABELS
 from .models import Endpoint, Host, Snapshot, SyncRun, VirtualMachine
 from .services.freshness import freshness, with_last_error
-from .views.snapshot_filters import age_q
 
 PRESSURE_TOP = 5
 

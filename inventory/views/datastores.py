@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
 from inventory import tables
-from inventory.api.filters import DatastoreFilter
+from inventory.filtersets import DatastoreFilter
 from inventory.models import Datastore
 from portal.pages import role_required
 from portal.roles import ROLES

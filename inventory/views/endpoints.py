@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
 from inventory import tables
-from inventory.api.filters import EndpointFilter, SyncRunFilter
+from inventory.filtersets import EndpointFilter, SyncRunFilter
 from inventory.models import Endpoint, SyncRun
 from inventory.services.freshness import with_last_error
 from portal.pages import role_required

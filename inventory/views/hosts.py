@@ -8,8 +8,8 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from inventory import tables
-from inventory.api.filters import HostFilter
 from inventory.charts import utilization_charts
+from inventory.filtersets import HostFilter
 from inventory.labels import HOST_CONNECTION_CHOICES, HOST_POWER_CHOICES
 from inventory.models import Host, UtilizationSample
 from portal.pages import role_required

@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
 from inventory import tables
-from inventory.api.filters import NetworkFilter
+from inventory.filtersets import NetworkFilter
 from inventory.models import Network
 from portal.pages import role_required
 from portal.roles import ROLES

@@ -12,16 +12,16 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from inventory import tables
+from inventory.filtersets import SnapshotFilter
 from inventory.models import Snapshot, VirtualMachine
 from portal.pages import role_required
 from portal.roles import ROLES
 
 from .listing import ListSpec, list_page
-from .snapshot_filters import SnapshotListFilter
 
 SNAPSHOTS = ListSpec(
     template="inventory/snapshot_list.html",
-    filterset=SnapshotListFilter,
+    filterset=SnapshotFilter,
     search_fields=("name", "description", "vm__name", "created_by", "reason"),
     table=tables.SNAPSHOTS,
     default_sort="created_at",

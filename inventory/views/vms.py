@@ -12,8 +12,8 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from inventory import tables
-from inventory.api.filters import VirtualMachineFilter
 from inventory.charts import utilization_charts
+from inventory.filtersets import VirtualMachineFilter
 from inventory.labels import VM_POWER_CHOICES
 from inventory.models import Snapshot, UtilizationSample, VirtualMachine
 from portal.pages import role_required
