@@ -9,6 +9,7 @@ queryset, its filters and the template around it.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 from django.template import Context
@@ -95,7 +96,7 @@ def _named_link(view: str, absent: bool = True) -> Any:
     return cell
 
 
-def _name(row: Any, context: Context) -> SafeString:
+def _name_absent(row: Any, context: Context) -> SafeString:
     return format_html("{}{}", row.name, _absent(row))
 
 
@@ -175,20 +176,9 @@ def _owner(snapshot: Snapshot) -> str | None:
 # ----------------------------------------------------------------------------- columns
 
 
-def _platform(kind: str = "endpoint.kind") -> Column:
-    return Column("platform", _l("Platform"), csv="platform", accessor=kind, fmt=platform_badge)
-
-
-def _endpoint() -> Column:
-    return Column(
-        "endpoint", _l("Endpoint"), sort="endpoint__name", csv="endpoint", accessor="endpoint.name"
-    )
-
-
-def _cluster() -> Column:
-    return Column(
-        "cluster", _l("Cluster"), sort="cluster__name", csv="cluster", accessor="cluster.name"
-    )
+def _field(key: str, label: Any, csv: str, **options: Any) -> Column:
+    """A column of the page and the CSV that sorts by its own field."""
+    return Column(key, label, sort=key, csv=csv, **options)
 
 
 def _csv(key: str, header: str, **options: Any) -> Column:
@@ -196,15 +186,39 @@ def _csv(key: str, header: str, **options: Any) -> Column:
     return Column(key, csv=header, **options)
 
 
+# Columns several lists share (a Column is immutable, so one serves every table).
+PLATFORM = Column(
+    "platform", _l("Platform"), csv="platform", accessor="endpoint.kind", fmt=platform_badge
+)
+ENDPOINT = Column(
+    "endpoint", _l("Endpoint"), sort="endpoint__name", csv="endpoint", accessor="endpoint.name"
+)
+CLUSTER = Column(
+    "cluster", _l("Cluster"), sort="cluster__name", csv="cluster", accessor="cluster.name"
+)
+CPU = _field("cpu_usage_percent", _l("CPU"), "cpu percent", fmt=percent_or_nodata)
+POWER_STATE = _field("power_state", _l("Power"), "power state", fmt=state_or_nodata)
+PROVISIONED = Column(
+    "provisioned_bytes", _l("Provisioned"), csv="provisioned bytes", fmt=bytes_or_nodata
+)
 ABSENT_SINCE = _csv("absent_since", "absent since")
+
+
+def _name(cell: Any) -> Column:
+    return Column("name", _l("Name"), sort="name", csv="name", cell=cell, row_header=True)
+
+
+def _yes_no(key: str, label: Any, csv: str) -> Column:
+    return Column(key, label, csv=csv, fmt=bool_or_nodata)
+
 
 VMS = Table(
     (
-        Column("name", _l("Name"), sort="name", csv="name", cell=_vm_name, row_header=True),
-        _platform(),
-        Column("kind", _l("Kind"), sort="kind", csv="kind", cell=lambda v, c: v.get_kind_display()),
-        _endpoint(),
-        _cluster(),
+        _name(_vm_name),
+        PLATFORM,
+        _field("kind", _l("Kind"), "kind", cell=lambda v, c: v.get_kind_display()),
+        ENDPOINT,
+        CLUSTER,
         Column(
             "host",
             _l("Host"),
@@ -213,34 +227,17 @@ VMS = Table(
             accessor="host.name",
             cell=lambda v, c: _host_link(v.host_id, v.host),
         ),
-        Column("power_state", _l("Power"), sort="power_state", csv="power state", cell=_power),
+        # The power badge's colour says running or not, on either platform.
+        _field("power_state", _l("Power"), "power state", cell=_power),
         _csv("guest_os", "guest os"),
-        Column("vcpus", _l("vCPUs"), sort="vcpus", csv="vcpus"),
-        Column(
-            "memory_bytes",
-            _l("Memory"),
-            sort="memory_bytes",
-            csv="memory bytes",
-            fmt=bytes_or_nodata,
-        ),
-        Column(
-            "provisioned_bytes",
-            _l("Provisioned"),
-            sort="provisioned_bytes",
-            csv="provisioned bytes",
-            fmt=bytes_or_nodata,
-        ),
+        _field("vcpus", _l("vCPUs"), "vcpus"),
+        _field("memory_bytes", _l("Memory"), "memory bytes", fmt=bytes_or_nodata),
+        replace(PROVISIONED, sort="provisioned_bytes"),
         _csv("used_bytes", "used bytes"),
-        Column(
-            "cpu_usage_percent",
-            _l("CPU"),
-            sort="cpu_usage_percent",
-            csv="cpu percent",
-            fmt=percent_or_nodata,
-        ),
+        CPU,
         _csv("tools_state", "tools"),
         _csv("template", "template"),
-        Column("snapshot_count", _l("Snapshots"), sort="snapshot_count", csv="snapshots"),
+        _field("snapshot_count", _l("Snapshots"), "snapshots"),
         ABSENT_SINCE,
     ),
     caption=_l("vSphere VMs, Proxmox QEMU VMs and LXC containers"),
@@ -249,55 +246,27 @@ VMS = Table(
 
 HOSTS = Table(
     (
-        Column(
-            "name",
-            _l("Name"),
-            sort="name",
-            csv="name",
-            cell=_named_link("inventory:host-detail"),
-            row_header=True,
-        ),
-        _platform(),
-        _endpoint(),
-        _cluster(),
+        _name(_named_link("inventory:host-detail")),
+        PLATFORM,
+        ENDPOINT,
+        CLUSTER,
         Column("product", _l("Product"), sort="version", csv="product", cell=_product),
         _csv("version", "version"),
         _csv("build", "build"),
-        Column(
-            "connection_state",
-            _l("Connection"),
-            sort="connection_state",
-            csv="connection state",
-            fmt=state_or_nodata,
-        ),
-        Column(
-            "power_state", _l("Power"), sort="power_state", csv="power state", fmt=state_or_nodata
-        ),
-        Column("maintenance_mode", _l("Maintenance"), csv="maintenance mode", fmt=bool_or_nodata),
+        _field("connection_state", _l("Connection"), "connection state", fmt=state_or_nodata),
+        POWER_STATE,
+        _yes_no("maintenance_mode", _l("Maintenance"), "maintenance mode"),
         _csv("lockdown_mode", "lockdown mode"),
-        Column(
-            "cpu_usage_percent",
-            _l("CPU"),
-            sort="cpu_usage_percent",
-            csv="cpu percent",
-            fmt=percent_or_nodata,
-        ),
+        CPU,
         _csv("memory_bytes", "memory bytes"),
-        Column(
+        _field(
             "memory_used_bytes",
             _l("Memory used"),
-            sort="memory_used_bytes",
-            csv="memory used bytes",
+            "memory used bytes",
             cell=lambda h, c: _with_percent(bytes_or_nodata(h.memory_used_bytes), h.memory_percent),
         ),
-        Column(
-            "uptime_seconds",
-            _l("Uptime"),
-            sort="uptime_seconds",
-            csv="uptime seconds",
-            fmt=duration_or_nodata,
-        ),
-        Column("vm_count", _l("VMs"), sort="vm_count", csv="vms", cell=_vms_of("host")),
+        _field("uptime_seconds", _l("Uptime"), "uptime seconds", fmt=duration_or_nodata),
+        _field("vm_count", _l("VMs"), "vms", cell=_vms_of("host")),
         ABSENT_SINCE,
     ),
     caption=_l("ESXi hosts and Proxmox VE nodes"),
@@ -306,35 +275,23 @@ HOSTS = Table(
 
 DATASTORES = Table(
     (
-        Column("name", _l("Name"), sort="name", csv="name", cell=_name, row_header=True),
-        _platform(),
-        _endpoint(),
-        Column("type", _l("Type"), sort="type", csv="type"),
-        Column(
-            "capacity_bytes",
-            _l("Capacity"),
-            sort="capacity_bytes",
-            csv="capacity bytes",
-            fmt=bytes_or_nodata,
-        ),
-        Column(
+        _name(_name_absent),
+        PLATFORM,
+        ENDPOINT,
+        _field("type", _l("Type"), "type"),
+        _field("capacity_bytes", _l("Capacity"), "capacity bytes", fmt=bytes_or_nodata),
+        _field(
             "free_bytes",
             _l("Free"),
-            sort="free_bytes",
-            csv="free bytes",
+            "free bytes",
             cell=lambda d, c: _with_percent(bytes_or_nodata(d.free_bytes), d.free_percent),
         ),
-        Column(
-            "provisioned_bytes",
-            _l("Provisioned"),
-            csv="provisioned bytes",
-            fmt=bytes_or_nodata,
-        ),
+        PROVISIONED,
         _csv("free_percent", "free percent"),
-        Column("accessible", _l("Accessible"), csv="accessible", fmt=bool_or_nodata),
-        Column("shared", _l("Shared"), csv="shared", fmt=bool_or_nodata),
-        Column("host_count", _l("Hosts"), sort="host_count", csv="hosts"),
-        Column("vm_count", _l("VMs"), sort="vm_count", csv="vms", cell=_vms_of("datastore")),
+        _yes_no("accessible", _l("Accessible"), "accessible"),
+        _yes_no("shared", _l("Shared"), "shared"),
+        _field("host_count", _l("Hosts"), "hosts"),
+        _field("vm_count", _l("VMs"), "vms", cell=_vms_of("datastore")),
         ABSENT_SINCE,
     ),
     caption=_l("vSphere datastores and Proxmox storages"),
@@ -343,9 +300,9 @@ DATASTORES = Table(
 
 NETWORKS = Table(
     (
-        Column("name", _l("Name"), sort="name", csv="name", cell=_name, row_header=True),
-        _platform(),
-        _endpoint(),
+        _name(_name_absent),
+        PLATFORM,
+        ENDPOINT,
         Column(
             "switch",
             _l("Switch"),
@@ -363,15 +320,10 @@ NETWORKS = Table(
             accessor="switch.host.name",
             cell=_network_host,
         ),
-        Column("vlan_id", _l("VLAN"), sort="vlan_id", csv="vlan"),
-        Column("allow_promiscuous", _l("Promiscuous"), csv="promiscuous", fmt=bool_or_nodata),
-        Column("allow_mac_changes", _l("MAC changes"), csv="mac changes", fmt=bool_or_nodata),
-        Column(
-            "allow_forged_transmits",
-            _l("Forged transmits"),
-            csv="forged transmits",
-            fmt=bool_or_nodata,
-        ),
+        _field("vlan_id", _l("VLAN"), "vlan"),
+        _yes_no("allow_promiscuous", _l("Promiscuous"), "promiscuous"),
+        _yes_no("allow_mac_changes", _l("MAC changes"), "mac changes"),
+        _yes_no("allow_forged_transmits", _l("Forged transmits"), "forged transmits"),
         ABSENT_SINCE,
     ),
     caption=_l("Port groups and bridges, with their security policy"),
@@ -390,32 +342,20 @@ SNAPSHOTS = Table(
             cell=lambda s, c: _link(reverse("inventory:vm-detail", args=[s.vm_id]), s.vm.name),
             row_header=True,
         ),
-        _platform(),
-        _endpoint(),
-        Column("name", _l("Name"), sort="name", csv="name", cell=_snapshot_name),
+        PLATFORM,
+        ENDPOINT,
+        _field("name", _l("Name"), "name", cell=_snapshot_name),
         _csv("description", "description"),
-        Column("created_at", _l("Created"), sort="created_at", csv="created at", fmt=_when),
+        _field("created_at", _l("Created"), "created at", fmt=_when),
         Column("age", _l("Age"), csv="age days", value=age_days, cell=_age),
-        Column(
-            "with_memory",
-            _l("With memory"),
-            sort="with_memory",
-            csv="with memory",
-            fmt=bool_or_nodata,
-        ),
+        _field("with_memory", _l("With memory"), "with memory", fmt=bool_or_nodata),
         _csv("quiesced", "quiesced"),
         _csv("current", "current"),
-        Column(
-            "made_by_portal",
-            _l("Made by"),
-            sort="made_by_portal",
-            csv="made by portal",
-            cell=_made_by,
-        ),
+        _field("made_by_portal", _l("Made by"), "made by portal", cell=_made_by),
         _csv("owner", "owner", sort="owner__username", value=_owner),
         _csv("created_by", "created by"),
         _csv("reason", "reason"),
-        Column("expires_at", _l("Expires"), sort="expires_at", csv="expires at", cell=_expires),
+        _field("expires_at", _l("Expires"), "expires at", cell=_expires),
         ABSENT_SINCE,
     ),
     caption=_l("Snapshots of vSphere VMs, Proxmox VMs and containers"),
@@ -523,7 +463,7 @@ SYNC_RUNS = Table(
             fmt=lambda name: name,
             row_header=True,
         ),
-        _platform(),
+        PLATFORM,
         Column(
             "status",
             _l("Status"),

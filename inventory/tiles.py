@@ -306,33 +306,12 @@ def _snapshots_tile(scope: Scope, now: dt.datetime) -> dict[str, Any]:
 
 def register_tiles() -> None:
     """The inventory's tiles, in the dashboard's order (called by the app's ``ready()``)."""
-    register(
-        "endpoints",
-        order=10,
-        template="inventory/tiles/endpoints.html",
-        context=lambda scope, now: {"endpoints": endpoint_rows(now, scope)},
+    tiles: tuple[tuple[str, Any], ...] = (
+        ("endpoints", lambda scope, now: {"endpoints": endpoint_rows(now, scope)}),
+        ("host_states", lambda scope, now: {"host_states": host_states(scope)}),
+        ("vm_states", lambda scope, now: {"vm_states": vm_states(scope)}),
+        ("pressure", lambda scope, now: {"pressure": host_pressure(scope)}),
+        ("snapshot_ages", _snapshots_tile),
     )
-    register(
-        "host_states",
-        order=20,
-        template="inventory/tiles/host_states.html",
-        context=lambda scope, now: {"host_states": host_states(scope)},
-    )
-    register(
-        "vm_states",
-        order=30,
-        template="inventory/tiles/vm_states.html",
-        context=lambda scope, now: {"vm_states": vm_states(scope)},
-    )
-    register(
-        "pressure",
-        order=40,
-        template="inventory/tiles/pressure.html",
-        context=lambda scope, now: {"pressure": host_pressure(scope)},
-    )
-    register(
-        "snapshot_ages",
-        order=50,
-        template="inventory/tiles/snapshot_ages.html",
-        context=_snapshots_tile,
-    )
+    for place, (name, context) in enumerate(tiles, start=1):
+        register(name, order=10 * place, template=f"inventory/tiles/{name}.html", context=context)
