@@ -47,6 +47,7 @@ from .services import (
 from .services.baselines import current_config, current_object, flat_config
 from .services.evidence import object_history
 from .services.status import contributions
+from .tables import FINDINGS
 from .tasks import run_checks
 
 ALL = ROLES
@@ -128,6 +129,7 @@ def requirement_detail(request: HttpRequest, ref: str) -> HttpResponse:
             "state": state,
             "symbols": STATUS_SYMBOLS,
             "endpoint": endpoint,
+            "finding_table": FINDINGS,
             "page": paginate(request, findings.order_by("check_id", "object_name")),
             "base_query": query_without(request, "page"),
             "mapped": contributions().get(state.requirement.ref, [])
@@ -149,6 +151,7 @@ def finding_list(request: HttpRequest) -> HttpResponse:
         "compliance/finding_list.html",
         {
             "filter": filtered,
+            "finding_table": FINDINGS,
             "page": paginate(request, filtered.qs.order_by("-last_seen", "-id")),
             "base_query": query_without(request, "page"),
             "symbols": STATUS_SYMBOLS,

@@ -1,4 +1,5 @@
-"""Each list's columns are declared once (inventory/tables.py): header, cells, sort and CSV agree."""
+"""Each list's columns are declared once (inventory/tables.py, compliance/tables.py): header,
+cells, sort and CSV agree."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import re
 
 import pytest
 
+from compliance.tables import FINDINGS
 from inventory import tables
 from portal.tables import Column, Table
 
@@ -40,13 +42,14 @@ CSV_HEADERS = {
 }
 
 
-@pytest.mark.parametrize("path", LISTS)
+@pytest.mark.parametrize("path", [*LISTS, "/compliance/findings/"])
 def test_the_empty_row_spans_every_header_cell(client_for, auditor, path):
+    table = LISTS.get(path, FINDINGS)
     body = client_for(auditor).get(f"{path}?q=nothing-is-called-this").content.decode()
     head = body.split("<thead>", 1)[1].split("</thead>", 1)[0]
     headers = head.count('<th scope="col"')
-    assert headers == len(LISTS[path].page_columns) > 3
-    assert f'<td colspan="{headers}">' in body
+    assert headers == len(table.page_columns) > 3
+    assert f'<td colspan="{headers}">{table.empty}</td>' in body
 
 
 @pytest.mark.parametrize("path", LISTS)
