@@ -24,6 +24,7 @@ from django.apps import apps
 from django.db.models import CharField, Model, Q, QuerySet
 from django.db.models.functions import Cast
 
+from ..audit import audit_type
 from .scopes import is_scoped, scope_fields_for, scoped
 
 # ``portal`` knows no feature app: each app says in its ``AppConfig.ready()`` that its objects
@@ -41,7 +42,7 @@ AUDITED_TYPES: set[str] = set()
 def register_scoped_app(app_label: str) -> None:
     """Events about ``app_label``'s models that have an endpoint or a cluster are scoped."""
     _SCOPED_APPS.add(app_label)
-    scoped_labels.cache_clear()
+    _scoped_models.cache_clear()
 
 
 def register_audit_scope(
@@ -52,10 +53,12 @@ def register_audit_scope(
     ``visible`` defaults to the model's own scope fields (:func:`portal.security.scopes.scoped`).
     ``audited=False``: scoped although no event is written about it (hidden, no subquery).
     """
-    _VISIBLE[label] = visible or (lambda user: scoped(user, _model(label)._default_manager.all()))
+    _VISIBLE[label] = visible or (
+        lambda user: scoped(user, _scoped_models()[label]._default_manager.all())
+    )
     if audited:
         AUDITED_TYPES.add(label)
-    scoped_labels.cache_clear()
+    _scoped_models.cache_clear()
 
 
 def scoped_by(model: type[Model], *fields: str | None) -> Visible:
@@ -63,19 +66,22 @@ def scoped_by(model: type[Model], *fields: str | None) -> Visible:
     return lambda user: scoped(user, model._default_manager.all(), *fields)
 
 
-def _model(label: str) -> type[Model]:
-    return apps.get_model(label)
-
-
 @cache
-def scoped_labels() -> tuple[str, ...]:
-    """Labels of every model whose events a scope narrows."""
-    labels = set(_VISIBLE)
+def _scoped_models() -> dict[str, type[Model]]:
+    """Every model of the scoped apps whose events a scope narrows, by its audit type (the
+    label, or the name it kept from before a move to another app: portal.audit.audit_type)."""
+    models = {}
     for app in _SCOPED_APPS:
         for model in apps.get_app_config(app).get_models():
-            if scope_fields_for(model) is not None:
-                labels.add(model._meta.label_lower)
-    return tuple(sorted(labels))
+            label = audit_type(model)
+            if label in _VISIBLE or scope_fields_for(model) is not None:
+                models[label] = model
+    return models
+
+
+def scoped_labels() -> tuple[str, ...]:
+    """Audit types of every model whose events a scope narrows."""
+    return tuple(sorted(set(_scoped_models()) | set(_VISIBLE)))
 
 
 def visible_events(user: Any, qs: QuerySet) -> QuerySet:

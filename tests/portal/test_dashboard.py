@@ -9,8 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from inventory.models import Operation, SnapshotPolicy
 from inventory.tiles import snapshot_ages
+from operations.models import Operation, SnapshotPolicy
 from portal.dashboard import bar_chart, dashboard_data
 from portal.security.testing import verify_session
 from tests.inventory.factories import (

@@ -23,10 +23,11 @@ from rest_framework.views import APIView
 
 from inventory.api.serializers import SnapshotSerializer
 from inventory.api.views import SnapshotViewSet
-from inventory.models import Operation, Snapshot, SnapshotPolicy, VirtualMachine
-from inventory.services import operations as ops
-from inventory.services import policies
-from inventory.services.policy_scopes import visible_policies
+from inventory.models import Snapshot, VirtualMachine
+from operations.models import Operation, SnapshotPolicy
+from operations.services import operations as ops
+from operations.services import policies
+from operations.services.policy_scopes import visible_policies
 from portal.api.errors import error_response
 from portal.filters import NumberFilter
 from portal.roles import ADMINISTRATOR, ROLES
@@ -227,8 +228,8 @@ def _snapshot(request: Request, pk: int) -> Snapshot:
     )
 
 
-# The inventory API answers a snapshot's GET; this view adds its DELETE.
-_SNAPSHOT_DETAIL = SnapshotViewSet.as_view({"get": "retrieve"})
+# GET of a snapshot is the read-only inventory API's (operations only add DELETE beside it).
+_snapshot_read = SnapshotViewSet.as_view({"get": "retrieve"})
 
 
 class SnapshotDetailView(APIView):
@@ -241,7 +242,7 @@ class SnapshotDetailView(APIView):
     # The answer is the inventory API's snapshot (owner null when nobody made it in the portal).
     @extend_schema(responses=SnapshotSerializer, operation_id="snapshots_retrieve_detail")
     def get(self, request: Request, pk: int) -> Response:
-        return _SNAPSHOT_DETAIL(request._request, pk=pk)
+        return _snapshot_read(request._request, pk=pk)
 
     @_queues_an_operation(
         "snapshots_delete",

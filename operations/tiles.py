@@ -1,8 +1,7 @@
 """The snapshot operations' dashboard tile: running and failed operations, failing policies.
 
-Operations move into their own ``operations`` app (issue 13, item 1); this module and its
-template (templates/operations/tiles/operations.html) go with them, registered from that app's
-``ready()`` instead of the inventory's.
+Registered in :class:`operations.apps.OperationsConfig` (``portal.tiles``); two queries whatever
+the number of operations.
 """
 
 from __future__ import annotations
@@ -48,10 +47,10 @@ def operations_tile(now: dt.datetime, scope: Scope) -> OperationsTile:
     return OperationsTile(
         counts["active"],
         counts["failed"],
-        list_url("operation-list", state=Operation.State.RUNNING),
-        list_url("operation-list", state=Operation.State.FAILED),
+        list_url("operations:operation-list", state=Operation.State.RUNNING),
+        list_url("operations:operation-list", state=Operation.State.FAILED),
         list(failing),
-        list_url("snapshot-policy-list"),
+        list_url("operations:snapshot-policy-list"),
     )
 
 

@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+
+
+class OperationsConfig(AppConfig):
+    """Snapshot operations, policies and expiry; builds on inventory, which never imports it."""
+
+    name = "operations"
+    verbose_name = "Snapshot operations"
+
+    def ready(self) -> None:
+        from inventory.page_slots import add_template
+
+        from . import audit_scopes, tiles
+
+        # The VM page's snapshot actions.
+        add_template("vm_actions", "operations/_vm_actions.html")
+        add_template("snapshot_actions", "operations/_snapshot_actions.html")
+        tiles.register_tiles()
+        # A policy is visible in the audit trail as on its list: by its whole selection.
+        audit_scopes.register_audit_scopes()
