@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.tiles import Scope, list_url, register
 
-from .choices import Catalog, RequirementStatus
+from .choices import STATUS_SYMBOLS, Catalog, RequirementStatus
 from .models import CheckRun
 from .services.status import requirement_summary
 
@@ -36,7 +36,7 @@ def requirement_tile(scope: Scope) -> RequirementTile:
     """
     url = list_url("compliance:dashboard")
     running = (
-        scope.of(CheckRun.objects.filter(status=CheckRun.RunStatus.RUNNING), "endpoint", None)
+        scope.of(CheckRun.objects.filter(status=CheckRun.Status.RUNNING), "endpoint", None)
         .order_by("-started_at")
         .values_list("progress", flat=True)
         .first()
@@ -45,13 +45,13 @@ def requirement_tile(scope: Scope) -> RequirementTile:
     if scope.limited:
         return RequirementTile(False, [], url, running, runs_url)
     summary = requirement_summary()
-    # BSI wording; the symbol lets a status read without colour.
+    # BSI wording; the symbol (compliance's one definition) lets a status read without colour.
     order = [
-        (RequirementStatus.FULFILLED, _("fulfilled"), "ok", "✔"),
-        (RequirementStatus.PARTLY, _("partly fulfilled"), "warn", "◐"),
-        (RequirementStatus.NOT_FULFILLED, _("not fulfilled"), "bad", "✖"),
-        (RequirementStatus.RISK_ACCEPTED, _("risk accepted"), "warn", "≈"),
-        (RequirementStatus.NOT_CHECKED, _("not checked"), "na", "\u2013"),
+        (RequirementStatus.FULFILLED, _("fulfilled"), "ok"),
+        (RequirementStatus.PARTLY, _("partly fulfilled"), "warn"),
+        (RequirementStatus.NOT_FULFILLED, _("not fulfilled"), "bad"),
+        (RequirementStatus.RISK_ACCEPTED, _("risk accepted"), "warn"),
+        (RequirementStatus.NOT_CHECKED, _("not checked"), "na"),
     ]
     catalogs = []
     checked = False
@@ -60,8 +60,13 @@ def requirement_tile(scope: Scope) -> RequirementTile:
         if not counts:
             continue
         rows = [
-            {"label": label, "count": counts.get(status.value, 0), "tone": tone, "symbol": sym}
-            for status, label, tone, sym in order
+            {
+                "label": label,
+                "count": counts.get(status.value, 0),
+                "tone": tone,
+                "symbol": STATUS_SYMBOLS[status],
+            }
+            for status, label, tone in order
         ]
         checked |= any(row["count"] for row in rows[:3])
         catalogs.append({"name": catalog.value, "rows": rows})

@@ -9,8 +9,15 @@ class InventoryConfig(AppConfig):
         from . import (
             audit_scopes,
             search,  # noqa: F401  (registers the inventory kinds of the global search)
+            tasks,
             tiles,
         )
+        from .signals import certificate_probe_requested, sync_requested
 
+        # Services announce work; the tasks module queues it (services never import tasks).
+        sync_requested.connect(tasks.queue_sync, dispatch_uid="inventory.queue_sync")
+        certificate_probe_requested.connect(
+            tasks.queue_certificate_probe, dispatch_uid="inventory.queue_certificate_probe"
+        )
         tiles.register_tiles()
         audit_scopes.register_audit_scopes()

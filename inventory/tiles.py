@@ -18,30 +18,14 @@ from django.utils.translation import gettext_lazy as _
 from portal.dashboard import bar_chart
 from portal.tiles import Scope, list_url, register
 
+from .connectors.platforms import platform_label, state_tone
 from .filtersets import age_q
-from .labels import STATE_LABELS
+from .labels import state_label
 from .models import Endpoint, Host, Snapshot, SyncRun, VirtualMachine
+from .models.base import present_q
 from .services.freshness import freshness, with_last_error
 
 PRESSURE_TOP = 5
-
-PLATFORM_LABELS = {
-    Endpoint.Kind.VCENTER: _("vCenter"),
-    Endpoint.Kind.PROXMOX: _("Proxmox VE"),
-}
-# How each platform names states; the badge colour follows the meaning, not the word.
-GOOD_STATES = frozenset({"connected", "online", "poweredOn", "running"})
-BAD_STATES = frozenset({"disconnected", "notResponding", "offline", "unknown"})
-
-
-def state_tone(state: str) -> str:
-    """The badge class of a host or VM state: ok, bad or na (neither)."""
-    if state in GOOD_STATES:
-        return "ok"
-    if state in BAD_STATES:
-        return "bad"
-    return "na"
-
 
 # ----------------------------------------------------------------------------- endpoints
 
@@ -105,7 +89,7 @@ def _states_by_platform(
 ) -> list[PlatformStates]:
     """Counts of ``state_field`` per platform in one grouped query, biggest first."""
     rows = (
-        qs.filter(absent_since__isnull=True)
+        qs.present()
         .values("endpoint__kind", state_field)
         .annotate(n=Count("id"))
         .order_by("endpoint__kind", "-n", state_field)
@@ -117,7 +101,7 @@ def _states_by_platform(
             kind,
             PlatformStates(
                 kind,
-                str(PLATFORM_LABELS.get(kind, kind)),
+                platform_label(kind),
                 url=list_url(list_name, platform=kind),
             ),
         )
@@ -125,9 +109,10 @@ def _states_by_platform(
         group.states.append(
             StateCount(
                 state,
-                str(STATE_LABELS.get(state, state)),
+                state_label(state),
                 row["n"],
-                state_tone(state),
+                # The badge colour follows the platform's meaning of the state, not the word.
+                state_tone(kind, state),
                 # A state the filter does not know (e.g. empty) links to the platform's list.
                 list_url(list_name, platform=kind, **({filter_name: state} if state else {})),
             )
@@ -174,9 +159,11 @@ class PressureList:
 
 
 def _top(qs: QuerySet, value: str) -> list[PressureRow]:
-    rows = qs.filter(absent_since__isnull=True, **{f"{value}__isnull": False}).order_by(
-        F(value).desc(), "name"
-    )[:PRESSURE_TOP]
+    rows = (
+        qs.present()
+        .filter(**{f"{value}__isnull": False})
+        .order_by(F(value).desc(), "name")[:PRESSURE_TOP]
+    )
     return [
         PressureRow(
             r["pk"],
@@ -201,7 +188,7 @@ def host_pressure(scope: Scope) -> list[PressureList]:
             F("memory_used_bytes") * 100.0 / F("memory_bytes"), output_field=FloatField()
         )
     )
-    present = Q(datastores__absent_since__isnull=True, datastores__capacity_bytes__gt=0)
+    present = present_q("datastores") & Q(datastores__capacity_bytes__gt=0)
     storage = hosts.annotate(
         storage_pct=Max(
             ExpressionWrapper(
@@ -265,7 +252,7 @@ def snapshot_ages(now: dt.datetime, scope: Scope | None = None) -> list[AgeBucke
     Each bucket links to the snapshot list with the filter that shows the rows it counted.
     """
     filters = {key: age_q(now, low, high) for key, _label, low, high in AGE_BUCKETS}
-    snapshots = Snapshot.objects.filter(absent_since__isnull=True)
+    snapshots = Snapshot.objects.present()
     if scope is not None:
         snapshots = scope.of(snapshots, "endpoint", "vm__cluster")
     counts = snapshots.aggregate(

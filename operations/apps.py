@@ -10,7 +10,11 @@ class OperationsConfig(AppConfig):
     def ready(self) -> None:
         from inventory.page_slots import add_template
 
-        from . import audit_scopes, tiles
+        from . import audit_scopes, tasks, tiles
+        from .signals import operation_queued
+
+        # Services announce work; the tasks module queues it (services never import tasks).
+        operation_queued.connect(tasks.queue_operation, dispatch_uid="operations.queue_operation")
 
         # The VM page's snapshot actions.
         add_template("vm_actions", "operations/_vm_actions.html")

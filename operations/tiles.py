@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db.models import Count, Q
 
+from portal.runs import ACTIVE_STATES
 from portal.tiles import Scope, list_url, register
 
 from .models import Operation
@@ -35,7 +36,7 @@ class OperationsTile:
 def operations_tile(now: dt.datetime, scope: Scope) -> OperationsTile:
     """Running and recently failed operations (one query) and failing policies (one query)."""
     counts = scope.of(Operation.objects.all(), "vm__endpoint", "vm__cluster").aggregate(
-        active=Count("id", filter=Q(state__in=[Operation.State.QUEUED, Operation.State.RUNNING])),
+        active=Count("id", filter=Q(state__in=ACTIVE_STATES)),
         failed=Count(
             "id",
             filter=Q(state=Operation.State.FAILED, finished_at__gte=now - FAILED_WINDOW),

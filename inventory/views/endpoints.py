@@ -15,10 +15,6 @@ from portal.security.scopes import is_scoped
 
 from .listing import ListSpec, list_page
 
-# A page of sync runs with one of these polls itself for fresh rows.
-ACTIVE = (SyncRun.Status.QUEUED, SyncRun.Status.RUNNING)
-
-
 ENDPOINTS = ListSpec(
     template="inventory/endpoint_list.html",
     filterset=EndpointFilter,
@@ -31,7 +27,8 @@ ENDPOINTS = ListSpec(
 SYNC_RUNS = ListSpec(
     template="inventory/sync_run_list.html",
     rows_template="portal/_table_rows.html",
-    live=lambda page: any(r.status in ACTIVE for r in page),
+    # A page of sync runs with an active one polls itself for fresh rows.
+    live=lambda page: any(r.active for r in page),
     filterset=SyncRunFilter,
     search_fields=("endpoint__name", "error", "requested_by"),
     table=tables.SYNC_RUNS,

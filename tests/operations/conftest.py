@@ -35,9 +35,9 @@ def wait_for(operation_id: int, timeout: float = 30.0) -> Operation:
 def wait_quiet(timeout: float = 60.0) -> None:
     """Wait until no operation is queued or running."""
     deadline = time.monotonic() + timeout
-    while Operation.objects.filter(state__in=("queued", "running")).exists():
+    while Operation.objects.active().exists():
         if time.monotonic() > deadline:
-            active = list(Operation.objects.filter(state__in=("queued", "running")).values())
+            active = list(Operation.objects.active().values())
             pytest.fail(f"operations still active: {active}")
         time.sleep(0.1)
 
