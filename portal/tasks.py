@@ -50,6 +50,15 @@ def _beat_init(sender=None, **kwargs) -> None:
     _beat("beat", "beat")
 
 
+@shared_task(name="portal.siem_drain", soft_time_limit=300, time_limit=360)
+def siem_drain() -> dict:
+    """Send the audit events the SIEM has not confirmed yet (one sender at a time)."""
+    from .siem import drain
+
+    result = drain()
+    return {"sent": result.sent, "batches": result.batches, "error": result.error}
+
+
 @shared_task(name="portal.ping", soft_time_limit=30, time_limit=60)
 def ping(nonce: str) -> None:
     """Answer a liveness probe by recording ``nonce``; used by tests and the status page."""

@@ -9,7 +9,7 @@ from compliance.checks import all_checks
 from compliance.checks.context import InventoryContext
 from compliance.models import CheckRun
 from compliance.services.runs import check_run_execute, run_all_checks
-from tests.endpoints import vcenter_endpoint
+from simulators.endpoints import vcenter_endpoint
 
 pytestmark = pytest.mark.django_db
 

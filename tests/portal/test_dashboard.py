@@ -12,7 +12,6 @@ from django.utils import timezone
 from inventory.tiles import snapshot_ages
 from operations.models import Operation, SnapshotPolicy
 from portal.dashboard import bar_chart, dashboard_data
-from portal.security.testing import verify_session
 from tests.inventory.factories import (
     DatastoreHostFactory,
     EndpointFactory,
@@ -20,6 +19,7 @@ from tests.inventory.factories import (
     SnapshotFactory,
     VirtualMachineFactory,
 )
+from tests.second_factor import verify_session
 
 pytestmark = pytest.mark.django_db
 

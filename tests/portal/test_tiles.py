@@ -9,7 +9,7 @@ import pytest
 
 from portal import tiles
 from portal.dashboard import dashboard_data
-from portal.security.testing import verify_session
+from tests.second_factor import verify_session
 
 pytestmark = pytest.mark.django_db
 

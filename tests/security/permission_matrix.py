@@ -14,6 +14,9 @@ Observed again 2026-11-29 (issue 11, separation of duties): tokens are revoked b
 (an administrator gets 404 for another's token, like everyone), and writes to read-only API routes
 (operations, sync runs, the API root, the schema) answer 403 for every role, as the inventory's
 read-only routes always did, because every API view now declares ``write_roles`` itself.
+
+Added 2026-11-30 (issue 18): the single sign-on routes answer 404 to everyone while OIDC is not
+configured (as here) and take GET only; with OIDC on they are public (the provider's round trip).
 """
 
 MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
@@ -1285,6 +1288,13 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
         "POST": (302, 302, 302, 302, 302),
         "PUT": (405, 405, 405, 405, 405),
     },
+    "metrics": {
+        "DELETE": (405, 405, 405, 405, 405),
+        "GET": (403, 403, 403, 403, 403),
+        "PATCH": (405, 405, 405, 405, 405),
+        "POST": (405, 405, 405, 405, 405),
+        "PUT": (405, 405, 405, 405, 405),
+    },
     "networks/": {
         "DELETE": (405, 405, 405, 405, 405),
         "GET": (302, 200, 200, 200, 200),
@@ -1388,6 +1398,20 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
         "GET": (302, 200, 200, 200, 200),
         "PATCH": (405, 405, 405, 405, 405),
         "POST": (302, 405, 405, 405, 405),
+        "PUT": (405, 405, 405, 405, 405),
+    },
+    "sso/oidc/callback/": {
+        "DELETE": (405, 405, 405, 405, 405),
+        "GET": (404, 404, 404, 404, 404),
+        "PATCH": (405, 405, 405, 405, 405),
+        "POST": (405, 405, 405, 405, 405),
+        "PUT": (405, 405, 405, 405, 405),
+    },
+    "sso/oidc/login/": {
+        "DELETE": (405, 405, 405, 405, 405),
+        "GET": (404, 404, 404, 404, 404),
+        "PATCH": (405, 405, 405, 405, 405),
+        "POST": (405, 405, 405, 405, 405),
         "PUT": (405, 405, 405, 405, 405),
     },
     "status/": {
