@@ -22,7 +22,7 @@ from tests.inventory.factories import EndpointFactory, SnapshotFactory, VirtualM
 from tests.second_factor import verify_session
 
 CATALOG = Path(settings.BASE_DIR) / "locale" / "de" / "LC_MESSAGES"
-SOURCES = ("portal", "inventory", "compliance", "notifications")
+SOURCES = ("portal", "inventory", "operations", "compliance", "notifications", "metrics")
 GETTEXT_CALLS = {"_", "gettext", "gettext_lazy", "ngettext", "ngettext_lazy"}
 # {% translate "..." %} with a literal; blocktranslate is left to makemessages.
 TEMPLATE_LITERAL = re.compile(r"""\{%\s*(?:translate|trans)\s+(["'])(.*?)\1""")
