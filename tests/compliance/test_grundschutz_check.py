@@ -323,3 +323,39 @@ def test_target_errors_name_the_field(officer):
 def test_effective_status_of_a_withdrawn_requirement(officer, estate):
     state = automated_statuses(estate)["SYS.1.5.A18"]
     assert effective_status(state, None, elevated=True).status == "withdrawn"
+
+
+def test_a_vm_with_a_higher_need_than_its_host_is_a_finding_naming_both(officer):
+    from compliance.models import Finding
+
+    cluster = ClusterFactory(name="Production")
+    host = HostFactory(endpoint=cluster.endpoint, cluster=cluster, external_id="host-21")
+    vm = VmFactory(endpoint=cluster.endpoint, host=host, cluster=cluster, external_id="vm-42")
+    vm.tags = ["pci"]
+    vm.save()
+    run()
+    # No target object yet: nothing to compare, not applicable rather than passed.
+    assert not Finding.objects.filter(check_id="PRO-001").exists()
+    host_target = target_create(kind="cluster", cluster=cluster, actor=officer)
+    target_create(kind="tag", tag="pci", needs={"confidentiality": "very_high"}, actor=officer)
+    run()
+    finding = Finding.objects.get(check_id="PRO-001", resolved_at__isnull=True)
+    assert finding.object_id == vm.pk and finding.object_external_id == "vm-42"
+    assert vm.name in finding.message and host.name in finding.message
+    assert "host-21" in finding.message and "vm-42" in finding.message
+    ev = finding.evidence
+    assert ev["vm"]["external_id"] == "vm-42" and ev["host"]["external_id"] == "host-21"
+    assert ev["host"]["path"] == f"{cluster.endpoint.name} › Production › {host.name}"
+    assert ev["vm"]["path"].endswith(f"{host.name} › {vm.name}")
+    assert ev["vm_need"]["confidentiality"] == "very_high"
+    assert ev["host_need"]["confidentiality"] == "normal"
+    assert ev["higher"] == ["confidentiality"]
+    # The host's own need raised to the VM's: fixed.
+    target_update(host_target, needs={"confidentiality": "very_high"}, actor=officer)
+    run()
+    finding.refresh_from_db()
+    assert finding.resolved_at is not None and finding.resolution == "fixed"
+    # SYS.1.5.A8 sentence 3 is tested by it.
+    estate = target_create(kind="estate", actor=officer)
+    state = automated_statuses(estate)["SYS.1.5.A8"]
+    assert "PRO-001" in [c.check_id for c in state.checks]
