@@ -14,6 +14,11 @@ Observed again 2026-11-29 (issue 11, separation of duties): tokens are revoked b
 (an administrator gets 404 for another's token, like everyone), and writes to read-only API routes
 (operations, sync runs, the API root, the schema) answer 403 for every role, as the inventory's
 read-only routes always did, because every API view now declares ``write_roles`` itself.
+
+Observed 2026-11-30 (issue 14, the Grundschutz-Check): target objects, their protection need and
+assessments are read by every role and written by security officers only; a target outside the
+scope is 404 (the out-of-scope administrator), and the API's PUT of a whole target is 405 (a
+target changes by PATCH; PUT saves an assessment).
 """
 
 MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
@@ -746,6 +751,34 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
         "POST": (401, 403, 403, 403, 403),
         "PUT": (401, 403, 403, 403, 403),
     },
+    "api/compliance/targets/": {
+        "DELETE": (401, 403, 405, 403, 403),
+        "GET": (401, 200, 200, 200, 200),
+        "PATCH": (401, 403, 405, 403, 403),
+        "POST": (401, 403, 400, 403, 403),
+        "PUT": (401, 403, 405, 403, 403),
+    },
+    "api/compliance/targets/{pk}/": {
+        "DELETE": (401, 403, 405, 403, 403),
+        "GET": (401, 200, 200, 200, 404),
+        "PATCH": (401, 403, 200, 403, 403),
+        "POST": (401, 403, 405, 403, 403),
+        "PUT": (401, 403, 405, 403, 403),
+    },
+    "api/compliance/targets/{pk}/assessments/{ref}/": {
+        "DELETE": (401, 403, 405, 403, 403),
+        "GET": (401, 200, 200, 200, 404),
+        "PATCH": (401, 403, 405, 403, 403),
+        "POST": (401, 403, 405, 403, 403),
+        "PUT": (401, 403, 400, 403, 403),
+    },
+    "api/compliance/targets/{pk}/check/": {
+        "DELETE": (401, 403, 405, 403, 403),
+        "GET": (401, 200, 200, 200, 404),
+        "PATCH": (401, 403, 405, 403, 403),
+        "POST": (401, 403, 405, 403, 403),
+        "PUT": (401, 403, 405, 403, 403),
+    },
     "api/compliance/waivers/": {
         "DELETE": (401, 403, 405, 403, 403),
         "GET": (401, 200, 200, 200, 200),
@@ -1101,6 +1134,41 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
         "GET": (302, 200, 200, 200, 200),
         "PATCH": (405, 405, 405, 405, 405),
         "POST": (302, 403, 302, 302, 302),
+        "PUT": (405, 405, 405, 405, 405),
+    },
+    "compliance/targets/": {
+        "DELETE": (405, 405, 405, 405, 405),
+        "GET": (302, 200, 200, 200, 200),
+        "PATCH": (405, 405, 405, 405, 405),
+        "POST": (302, 405, 405, 405, 405),
+        "PUT": (405, 405, 405, 405, 405),
+    },
+    "compliance/targets/new/": {
+        "DELETE": (405, 405, 405, 405, 405),
+        "GET": (302, 405, 405, 405, 405),
+        "PATCH": (405, 405, 405, 405, 405),
+        "POST": (302, 403, 400, 403, 403),
+        "PUT": (405, 405, 405, 405, 405),
+    },
+    "compliance/targets/{pk}/": {
+        "DELETE": (405, 405, 405, 405, 405),
+        "GET": (302, 200, 200, 200, 404),
+        "PATCH": (405, 405, 405, 405, 405),
+        "POST": (302, 405, 405, 405, 405),
+        "PUT": (405, 405, 405, 405, 405),
+    },
+    "compliance/targets/{pk}/assess/{ref}/": {
+        "DELETE": (405, 405, 405, 405, 405),
+        "GET": (302, 200, 200, 200, 404),
+        "PATCH": (405, 405, 405, 405, 405),
+        "POST": (302, 403, 400, 403, 404),
+        "PUT": (405, 405, 405, 405, 405),
+    },
+    "compliance/targets/{pk}/need/": {
+        "DELETE": (405, 405, 405, 405, 405),
+        "GET": (302, 405, 405, 405, 405),
+        "PATCH": (405, 405, 405, 405, 405),
+        "POST": (302, 403, 400, 403, 403),
         "PUT": (405, 405, 405, 405, 405),
     },
     "compliance/waivers/": {
