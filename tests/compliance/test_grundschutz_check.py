@@ -359,3 +359,37 @@ def test_a_vm_with_a_higher_need_than_its_host_is_a_finding_naming_both(officer)
     estate = target_create(kind="estate", actor=officer)
     state = automated_statuses(estate)["SYS.1.5.A8"]
     assert "PRO-001" in [c.check_id for c in state.checks]
+
+
+def _queries(fn) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        fn()
+    return len(ctx.captured_queries)
+
+
+def test_the_check_page_reads_a_fixed_number_of_queries_whatever_the_estate(officer):
+    """Two sizes, the same number of statements: nothing is read per VM or per requirement."""
+    endpoint = EndpointFactory(kind="proxmox")
+    host = HostFactory(endpoint=endpoint)
+
+    def grow(n: int) -> None:
+        for _ in range(n):
+            VmFactory(endpoint=endpoint, host=host, tags=["db"])
+
+    grow(2)
+    run()
+    targets = [
+        target_create(kind="estate", actor=officer),
+        target_create(kind="endpoint", endpoint=endpoint, actor=officer),
+        target_create(kind="tag", tag="db", actor=officer),
+    ]
+    for target in targets:
+        assessment_save(requirement=req(A7), target=target, status="ja", actor=officer)
+    small = [_queries(lambda t=t: grundschutz_check(t)) for t in targets]
+    grow(30)
+    run()
+    large = [_queries(lambda t=t: grundschutz_check(t)) for t in targets]
+    assert small == large
