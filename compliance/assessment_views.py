@@ -21,7 +21,7 @@ from portal.security.scopes import is_scoped, scoped
 
 from .choices import STATUS_SYMBOLS, EffectiveStatus
 from .forms import AssessmentForm, NeedForm, TargetForm
-from .models import Assessment, Requirement, TargetObject
+from .models import ASSESSMENT_FIELDS, PROTECTION_GOALS, Assessment, Requirement, TargetObject
 from .protection import effective_needs, overall
 from .scoping import visible_endpoints
 from .services.assessments import (
@@ -33,7 +33,7 @@ from .services.assessments import (
     target_update,
 )
 
-GOALS = ("confidentiality", "integrity", "availability")
+GOALS = PROTECTION_GOALS
 
 
 def visible_targets(user) -> list[TargetObject]:
@@ -219,19 +219,7 @@ def assessment_edit(request: HttpRequest, pk: int, ref: str) -> HttpResponse:
                 return redirect("compliance:target-detail", pk=target.pk)
         status = 400
     else:
-        initial = {}
-        if assessment is not None:
-            initial = {
-                f: getattr(assessment, f)
-                for f in (
-                    "status",
-                    "justification",
-                    "responsible",
-                    "due_date",
-                    "last_review",
-                    "next_review",
-                )
-            }
+        initial = {f: getattr(assessment, f) for f in ASSESSMENT_FIELDS} if assessment else {}
         form = AssessmentForm(initial=initial)
     row = next(r for r in grundschutz_check(target) if r.requirement.pk == requirement.pk)
     return render(

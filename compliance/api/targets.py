@@ -25,7 +25,13 @@ from ..choices import (
     RequirementStatus,
     TargetKind,
 )
-from ..models import Assessment, AssessmentVersion, Requirement, TargetObject
+from ..models import (
+    ASSESSMENT_FIELDS,
+    Assessment,
+    AssessmentVersion,
+    Requirement,
+    TargetObject,
+)
 from ..protection import effective_needs, overall
 from ..services.assessments import (
     assessable,
@@ -36,12 +42,7 @@ from ..services.assessments import (
 )
 from . import examples
 from .serializers import ScopedPrimaryKeyRelatedField
-
-
-def _drf_error(exc: DjangoValidationError) -> serializers.ValidationError:
-    return serializers.ValidationError(
-        exc.message_dict if hasattr(exc, "error_dict") else exc.messages
-    )
+from .views import as_drf_error
 
 
 class NeedsSerializer(serializers.Serializer):
@@ -111,18 +112,7 @@ class AssessmentVersionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AssessmentVersion
-        fields = [
-            "version",
-            "status",
-            "justification",
-            "responsible",
-            "due_date",
-            "last_review",
-            "next_review",
-            "changes",
-            "changed_by",
-            "changed_at",
-        ]
+        fields = ["version", *ASSESSMENT_FIELDS, "changes", "changed_by", "changed_at"]
         read_only_fields = fields
 
 
@@ -135,12 +125,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
         fields = [
             "requirement",
             "target",
-            "status",
-            "justification",
-            "responsible",
-            "due_date",
-            "last_review",
-            "next_review",
+            *ASSESSMENT_FIELDS,
             "review_due",
             "version",
             "updated_by",
@@ -262,7 +247,7 @@ class TargetObjectViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
                 request=request,
             )
         except DjangoValidationError as exc:
-            raise _drf_error(exc) from None
+            raise as_drf_error(exc) from None
         return Response(
             TargetObjectSerializer(_with_needs([target])[0]).data, status=status.HTTP_201_CREATED
         )
@@ -288,7 +273,7 @@ class TargetObjectViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
                 request=request,
             )
         except DjangoValidationError as exc:
-            raise _drf_error(exc) from None
+            raise as_drf_error(exc) from None
         return Response(TargetObjectSerializer(_with_needs([target])[0]).data)
 
     @extend_schema(responses=CheckRowSerializer(many=True))
@@ -338,6 +323,6 @@ class TargetObjectViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
                 **body.validated_data,
             )
         except DjangoValidationError as exc:
-            raise _drf_error(exc) from None
+            raise as_drf_error(exc) from None
         assessment = Assessment.objects.prefetch_related("versions").get(pk=assessment.pk)
         return Response(AssessmentHistorySerializer(assessment).data)
