@@ -88,6 +88,3 @@ def schedule_syncs() -> int:
         enqueue(sync_endpoint_task, endpoint.pk, run.pk)
         queued += 1
     return queued
-
-
-from inventory.tasks_operations import *  # noqa: E402, F403  (registers the operation tasks)

@@ -25,9 +25,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from inventory.labels import STATE_LABELS
-from inventory.models import Endpoint, Host, Operation, Snapshot, SyncRun, VirtualMachine
+from inventory.models import Endpoint, Host, Snapshot, SyncRun, VirtualMachine
 from inventory.services.freshness import freshness, with_last_error
 from inventory.views.snapshot_filters import age_q
+from operations.models import Operation
 from portal.access import role_required
 from portal.roles import ROLES
 
@@ -453,11 +454,11 @@ def operations_tile(now: dt.datetime, scope: Scope) -> OperationsTile:
         ),
     )
     try:
-        from inventory.services.policies import failing_policies
+        from operations.services.policies import failing_policies
 
         failing_qs = failing_policies().only("pk", "label", "last_run_state", "last_run_at")
         if scope.limited:  # a policy selecting anything outside the scope is not named
-            from inventory.services.policy_scopes import visible_policies
+            from operations.services.policy_scopes import visible_policies
 
             failing_qs = visible_policies(scope.user, failing_qs)
         failing = list(failing_qs)
@@ -466,10 +467,10 @@ def operations_tile(now: dt.datetime, scope: Scope) -> OperationsTile:
     return OperationsTile(
         counts["active"],
         counts["failed"],
-        _url("operation-list", state=Operation.State.RUNNING),
-        _url("operation-list", state=Operation.State.FAILED),
+        _url("operations:operation-list", state=Operation.State.RUNNING),
+        _url("operations:operation-list", state=Operation.State.FAILED),
         failing,
-        _url("snapshot-policy-list"),
+        _url("operations:snapshot-policy-list"),
     )
 
 

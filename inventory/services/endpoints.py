@@ -36,7 +36,7 @@ def _name_taken(name: str, actor: Any) -> str:
 
     Endpoint names are unique. A user limited to some endpoints or clusters must not learn
     from this message that an endpoint outside the scope has the name (see
-    ``inventory.services.policies._label_taken``, the same rule for policy labels).
+    ``operations.services.policies._label_taken``, the same rule for policy labels).
     """
     if getattr(actor, "is_authenticated", False) and is_scoped(actor):
         return "this name cannot be used; choose another"

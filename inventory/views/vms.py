@@ -15,6 +15,7 @@ from inventory.api.filters import VirtualMachineFilter
 from inventory.charts import utilization_charts
 from inventory.labels import VM_POWER_CHOICES
 from inventory.models import Snapshot, UtilizationSample, VirtualMachine
+from inventory.page_slots import slot_templates
 from portal.pages import role_required
 from portal.roles import ROLES
 from portal.security.scopes import scoped
@@ -166,6 +167,8 @@ def vm_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "datastores": list(vm.datastores.order_by("name")),
         "snapshot_tree": snapshot_tree(snapshots),
         "snapshot_count": len(snapshots),
+        "vm_action_templates": slot_templates("vm_actions"),
+        "snapshot_action_templates": slot_templates("snapshot_actions"),
         "charts": utilization_charts(
             recent_samples(UtilizationSample.ObjectType.VM, vm.pk), key="vm"
         ),

@@ -7,8 +7,9 @@ import time
 import pytest
 from django.utils import timezone
 
-from inventory.models import Endpoint, Operation, Snapshot, VirtualMachine
-from inventory.tasks_operations import operations_reconcile_task
+from inventory.models import Endpoint, Snapshot, VirtualMachine
+from operations.models import Operation
+from operations.tasks import operations_reconcile_task
 from tests.endpoints import proxmox_endpoint, vcenter_endpoint
 from tests.harness import vcsim as sim_api
 from tests.harness.fakepve import RunningFakePve

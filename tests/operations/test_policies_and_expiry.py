@@ -8,9 +8,10 @@ import pytest
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from inventory.models import Datastore, Operation, PolicyRun, Snapshot, SnapshotPolicy
-from inventory.services.expiry import snapshots_expire
-from inventory.services.policies import failing_policies, policy_create, policy_run
+from inventory.models import Datastore, Snapshot
+from operations.models import Operation, PolicyRun, SnapshotPolicy
+from operations.services.expiry import snapshots_expire
+from operations.services.policies import failing_policies, policy_create, policy_run
 from portal.models import AuditEvent
 
 from .conftest import pve_guest, pve_snapshots, stored_snapshot, wait_for, wait_quiet
@@ -59,7 +60,7 @@ def test_a_policy_keeps_its_periodic_task_in_step_with_its_schedule(pve, admin_u
     assert (task.task, task.crontab.minute, task.crontab.hour, task.enabled) == (
         "inventory.policy_run", "15", "3", True,
     )  # fmt: skip
-    from inventory.services.policies import policy_update
+    from operations.services.policies import policy_update
 
     policy_update(policy=policy, enabled=False, hour="4", actor=admin_user)
     task.refresh_from_db()

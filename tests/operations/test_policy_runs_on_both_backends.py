@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from inventory.models import Operation, PolicyRun, SnapshotPolicy
-from inventory.services import policies
-from inventory.services.policies import policy_create, policy_run, policy_selected_vms
+from operations.models import Operation, PolicyRun, SnapshotPolicy
+from operations.services import policies
+from operations.services.policies import policy_create, policy_run, policy_selected_vms
 from portal.models import AuditEvent
 from tests.inventory.factories import EndpointFactory, VirtualMachineFactory
 

@@ -23,16 +23,15 @@ from inventory.models import (
     Endpoint,
     Host,
     Network,
-    Operation,
     PhysicalNic,
     Snapshot,
-    SnapshotPolicy,
     SyncRun,
     UtilizationSample,
     VirtualMachine,
     VirtualSwitch,
 )
-from inventory.services.policies import policy_create
+from operations.models import Operation, SnapshotPolicy
+from operations.services.policies import policy_create
 from portal.audit import audit
 from tests.factories import UserFactory
 

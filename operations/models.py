@@ -1,8 +1,12 @@
 """Snapshot operations, scheduled snapshot policies and their runs (issue 5).
 
 An :class:`Operation` is written in the request's transaction and carried out by a Celery task
-(``inventory.tasks_operations``) that receives only its id. The database, not the code, keeps
+(``operations.tasks``) that receives only its id. The database, not the code, keeps
 at most one queued or running operation per VM (a partial unique constraint).
+
+The models came from the inventory app (issue 13) and keep its table names (``db_table``), so
+no data moved, and its audit target types (``audit_type``), so the stored audit trail still
+names them ``inventory.operation`` etc.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ def new_nonce() -> str:
 
 
 class Operation(models.Model):
+    audit_type = "inventory.operation"  # the name stored audit events carry
+
     class Kind(models.TextChoices):
         CREATE = "create", "create snapshot"
         DELETE = "delete", "delete snapshot"
@@ -62,14 +68,14 @@ class Operation(models.Model):
     # request answers exactly this, not the operation's present state.
     first_answer = models.JSONField(null=True, blank=True, editable=False)
     policy = models.ForeignKey(
-        "inventory.SnapshotPolicy",
+        "operations.SnapshotPolicy",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="operations",
     )
     policy_run = models.ForeignKey(
-        "inventory.PolicyRun",
+        "operations.PolicyRun",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -89,6 +95,7 @@ class Operation(models.Model):
     nonce = models.CharField(max_length=32, default=new_nonce, editable=False)
 
     class Meta:
+        db_table = "inventory_operation"
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -133,6 +140,8 @@ class SnapshotPolicy(models.Model):
     prunes snapshots it made itself (its operations, and the ``auto-<label>-`` name prefix).
     """
 
+    audit_type = "inventory.snapshotpolicy"  # the name stored audit events carry
+
     class RunState(models.TextChoices):
         NEVER = "", "never run"
         RUNNING = "running", "running"
@@ -168,6 +177,7 @@ class SnapshotPolicy(models.Model):
     last_run_reason = models.TextField(blank=True)
 
     class Meta:
+        db_table = "inventory_snapshotpolicy"
         ordering = ["label"]
         verbose_name_plural = "snapshot policies"
 
@@ -183,6 +193,8 @@ class SnapshotPolicy(models.Model):
 
 
 class PolicyRun(models.Model):
+    audit_type = "inventory.policyrun"  # the name stored audit events carry
+
     class State(models.TextChoices):
         RUNNING = "running", "running"
         SUCCEEDED = "succeeded", "succeeded"
@@ -200,6 +212,7 @@ class PolicyRun(models.Model):
     error = models.TextField(blank=True)
 
     class Meta:
+        db_table = "inventory_policyrun"
         ordering = ["-started_at", "-id"]
 
     def __str__(self) -> str:
@@ -212,12 +225,17 @@ class PolicyRun(models.Model):
 class ExpiryNotice(models.Model):
     """The notice given once for a portal snapshot that expires (or expired)."""
 
+    audit_type = "inventory.expirynotice"  # the name stored audit events carry
+
     snapshot = models.OneToOneField(
         "inventory.Snapshot", on_delete=models.CASCADE, related_name="expiry_notice"
     )
     noticed_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     mailed = models.BooleanField(default=False)
+
+    class Meta:
+        db_table = "inventory_expirynotice"
 
     def __str__(self) -> str:
         return f"expiry notice for snapshot {self.snapshot_id}"

@@ -1,7 +1,7 @@
 """Celery tasks of snapshot operations, policies and expiry: thin, ids only.
 
-Registered by the last line of ``inventory/tasks.py`` (Celery's autodiscovery imports only
-``tasks`` modules).
+Found by Celery's autodiscovery (each installed app's ``tasks`` module). The task names keep
+their ``inventory.`` prefix: beat's stored periodic tasks and messages in flight name them so.
 """
 
 from __future__ import annotations
@@ -12,14 +12,7 @@ from celery import shared_task
 from celery.signals import worker_process_shutdown
 
 from inventory.connectors.sessions import close_all
-from inventory.services.operation_runner import operation_step, operations_reconcile
-
-__all__ = [
-    "operation_step_task",
-    "operations_reconcile_task",
-    "policy_run_task",
-    "snapshots_expire_task",
-]
+from operations.services.operation_runner import operation_step, operations_reconcile
 
 
 @shared_task(name="inventory.operation_step", soft_time_limit=120, time_limit=180)
@@ -45,7 +38,7 @@ def operations_reconcile_task(stale_after_seconds: float | None = None) -> int:
 @shared_task(name="inventory.policy_run", soft_time_limit=300, time_limit=360)
 def policy_run_task(policy_id: int) -> None:
     """Run one snapshot policy (its PeriodicTask sends this on the policy's crontab)."""
-    from inventory.services.policies import policy_run
+    from operations.services.policies import policy_run
 
     policy_run(policy_id=policy_id, trigger="schedule")
 
@@ -53,7 +46,7 @@ def policy_run_task(policy_id: int) -> None:
 @shared_task(name="inventory.snapshots_expire", soft_time_limit=300, time_limit=360)
 def snapshots_expire_task() -> None:
     """Give notice of expiring portal snapshots and delete expired ones (run by beat)."""
-    from inventory.services.expiry import snapshots_expire
+    from operations.services.expiry import snapshots_expire
 
     snapshots_expire()
 

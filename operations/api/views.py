@@ -22,10 +22,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from inventory.api.serializers import SnapshotSerializer
-from inventory.models import Operation, Snapshot, SnapshotPolicy, VirtualMachine
-from inventory.services import operations as ops
-from inventory.services import policies
-from inventory.services.policy_scopes import visible_policies
+from inventory.api.views import SnapshotViewSet
+from inventory.models import Snapshot, VirtualMachine
+from operations.models import Operation, SnapshotPolicy
+from operations.services import operations as ops
+from operations.services import policies
+from operations.services.policy_scopes import visible_policies
 from portal.api.errors import error_response
 from portal.filters import NumberFilter
 from portal.roles import ADMINISTRATOR, ROLES
@@ -226,17 +228,12 @@ def _snapshot(request: Request, pk: int) -> Snapshot:
     )
 
 
-def _read_view():
-    """The read-only inventory's snapshot detail, when that module provides one."""
-    try:
-        from inventory.api.views import SnapshotViewSet  # owned by the inventory API
-    except ImportError:
-        return None
-    return SnapshotViewSet.as_view({"get": "retrieve"})
+# GET of a snapshot is the read-only inventory API's (operations only add DELETE beside it).
+_snapshot_read = SnapshotViewSet.as_view({"get": "retrieve"})
 
 
 class SnapshotDetailView(APIView):
-    """GET: the snapshot (the inventory API's view when present); DELETE: delete it (202)."""
+    """GET: the snapshot (the inventory API's view); DELETE: delete it (202)."""
 
     read_roles = ROLES
     write_roles = (ADMINISTRATOR,)
@@ -245,10 +242,7 @@ class SnapshotDetailView(APIView):
     # The answer is the inventory API's snapshot (owner null when nobody made it in the portal).
     @extend_schema(responses=SnapshotSerializer, operation_id="snapshots_retrieve_detail")
     def get(self, request: Request, pk: int) -> Response:
-        view = _read_view()
-        if view is not None:
-            return view(request._request, pk=pk)
-        return Response(SnapshotReadSerializer(_snapshot(request, pk)).data)
+        return _snapshot_read(request._request, pk=pk)
 
     @_queues_an_operation(
         "snapshots_delete",

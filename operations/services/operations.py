@@ -3,7 +3,7 @@
 Each service validates, writes one :class:`Operation` row in the caller's transaction, audits
 the request and enqueues the task with the operation id once that transaction commits. Nothing
 here talks to a hypervisor: a request never waits on one (the task does the work, see
-:mod:`inventory.services.operation_runner`).
+:mod:`operations.services.operation_runner`).
 
 Refusals name what to change: :class:`~django.core.exceptions.ValidationError` for input the
 platform would refuse (400), :class:`OperationConflict` for the state of the VM or snapshot (409).
@@ -21,7 +21,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from inventory.models import Endpoint, Operation, Snapshot, VirtualMachine
+from inventory.models import Endpoint, Snapshot, VirtualMachine
+from operations.models import Operation
 from portal.audit import audit, source_for_trigger
 
 PROXMOX_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{1,39}$")
@@ -127,7 +128,7 @@ def _open(
     ``source``: where the request came from when there is no HTTP request (the policy run's
     trigger for policy snapshots; the schedule for expiry), else the request's.
     """
-    from inventory.tasks_operations import operation_step_task
+    from operations.tasks import operation_step_task
     from portal.tasks import enqueue
 
     key = (idempotency_key or "").strip()

@@ -25,14 +25,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
-from inventory.models import (
-    Datastore,
-    Operation,
-    PolicyRun,
-    Snapshot,
-    SnapshotPolicy,
-    VirtualMachine,
-)
+from inventory.models import Datastore, Snapshot, VirtualMachine
+from operations.models import Operation, PolicyRun, SnapshotPolicy
 from portal.audit import audit, source_for_trigger
 from portal.models import AuditEvent
 from portal.security.scopes import is_scoped

@@ -16,7 +16,8 @@ from django.core.mail import send_mail
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from inventory.models import ExpiryNotice, Operation, Snapshot
+from inventory.models import Snapshot
+from operations.models import ExpiryNotice, Operation
 from portal.audit import audit
 from portal.models import AuditEvent
 from portal.timefmt import local_text

@@ -29,7 +29,8 @@ from django.utils import timezone
 from inventory.connectors.base import AuthenticationError, ConnectorError, ObjectGoneError
 from inventory.connectors.records import SnapshotRecord, TaskStatus
 from inventory.connectors.sessions import connector_for
-from inventory.models import Operation, Snapshot
+from inventory.models import Snapshot
+from operations.models import Operation
 from portal.audit import audit
 from portal.models import AuditEvent
 
@@ -245,7 +246,7 @@ def _after(op: Operation) -> None:
     """Let a policy prune and account its run once one of its operations has ended."""
     if op.policy_id is None:
         return  # a manual operation: no policy to account to
-    from inventory.services.policies import policy_operation_ended
+    from operations.services.policies import policy_operation_ended
 
     policy_operation_ended(operation_id=op.pk)
 
