@@ -26,12 +26,12 @@ from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from inventory.models import Datastore, Snapshot, VirtualMachine
+from inventory.tags import tagged
 from operations.models import Operation, PolicyRun, SnapshotPolicy
 from portal.audit import audit, source_for_trigger
 from portal.models import AuditEvent
 from portal.security.scopes import is_scoped
 
-from ..tags import tagged
 from .operations import OperationConflict, snapshot_create, snapshot_delete
 from .policy_scopes import check_selection
 
