@@ -45,6 +45,16 @@ def _field_errors(form, exc: ValidationError) -> None:
         form.add_error(field if field in form.fields else None, errors)
 
 
+def _need_changes(request: HttpRequest, data: dict) -> dict:
+    """The protection need, its reason and who sets it, from a valid target or need form."""
+    return {
+        "needs": {g: data[g] for g in GOALS},
+        "need_justification": data["need_justification"],
+        "actor": request.user,
+        "request": request,
+    }
+
+
 def _target_form(request: HttpRequest, data=None) -> TargetForm:
     return TargetForm(
         data,
@@ -97,10 +107,7 @@ def target_new(request: HttpRequest) -> HttpResponse:
                     endpoint=data["endpoint"],
                     cluster=data["cluster"],
                     tag=data["tag"],
-                    needs={g: data[g] for g in GOALS},
-                    need_justification=data["need_justification"],
-                    actor=request.user,
-                    request=request,
+                    **_need_changes(request, data),
                 )
             except ValidationError as exc:
                 _field_errors(form, exc)
@@ -166,10 +173,7 @@ def target_need(request: HttpRequest, pk: int) -> HttpResponse:
             target_update(
                 target,
                 name=data["name"],
-                needs={g: data[g] for g in GOALS},
-                need_justification=data["need_justification"],
-                actor=request.user,
-                request=request,
+                **_need_changes(request, data),
             )
         except ValidationError as exc:
             _field_errors(form, exc)
