@@ -277,7 +277,7 @@ class TargetObjectViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
         return Response(TargetObjectSerializer(_with_needs([target])[0]).data)
 
     @extend_schema(responses=CheckRowSerializer(many=True))
-    @action(detail=True, methods=["get"], url_path="check")
+    @action(detail=True, methods=["get"], url_path="check", pagination_class=None)
     def grundschutz_check(self, request, pk=None):
         """Every SYS.1.5 requirement for this target: automated, documented and effective status."""
         target = self.get_object()
