@@ -1,6 +1,9 @@
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
+# python-ldap builds from source against OpenLDAP's client library (LDAP / AD login).
+RUN apt-get update && apt-get install -y --no-install-recommends gcc libldap2-dev libsasl2-dev \
+    && rm -rf /var/lib/apt/lists/*
 COPY requirements.lock .
 RUN pip install --no-cache-dir -r requirements.lock
 COPY . .

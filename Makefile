@@ -23,17 +23,19 @@ $(BIN)/python:
 
 # The venv is rebuilt when the lock file changes.
 $(VENV)/.installed: requirements.lock pyproject.toml | $(BIN)/python
+	@bash .ci/system-deps.sh build
 	$(BIN)/pip install --quiet -r requirements.lock
 	touch $@
 
 install: $(VENV)/.installed
 
-# Debian packages the simulators and browser tests need (Go toolchain, govmomi, Chromium).
+# Debian packages the simulators and browser tests need (Go toolchain, govmomi, Chromium,
+# OpenLDAP's slapd); `.ci/system-deps.sh build` alone brings python-ldap's build headers.
 system-deps:
 	@bash .ci/system-deps.sh
 
 demo: install
-	@$(BIN)/python -m portal.demo --port $(PORT)
+	@$(BIN)/python -m simulators.demo --port $(PORT)
 
 test: install system-deps
 	@bash .ci/services.sh
@@ -61,9 +63,11 @@ SOAK_MINUTES ?= 10
 soak: install
 	$(BIN)/python -m bench.soak --minutes $(SOAK_MINUTES)
 
+# Style, then the dependency rules of docs/architecture.md (import-linter contracts in pyproject.toml).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff format .

@@ -1,10 +1,20 @@
 #!/usr/bin/env bash
 # Install the Debian packages tests need, only where they are missing.
+# `system-deps.sh build`: only what `pip install -r requirements.lock` needs to build
+# (python-ldap's headers); without an argument also the simulators', browser's and slapd.
 set -euo pipefail
 need=()
-command -v go >/dev/null 2>&1 || need+=(golang-go)
-[ -d /usr/share/gocode/src/github.com/vmware/govmomi/simulator ] || need+=(golang-github-vmware-govmomi-dev)
-[ -x /usr/bin/chromium ] || need+=(chromium)
+[ -f /usr/include/ldap.h ] || need+=(libldap2-dev)
+[ -f /usr/include/sasl/sasl.h ] || need+=(libsasl2-dev)
+command -v gcc >/dev/null 2>&1 || need+=(gcc)
+if [ "${1:-}" != build ]; then
+  command -v go >/dev/null 2>&1 || need+=(golang-go)
+  [ -d /usr/share/gocode/src/github.com/vmware/govmomi/simulator ] || need+=(golang-github-vmware-govmomi-dev)
+  [ -x /usr/bin/chromium ] || need+=(chromium)
+  # OpenLDAP's server and tools for the directory-login tests (tests/peers/slapd.py).
+  [ -x /usr/sbin/slapd ] || need+=(slapd)
+  command -v ldapadd >/dev/null 2>&1 || need+=(ldap-utils)
+fi
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" -ne 0 ] && ! command -v sudo >/dev/null 2>&1; then
   echo "missing Debian packages: ${need[*]}; install them with: apt-get install ${need[*]}" >&2

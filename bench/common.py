@@ -41,6 +41,21 @@ def setup_django(db_name: str) -> None:
     call_command("migrate", verbosity=0)
 
 
+def user_with_role(username: str, role: str, password: str | None = None):
+    """A portal user in one role's group (``manage.py create_user`` without its audit event)."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    user = get_user_model()(username=username)
+    if password is None:
+        user.set_unusable_password()  # the benchmark authenticates it directly
+    else:
+        user.set_password(password)
+    user.save()
+    user.groups.add(Group.objects.get_or_create(name=role)[0])
+    return user
+
+
 @contextmanager
 def timed(into: dict[str, float], key: str):
     t0 = time.perf_counter()

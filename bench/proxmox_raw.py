@@ -4,7 +4,7 @@ What a straightforward script does: one ProxmoxAPI with an API token, sequential
 per node status/services/time/network/rrddata and per guest config and snapshot list (without
 the connector's shortcuts: no ``parent`` check, no parallel reads, no record mapping).
 
-    python -m tests.harness.fakepve --guests 2000 > /tmp/pve.json &
+    python -m simulators.fakepve --guests 2000 > /tmp/pve.json &
     python -m bench.proxmox_raw /tmp/pve.json
 
 The connector's side of the comparison is ``ProxmoxConnector(...).read_inventory()``; the

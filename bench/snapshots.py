@@ -40,9 +40,9 @@ from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import setup_databases, teardown_databases  # noqa: E402
 
-from tests.harness import vcsim as sim_api  # noqa: E402
-from tests.harness.vcsim import RunningVcsim, VcsimSpec  # noqa: E402
-from tests.harness.worker import Worker  # noqa: E402
+from simulators import vcsim as sim_api  # noqa: E402
+from simulators.vcsim import RunningVcsim, VcsimSpec  # noqa: E402
+from simulators.worker import Worker  # noqa: E402
 
 
 def _wait_task(si, task) -> None:
@@ -132,9 +132,9 @@ def through_portal(vms: list, pairs: int, user) -> tuple[float, int]:
 
 def one_setting(args, delay_ms: int, env: dict[str, str], queue: str) -> dict[str, float]:
     """Both sides on a fresh simulator whose snapshot calls take ``delay_ms``."""
+    from bench.common import user_with_role
     from inventory.models import VirtualMachine
-    from tests.endpoints import vcenter_endpoint
-    from tests.factories import UserFactory
+    from simulators.endpoints import vcenter_endpoint
 
     concurrency = settings.CELERY_WORKER_CONCURRENCY
     spec = VcsimSpec(
@@ -147,7 +147,7 @@ def one_setting(args, delay_ms: int, env: dict[str, str], queue: str) -> dict[st
     with RunningVcsim(spec) as sim, Worker(env, queue, concurrency=concurrency, name="bench"):
         endpoint = vcenter_endpoint(sim, f"bench-vcsim-{delay_ms}")
         vms = list(VirtualMachine.objects.filter(endpoint=endpoint).order_by("name"))
-        user = UserFactory(username=f"bench-admin-{delay_ms}", role="administrator")
+        user = user_with_role(f"bench-admin-{delay_ms}", "administrator")
         baseline = plain_pyvmomi(sim, vms[0].external_id, args.pairs)
         portal, failed = through_portal(vms, args.pairs, user)
     print(

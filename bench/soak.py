@@ -33,7 +33,7 @@ import urllib.request
 from pathlib import Path
 
 from portal.demo import Stack, demo_env, ensure_admin
-from portal.demo_simulators import Simulator, _register
+from simulators.demo import Simulator, register_endpoint
 
 ERROR_LINE = re.compile(r"\b(ERROR|CRITICAL)\b|Traceback")
 LOGS = ("web", "worker", "beat")
@@ -98,13 +98,13 @@ def soak(minutes: float, var_dir: Path, *, log=print) -> dict:
     stack = Stack(var_dir, free_port(), env)
     stack.manage("migrate", "--verbosity", "0")
     ensure_admin(stack)
-    pve = Simulator("fake Proxmox VE", "tests.harness.fakepve", "--guests", "8", "--nodes", "2",
+    pve = Simulator("fake Proxmox VE", "simulators.fakepve", "--guests", "8", "--nodes", "2",
                     env=env)  # fmt: skip
     failures: list[str] = []
     requests = bad_requests = 0
     try:
-        _register(stack, "pve-soak", "proxmox", pve.info, "--token-id", pve.info["token_id"],
-                  "--interval", "1")  # fmt: skip
+        register_endpoint(stack, "pve-soak", "proxmox", pve.info, "--token-id", pve.info["token_id"],
+                          "--interval", "1")  # fmt: skip
         stack.manage("sync", "pve-soak")  # the start-up sync, as make demo does
         tagged = int(stack.manage("shell", "-c", SETUP, capture=True).strip().splitlines()[-1])
         log(f"soak: {tagged} VMs tagged prod; running {minutes} min in {var_dir}")

@@ -27,10 +27,10 @@ def main() -> int:
     from inventory.models import SyncRun, VirtualMachine
     from inventory.services.endpoints import endpoint_create
     from inventory.services.sync import sync_endpoint
-    from portal.demo_simulators import Simulator
+    from simulators.demo import Simulator
 
     sim = Simulator(
-        "fakepve", "tests.harness.fakepve", "--guests", str(args.guests), "--nodes", str(args.nodes),
+        "fakepve", "simulators.fakepve", "--guests", str(args.guests), "--nodes", str(args.nodes),
         env=dict(os.environ),
     )  # fmt: skip
     info = sim.info

@@ -26,7 +26,7 @@ def main() -> int:
     from inventory.models import SyncRun, VirtualMachine
     from inventory.services.endpoints import endpoint_create
     from inventory.services.sync import sync_endpoint
-    from tests.harness.vcsim import RunningVcsim, VcsimSpec
+    from simulators.vcsim import RunningVcsim, VcsimSpec
 
     times: dict[str, float] = {}
     with RunningVcsim(VcsimSpec.for_vms(args.vms)) as sim:

@@ -8,7 +8,7 @@ of the mapping.
 
 Against a large simulator (5000 VMs take about 6 s to create: 10 clusters x 5 hosts x 500 VMs)::
 
-    python -m tests.harness.vcsim --vms 5000 > /tmp/vcsim.json &
+    python -m simulators.vcsim --vms 5000 > /tmp/vcsim.json &
     python -m bench.vcenter_raw /tmp/vcsim.json        # or: --url ... --user ... --fingerprint ...
 """
 
@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="raw pyvmomi read of a vCenter (benchmark baseline)"
     )
-    parser.add_argument("json", nargs="?", help="the JSON line of `python -m tests.harness.vcsim`")
+    parser.add_argument("json", nargs="?", help="the JSON line of `python -m simulators.vcsim`")
     parser.add_argument("--url")
     parser.add_argument("--user")
     parser.add_argument("--password")

@@ -28,7 +28,7 @@ from typing import Any
 
 import requests
 
-from bench.common import ROOT, save, setup_django, timed
+from bench.common import ROOT, save, setup_django, timed, user_with_role
 
 DB_NAME = "bench_web"
 HOSTS, VMS, SNAPSHOTS, FINDINGS = 200, 10_000, 5_000, 30_000
@@ -131,9 +131,8 @@ def populate() -> dict[str, float]:
 def make_users() -> str:
     """An auditor (reads everything, no second factor enrolled) and an API token for it."""
     from portal.tokens import api_token_create
-    from tests.factories import UserFactory
 
-    user = UserFactory(username="bench-auditor", role="auditor", password=PASSWORD)
+    user = user_with_role("bench-auditor", "auditor", PASSWORD)
     _token, key = api_token_create(user=user, name="bench")
     return key
 

@@ -11,8 +11,13 @@ class OperationsConfig(AppConfig):
         from inventory.page_slots import add_template
         from portal.security.audit_scope import register_visible
 
+        from . import tasks
         from .models import PolicyRun, SnapshotPolicy
         from .services.policy_scopes import visible_policies, visible_policy_runs
+        from .signals import operation_queued
+
+        # Services announce work; the tasks module queues it (services never import tasks).
+        operation_queued.connect(tasks.queue_operation, dispatch_uid="operations.queue_operation")
 
         # The VM page's snapshot actions.
         add_template("vm_actions", "operations/_vm_actions.html")

@@ -18,7 +18,11 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-ACTIVE_STATES = ("queued", "running")
+from portal.runs import ACTIVE_STATES, RunBase, RunQuerySet, RunStatus
+
+
+class OperationQuerySet(RunQuerySet):
+    status_field = "state"
 
 
 def new_nonce() -> str:
@@ -34,11 +38,8 @@ class Operation(models.Model):
         DELETE = "delete", "delete snapshot"
         REVERT = "revert", "revert to snapshot"
 
-    class State(models.TextChoices):
-        QUEUED = "queued", "queued"
-        RUNNING = "running", "running"
-        SUCCEEDED = "succeeded", "succeeded"
-        FAILED = "failed", "failed"
+    # The status values of every run (an operation's column keeps its name, ``state``).
+    State = RunStatus
 
     kind = models.CharField(max_length=8, choices=Kind.choices)
     vm = models.ForeignKey(
@@ -93,6 +94,8 @@ class Operation(models.Model):
     # Written into the platform's snapshot (vCenter: its description) at submit; nobody can
     # plant a snapshot that carries it beforehand, unlike the operation's sequential id.
     nonce = models.CharField(max_length=32, default=new_nonce, editable=False)
+
+    objects = OperationQuerySet.as_manager()
 
     class Meta:
         db_table = "inventory_operation"
@@ -192,34 +195,39 @@ class SnapshotPolicy(models.Model):
         return f"auto-{self.label}-"
 
 
-class PolicyRun(models.Model):
+class PolicyRun(RunBase):
+    """One run of a policy: it queues snapshots (``queued`` of them) and skips VMs without room.
+
+    A run that ended with skipped VMs succeeded (every snapshot it queued was taken); its
+    ``outcome`` and its policy's ``last_run_state`` say "partial". ``error`` holds why it failed
+    or, for a partial run, why VMs were skipped.
+    """
+
     audit_type = "inventory.policyrun"  # the name stored audit events carry
 
-    class State(models.TextChoices):
-        RUNNING = "running", "running"
-        SUCCEEDED = "succeeded", "succeeded"
-        PARTIAL = "partial", "partly skipped"
-        FAILED = "failed", "failed"
-
     policy = models.ForeignKey(SnapshotPolicy, on_delete=models.CASCADE, related_name="runs")
-    state = models.CharField(max_length=16, choices=State.choices, default=State.RUNNING)
     trigger = models.CharField(max_length=16, default="schedule")
-    started_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
     queued = models.PositiveIntegerField(default=0)
     # [{"vm": id, "name": str, "reason": str}] for VMs the run did not snapshot.
     skipped = models.JSONField(default=list, blank=True)
-    error = models.TextField(blank=True)
 
     class Meta:
         db_table = "inventory_policyrun"
         ordering = ["-started_at", "-id"]
 
     def __str__(self) -> str:
-        return f"policy {self.policy_id} run #{self.pk} {self.state}"
+        return f"policy {self.policy_id} run #{self.pk} {self.status}"
 
     def audit_label(self) -> str:
         return f"run #{self.pk} of snapshot policy '{self.policy.label}'"
+
+    @property
+    def outcome(self) -> str:
+        """The status, or "partial" for a run that succeeded with skipped VMs (the API's
+        ``state``, the policy's ``last_run_state``)."""
+        if self.status == RunStatus.SUCCEEDED and self.skipped:
+            return SnapshotPolicy.RunState.PARTIAL
+        return self.status
 
 
 class ExpiryNotice(models.Model):

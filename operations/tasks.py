@@ -1,4 +1,6 @@
-"""Celery tasks of snapshot operations, policies and expiry: thin, ids only.
+"""Celery tasks of snapshot operations, policies and expiry: thin, ids only; each imports its
+service inside the task. :func:`queue_operation` receives ``operation_queued`` from the services
+(connected in OperationsConfig.ready()) and queues the first step once the operation is committed.
 
 Found by Celery's autodiscovery (each installed app's ``tasks`` module). The task names keep
 their ``inventory.`` prefix: beat's stored periodic tasks and messages in flight name them so.
@@ -12,12 +14,14 @@ from celery import shared_task
 from celery.signals import worker_process_shutdown
 
 from inventory.connectors.sessions import close_all
-from operations.services.operation_runner import operation_step, operations_reconcile
+from portal.tasks import enqueue
 
 
 @shared_task(name="inventory.operation_step", soft_time_limit=120, time_limit=180)
 def operation_step_task(operation_id: int) -> None:
     """One short step of an operation; schedules the next one while the remote task runs."""
+    from operations.services.operation_runner import operation_step
+
     delay = operation_step(operation_id)
     if delay is not None:
         operation_step_task.apply_async(args=[operation_id], countdown=delay)
@@ -26,6 +30,8 @@ def operation_step_task(operation_id: int) -> None:
 @shared_task(name="inventory.operations_reconcile", soft_time_limit=60, time_limit=120)
 def operations_reconcile_task(stale_after_seconds: float | None = None) -> int:
     """Queue a step for every active operation nobody has touched lately (run by beat)."""
+    from operations.services.operation_runner import operations_reconcile
+
     kwargs = {}
     if stale_after_seconds is not None:
         kwargs["stale_after"] = dt.timedelta(seconds=stale_after_seconds)
@@ -55,3 +61,8 @@ def snapshots_expire_task() -> None:
 def _log_out_of_kept_sessions(**_: object) -> None:
     """A pool process that ends logs out of the sessions it kept for operations."""
     close_all()
+
+
+def queue_operation(sender=None, *, operation_id: int, **kwargs) -> None:
+    """Receiver of ``operation_queued``: the first step runs once the operation is committed."""
+    enqueue(operation_step_task, operation_id)

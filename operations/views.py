@@ -68,7 +68,7 @@ class PolicyForm(forms.Form):
         Endpoint.objects.all(), required=False, label=gettext_lazy("Endpoints")
     )
     vms = forms.ModelMultipleChoiceField(
-        VirtualMachine.objects.filter(absent_since__isnull=True, template=False),
+        VirtualMachine.objects.present().filter(template=False),
         required=False,
         label=gettext_lazy("VMs"),
     )

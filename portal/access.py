@@ -56,7 +56,8 @@ def role_required(*roles: str) -> Callable:
 
 
 def public(view: Callable) -> Callable:
-    """No login at all: the login page and the health probe, nothing else."""
+    """No login at all: the login page, the health probe and /metrics (which checks its own
+    token and networks), nothing else."""
     view = login_not_required(view)
     setattr(view, ATTRIBUTE, PUBLIC)
     return view

@@ -1,9 +1,10 @@
-"""``make demo``: a filled portal on one machine with the embedded defaults.
+"""The portal on one machine with the embedded defaults (what ``make demo`` builds on).
 
 Creates ``var/demo.env`` with fresh keys on first run, migrates, creates the demo administrator
 (its password is printed), starts the web server, a Celery worker and beat on the embedded
-broker, and, where available, the bundled vCenter simulator and fake Proxmox VE, registered
-and synced. Ctrl-C stops everything.
+broker. Ctrl-C stops everything. ``make demo`` runs ``python -m simulators.demo``, which adds the
+bundled vCenter simulator and fake Proxmox VE (registered and synced) through ``start_extras``:
+the product knows no simulator.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 from cryptography.fernet import Fernet
 
@@ -38,6 +41,8 @@ def demo_env(var_dir: Path) -> dict[str, str]:
     for line in env_file.read_text().splitlines():
         key, _, value = line.partition("=")
         env.setdefault(key, value)
+    if not env.get("METRICS_TOKEN") and not env.get("METRICS_TOKEN_FILE"):
+        env["METRICS_TOKEN_FILE"] = str(metrics_token_file(var_dir))
     env.update(
         DJANGO_SETTINGS_MODULE="portal.settings",
         PORTAL_VAR_DIR=str(var_dir),
@@ -45,6 +50,15 @@ def demo_env(var_dir: Path) -> dict[str, str]:
         PYTHONUNBUFFERED="1",
     )
     return env
+
+
+def metrics_token_file(var_dir: Path) -> Path:
+    """The demo's /metrics bearer token, made once (docs/integration.md, Prometheus metrics)."""
+    path = var_dir / "metrics-token"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(32) + "\n")
+        path.chmod(0o600)
+    return path
 
 
 class Stack:
@@ -132,30 +146,43 @@ def ensure_admin(stack: Stack) -> str:
     return password_file.read_text().strip()
 
 
-def main(argv: list[str] | None = None) -> int:
+class Stoppable(Protocol):
+    def stop(self) -> None: ...
+
+
+def argument_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--var-dir", default=str(ROOT / "var"))
-    parser.add_argument("--no-simulators", action="store_true")
-    args = parser.parse_args(argv)
+    return parser
 
+
+def main(argv: list[str] | None = None) -> int:
+    return run(argument_parser().parse_args(argv))
+
+
+def run(
+    args: argparse.Namespace, start_extras: Callable[[Stack], list[Stoppable]] | None = None
+) -> int:
+    """Start the stack; ``start_extras(stack)`` starts more once it is healthy (stopped with it)."""
     stack = Stack(Path(args.var_dir), args.port)
     print("migrating the database ...", flush=True)
     stack.manage("migrate", "--verbosity", "0")
     password = ensure_admin(stack)
     stack.start()
-    simulators = []
+    extras: list[Stoppable] = []
     try:
         if not stack.wait_healthy():
             print(f"the web server did not come up; see {stack.var_dir}/web.log", file=sys.stderr)
             return 1
-        if not args.no_simulators:
-            from portal.demo_simulators import start_simulators
-
-            simulators = start_simulators(stack)
+        if start_extras is not None:
+            extras = start_extras(stack)
+        token_file = stack.env.get("METRICS_TOKEN_FILE") or "FILE-WITH-YOUR-METRICS_TOKEN"
         print(
             f"\nVirtSec Portal runs at {stack.url}\n"
             f"  log in as admin / {password}  (also officer and auditor, same password)\n"
+            f'  metrics: curl -H "Authorization: Bearer $(cat {token_file})" '
+            f"{stack.url}metrics\n"
             f"  logs in {stack.var_dir}/*.log; Ctrl-C stops everything\n",
             flush=True,
         )
@@ -165,8 +192,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        for sim in simulators:
-            sim.stop()
+        for extra in extras:
+            extra.stop()
         stack.stop()
     return 0
 

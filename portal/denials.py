@@ -48,6 +48,12 @@ def denied_access_count(*, request: HttpRequest, status: int) -> None:
     except IntegrityError:  # another process counted the first one a moment earlier
         tallies.update(count=F("count") + 1, last_path=path)
         return
+    denied_access_audit(request, path, status=status, aggregated="per address and minute")
+    denied_access_flush(before=minute)
+
+
+def denied_access_audit(request: HttpRequest, path: str, **detail: object) -> None:
+    """The ``access.denied`` audit event of a refused request for ``path``."""
     audit(
         action="access.denied",
         request=request,
@@ -55,9 +61,8 @@ def denied_access_count(*, request: HttpRequest, status: int) -> None:
         target_type="url",
         target_id=request.method,
         target_repr=path,
-        detail={"status": status, "aggregated": "per address and minute"},
+        detail=detail,
     )
-    denied_access_flush(before=minute)
 
 
 def denied_access_flush(*, before: dt.datetime | None = None) -> int:

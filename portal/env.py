@@ -84,3 +84,16 @@ def env_choice(name: str, default: str, choices: set[str]) -> str:
     if value not in choices:
         raise ConfigError(f"{name}={value!r} must be one of: {', '.join(sorted(choices))}")
     return value
+
+
+def env_file(name: str) -> str:
+    """A path to a readable file, or "" when unset."""
+    path = env_str(name)
+    if not path:
+        return ""
+    try:
+        with open(path, "rb"):
+            pass
+    except OSError as exc:
+        raise ConfigError(f"{name}={path!r} cannot be read: {exc.strerror or exc}") from None
+    return path

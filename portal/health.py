@@ -91,4 +91,26 @@ def full_status(*, details: bool = True) -> list[dict]:
             or gettext("no failure in their last runs"),
         }
     )
+    if settings.SIEM_SYSLOG_HOST:
+        rows.append(siem_row())
     return rows
+
+
+def siem_row() -> dict:
+    """The SIEM destination: how many audit events it has not confirmed, since when it fails."""
+    from .siem import backlog, configured_destination
+
+    name = configured_destination().name
+    state = next((row for row in backlog() if row["destination"] == name), None)
+    if state is None:
+        return {"name": gettext("SIEM (syslog)"), "ok": True, "info": gettext("nothing sent yet")}
+    info = gettext("%(destination)s: %(n)d events not confirmed") % {
+        "destination": name,
+        "n": state["pending"],
+    }
+    if state["failing_since"]:
+        info += "; " + gettext("failing since %(since)s: %(error)s") % {
+            "since": f"{state['failing_since']:%Y-%m-%d %H:%M:%S %Z}",
+            "error": state["error"],
+        }
+    return {"name": gettext("SIEM (syslog)"), "ok": not state["failing_since"], "info": info}

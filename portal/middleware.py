@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 
+from django.conf import settings
 from django.http import HttpResponseNotAllowed
 
-from .audit import audit
-from .denials import denied_access_count
+from .denials import denied_access_audit, denied_access_count
 from .logcontext import current_request_id
-from .models import AuditEvent, new_request_id
+from .models import new_request_id
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -47,6 +47,16 @@ class RequestIdMiddleware:
         return response
 
 
+def content_security_policy() -> str:
+    """The CSP; forms may also lead to the single sign-on provider (the logout there)."""
+    extra = getattr(settings, "CSP_FORM_ACTION_ORIGINS", ())
+    if not extra:
+        return CONTENT_SECURITY_POLICY
+    return CONTENT_SECURITY_POLICY.replace(
+        "form-action 'self'", " ".join(["form-action 'self'", *extra])
+    )
+
+
 class SecurityHeadersMiddleware:
     """CSP without inline script, and no caching of anything a logged-in user sees."""
 
@@ -55,7 +65,7 @@ class SecurityHeadersMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        response.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.setdefault("Content-Security-Policy", content_security_policy())
         response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         response.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         user = getattr(request, "user", None)
@@ -81,15 +91,7 @@ class DeniedAccessAuditMiddleware:
             if user is None or not user.is_authenticated:
                 denied_access_count(request=request, status=response.status_code)
                 return response
-            audit(
-                action="access.denied",
-                request=request,
-                result=AuditEvent.Result.DENIED,
-                target_type="url",
-                target_id=request.method,
-                target_repr=request.path[:255],
-                detail={"status": response.status_code},
-            )
+            denied_access_audit(request, request.path[:255], status=response.status_code)
         return response
 
 

@@ -168,3 +168,26 @@ class TaskOutcome(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {'ok' if self.ok else 'failing'}"
+
+
+class SiemCursor(models.Model):
+    """How far the audit trail has reached one SIEM destination (``portal.siem``).
+
+    The trail is append-only and ordered by id, so it is its own queue: ``last_event_id`` is
+    the last event the receiver confirmed; everything after it is still to send.
+    """
+
+    destination = models.CharField(max_length=200, unique=True)  # tls://host:port, udp://...
+    last_event_id = models.BigIntegerField(default=0)
+    # Ids given up on after waiting for them ([id, when]); sent late should they still appear.
+    gaps = models.JSONField(default=list, blank=True)
+    # The one sender at a time: a lease taken and renewed by conditional update.
+    lease_owner = models.CharField(max_length=32, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    attempted_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    failing_since = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.destination} at event {self.last_event_id}"

@@ -13,11 +13,13 @@ from .env import (
     ConfigError,
     env_bool,
     env_choice,
+    env_file,
     env_float,
     env_int,
     env_list,
     env_str,
 )
+from .env_checks import check_siem_settings, metrics_token, networks
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("PORTAL_VAR_DIR", str(BASE_DIR / "var")))
@@ -63,6 +65,7 @@ INSTALLED_APPS = [
     "inventory",
     "operations",
     "compliance",
+    "metrics",  # top layer: reads every app, nothing imports it
 ]
 
 MIDDLEWARE = [
@@ -78,6 +81,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "portal.security.middleware.SessionLifetimeMiddleware",
+    "portal.sso.middleware.DirectoryRecheckMiddleware",  # directory users disabled there: out
     "portal.security.middleware.TwoFactorMiddleware",
     "portal.access.DeclaredAccessMiddleware",  # deny by default: every view declares roles
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -137,10 +141,21 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # Axes first: it refuses a locked-out user before the password is even checked.
+# Local accounts before the directory: break-glass administrators log in while it is down.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Directory (LDAP / Active Directory) and single sign-on (OpenID Connect), each off unless its
+# address is set; portal.sso.config reads and checks their variables (see .env.example).
+from .sso.config import ldap_settings, oidc_settings  # noqa: E402
+
+globals().update(ldap_settings())
+globals().update(oidc_settings())
+if LDAP_ENABLED:  # noqa: F821 - set just above
+    AUTHENTICATION_BACKENDS.append("portal.sso.ldap.DirectoryBackend")
+if OIDC_ENABLED:  # noqa: F821
+    AUTHENTICATION_BACKENDS.append("portal.sso.oidc.SingleSignOnBackend")
 # Lockout per (user name, address); the per-address rate limit below covers password spraying.
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=2, maximum=100)
 AXES_COOLOFF_TIME = dt.timedelta(
@@ -342,6 +357,36 @@ EMAIL_BACKEND = (
     "django.core.mail.backends.smtp.EmailBackend"
     if EMAIL_HOST
     else "django.core.mail.backends.dummy.EmailBackend"
+)
+
+# --- SIEM: every audit event as RFC 5424 syslog (portal.siem, docs/integration.md) ---------
+SIEM_SYSLOG_HOST = env_str("SIEM_SYSLOG_HOST")
+SIEM_SYSLOG_TRANSPORT = env_choice("SIEM_SYSLOG_TRANSPORT", "tls", {"tls", "udp"})
+SIEM_SYSLOG_PORT = env_int(
+    "SIEM_SYSLOG_PORT", 6514 if SIEM_SYSLOG_TRANSPORT == "tls" else 514, minimum=1, maximum=65535
+)
+SIEM_SYSLOG_CA_FILE = env_file("SIEM_SYSLOG_CA_FILE")
+SIEM_SYSLOG_CLIENT_CERT = env_file("SIEM_SYSLOG_CLIENT_CERT")
+SIEM_SYSLOG_CLIENT_KEY = env_file("SIEM_SYSLOG_CLIENT_KEY")
+SIEM_SYSLOG_HOSTNAME = env_str("SIEM_SYSLOG_HOSTNAME")
+SIEM_SYSLOG_ENTERPRISE_ID = env_int("SIEM_SYSLOG_ENTERPRISE_ID", 32473, minimum=1)
+SIEM_SYSLOG_TIMEOUT = env_float("SIEM_SYSLOG_TIMEOUT", 10.0, minimum=1.0, maximum=300.0)
+SIEM_SYSLOG_BATCH = env_int("SIEM_SYSLOG_BATCH", 500, minimum=1, maximum=10000)
+SIEM_SYSLOG_GAP_SECONDS = env_int("SIEM_SYSLOG_GAP_SECONDS", 300, minimum=0, maximum=86400)
+if SIEM_SYSLOG_HOST:
+    check_siem_settings(
+        SIEM_SYSLOG_HOST,
+        SIEM_SYSLOG_TRANSPORT,
+        SIEM_SYSLOG_CLIENT_CERT,
+        SIEM_SYSLOG_CLIENT_KEY,
+        SIEM_SYSLOG_CA_FILE,
+    )
+
+# --- Prometheus metrics at /metrics (metrics app, docs/integration.md) ----------------------
+# Neither a token nor networks: /metrics refuses everyone (deny by default).
+METRICS_TOKEN = metrics_token(env_file("METRICS_TOKEN_FILE"), env_str("METRICS_TOKEN"))
+METRICS_ALLOWED_NETWORKS = networks(
+    "METRICS_ALLOWED_NETWORKS", env_list("METRICS_ALLOWED_NETWORKS")
 )
 
 # --- Logging ----------------------------------------------------------------------------

@@ -1,17 +1,18 @@
-"""URL map. Every route needs login (LoginRequiredMiddleware) except login and /healthz.
+"""URL map. Every route needs login (LoginRequiredMiddleware) except login, /healthz and
+/metrics (a bearer token and/or allowed networks instead, refused to all while neither is set).
 
 Every view declares who may use it (portal.access); one that does not answers 403 to everyone
 and fails tests/portal/test_deny_by_default.py.
 """
 
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import set_language
 
 from . import dashboard, health, views
 from .access import signed_in
 from .api.views import SchemaView, SwaggerView
+from .sso.views import LogoutView
 
 api_patterns = [
     path("", include("portal.api.urls")),
@@ -42,7 +43,8 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("audit/", views.audit_list, name="audit-list"),
     path("", include("portal.security.urls")),  # login, second factor, API tokens
-    path("logout/", signed_in(auth_views.LogoutView.as_view()), name="logout"),
+    path("", include("portal.sso.urls")),  # single sign-on (OIDC)
+    path("logout/", signed_in(LogoutView.as_view()), name="logout"),  # also at the provider
     path("i18n/setlang/", signed_in(set_language), name="set_language"),
     path("api/", include(api_patterns)),
     # One login page only, the portal's own (it enforces the second factor and the lockout).
@@ -53,4 +55,5 @@ urlpatterns = [
     path("", include("operations.urls")),
     path("", include("inventory.urls")),
     path("", include("compliance.urls")),
+    path("", include("metrics.urls")),  # /metrics: token or networks, not roles
 ]

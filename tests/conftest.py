@@ -1,6 +1,7 @@
 """Shared fixtures: users for each role, API clients, a real Celery worker on Redis.
 
-Simulator fixtures live in tests/harness/*_fixtures.py and are registered below.
+Simulator fixtures live in tests/harness/*_fixtures.py (around the simulators in the top-level
+``simulators`` package, which the demo and the benchmarks share) and are registered below.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ import pytest
 from django.conf import settings
 from rest_framework.test import APIClient
 
-from portal.security.testing import verify_session
 from tests.factories import PASSWORD, UserFactory
+from tests.second_factor import verify_session
 
 pytest_plugins = [
     "tests.harness.vcsim_fixtures",
@@ -166,7 +167,7 @@ def worker_queue():
 def celery_worker(django_db_setup, django_db_blocker, worker_queue):
     """A real worker process on the suite's broker (Redis, or the embedded one on the SQLite
     run), sharing the test database. Use with transactional_db."""
-    from tests.harness.worker import Worker
+    from simulators.worker import Worker
 
     embedded = not os.environ.get("CELERY_BROKER_URL")
     env = {

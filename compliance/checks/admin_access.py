@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import ipaddress
 
+from inventory.connectors.platforms import PROXMOX, VCENTER
+
 from ..choices import ObjectType, Severity
-from .registry import PROXMOX, VCENTER, Param, failed, not_applicable, passed, register
+from .registry import Param, failed, not_applicable, passed, register
 
 REQ = ("M4349.ADMIN", "M5.154")
 SHELL_SERVICES = ("ssh", "esxi_shell")
@@ -100,7 +102,7 @@ def node_firewall(host, params, ctx):
     policy must drop or reject what no rule allows. An enabled firewall with ``policy_in:
     ACCEPT`` filters nothing.
     """
-    if (host.connection_state or "").lower() not in ("online", "connected"):
+    if not ctx.traits(host).is_connected(host.connection_state):
         return not_applicable(f"The node is {host.connection_state or 'not online'}.")
     state = (host.extra or {}).get("firewall")
     if not state or state.get("datacenter_enabled") is None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from inventory.connectors.platforms import VCENTER
+
 from ..choices import ObjectType, Severity
-from .registry import PROXMOX, VCENTER, Param, failed, not_applicable, passed, register, warning
+from .registry import Param, failed, not_applicable, passed, register, warning
 
 REQ = ("M2.449", "M4349.INTEGRITY")
 
@@ -67,7 +69,10 @@ def console_clipboard(vm, params, ctx):
     """
     if vm.template:
         return not_applicable("Templates have no console.")
-    if ctx.platform(vm) == PROXMOX:
+    clipboard = ctx.traits(vm).console_clipboard
+    if clipboard not in ("vga_option", "isolation_keys"):
+        return not_applicable("The platform's clipboard setting is not read.")
+    if clipboard == "vga_option":
         if vm.kind == "lxc":
             return not_applicable("Containers have no VGA clipboard.")
         # The connector copies "vga" and its parsed "clipboard" option into extra_config.

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from inventory.connectors.platforms import PROXMOX
+
 from ..choices import ObjectType, Severity
-from .registry import PROXMOX, Param, failed, not_applicable, passed, register, warning
+from .registry import Param, failed, not_applicable, passed, register, warning
 
 REQ = ("M4349.OPERATING",)
-CONNECTED = ("connected", "online")
-TOOLS_RUNNING = ("guesttoolsrunning", "running")
 
 
 @register(
@@ -59,7 +59,7 @@ def host_connected(host, params, ctx):
     if not host.connection_state:
         return not_applicable("The platform did not report the connection state.")
     evidence = {"connection_state": host.connection_state}
-    if host.connection_state.lower() not in CONNECTED:
+    if not ctx.traits(host).is_connected(host.connection_state):
         return failed(f"Host is {host.connection_state}.", **evidence)
     return passed("Host is connected.", **evidence)
 
@@ -114,6 +114,6 @@ def vm_tools_running(vm, params, ctx):
     if not vm.tools_state:
         return not_applicable("The platform did not report the tools state.")
     evidence = {"tools_state": vm.tools_state, "power_state": vm.power_state}
-    if vm.tools_state.replace(" ", "").lower() not in TOOLS_RUNNING:
+    if not ctx.traits(vm).tools_running(vm.tools_state):
         return warning(f"Guest tools/agent are {vm.tools_state}.", **evidence)
     return passed("Guest tools/agent are running.", **evidence)

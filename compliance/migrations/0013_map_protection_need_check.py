@@ -14,5 +14,9 @@ def load(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("compliance", "0012_assessments_and_protection_need")]
+    # Also after main's 0012 (both 0012s came in parallel): one leaf again.
+    dependencies = [
+        ("compliance", "0012_assessments_and_protection_need"),
+        ("compliance", "0012_checkrun_status_indexed"),
+    ]
     operations = [migrations.RunPython(load, migrations.RunPython.noop)]

@@ -97,7 +97,7 @@ def _latest_results(
     endpoint_id: int | None, base: QuerySet[CheckResult] | None = None
 ) -> list[CheckResult]:
     qs = (CheckResult.objects.all() if base is None else base).filter(
-        run__status=CheckRun.RunStatus.SUCCEEDED
+        run__status=CheckRun.Status.SUCCEEDED
     )
     if endpoint_id is not None:
         qs = qs.filter(endpoint_id=endpoint_id)

@@ -116,7 +116,8 @@ def split_settings(
 
 def _present_snapshot_count() -> Coalesce:
     per_vm = (
-        Snapshot.objects.filter(vm=OuterRef("pk"), absent_since__isnull=True)
+        Snapshot.objects.present()
+        .filter(vm=OuterRef("pk"))
         .order_by()
         .values("vm")
         .annotate(n=Count("pk"))
@@ -154,9 +155,7 @@ def vm_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     snapshots = list(
         # owner: shown beside portal-made snapshots.
-        vm.snapshots.filter(absent_since__isnull=True)
-        .select_related("owner")
-        .order_by("created_at", "pk")
+        vm.snapshots.present().select_related("owner").order_by("created_at", "pk")
     )
     isolation, other_settings = split_settings(vm.extra_config)
     context = {

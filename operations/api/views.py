@@ -192,7 +192,7 @@ class VmSnapshotsView(APIView):
     @extend_schema(responses=SnapshotReadSerializer(many=True), operation_id="vm_snapshots_list")
     def get(self, request: Request, pk: int) -> Response:
         vm = get_object_or_404(scoped(request.user, VirtualMachine.objects.all()), pk=pk)
-        rows = vm.snapshots.filter(absent_since__isnull=True).select_related("owner")
+        rows = vm.snapshots.present().select_related("owner")
         return Response(SnapshotReadSerializer(rows, many=True).data)
 
     @_queues_an_operation(
@@ -434,5 +434,5 @@ class SnapshotPolicyViewSet(viewsets.ModelViewSet):
         )
         if run is None:
             raise Conflict("the policy no longer exists")
-        data = {"id": run.pk, "state": run.state, "queued": run.queued, "skipped": run.skipped}
+        data = {"id": run.pk, "state": run.outcome, "queued": run.queued, "skipped": run.skipped}
         return Response(data, status=status.HTTP_202_ACCEPTED)

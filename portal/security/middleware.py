@@ -55,23 +55,28 @@ class SessionLifetimeMiddleware:
             if started is None:
                 mark_session_start(request)
             elif time.time() - started > settings.SESSION_ABSOLUTE_SECONDS:
-                user = request.user
-                logout(request)  # flushes the server-side session, not only the cookie
-                audit(
+                return end_session(
+                    request,
+                    "The session has expired; log in again.",
                     action="auth.session_expired",
-                    request=request,
-                    actor=user,
                     detail={"max_seconds": settings.SESSION_ABSOLUTE_SECONDS},
                 )
-                if request.path.startswith("/api/"):
-                    return JsonResponse(
-                        {"error": {"message": "The session has expired; log in again."}},
-                        status=401,
-                    )
-                return HttpResponseRedirect(
-                    f"{reverse('login')}?{urlencode({'next': request.get_full_path()})}"
-                )
         return self.get_response(request)
+
+
+def end_session(request: HttpRequest, message: str, **audit_fields) -> HttpResponse:
+    """Log out now (the server-side session too), audit it, and send the client to log in.
+
+    API requests get 401 with ``message``; pages a redirect to the login page and back.
+    """
+    user = request.user
+    logout(request)  # flushes the server-side session, not only the cookie
+    audit(request=request, actor=user, **audit_fields)
+    if request.path.startswith("/api/"):
+        return JsonResponse({"error": {"message": message}}, status=401)
+    return HttpResponseRedirect(
+        f"{reverse('login')}?{urlencode({'next': request.get_full_path()})}"
+    )
 
 
 class TwoFactorMiddleware:

@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django_otp import user_has_device
 
 from portal.roles import ADMINISTRATOR, SECURITY_OFFICER, role_of
+from portal.sso.outcome import SESSION_SSO_FACTOR
 
 ROLES_THAT_MUST_ENROL = (ADMINISTRATOR, SECURITY_OFFICER)
 
@@ -28,8 +29,11 @@ def has_device(user: AbstractBaseUser | AnonymousUser) -> bool:
 
 
 def is_verified(request: HttpRequest) -> bool:
-    """True when this session passed the second factor (django-otp's OTPMiddleware decides)."""
+    """True when this session passed the second factor: django-otp's (OTPMiddleware decides),
+    or the single sign-on provider's when its ID token asserted one (portal.sso.oidc)."""
     user = request.user
+    if user.is_authenticated and request.session.get(SESSION_SSO_FACTOR):
+        return True
     return bool(getattr(user, "is_verified", lambda: False)())
 
 

@@ -25,6 +25,7 @@ from portal.access import PUBLIC, role_required, signed_in
 from portal.audit import audit
 from portal.models import ApiToken, AuditEvent
 from portal.roles import ROLES
+from portal.sso.outcome import DIRECTORY_PROBLEMS, failure_of
 from portal.tokens import api_token_create
 
 from . import ratelimit
@@ -79,6 +80,14 @@ class LoginView(auth_views.LoginView):
         response = super().form_valid(form)
         mark_session_start(self.request)
         return response
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        reason = failure_of(self.request).get("reason", "")
+        context["directory_problem"] = reason if reason in DIRECTORY_PROBLEMS else ""
+        context["sso_provider"] = settings.OIDC_PROVIDER_NAME if settings.OIDC_ENABLED else ""
+        context["sso_failed"] = self.request.GET.get("sso") == "failed"
+        return context
 
 
 @signed_in

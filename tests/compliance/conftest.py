@@ -1,43 +1,16 @@
-"""Clients for compliance tests: logged in with the second factor where the portal requires one.
+"""Compliance fixtures: ``vc``, a vCenter endpoint on a fresh simulator for the end-to-end tests.
 
-``portal.security`` (two-factor login) is being added in parallel; these fixtures use its
-``verify_session`` when present and fall back to a plain login otherwise. ``vc`` is a vCenter
-endpoint on a fresh simulator for the end-to-end tests.
+Clients logged in with the second factor (``client_for``, ``api_for``) come from the root conftest.
 """
 
 from __future__ import annotations
 
 import pytest
-from rest_framework.test import APIClient
 
-from tests.endpoints import vcenter_endpoint
-from tests.harness import vcsim as sim_api
+from simulators import vcsim as sim_api
+from simulators.endpoints import vcenter_endpoint
 
 from .vcsim_api import VcsimApi
-
-try:
-    from portal.security.testing import verify_session
-except ImportError:  # before two-factor login exists
-
-    def verify_session(client, user):
-        client.force_login(user)
-        return client
-
-
-@pytest.fixture
-def client_for(client):
-    def make(user):
-        return verify_session(client, user)
-
-    return make
-
-
-@pytest.fixture
-def api_for():
-    def make(user):
-        return verify_session(APIClient(), user)
-
-    return make
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 
 from compliance.models import Finding
 from inventory.models import Cluster, Host, VirtualMachine
-from tests.endpoints import proxmox_endpoint
+from simulators.endpoints import proxmox_endpoint
 
 from .e2e import assert_resolved, sync_and_check
 

@@ -18,8 +18,8 @@ from django.db.models import F
 
 from compliance.services import baseline_approve
 from inventory.models import Cluster, Host, PlatformAccount, UtilizationSample
-from tests.endpoints import proxmox_endpoint
-from tests.harness.fakepve import GiB
+from simulators.endpoints import proxmox_endpoint
+from simulators.fakepve import GiB
 
 from .e2e import open_finding, opened_by, resolved_by, result, sync_and_check
 from .test_end_to_end_proxmox import PveApi

@@ -18,7 +18,7 @@ from operations.models import Operation
 from operations.services.expiry import snapshots_expire
 from operations.services.operation_runner import operation_step
 from operations.services.operations import snapshot_create
-from tests.endpoints import proxmox_endpoint
+from simulators.endpoints import proxmox_endpoint
 
 from .e2e import open_finding, resolved_by, result, sync_and_check
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 import pytest
 
 from inventory.models import Datastore, Host, PhysicalNic, VirtualSwitch
-from tests.endpoints import proxmox_endpoint
-from tests.harness.fakepve import GiB
+from simulators.endpoints import proxmox_endpoint
+from simulators.fakepve import GiB
 
 from .e2e import assert_resolved, open_finding, opened_by, resolved_by, result, sync_and_check
 from .test_end_to_end_proxmox import PveApi

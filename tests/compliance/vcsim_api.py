@@ -16,7 +16,7 @@ from typing import Any
 
 from pyVmomi import vim
 
-from tests.harness.vcsim import wait_task
+from simulators.vcsim import wait_task
 
 
 class VcsimApi:

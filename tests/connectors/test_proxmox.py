@@ -1,4 +1,4 @@
-"""ProxmoxConnector against fakepve over real HTTPS (see tests/harness/fakepve.py)."""
+"""ProxmoxConnector against fakepve over real HTTPS (see simulators/fakepve.py)."""
 # ruff: noqa: F811  (pytest fixtures imported by name, then used as parameters)
 
 from __future__ import annotations
@@ -19,38 +19,21 @@ from inventory.connectors.base import (
     TrustError,
 )
 from inventory.connectors.proxmox import ProxmoxConnector
-from tests.harness.fakepve import FakeSpec, RunningFakePve
+from simulators.endpoints import simulator_config
+from simulators.fakepve import FakeSpec, RunningFakePve
 from tests.harness.fakepve_fixtures import fake_pve, pytest_configure  # noqa: F401
 
 pytestmark = pytest.mark.filterwarnings("error::urllib3.exceptions.InsecureRequestWarning")
 
 
 def token_config(fake: RunningFakePve, **kw: Any) -> EndpointConfig:
-    values: dict[str, Any] = dict(
-        name="pve",
-        kind="proxmox",
-        url=fake.url,
-        token_id=fake.token_id,
-        secret=fake.token_secret,
-        ca_pem=fake.ca_pem,
-        timeout=5.0,
-    )
-    values.update(kw)
-    return EndpointConfig(**values)
+    trust = {"token_id": fake.token_id, "secret": fake.token_secret, "ca_pem": fake.ca_pem}
+    return simulator_config(fake, "proxmox", **{**trust, **kw})
 
 
 def password_config(fake: RunningFakePve, **kw: Any) -> EndpointConfig:
-    values: dict[str, Any] = dict(
-        name="pve",
-        kind="proxmox",
-        url=fake.url,
-        username=fake.username,
-        secret=fake.password,
-        fingerprint=fake.fingerprint,
-        timeout=5.0,
-    )
-    values.update(kw)
-    return EndpointConfig(**values)
+    trust = {"username": fake.username, "secret": fake.password, "fingerprint": fake.fingerprint}
+    return simulator_config(fake, "proxmox", **{**trust, **kw})
 
 
 def fake_counts(fake: RunningFakePve) -> dict[str, int]:

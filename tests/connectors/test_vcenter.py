@@ -1,7 +1,7 @@
 """VCenterConnector against govmomi's vCenter simulator over real SOAP and TLS.
 
 The truth each test compares with is read from the simulator with plain pyvmomi (through
-:func:`tests.harness.vcsim.service_instance`). Only errors the simulator cannot produce are
+:func:`simulators.vcsim.service_instance`). Only errors the simulator cannot produce are
 mocked, at the SDK boundary.
 """
 
@@ -26,22 +26,14 @@ from inventory.connectors.base import (
 from inventory.connectors.records import Inventory, TaskStatus
 from inventory.connectors.tls import format_fingerprint
 from inventory.connectors.vcenter import VCenterConnector
-from tests.harness import vcsim as harness
-from tests.harness.vcsim import RunningVcsim, VcsimSpec
+from simulators import vcsim as harness
+from simulators.endpoints import simulator_config
+from simulators.vcsim import RunningVcsim, VcsimSpec
 
 
 def config(sim: RunningVcsim, **kw: Any) -> EndpointConfig:
-    values: dict[str, Any] = dict(
-        name="vc",
-        kind="vcenter",
-        url=sim.url,
-        username=sim.username,
-        secret=sim.password,
-        fingerprint=sim.fingerprint,
-        timeout=5.0,
-    )
-    values.update(kw)
-    return EndpointConfig(**values)
+    trust = {"username": sim.username, "secret": sim.password, "fingerprint": sim.fingerprint}
+    return simulator_config(sim, "vcenter", **{**trust, **kw})
 
 
 @pytest.fixture

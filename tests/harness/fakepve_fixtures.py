@@ -1,4 +1,4 @@
-"""pytest fixtures around :mod:`tests.harness.fakepve`.
+"""pytest fixtures around :mod:`simulators.fakepve`.
 
 A fake starts in well under a second, so each test gets a fresh one (``fake_pve``); tests that
 only read share one per module (``fake_pve_module``). Mark a test with
@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.harness.fakepve import FakeSpec, RunningFakePve
+from simulators.fakepve import FakeSpec, RunningFakePve
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -1,4 +1,4 @@
-"""pytest fixtures around :mod:`tests.harness.vcsim` (govmomi's vCenter simulator).
+"""pytest fixtures around :mod:`simulators.vcsim` (govmomi's vCenter simulator).
 
 ``vcsim`` is one small simulator for the whole session (1 cluster x 2 hosts + 1 standalone host,
 2 VMs per cluster and per standalone host = 4 VMs); do not change its state from a test.
@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.harness.vcsim import RunningVcsim, VcsimSpec
+from simulators.vcsim import RunningVcsim, VcsimSpec
 
 SMALL = VcsimSpec(clusters=1, cluster_hosts=2, standalone_hosts=1, vms_per_pool=2)
 

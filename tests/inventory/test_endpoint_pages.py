@@ -13,9 +13,9 @@ from django.utils import timezone
 from inventory.models import CertificateProbe, Endpoint, SyncRun
 from inventory.services.endpoints import certificate_probe_run
 from portal.models import AuditEvent, ObjectScope
-from portal.security.testing import verify_session
 from tests.factories import UserFactory
 from tests.inventory.factories import SECRET, EndpointFactory
+from tests.second_factor import verify_session
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ import pytest
 from inventory.models import Snapshot, VirtualMachine
 from operations.services.operation_runner import operation_step
 from operations.services.operations import snapshot_create
-from tests.endpoints import proxmox_endpoint, synced, vcenter_endpoint
-from tests.harness import vcsim as harness
+from simulators import vcsim as harness
+from simulators.endpoints import proxmox_endpoint, synced, vcenter_endpoint
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 

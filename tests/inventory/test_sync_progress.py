@@ -10,8 +10,8 @@ from django.utils import timezone
 from inventory.connectors.vcenter import VCenterConnector
 from inventory.models import SyncRun
 from inventory.services.progress import ProgressReporter
+from simulators.endpoints import proxmox_endpoint
 from tests.connectors.test_vcenter import config
-from tests.endpoints import proxmox_endpoint
 from tests.inventory.factories import EndpointFactory
 
 pytestmark = pytest.mark.slow

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from inventory.models import Cluster, Datastore, Host, Snapshot, SyncRun, VirtualMachine
 from inventory.services.endpoints import endpoint_create
 from inventory.services.sync import sync_endpoint
-from tests.harness.fakepve import FakeSpec, RunningFakePve
+from simulators.fakepve import FakeSpec, RunningFakePve
+from tests.inventory.test_sync_vcenter import sync_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -83,11 +82,7 @@ def test_a_wrong_fingerprint_fails_the_run_and_keeps_the_last_inventory(fake_pve
 
 def _queries_for(vms_per_node: int) -> int:
     with RunningFakePve(FakeSpec(nodes=2, vms_per_node=vms_per_node, cts_per_node=1)) as fake:
-        endpoint = register(fake, name=f"pve-{vms_per_node}")
-        with CaptureQueriesContext(connection) as ctx:
-            run = sync_endpoint(endpoint, trigger="command")
-        assert run.status == SyncRun.Status.SUCCEEDED, run.error
-        return len(ctx.captured_queries)
+        return sync_queries(register(fake, name=f"pve-{vms_per_node}"))
 
 
 @pytest.mark.postgres_only(

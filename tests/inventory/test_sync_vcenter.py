@@ -9,9 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from inventory.models import Cluster, Datastore, Host, Network, Snapshot, SyncRun, VirtualMachine
 from inventory.services.endpoints import endpoint_create
 from inventory.services.sync import sync_endpoint
+from simulators import vcsim as sim_api
+from simulators.vcsim import RunningVcsim, VcsimSpec
 from tests.connectors.test_vcenter import truth
-from tests.harness import vcsim as sim_api
-from tests.harness.vcsim import RunningVcsim, VcsimSpec
 
 pytestmark = pytest.mark.django_db
 
@@ -76,15 +76,21 @@ def test_a_wrong_fingerprint_is_refused_naming_expected_and_presented(vcsim):
     assert presented in run.error
 
 
+def sync_queries(endpoint) -> int:
+    """The SQL statements of one successful sync of ``endpoint``."""
+    with CaptureQueriesContext(connection) as ctx:
+        run = sync_endpoint(endpoint, trigger="command")
+    assert run.status == SyncRun.Status.SUCCEEDED, run.error
+    return len(ctx.captured_queries)
+
+
 def _queries_for(vms_per_pool: int) -> int:
     spec = VcsimSpec(clusters=1, cluster_hosts=2, standalone_hosts=0, vms_per_pool=vms_per_pool)
     with RunningVcsim(spec) as sim:
         endpoint = register(sim, name=f"vc-{vms_per_pool}")
-        with CaptureQueriesContext(connection) as ctx:
-            run = sync_endpoint(endpoint, trigger="command")
-        assert run.status == SyncRun.Status.SUCCEEDED, run.error
+        queries = sync_queries(endpoint)
         assert VirtualMachine.objects.filter(endpoint=endpoint).count() == vms_per_pool
-        return len(ctx.captured_queries)
+        return queries
 
 
 @pytest.mark.postgres_only(

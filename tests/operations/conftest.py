@@ -10,9 +10,9 @@ from django.utils import timezone
 from inventory.models import Endpoint, Snapshot, VirtualMachine
 from operations.models import Operation
 from operations.tasks import operations_reconcile_task
-from tests.endpoints import proxmox_endpoint, vcenter_endpoint
-from tests.harness import vcsim as sim_api
-from tests.harness.fakepve import RunningFakePve
+from simulators import vcsim as sim_api
+from simulators.endpoints import proxmox_endpoint, vcenter_endpoint
+from simulators.fakepve import RunningFakePve
 
 ENDED = (Operation.State.SUCCEEDED, Operation.State.FAILED)
 
@@ -35,9 +35,9 @@ def wait_for(operation_id: int, timeout: float = 30.0) -> Operation:
 def wait_quiet(timeout: float = 60.0) -> None:
     """Wait until no operation is queued or running."""
     deadline = time.monotonic() + timeout
-    while Operation.objects.filter(state__in=("queued", "running")).exists():
+    while Operation.objects.active().exists():
         if time.monotonic() > deadline:
-            active = list(Operation.objects.filter(state__in=("queued", "running")).values())
+            active = list(Operation.objects.active().values())
             pytest.fail(f"operations still active: {active}")
         time.sleep(0.1)
 
@@ -121,7 +121,7 @@ def api_as():
     """``api_as(user)``: a DRF client whose session passed the second factor."""
     from rest_framework.test import APIClient
 
-    from portal.security.testing import verify_session
+    from tests.second_factor import verify_session
 
     return lambda user: verify_session(APIClient(), user)
 
@@ -131,6 +131,6 @@ def web_as():
     """``web_as(user)``: a browser-like client whose session passed the second factor."""
     from django.test import Client
 
-    from portal.security.testing import verify_session
+    from tests.second_factor import verify_session
 
     return lambda user: verify_session(Client(), user)

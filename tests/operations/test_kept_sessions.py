@@ -12,8 +12,8 @@ from inventory.models import VirtualMachine
 from operations.models import Operation
 from operations.services.operation_runner import operation_step
 from operations.services.operations import snapshot_create
-from tests.endpoints import vcenter_endpoint
-from tests.harness import vcsim as sim_api
+from simulators import vcsim as sim_api
+from simulators.endpoints import vcenter_endpoint
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 

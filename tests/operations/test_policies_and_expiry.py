@@ -49,7 +49,9 @@ def test_a_policy_skips_a_vm_whose_datastore_is_short_of_space_and_shows_as_fail
     policy.vms.set([vm])
     run = policy_run(policy_id=policy.pk, trigger="test")
     assert run.queued == 0 and "below the policy's threshold of 10 %" in run.skipped[0]["reason"]
-    assert PolicyRun.objects.get(pk=run.pk).state == "partial"
+    run = PolicyRun.objects.get(pk=run.pk)
+    assert run.status == "succeeded" and run.outcome == "partial"
+    assert SnapshotPolicy.objects.get(pk=run.policy_id).last_run_state == "partial"
     assert list(failing_policies()) == [policy]
     assert not Operation.objects.exists()
 

@@ -21,9 +21,9 @@ from inventory.models import Snapshot, VirtualMachine
 from operations.models import Operation
 from operations.services.operation_runner import operation_step
 from operations.services.operations import snapshot_create
+from simulators.endpoints import proxmox_endpoint, vcenter_endpoint
 from tests.connectors.test_proxmox import password_config, token_config
 from tests.connectors.test_vcenter import config as vc_config
-from tests.endpoints import proxmox_endpoint, vcenter_endpoint
 
 from .conftest import pve_guest, pve_snapshots, vc_snapshots
 
@@ -71,7 +71,7 @@ def test_a_planted_vcenter_snapshot_with_the_operations_old_marker_is_not_record
 
 
 def test_the_vcenter_connector_identifies_a_created_snapshot_by_the_tasks_result(fresh_vcsim):
-    from tests.harness import vcsim as harness
+    from simulators import vcsim as harness
 
     vm_id = harness.vm_ids(fresh_vcsim)[0]
     with VCenterConnector(vc_config(fresh_vcsim)) as conn:

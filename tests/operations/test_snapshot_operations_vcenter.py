@@ -8,8 +8,8 @@ from inventory.models import Snapshot, VirtualMachine
 from operations.models import Operation
 from operations.services.operation_runner import operation_step
 from operations.services.operations import snapshot_create, snapshot_delete
-from tests.endpoints import vcenter_endpoint
-from tests.harness import vcsim as sim_api
+from simulators import vcsim as sim_api
+from simulators.endpoints import vcenter_endpoint
 
 from .conftest import vc_snapshots, wait_for, wait_until
 

@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from operations.models import Operation, SnapshotPolicy
 from portal.dashboard import bar_chart, dashboard_data, snapshot_ages
-from portal.security.testing import verify_session
 from tests.inventory.factories import (
     DatastoreHostFactory,
     EndpointFactory,
@@ -19,6 +18,7 @@ from tests.inventory.factories import (
     SnapshotFactory,
     VirtualMachineFactory,
 )
+from tests.second_factor import verify_session
 
 pytestmark = pytest.mark.django_db
 

@@ -1,9 +1,10 @@
-"""`make demo`'s start command brings up web, worker and beat; /healthz answers."""
+"""`make demo`'s start command brings up web, worker and beat; /healthz and /metrics answer."""
 
 from __future__ import annotations
 
 import socket
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -35,5 +36,16 @@ def test_the_demo_stack_serves_the_login_page_and_runs_a_worker(tmp_path):
         ):
             time.sleep(0.5)
         assert " ready." in (tmp_path / "worker.log").read_text()
+        # /metrics answers the demo's own token (var/metrics-token), and nobody without it.
+        token = (tmp_path / "metrics-token").read_text().strip()
+        scrape = urllib.request.Request(
+            stack.url + "metrics", headers={"Authorization": f"Bearer {token}"}
+        )
+        with urllib.request.urlopen(scrape, timeout=10) as answer:
+            body = answer.read().decode()
+        assert "virtsec_celery_broker_up 1.0" in body and "virtsec_requirements{" in body
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(stack.url + "metrics", timeout=10)
+        assert refused.value.code == 401
     finally:
         stack.stop()

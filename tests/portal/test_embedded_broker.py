@@ -17,10 +17,6 @@ from pathlib import Path
 import pytest
 from kombu import Connection
 
-from portal.models import Heartbeat
-from tests.conftest import _test_database_url
-from tests.harness.worker import Worker
-
 ROOT = Path(__file__).resolve().parents[2]
 QUEUE = "laptop"
 
@@ -138,42 +134,17 @@ def test_a_producer_killed_in_the_middle_of_a_write_leaves_no_half_message(tmp_p
 
 
 @pytest.mark.slow
-def test_a_worker_passes_over_an_undecodable_message_and_keeps_running(
-    transactional_db, tmp_path, monkeypatch
-):
+def test_a_worker_passes_over_an_undecodable_message_and_keeps_running(embedded_worker):
     """The demo's worker died with "Unrecoverable error: JSONDecodeError"; this one logs the
     bad message, sets it aside and runs the next task."""
-    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
-    queue = f"emb-{uuid.uuid4().hex[:6]}"
-    env = {
-        "PORTAL_VAR_DIR": str(tmp_path),
-        "DATABASE_URL": _test_database_url(),
-        "CELERY_BROKER_URL": "",
-        "CELERY_QUEUE": queue,
-        "DEBUG": "true",
-    }
-    path = tmp_path / "broker" / "broker.sqlite3"
-    with Worker(env, queue, concurrency=1, name="embedded") as worker:
-        with sqlite3.connect(path) as db:
-            db.execute(
-                "INSERT INTO message (queue, tag, payload, created) VALUES (?, 'bad', ?, ?)",
-                (queue, '{"body": "trunc', time.time()),
-            )
-        from celery import Celery
-
-        sender = Celery(
-            broker="portalqueue://",
-            broker_transport_options={"path": str(path)},
-            set_as_current=False,  # else shared tasks in later tests would send through it
+    with sqlite3.connect(embedded_worker.broker) as db:
+        db.execute(
+            "INSERT INTO message (queue, tag, payload, created) VALUES (?, 'bad', ?, ?)",
+            (embedded_worker.queue, '{"body": "trunc', time.time()),
         )
-        nonce = uuid.uuid4().hex
-        sender.send_task("portal.ping", args=[nonce], queue=queue, serializer="json")
-        deadline = time.monotonic() + 30
-        while not Heartbeat.objects.filter(kind="ping", name=nonce).exists():
-            assert time.monotonic() < deadline, worker.log()[-3000:]
-            time.sleep(0.2)
-        assert worker.proc.poll() is None
-        log = worker.log()
+    assert embedded_worker.ping(uuid.uuid4().hex), embedded_worker.worker.log()[-3000:]
+    assert embedded_worker.worker.proc.poll() is None
+    log = embedded_worker.worker.log()
     assert "does not decode" in log and "Unrecoverable" not in log
-    with sqlite3.connect(path) as db:
+    with sqlite3.connect(embedded_worker.broker) as db:
         assert db.execute("SELECT payload FROM dead").fetchall() == [('{"body": "trunc',)]

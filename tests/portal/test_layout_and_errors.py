@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from portal.security.testing import verify_session
+from tests.second_factor import verify_session
 
 pytestmark = pytest.mark.django_db
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from portal.security.testing import verify_session
 from tests.inventory.factories import EndpointFactory, SnapshotFactory, VirtualMachineFactory
+from tests.second_factor import verify_session
 
 CATALOG = Path(settings.BASE_DIR) / "locale" / "de" / "LC_MESSAGES"
 SOURCES = ("portal", "inventory", "compliance")

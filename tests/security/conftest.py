@@ -1,20 +1,14 @@
-"""Fixtures of the security tests: verified sessions per role."""
+"""Fixtures of the security tests: verified sessions per role.
+
+The root conftest gives ``api_for(user)`` and ``client_for(user)`` (one client per test) and
+empties the cache (rate-limit counters) before every test.
+"""
 
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
-from rest_framework.test import APIClient
 
-from portal.security.testing import verify_session
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    # Rate-limit counters live in the cache; one test's attempts must not limit the next.
-    cache.clear()
-    yield
-    cache.clear()
+from tests.second_factor import verify_session
 
 
 @pytest.fixture
@@ -25,15 +19,5 @@ def verified_client():
         from django.test import Client
 
         return verify_session(Client(**kwargs), user)
-
-    return make
-
-
-@pytest.fixture
-def verified_api():
-    """``verified_api(user)``: a DRF client whose session passed the second factor."""
-
-    def make(user):
-        return verify_session(APIClient(), user)
 
     return make

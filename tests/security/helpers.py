@@ -7,8 +7,8 @@ from django.test import Client
 from django_otp.oath import TOTP
 
 from portal.security.models import EncryptedTotpDevice
-from portal.security.testing import totp_device_for, verify_session
 from tests.factories import PASSWORD
+from tests.second_factor import totp_device_for, verify_session
 
 __all__ = ["code_for", "login_fully", "login_with_password", "totp_device_for", "verify_session"]
 

@@ -19,6 +19,9 @@ Observed 2026-11-30 (issue 14, the Grundschutz-Check): target objects, their pro
 assessments are read by every role and written by security officers only; a target outside the
 scope is 404 (the out-of-scope administrator), and the API's PUT of a whole target is 405 (a
 target changes by PATCH; PUT saves an assessment).
+
+Added 2026-11-30 (issue 18): the single sign-on routes answer 404 to everyone while OIDC is not
+configured (as here) and take GET only; with OIDC on they are public (the provider's round trip).
 """
 
 MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
@@ -1353,6 +1356,13 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
         "POST": (302, 302, 302, 302, 302),
         "PUT": (405, 405, 405, 405, 405),
     },
+    "metrics": {
+        "DELETE": (405, 405, 405, 405, 405),
+        "GET": (403, 403, 403, 403, 403),
+        "PATCH": (405, 405, 405, 405, 405),
+        "POST": (405, 405, 405, 405, 405),
+        "PUT": (405, 405, 405, 405, 405),
+    },
     "networks/": {
         "DELETE": (405, 405, 405, 405, 405),
         "GET": (302, 200, 200, 200, 200),
@@ -1456,6 +1466,20 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
         "GET": (302, 200, 200, 200, 200),
         "PATCH": (405, 405, 405, 405, 405),
         "POST": (302, 405, 405, 405, 405),
+        "PUT": (405, 405, 405, 405, 405),
+    },
+    "sso/oidc/callback/": {
+        "DELETE": (405, 405, 405, 405, 405),
+        "GET": (404, 404, 404, 404, 404),
+        "PATCH": (405, 405, 405, 405, 405),
+        "POST": (405, 405, 405, 405, 405),
+        "PUT": (405, 405, 405, 405, 405),
+    },
+    "sso/oidc/login/": {
+        "DELETE": (405, 405, 405, 405, 405),
+        "GET": (404, 404, 404, 404, 404),
+        "PATCH": (405, 405, 405, 405, 405),
+        "POST": (405, 405, 405, 405, 405),
         "PUT": (405, 405, 405, 405, 405),
     },
     "status/": {

@@ -146,19 +146,19 @@ def test_the_scoped_trail_costs_the_same_queries_for_ten_or_sixty_events(
 
 
 def test_the_audit_page_and_api_hide_events_about_objects_outside_the_scope(
-    trail, verified_client, verified_api
+    trail, verified_client, api_for
 ):
     user = _scoped("security_officer", endpoint=trail["estate"].inside)
     page = verified_client(user).get("/audit/?q=far").content.decode()
     assert "far-vm" not in page and "far-snap" not in page and "vc-outside" not in page
-    rows = verified_api(user).get("/api/audit-events/?page_size=200").json()["results"]
+    rows = api_for(user).get("/api/audit-events/?page_size=200").json()["results"]
     # Targets read like "VM app-1 (vm-1) at vc-inside": look for the names inside them.
     shown = " | ".join(r["target_repr"] for r in rows)
     assert "far-vm" not in shown and "far-snap" not in shown and "vc-outside" not in shown
     assert "app-1" in shown
     # Asking for the outside VM's events by id finds nothing either.
     vm = trail["outside_vm"]
-    api = verified_api(user)
+    api = api_for(user)
     by_id = api.get(
         f"/api/audit-events/?target_type=inventory.virtualmachine&target_id={vm.pk}"
     ).json()

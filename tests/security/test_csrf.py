@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from portal.security.testing import verify_session
 from tests.factories import UserFactory
+from tests.second_factor import verify_session
 from tests.security.matrix import make_world
 from tests.security.routes import all_routes, concrete
 

@@ -32,6 +32,11 @@ WITHOUT_ROLE = {
     "i18n/setlang/",
     "admin/login/",  # a redirect to login/
     "favicon.ico",  # a redirect to the static icon; browsers ask before anyone logs in
+    "sso/oidc/login/",  # single sign-on is a way to log in (404 while OIDC is off, as here)
+    "sso/oidc/callback/",
+    # No login and no role: a bearer token and/or allowed networks, and refused to everyone
+    # while neither is set (tests/metrics/test_metrics.py); a session counts for nothing there.
+    "metrics",
 }
 
 
@@ -105,6 +110,7 @@ def test_a_user_without_a_role_still_reaches_login_health_and_logout():
     nobody = UserFactory(username="no-role")
     client = verify_session(Client(), nobody)
     assert client.get("/healthz").status_code == 200
+    assert client.get("/metrics").status_code == 403  # deny by default: neither token nor nets
     assert client.get("/login/verify/").status_code == 302  # verified already: onwards
     assert client.post("/logout/").status_code == 302
     assert Client().get("/login/").status_code == 200

@@ -27,8 +27,8 @@ BEFORE_UTC = "0001-01-01T00:00:00+23:59"
     ],
 )
 @pytest.mark.parametrize("value", [BEYOND_UTC, BEFORE_UTC])
-def test_a_date_beyond_utc_answers_400_naming_the_filter(path, field, value, officer, verified_api):
-    answer = verified_api(officer).get(path, {field: value})
+def test_a_date_beyond_utc_answers_400_naming_the_filter(path, field, value, officer, api_for):
+    answer = api_for(officer).get(path, {field: value})
     assert answer.status_code == 400, answer.content[:300]
     error = answer.json()["error"]
     assert field in error["fields"] and field in error["message"]
@@ -53,9 +53,9 @@ def _nested(levels: int) -> str:
 
 
 @pytest.mark.parametrize("levels", [MAX_DEPTH + 1, 5000, 200_000])
-def test_a_deeply_nested_body_answers_400_naming_the_field(levels, admin_user, verified_api):
+def test_a_deeply_nested_body_answers_400_naming_the_field(levels, admin_user, api_for):
     estate = make_estate()
-    api = verified_api(admin_user)
+    api = api_for(admin_user)
     body = '{"name": "x", "reason": ' + _nested(levels) + "}"
     answer = api.generic(
         "POST", f"/api/vms/{estate.vm.pk}/snapshots/", body, content_type="application/json"
@@ -65,8 +65,8 @@ def test_a_deeply_nested_body_answers_400_naming_the_field(levels, admin_user, v
     assert "Nested deeper" in answer.json()["error"]["message"]
 
 
-def test_a_deeply_nested_array_body_answers_400_without_a_field(officer, verified_api):
-    answer = verified_api(officer).generic(
+def test_a_deeply_nested_array_body_answers_400_without_a_field(officer, api_for):
+    answer = api_for(officer).generic(
         "PATCH",
         "/api/compliance/checks/SNAP-001/",
         _nested(10_000),
@@ -76,14 +76,14 @@ def test_a_deeply_nested_array_body_answers_400_without_a_field(officer, verifie
     assert "non_field_errors" in answer.json()["error"]["fields"]
 
 
-def test_ordinary_bodies_still_parse(officer, verified_api):
-    answer = verified_api(officer).patch(
+def test_ordinary_bodies_still_parse(officer, api_for):
+    answer = api_for(officer).patch(
         "/api/compliance/checks/SNAP-001/",
         {"parameters": {"max_age_days": 7}, "enabled": True},
         format="json",
     )
     assert answer.status_code == 200
-    broken = verified_api(officer).generic(
+    broken = api_for(officer).generic(
         "PATCH",
         "/api/compliance/checks/SNAP-001/",
         '{"enabled": NaN}',

@@ -90,20 +90,18 @@ def test_outside_its_scope_an_endpoint_answers_404_in_every_api_action(
         assert [row["name"] for row in answer.data["results"]] == ["vc-inside"]
 
 
-def test_a_taken_endpoint_name_tells_a_scoped_administrator_nothing(
-    admin_user, estate, verified_api
-):
+def test_a_taken_endpoint_name_tells_a_scoped_administrator_nothing(admin_user, estate, api_for):
     """A scoped administrator renaming its endpoint, or adding one, to the name of an endpoint
     outside the scope is refused without being told that endpoint exists."""
     scoped_admin = UserFactory(username="scoped-namer", role="administrator")
     ObjectScope.objects.create(user=scoped_admin, endpoint=estate.inside)
-    api = verified_api(scoped_admin)
+    api = api_for(scoped_admin)
     answer = api.patch(f"/api/endpoints/{estate.inside.pk}/", {"name": "vc-outside"}, format="json")
     assert answer.status_code == 400
     said = str(answer.json()["error"]["fields"]["name"])
     assert "exist" not in said and "vc-outside" not in said
     assert Endpoint.objects.get(pk=estate.inside.pk).name == "vc-inside"
-    unscoped = verified_api(admin_user).patch(
+    unscoped = api_for(admin_user).patch(
         f"/api/endpoints/{estate.inside.pk}/", {"name": "vc-outside"}, format="json"
     )
     assert "exists already" in str(unscoped.json()["error"]["fields"]["name"])

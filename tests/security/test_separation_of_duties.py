@@ -126,10 +126,8 @@ def scoped_officer(db):
     return user
 
 
-def test_a_scoped_officer_cannot_change_a_global_check_through_the_api(
-    scoped_officer, verified_api
-):
-    api = verified_api(scoped_officer)
+def test_a_scoped_officer_cannot_change_a_global_check_through_the_api(scoped_officer, api_for):
+    api = api_for(scoped_officer)
     for body in ({"parameters": {"max_age_days": 1}}, {"enabled": False}):
         answer = api.patch("/api/compliance/checks/SNAP-001/", body, format="json")
         assert answer.status_code == 403
@@ -152,8 +150,8 @@ def test_a_scoped_officer_cannot_change_a_global_check_on_the_page(scoped_office
     assert not CheckSetting.objects.filter(check_id="SNAP-001").exists()
 
 
-def test_an_unscoped_officer_still_changes_checks(officer, verified_api, verified_client):
-    answer = verified_api(officer).patch(
+def test_an_unscoped_officer_still_changes_checks(officer, api_for, verified_client):
+    answer = api_for(officer).patch(
         "/api/compliance/checks/SNAP-001/", {"enabled": False}, format="json"
     )
     assert answer.status_code == 200 and answer.json()["enabled"] is False

@@ -41,8 +41,8 @@ def test_a_session_ends_after_its_absolute_lifetime_however_active(admin_user, s
     assert AuditEvent.objects.filter(action="auth.session_expired").exists()
 
 
-def test_an_expired_api_session_answers_401(officer, verified_api, settings):
-    api = verified_api(officer)
+def test_an_expired_api_session_answers_401(officer, api_for, settings):
+    api = api_for(officer)
     session = api.session
     session[SESSION_STARTED_KEY] = int(time.time()) - settings.SESSION_ABSOLUTE_SECONDS - 1
     session.save()

@@ -171,8 +171,8 @@ def test_an_api_session_that_owes_the_second_factor_is_refused(officer):
     assert api.get("/api/audit-events/").status_code == 403
 
 
-def test_a_verified_api_session_reads(officer, verified_api):
-    assert verified_api(officer).get("/api/audit-events/").status_code == 200
+def test_a_verified_api_session_reads(officer, api_for):
+    assert api_for(officer).get("/api/audit-events/").status_code == 200
 
 
 def test_api_tokens_are_not_interactive_and_need_no_second_factor(officer):

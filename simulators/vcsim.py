@@ -1,8 +1,9 @@
 """govmomi's vCenter simulator (vcsim) for tests, the demo and the benchmark.
 
 The simulator is VMware's own (govmomi ``simulator`` package, Debian's
-``golang-github-vmware-govmomi-dev``), started through our launcher ``tests/vcsim/main.go``, which
-is built here on first use (and again whenever main.go is newer than the binary). It speaks real
+``golang-github-vmware-govmomi-dev``), started through our launcher
+``simulators/vcsim-launcher/main.go``, which is built here on first use (and again whenever main.go
+is newer than the binary). It speaks real
 SOAP over TLS with Go's httptest certificate (SANs ``127.0.0.1``, ``::1``, ``example.com``), so a
 connector can pin its fingerprint or trust it as CA.
 
@@ -13,10 +14,10 @@ VMs are created per resource pool: each cluster and each standalone host gets ``
 
 Standalone, for the demo and the benchmark (prints one JSON line, serves until SIGTERM/Ctrl-C)::
 
-    python -m tests.harness.vcsim --vms 5000
+    python -m simulators.vcsim --vms 5000
 
 The helpers at the bottom (:func:`power_off_vm`, :func:`destroy_vm`, ...) change the simulator
-through its own API with pyvmomi; they are test code and may import pyvmomi.
+through its own API with pyvmomi; they are simulator code (not the product's) and may import pyvmomi.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from typing import Any
 
 from inventory.connectors.tls import fetch_presented_certificate, fingerprint_of_der
 
-SOURCE_DIR = Path(__file__).resolve().parent.parent / "vcsim"
+SOURCE_DIR = Path(__file__).resolve().parent / "vcsim-launcher"
 BINARY = SOURCE_DIR / "vcsim"
 GOPATH = "/usr/share/gocode"
 START_TIMEOUT = 120.0  # 5000 VMs take about 6 s; leave room for slow CI machines
@@ -53,7 +54,7 @@ class VcsimError(RuntimeError):
 
 @dataclass(slots=True)
 class VcsimSpec:
-    """The simulated inventory (per datacenter); see tests/vcsim/main.go for the flags."""
+    """The simulated inventory (per datacenter); simulators/vcsim-launcher/main.go has the flags."""
 
     datacenters: int = 1
     clusters: int = 1
@@ -99,7 +100,7 @@ class VcsimSpec:
 
 
 def build(force: bool = False) -> Path:
-    """Build ``tests/vcsim/vcsim`` if it is missing or older than main.go; return its path."""
+    """Build ``simulators/vcsim-launcher/vcsim`` if missing or older than main.go; return its path."""
     source = SOURCE_DIR / "main.go"
     if not force and BINARY.exists() and BINARY.stat().st_mtime >= source.stat().st_mtime:
         return BINARY
@@ -233,7 +234,7 @@ def running_vcsim(spec: VcsimSpec | None = None) -> Iterator[RunningVcsim]:
         yield sim
 
 
-# -- changing the simulator through its own API (test code: pyvmomi allowed) --------------------
+# -- changing the simulator through its own API (simulator code: pyvmomi allowed) --------------------
 
 
 @contextmanager

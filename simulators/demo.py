@@ -1,14 +1,18 @@
-"""The bundled simulators for ``make demo``: a fake Proxmox VE and, where Go is installed,
-VMware's vCenter simulator, each registered with its pinned fingerprint and synced once."""
+"""``make demo``: the portal on one machine (:mod:`portal.demo`) with the bundled simulators,
+a fake Proxmox VE and, where Go is installed, VMware's vCenter simulator, each registered with
+its pinned fingerprint and synced once. ``--no-simulators`` starts the portal alone."""
 
 from __future__ import annotations
 
 import json
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from portal.demo import argument_parser, run
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,10 +45,11 @@ class Simulator:
                 self.proc.kill()
 
 
-def _register(stack, name: str, kind: str, info: dict, *extra: str) -> None:
+def register_endpoint(stack, name: str, kind: str, info: dict, *extra: str) -> None:
     secret_file = Path(tempfile.mkstemp(prefix="demo-secret-", dir=stack.var_dir)[1])
     try:
-        secret = info.get("token_secret") if kind == "proxmox" else info["password"]
+        # Registered with its API token where the simulator gives one (fake PVE), else a password.
+        secret = info.get("token_secret") or info["password"]
         secret_file.write_text(secret + "\n")
         stack.manage(
             "add_endpoint", name, "--kind", kind, "--url", info["url"],
@@ -61,7 +66,7 @@ def start_simulators(stack) -> list[Simulator]:
     try:
         pve = Simulator(
             "fake Proxmox VE",
-            "tests.harness.fakepve",
+            "simulators.fakepve",
             "--guests",
             "24",
             "--nodes",
@@ -69,14 +74,18 @@ def start_simulators(stack) -> list[Simulator]:
             env=stack.env,
         )
         sims.append(pve)
-        _register(stack, "pve-demo", "proxmox", pve.info, "--token-id", pve.info["token_id"])
+        register_endpoint(
+            stack, "pve-demo", "proxmox", pve.info, "--token-id", pve.info["token_id"]
+        )
     except (RuntimeError, subprocess.CalledProcessError) as exc:
         print(f"fake Proxmox VE not started: {exc}", file=sys.stderr)
     if shutil.which("go"):
         try:
-            vc = Simulator("vCenter simulator", "tests.harness.vcsim", "--vms", "4", env=stack.env)
+            vc = Simulator("vCenter simulator", "simulators.vcsim", "--vms", "4", env=stack.env)
             sims.append(vc)
-            _register(stack, "vcenter-demo", "vcenter", vc.info, "--username", vc.info["username"])
+            register_endpoint(
+                stack, "vcenter-demo", "vcenter", vc.info, "--username", vc.info["username"]
+            )
         except (RuntimeError, subprocess.CalledProcessError, KeyError) as exc:
             print(f"vCenter simulator not started: {exc}", file=sys.stderr)
     else:
@@ -90,3 +99,16 @@ def start_simulators(stack) -> list[Simulator]:
         except subprocess.CalledProcessError:
             print("a first sync failed; see the endpoints page", file=sys.stderr)
     return sims
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argument_parser()
+    parser.description = "make demo: the portal on one machine with the bundled simulators"
+    parser.add_argument("--no-simulators", action="store_true", help="the portal alone")
+    args = parser.parse_args(argv)
+    return run(args, None if args.no_simulators else start_simulators)
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    sys.exit(main())

@@ -1,4 +1,4 @@
-"""Test support: a logged-in session that has passed the second factor.
+"""Test support (not the product): a logged-in session that has passed the second factor.
 
 Tests call ``verify_session(client, user)`` instead of ``client.force_login(user)`` when the
 user's role must use two-factor login (administrators, security officers). Works for Django's
@@ -13,7 +13,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 
-from .models import EncryptedTotpDevice
+from portal.security.models import EncryptedTotpDevice
 
 
 def totp_device_for(user: AbstractBaseUser) -> EncryptedTotpDevice:

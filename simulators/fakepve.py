@@ -21,7 +21,7 @@ with a message of our choosing; fakepve's own ``fail(error=...)`` only knows cat
 
 Run it standalone for the demo and the benchmark::
 
-    python -m tests.harness.fakepve --guests 2000 --nodes 3
+    python -m simulators.fakepve --guests 2000 --nodes 3
 
 It prints one JSON line (url, credentials, token, fingerprint, ca_path) and serves until SIGTERM.
 """

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from kombu.exceptions import ChannelError
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 READY = re.compile(r"(\S+@\S+) ready\.")
 
 

@@ -4,7 +4,7 @@
 // It is a launcher only: the simulator itself is govmomi's `simulator` package (Debian's
 // golang-github-vmware-govmomi-dev). Build it in GOPATH mode:
 //
-//	cd tests/vcsim && GO111MODULE=off GOPATH=/usr/share/gocode go build -o vcsim .
+//	cd simulators/vcsim-launcher && GO111MODULE=off GOPATH=/usr/share/gocode go build -o vcsim .
 //
 // It always serves TLS, with a fresh self-signed ECDSA certificate for 127.0.0.1 and ::1 (see
 // certificate()), prints one JSON line on stdout once it is ready

@@ -1,0 +1,1 @@
+"""Real servers the tests talk to, started by fixtures: OpenLDAP's slapd and an OIDC provider."""

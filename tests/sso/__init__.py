@@ -1,0 +1,1 @@
+"""Directory (LDAP) and single sign-on (OIDC) login against real servers."""
