@@ -11,7 +11,7 @@ import pytest
 
 from compliance.services.assessments import target_create
 from inventory.models import VirtualMachine
-from tests.endpoints import proxmox_endpoint
+from simulators.endpoints import proxmox_endpoint
 
 from .e2e import open_finding, sync_and_check
 from .test_end_to_end_proxmox import PveApi
