@@ -9,6 +9,7 @@ class ComplianceConfig(AppConfig):
         from inventory.signals import sync_succeeded
 
         from . import search  # noqa: F401  (findings in the global search)
+        from .audit_scopes import register_audit_scopes
         from .checks import (  # noqa: F401  (each check module registers its checks)
             admin_access,
             console,
@@ -23,5 +24,9 @@ class ComplianceConfig(AppConfig):
             time_logging,
         )
         from .signals import on_sync_succeeded
+        from .tiles import register_tiles
+
+        register_tiles()
+        register_audit_scopes()
 
         sync_succeeded.connect(on_sync_succeeded, dispatch_uid="compliance.run_after_sync")

@@ -13,7 +13,7 @@ from portal.pages import role_required
 from portal.roles import ROLES
 from portal.security.scopes import scoped
 
-from .api.filters import FindingFilter
+from .filtersets import FindingFilter
 from .models import Waiver
 from .reports.oscal import assessment_results
 from .reports.pdf import compliance_pdf

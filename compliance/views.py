@@ -17,10 +17,10 @@ from portal.pages import paginate, query_without, render_live_list, role_require
 from portal.roles import ADMINISTRATOR, ROLES, SECURITY_OFFICER, role_of
 from portal.security.scopes import is_scoped, scoped
 
-from .api.filters import FindingFilter, check_ids_for
 from .charts import trend
 from .checks import all_checks, get_check
 from .choices import Catalog, ObjectType
+from .filtersets import FindingFilter, check_ids_for
 from .forms import BaselineApproveForm, WaiverForm, WaiverRevokeForm, parameters_form
 from .models import Baseline, CheckRun, CheckSetting, Finding, Requirement, TargetObject, Waiver
 from .scoping import (
@@ -47,6 +47,7 @@ from .services.assessments import assessable, requirement_across_targets
 from .services.baselines import current_config, current_object, flat_config
 from .services.evidence import object_history
 from .services.status import contributions
+from .tables import FINDINGS
 from .tasks import queue_check_run
 
 ALL = ROLES
@@ -131,6 +132,7 @@ def requirement_detail(request: HttpRequest, ref: str) -> HttpResponse:
             "state": state,
             "per_target": per_target,
             "endpoint": endpoint,
+            "finding_table": FINDINGS,
             "page": paginate(request, findings.order_by("check_id", "object_name")),
             "base_query": query_without(request, "page"),
             "mapped": contributions().get(state.requirement.ref, [])
@@ -152,6 +154,7 @@ def finding_list(request: HttpRequest) -> HttpResponse:
         "compliance/finding_list.html",
         {
             "filter": filtered,
+            "finding_table": FINDINGS,
             "page": paginate(request, filtered.qs.order_by("-last_seen", "-id")),
             "base_query": query_without(request, "page"),
             "checks": all_checks(),

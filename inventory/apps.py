@@ -7,8 +7,10 @@ class InventoryConfig(AppConfig):
 
     def ready(self) -> None:
         from . import (
+            audit_scopes,
             search,  # noqa: F401  (registers the inventory kinds of the global search)
             tasks,
+            tiles,
         )
         from .signals import certificate_probe_requested, sync_requested
 
@@ -17,3 +19,5 @@ class InventoryConfig(AppConfig):
         certificate_probe_requested.connect(
             tasks.queue_certificate_probe, dispatch_uid="inventory.queue_certificate_probe"
         )
+        tiles.register_tiles()
+        audit_scopes.register_audit_scopes()

@@ -9,11 +9,8 @@ class OperationsConfig(AppConfig):
 
     def ready(self) -> None:
         from inventory.page_slots import add_template
-        from portal.security.audit_scope import register_visible
 
-        from . import tasks
-        from .models import PolicyRun, SnapshotPolicy
-        from .services.policy_scopes import visible_policies, visible_policy_runs
+        from . import audit_scopes, tasks, tiles
         from .signals import operation_queued
 
         # Services announce work; the tasks module queues it (services never import tasks).
@@ -22,9 +19,6 @@ class OperationsConfig(AppConfig):
         # The VM page's snapshot actions.
         add_template("vm_actions", "operations/_vm_actions.html")
         add_template("snapshot_actions", "operations/_snapshot_actions.html")
+        tiles.register_tiles()
         # A policy is visible in the audit trail as on its list: by its whole selection.
-        register_visible(
-            SnapshotPolicy.audit_type,
-            lambda user: visible_policies(user, SnapshotPolicy.objects.all()),
-        )
-        register_visible(PolicyRun.audit_type, visible_policy_runs)
+        audit_scopes.register_audit_scopes()

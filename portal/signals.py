@@ -12,7 +12,7 @@ from django.dispatch import receiver
 
 from .audit import audit
 from .models import AuditEvent
-from .sso.outcome import LDAP, SESSION_SOURCE, SESSION_SSO_FACTOR, failure_of, source_of_backend
+from .signin import LDAP, SESSION_SOURCE, SESSION_SSO_FACTOR, failure_of, source_of_backend
 
 log = logging.getLogger("portal.siem")
 

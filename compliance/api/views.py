@@ -14,6 +14,7 @@ from portal.api.pagination import Pagination
 from portal.roles import ADMINISTRATOR, ROLES, SECURITY_OFFICER
 
 from ..checks import all_checks, get_check
+from ..filtersets import FindingFilter
 from ..models import CheckRun, CheckSetting, Finding, Requirement, Waiver
 from ..scoping import endpoint_from, statuses_for
 from ..services import (
@@ -27,7 +28,6 @@ from ..services import (
 )
 from ..services.evidence import object_history
 from ..tasks import queue_check_run
-from .filters import FindingFilter
 from .serializers import (
     CheckRunCreateSerializer,
     CheckRunSerializer,

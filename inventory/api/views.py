@@ -10,6 +10,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 
+from inventory import filtersets as filters
 from inventory.models import (
     Cluster,
     Datastore,
@@ -23,7 +24,7 @@ from inventory.models import (
 )
 from portal.roles import ROLES
 
-from . import filters, serializers
+from . import serializers
 
 _COMMON = (
     "Filter by `endpoint` (id), `platform` (vcenter, proxmox), `name` (contains) and `absent` "

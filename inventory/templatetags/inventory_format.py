@@ -16,16 +16,13 @@ from django.utils.translation import gettext as _
 
 from inventory.connectors.platforms import platform_label
 from inventory.connectors.tls import format_fingerprint
+from portal.tables import no_data
 
 register = template.Library()
 
 
 def _missing(value: Any) -> bool:
     return value is None or value == ""
-
-
-def no_data() -> SafeString:
-    return format_html('<span class="nodata">{}</span>', _("no data"))
 
 
 @register.filter
@@ -117,28 +114,6 @@ def platform_badge(kind: str) -> SafeString:
     """A badge naming the platform in text (its colour only repeats what the text says)."""
     return format_html(
         '<span class="badge platform platform-{}">{}</span>', kind, platform_label(kind)
-    )
-
-
-@register.simple_tag(takes_context=True)
-def sort_header(context: template.Context, field: str, label: str) -> SafeString:
-    """A column header that sorts by ``field``; a second click reverses. Sets ``aria-sort``."""
-    current = context.get("sort", "")
-    query = context.get("sort_query", "")
-    if current == field:
-        target, state, arrow = f"-{field}", "ascending", " ▲"
-    elif current == f"-{field}":
-        target, state, arrow = field, "descending", " ▼"
-    else:
-        target, state, arrow = field, "none", ""
-    prefix = f"{query}&" if query else ""
-    return format_html(
-        '<th scope="col" aria-sort="{}"><a href="?{}sort={}">{}{}</a></th>',
-        state,
-        prefix,
-        target,
-        label,
-        arrow,
     )
 
 

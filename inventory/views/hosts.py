@@ -7,8 +7,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from inventory.api.filters import HostFilter
+from inventory import tables
 from inventory.charts import utilization_charts
+from inventory.filtersets import HostFilter
 from inventory.labels import HOST_CONNECTION_CHOICES, HOST_POWER_CHOICES
 from inventory.models import Host, UtilizationSample
 from inventory.models.base import present_q
@@ -16,46 +17,16 @@ from portal.pages import role_required
 from portal.roles import ROLES
 from portal.security.scopes import scoped
 
-from .listing import Column, ListSpec, list_page
+from .listing import ListSpec, list_page
 from .samples import recent_samples
 
 HOSTS = ListSpec(
     template="inventory/host_list.html",
     filterset=HostFilter,
     search_fields=("name", "external_id", "product", "version", "cpu_model"),
-    sort_fields=(
-        "name",
-        "endpoint__name",
-        "cluster__name",
-        "version",
-        "connection_state",
-        "power_state",
-        "cpu_usage_percent",
-        "memory_used_bytes",
-        "uptime_seconds",
-        "vm_count",
-    ),
+    table=tables.HOSTS,
     default_sort="name",
     csv_name="hosts",
-    csv_columns=(
-        Column("name", lambda h: h.name),
-        Column("platform", lambda h: h.endpoint.kind),
-        Column("endpoint", lambda h: h.endpoint.name),
-        Column("cluster", lambda h: h.cluster.name if h.cluster else None),
-        Column("product", lambda h: h.product),
-        Column("version", lambda h: h.version),
-        Column("build", lambda h: h.build),
-        Column("connection state", lambda h: h.connection_state),
-        Column("power state", lambda h: h.power_state),
-        Column("maintenance mode", lambda h: h.maintenance_mode),
-        Column("lockdown mode", lambda h: h.lockdown_mode),
-        Column("cpu percent", lambda h: h.cpu_usage_percent),
-        Column("memory bytes", lambda h: h.memory_bytes),
-        Column("memory used bytes", lambda h: h.memory_used_bytes),
-        Column("uptime seconds", lambda h: h.uptime_seconds),
-        Column("vms", lambda h: h.vm_count),
-        Column("absent since", lambda h: h.absent_since),
-    ),
     controls=frozenset({"cluster", "power_state", "connection_state"}),
 )
 

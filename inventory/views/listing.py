@@ -1,8 +1,9 @@
 """The machinery every inventory list page shares: filter, search, sort, page, or CSV.
 
-A list page is a :class:`ListSpec` plus a template. Its URL says everything it shows (filters,
-``q``, ``sort``, ``page``), so a view can be bookmarked, and ``?format=csv`` streams the same
-rows (all pages, same filters and order) as CSV.
+A list page is a :class:`ListSpec` plus a template. Its columns are one
+:class:`~portal.tables.Table` (inventory/tables.py): header, cells, sort fields and CSV. Its
+URL says everything it shows (filters, ``q``, ``sort``, ``page``), so a view can be bookmarked,
+and ``?format=csv`` streams the same rows (all pages, same filters and order) as CSV.
 """
 
 from __future__ import annotations
@@ -18,24 +19,24 @@ from django.http import HttpRequest, HttpResponse
 from django_filters import FilterSet
 
 from inventory.models import Cluster, Endpoint, Host
-from portal.csv_export import Column, stream_csv
+from portal.csv_export import stream_csv
 from portal.pages import paginate, query_without, render_live_list, sorted_queryset
 from portal.security.scopes import scoped
+from portal.tables import Table
 
-__all__ = ["Column", "ListSpec", "list_page", "search"]
+__all__ = ["ListSpec", "list_page", "search"]
 
 
 @dataclass(frozen=True)
 class ListSpec:
-    """What one list page filters, searches and sorts by, and what its CSV holds."""
+    """What one list page filters and searches by; its table, what it shows, sorts and exports."""
 
     template: str
     filterset: type[FilterSet]
     search_fields: tuple[str, ...]
-    sort_fields: tuple[str, ...]
+    table: Table
     default_sort: str
     csv_name: str
-    csv_columns: tuple[Column, ...]
     # Which filter controls the page shows beyond q, endpoint, platform and absent.
     controls: frozenset[str] = field(default_factory=frozenset)
     # Lookups to the endpoint and cluster for the object scopes; empty: the model's own.
@@ -95,10 +96,11 @@ def list_page(
     qs = filters.qs
     q = request.GET.get("q", "").strip()
     qs = search(qs, spec.search_fields, q)
-    qs, sort = sorted_queryset(request, qs, spec.sort_fields, spec.default_sort)
+    qs, sort = sorted_queryset(request, qs, spec.table.sort_fields, spec.default_sort)
     if request.GET.get("format") == "csv":
-        return stream_csv(qs.iterator(chunk_size=500), spec.csv_columns, spec.csv_name)
+        return stream_csv(qs.iterator(chunk_size=500), spec.table.csv_columns, spec.csv_name)
     context = {
+        "table": spec.table,
         "page": paginate(request, qs),
         "filters": filters,
         "values": request.GET,

@@ -11,8 +11,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from inventory.api.filters import VirtualMachineFilter
+from inventory import tables
 from inventory.charts import utilization_charts
+from inventory.filtersets import VirtualMachineFilter
 from inventory.labels import VM_POWER_CHOICES
 from inventory.models import Snapshot, UtilizationSample, VirtualMachine
 from inventory.page_slots import slot_templates
@@ -20,47 +21,16 @@ from portal.pages import role_required
 from portal.roles import ROLES
 from portal.security.scopes import scoped
 
-from .listing import Column, ListSpec, list_page
+from .listing import ListSpec, list_page
 from .samples import recent_samples
 
 VMS = ListSpec(
     template="inventory/vm_list.html",
     filterset=VirtualMachineFilter,
     search_fields=("name", "external_id", "instance_uuid", "guest_os"),
-    sort_fields=(
-        "name",
-        "kind",
-        "endpoint__name",
-        "host__name",
-        "cluster__name",
-        "power_state",
-        "vcpus",
-        "memory_bytes",
-        "provisioned_bytes",
-        "cpu_usage_percent",
-        "snapshot_count",
-    ),
+    table=tables.VMS,
     default_sort="name",
     csv_name="vms",
-    csv_columns=(
-        Column("name", lambda v: v.name),
-        Column("platform", lambda v: v.endpoint.kind),
-        Column("kind", lambda v: v.kind),
-        Column("endpoint", lambda v: v.endpoint.name),
-        Column("cluster", lambda v: v.cluster.name if v.cluster else None),
-        Column("host", lambda v: v.host.name if v.host else None),
-        Column("power state", lambda v: v.power_state),
-        Column("guest os", lambda v: v.guest_os),
-        Column("vcpus", lambda v: v.vcpus),
-        Column("memory bytes", lambda v: v.memory_bytes),
-        Column("provisioned bytes", lambda v: v.provisioned_bytes),
-        Column("used bytes", lambda v: v.used_bytes),
-        Column("cpu percent", lambda v: v.cpu_usage_percent),
-        Column("tools", lambda v: v.tools_state),
-        Column("template", lambda v: v.template),
-        Column("snapshots", lambda v: v.snapshot_count),
-        Column("absent since", lambda v: v.absent_since),
-    ),
     controls=frozenset({"cluster", "host", "power_state", "kind", "running"}),
 )
 

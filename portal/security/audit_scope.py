@@ -27,64 +27,61 @@ from django.db.models.functions import Cast
 from ..audit import audit_type
 from .scopes import is_scoped, scope_fields_for, scoped
 
-# Apps whose objects live on an endpoint; their events are scoped.
-_SCOPED_APPS = ("inventory", "operations", "compliance")
-# Models that reach the endpoint through another relation than their own field.
-_FIELDS = {
-    "inventory.operation": ("vm__endpoint", "vm__cluster"),
-    "inventory.snapshot": ("endpoint", "vm__cluster"),
-    "inventory.policyrun": None,  # through the policy; see register_visible
-    "inventory.expirynotice": ("snapshot__endpoint", "snapshot__vm__cluster"),
-    "compliance.assessment": ("target__endpoint", "target__cluster"),
-}
+# ``portal`` knows no feature app: each app says in its ``AppConfig.ready()`` that its objects
+# live on an endpoint (:func:`register_scoped_app`) and which of its object types events are
+# written about, with what a user may see of them (:func:`register_audit_scope`).
+Visible = Callable[[Any], QuerySet]
+_SCOPED_APPS: set[str] = set()
+_VISIBLE: dict[str, Visible] = {}
 # The object types events are written about (``audit(target=...)`` in the services). Only these
-# get a subquery; an event about another scoped type (none today: utilization samples, check
-# results ...) is hidden from scoped readers rather than costing a subquery over a big table.
-AUDITED_TYPES = frozenset(
-    {
-        "inventory.endpoint", "inventory.cluster", "inventory.host", "inventory.virtualmachine",
-        "inventory.snapshot", "inventory.operation", "inventory.snapshotpolicy",
-        "inventory.policyrun", "inventory.datastore", "inventory.network",
-        "compliance.checkrun", "compliance.finding", "compliance.waiver", "compliance.baseline",
-        "compliance.targetobject", "compliance.assessment",
-    }
-)  # fmt: skip
+# get a subquery; an event about another scoped type (utilization samples, check results ...)
+# is hidden from scoped readers rather than costing a subquery over a big table.
+AUDITED_TYPES: set[str] = set()
 
 
-# Types whose visibility follows a rule of their own app (snapshot policies: their whole
-# selection), registered by that app in its AppConfig.ready(): label -> f(user) -> queryset.
-_VISIBLE: dict[str, Callable[[Any], QuerySet]] = {}
+def register_scoped_app(app_label: str) -> None:
+    """Events about ``app_label``'s models that have an endpoint or a cluster are scoped."""
+    _SCOPED_APPS.add(app_label)
+    _scoped_models.cache_clear()
 
 
-def register_visible(label: str, visible: Callable[[Any], QuerySet]) -> None:
-    """Decide by ``visible(user)`` which objects of type ``label`` a scoped user's trail shows."""
-    _VISIBLE[label] = visible
+def register_audit_scope(
+    label: str, visible: Visible | None = None, *, audited: bool = True
+) -> None:
+    """Events about objects of type ``label`` are visible while ``visible(user)`` holds the object.
+
+    ``visible`` defaults to the model's own scope fields (:func:`portal.security.scopes.scoped`).
+    ``audited=False``: scoped although no event is written about it (hidden, no subquery).
+    """
+    _VISIBLE[label] = visible or (
+        lambda user: scoped(user, _scoped_models()[label]._default_manager.all())
+    )
+    if audited:
+        AUDITED_TYPES.add(label)
+    _scoped_models.cache_clear()
+
+
+def scoped_by(model: type[Model], *fields: str | None) -> Visible:
+    """What a user sees of ``model`` when it reaches the endpoint and cluster through ``fields``."""
+    return lambda user: scoped(user, model._default_manager.all(), *fields)
 
 
 @cache
 def _scoped_models() -> dict[str, type[Model]]:
-    """Every model whose events a scope narrows, by its audit type."""
+    """Every model of the scoped apps whose events a scope narrows, by its audit type (the
+    label, or the name it kept from before a move to another app: portal.audit.audit_type)."""
     models = {}
     for app in _SCOPED_APPS:
         for model in apps.get_app_config(app).get_models():
             label = audit_type(model)
-            if label in _FIELDS or label in _VISIBLE or scope_fields_for(model) is not None:
+            if label in _VISIBLE or scope_fields_for(model) is not None:
                 models[label] = model
     return models
 
 
 def scoped_labels() -> tuple[str, ...]:
     """Audit types of every model whose events a scope narrows."""
-    return tuple(sorted(_scoped_models()))
-
-
-def _visible(user: Any, label: str) -> QuerySet:
-    """The objects of type ``label`` the user may see."""
-    if label in _VISIBLE:
-        return _VISIBLE[label](user)
-    model = _scoped_models()[label]
-    fields = _FIELDS.get(label)
-    return scoped(user, model._default_manager.all(), *(fields or ()))
+    return tuple(sorted(set(_scoped_models()) | set(_VISIBLE)))
 
 
 def visible_events(user: Any, qs: QuerySet) -> QuerySet:
@@ -94,6 +91,6 @@ def visible_events(user: Any, qs: QuerySet) -> QuerySet:
     labels = scoped_labels()
     condition = ~Q(target_type__in=labels)
     for label in sorted(AUDITED_TYPES.intersection(labels)):
-        keys = _visible(user, label).order_by().annotate(_key=Cast("pk", CharField()))
+        keys = _VISIBLE[label](user).order_by().annotate(_key=Cast("pk", CharField()))
         condition |= Q(target_type=label, target_id__in=keys.values("_key"))
     return qs.filter(condition)

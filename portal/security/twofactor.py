@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django_otp import user_has_device
 
 from portal.roles import ADMINISTRATOR, SECURITY_OFFICER, role_of
-from portal.sso.outcome import SESSION_SSO_FACTOR
+from portal.signin import SESSION_SSO_FACTOR
 
 ROLES_THAT_MUST_ENROL = (ADMINISTRATOR, SECURITY_OFFICER)
 

@@ -25,7 +25,7 @@ from portal.access import PUBLIC, role_required, signed_in
 from portal.audit import audit
 from portal.models import ApiToken, AuditEvent
 from portal.roles import ROLES
-from portal.sso.outcome import DIRECTORY_PROBLEMS, failure_of
+from portal.signin import DIRECTORY_PROBLEMS, failure_of
 from portal.tokens import api_token_create
 
 from . import ratelimit

@@ -11,7 +11,7 @@ Order of one login (``DirectoryBackend.authenticate``):
 5. The groups, nested ones included (AD's LDAP_MATCHING_RULE_IN_CHAIN, or groupOfNames walked
    level by level), give the role and scopes (:mod:`portal.sso.grants`); no role, no login.
 
-Each refusal notes its reason on the request (``portal.sso.outcome``); the audit trail names it.
+Each refusal notes its reason on the request (``portal.signin``); the audit trail names it.
 An unreachable directory is its own reason, and the login page says so.
 """
 
@@ -26,8 +26,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django_auth_ldap.backend import LDAPBackend, _LDAPUser, ldap_error
 
+from ..signin import LDAP, LOCAL, note_failure
 from . import grants
-from .outcome import LDAP, LOCAL, note_failure
 
 log = logging.getLogger("portal.sso.ldap")
 

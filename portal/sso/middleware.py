@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from portal.models import AuditEvent
 from portal.security.middleware import end_session
 
-from .outcome import LDAP, SESSION_SOURCE
+from ..signin import LDAP, SESSION_SOURCE
 
 SESSION_CHECKED = "portal_directory_checked_at"
 

@@ -31,8 +31,8 @@ from django.urls import reverse
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.utils import import_from_settings
 
+from ..signin import OIDC, note_failure
 from . import grants
-from .outcome import OIDC, note_failure
 
 log = logging.getLogger("portal.sso.oidc")
 

@@ -19,8 +19,8 @@ from portal.audit import audit
 from portal.models import AuditEvent
 from portal.security.middleware import mark_session_start
 
+from ..signin import OIDC, SESSION_SOURCE
 from . import oidc
-from .outcome import OIDC, SESSION_SOURCE
 
 FAILED_URL = "login"
 

@@ -9,8 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from inventory.tiles import snapshot_ages
 from operations.models import Operation, SnapshotPolicy
-from portal.dashboard import bar_chart, dashboard_data, snapshot_ages
+from portal.dashboard import bar_chart, dashboard_data
 from tests.inventory.factories import (
     DatastoreHostFactory,
     EndpointFactory,

@@ -1,13 +1,15 @@
+"""Filter sets of compliance: the findings page, the report downloads and the API filter alike."""
+
 import django_filters
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from portal.filters import NumberFilter
 
-from ..checks import all_checks
-from ..choices import ObjectType, Status
-from ..models import Finding, Waiver
-from ..services.status import sys15_check_ids
+from .checks import all_checks
+from .choices import ObjectType, Status
+from .models import Finding, Waiver
+from .services.status import sys15_check_ids
 
 STATUS_CHOICES = [*Status.choices, ("waived", "waived"), ("open", "open"), ("resolved", "resolved")]
 

@@ -1,4 +1,7 @@
-"""Filter sets for the inventory, shared by the API and the list pages.
+"""Filter sets of the inventory: the list pages and the API filter with the same ones.
+
+A page and its API list take the same parameters and refuse a bad value with the same message
+(the page reports it beside the form and shows the rest; the API answers 400 naming it).
 
 Every inventory list answers the same questions the same way on both platforms: ``endpoint``
 (id), ``platform`` (the endpoint's kind: vcenter or proxmox), ``name`` (contains, any case) and
@@ -9,7 +12,10 @@ a list shows present objects unless ``absent=true`` (only absent ones) or ``abse
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.text import format_lazy
 from django_filters import rest_framework as filters
 
@@ -149,6 +155,23 @@ class VirtualMachineFilter(InventoryFilterSet):
         return queryset.filter(running if value else ~running)
 
 
+def age_q(now: dt.datetime, older_than: int | None, younger_than: int | None) -> Q:
+    """Snapshots whose age in days is in [older_than, younger_than); None: open end.
+
+    Ages are whole days counted back from ``now``: ``older_than=N`` keeps snapshots created at
+    least N days ago, ``younger_than=N`` those created less than N days ago. A snapshot without
+    a creation date is never in a range: its age is unknown (``age_unknown=true``). The
+    dashboard's age buckets (inventory/tiles.py) count with it, so a bucket's link shows the
+    rows it counted.
+    """
+    q = Q(created_at__isnull=False)
+    if older_than is not None:
+        q &= Q(created_at__lte=now - dt.timedelta(days=older_than))
+    if younger_than is not None:
+        q &= Q(created_at__gt=now - dt.timedelta(days=younger_than))
+    return q
+
+
 class SnapshotFilter(InventoryFilterSet):
     vm = NumberFilter(field_name="vm", help_text="Virtual machine id.")
     host = NumberFilter(field_name="vm__host", help_text="Host id of the VM.")
@@ -158,10 +181,32 @@ class SnapshotFilter(InventoryFilterSet):
     )
     created_before = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
     expires_before = UtcIsoDateTimeFilter(field_name="expires_at", lookup_expr="lt")
+    older_than = NumberFilter(
+        method="filter_older_than", min_value=0, help_text="Created at least N days ago."
+    )
+    younger_than = NumberFilter(
+        method="filter_younger_than", min_value=0, help_text="Created less than N days ago."
+    )
+    age_unknown = filters.BooleanFilter(
+        field_name="created_at", lookup_expr="isnull", help_text="true: no creation date known."
+    )
+    expired = filters.BooleanFilter(
+        method="filter_expired", help_text="true: the expiry date has passed."
+    )
 
     class Meta:
         model = Snapshot
         fields = ["current", "made_by_portal", "with_memory", "quiesced"]
+
+    def filter_older_than(self, queryset: QuerySet, name: str, value: float) -> QuerySet:
+        return queryset.filter(age_q(timezone.now(), int(value), None))
+
+    def filter_younger_than(self, queryset: QuerySet, name: str, value: float) -> QuerySet:
+        return queryset.filter(age_q(timezone.now(), None, int(value)))
+
+    def filter_expired(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        expired = Q(expires_at__lte=timezone.now())
+        return queryset.filter(expired if value else ~expired)
 
 
 class UtilizationSampleFilter(filters.FilterSet):

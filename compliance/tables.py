@@ -1,0 +1,27 @@
+"""The findings list's columns, declared once (portal.tables); drawn by templates/portal/_table.html.
+
+The findings page and a requirement's page show them. The findings report (CSV and JSON,
+compliance/reports/tabular.py) has its own, wider columns shared by both formats.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _l
+
+from portal.tables import Column, Table
+from portal.templatetags.portal_time import when
+
+FINDINGS = Table(
+    (
+        Column("status", _l("Status"), template="compliance/cells/finding_status.html"),
+        Column("check_id", _l("Check"), fmt=str),
+        Column("severity", _l("Severity"), fmt=str),
+        Column("object", _l("Object"), template="compliance/cells/finding_object.html"),
+        Column("endpoint", _l("Endpoint"), accessor="endpoint.name", fmt=str),
+        Column("message", _l("Message"), fmt=str),
+        Column("first_seen", _l("First seen"), fmt=when),
+        Column("last_seen", _l("Last seen"), fmt=when),
+    ),
+    caption=_l("Findings"),
+    empty=_l("No findings."),
+)

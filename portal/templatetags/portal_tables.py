@@ -1,0 +1,47 @@
+"""Drawing a :class:`portal.tables.Table`: sortable headers and cells (templates/portal/_table.html)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from portal.tables import Column
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def sort_header(context: template.Context, field: str, label: str) -> SafeString:
+    """A column header that sorts by ``field``; a second click reverses. Sets ``aria-sort``."""
+    current = context.get("sort", "")
+    query = context.get("sort_query", "")
+    if current == field:
+        target, state, arrow = f"-{field}", "ascending", " ▲"
+    elif current == f"-{field}":
+        target, state, arrow = field, "descending", " ▼"
+    else:
+        target, state, arrow = field, "none", ""
+    prefix = f"{query}&" if query else ""
+    return format_html(
+        '<th scope="col" aria-sort="{}"><a href="?{}sort={}">{}{}</a></th>',
+        state,
+        prefix,
+        target,
+        label,
+        arrow,
+    )
+
+
+@register.simple_tag(takes_context=True)
+def table_header(context: template.Context, column: Column) -> SafeString:
+    if column.sort:
+        return sort_header(context, column.sort, column.label)
+    return format_html('<th scope="col">{}</th>', column.label)
+
+
+@register.simple_tag(takes_context=True)
+def table_cell(context: template.Context, column: Column, row: Any) -> SafeString:
+    return column.render(row, context)
