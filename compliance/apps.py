@@ -18,6 +18,7 @@ class ComplianceConfig(AppConfig):
             memory,
             network,
             operation,
+            protection,
             snapshots,
             storage,
             time_logging,

@@ -22,7 +22,7 @@ from .checks import all_checks, get_check
 from .choices import Catalog, ObjectType
 from .filtersets import FindingFilter, check_ids_for
 from .forms import BaselineApproveForm, WaiverForm, WaiverRevokeForm, parameters_form
-from .models import Baseline, CheckRun, CheckSetting, Finding, Requirement, Waiver
+from .models import Baseline, CheckRun, CheckSetting, Finding, Requirement, TargetObject, Waiver
 from .scoping import (
     endpoint_from,
     statuses_for,
@@ -43,6 +43,7 @@ from .services import (
     waiver_create,
     waiver_revoke,
 )
+from .services.assessments import assessable, requirement_across_targets
 from .services.baselines import current_config, current_object, flat_config
 from .services.evidence import object_history
 from .services.status import contributions
@@ -120,11 +121,16 @@ def requirement_detail(request: HttpRequest, ref: str) -> HttpResponse:
     )
     if endpoint:
         findings = findings.filter(endpoint=endpoint)
+    per_target = []
+    if assessable(state.requirement):
+        targets = scoped(request.user, TargetObject.objects.select_related("endpoint", "cluster"))
+        per_target = requirement_across_targets(state.requirement, list(targets))
     return render(
         request,
         "compliance/requirement_detail.html",
         {
             "state": state,
+            "per_target": per_target,
             "endpoint": endpoint,
             "finding_table": FINDINGS,
             "page": paginate(request, findings.order_by("check_id", "object_name")),

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from compliance.models import Baseline, CheckRun, Finding
+from compliance.models import Baseline, CheckRun, Finding, Requirement
 from compliance.services import waiver_create
+from compliance.services.assessments import assessment_save, target_create
 from inventory.models import (
     Cluster,
     Datastore,
@@ -125,6 +126,13 @@ def plant_canaries(token: str | None = None) -> Outside:
         config_hash="0" * 64, approved_by=f"{t}-approver", comment=f"{t}-comment",
     )  # fmt: skip
     sync = SyncRun.objects.create(endpoint=endpoint, status="failed", error=f"{t}-syncerror")
+    # Target objects of the Grundschutz-Check on it, one assessed (its services audit both).
+    assessed = target_create(kind="cluster", cluster=cluster, name=f"{t}-target", actor=officer)
+    target_create(kind="tag", tag=f"{t}-tag", endpoint=endpoint, actor=officer)
+    assessment_save(
+        requirement=Requirement.objects.get(ref="SYS.1.5.A2"), target=assessed, status="nein",
+        justification=f"{t}-justification", responsible=f"{t}-responsible", actor=officer,
+    )  # fmt: skip
     sample = UtilizationSample.objects.create(
         endpoint=endpoint, object_type="vm", object_id=vm.pk, cpu_percent=99.0
     )
@@ -137,7 +145,7 @@ def plant_canaries(token: str | None = None) -> Outside:
         "nics": nic.pk, "snapshots": snapshot.pk, "snapshot-policies": policy.pk,
         "operations": operation.pk, "compliance/runs": run.pk, "compliance/findings": finding.pk,
         "compliance/waivers": waiver.pk, "sync-runs": sync.pk, "utilization": sample.pk,
-        "baselines": baseline.pk,
+        "baselines": baseline.pk, "compliance/targets": assessed.pk,
     }  # fmt: skip
     return Outside(t, endpoint, cluster, host, vm, snapshot, policy, ids)
 
@@ -169,4 +177,6 @@ def plant_cluster_canaries(endpoint: Endpoint, token: str | None = None) -> str:
     )  # fmt: skip
     for target in (cluster, vm, operation, finding):
         audit(action="canary.planted", actor="canary", target=target, detail={"note": t})
+    officer = UserFactory(username=f"canary-officer-{t[-6:]}", role="security_officer")
+    target_create(kind="cluster", cluster=cluster, name=f"{t}-clustertarget", actor=officer)
     return t

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from compliance.models import CheckRun, Finding, Requirement
 from compliance.services import waiver_create
+from compliance.services.assessments import assessment_save, target_create
 from inventory.models import (
     Datastore,
     Network,
@@ -29,6 +30,8 @@ from tests.factories import UserFactory
 from tests.security.objects import Estate, make_estate
 
 CHECK_ID = "SNAP-001"
+# The requirement the estate's target object has an assessment of (routes with a ``ref``).
+ASSESSED_REF = "SYS.1.5.A2"
 
 
 def make_fuzz_estate() -> dict[str, dict[str, object]]:
@@ -61,6 +64,11 @@ def estate_objects(estate: Estate) -> dict[str, int]:
         check_id=CHECK_ID, scope="endpoint", reason="fuzz", endpoint=endpoint, actor=owner,
         expires_at=timezone.now() + dt.timedelta(days=30),
     )  # fmt: skip
+    target = target_create(kind="cluster", cluster=cluster, actor=owner)
+    assessment_save(
+        requirement=Requirement.objects.get(ref=ASSESSED_REF), target=target, status="ja",
+        actor=owner,
+    )  # fmt: skip
     policy = policy_create(label="fuzz", actor=owner)
     policy.endpoints.set([endpoint])  # outside the out-of-scope administrator's scope
     objects = {
@@ -68,6 +76,7 @@ def estate_objects(estate: Estate) -> dict[str, int]:
         "clusters": cluster.pk,
         "compliance/findings": finding.pk,
         "compliance/runs": run.pk,
+        "compliance/targets": target.pk,
         "compliance/waivers": waiver.pk,
         "datastores": Datastore.objects.create(
             endpoint=endpoint, external_id="ds-1", name="datastore1"

@@ -10,7 +10,7 @@ from compliance.models import Requirement
 from portal.models import ApiToken, AuditEvent, ObjectScope
 from portal.tokens import api_token_create
 from tests.factories import UserFactory
-from tests.security.fuzz_estate import estate_objects
+from tests.security.fuzz_estate import ASSESSED_REF, estate_objects
 from tests.security.helpers import verify_session
 from tests.security.objects import Estate, make_estate
 from tests.security.routes import concrete
@@ -41,6 +41,8 @@ class World:
         e, o = self.estate, self.objects
         if route.startswith("compliance/baselines/"):
             return {"object_type": "vm", "object_id": str(e.vm.pk)}
+        if "compliance/targets/" in route:
+            return {"pk": str(o["compliance/targets"]), "ref": ASSESSED_REF}
         if "requirements/" in route:
             return {"ref": Requirement.objects.order_by("ref").first().ref}
         by_prefix = {

@@ -19,6 +19,12 @@ Observed 2026-11-30 (issue 18, notifications): one's own subscriptions for every
 subscriptions and webhook receivers for officers and unscoped administrators (a scoped one gets
 403: receivers reach every endpoint); the delivery log for officers and administrators (scoped:
 filtered). A delete by the officer (asked before the administrator) leaves the administrator 404.
+
+Observed 2026-11-30 (issue 14, the Grundschutz-Check): target objects, their protection need and
+assessments are read by every role and written by security officers only; a target outside the
+scope is 404 (the out-of-scope administrator), and the API's PUT of a whole target is 405 (a
+target changes by PATCH; PUT saves an assessment).
+
 Added 2026-11-30 (issue 18): the single sign-on routes answer 404 to everyone while OIDC is not
 configured (as here) and take GET only; with OIDC on they are public (the provider's round trip).
 """
@@ -760,6 +766,34 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
         "POST": (401, 403, 403, 403, 403),
         "PUT": (401, 403, 403, 403, 403),
     },
+    "api/compliance/targets/": {
+        "DELETE": (401, 403, 405, 403, 403),
+        "GET": (401, 200, 200, 200, 200),
+        "PATCH": (401, 403, 405, 403, 403),
+        "POST": (401, 403, 400, 403, 403),
+        "PUT": (401, 403, 405, 403, 403),
+    },
+    "api/compliance/targets/{pk}/": {
+        "DELETE": (401, 403, 405, 403, 403),
+        "GET": (401, 200, 200, 200, 404),
+        "PATCH": (401, 403, 200, 403, 403),
+        "POST": (401, 403, 405, 403, 403),
+        "PUT": (401, 403, 405, 403, 403),
+    },
+    "api/compliance/targets/{pk}/assessments/{ref}/": {
+        "DELETE": (401, 403, 405, 403, 403),
+        "GET": (401, 200, 200, 200, 404),
+        "PATCH": (401, 403, 405, 403, 403),
+        "POST": (401, 403, 405, 403, 403),
+        "PUT": (401, 403, 400, 403, 403),
+    },
+    "api/compliance/targets/{pk}/check/": {
+        "DELETE": (401, 403, 405, 403, 403),
+        "GET": (401, 200, 200, 200, 404),
+        "PATCH": (401, 403, 405, 403, 403),
+        "POST": (401, 403, 405, 403, 403),
+        "PUT": (401, 403, 405, 403, 403),
+    },
     "api/compliance/waivers/": {
         "DELETE": (401, 403, 405, 403, 403),
         "GET": (401, 200, 200, 200, 200),
@@ -1115,6 +1149,41 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
         "GET": (302, 200, 200, 200, 200),
         "PATCH": (405, 405, 405, 405, 405),
         "POST": (302, 403, 302, 302, 302),
+        "PUT": (405, 405, 405, 405, 405),
+    },
+    "compliance/targets/": {
+        "DELETE": (405, 405, 405, 405, 405),
+        "GET": (302, 200, 200, 200, 200),
+        "PATCH": (405, 405, 405, 405, 405),
+        "POST": (302, 405, 405, 405, 405),
+        "PUT": (405, 405, 405, 405, 405),
+    },
+    "compliance/targets/new/": {
+        "DELETE": (405, 405, 405, 405, 405),
+        "GET": (302, 405, 405, 405, 405),
+        "PATCH": (405, 405, 405, 405, 405),
+        "POST": (302, 403, 400, 403, 403),
+        "PUT": (405, 405, 405, 405, 405),
+    },
+    "compliance/targets/{pk}/": {
+        "DELETE": (405, 405, 405, 405, 405),
+        "GET": (302, 200, 200, 200, 404),
+        "PATCH": (405, 405, 405, 405, 405),
+        "POST": (302, 405, 405, 405, 405),
+        "PUT": (405, 405, 405, 405, 405),
+    },
+    "compliance/targets/{pk}/assess/{ref}/": {
+        "DELETE": (405, 405, 405, 405, 405),
+        "GET": (302, 200, 200, 200, 404),
+        "PATCH": (405, 405, 405, 405, 405),
+        "POST": (302, 403, 400, 403, 404),
+        "PUT": (405, 405, 405, 405, 405),
+    },
+    "compliance/targets/{pk}/need/": {
+        "DELETE": (405, 405, 405, 405, 405),
+        "GET": (302, 405, 405, 405, 405),
+        "PATCH": (405, 405, 405, 405, 405),
+        "POST": (302, 403, 400, 403, 403),
         "PUT": (405, 405, 405, 405, 405),
     },
     "compliance/waivers/": {

@@ -30,7 +30,7 @@ from portal.audit import audit
 from portal.models import AuditEvent, ObjectScope
 from tests.factories import UserFactory
 from tests.security.canaries import Outside, plant_canaries, plant_cluster_canaries
-from tests.security.fuzz_estate import CHECK_ID, estate_objects
+from tests.security.fuzz_estate import ASSESSED_REF, CHECK_ID, estate_objects
 from tests.security.helpers import verify_session
 from tests.security.objects import Estate, make_estate
 from tests.security.routes import all_routes, concrete
@@ -79,6 +79,7 @@ def _inside_ids(estate: Estate, inside: dict[str, int]) -> dict[str, str]:
         **{f"api/{kind}/": str(pk) for kind, pk in inside.items()},
         "compliance/findings/": str(inside["compliance/findings"]),
         "compliance/waivers/": str(inside["compliance/waivers"]),
+        "compliance/targets/": str(inside["compliance/targets"]),
         "operations/": str(inside["operations"]),
         "snapshot-policies/": str(inside["snapshot-policies"]),
         "hosts/": str(estate.host.pk),
@@ -96,6 +97,8 @@ def _fill(route: str, names: tuple[str, ...], world: dict) -> dict[str, str] | N
     for name in names:
         if name == "check_id":
             values[name] = CHECK_ID
+        elif name == "ref" and "targets/" in route:
+            values[name] = ASSESSED_REF  # one the in-scope target has an assessment of
         elif name == "ref":
             values[name] = world["requirement"]
         elif name == "object_type" and route.startswith("compliance/baselines/"):
