@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .choices import (
     Catalog,
@@ -224,9 +225,9 @@ class Waiver(models.Model):
     """
 
     class Scope(models.TextChoices):
-        ENDPOINT = "endpoint", "endpoint"
-        CLUSTER = "cluster", "cluster"
-        OBJECT = "object", "object"
+        ENDPOINT = "endpoint", _("endpoint")
+        CLUSTER = "cluster", _("cluster")
+        OBJECT = "object", _("object")
 
     check_id = models.CharField(max_length=16, db_index=True)
     scope = models.CharField(max_length=16, choices=Scope.choices)

@@ -15,9 +15,12 @@ from portal.security.scopes import scoped
 
 from .api.filters import FindingFilter
 from .models import Waiver
+from .reports.content import rows
 from .reports.oscal import assessment_results
 from .reports.pdf import compliance_pdf
+from .reports.poam import plan_of_action
 from .reports.tabular import findings_csv, findings_json
+from .reports.verinice import verinice_csv
 from .scoping import statuses_for, visible_findings
 from .views import _endpoint_param
 
@@ -74,6 +77,20 @@ def findings_json_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _active_waivers(request: HttpRequest, endpoint):
+    waivers = scoped(request.user, Waiver.objects.filter(Waiver.active_q())).order_by(
+        "check_id", "object_name", "pk"
+    )
+    return waivers.filter(endpoint=endpoint) if endpoint else waivers
+
+
+def _target(endpoint) -> tuple[str, str]:
+    """The target object (Zielobjekt) a report is about: its stable key and its name."""
+    if endpoint is None:
+        return "estate", ""
+    return f"endpoint-{endpoint.pk}", endpoint.name
+
+
 @require_safe
 @role_required(*ROLES)
 def report_pdf_view(request: HttpRequest) -> HttpResponse:
@@ -83,21 +100,55 @@ def report_pdf_view(request: HttpRequest) -> HttpResponse:
         if request.GET.get("lang", getattr(request, "LANGUAGE_CODE", "en")).startswith("de")
         else "en"
     )
-    findings = _open_findings(request, endpoint)
-    waivers = scoped(
-        request.user, Waiver.objects.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
-    )
-    if endpoint:
-        waivers = waivers.filter(endpoint=endpoint)
+    findings = _open_findings(request, endpoint).order_by("object_path", "check_id")
     pdf = compliance_pdf(
-        statuses_for(request.user, endpoint),
+        rows(statuses_for(request.user, endpoint)),
         list(findings),
-        list(waivers),
+        list(_active_waivers(request, endpoint)),
         language=language,
         scope=endpoint.name if endpoint else "",
+        target=_target(endpoint)[1],
     )
     return _download(
         request, pdf, "application/pdf", f"grundschutz-check-{language}-{_stamp()}.pdf", "pdf"
+    )
+
+
+@require_safe
+@role_required(*ROLES)
+def verinice_view(request: HttpRequest) -> HttpResponse:
+    endpoint = _endpoint_param(request)
+    key, name = _target(endpoint)
+    body = verinice_csv(
+        rows(statuses_for(request.user, endpoint)),
+        target_key=key,
+        target_name=name or "Informationsverbund",
+    )
+    return _download(
+        request, body, "text/csv; charset=utf-8", f"verinice-{key}-{_stamp()}.csv", "verinice"
+    )
+
+
+@require_safe
+@role_required(*ROLES)
+def poam_view(request: HttpRequest) -> HttpResponse:
+    endpoint = _endpoint_param(request)
+    states = statuses_for(request.user, endpoint)
+    requirements_of: dict[str, list[str]] = {}
+    for state in states:
+        for check in state.checks:
+            requirements_of.setdefault(check.check_id, []).append(state.requirement.ref)
+    document = plan_of_action(
+        list(_open_findings(request, endpoint).order_by("pk")),
+        requirements_of,
+        title=f"VirtSec Portal plan of action {endpoint.name if endpoint else 'all endpoints'}",
+    )
+    return _download(
+        request,
+        json.dumps(document, indent=2, ensure_ascii=False),
+        "application/json",
+        f"oscal-poam-{_stamp()}.json",
+        "oscal-poam",
     )
 
 

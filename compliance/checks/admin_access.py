@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 
+from django.utils.translation import gettext_lazy as _
+
 from ..choices import ObjectType, Severity
 from .registry import PROXMOX, VCENTER, Param, failed, not_applicable, passed, register
 
@@ -13,7 +15,7 @@ SHELL_SERVICES = ("ssh", "esxi_shell")
 
 @register(
     "ADM-001",
-    title="SSH or ESXi Shell running on an ESXi host",
+    title=_("SSH or ESXi Shell running on an ESXi host"),
     requirements=REQ,
     target=ObjectType.HOST,
     severity=Severity.HIGH,
@@ -35,7 +37,7 @@ def host_shell_services(host, params, ctx):
 
 @register(
     "ADM-002",
-    title="ESXi lockdown mode off",
+    title=_("ESXi lockdown mode off"),
     requirements=REQ,
     target=ObjectType.HOST,
     platforms=(VCENTER,),
@@ -52,7 +54,7 @@ def host_lockdown(host, params, ctx):
 
 @register(
     "ADM-003",
-    title="Management address outside the administration networks",
+    title=_("Management address outside the administration networks"),
     requirements=REQ,
     target=ObjectType.HOST,
     severity=Severity.HIGH,
@@ -85,7 +87,7 @@ def host_management_network(host, params, ctx):
 
 @register(
     "ADM-004",
-    title="Proxmox firewall off or accepting by default",
+    title=_("Proxmox firewall off or accepting by default"),
     requirements=(*REQ, "M5.8"),
     target=ObjectType.HOST,
     severity=Severity.HIGH,
@@ -129,7 +131,7 @@ def node_firewall(host, params, ctx):
 
 @register(
     "ADM-005",
-    title="Proxmox user without second factor",
+    title=_("Proxmox user without second factor"),
     requirements=REQ,
     target=ObjectType.ACCOUNT,
     severity=Severity.HIGH,

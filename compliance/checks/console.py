@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from ..choices import ObjectType, Severity
 from .registry import PROXMOX, VCENTER, Param, failed, not_applicable, passed, register, warning
 
@@ -10,7 +12,7 @@ REQ = ("M2.449", "M4349.INTEGRITY")
 
 @register(
     "CON-001",
-    title="More than one console connection allowed",
+    title=_("More than one console connection allowed"),
     requirements=REQ,
     target=ObjectType.VM,
     platforms=(VCENTER,),
@@ -33,7 +35,7 @@ def console_connection_limit(vm, params, ctx):
 
 @register(
     "CON-002",
-    title="Console connection open",
+    title=_("Console connection open"),
     requirements=REQ,
     target=ObjectType.VM,
     severity=Severity.LOW,
@@ -52,7 +54,7 @@ def console_open(vm, params, ctx):
 
 @register(
     "CON-003",
-    title="Copy and paste between console and guest allowed",
+    title=_("Copy and paste between console and guest allowed"),
     requirements=REQ,
     target=ObjectType.VM,
 )
@@ -103,7 +105,7 @@ def _true(value) -> bool:
 
 @register(
     "CON-004",
-    title="Host devices passed through to a VM",
+    title=_("Host devices passed through to a VM"),
     requirements=(*REQ, "M4349.ADMIN"),
     target=ObjectType.VM,
 )

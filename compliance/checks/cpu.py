@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from ..choices import ObjectType
 from .registry import Param, failed, not_applicable, passed, register
 from .sustained import judge_host_load, sustain_params
@@ -11,7 +13,7 @@ REQ = ("M4349.CPU", "M4349.UTILIZATION")
 
 @register(
     "CPU-001",
-    title="Host CPU usage above the limit",
+    title=_("Host CPU usage above the limit"),
     requirements=REQ,
     target=ObjectType.HOST,
     params=(
@@ -41,7 +43,7 @@ def host_cpu_usage(host, params, ctx):
 
 @register(
     "CPU-002",
-    title="Too many vCPUs per physical CPU thread",
+    title=_("Too many vCPUs per physical CPU thread"),
     requirements=REQ,
     target=ObjectType.HOST,
     params=(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from ..choices import ObjectType, Severity
 from .registry import failed, not_applicable, passed, register, warning
 
@@ -31,7 +33,7 @@ def _against_baseline(obj, object_type: str, ctx):
 
 @register(
     "INT-001",
-    title="Host configuration differs from its baseline",
+    title=_("Host configuration differs from its baseline"),
     requirements=REQ,
     target=ObjectType.HOST,
     severity=Severity.HIGH,
@@ -43,7 +45,7 @@ def host_integrity(host, params, ctx):
 
 @register(
     "INT-002",
-    title="VM configuration differs from its baseline",
+    title=_("VM configuration differs from its baseline"),
     requirements=REQ,
     target=ObjectType.VM,
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from ..choices import ObjectType, Severity, Status
 from .registry import PROXMOX, Outcome, Param, failed, not_applicable, passed, register, warning
 from .sustained import judge_host_load, sustain_params
@@ -17,7 +19,7 @@ def _gib(value: int) -> float:
 
 @register(
     "MEM-001",
-    title="Host memory usage above the limit",
+    title=_("Host memory usage above the limit"),
     requirements=REQ,
     target=ObjectType.HOST,
     params=(
@@ -55,7 +57,7 @@ def host_memory_usage(host, params, ctx):
 
 @register(
     "MEM-002",
-    title="VM memory ballooned or swapped",
+    title=_("VM memory ballooned or swapped"),
     requirements=REQ,
     target=ObjectType.VM,
     severity=Severity.LOW,
@@ -75,7 +77,7 @@ def vm_memory_reclaimed(vm, params, ctx):
 
 @register(
     "MEM-003",
-    title="Running VMs configured with more memory than the host has",
+    title=_("Running VMs configured with more memory than the host has"),
     requirements=REQ,
     target=ObjectType.HOST,
     params=(
@@ -114,7 +116,7 @@ def host_memory_overcommit(host, params, ctx):
 
 @register(
     "MEM-004",
-    title="Cluster cannot hold its running VMs if its largest host fails",
+    title=_("Cluster cannot hold its running VMs if its largest host fails"),
     requirements=(*REQ, "M4349.OPERATING"),
     target=ObjectType.CLUSTER,
     severity=Severity.HIGH,
@@ -185,7 +187,7 @@ SALTING = "Mem.ShareForceSalting"
 
 @register(
     "MEM-005",
-    title="Memory pages shared between VMs",
+    title=_("Memory pages shared between VMs"),
     requirements=("M4349.MEMORY",),
     target=ObjectType.HOST,
 )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.translation import gettext_lazy as _
+
 from ..choices import ObjectType, Severity
 from .registry import Param, failed, not_applicable, passed, register, warning
 
@@ -54,7 +56,7 @@ def _physical_links(host_id, uplinks, ctx) -> set[str]:
 
 @register(
     "NET-001",
-    title="Physical NIC link down",
+    title=_("Physical NIC link down"),
     requirements=LINK_REQ,
     target=ObjectType.NIC,
 )
@@ -74,7 +76,7 @@ def nic_link_up(nic, params, ctx):
 
 @register(
     "NET-002",
-    title="Physical NIC slower than required",
+    title=_("Physical NIC slower than required"),
     requirements=(*LINK_REQ, "M4349.BANDWIDTH"),
     target=ObjectType.NIC,
     severity=Severity.LOW,
@@ -106,7 +108,7 @@ def nic_speed(nic, params, ctx):
 
 @register(
     "NET-003",
-    title="Virtual switch or bridge with a single uplink",
+    title=_("Virtual switch or bridge with a single uplink"),
     requirements=LINK_REQ,
     target=ObjectType.SWITCH,
     params=(Param("min_uplinks", 2, "Fewest physical uplinks", minimum=1, maximum=16),),
@@ -157,7 +159,7 @@ def _distributed_uplinks(switch, minimum, ctx):
 
 @register(
     "NET-004",
-    title="Host network use near the link capacity",
+    title=_("Host network use near the link capacity"),
     requirements=("M4349.BANDWIDTH", "M4349.UTILIZATION"),
     target=ObjectType.HOST,
     params=(
@@ -268,7 +270,7 @@ def _policy_outcome(obj):
 
 @register(
     "NET-005",
-    title="Virtual switch allows promiscuous mode, MAC changes or forged transmits",
+    title=_("Virtual switch allows promiscuous mode, MAC changes or forged transmits"),
     requirements=POLICY_REQ,
     target=ObjectType.SWITCH,
 )
@@ -279,7 +281,7 @@ def switch_security_policy(switch, params, ctx):
 
 @register(
     "NET-006",
-    title="Port group allows promiscuous mode, MAC changes or forged transmits",
+    title=_("Port group allows promiscuous mode, MAC changes or forged transmits"),
     requirements=POLICY_REQ,
     target=ObjectType.NETWORK,
 )

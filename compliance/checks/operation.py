@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from ..choices import ObjectType, Severity
 from .registry import PROXMOX, Param, failed, not_applicable, passed, register, warning
 
@@ -12,7 +14,7 @@ TOOLS_RUNNING = ("guesttoolsrunning", "running")
 
 @register(
     "OPS-001",
-    title="Endpoint sync failed or stale",
+    title=_("Endpoint sync failed or stale"),
     requirements=(*REQ, "M4349.UTILIZATION"),
     target=ObjectType.ENDPOINT,
     severity=Severity.HIGH,
@@ -49,7 +51,7 @@ def endpoint_sync_fresh(endpoint, params, ctx):
 
 @register(
     "OPS-002",
-    title="Host not connected",
+    title=_("Host not connected"),
     requirements=REQ,
     target=ObjectType.HOST,
     severity=Severity.HIGH,
@@ -66,7 +68,7 @@ def host_connected(host, params, ctx):
 
 @register(
     "OPS-003",
-    title="Host in maintenance mode",
+    title=_("Host in maintenance mode"),
     requirements=REQ,
     target=ObjectType.HOST,
     severity=Severity.LOW,
@@ -82,7 +84,7 @@ def host_not_in_maintenance(host, params, ctx):
 
 @register(
     "OPS-004",
-    title="Proxmox cluster has lost quorum",
+    title=_("Proxmox cluster has lost quorum"),
     requirements=REQ,
     target=ObjectType.CLUSTER,
     severity=Severity.HIGH,
@@ -100,7 +102,7 @@ def cluster_quorate(cluster, params, ctx):
 
 @register(
     "OPS-005",
-    title="Guest tools or agent not running on a powered-on VM",
+    title=_("Guest tools or agent not running on a powered-on VM"),
     requirements=REQ,
     target=ObjectType.VM,
     severity=Severity.LOW,

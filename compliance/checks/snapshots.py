@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from ..choices import ObjectType, Severity
 from .registry import Param, failed, not_applicable, passed, register, warning
 
@@ -10,7 +12,7 @@ REQ = ("M4349.SNAPSHOTS",)
 
 @register(
     "SNAP-001",
-    title="Snapshot older than the allowed age",
+    title=_("Snapshot older than the allowed age"),
     requirements=REQ,
     target=ObjectType.SNAPSHOT,
     params=(
@@ -36,7 +38,7 @@ def snapshot_age(snapshot, params, ctx):
 
 @register(
     "SNAP-002",
-    title="Too many snapshots on one VM",
+    title=_("Too many snapshots on one VM"),
     requirements=REQ,
     target=ObjectType.VM,
     params=(Param("max_count", 3, "Most snapshots per VM", minimum=0, maximum=100),),
@@ -52,7 +54,7 @@ def snapshot_count(vm, params, ctx):
 
 @register(
     "SNAP-003",
-    title="Snapshot includes the VM's memory",
+    title=_("Snapshot includes the VM's memory"),
     requirements=REQ,
     target=ObjectType.SNAPSHOT,
     severity=Severity.LOW,
@@ -68,7 +70,7 @@ def snapshot_with_memory(snapshot, params, ctx):
 
 @register(
     "SNAP-004",
-    title="Snapshot past its expiry",
+    title=_("Snapshot past its expiry"),
     requirements=REQ,
     target=ObjectType.SNAPSHOT,
 )
@@ -84,7 +86,7 @@ def snapshot_expired(snapshot, params, ctx):
 
 @register(
     "SNAP-005",
-    title="Snapshot made outside the portal without an owner",
+    title=_("Snapshot made outside the portal without an owner"),
     requirements=REQ,
     target=ObjectType.SNAPSHOT,
     severity=Severity.LOW,

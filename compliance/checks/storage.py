@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from ..choices import ObjectType, Severity
 from .registry import Param, failed, not_applicable, passed, register
 
@@ -10,7 +12,7 @@ REQ = ("M4349.STORAGE", "M4349.UTILIZATION")
 
 @register(
     "STO-001",
-    title="Datastore free space below the limit",
+    title=_("Datastore free space below the limit"),
     requirements=REQ,
     target=ObjectType.DATASTORE,
     severity=Severity.HIGH,
@@ -46,7 +48,7 @@ def datastore_free_space(datastore, params, ctx):
 
 @register(
     "STO-002",
-    title="Datastore provisioned beyond its capacity",
+    title=_("Datastore provisioned beyond its capacity"),
     requirements=REQ,
     target=ObjectType.DATASTORE,
     params=(
@@ -85,7 +87,7 @@ def datastore_overprovisioned(datastore, params, ctx):
 
 @register(
     "STO-003",
-    title="Datastore not accessible",
+    title=_("Datastore not accessible"),
     requirements=REQ,
     target=ObjectType.DATASTORE,
     severity=Severity.HIGH,

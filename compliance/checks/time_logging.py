@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from ..choices import ObjectType
 from .registry import PROXMOX, VCENTER, failed, not_applicable, passed, register
 
@@ -46,7 +48,7 @@ def _time_service(host):
     return failed(f"The time service is not running ({label}).", time_service=label, running=False)
 
 
-@register("LOG-001", title="No NTP server configured", requirements=REQ, target=ObjectType.HOST)
+@register("LOG-001", title=_("No NTP server configured"), requirements=REQ, target=ObjectType.HOST)
 def host_ntp(host, params, ctx):
     """Without synchronised clocks, logs of hosts and guests cannot be correlated.
 
@@ -88,7 +90,7 @@ def host_ntp(host, params, ctx):
 
 @register(
     "LOG-002",
-    title="No remote syslog target",
+    title=_("No remote syslog target"),
     requirements=REQ,
     target=ObjectType.HOST,
     platforms=(VCENTER,),
