@@ -94,3 +94,56 @@ class ObjectType(models.TextChoices):
     SWITCH = "switch", _("virtual switch")
     NETWORK = "network", _("network")
     ACCOUNT = "account", _("platform account")
+
+
+class Implementation(models.TextChoices):
+    """Umsetzungsstatus of a requirement for a target object, as the officer documents it.
+
+    The values are the BSI's words (the verinice export and the Prüfbericht use them as they are).
+    """
+
+    JA = "ja", _("yes")
+    TEILWEISE = "teilweise", _("partly")
+    NEIN = "nein", _("no")
+    ENTBEHRLICH = "entbehrlich", _("dispensable")
+
+
+class ProtectionNeed(models.TextChoices):
+    """Schutzbedarf of one protection goal (BSI-Standard 200-2): normal, hoch, sehr hoch."""
+
+    NORMAL = "normal", _("normal")
+    HIGH = "high", _("high")
+    VERY_HIGH = "very_high", _("very high")
+
+
+# Ordering of the protection needs for the maximum principle.
+NEED_RANK = {ProtectionNeed.NORMAL: 0, ProtectionNeed.HIGH: 1, ProtectionNeed.VERY_HIGH: 2}
+
+
+def highest_need(needs) -> str:
+    """The maximum of protection needs (an empty list is normal)."""
+    return max(needs, key=lambda need: NEED_RANK[need], default=ProtectionNeed.NORMAL)
+
+
+class TargetKind(models.TextChoices):
+    """What a Zielobjekt (target object) of the Grundschutz-Check covers."""
+
+    ESTATE = "estate", _("whole estate")
+    ENDPOINT = "endpoint", _("endpoint")
+    CLUSTER = "cluster", _("cluster")
+    TAG = "tag", _("VMs by tag")
+
+
+class EffectiveStatus(models.TextChoices):
+    """What the portal states for a requirement and a target: the documented assessment and the
+    automated result together (``compliance.services.assessments.effective_status``)."""
+
+    FULFILLED = "fulfilled", _("fulfilled")
+    PARTLY = "partly", _("partly fulfilled")
+    NOT_FULFILLED = "not_fulfilled", _("not fulfilled")
+    DISPENSABLE = "dispensable", _("dispensable")
+    RISK_ACCEPTED = "risk_accepted", _("risk accepted")
+    REVIEW_DUE = "review_due", _("review due")
+    NOT_CHECKED = "not_checked", _("not checked")
+    NOT_APPLICABLE = "not_applicable", _("not applicable (protection need normal)")
+    WITHDRAWN = "withdrawn", _("withdrawn")

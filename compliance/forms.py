@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .checks.registry import CheckSpec
+from .choices import Implementation, ProtectionNeed, TargetKind
 from .models import Waiver
 
 
@@ -58,3 +59,78 @@ class WaiverRevokeForm(forms.Form):
 
 class BaselineApproveForm(forms.Form):
     comment = forms.CharField(required=False, max_length=500, label=_("Comment"))
+
+
+_NEEDS = [
+    ("confidentiality", _("Confidentiality")),
+    ("integrity", _("Integrity")),
+    ("availability", _("Availability")),
+]
+
+
+def _need_fields(form: forms.Form) -> None:
+    for name, label in _NEEDS:
+        form.fields[name] = forms.ChoiceField(
+            choices=ProtectionNeed.choices, label=label, initial=ProtectionNeed.NORMAL
+        )
+    form.fields["need_justification"] = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label=_("Reason for the protection need"),
+    )
+
+
+class TargetForm(forms.Form):
+    """A new target object; endpoints and clusters offered are those the user may see."""
+
+    kind = forms.ChoiceField(choices=TargetKind.choices, label=_("Target object"))
+    name = forms.CharField(
+        required=False, max_length=255, label=_("Name"), help_text=_("Empty: named after it.")
+    )
+    endpoint = forms.ModelChoiceField(queryset=None, required=False, label=_("Endpoint"))
+    cluster = forms.ModelChoiceField(queryset=None, required=False, label=_("Cluster"))
+    tag = forms.CharField(
+        required=False,
+        max_length=100,
+        label=_("Tag"),
+        help_text=_("VMs carrying this tag on their platform; limited to the endpoint if chosen."),
+    )
+
+    def __init__(self, *args, endpoints, clusters, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["endpoint"].queryset = endpoints
+        self.fields["cluster"].queryset = clusters
+        _need_fields(self)
+
+
+class NeedForm(forms.Form):
+    """A target's name and protection need."""
+
+    name = forms.CharField(max_length=255, label=_("Name"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _need_fields(self)
+
+
+class AssessmentForm(forms.Form):
+    status = forms.ChoiceField(choices=Implementation.choices, label=_("Implementation status"))
+    justification = forms.CharField(
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Justification"),
+        help_text=_("Required for dispensable and no."),
+    )
+    responsible = forms.CharField(required=False, max_length=150, label=_("Responsible"))
+    due_date = forms.DateField(
+        required=False,
+        label=_("Due date (implementation plan)"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    last_review = forms.DateField(
+        required=False, label=_("Last review"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    next_review = forms.DateField(
+        required=False, label=_("Next review"), widget=forms.DateInput(attrs={"type": "date"})
+    )

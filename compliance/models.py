@@ -8,14 +8,19 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .choices import (
+    NEED_RANK,
     Catalog,
+    Implementation,
     Level,
     Modal,
     ObjectType,
+    ProtectionNeed,
     RequirementStatus,
     Resolution,
     Severity,
     Status,
+    TargetKind,
+    highest_need,
 )
 
 
@@ -430,7 +435,172 @@ class Baseline(models.Model):
         return f"baseline {self.object_type} {self.object_name} {self.config_hash[:12]}"
 
 
+PROTECTION_GOALS = ("confidentiality", "integrity", "availability")
+
+
+class TargetObject(models.Model):
+    """A Zielobjekt of the Grundschutz-Check: the estate, an endpoint, a cluster or tagged VMs.
+
+    Each has its Schutzbedarf (protection need) per protection goal. A cluster target also
+    stores its cluster's endpoint, and a tag target may be limited to one endpoint, so object
+    scopes narrow targets like every other list (the estate and a tag group over all
+    endpoints are not inside any scope). A tag matches the ``tags`` a VM carries on its
+    platform (Proxmox VE tags; see docs/compliance.md, "Target objects").
+    """
+
+    kind = models.CharField(max_length=16, choices=TargetKind.choices)
+    name = models.CharField(max_length=255)
+    endpoint = models.ForeignKey(
+        "inventory.Endpoint", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    cluster = models.ForeignKey(
+        "inventory.Cluster", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    tag = models.CharField(max_length=100, blank=True)
+    confidentiality = models.CharField(
+        max_length=16, choices=ProtectionNeed.choices, default=ProtectionNeed.NORMAL
+    )
+    integrity = models.CharField(
+        max_length=16, choices=ProtectionNeed.choices, default=ProtectionNeed.NORMAL
+    )
+    availability = models.CharField(
+        max_length=16, choices=ProtectionNeed.choices, default=ProtectionNeed.NORMAL
+    )
+    # Why the officer set this protection need (BSI-Standard 200-2 asks for the reasoning).
+    need_justification = models.TextField(blank=True)
+    created_by = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.CharField(max_length=150, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["kind", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind"], condition=Q(kind=TargetKind.ESTATE), name="target_one_estate"
+            ),
+            models.UniqueConstraint(
+                fields=["endpoint"],
+                condition=Q(kind=TargetKind.ENDPOINT),
+                name="target_endpoint_once",
+            ),
+            models.UniqueConstraint(
+                fields=["cluster"], condition=Q(kind=TargetKind.CLUSTER), name="target_cluster_once"
+            ),
+            models.UniqueConstraint(
+                fields=["tag"],
+                condition=Q(kind=TargetKind.TAG, endpoint__isnull=True),
+                name="target_tag_once",
+            ),
+            models.UniqueConstraint(
+                fields=["tag", "endpoint"],
+                condition=Q(kind=TargetKind.TAG, endpoint__isnull=False),
+                name="target_tag_endpoint_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.name}"
+
+    def audit_label(self) -> str:
+        return f"target object {self.name} ({self.kind})"
+
+    def needs(self) -> dict[str, str]:
+        """Its own protection need per goal (without what it inherits)."""
+        return {goal: getattr(self, goal) for goal in PROTECTION_GOALS}
+
+    @property
+    def protection_need(self) -> str:
+        """Its own overall protection need: the highest of the three goals."""
+        return highest_need(self.needs().values())
+
+    @property
+    def elevated(self) -> bool:
+        return NEED_RANK[self.protection_need] > 0
+
+
+class Assessment(models.Model):
+    """The officer's documented Umsetzungsstatus of one requirement for one target object.
+
+    The current state; every change appends an :class:`AssessmentVersion` (with the diff) and
+    writes an audit event, both in the same transaction
+    (``compliance.services.assessments.assessment_save``).
+    """
+
+    requirement = models.ForeignKey(
+        Requirement, on_delete=models.CASCADE, related_name="assessments"
+    )
+    target = models.ForeignKey(TargetObject, on_delete=models.CASCADE, related_name="assessments")
+    status = models.CharField(max_length=16, choices=Implementation.choices)
+    justification = models.TextField(blank=True)
+    responsible = models.CharField(max_length=150, blank=True)
+    due_date = models.DateField(null=True, blank=True)  # Realisierungsplan: done by
+    last_review = models.DateField(null=True, blank=True)
+    next_review = models.DateField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    updated_by = models.CharField(max_length=150)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["requirement__order", "target_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["requirement", "target"], name="assessment_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.requirement.ref} for {self.target.name}: {self.status}"
+
+    def audit_label(self) -> str:
+        return f"assessment of {self.requirement.ref} for {self.target.name}"
+
+    def review_due(self, today=None) -> bool:
+        """True once the date of the next review has passed."""
+        today = today or timezone.localdate()
+        return self.next_review is not None and self.next_review < today
+
+
+ASSESSMENT_FIELDS = (
+    "status",
+    "justification",
+    "responsible",
+    "due_date",
+    "last_review",
+    "next_review",
+)
+
+
+class AssessmentVersion(models.Model):
+    """One version of an assessment as it was saved: append-only, never updated or deleted.
+
+    ``changes`` holds the fields that changed from the version before, ``{field: [before,
+    after]}`` (dates as ISO text; the first version has ``before`` null).
+    """
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField()
+    status = models.CharField(max_length=16, choices=Implementation.choices)
+    justification = models.TextField(blank=True)
+    responsible = models.CharField(max_length=150, blank=True)
+    due_date = models.DateField(null=True, blank=True)
+    last_review = models.DateField(null=True, blank=True)
+    next_review = models.DateField(null=True, blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+    changed_by = models.CharField(max_length=150)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["assessment_id", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "version"], name="assessment_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assessment_id} v{self.version}"
+
+
 __all__ = [
+    "Assessment",
+    "AssessmentVersion",
     "Baseline",
     "CheckMapping",
     "CheckResult",
@@ -440,5 +610,6 @@ __all__ = [
     "Requirement",
     "RequirementSentence",
     "RequirementStatus",
+    "TargetObject",
     "Waiver",
 ]

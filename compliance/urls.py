@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import report_views, views
+from . import assessment_views, report_views, views
 
 app_name = "compliance"
 urlpatterns = [
@@ -23,6 +23,15 @@ urlpatterns = [
         name="baseline-detail",
     ),
     path("compliance/runs/", views.run_list, name="run-list"),
+    path("compliance/targets/", assessment_views.target_list, name="target-list"),
+    path("compliance/targets/new/", assessment_views.target_new, name="target-new"),
+    path("compliance/targets/<int:pk>/", assessment_views.target_detail, name="target-detail"),
+    path("compliance/targets/<int:pk>/need/", assessment_views.target_need, name="target-need"),
+    path(
+        "compliance/targets/<int:pk>/assess/<str:ref>/",
+        assessment_views.assessment_edit,
+        name="assessment-edit",
+    ),
     path("compliance/reports/findings.csv", report_views.findings_csv_view, name="findings-csv"),
     path("compliance/reports/findings.json", report_views.findings_json_view, name="findings-json"),
     path("compliance/reports/check.pdf", report_views.report_pdf_view, name="report-pdf"),

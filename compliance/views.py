@@ -23,7 +23,7 @@ from .charts import trend
 from .checks import all_checks, get_check
 from .choices import STATUS_SYMBOLS, Catalog, ObjectType
 from .forms import BaselineApproveForm, WaiverForm, WaiverRevokeForm, parameters_form
-from .models import Baseline, CheckRun, CheckSetting, Finding, Requirement, Waiver
+from .models import Baseline, CheckRun, CheckSetting, Finding, Requirement, TargetObject, Waiver
 from .scoping import (
     endpoint_from,
     statuses_for,
@@ -44,6 +44,7 @@ from .services import (
     waiver_create,
     waiver_revoke,
 )
+from .services.assessments import assessable, requirement_across_targets
 from .services.baselines import current_config, current_object, flat_config
 from .services.evidence import object_history
 from .services.status import contributions
@@ -121,11 +122,16 @@ def requirement_detail(request: HttpRequest, ref: str) -> HttpResponse:
     )
     if endpoint:
         findings = findings.filter(endpoint=endpoint)
+    per_target = []
+    if assessable(state.requirement):
+        targets = scoped(request.user, TargetObject.objects.select_related("endpoint", "cluster"))
+        per_target = requirement_across_targets(state.requirement, list(targets))
     return render(
         request,
         "compliance/requirement_detail.html",
         {
             "state": state,
+            "per_target": per_target,
             "symbols": STATUS_SYMBOLS,
             "endpoint": endpoint,
             "page": paginate(request, findings.order_by("check_id", "object_name")),

@@ -506,3 +506,176 @@ class StatusViewExamples(OpenApiViewExtension):
             pass
 
         return StatusView
+
+
+# --------------------------------------------------------------------- Grundschutz-Check
+_TARGET = {
+    "id": 3,
+    "kind": "cluster",
+    "name": "vc-prod › Production",
+    "endpoint": 1,
+    "cluster": 4,
+    "tag": "",
+    "confidentiality": "high",
+    "integrity": "high",
+    "availability": "normal",
+    "need_justification": "Customer data of the web shop (Schutzbedarfsfeststellung 2026-10).",
+    "effective_needs": {
+        "confidentiality": "high",
+        "integrity": "high",
+        "availability": "high",
+    },
+    "elevated": True,
+    "created_by": "olga",
+    "created_at": "2026-11-02T09:14:00Z",
+    "updated_by": "olga",
+    "updated_at": "2026-11-20T16:02:00Z",
+}
+TARGET_EXAMPLES = [
+    OpenApiExample(
+        "A cluster as target object",
+        value={
+            "kind": "cluster",
+            "cluster": 4,
+            "confidentiality": "high",
+            "integrity": "high",
+            "availability": "normal",
+            "need_justification": _TARGET["need_justification"],
+        },
+        request_only=True,
+    ),
+    OpenApiExample(
+        "VMs tagged pci on one endpoint",
+        value={"kind": "tag", "tag": "pci", "endpoint": 2, "confidentiality": "very_high"},
+        request_only=True,
+    ),
+    OpenApiExample(
+        "A cluster whose availability need comes from its endpoint",
+        value=_TARGET,
+        response_only=True,
+        description="Its own availability need is normal; the endpoint's target says high, so "
+        "by the maximum principle the cluster's effective need is high.",
+    ),
+]
+TARGET_UPDATE_EXAMPLES = [
+    OpenApiExample(
+        "Raise the availability need",
+        value={
+            "availability": "very_high",
+            "need_justification": "The shop's SLA is 99.95 % since CHG-4902.",
+        },
+        request_only=True,
+    )
+]
+_ASSESSMENT = {
+    "requirement": "SYS.1.5.A7",
+    "target": 3,
+    "status": "entbehrlich",
+    "justification": "The guests take their time from the hosts through the guest tools only.",
+    "responsible": "Team Virtualisierung",
+    "due_date": None,
+    "last_review": "2026-11-20",
+    "next_review": "2027-11-20",
+    "review_due": False,
+    "version": 2,
+    "updated_by": "olga",
+    "updated_at": "2026-11-20T16:05:00Z",
+}
+ASSESSMENT_SAVE_EXAMPLES = [
+    OpenApiExample(
+        "Dispensable, with its justification",
+        value={
+            "status": "entbehrlich",
+            "justification": _ASSESSMENT["justification"],
+            "responsible": "Team Virtualisierung",
+            "last_review": "2026-11-20",
+            "next_review": "2027-11-20",
+        },
+        request_only=True,
+    ),
+    OpenApiExample(
+        "Partly, with a date in the Realisierungsplan",
+        value={
+            "status": "teilweise",
+            "responsible": "Team Virtualisierung",
+            "due_date": "2027-03-31",
+            "last_review": "2026-11-20",
+            "next_review": "2027-05-20",
+        },
+        request_only=True,
+    ),
+]
+ASSESSMENT_EXAMPLES = [
+    OpenApiExample(
+        "An assessment and its history",
+        value={
+            **_ASSESSMENT,
+            "versions": [
+                {
+                    "version": 2,
+                    "status": "entbehrlich",
+                    "justification": _ASSESSMENT["justification"],
+                    "responsible": "Team Virtualisierung",
+                    "due_date": None,
+                    "last_review": "2026-11-20",
+                    "next_review": "2027-11-20",
+                    "changes": {
+                        "status": ["teilweise", "entbehrlich"],
+                        "justification": ["", _ASSESSMENT["justification"]],
+                    },
+                    "changed_by": "olga",
+                    "changed_at": "2026-11-20T16:05:00Z",
+                },
+                {
+                    "version": 1,
+                    "status": "teilweise",
+                    "justification": "",
+                    "responsible": "Team Virtualisierung",
+                    "due_date": None,
+                    "last_review": "2026-11-20",
+                    "next_review": "2027-11-20",
+                    "changes": {
+                        "status": [None, "teilweise"],
+                        "responsible": [None, "Team Virtualisierung"],
+                        "last_review": [None, "2026-11-20"],
+                        "next_review": [None, "2027-11-20"],
+                    },
+                    "changed_by": "olga",
+                    "changed_at": "2026-11-20T15:40:00Z",
+                },
+            ],
+        },
+        response_only=True,
+    )
+]
+CHECK_ROW_EXAMPLES = [
+    OpenApiExample(
+        "Documented ja, but a check fails",
+        value={
+            "ref": "SYS.1.5.A17",
+            "title_de": "Überwachung des Betriebszustands und der Konfiguration der virtuellen "
+            "Infrastruktur",
+            "title_en": "Monitoring of the operating status and configuration of the virtual "
+            "infrastructure",
+            "level": "standard",
+            "withdrawn": False,
+            "automated_status": "partly",
+            "checks": [
+                *("CPU-001", "CPU-002", "INT-002", "MEM-001", "MEM-002", "MEM-003", "MEM-004"),
+                *("NET-004", "OPS-001", "OPS-002", "OPS-003", "OPS-004", "OPS-005"),
+                *("STO-001", "STO-002", "STO-003"),
+            ],
+            "assessment": {
+                **_ASSESSMENT,
+                "requirement": "SYS.1.5.A17",
+                "status": "ja",
+                "justification": "",
+                "version": 1,
+            },
+            "effective_status": "partly",
+            "reason": "Documented as ja, but checks find deviations: OPS-003.",
+            "review_due": False,
+        },
+        response_only=True,
+    ),
+]

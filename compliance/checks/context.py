@@ -50,6 +50,8 @@ class InventoryContext:
     objects: dict[str, list[Any]]
     baselines: dict[tuple[str, int], Any] = field(default_factory=dict)
     admin_networks: Any = None
+    # The Grundschutz-Check's target objects with their protection need (PRO-001).
+    targets: list[Any] = field(default_factory=list)
     # Indexes, filled by build_indexes().
     by_id: dict[str, dict[int, Any]] = field(default_factory=dict)
     vms_by_host: dict[int, list[VirtualMachine]] = field(default_factory=dict)
@@ -71,10 +73,10 @@ class InventoryContext:
     def load(cls, endpoint_ids: Iterable[int] | None = None, *, now=None) -> InventoryContext:
         """Read the inventory of ``endpoint_ids`` (all enabled endpoints when None).
 
-        One query per object kind plus one each for host and VM samples and one for baselines:
-        about a dozen in all, independent of the number of objects.
+        One query per object kind plus one each for host and VM samples, baselines and target
+        objects: about a dozen in all, independent of the number of objects.
         """
-        from ..models import Baseline
+        from ..models import Baseline, TargetObject
 
         endpoints_qs = Endpoint.objects.all()
         if endpoint_ids is not None:
@@ -95,6 +97,7 @@ class InventoryContext:
         ctx = cls(
             now=now or timezone.now(), endpoints=endpoints, objects=objects, baselines=baselines
         )
+        ctx.targets = list(TargetObject.objects.all())
         ctx.host_net_sample = _latest_samples(ids, UtilizationSample.ObjectType.HOST)
         ctx.vm_net_sample = _latest_samples(ids, UtilizationSample.ObjectType.VM)
         ctx.host_load_history = _host_load_history(ids, ctx.now)
@@ -103,7 +106,7 @@ class InventoryContext:
 
     @classmethod
     def from_objects(
-        cls, *, now=None, endpoints=(), samples=(), baselines=(), **objects
+        cls, *, now=None, endpoints=(), samples=(), baselines=(), targets=(), **objects
     ) -> InventoryContext:
         """A context from unsaved or saved model instances, for unit tests of single checks."""
         ctx = cls(
@@ -111,6 +114,7 @@ class InventoryContext:
             endpoints={e.pk: e for e in endpoints},
             objects={str(k): list(v) for k, v in objects.items()},
             baselines={(b.object_type, b.object_id): b for b in baselines},
+            targets=list(targets),
         )
         for sample in sorted(samples, key=lambda s: s.taken_at):
             if sample.object_type == UtilizationSample.ObjectType.VM:

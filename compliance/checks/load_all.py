@@ -8,6 +8,7 @@ from . import (  # noqa: F401
     memory,
     network,
     operation,
+    protection,
     snapshots,
     storage,
     time_logging,

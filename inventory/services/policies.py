@@ -20,9 +20,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
@@ -38,6 +37,7 @@ from portal.audit import audit, source_for_trigger
 from portal.models import AuditEvent
 from portal.security.scopes import is_scoped
 
+from ..tags import tagged
 from .operations import OperationConflict, snapshot_create, snapshot_delete
 from .policy_scopes import check_selection
 
@@ -197,21 +197,6 @@ def policy_delete(*, policy: SnapshotPolicy, actor: Any, request: Any = None) ->
 
 
 # --------------------------------------------------------------------------- running
-
-
-def tagged(tag: str) -> Q:
-    """VMs whose ``tags`` list holds ``tag`` exactly, on either database backend.
-
-    PostgreSQL has JSON containment (``@>``, Django's ``contains`` on a JSONField); SQLite has
-    none, so there the same question goes to ``json_each`` over the list. Both match the whole
-    element only: tag ``db`` does not select a VM tagged ``db-prod``.
-    """
-    if connection.vendor == "postgresql":
-        return Q(tags__contains=[tag])
-    table = connection.ops.quote_name(VirtualMachine._meta.db_table)
-    # Only our own table name is formatted in; the tag is a parameter.
-    sql = f"SELECT vm.id FROM {table} AS vm, json_each(vm.tags) AS t WHERE t.value = %s"  # noqa: S608
-    return Q(pk__in=RawSQL(sql, [tag]))  # noqa: S611
 
 
 def policy_selected_vms(policy: SnapshotPolicy) -> QuerySet[VirtualMachine]:

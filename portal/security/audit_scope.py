@@ -33,6 +33,7 @@ _FIELDS = {
     "inventory.snapshot": ("endpoint", "vm__cluster"),
     "inventory.policyrun": None,  # through the policy; see _visible
     "inventory.expirynotice": ("snapshot__endpoint", "snapshot__vm__cluster"),
+    "compliance.assessment": ("target__endpoint", "target__cluster"),
 }
 # The object types events are written about (``audit(target=...)`` in the services). Only these
 # get a subquery; an event about another scoped type (none today: utilization samples, check
@@ -43,6 +44,7 @@ AUDITED_TYPES = frozenset(
         "inventory.snapshot", "inventory.operation", "inventory.snapshotpolicy",
         "inventory.policyrun", "inventory.datastore", "inventory.network",
         "compliance.checkrun", "compliance.finding", "compliance.waiver", "compliance.baseline",
+        "compliance.targetobject", "compliance.assessment",
     }
 )  # fmt: skip
 

@@ -210,7 +210,14 @@ def test_the_api_gives_a_requirement_its_sentences_role_and_mapping_lines(audito
     a8 = api.get("/api/compliance/requirements/SYS.1.5.A8/").json()
     assert a8["role"] == "Planende" and a8["level"] == "standard" and not a8["withdrawn"]
     assert [s["modal"] for s in a8["sentences"]][2] == "SOLLTE NICHT"  # "SOLLTEN KEINE"
-    assert all(s["checks"] == [] for s in a8["sentences"])  # planning: no check tests it
+    # Planning: no check tests it, except the conflict of protection needs (sentence 3).
+    assert [[c["check"] for c in s["checks"]] for s in a8["sentences"]] == [
+        [],
+        [],
+        ["PRO-001"],
+        [],
+        [],
+    ]
     a21 = api.get("/api/compliance/requirements/SYS.1.5.A21/").json()
     lines = a21["sentences"][0]["checks"]
     assert {line["check"] for line in lines} == {"CPU-002", "MEM-003", "STO-002"}
