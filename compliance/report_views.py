@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from functools import wraps
 
-from django.http import HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from portal.audit import audit
@@ -14,8 +19,8 @@ from portal.roles import ROLES
 from portal.security.scopes import scoped
 
 from .api.filters import FindingFilter
-from .models import Waiver
-from .reports.content import rows
+from .models import Finding, TargetObject, Waiver
+from .reports.content import Row, automated_rows, target_findings, target_rows
 from .reports.oscal import assessment_results
 from .reports.pdf import compliance_pdf
 from .reports.poam import plan_of_action
@@ -77,37 +82,79 @@ def findings_json_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _active_waivers(request: HttpRequest, endpoint):
-    waivers = scoped(request.user, Waiver.objects.filter(Waiver.active_q())).order_by(
-        "check_id", "object_name", "pk"
+@dataclass
+class Subject:
+    """What a report is about: a target object (Zielobjekt) or, without one, an endpoint or all."""
+
+    key: str  # stable, for external ids
+    name: str
+    rows: list[Row]
+    findings: QuerySet[Finding]
+    target: TargetObject | None = None
+
+    def waivers(self) -> list[Waiver]:
+        """The approved waivers behind the open findings the report lists."""
+        ids = self.findings.exclude(waiver__isnull=True).values("waiver_id")
+        return list(Waiver.objects.filter(Waiver.active_q(), pk__in=ids).order_by("check_id", "pk"))
+
+
+def _subject(request: HttpRequest) -> Subject:
+    """The ``target`` parameter (a target object the user may see; else 404), or the
+    ``endpoint`` parameter, or the whole visible estate. A malformed id is a 400 naming it."""
+    raw = request.GET.get("target", "").strip()
+    if raw:
+        if not raw.isdigit():
+            raise BadReportParameter(_("target: give the number of a target object."))
+        target = get_object_or_404(
+            scoped(request.user, TargetObject.objects.select_related("endpoint", "cluster")),
+            pk=int(raw),
+        )
+        findings = visible_findings(request.user, target_findings(target))
+        return Subject(f"target-{target.pk}", target.name, target_rows(target), findings, target)
+    endpoint = _endpoint_param(request)
+    return Subject(
+        f"endpoint-{endpoint.pk}" if endpoint else "estate",
+        endpoint.name if endpoint else "",
+        automated_rows(statuses_for(request.user, endpoint)),
+        _open_findings(request, endpoint),
     )
-    return waivers.filter(endpoint=endpoint) if endpoint else waivers
 
 
-def _target(endpoint) -> tuple[str, str]:
-    """The target object (Zielobjekt) a report is about: its stable key and its name."""
-    if endpoint is None:
-        return "estate", ""
-    return f"endpoint-{endpoint.pk}", endpoint.name
+class BadReportParameter(ValueError):
+    pass
+
+
+def _report(view):
+    """A report view that answers a malformed parameter with 400 and the message."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest) -> HttpResponse:
+        try:
+            return view(request, _subject(request))
+        except BadReportParameter as exc:
+            return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
+
+    return wrapper
+
+
+def _language(request: HttpRequest) -> str:
+    asked = request.GET.get("lang", getattr(request, "LANGUAGE_CODE", "en"))
+    return "de" if asked.startswith("de") else "en"
 
 
 @require_safe
 @role_required(*ROLES)
-def report_pdf_view(request: HttpRequest) -> HttpResponse:
-    endpoint = _endpoint_param(request)
-    language = (
-        "de"
-        if request.GET.get("lang", getattr(request, "LANGUAGE_CODE", "en")).startswith("de")
-        else "en"
-    )
-    findings = _open_findings(request, endpoint).order_by("object_path", "check_id")
+@_report
+def report_pdf_view(request: HttpRequest, subject: Subject) -> HttpResponse:
+    language = _language(request)
+    findings = subject.findings.select_related("endpoint", "waiver")
     pdf = compliance_pdf(
-        rows(statuses_for(request.user, endpoint)),
-        list(findings),
-        list(_active_waivers(request, endpoint)),
+        subject.rows,
+        list(findings.order_by("object_path", "check_id")),
+        subject.waivers(),
         language=language,
-        scope=endpoint.name if endpoint else "",
-        target=_target(endpoint)[1],
+        scope=subject.name if subject.target is None else "",
+        target=subject.name if subject.target is not None else "",
     )
     return _download(
         request, pdf, "application/pdf", f"grundschutz-check-{language}-{_stamp()}.pdf", "pdf"
@@ -116,38 +163,40 @@ def report_pdf_view(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @role_required(*ROLES)
-def verinice_view(request: HttpRequest) -> HttpResponse:
-    endpoint = _endpoint_param(request)
-    key, name = _target(endpoint)
+@_report
+def verinice_view(request: HttpRequest, subject: Subject) -> HttpResponse:
     body = verinice_csv(
-        rows(statuses_for(request.user, endpoint)),
-        target_key=key,
-        target_name=name or "Informationsverbund",
+        subject.rows, target_key=subject.key, target_name=subject.name or "Informationsverbund"
     )
     return _download(
-        request, body, "text/csv; charset=utf-8", f"verinice-{key}-{_stamp()}.csv", "verinice"
+        request,
+        body,
+        "text/csv; charset=utf-8",
+        f"verinice-{subject.key}-{_stamp()}.csv",
+        "verinice",
     )
 
 
 @require_safe
 @role_required(*ROLES)
-def poam_view(request: HttpRequest) -> HttpResponse:
-    endpoint = _endpoint_param(request)
-    states = statuses_for(request.user, endpoint)
+@_report
+def poam_view(request: HttpRequest, subject: Subject) -> HttpResponse:
     requirements_of: dict[str, list[str]] = {}
-    for state in states:
-        for check in state.checks:
-            requirements_of.setdefault(check.check_id, []).append(state.requirement.ref)
+    for row in subject.rows:
+        for check in row.checks:
+            requirements_of.setdefault(check.check_id, []).append(row.requirement.ref)
+    assessments = {r.requirement.ref: r.assessment for r in subject.rows if r.assessment}
     document = plan_of_action(
-        list(_open_findings(request, endpoint).order_by("pk")),
+        list(subject.findings.select_related("endpoint", "waiver").order_by("pk")),
         requirements_of,
-        title=f"VirtSec Portal plan of action {endpoint.name if endpoint else 'all endpoints'}",
+        assessments,
+        title=f"VirtSec Portal plan of action {subject.name or 'all endpoints'}",
     )
     return _download(
         request,
         json.dumps(document, indent=2, ensure_ascii=False),
         "application/json",
-        f"oscal-poam-{_stamp()}.json",
+        f"oscal-poam-{subject.key}-{_stamp()}.json",
         "oscal-poam",
     )
 

@@ -9,40 +9,30 @@ and when it last ran).
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
 
-from ..choices import RequirementStatus
-from ..models import Finding, Requirement, Waiver
+from ..choices import Catalog, EffectiveStatus
+from ..models import Assessment, Finding, Requirement, TargetObject, Waiver
+from ..services.assessments import _target_rows, automated_statuses, grundschutz_check
 from ..services.status import CheckState, RequirementState
 
-# The Umsetzungsstatus words of a Grundschutz-Check for each requirement status; the portal's
-# own states (risk accepted, not checked, withdrawn) keep their names, they are not "ja".
+# The Umsetzungsstatus words of a Grundschutz-Check for each status the portal states (the
+# effective status of compliance.services.assessments; a requirement status without a target
+# object is one of its values). The portal's own states keep their names: they are not "ja".
 UMSETZUNG = {
-    RequirementStatus.FULFILLED: _("yes"),
-    RequirementStatus.PARTLY: _("partially"),
-    RequirementStatus.NOT_FULFILLED: _("no"),
-    RequirementStatus.RISK_ACCEPTED: _("risk accepted"),
-    RequirementStatus.NOT_CHECKED: _("not checked"),
-    RequirementStatus.WITHDRAWN: _("withdrawn"),
-    "not_needed": _("dispensable"),  # entbehrlich, from a manual assessment only
+    EffectiveStatus.FULFILLED: _("yes"),
+    EffectiveStatus.PARTLY: _("partially"),
+    EffectiveStatus.NOT_FULFILLED: _("no"),
+    EffectiveStatus.DISPENSABLE: _("dispensable"),
+    EffectiveStatus.RISK_ACCEPTED: _("risk accepted"),
+    EffectiveStatus.REVIEW_DUE: _("review due"),
+    EffectiveStatus.NOT_CHECKED: _("not checked"),
+    EffectiveStatus.NOT_APPLICABLE: _("not applicable (protection need normal)"),
+    EffectiveStatus.WITHDRAWN: _("withdrawn"),
 }
-
-
-@dataclass(frozen=True)
-class Assessment:
-    """A person's assessment of one requirement for one target (the manual Grundschutz-Check)."""
-
-    status: str  # a key of UMSETZUNG
-    justification: str = ""
-    responsible: str = ""
-    due: dt.date | None = None
-    reviewed: dt.date | None = None
-    next_review: dt.date | None = None
-    external_id: str = ""
 
 
 @dataclass
@@ -52,6 +42,7 @@ class Row:
     automated: str  # what the checks alone say
     checks: list[CheckState]
     assessment: Assessment | None = None
+    reason: str = ""  # why the stated status is what it is
     open_findings: int = 0
 
     @property
@@ -70,39 +61,43 @@ class ObjectFindings:
     findings: list[Finding] = field(default_factory=list)
 
 
-def effective_status(automated: str, assessment: Assessment | None) -> str:
-    """The status a report states: a person's assessment, but never better than the checks.
-
-    A failing check (partly / not fulfilled) is never shown as "ja" or "entbehrlich"; a
-    requirement no check tested takes the assessment as it is.
-    """
-    if assessment is None or automated == RequirementStatus.WITHDRAWN:
-        return automated
-    if automated in (RequirementStatus.PARTLY, RequirementStatus.NOT_FULFILLED):
-        if assessment.status == RequirementStatus.NOT_FULFILLED:
-            return assessment.status
-        return automated
-    return assessment.status
+def _judged(state: RequirementState) -> list[CheckState]:
+    return [c for c in state.checks if c.state != "none" or c.evaluated]
 
 
-def rows(
-    states: Iterable[RequirementState], assessments: Mapping[str, Assessment] | None = None
-) -> list[Row]:
-    assessments = assessments or {}
-    result = []
-    for state in states:
-        assessment = assessments.get(state.requirement.ref)
-        result.append(
-            Row(
-                requirement=state.requirement,
-                status=effective_status(state.status, assessment),
-                automated=state.status,
-                checks=[c for c in state.checks if c.state != "none" or c.evaluated],
-                assessment=assessment,
-                open_findings=state.open_findings,
-            )
+def automated_rows(states: Iterable[RequirementState]) -> list[Row]:
+    """Rows from the checks alone (no target object chosen: nothing was assessed by a person)."""
+    return [
+        Row(s.requirement, s.status, s.status, _judged(s), open_findings=s.open_findings)
+        for s in states
+    ]
+
+
+def target_rows(target: TargetObject) -> list[Row]:
+    """A target's Grundschutz-Check: SYS.1.5 with assessments and effective status, then M 4.349
+    from its checks (the measure has no assessments of its own)."""
+    everyone = list(TargetObject.objects.all())
+    sys15 = [
+        Row(
+            r.requirement,
+            r.effective.status,
+            r.automated.status,
+            _judged(r.automated),
+            r.assessment,
+            str(r.effective.reason or ""),
+            r.automated.open_findings,
         )
-    return result
+        for r in grundschutz_check(target, targets=everyone)
+    ]
+    m4349 = [
+        s for s in automated_statuses(target).values() if s.requirement.catalog == Catalog.M4349
+    ]
+    return automated_rows(m4349) + sys15
+
+
+def target_findings(target: TargetObject):
+    """The open findings about a target's objects."""
+    return _target_rows(target)[0].open()
 
 
 def findings_by_object(findings: Iterable[Finding]) -> list[ObjectFindings]:

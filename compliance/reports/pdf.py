@@ -30,7 +30,7 @@ from ..checks import get_check
 from ..choices import STATUS_SYMBOLS, Catalog, ObjectType, Severity
 from ..models import Finding, Waiver
 from ..services.status import CheckState
-from .content import Assessment, ObjectFindings, Row, findings_by_object
+from .content import UMSETZUNG, ObjectFindings, Row, findings_by_object
 
 FONT_PATHS = ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",)
 BOLD_PATHS = ("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",)
@@ -79,22 +79,27 @@ def _evidence(checks: list[CheckState]) -> str:
     return "\n".join(lines)
 
 
-def _assessment_text(a: Assessment | None) -> str:
+def _assessment_text(row: Row) -> str:
+    a = row.assessment
+    parts = []
     if a is None:
-        return _("No manual assessment")
-    parts = [a.justification or _("no justification given")]
-    if a.responsible:
-        parts.append(_("Responsible: %(who)s") % {"who": a.responsible})
-    if a.due:
-        parts.append(_("Implement by: %(date)s") % {"date": a.due.isoformat()})
-    if a.reviewed:
-        parts.append(_("Last review: %(date)s") % {"date": a.reviewed.isoformat()})
-    if a.next_review:
-        due = a.next_review < timezone.localdate()
-        parts.append(
-            (_("Review overdue since %(date)s") if due else _("Next review: %(date)s"))
-            % {"date": a.next_review.isoformat()}
-        )
+        parts.append(_("No manual assessment"))
+    else:
+        parts.append(f"{a.get_status_display()}: {a.justification or _('no justification given')}")
+        if a.responsible:
+            parts.append(_("Responsible: %(who)s") % {"who": a.responsible})
+        if a.due_date:
+            parts.append(_("Implement by: %(date)s") % {"date": a.due_date.isoformat()})
+        if a.last_review:
+            parts.append(_("Last review: %(date)s") % {"date": a.last_review.isoformat()})
+        if a.next_review:
+            overdue = a.next_review < timezone.localdate()
+            parts.append(
+                (_("Review overdue since %(date)s") if overdue else _("Next review: %(date)s"))
+                % {"date": a.next_review.isoformat()}
+            )
+    if row.reason:
+        parts.append(row.reason)
     return "\n".join(parts)
 
 
@@ -231,7 +236,7 @@ def _build(report_rows, findings, waivers, *, language, scope, target) -> bytes:
                 [
                     _p(_requirement_text(row, language), body),
                     _p(status, body),
-                    _p(_assessment_text(row.assessment), small),
+                    _p(_assessment_text(row), small),
                     _p(_evidence(row.checks), small),
                 ]
             )
@@ -284,6 +289,4 @@ def _build(report_rows, findings, waivers, *, language, scope, target) -> bytes:
 
 
 def _status_word(status: str) -> str:
-    from .content import UMSETZUNG
-
     return str(UMSETZUNG.get(status, status))

@@ -18,8 +18,7 @@ from typing import Any
 from django.utils import timezone, translation
 
 from ..checks import get_check
-from ..models import Finding
-from .content import Assessment
+from ..models import Assessment, Finding
 from .oscal import OSCAL_VERSION, _line, _prop, _ts, _uuid, inventory_items, observation
 
 SYSTEM_ID = str(uuid.uuid5(uuid.UUID("7d1c6f5e-6a51-4c1e-9e1f-1a2b3c4d5e6f"), "virtsec-estate"))
@@ -60,7 +59,9 @@ def _risk(
                 ),
             }
         ]
-    dues = sorted((a.due, ref) for ref in refs if (a := assessments.get(ref)) is not None and a.due)
+    dues = sorted(
+        (a.due_date, ref) for ref in refs if (a := assessments.get(ref)) is not None and a.due_date
+    )
     if dues:
         due, ref = dues[0]
         risk.setdefault("deadline", _deadline(due))

@@ -22,16 +22,33 @@ from django.utils import translation
 
 from portal.csv_export import Column, csv_text
 
-from ..choices import Level, RequirementStatus
+from ..choices import EffectiveStatus, Implementation, Level
 from .content import UMSETZUNG, Row
 
 NAMESPACE = uuid.UUID("7d1c6f5e-6a51-4c1e-9e1f-1a2b3c4d5e6f")  # as in the OSCAL export
 IMPLEMENTATION = {
-    RequirementStatus.FULFILLED: "bp_requirement_implementation_status_yes",
-    RequirementStatus.PARTLY: "bp_requirement_implementation_status_partially",
-    RequirementStatus.NOT_FULFILLED: "bp_requirement_implementation_status_no",
-    "not_needed": "bp_requirement_implementation_status_na",
+    EffectiveStatus.FULFILLED: "bp_requirement_implementation_status_yes",
+    EffectiveStatus.PARTLY: "bp_requirement_implementation_status_partially",
+    EffectiveStatus.NOT_FULFILLED: "bp_requirement_implementation_status_no",
+    EffectiveStatus.DISPENSABLE: "bp_requirement_implementation_status_na",
 }
+# A documented status whose review is overdue is still what was documented (verinice keeps the
+# review date itself); the explanation says the review is due.
+DOCUMENTED = {
+    Implementation.JA: EffectiveStatus.FULFILLED,
+    Implementation.TEILWEISE: EffectiveStatus.PARTLY,
+    Implementation.NEIN: EffectiveStatus.NOT_FULFILLED,
+    Implementation.ENTBEHRLICH: EffectiveStatus.DISPENSABLE,
+}
+
+
+def _implementation(row: Row) -> str:
+    status = row.status
+    if status == EffectiveStatus.REVIEW_DUE and row.assessment is not None:
+        status = DOCUMENTED.get(row.assessment.status, status)
+    return IMPLEMENTATION.get(status, "")
+
+
 QUALIFIER = {
     Level.BASIS: "bp_requirement_qualifier_basic",
     Level.STANDARD: "bp_requirement_qualifier_standard",
@@ -50,6 +67,8 @@ def _explanation(row: Row) -> str:
         parts.append(row.assessment.justification)
     if row.status not in IMPLEMENTATION:
         parts.append(f"VirtSec Portal: {UMSETZUNG.get(row.status, row.status)}")
+    if row.reason:
+        parts.append(row.reason)
     checks = ", ".join(
         f"{c.check_id} ({c.evaluated}/{c.open})" for c in row.checks if c.state != "off"
     )
@@ -80,7 +99,7 @@ def verinice_csv(rows: Iterable[Row], *, target_key: str, target_name: str) -> s
             Column("responsible", lambda r: r.assessment.responsible if r.assessment else ""),
             Column(
                 "bp_requirement_implementation_by_date",
-                lambda r: _date(r.assessment.due) if r.assessment else "",
+                lambda r: _date(r.assessment.due_date) if r.assessment else "",
             ),
             Column(
                 "bp_requirement_revision_next_revision_date",
@@ -88,5 +107,5 @@ def verinice_csv(rows: Iterable[Row], *, target_key: str, target_name: str) -> s
             ),
             Column("open_findings", lambda r: r.open_findings),
         ]
-        kept = [r for r in rows if r.status != RequirementStatus.WITHDRAWN]
+        kept = [r for r in rows if r.status != EffectiveStatus.WITHDRAWN]
         return csv_text(kept, columns)

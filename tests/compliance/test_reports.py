@@ -202,3 +202,90 @@ def test_an_estate_without_open_findings_gives_a_valid_poam_that_says_so(officer
     assert oscal_errors(document, "plan-of-action-and-milestones") == []
     items = document["plan-of-action-and-milestones"]["poam-items"]
     assert [i["title"] for i in items] == ["No open findings"]
+
+
+@pytest.fixture
+def assessed(estate, officer):
+    """The estate's endpoint as a target object, A3 documented "ja" with a plan for A19."""
+    from compliance.models import Requirement
+    from compliance.services.assessments import assessment_save, target_create
+
+    target = target_create(
+        kind="endpoint", endpoint=estate["endpoint"], actor=officer, name="Produktion"
+    )
+    assessment_save(
+        requirement=Requirement.objects.get(ref="SYS.1.5.A3"),
+        target=target,
+        status="ja",
+        justification="Hosts per Checkliste eingerichtet",
+        responsible="Team Virtualisierung",
+        last_review=timezone.localdate(),
+        next_review=timezone.localdate() + dt.timedelta(days=180),
+        actor=officer,
+    )
+    assessment_save(
+        requirement=Requirement.objects.get(ref="SYS.1.5.A19"),
+        target=target,
+        status="teilweise",
+        justification="Auditplan in Arbeit",
+        responsible="ISB",
+        due_date=timezone.localdate() + dt.timedelta(days=60),
+        actor=officer,
+    )
+    return target
+
+
+def test_a_target_objects_report_shows_the_assessment_beside_the_checks(
+    assessed, officer, client_for
+):
+    answer = client_for(officer).get(f"/compliance/reports/check.pdf?lang=de&target={assessed.pk}")
+    assert answer.status_code == 200
+    text = pdf_text(answer.content)
+    assert "Zielobjekt: Produktion" in text
+    assert "Hosts per Checkliste eingerichtet" in text and "Team Virtualisierung" in text
+    assert "Verantwortlich: ISB" in text and "Umsetzung bis:" in text
+
+
+def test_the_verinice_csv_of_a_target_carries_the_documented_status_and_its_dates(
+    assessed, officer, client_for
+):
+    answer = client_for(officer).get(f"/compliance/reports/verinice.csv?target={assessed.pk}")
+    by_ref = {
+        line["bp_requirement_id"]: line
+        for line in csv.DictReader(io.StringIO(answer.content.decode()))
+    }
+    a19 = by_ref["SYS.1.5.A19"]
+    # A19 is "teilweise" as documented, or worse if a check deviates — never better.
+    assert a19["bp_requirement_implementation_status"] in (
+        "bp_requirement_implementation_status_partially",
+        "bp_requirement_implementation_status_no",
+    )
+    assert a19["responsible"] == "ISB"
+    assert (
+        a19["bp_requirement_implementation_by_date"]
+        == (timezone.localdate() + dt.timedelta(days=60)).isoformat()
+    )
+    assert a19["extId"] == ext_id(f"target-{assessed.pk}", "SYS.1.5.A19")
+    assert "Auditplan in Arbeit" in a19["bp_requirement_implementation_explanation"]
+
+
+def test_the_poam_of_a_target_plans_a_milestone_on_the_documented_due_date(
+    assessed, officer, client_for
+):
+    # INT-001 (no approved baseline) deviates on both hosts and tests SYS.1.5.A19.
+    document = json.loads(
+        client_for(officer).get(f"/compliance/reports/oscal-poam.json?target={assessed.pk}").content
+    )
+    assert oscal_errors(document, "plan-of-action-and-milestones") == []
+    planned = [r for r in document["plan-of-action-and-milestones"]["risks"] if "remediations" in r]
+    assert planned, "no risk carries the planned remediation"
+    task = planned[0]["remediations"][0]["tasks"][0]
+    due = (timezone.localdate() + dt.timedelta(days=60)).isoformat()
+    assert task["type"] == "milestone" and task["timing"]["on-date"]["date"].startswith(due)
+
+
+def test_a_malformed_or_foreign_target_is_refused_with_a_message_not_a_500(officer, client_for):
+    web = client_for(officer)
+    bad = web.get("/compliance/reports/check.pdf?target=abc")
+    assert bad.status_code == 400 and b"target" in bad.content
+    assert web.get("/compliance/reports/verinice.csv?target=999999").status_code == 404
