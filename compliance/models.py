@@ -22,6 +22,7 @@ from .choices import (
     TargetKind,
     highest_need,
 )
+from .messages import localized
 
 
 class Requirement(models.Model):
@@ -365,6 +366,9 @@ class Finding(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, db_index=True)
     severity = models.CharField(max_length=8, choices=Severity.choices)
     message = models.CharField(max_length=500)
+    # The message's template and values ({"t": ..., "p": {...}}), so that pages show it in the
+    # reader's language (compliance.messages); empty for findings written before or as plain text.
+    message_args = models.JSONField(default=dict, blank=True)
     evidence = models.JSONField(default=dict, blank=True)
     first_seen = models.DateTimeField(default=timezone.now)
     last_seen = models.DateTimeField(default=timezone.now)
@@ -396,6 +400,11 @@ class Finding(models.Model):
     @property
     def is_waived(self) -> bool:
         return self.waiver_id is not None and self.waiver.is_active
+
+    @property
+    def message_text(self) -> str:
+        """The message in the active language (the stored English text where none fits)."""
+        return localized(self.message, self.message_args)
 
     @property
     def display_status(self) -> str:

@@ -145,7 +145,7 @@ def _object_rows(groups: list[ObjectFindings], styles) -> list[list]:
                 [
                     _p(obj, small),
                     _p(f"{f.check_id} {_check_title(f.check_id)}\n{severity}{waived}", small),
-                    _p(f"{f.message}\n{_observed(f)}", small),
+                    _p(f"{f.message_text}\n{_observed(f)}", small),
                     _p(
                         f"{local_text(f.first_seen)}\n{_('last seen')} {local_text(f.last_seen)}",
                         small,

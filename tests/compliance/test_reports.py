@@ -41,6 +41,8 @@ ENGLISH = (
     "deviating",
     "Responsible",
     "No NTP server configured",
+    "No NTP server is configured",  # the finding's message
+    "No approved baseline yet",
     "Host in maintenance mode",
     "medium",
     "high",
