@@ -79,7 +79,7 @@ POLL_SECONDS = 0.01
 
 
 def _wait(op_id: int, timeout: float = 120.0) -> str:
-    from inventory.models import Operation
+    from operations.models import Operation
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -106,7 +106,7 @@ def through_portal(vms: list, pairs: int, user) -> tuple[float, int]:
                         f"create {vm.name} {i}: {made.status_code} {made.content[:300]!r}"
                     )
                     continue
-                from inventory.models import Operation
+                from operations.models import Operation
 
                 snap = Operation.objects.get(pk=made.json()["id"]).snapshot_id
                 gone = api.delete(f"/api/snapshots/{snap}/?reason=bench")

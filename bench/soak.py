@@ -40,7 +40,7 @@ LOGS = ("web", "worker", "beat")
 
 SETUP = """
 from inventory.models import Endpoint, VirtualMachine
-from inventory.services.policies import policy_create
+from operations.services.policies import policy_create
 endpoint = Endpoint.objects.get(name="pve-soak")
 tagged = sum("prod" in (vm.tags or []) for vm in VirtualMachine.objects.filter(endpoint=endpoint))
 named = VirtualMachine.objects.filter(endpoint=endpoint, template=False).order_by("name").first()
@@ -53,7 +53,8 @@ FIGURES = """
 import json
 from django.db.models import Count
 from compliance.models import CheckRun
-from inventory.models import Operation, PolicyRun, SyncRun
+from inventory.models import SyncRun
+from operations.models import Operation, PolicyRun
 syncs = SyncRun.objects.filter(trigger="schedule")
 by_status = dict(syncs.values_list("status").annotate(n=Count("id")))
 followed = 0

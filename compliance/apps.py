@@ -8,8 +8,20 @@ class ComplianceConfig(AppConfig):
     def ready(self) -> None:
         from inventory.signals import sync_succeeded
 
-        from . import checks, search  # noqa: F401  (search: findings in the global search)
-        from .checks import load_all  # noqa: F401  (register every check at start-up)
+        from . import search  # noqa: F401  (findings in the global search)
+        from .checks import (  # noqa: F401  (each check module registers its checks)
+            admin_access,
+            console,
+            cpu,
+            integrity,
+            memory,
+            network,
+            operation,
+            protection,
+            snapshots,
+            storage,
+            time_logging,
+        )
         from .signals import on_sync_succeeded
 
         sync_succeeded.connect(on_sync_succeeded, dispatch_uid="compliance.run_after_sync")

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .choices import RequirementStatus
+from .choices import STATUS_SYMBOLS, RequirementStatus
 from .services.status import summary_of
 
 WIDTH, HEIGHT, PAD = 600, 180, 30
-SERIES = (
-    (RequirementStatus.FULFILLED, "#1a7f37", "✔"),
-    (RequirementStatus.PARTLY, "#9a6700", "◐"),
-    (RequirementStatus.NOT_FULFILLED, "#cf222e", "✖"),
-    (RequirementStatus.RISK_ACCEPTED, "#8250df", "≈"),
+SERIES = tuple(
+    (status, colour, STATUS_SYMBOLS[status])
+    for status, colour in (
+        (RequirementStatus.FULFILLED, "#1a7f37"),
+        (RequirementStatus.PARTLY, "#9a6700"),
+        (RequirementStatus.NOT_FULFILLED, "#cf222e"),
+        (RequirementStatus.RISK_ACCEPTED, "#8250df"),
+    )
 )
 
 

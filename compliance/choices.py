@@ -40,7 +40,8 @@ class RequirementStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("withdrawn")
 
 
-# Symbols so that a status reads without colour (dashboard, PDF).
+# Symbols so that a status reads without colour (pages, dashboard, trend chart, PDF): the one
+# definition (templates use the ``status_symbol`` filter of ``compliance_status``).
 STATUS_SYMBOLS = {
     RequirementStatus.FULFILLED: "✔",
     RequirementStatus.PARTLY: "◐",
@@ -54,6 +55,7 @@ STATUS_SYMBOLS = {
     Status.ERROR: "⚠",
     Status.NOT_APPLICABLE: "-",
     "waived": "≈",
+    "resolved": "✔",
 }
 
 

@@ -7,6 +7,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.runs import RunBase
+
 from .choices import (
     NEED_RANK,
     Catalog,
@@ -115,14 +117,8 @@ class CheckSetting(models.Model):
         return self.check_id
 
 
-class CheckRun(models.Model):
+class CheckRun(RunBase):
     """One execution of the checks over one endpoint or all of them."""
-
-    class RunStatus(models.TextChoices):
-        QUEUED = "queued", "queued"
-        RUNNING = "running", "running"
-        SUCCEEDED = "succeeded", "succeeded"
-        FAILED = "failed", "failed"
 
     class Trigger(models.TextChoices):
         SYNC = "sync", "after sync"
@@ -134,31 +130,18 @@ class CheckRun(models.Model):
     endpoint = models.ForeignKey(
         "inventory.Endpoint", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    status = models.CharField(max_length=16, choices=RunStatus.choices, default=RunStatus.QUEUED)
     trigger = models.CharField(max_length=16, choices=Trigger.choices)
     requested_by = models.CharField(max_length=150, blank=True)
-    queued_at = models.DateTimeField(default=timezone.now)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
     # {"pass": n, "fail": n, ...} over every outcome of the run, plus opened / resolved.
     counts = models.JSONField(default=dict, blank=True)
     # Requirement status counts after the run ({"M4349": {"fulfilled": n, ...}}), for the trend.
     requirement_summary = models.JSONField(default=dict, blank=True)
-    # While running: {"what": "checks", "done": 12, "total": 38} (inventory/services/progress.py).
-    progress = models.JSONField(default=dict, blank=True)
-    error = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-queued_at", "-id"]
 
     def __str__(self) -> str:
         return f"check run #{self.pk} {self.status}"
-
-    @property
-    def duration_seconds(self) -> float | None:
-        if self.started_at and self.finished_at:
-            return (self.finished_at - self.started_at).total_seconds()
-        return None
 
 
 class CheckResult(models.Model):

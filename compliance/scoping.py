@@ -72,7 +72,7 @@ def trend_source(user: Any, endpoint: Endpoint | None) -> tuple[QuerySet[CheckRu
     chosen endpoint gets the trend of its single endpoint, or none: summing several endpoints'
     requirement counts would not be their combined status.
     """
-    succeeded = CheckRun.objects.filter(status=CheckRun.RunStatus.SUCCEEDED)
+    succeeded = CheckRun.objects.filter(status=CheckRun.Status.SUCCEEDED)
     if endpoint is None and is_scoped(user):
         visible = list(visible_endpoints(user)[:2])
         if len(visible) != 1:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from portal.tasks import enqueue
-
 from .models import CheckRun
 from .services import check_run_create
 
@@ -13,10 +11,10 @@ def on_sync_succeeded(
 ) -> None:
     from inventory.models import Endpoint
 
-    from .tasks import run_checks
+    from .tasks import queue_check_run
 
     endpoint = Endpoint.objects.filter(pk=endpoint_id).first()
     if endpoint is None:
         return
     run = check_run_create(endpoint=endpoint, trigger=CheckRun.Trigger.SYNC, actor="system")
-    enqueue(run_checks, run.pk)
+    queue_check_run(run)

@@ -16,12 +16,11 @@ from portal.audit import audit
 from portal.pages import paginate, query_without, render_live_list, role_required
 from portal.roles import ADMINISTRATOR, ROLES, SECURITY_OFFICER, role_of
 from portal.security.scopes import is_scoped, scoped
-from portal.tasks import enqueue
 
 from .api.filters import FindingFilter, check_ids_for
 from .charts import trend
 from .checks import all_checks, get_check
-from .choices import STATUS_SYMBOLS, Catalog, ObjectType
+from .choices import Catalog, ObjectType
 from .forms import BaselineApproveForm, WaiverForm, WaiverRevokeForm, parameters_form
 from .models import Baseline, CheckRun, CheckSetting, Finding, Requirement, TargetObject, Waiver
 from .scoping import (
@@ -48,7 +47,7 @@ from .services.assessments import assessable, requirement_across_targets
 from .services.baselines import current_config, current_object, flat_config
 from .services.evidence import object_history
 from .services.status import contributions
-from .tasks import run_checks
+from .tasks import queue_check_run
 
 ALL = ROLES
 
@@ -92,7 +91,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "m4349": [s for s in states if s.requirement.catalog == Catalog.M4349],
             "sys15": [s for s in states if s.requirement.catalog == Catalog.SYS15],
-            "symbols": STATUS_SYMBOLS,
             "chart": trend(runs, endpoint_id=trend_endpoint),
             "worst_hosts": _worst(findings, ObjectType.HOST),
             "worst_vms": _worst(findings, ObjectType.VM),
@@ -132,7 +130,6 @@ def requirement_detail(request: HttpRequest, ref: str) -> HttpResponse:
         {
             "state": state,
             "per_target": per_target,
-            "symbols": STATUS_SYMBOLS,
             "endpoint": endpoint,
             "page": paginate(request, findings.order_by("check_id", "object_name")),
             "base_query": query_without(request, "page"),
@@ -157,7 +154,6 @@ def finding_list(request: HttpRequest) -> HttpResponse:
             "filter": filtered,
             "page": paginate(request, filtered.qs.order_by("-last_seen", "-id")),
             "base_query": query_without(request, "page"),
-            "symbols": STATUS_SYMBOLS,
             "checks": all_checks(),
             "endpoints": visible_endpoints(request.user),
         },
@@ -189,7 +185,6 @@ def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "evidence": _evidence_rows(spec, finding.evidence or {}),
             "history": history,
             "runs": runs,
-            "symbols": STATUS_SYMBOLS,
             "waiver_form": WaiverForm(initial={"scope": "object"}),
             "can_waive": role_of(request.user) == SECURITY_OFFICER,
         },
@@ -505,12 +500,12 @@ def run_list(request: HttpRequest) -> HttpResponse:
             return redirect("compliance:run-list")
         run = check_run_create(endpoint=endpoint, trigger=CheckRun.Trigger.WEB, actor=request.user)
         audit(action="compliance.run.request", request=request, target=run)
-        enqueue(run_checks, run.pk, None, CheckRun.Trigger.WEB)
+        queue_check_run(run)
         messages.success(request, _("Check run #%(id)s queued.") % {"id": run.pk})
         return redirect("compliance:run-list")
     page = paginate(request, visible_runs(request.user).select_related("endpoint"))
     # While a run on the page is queued or running, the rows poll ?fragment=rows (live.js).
-    live = any(r.status in (CheckRun.RunStatus.QUEUED, CheckRun.RunStatus.RUNNING) for r in page)
+    live = any(r.active for r in page)
     context = {
         "page": page,
         "live": live,

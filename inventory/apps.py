@@ -6,4 +6,14 @@ class InventoryConfig(AppConfig):
     verbose_name = "Inventory"
 
     def ready(self) -> None:
-        from . import search  # noqa: F401  (registers the inventory kinds of the global search)
+        from . import (
+            search,  # noqa: F401  (registers the inventory kinds of the global search)
+            tasks,
+        )
+        from .signals import certificate_probe_requested, sync_requested
+
+        # Services announce work; the tasks module queues it (services never import tasks).
+        sync_requested.connect(tasks.queue_sync, dispatch_uid="inventory.queue_sync")
+        certificate_probe_requested.connect(
+            tasks.queue_certificate_probe, dispatch_uid="inventory.queue_certificate_probe"
+        )

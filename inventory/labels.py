@@ -10,46 +10,14 @@ import re
 
 from django.utils.translation import gettext_lazy as _
 
-# Power and connection states of VMs and hosts, both platforms (vCenter camelCase, PVE lower).
-STATE_LABELS = {
-    "connected": _("connected"),
-    "disconnected": _("disconnected"),
-    "notResponding": _("not responding"),
-    "online": _("online"),
-    "offline": _("offline"),
-    "poweredOn": _("powered on"),
-    "poweredOff": _("powered off"),
-    "standBy": _("standby"),
-    "suspended": _("suspended"),
-    "running": _("running"),
-    "stopped": _("stopped"),
-    "paused": _("paused"),
-    "unknown": _("unknown"),
-    "": _("unknown"),
-}
+from inventory.connectors.platforms import state_choices
+from inventory.connectors.platforms import state_label as platform_state_label
 
-# The choices of the filter forms: each value once, with the platform that uses it.
-VM_POWER_CHOICES = [
-    ("poweredOn", _("powered on (vCenter)")),
-    ("poweredOff", _("powered off (vCenter)")),
-    ("suspended", _("suspended (vCenter)")),
-    ("running", _("running (Proxmox)")),
-    ("stopped", _("stopped (Proxmox)")),
-    ("paused", _("paused (Proxmox)")),
-]
-HOST_POWER_CHOICES = [
-    ("poweredOn", _("powered on")),
-    ("poweredOff", _("powered off")),
-    ("standBy", _("standby")),
-    ("unknown", _("unknown")),
-]
-HOST_CONNECTION_CHOICES = [
-    ("connected", _("connected (vCenter)")),
-    ("disconnected", _("disconnected (vCenter)")),
-    ("notResponding", _("not responding (vCenter)")),
-    ("online", _("online (Proxmox)")),
-    ("offline", _("offline (Proxmox)")),
-]
+# Power and connection states come from the platforms' traits (inventory/connectors/), each
+# value with its label and tone; the filter forms offer each value once, with its platform.
+VM_POWER_CHOICES = state_choices("vm_power_states")
+HOST_POWER_CHOICES = state_choices("host_power_states")
+HOST_CONNECTION_CHOICES = state_choices("host_connection_states")
 
 # Proxmox VE ``ostype`` values (qm.conf(5)); vCenter guest ids are read by guest_os_label.
 PVE_OS_TYPES = {
@@ -86,7 +54,11 @@ _VC_NAMES = {
 
 
 def state_label(value: str | None) -> str:
-    return str(STATE_LABELS.get(value or "", value))
+    """A power or connection state in words; an empty one is "unknown", one no platform
+    declares is shown as the platform gave it."""
+    if not value:
+        return str(_("unknown"))
+    return platform_state_label(value) or value
 
 
 def guest_os_label(value: str | None) -> str:

@@ -22,7 +22,7 @@ def _named(model, user, text: str, extra: Q | None = None):
     match = Q(name__icontains=text) | Q(external_id=text)
     if extra is not None:
         match |= extra
-    return scoped(user, model.objects.filter(absent_since__isnull=True).filter(match))
+    return scoped(user, model.objects.present().filter(match))
 
 
 @register_search("vm", _("Virtual machines"))

@@ -1,4 +1,8 @@
-"""Inventory tasks: thin, take ids, call one service, decide retries."""
+"""Inventory tasks: thin, take ids, call one service (imported inside the task), decide retries.
+
+Services announce work with a signal (inventory.signals); the receivers here queue the task once
+the transaction commits (portal.tasks.enqueue). InventoryConfig.ready() connects them.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,6 @@ from django.utils import timezone
 
 from inventory.connectors.base import ConnectorError
 from inventory.models import Endpoint, SyncRun
-from inventory.services.sync import SyncBusy, sync_endpoint
 from portal.tasks import enqueue
 
 log = logging.getLogger(__name__)
@@ -21,6 +24,8 @@ MAX_ATTEMPTS = 3
 @shared_task(bind=True, name="inventory.sync_endpoint", soft_time_limit=1800, time_limit=1900)
 def sync_endpoint_task(self, endpoint_id: int, run_id: int) -> None:
     """Run one queued SyncRun; connection errors retry with backoff, then the run fails."""
+    from inventory.services.sync import SyncBusy, sync_endpoint
+
     run = (
         SyncRun.objects.select_related("endpoint")
         .filter(pk=run_id, endpoint_id=endpoint_id)
@@ -90,4 +95,11 @@ def schedule_syncs() -> int:
     return queued
 
 
-from inventory.tasks_operations import *  # noqa: E402, F403  (registers the operation tasks)
+def queue_sync(sender=None, *, endpoint_id: int, sync_run_id: int, **kwargs) -> None:
+    """Receiver of ``sync_requested``: run the sync in a worker once the run is committed."""
+    enqueue(sync_endpoint_task, endpoint_id, sync_run_id)
+
+
+def queue_certificate_probe(sender=None, *, probe_id: int, **kwargs) -> None:
+    """Receiver of ``certificate_probe_requested``: fetch the certificate in a worker."""
+    enqueue(probe_certificate_task, probe_id)

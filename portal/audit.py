@@ -63,6 +63,13 @@ def source_for_trigger(trigger: str) -> str:
     return _TRIGGER_SOURCES.get(trigger, AuditEvent.Source.TASK)
 
 
+def audit_type(model: type[models.Model] | models.Model) -> str:
+    """The ``target_type`` events about ``model`` carry: its label (``app.model``), or the name
+    it keeps from before a move to another app (an ``audit_type`` attribute), so the stored
+    trail and its readers go on naming it as they did."""
+    return getattr(model, "audit_type", "") or model._meta.label_lower
+
+
 def target_label(target: models.Model) -> str:
     """What a person reads for the target: the model's ``audit_label()`` if it has one.
 
@@ -97,7 +104,7 @@ def audit(
     elif actor is not None and getattr(actor, "is_authenticated", False):
         actor_name = actor.get_username()
     if target is not None:
-        target_type = target_type or target._meta.label_lower
+        target_type = target_type or audit_type(target)
         target_id = target_id or str(target.pk)
         target_repr = target_repr or target_label(target)[:255]
     request_id = getattr(request, "request_id", "") if request is not None else ""

@@ -24,24 +24,20 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from inventory.labels import STATE_LABELS
-from inventory.models import Endpoint, Host, Operation, Snapshot, SyncRun, VirtualMachine
+from inventory.connectors.platforms import platform_label, state_tone
+from inventory.labels import state_label
+from inventory.models import Endpoint, Host, Snapshot, SyncRun, VirtualMachine
+from inventory.models.base import present_q
 from inventory.services.freshness import freshness, with_last_error
 from inventory.views.snapshot_filters import age_q
+from operations.models import Operation
 from portal.access import role_required
 from portal.roles import ROLES
+from portal.runs import ACTIVE_STATES
 
 PRESSURE_TOP = 5
 # Operations that failed within this window count on the "failed operations" tile.
 FAILED_WINDOW = dt.timedelta(hours=24)
-
-PLATFORM_LABELS = {
-    Endpoint.Kind.VCENTER: _("vCenter"),
-    Endpoint.Kind.PROXMOX: _("Proxmox VE"),
-}
-# How each platform names states; the badge colour follows the meaning, not the word.
-GOOD_STATES = frozenset({"connected", "online", "poweredOn", "running"})
-BAD_STATES = frozenset({"disconnected", "notResponding", "offline", "unknown"})
 
 
 class Scope:
@@ -72,15 +68,6 @@ def _url(name: str, **params: Any) -> str:
     """``reverse(name)`` with a query string of the non-empty ``params``."""
     query = urlencode({k: v for k, v in params.items() if v not in ("", None)})
     return reverse(name) + (f"?{query}" if query else "")
-
-
-def state_tone(state: str) -> str:
-    """The badge class of a host or VM state: ok, bad or na (neither)."""
-    if state in GOOD_STATES:
-        return "ok"
-    if state in BAD_STATES:
-        return "bad"
-    return "na"
 
 
 # ----------------------------------------------------------------------------- endpoints
@@ -145,7 +132,7 @@ def _states_by_platform(
 ) -> list[PlatformStates]:
     """Counts of ``state_field`` per platform in one grouped query, biggest first."""
     rows = (
-        qs.filter(absent_since__isnull=True)
+        qs.present()
         .values("endpoint__kind", state_field)
         .annotate(n=Count("id"))
         .order_by("endpoint__kind", "-n", state_field)
@@ -157,7 +144,7 @@ def _states_by_platform(
             kind,
             PlatformStates(
                 kind,
-                str(PLATFORM_LABELS.get(kind, kind)),
+                platform_label(kind),
                 url=_url(list_url, platform=kind),
             ),
         )
@@ -165,9 +152,10 @@ def _states_by_platform(
         group.states.append(
             StateCount(
                 state,
-                str(STATE_LABELS.get(state, state)),
+                state_label(state),
                 row["n"],
-                state_tone(state),
+                # The badge colour follows the platform's meaning of the state, not the word.
+                state_tone(kind, state),
                 # A state the filter does not know (e.g. empty) links to the platform's list.
                 _url(list_url, platform=kind, **({filter_name: state} if state else {})),
             )
@@ -214,9 +202,11 @@ class PressureList:
 
 
 def _top(qs: QuerySet, value: str) -> list[PressureRow]:
-    rows = qs.filter(absent_since__isnull=True, **{f"{value}__isnull": False}).order_by(
-        F(value).desc(), "name"
-    )[:PRESSURE_TOP]
+    rows = (
+        qs.present()
+        .filter(**{f"{value}__isnull": False})
+        .order_by(F(value).desc(), "name")[:PRESSURE_TOP]
+    )
     return [
         PressureRow(
             r["pk"],
@@ -241,7 +231,7 @@ def host_pressure(scope: Scope) -> list[PressureList]:
             F("memory_used_bytes") * 100.0 / F("memory_bytes"), output_field=FloatField()
         )
     )
-    present = Q(datastores__absent_since__isnull=True, datastores__capacity_bytes__gt=0)
+    present = present_q("datastores") & Q(datastores__capacity_bytes__gt=0)
     storage = hosts.annotate(
         storage_pct=Max(
             ExpressionWrapper(
@@ -305,7 +295,7 @@ def snapshot_ages(now: dt.datetime, scope: Scope | None = None) -> list[AgeBucke
     Each bucket links to the snapshot list with the filter that shows the rows it counted.
     """
     filters = {key: age_q(now, low, high) for key, _label, low, high in AGE_BUCKETS}
-    snapshots = Snapshot.objects.filter(absent_since__isnull=True)
+    snapshots = Snapshot.objects.present()
     if scope is not None:
         snapshots = scope.of(snapshots, "endpoint", "vm__cluster")
     counts = snapshots.aggregate(
@@ -390,7 +380,7 @@ def requirement_tile(scope: Scope) -> RequirementTile:
     to the compliance pages but no estate-wide figures.
     """
     try:
-        from compliance.choices import Catalog, RequirementStatus
+        from compliance.choices import STATUS_SYMBOLS, Catalog, RequirementStatus
         from compliance.services.status import requirement_summary
     except ImportError:  # the compliance app is optional in the dashboard's contract
         return RequirementTile(False, [], "")
@@ -398,7 +388,7 @@ def requirement_tile(scope: Scope) -> RequirementTile:
 
     url = _url("compliance:dashboard")
     running = (
-        scope.of(CheckRun.objects.filter(status=CheckRun.RunStatus.RUNNING), "endpoint", None)
+        scope.of(CheckRun.objects.filter(status=CheckRun.Status.RUNNING), "endpoint", None)
         .order_by("-started_at")
         .values_list("progress", flat=True)
         .first()
@@ -407,13 +397,13 @@ def requirement_tile(scope: Scope) -> RequirementTile:
     if scope.limited:
         return RequirementTile(False, [], url, running, runs_url)
     summary = requirement_summary()
-    # BSI wording; the symbol lets a status read without colour.
+    # BSI wording; the symbol (compliance's one definition) lets a status read without colour.
     order = [
-        (RequirementStatus.FULFILLED, _("fulfilled"), "ok", "✔"),
-        (RequirementStatus.PARTLY, _("partly fulfilled"), "warn", "◐"),
-        (RequirementStatus.NOT_FULFILLED, _("not fulfilled"), "bad", "✖"),
-        (RequirementStatus.RISK_ACCEPTED, _("risk accepted"), "warn", "≈"),
-        (RequirementStatus.NOT_CHECKED, _("not checked"), "na", "\u2013"),
+        (RequirementStatus.FULFILLED, _("fulfilled"), "ok"),
+        (RequirementStatus.PARTLY, _("partly fulfilled"), "warn"),
+        (RequirementStatus.NOT_FULFILLED, _("not fulfilled"), "bad"),
+        (RequirementStatus.RISK_ACCEPTED, _("risk accepted"), "warn"),
+        (RequirementStatus.NOT_CHECKED, _("not checked"), "na"),
     ]
     catalogs = []
     checked = False
@@ -422,8 +412,13 @@ def requirement_tile(scope: Scope) -> RequirementTile:
         if not counts:
             continue
         rows = [
-            {"label": label, "count": counts.get(status.value, 0), "tone": tone, "symbol": sym}
-            for status, label, tone, sym in order
+            {
+                "label": label,
+                "count": counts.get(status.value, 0),
+                "tone": tone,
+                "symbol": STATUS_SYMBOLS[status],
+            }
+            for status, label, tone in order
         ]
         checked |= any(row["count"] for row in rows[:3])
         catalogs.append({"name": catalog.value, "rows": rows})
@@ -446,18 +441,18 @@ class OperationsTile:
 def operations_tile(now: dt.datetime, scope: Scope) -> OperationsTile:
     """Running and recently failed operations (one query) and failing policies (one query)."""
     counts = scope.of(Operation.objects.all(), "vm__endpoint", "vm__cluster").aggregate(
-        active=Count("id", filter=Q(state__in=[Operation.State.QUEUED, Operation.State.RUNNING])),
+        active=Count("id", filter=Q(state__in=ACTIVE_STATES)),
         failed=Count(
             "id",
             filter=Q(state=Operation.State.FAILED, finished_at__gte=now - FAILED_WINDOW),
         ),
     )
     try:
-        from inventory.services.policies import failing_policies
+        from operations.services.policies import failing_policies
 
         failing_qs = failing_policies().only("pk", "label", "last_run_state", "last_run_at")
         if scope.limited:  # a policy selecting anything outside the scope is not named
-            from inventory.services.policy_scopes import visible_policies
+            from operations.services.policy_scopes import visible_policies
 
             failing_qs = visible_policies(scope.user, failing_qs)
         failing = list(failing_qs)
@@ -466,10 +461,10 @@ def operations_tile(now: dt.datetime, scope: Scope) -> OperationsTile:
     return OperationsTile(
         counts["active"],
         counts["failed"],
-        _url("operation-list", state=Operation.State.RUNNING),
-        _url("operation-list", state=Operation.State.FAILED),
+        _url("operations:operation-list", state=Operation.State.RUNNING),
+        _url("operations:operation-list", state=Operation.State.FAILED),
         failing,
-        _url("snapshot-policy-list"),
+        _url("operations:snapshot-policy-list"),
     )
 
 

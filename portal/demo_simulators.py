@@ -44,7 +44,8 @@ class Simulator:
 def _register(stack, name: str, kind: str, info: dict, *extra: str) -> None:
     secret_file = Path(tempfile.mkstemp(prefix="demo-secret-", dir=stack.var_dir)[1])
     try:
-        secret = info.get("token_secret") if kind == "proxmox" else info["password"]
+        # Registered with its API token where the simulator gives one (fake PVE), else a password.
+        secret = info.get("token_secret") or info["password"]
         secret_file.write_text(secret + "\n")
         stack.manage(
             "add_endpoint", name, "--kind", kind, "--url", info["url"],

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "axes",
     "portal",
     "inventory",
+    "operations",
     "compliance",
 ]
 
@@ -286,7 +287,7 @@ SPECTACULAR_SETTINGS = {
         "RunStateEnum": "inventory.models.runs.SyncRun.Status",  # also Operation, CheckRun
         "EndpointKindEnum": "inventory.models.endpoint.Endpoint.Kind",
         "VirtualMachineKindEnum": "inventory.models.machines.VirtualMachine.Kind",
-        "OperationKindEnum": "inventory.models.operations.Operation.Kind",
+        "OperationKindEnum": "operations.models.Operation.Kind",
         "SampleObjectTypeEnum": "inventory.models.runs.UtilizationSample.ObjectType",
         "FindingObjectTypeEnum": "compliance.choices.ObjectType",
         "FindingStatusEnum": "compliance.choices.Status",

@@ -1,4 +1,12 @@
-"""Portal tasks and the one way to enqueue a task."""
+"""Portal tasks and the one way to enqueue a task (:func:`enqueue`).
+
+How work reaches a worker, in every app (issue 13): a service never imports a task module. It
+announces the work with a signal of its app (``inventory.signals.sync_requested``,
+``operations.signals.operation_queued`` ...); the app's ``tasks`` module receives it (connected
+in its ``AppConfig.ready()``) and calls :func:`enqueue`. A caller that queues work itself (a page,
+an API view, a signal receiver) calls the tasks module's ``queue_*`` function. A task imports its
+service inside the task; Celery finds each app's ``tasks`` module by autodiscovery.
+"""
 
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ api_patterns = [
     path("", include("portal.api.urls")),
     # Before the read-only inventory routes: DELETE /api/snapshots/{id}/ and the snapshot
     # actions are served there and must win over the router's read-only detail route.
-    path("", include("inventory.api.operation_urls")),
+    path("", include("operations.api.urls")),
     path("", include("inventory.api.urls")),
     path("", include("compliance.api.urls")),
     path("schema/", SchemaView.as_view(), name="schema"),
@@ -50,7 +50,7 @@ urlpatterns = [
     # logged in gets the 403 page instead of a redirect back and forth between the two logins.
     path("admin/login/", views.admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
-    path("", include("inventory.operation_urls")),
+    path("", include("operations.urls")),
     path("", include("inventory.urls")),
     path("", include("compliance.urls")),
 ]

@@ -26,7 +26,7 @@ from ..services import (
     waiver_revoke,
 )
 from ..services.evidence import object_history
-from ..tasks import run_checks
+from ..tasks import queue_check_run
 from .filters import FindingFilter
 from .serializers import (
     CheckRunCreateSerializer,
@@ -186,7 +186,6 @@ class CheckRunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         body = CheckRunCreateSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         from portal.audit import audit
-        from portal.tasks import enqueue
 
         run = check_run_create(
             endpoint=body.validated_data["endpoint"],
@@ -199,7 +198,7 @@ class CheckRunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             target=run,
             detail={"endpoint": run.endpoint_id},
         )
-        enqueue(run_checks, run.pk, None, CheckRun.Trigger.API)
+        queue_check_run(run)
         return Response(CheckRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 
 

@@ -1,4 +1,4 @@
-"""Compliance checks, one module per area. Importing this package registers them all."""
+"""Compliance checks, one module per area; ComplianceConfig.ready() imports each to register it."""
 
 from .registry import REGISTRY, CheckSpec, Outcome, Param, all_checks, get_check, register
 

@@ -6,9 +6,11 @@ import ipaddress
 
 from django.utils.translation import gettext_lazy as _
 
+from inventory.connectors.platforms import PROXMOX, VCENTER
+
 from ..choices import ObjectType, Severity
 from ..messages import msg
-from .registry import PROXMOX, VCENTER, Param, failed, not_applicable, passed, register
+from .registry import Param, failed, not_applicable, passed, register
 
 REQ = ("M4349.ADMIN", "M5.154")
 SHELL_SERVICES = ("ssh", "esxi_shell")
@@ -109,7 +111,7 @@ def node_firewall(host, params, ctx):
     policy must drop or reject what no rule allows. An enabled firewall with ``policy_in:
     ACCEPT`` filters nothing.
     """
-    if (host.connection_state or "").lower() not in ("online", "connected"):
+    if not ctx.traits(host).is_connected(host.connection_state):
         return not_applicable(
             msg("The node is %(value)s.", value=host.connection_state or "not online")
         )

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from inventory.connectors.platforms import VCENTER
+
 from ..choices import ObjectType, Severity
 from ..messages import msg
-from .registry import PROXMOX, VCENTER, Param, failed, not_applicable, passed, register, warning
+from .registry import Param, failed, not_applicable, passed, register, warning
 
 REQ = ("M2.449", "M4349.INTEGRITY")
 
@@ -73,7 +75,10 @@ def console_clipboard(vm, params, ctx):
     """
     if vm.template:
         return not_applicable(msg("Templates have no console."))
-    if ctx.platform(vm) == PROXMOX:
+    clipboard = ctx.traits(vm).console_clipboard
+    if clipboard not in ("vga_option", "isolation_keys"):
+        return not_applicable(msg("The platform's clipboard setting is not read."))
+    if clipboard == "vga_option":
         if vm.kind == "lxc":
             return not_applicable(msg("Containers have no VGA clipboard."))
         # The connector copies "vga" and its parsed "clipboard" option into extra_config.

@@ -11,6 +11,7 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
+from inventory.connectors.traits import PlatformTraits
 from inventory.models import (
     Cluster,
     Datastore,
@@ -88,7 +89,7 @@ class InventoryContext:
         objects: dict[str, list[Any]] = {ObjectType.ENDPOINT: list(endpoints.values())}
         for target, model in TARGET_MODELS.items():
             objects[target] = list(
-                model.objects.filter(endpoint_id__in=ids, absent_since__isnull=True).order_by("pk")
+                model.objects.present().filter(endpoint_id__in=ids).order_by("pk")
             )
         baselines = {
             (b.object_type, b.object_id): b
@@ -165,11 +166,11 @@ class InventoryContext:
     def endpoint(self, endpoint_id: int) -> Endpoint | None:
         return self.endpoints.get(endpoint_id)
 
-    def platform(self, obj: Any) -> str:
+    def traits(self, obj: Any) -> PlatformTraits:
+        """The platform traits of the object's endpoint (how its platform reports things)."""
         if isinstance(obj, Endpoint):
-            return obj.kind
-        endpoint = self.endpoints.get(obj.endpoint_id)
-        return endpoint.kind if endpoint else ""
+            return obj.traits
+        return self.endpoints[obj.endpoint_id].traits
 
     def path_of(self, target: str, obj: Any) -> list[dict[str, Any]]:
         """Where the object stands, outermost first: endpoint, cluster, host, VM, then the object.

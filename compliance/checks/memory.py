@@ -6,12 +6,11 @@ from django.utils.translation import gettext_lazy as _
 
 from ..choices import ObjectType, Severity, Status
 from ..messages import msg
-from .registry import PROXMOX, Outcome, Param, failed, not_applicable, passed, register, warning
+from .registry import Outcome, Param, failed, not_applicable, passed, register, warning
 from .sustained import judge_host_load, sustain_params
 
 REQ = ("M4349.MEMORY", "M4349.UTILIZATION")
 GIB = 1024**3
-ONLINE = ("connected", "online")
 
 
 def _gib(value: int) -> float:
@@ -148,7 +147,7 @@ def cluster_failover_memory(cluster, params, ctx):
     hosts = [
         h
         for h in members
-        if (h.connection_state or "").lower() in ONLINE and not h.maintenance_mode
+        if ctx.traits(h).is_connected(h.connection_state) and not h.maintenance_mode
     ]
     if not hosts or any(h.memory_bytes is None for h in hosts):
         return not_applicable(msg("No connected host with a known memory size in this cluster."))
@@ -220,7 +219,10 @@ SALTING = "Mem.ShareForceSalting"
 def host_page_sharing(host, params, ctx):
     """Pages shared between VMs (ESXi page sharing without salting, Proxmox KSM) are a side
     channel between guests; the memory they save is memory promised twice (SYS.1.5.A23)."""
-    if ctx.platform(host) == PROXMOX:
+    sharing = ctx.traits(host).page_sharing
+    if sharing not in ("ksm", "salting"):
+        return not_applicable(msg("The platform's page sharing is not read."))
+    if sharing == "ksm":
         shared = host.ksm_shared_bytes
         if shared is None:
             return not_applicable(msg("The node did not report KSM."))

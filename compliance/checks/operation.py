@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from inventory.connectors.platforms import PROXMOX
+
 from ..choices import ObjectType, Severity
 from ..messages import msg
-from .registry import PROXMOX, Param, failed, not_applicable, passed, register, warning
+from .registry import Param, failed, not_applicable, passed, register, warning
 
 REQ = ("M4349.OPERATING",)
-CONNECTED = ("connected", "online")
-TOOLS_RUNNING = ("guesttoolsrunning", "running")
 
 
 @register(
@@ -64,7 +64,7 @@ def host_connected(host, params, ctx):
     if not host.connection_state:
         return not_applicable(msg("The platform did not report the connection state."))
     evidence = {"connection_state": host.connection_state}
-    if host.connection_state.lower() not in CONNECTED:
+    if not ctx.traits(host).is_connected(host.connection_state):
         return failed(
             msg("Host is %(connection_state)s.", connection_state=host.connection_state), **evidence
         )
@@ -121,7 +121,7 @@ def vm_tools_running(vm, params, ctx):
     if not vm.tools_state:
         return not_applicable(msg("The platform did not report the tools state."))
     evidence = {"tools_state": vm.tools_state, "power_state": vm.power_state}
-    if vm.tools_state.replace(" ", "").lower() not in TOOLS_RUNNING:
+    if not ctx.traits(vm).tools_running(vm.tools_state):
         return warning(
             msg("Guest tools/agent are %(tools_state)s.", tools_state=vm.tools_state), **evidence
         )

@@ -13,15 +13,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from inventory.connectors.platforms import PLATFORMS
+from inventory.connectors.traits import PlatformTraits
+
 from ..choices import ObjectType, Severity, Status
 from ..messages import Message
 
 if TYPE_CHECKING:
     from .context import InventoryContext
 
-VCENTER = "vcenter"
-PROXMOX = "proxmox"
-ALL_PLATFORMS = (VCENTER, PROXMOX)
+ALL_PLATFORMS: tuple[PlatformTraits, ...] = tuple(PLATFORMS.values())
 
 
 class ParameterError(ValueError):
@@ -136,7 +137,7 @@ class CheckSpec:
     requirements: tuple[str, ...]
     severity: str
     target: str
-    platforms: tuple[str, ...]
+    platforms: tuple[str, ...]  # Endpoint.kind of each platform the check applies to
     params: tuple[Param, ...]
     func: CheckFunc
     not_applicable_reason: str = ""  # why the platforms left out cannot be checked
@@ -181,7 +182,7 @@ def register(
     requirements: tuple[str, ...],
     target: str,
     severity: str = Severity.MEDIUM,
-    platforms: tuple[str, ...] = ALL_PLATFORMS,
+    platforms: tuple[PlatformTraits, ...] = ALL_PLATFORMS,
     params: tuple[Param, ...] = (),
     not_applicable_reason: str = "",
 ) -> Callable[[CheckFunc], CheckFunc]:
@@ -198,7 +199,7 @@ def register(
             requirements=requirements,
             severity=str(severity),
             target=target,
-            platforms=platforms,
+            platforms=tuple(p.kind for p in platforms),
             params=params,
             func=func,
             not_applicable_reason=not_applicable_reason,
@@ -209,8 +210,7 @@ def register(
 
 
 def all_checks() -> list[CheckSpec]:
-    from . import load_all  # noqa: F401  (importing the package registers every check)
-
+    """Every registered check by id (the check modules register in ComplianceConfig.ready())."""
     return sorted(REGISTRY.values(), key=lambda spec: spec.id)
 
 

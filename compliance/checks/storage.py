@@ -114,7 +114,7 @@ def datastore_accessible(datastore, params, ctx):
     lost, reached = [], []
     for external_id, accessible in sorted((datastore.host_access or {}).items()):
         host = ctx.host_by_external_id.get((datastore.endpoint_id, external_id))
-        if host is None or (host.connection_state or "").lower() not in ("connected", "online"):
+        if host is None or not ctx.traits(host).is_connected(host.connection_state):
             continue
         (reached if accessible else lost).append(host.name)
     evidence = {"accessible": datastore.accessible, "hosts_without_access": lost}

@@ -4,22 +4,23 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from inventory.connectors.platforms import VCENTER
+
 from ..choices import ObjectType
 from ..messages import msg
-from .registry import PROXMOX, VCENTER, failed, not_applicable, passed, register
+from .registry import failed, not_applicable, passed, register
 
 REQ = ("M4349.OPERATING",)
-CONNECTED = ("connected", "online")
 
 
-def _unreadable(host):
+def _unreadable(host, ctx):
     """Why the host's settings cannot be judged, or None.
 
     A disconnected ESXi host or an offline Proxmox node reports no configuration at all; its
     empty NTP and syslog settings mean "unknown", not "none" (OPS-002 reports the host itself).
     """
-    state = (host.connection_state or "").lower()
-    if state and state not in CONNECTED:
+    state = host.connection_state
+    if state and not ctx.traits(host).is_connected(state):
         return not_applicable(
             msg(
                 "The host is %(connection_state)s: its settings could not be read.",
@@ -67,9 +68,9 @@ def host_ntp(host, params, ctx):
     time, so a reported, stopped time service fails even when servers are configured.
     """
     if not host.ntp_servers:
-        if unreadable := _unreadable(host):
+        if unreadable := _unreadable(host, ctx):
             return unreadable
-        if ctx.platform(host) == PROXMOX:
+        if not ctx.traits(host).reports_ntp_servers:
             return _time_service(host)
         return failed(msg("No NTP server is configured."), ntp_servers=[])
     servers = list(host.ntp_servers)
@@ -113,7 +114,7 @@ def host_ntp(host, params, ctx):
 def host_syslog(host, params, ctx):
     """Logs kept only on the host are lost with it and can be altered by an intruder."""
     if not host.syslog_target:
-        return _unreadable(host) or failed(
+        return _unreadable(host, ctx) or failed(
             msg("No remote syslog target is configured."), syslog_target=""
         )
     return passed(msg("Logs go to a remote syslog target."), syslog_target=host.syslog_target)

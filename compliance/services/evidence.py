@@ -46,7 +46,7 @@ def object_history(
         CheckResult.objects.filter(
             check_id=check_id,
             endpoint_id=endpoint_id,
-            run__status=CheckRun.RunStatus.SUCCEEDED,
+            run__status=CheckRun.Status.SUCCEEDED,
         )
         .order_by("-run__finished_at", "-run_id")
         .annotate(seen=KeyTransform(observed_key(object_id), "observed"))

@@ -392,9 +392,7 @@ def check_run_execute(
     if run is None:
         run = check_run_create(endpoint=endpoint, trigger=trigger, actor=actor)
     endpoint = run.endpoint if endpoint is None else endpoint
-    run.status = CheckRun.RunStatus.RUNNING
-    run.started_at = timezone.now()
-    run.save(update_fields=["status", "started_at"])
+    run.start()
     try:
         report = ProgressReporter(CheckRun, run.pk)
         report("loading", 0, now=True)
@@ -429,15 +427,13 @@ def check_run_execute(
             totals: Counter = Counter()
             for c in counts.values():
                 totals.update(c)
-            run.counts = {
-                **{str(k): v for k, v in totals.items()},
-                **changes,
-                "endpoints": len(ctx.endpoints),
-            }
-            run.status = CheckRun.RunStatus.SUCCEEDED
-            run.finished_at = timezone.now()
-            run.progress = {}  # only a running run has progress
-            run.save(update_fields=["counts", "status", "finished_at", "progress"])
+            run.finish(
+                counts={
+                    **{str(k): v for k, v in totals.items()},
+                    **changes,
+                    "endpoints": len(ctx.endpoints),
+                }
+            )
             # Per endpoint too: the trend of one endpoint, and of a user limited to it, reads
             # its own slice rather than the whole estate's (a few queries per endpoint).
             run.requirement_summary = {
@@ -447,9 +443,5 @@ def check_run_execute(
             run.save(update_fields=["requirement_summary"])
     except Exception as exc:
         log.exception("check run %s failed", run.pk)
-        run.status = CheckRun.RunStatus.FAILED
-        run.error = f"{type(exc).__name__}: {exc}"[:2000]
-        run.finished_at = timezone.now()
-        run.progress = {}
-        run.save(update_fields=["status", "error", "finished_at", "progress"])
+        run.fail(f"{type(exc).__name__}: {exc}"[:2000])
     return run

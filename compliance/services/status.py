@@ -101,7 +101,7 @@ def _latest_results(
     # The run comes along (its finish time dates the evidence), without its large JSON columns.
     qs = (
         (CheckResult.objects.all() if base is None else base)
-        .filter(run__status=CheckRun.RunStatus.SUCCEEDED)
+        .filter(run__status=CheckRun.Status.SUCCEEDED)
         .select_related("run")
         .defer("run__counts", "run__requirement_summary", "run__progress", "run__error")
     )

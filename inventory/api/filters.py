@@ -10,8 +10,10 @@ a list shows present objects unless ``absent=true`` (only absent ones) or ``abse
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.utils.text import format_lazy
 from django_filters import rest_framework as filters
 
+from inventory.connectors.platforms import all_traits, running_power_states
 from inventory.models import (
     Cluster,
     Datastore,
@@ -28,15 +30,11 @@ from inventory.models import (
 from portal.api.time_filters import UtcIsoDateTimeFilter
 from portal.filters import NumberFilter
 
-# Power states as each platform names them; ``running=true`` spans both.
-RUNNING_STATES = ("poweredOn", "running")
+# Power states as each platform names them (their traits); ``running=true`` spans them all.
 POWER_STATES = [
-    ("poweredOn", "poweredOn (vCenter)"),
-    ("poweredOff", "poweredOff (vCenter)"),
-    ("suspended", "suspended (vCenter)"),
-    ("running", "running (Proxmox)"),
-    ("stopped", "stopped (Proxmox)"),
-    ("paused", "paused (Proxmox)"),
+    (s.value, format_lazy("{} ({})", s.value, t.label))
+    for t in all_traits()
+    for s in t.vm_power_states
 ]
 
 
@@ -64,7 +62,7 @@ class InventoryFilterSet(filters.FilterSet):
         queryset = super().filter_queryset(queryset)
         if self.form.cleaned_data.get("absent") is None:
             # Absent objects are history, not inventory: hide them unless asked for.
-            queryset = queryset.filter(absent_since__isnull=True)
+            queryset = queryset.present()
         return queryset
 
 
@@ -147,7 +145,7 @@ class VirtualMachineFilter(InventoryFilterSet):
         fields = ["template"]
 
     def filter_running(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
-        running = Q(power_state__in=RUNNING_STATES)
+        running = Q(power_state__in=running_power_states())
         return queryset.filter(running if value else ~running)
 
 

@@ -2,7 +2,7 @@
 
 Each queryset names what it joins or prefetches and who uses it, so a list answers with the
 same number of SQL queries for 3 rows or 500 (tests/inventory/test_api_query_counts.py).
-Snapshot writes (create, delete, revert) are operations, served by inventory/api/operations.
+Snapshot writes (create, delete, revert) are operations, served by operations/api/views.py.
 """
 
 from __future__ import annotations

@@ -5,8 +5,8 @@ decrypted) and talks to exactly one endpoint. It raises :class:`ConnectorError` 
 subclass) for everything that goes wrong, with a message fit for an operator; the caller
 retries only errors that are not ``permanent``.
 
-Adding a platform means one module in this package that implements :class:`Connector`
-and registers it in :data:`CONNECTORS`.
+Adding a platform means one module in this package that implements :class:`Connector`, and
+its traits (:mod:`inventory.connectors.traits`) registered in ``platforms.py``.
 """
 
 from __future__ import annotations
@@ -169,17 +169,13 @@ class Connector(Protocol):
 CLOCK_SKEW = dt.timedelta(minutes=5)
 
 
-# Lazily imported so that only the connector in use loads its SDK.
-CONNECTORS: dict[str, str] = {
-    "vcenter": "inventory.connectors.vcenter.VCenterConnector",
-    "proxmox": "inventory.connectors.proxmox.ProxmoxConnector",
-}
-
-
 def get_connector(config: EndpointConfig) -> Connector:
-    """Build the connector for ``config.kind``."""
+    """Build the connector for ``config.kind``, named by the platform's traits (imported only
+    now, so that only the connector in use loads its SDK)."""
+    from .platforms import PLATFORMS
+
     try:
-        dotted = CONNECTORS[config.kind]
+        dotted = PLATFORMS[config.kind].connector
     except KeyError:
         raise ConnectorError(f"unknown endpoint kind {config.kind!r}", permanent=True) from None
     module_name, _, class_name = dotted.rpartition(".")

@@ -1,15 +1,20 @@
 # The marker of an operation's snapshot becomes an unguessable nonce (issue 11, item 5).
 
+import secrets
+
 from django.db import migrations, models
 
-import inventory.models.operations
+
+def new_nonce() -> str:
+    """The default of the time (operations.models.new_nonce since the model left inventory)."""
+    return secrets.token_hex(16)
 
 
 def distinct_nonces(apps, schema_editor):
     """AddField gave every existing row the same default: give each its own."""
     Operation = apps.get_model("inventory", "Operation")
     for op in Operation.objects.only("pk").iterator():
-        Operation.objects.filter(pk=op.pk).update(nonce=inventory.models.operations.new_nonce())
+        Operation.objects.filter(pk=op.pk).update(nonce=new_nonce())
 
 
 class Migration(migrations.Migration):
@@ -19,9 +24,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="operation",
             name="nonce",
-            field=models.CharField(
-                default=inventory.models.operations.new_nonce, editable=False, max_length=32
-            ),
+            field=models.CharField(default=new_nonce, editable=False, max_length=32),
         ),
         migrations.RunPython(distinct_nonces, migrations.RunPython.noop),
     ]

@@ -1,6 +1,5 @@
 from .endpoint import CertificateProbe, Endpoint
 from .machines import Snapshot, VirtualMachine, VmDatastore
-from .operations import ExpiryNotice, Operation, PolicyRun, SnapshotPolicy
 from .runs import SyncRun, UtilizationSample
 from .topology import (
     Cluster,
@@ -19,15 +18,11 @@ __all__ = [
     "Datastore",
     "DatastoreHost",
     "Endpoint",
-    "ExpiryNotice",
     "Host",
     "Network",
-    "Operation",
     "PhysicalNic",
     "PlatformAccount",
-    "PolicyRun",
     "Snapshot",
-    "SnapshotPolicy",
     "SyncRun",
     "UtilizationSample",
     "VirtualMachine",

@@ -1,5 +1,20 @@
+from __future__ import annotations
+
 from django.db import models
 from django.utils import timezone
+
+
+def present_q(relation: str = "") -> models.Q:
+    """Present (still seen at the source) objects, as a condition; ``relation`` reaches them
+    through a relation (``present_q("vms")`` for a host's present VMs in an aggregate)."""
+    prefix = f"{relation}__" if relation else ""
+    return models.Q(**{f"{prefix}absent_since__isnull": True})
+
+
+class SyncedQuerySet(models.QuerySet):
+    def present(self) -> SyncedQuerySet:
+        """Objects the last sync still saw at the source (absent ones are kept as history)."""
+        return self.filter(present_q())
 
 
 class SyncedObject(models.Model):
@@ -15,6 +30,8 @@ class SyncedObject(models.Model):
     first_seen = models.DateTimeField(default=timezone.now)
     last_seen = models.DateTimeField(default=timezone.now)
     absent_since = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    objects = SyncedQuerySet.as_manager()
 
     class Meta:
         abstract = True

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from inventory.connectors.platforms import all_traits, traits_for
+from inventory.connectors.traits import PlatformTraits
 from portal.crypto import EncryptedTextField
 
 
@@ -16,9 +18,10 @@ class Endpoint(models.Model):
     verification cannot be switched off.
     """
 
-    class Kind(models.TextChoices):
-        VCENTER = "vcenter", "VMware vCenter / ESXi"
-        PROXMOX = "proxmox", "Proxmox VE"
+    # One choice per registered platform (inventory/connectors/platforms.py).
+    Kind = models.TextChoices(
+        "Kind", [(t.kind.upper(), (t.kind, t.long_label)) for t in all_traits()]
+    )
 
     name = models.CharField(max_length=100, unique=True)
     kind = models.CharField(max_length=16, choices=Kind.choices)
@@ -50,6 +53,11 @@ class Endpoint(models.Model):
 
     def audit_label(self) -> str:
         return f"endpoint {self.name} ({self.get_kind_display()}, {self.url})"
+
+    @property
+    def traits(self) -> PlatformTraits:
+        """What the portal knows about this endpoint's platform (states, snapshot names)."""
+        return traits_for(self.kind)
 
     @property
     def trust_mode(self) -> str:

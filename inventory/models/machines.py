@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
 
+from inventory.connectors.platforms import running_power_states
+
 from .base import SyncedObject
 from .topology import Cluster, Datastore, Host
 
@@ -53,7 +55,8 @@ class VirtualMachine(SyncedObject):
 
     @property
     def is_running(self) -> bool:
-        return self.power_state in ("poweredOn", "running")
+        # The platforms' running states differ in name, so this needs no endpoint (no query).
+        return self.power_state in running_power_states()
 
 
 class VmDatastore(models.Model):

@@ -1,48 +1,29 @@
 from django.db import models
 from django.utils import timezone
 
+from portal.runs import RunBase
 
-class SyncRun(models.Model):
+
+class SyncRun(RunBase):
     """One read of an endpoint into the inventory: what ran, when, with what result."""
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", "queued"
-        RUNNING = "running", "running"
-        SUCCEEDED = "succeeded", "succeeded"
-        FAILED = "failed", "failed"
 
     endpoint = models.ForeignKey(
         "inventory.Endpoint", on_delete=models.CASCADE, related_name="sync_runs"
     )
-    status = models.CharField(
-        max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True
-    )
     trigger = models.CharField(max_length=16, default="schedule")  # schedule, api, command, web
     requested_by = models.CharField(max_length=150, blank=True)
-    queued_at = models.DateTimeField(default=timezone.now)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
     created = models.PositiveIntegerField(default=0)
     updated = models.PositiveIntegerField(default=0)
     absent = models.PositiveIntegerField(default=0)
     counts = models.JSONField(default=dict, blank=True)  # per kind: {"vms": {"created": .., ...}}
     warnings = models.JSONField(default=list, blank=True)
-    error = models.TextField(blank=True)
     attempts = models.PositiveIntegerField(default=0)
-    # While running: {"what": "VMs", "done": 1200, "total": null} (see services/progress.py).
-    progress = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-queued_at", "-id"]
 
     def __str__(self) -> str:
         return f"sync {self.endpoint_id} #{self.pk} {self.status}"
-
-    @property
-    def duration_seconds(self) -> float | None:
-        if self.started_at and self.finished_at:
-            return (self.finished_at - self.started_at).total_seconds()
-        return None
 
 
 class UtilizationSample(models.Model):

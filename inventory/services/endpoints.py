@@ -19,7 +19,9 @@ from django.utils import timezone
 
 from inventory.connectors import tls
 from inventory.connectors.base import ConnectorError
+from inventory.connectors.platforms import PLATFORMS
 from inventory.models import CertificateProbe, Endpoint
+from inventory.signals import certificate_probe_requested
 from portal.audit import audit
 from portal.models import AuditEvent
 from portal.security.scopes import is_scoped
@@ -36,7 +38,7 @@ def _name_taken(name: str, actor: Any) -> str:
 
     Endpoint names are unique. A user limited to some endpoints or clusters must not learn
     from this message that an endpoint outside the scope has the name (see
-    ``inventory.services.policies._label_taken``, the same rule for policy labels).
+    ``operations.services.policies._label_taken``, the same rule for policy labels).
     """
     if getattr(actor, "is_authenticated", False) and is_scoped(actor):
         return "this name cannot be used; choose another"
@@ -94,7 +96,7 @@ def _clean(values: dict[str, Any], instance: Endpoint | None, actor: Any = None)
     secret = values.get("secret")
     if not username and not token_id:
         errors["username"] = "give a user name (or, for Proxmox, an API token id)"
-    if token_id and kind == Endpoint.Kind.VCENTER:
+    if token_id and kind in PLATFORMS and not PLATFORMS[kind].api_tokens:
         errors["token_id"] = "API tokens are a Proxmox login; vCenter uses user name and password"  # noqa: S105 - a message, not a secret
     if token_id and "!" not in token_id:
         errors["token_id"] = "a Proxmox token id looks like user@realm!tokenname"  # noqa: S105 - a message, not a secret
@@ -195,9 +197,6 @@ def certificate_probe_request(
     *, kind: str, url: str, actor, request=None, endpoint: Endpoint | None = None
 ) -> CertificateProbe:
     """Record what to fetch and queue the worker task; nothing connects in this call."""
-    from inventory.tasks import probe_certificate_task
-    from portal.tasks import enqueue
-
     errors = {}
     if kind not in Endpoint.Kind.values:
         errors["kind"] = f"use one of: {', '.join(Endpoint.Kind.values)}"
@@ -218,7 +217,7 @@ def certificate_probe_request(
         target=endpoint or probe,
         detail={"url": url, "probe": probe.pk},
     )
-    enqueue(probe_certificate_task, probe.pk)
+    certificate_probe_requested.send(sender=CertificateProbe, probe_id=probe.pk)
     return probe
 
 

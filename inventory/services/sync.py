@@ -39,7 +39,7 @@ from inventory.models import (
     VirtualSwitch,
     VmDatastore,
 )
-from inventory.signals import sync_succeeded
+from inventory.signals import sync_requested, sync_succeeded
 from portal.audit import audit, source_for_trigger
 from portal.models import AuditEvent
 
@@ -253,9 +253,7 @@ def apply_inventory(
 def _link_snapshot_parents(endpoint: Endpoint, inv: Inventory, ids: dict[str, int]) -> None:
     """Set parent links in one statement, after every snapshot of the tree has a row."""
     stored = dict(
-        Snapshot.objects.filter(endpoint=endpoint, absent_since__isnull=True).values_list(
-            "pk", "parent_id"
-        )
+        Snapshot.objects.present().filter(endpoint=endpoint).values_list("pk", "parent_id")
     )
     changed = []
     for s in inv.snapshots:
@@ -322,14 +320,11 @@ def sync_endpoint(
     started = timezone.now()
     if not claim(endpoint, started):
         if run is not None:
-            _finish(run, SyncRun.Status.FAILED, error="another sync of this endpoint is running")
+            run.fail("another sync of this endpoint is running")
         raise SyncBusy(f"a sync of {endpoint.name} is already running")
     if run is None:
         run = SyncRun.objects.create(endpoint=endpoint, trigger=trigger, requested_by=_name(actor))
-    run.status = SyncRun.Status.RUNNING
-    run.started_at = started
-    run.attempts += 1
-    run.save(update_fields=["status", "started_at", "attempts"])
+    run.start(started, attempts=run.attempts + 1)
     t0 = time.monotonic()
     connector = None
     try:
@@ -344,9 +339,7 @@ def sync_endpoint(
                 k: sum(c[k] for c in counts.values()) for k in ("created", "updated", "absent")
             }
             finished = timezone.now()
-            run.counts = counts
-            run.warnings = inventory.warnings[:200]
-            _finish(run, SyncRun.Status.SUCCEEDED, finished=finished, **totals)
+            run.finish(finished, counts=counts, warnings=inventory.warnings[:200], **totals)
             Endpoint.objects.filter(pk=endpoint.pk).update(
                 last_sync_at=finished,
                 last_sync_status=run.status,
@@ -393,31 +386,17 @@ def _name(actor) -> str:
     return actor if isinstance(actor, str) else actor.get_username()
 
 
-def _finish(
-    run: SyncRun, status: str, *, finished: dt.datetime | None = None, error: str = "", **totals
-) -> None:
-    run.status = status
-    run.finished_at = finished or timezone.now()
-    run.error = error
-    run.progress = {}  # only a running sync has progress
-    for key, value in totals.items():
-        setattr(run, key, value)
-    run.save()
-
-
 def _fail(endpoint: Endpoint, run: SyncRun, error: str) -> None:
     log.warning("sync %s failed: %s", endpoint.name, error)
-    _finish(run, SyncRun.Status.FAILED, error=error[:4000])
+    run.fail(error[:4000])
     Endpoint.objects.filter(pk=endpoint.pk).update(
         last_sync_at=run.finished_at, last_sync_status=run.status
     )
 
 
 def sync_request(*, endpoint: Endpoint, actor, request=None, trigger: str = "api") -> SyncRun:
-    """Queue a sync from a request: a SyncRun row now, the task once the transaction commits."""
-    from inventory.tasks import sync_endpoint_task
-    from portal.tasks import enqueue
-
+    """Queue a sync from a request: a SyncRun row now, the task once the transaction commits
+    (``sync_requested``; inventory/tasks.py queues it)."""
     with transaction.atomic():
         run = SyncRun.objects.create(endpoint=endpoint, trigger=trigger, requested_by=_name(actor))
         audit(
@@ -427,5 +406,5 @@ def sync_request(*, endpoint: Endpoint, actor, request=None, trigger: str = "api
             target=endpoint,
             detail={"sync_run": run.pk},
         )
-        enqueue(sync_endpoint_task, endpoint.pk, run.pk)
+        sync_requested.send(sender=SyncRun, endpoint_id=endpoint.pk, sync_run_id=run.pk)
     return run

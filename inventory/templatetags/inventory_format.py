@@ -14,11 +14,10 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
+from inventory.connectors.platforms import platform_label
 from inventory.connectors.tls import format_fingerprint
 
 register = template.Library()
-
-PLATFORM_LABELS = {"vcenter": "vCenter", "proxmox": "Proxmox"}
 
 
 def _missing(value: Any) -> bool:
@@ -117,7 +116,7 @@ def fingerprint(value: str) -> str:
 def platform_badge(kind: str) -> SafeString:
     """A badge naming the platform in text (its colour only repeats what the text says)."""
     return format_html(
-        '<span class="badge platform platform-{}">{}</span>', kind, PLATFORM_LABELS.get(kind, kind)
+        '<span class="badge platform platform-{}">{}</span>', kind, platform_label(kind)
     )
 
 

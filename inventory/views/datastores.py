@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
 from inventory.api.filters import DatastoreFilter
 from inventory.models import Datastore
+from inventory.models.base import present_q
 from portal.pages import role_required
 from portal.roles import ROLES
 
@@ -57,7 +58,7 @@ def datastore_list(request: HttpRequest) -> HttpResponse:
         .annotate(
             # distinct: the two joins would otherwise multiply each other's rows.
             host_count=Count("hosts", distinct=True),
-            vm_count=Count("vms", filter=Q(vms__absent_since__isnull=True), distinct=True),
+            vm_count=Count("vms", filter=present_q("vms"), distinct=True),
         )
     )
     return list_page(request, DATASTORES, datastores)

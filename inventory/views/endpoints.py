@@ -15,9 +15,6 @@ from portal.security.scopes import is_scoped
 
 from .listing import Column, ListSpec, list_page
 
-# A page of sync runs with one of these polls itself for fresh rows.
-ACTIVE = (SyncRun.Status.QUEUED, SyncRun.Status.RUNNING)
-
 
 def _trust(endpoint: Endpoint) -> str:
     if endpoint.trust_mode == "ca":
@@ -47,7 +44,8 @@ ENDPOINTS = ListSpec(
 SYNC_RUNS = ListSpec(
     template="inventory/sync_run_list.html",
     rows_template="inventory/_sync_run_rows.html",
-    live=lambda page: any(r.status in ACTIVE for r in page),
+    # A page of sync runs with an active one polls itself for fresh rows.
+    live=lambda page: any(r.active for r in page),
     filterset=SyncRunFilter,
     search_fields=("endpoint__name", "error", "requested_by"),
     sort_fields=("queued_at", "finished_at", "status", "endpoint__name"),

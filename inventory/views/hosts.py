@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
@@ -11,6 +11,7 @@ from inventory.api.filters import HostFilter
 from inventory.charts import utilization_charts
 from inventory.labels import HOST_CONNECTION_CHOICES, HOST_POWER_CHOICES
 from inventory.models import Host, UtilizationSample
+from inventory.models.base import present_q
 from portal.pages import role_required
 from portal.roles import ROLES
 from portal.security.scopes import scoped
@@ -66,7 +67,7 @@ def host_list(request: HttpRequest) -> HttpResponse:
         # endpoint: platform badge and name; cluster: its name, in every row.
         Host.objects.select_related("endpoint", "cluster")
         .defer("endpoint__secret", "advanced_options", "extra")
-        .annotate(vm_count=Count("vms", filter=Q(vms__absent_since__isnull=True)))
+        .annotate(vm_count=Count("vms", filter=present_q("vms")))
     )
     extra = {"power_states": HOST_POWER_CHOICES, "connection_states": HOST_CONNECTION_CHOICES}
     return list_page(request, HOSTS, hosts, extra)
@@ -82,16 +83,13 @@ def host_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         pk=pk,
     )
-    present = Q(absent_since__isnull=True)
     context = {
         "host": host,
-        "nics": list(host.nics.filter(present).order_by("name")),
+        "nics": list(host.nics.present().order_by("name")),
         # networks: the port groups listed under each switch.
-        "switches": list(
-            host.switches.filter(present).order_by("name").prefetch_related("networks")
-        ),
-        "datastores": list(host.datastores.filter(present).order_by("name")),
-        "vms": list(host.vms.filter(present).order_by("name")),
+        "switches": list(host.switches.present().order_by("name").prefetch_related("networks")),
+        "datastores": list(host.datastores.present().order_by("name")),
+        "vms": list(host.vms.present().order_by("name")),
         "charts": utilization_charts(
             recent_samples(UtilizationSample.ObjectType.HOST, host.pk), key="host"
         ),

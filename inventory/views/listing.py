@@ -69,15 +69,11 @@ def filter_choices(controls: frozenset[str], user: Any = None) -> dict[str, Any]
     }
     if "cluster" in controls:
         choices["cluster_choices"] = list(
-            visible(Cluster.objects.filter(absent_since__isnull=True))
-            .order_by("name")
-            .values_list("pk", "name")
+            visible(Cluster.objects.present()).order_by("name").values_list("pk", "name")
         )
     if "host" in controls:
         choices["host_choices"] = list(
-            visible(Host.objects.filter(absent_since__isnull=True))
-            .order_by("name")
-            .values_list("pk", "name")
+            visible(Host.objects.present()).order_by("name").values_list("pk", "name")
         )
     return choices
 

@@ -15,6 +15,7 @@ from inventory.api.filters import VirtualMachineFilter
 from inventory.charts import utilization_charts
 from inventory.labels import VM_POWER_CHOICES
 from inventory.models import Snapshot, UtilizationSample, VirtualMachine
+from inventory.page_slots import slot_templates
 from portal.pages import role_required
 from portal.roles import ROLES
 from portal.security.scopes import scoped
@@ -115,7 +116,8 @@ def split_settings(
 
 def _present_snapshot_count() -> Coalesce:
     per_vm = (
-        Snapshot.objects.filter(vm=OuterRef("pk"), absent_since__isnull=True)
+        Snapshot.objects.present()
+        .filter(vm=OuterRef("pk"))
         .order_by()
         .values("vm")
         .annotate(n=Count("pk"))
@@ -153,9 +155,7 @@ def vm_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     snapshots = list(
         # owner: shown beside portal-made snapshots.
-        vm.snapshots.filter(absent_since__isnull=True)
-        .select_related("owner")
-        .order_by("created_at", "pk")
+        vm.snapshots.present().select_related("owner").order_by("created_at", "pk")
     )
     isolation, other_settings = split_settings(vm.extra_config)
     context = {
@@ -166,6 +166,8 @@ def vm_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "datastores": list(vm.datastores.order_by("name")),
         "snapshot_tree": snapshot_tree(snapshots),
         "snapshot_count": len(snapshots),
+        "vm_action_templates": slot_templates("vm_actions"),
+        "snapshot_action_templates": slot_templates("snapshot_actions"),
         "charts": utilization_charts(
             recent_samples(UtilizationSample.ObjectType.VM, vm.pk), key="vm"
         ),

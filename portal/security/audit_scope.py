@@ -16,22 +16,24 @@ which scope it was in, and deny is the default. Unscoped users see every event.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
 from django.apps import apps
-from django.db.models import CharField, Q, QuerySet
+from django.db.models import CharField, Model, Q, QuerySet
 from django.db.models.functions import Cast
 
+from ..audit import audit_type
 from .scopes import is_scoped, scope_fields_for, scoped
 
 # Apps whose objects live on an endpoint; their events are scoped.
-_SCOPED_APPS = ("inventory", "compliance")
+_SCOPED_APPS = ("inventory", "operations", "compliance")
 # Models that reach the endpoint through another relation than their own field.
 _FIELDS = {
     "inventory.operation": ("vm__endpoint", "vm__cluster"),
     "inventory.snapshot": ("endpoint", "vm__cluster"),
-    "inventory.policyrun": None,  # through the policy; see _visible
+    "inventory.policyrun": None,  # through the policy; see register_visible
     "inventory.expirynotice": ("snapshot__endpoint", "snapshot__vm__cluster"),
     "compliance.assessment": ("target__endpoint", "target__cluster"),
 }
@@ -49,30 +51,38 @@ AUDITED_TYPES = frozenset(
 )  # fmt: skip
 
 
+# Types whose visibility follows a rule of their own app (snapshot policies: their whole
+# selection), registered by that app in its AppConfig.ready(): label -> f(user) -> queryset.
+_VISIBLE: dict[str, Callable[[Any], QuerySet]] = {}
+
+
+def register_visible(label: str, visible: Callable[[Any], QuerySet]) -> None:
+    """Decide by ``visible(user)`` which objects of type ``label`` a scoped user's trail shows."""
+    _VISIBLE[label] = visible
+
+
 @cache
-def scoped_labels() -> tuple[str, ...]:
-    """Labels of every model whose events a scope narrows."""
-    labels = []
+def _scoped_models() -> dict[str, type[Model]]:
+    """Every model whose events a scope narrows, by its audit type."""
+    models = {}
     for app in _SCOPED_APPS:
         for model in apps.get_app_config(app).get_models():
-            label = model._meta.label_lower
-            special = label in _FIELDS or label == "inventory.snapshotpolicy"
-            if special or scope_fields_for(model) is not None:
-                labels.append(label)
-    return tuple(sorted(labels))
+            label = audit_type(model)
+            if label in _FIELDS or label in _VISIBLE or scope_fields_for(model) is not None:
+                models[label] = model
+    return models
+
+
+def scoped_labels() -> tuple[str, ...]:
+    """Audit types of every model whose events a scope narrows."""
+    return tuple(sorted(_scoped_models()))
 
 
 def _visible(user: Any, label: str) -> QuerySet:
     """The objects of type ``label`` the user may see."""
-    from inventory.models import PolicyRun, SnapshotPolicy
-    from inventory.services.policy_scopes import visible_policies
-
-    if label == "inventory.snapshotpolicy":
-        return visible_policies(user, SnapshotPolicy.objects.all())
-    if label == "inventory.policyrun":
-        policies = visible_policies(user, SnapshotPolicy.objects.all())
-        return PolicyRun.objects.filter(policy__in=policies.values("pk"))
-    model = apps.get_model(label)
+    if label in _VISIBLE:
+        return _VISIBLE[label](user)
+    model = _scoped_models()[label]
     fields = _FIELDS.get(label)
     return scoped(user, model._default_manager.all(), *(fields or ()))
 

@@ -12,7 +12,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from inventory.models import Operation, VirtualMachine
+from inventory.models import VirtualMachine
+from operations.models import Operation
 from portal.timefmt import local_text
 from tests.inventory.factories import (
     EndpointFactory,

@@ -11,10 +11,10 @@ from django.utils import timezone
 
 from compliance.checks import all_checks, get_check
 from compliance.checks.context import InventoryContext
-from compliance.checks.registry import VCENTER
 from compliance.choices import Status
 from compliance.models import Baseline, Finding
 from compliance.services import check_run_execute
+from inventory.connectors.platforms import VCENTER
 from inventory.models import Endpoint
 
 from .factories import (
@@ -120,17 +120,19 @@ def test_ops_001_judges_sync_freshness_and_failure():
 
 
 @pytest.mark.parametrize(
-    ("state", "expected"),
+    ("platform", "state", "expected"),
     [
-        ("connected", "pass"),
-        ("online", "pass"),
-        ("notResponding", "fail"),
-        ("offline", "fail"),
-        ("", "not_applicable"),
+        ("vcenter", "connected", "pass"),
+        ("proxmox", "online", "pass"),
+        ("vcenter", "notResponding", "fail"),
+        ("proxmox", "offline", "fail"),
+        ("vcenter", "online", "fail"),  # each platform's own words: vCenter never says online
+        ("vcenter", "", "not_applicable"),
     ],
 )
-def test_ops_002_host_connection(state, expected):
-    assert judge("OPS-002", HostFactory(connection_state=state)) == expected
+def test_ops_002_host_connection(platform, state, expected):
+    endpoint = EndpointFactory(kind=platform)
+    assert judge("OPS-002", HostFactory(endpoint=endpoint, connection_state=state)) == expected
 
 
 @pytest.mark.parametrize(
@@ -148,18 +150,19 @@ def test_ops_004_quorum(quorate, expected):
 
 
 @pytest.mark.parametrize(
-    ("power", "tools", "expected"),
+    ("platform", "power", "tools", "expected"),
     [
-        ("poweredOn", "guestToolsRunning", "pass"),
-        ("poweredOn", "guestToolsNotRunning", "warning"),
-        ("running", "not running", "warning"),
-        ("running", "running", "pass"),
-        ("poweredOff", "guestToolsNotRunning", "not_applicable"),
-        ("poweredOn", "", "not_applicable"),
+        ("vcenter", "poweredOn", "guestToolsRunning", "pass"),
+        ("vcenter", "poweredOn", "guestToolsNotRunning", "warning"),
+        ("proxmox", "running", "not running", "warning"),
+        ("proxmox", "running", "running", "pass"),
+        ("vcenter", "poweredOff", "guestToolsNotRunning", "not_applicable"),
+        ("vcenter", "poweredOn", "", "not_applicable"),
     ],
 )
-def test_ops_005_tools_on_running_vms(power, tools, expected):
-    assert judge("OPS-005", VmFactory(power_state=power, tools_state=tools)) == expected
+def test_ops_005_tools_on_running_vms(platform, power, tools, expected):
+    vm = VmFactory(endpoint=EndpointFactory(kind=platform), power_state=power, tools_state=tools)
+    assert judge("OPS-005", vm) == expected
 
 
 # --- CPU -----------------------------------------------------------------------------
@@ -707,15 +710,17 @@ def test_log_001_on_proxmox_judges_the_nodes_time_service():
 
 def test_log_002_is_not_judged_on_proxmox_and_says_why():
     spec = get_check("LOG-002")
-    assert spec.platforms == (VCENTER,) and "syslog" in spec.not_applicable_reason
+    assert spec.platforms == (VCENTER.kind,) and "syslog" in spec.not_applicable_reason
 
 
 def test_log_001_and_002_do_not_judge_a_host_whose_settings_could_not_be_read():
-    for state in ("disconnected", "notResponding", "offline"):
+    for state in ("disconnected", "notResponding"):
         host = HostFactory(connection_state=state, ntp_servers=[], syslog_target="")
         assert judge("LOG-001", host) == "not_applicable"
         assert judge("LOG-002", host) == "not_applicable"
-    assert judge("LOG-001", HostFactory(connection_state="online", ntp_servers=[])) == "fail"
+    node = HostFactory(endpoint=proxmox(), connection_state="offline", ntp_servers=[])
+    assert judge("LOG-001", node) == "not_applicable"
+    assert judge("LOG-001", HostFactory(connection_state="connected", ntp_servers=[])) == "fail"
 
 
 # --- integrity -----------------------------------------------------------------------

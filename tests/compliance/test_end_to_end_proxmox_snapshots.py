@@ -13,10 +13,11 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from inventory.models import Operation, Snapshot, VirtualMachine
-from inventory.services.expiry import snapshots_expire
-from inventory.services.operation_runner import operation_step
-from inventory.services.operations import snapshot_create
+from inventory.models import Snapshot, VirtualMachine
+from operations.models import Operation
+from operations.services.expiry import snapshots_expire
+from operations.services.operation_runner import operation_step
+from operations.services.operations import snapshot_create
 from tests.endpoints import proxmox_endpoint
 
 from .e2e import open_finding, resolved_by, result, sync_and_check

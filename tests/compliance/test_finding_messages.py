@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 def run() -> CheckRun:
     result = check_run_execute(trigger="command", actor="test")
-    assert result.status == CheckRun.RunStatus.SUCCEEDED, result.error
+    assert result.status == CheckRun.Status.SUCCEEDED, result.error
     return result
 
 

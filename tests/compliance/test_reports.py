@@ -54,7 +54,7 @@ ENGLISH = (
 
 def run() -> CheckRun:
     result = check_run_execute(trigger="command", actor="test")
-    assert result.status == CheckRun.RunStatus.SUCCEEDED, result.error
+    assert result.status == CheckRun.Status.SUCCEEDED, result.error
     return result
 
 

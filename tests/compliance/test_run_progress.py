@@ -28,7 +28,7 @@ def test_run_all_checks_counts_the_checks_up_to_all_of_them(vcsim):
 @pytest.fixture
 def running_run(db):
     return CheckRun.objects.create(
-        status=CheckRun.RunStatus.RUNNING,
+        status=CheckRun.Status.RUNNING,
         started_at=timezone.now(),
         progress={"what": "checks", "done": 12, "total": 38},
     )

@@ -29,7 +29,7 @@ OPERATING = "M4349.OPERATING"  # LOG-001 (NTP), OPS-003 and others judge hosts
 
 def run() -> CheckRun:
     result = check_run_execute(trigger="command", actor="test")
-    assert result.status == CheckRun.RunStatus.SUCCEEDED, result.error
+    assert result.status == CheckRun.Status.SUCCEEDED, result.error
     return result
 
 

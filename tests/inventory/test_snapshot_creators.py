@@ -7,8 +7,8 @@ import time
 import pytest
 
 from inventory.models import Snapshot, VirtualMachine
-from inventory.services.operation_runner import operation_step
-from inventory.services.operations import snapshot_create
+from operations.services.operation_runner import operation_step
+from operations.services.operations import snapshot_create
 from tests.endpoints import proxmox_endpoint, synced, vcenter_endpoint
 from tests.harness import vcsim as harness
 

@@ -129,7 +129,7 @@ def test_csv_holds_every_filtered_row_in_the_same_order(client_for, auditor, est
     )
     assert [r["name"] for r in rows] == ["fresh", "portal-mem"]
     mem = rows[1]
-    assert mem["vm"] == "web01" and mem["endpoint"] == "vc-prod" and mem["platform"] == "vcenter"
+    assert (mem["vm"], mem["endpoint"], mem["platform"]) == ("web01", "vc-prod", "vcenter")
     assert mem["owner"] == "alice-admin" and mem["with memory"] == "True"
     assert mem["age days"] == "2" and mem["reason"] == "before upgrade"
 

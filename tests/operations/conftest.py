@@ -7,8 +7,9 @@ import time
 import pytest
 from django.utils import timezone
 
-from inventory.models import Endpoint, Operation, Snapshot, VirtualMachine
-from inventory.tasks_operations import operations_reconcile_task
+from inventory.models import Endpoint, Snapshot, VirtualMachine
+from operations.models import Operation
+from operations.tasks import operations_reconcile_task
 from tests.endpoints import proxmox_endpoint, vcenter_endpoint
 from tests.harness import vcsim as sim_api
 from tests.harness.fakepve import RunningFakePve
@@ -34,9 +35,9 @@ def wait_for(operation_id: int, timeout: float = 30.0) -> Operation:
 def wait_quiet(timeout: float = 60.0) -> None:
     """Wait until no operation is queued or running."""
     deadline = time.monotonic() + timeout
-    while Operation.objects.filter(state__in=("queued", "running")).exists():
+    while Operation.objects.active().exists():
         if time.monotonic() > deadline:
-            active = list(Operation.objects.filter(state__in=("queued", "running")).values())
+            active = list(Operation.objects.active().values())
             pytest.fail(f"operations still active: {active}")
         time.sleep(0.1)
 

@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from inventory.models import Operation, VirtualMachine
+from inventory.models import VirtualMachine
+from operations.models import Operation
 
 from .conftest import pve_guest, register_pve, stored_snapshot
 

@@ -13,7 +13,7 @@ import pytest
 from django.utils import timezone
 
 from compliance.models import Waiver
-from inventory.models import Operation
+from operations.models import Operation
 from portal.models import AuditEvent
 from tests.compliance.factories import approved_waiver
 from tests.inventory.factories import EndpointFactory, SnapshotFactory, VirtualMachineFactory

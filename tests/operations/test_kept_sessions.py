@@ -8,9 +8,10 @@ from __future__ import annotations
 import pytest
 
 from inventory.connectors import sessions
-from inventory.models import Operation, VirtualMachine
-from inventory.services.operation_runner import operation_step
-from inventory.services.operations import snapshot_create
+from inventory.models import VirtualMachine
+from operations.models import Operation
+from operations.services.operation_runner import operation_step
+from operations.services.operations import snapshot_create
 from tests.endpoints import vcenter_endpoint
 from tests.harness import vcsim as sim_api
 

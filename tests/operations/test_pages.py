@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from inventory.models import Operation
+from operations.models import Operation
 
 from .conftest import pve_guest, register_pve, stored_snapshot
 

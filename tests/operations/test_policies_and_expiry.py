@@ -8,9 +8,10 @@ import pytest
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from inventory.models import Datastore, Operation, PolicyRun, Snapshot, SnapshotPolicy
-from inventory.services.expiry import snapshots_expire
-from inventory.services.policies import failing_policies, policy_create, policy_run
+from inventory.models import Datastore, Snapshot
+from operations.models import Operation, PolicyRun, SnapshotPolicy
+from operations.services.expiry import snapshots_expire
+from operations.services.policies import failing_policies, policy_create, policy_run
 from portal.models import AuditEvent
 
 from .conftest import pve_guest, pve_snapshots, stored_snapshot, wait_for, wait_quiet
@@ -48,7 +49,9 @@ def test_a_policy_skips_a_vm_whose_datastore_is_short_of_space_and_shows_as_fail
     policy.vms.set([vm])
     run = policy_run(policy_id=policy.pk, trigger="test")
     assert run.queued == 0 and "below the policy's threshold of 10 %" in run.skipped[0]["reason"]
-    assert PolicyRun.objects.get(pk=run.pk).state == "partial"
+    run = PolicyRun.objects.get(pk=run.pk)
+    assert run.status == "succeeded" and run.outcome == "partial"
+    assert SnapshotPolicy.objects.get(pk=run.policy_id).last_run_state == "partial"
     assert list(failing_policies()) == [policy]
     assert not Operation.objects.exists()
 
@@ -59,7 +62,7 @@ def test_a_policy_keeps_its_periodic_task_in_step_with_its_schedule(pve, admin_u
     assert (task.task, task.crontab.minute, task.crontab.hour, task.enabled) == (
         "inventory.policy_run", "15", "3", True,
     )  # fmt: skip
-    from inventory.services.policies import policy_update
+    from operations.services.policies import policy_update
 
     policy_update(policy=policy, enabled=False, hour="4", actor=admin_user)
     task.refresh_from_db()

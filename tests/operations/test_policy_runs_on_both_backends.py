@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from inventory.models import Operation, PolicyRun, SnapshotPolicy
-from inventory.services import policies
-from inventory.services.policies import policy_create, policy_run, policy_selected_vms
+from operations.models import Operation, PolicyRun, SnapshotPolicy
+from operations.services import policies
+from operations.services.policies import policy_create, policy_run, policy_selected_vms
 from portal.models import AuditEvent
 from tests.inventory.factories import EndpointFactory, VirtualMachineFactory
 
@@ -38,7 +38,7 @@ def test_run_now_on_a_tag_policy_queues_its_snapshots_and_audits_the_run(
     answer = client_for(admin_user).post(f"/snapshot-policies/{policy.pk}/run/")
     assert answer.status_code == 302
     run = PolicyRun.objects.get(policy=policy)
-    assert run.queued == 2 and run.state == "running"  # its two snapshots are queued
+    assert run.queued == 2 and run.status == "running"  # its two snapshots are queued
     assert set(Operation.objects.values_list("vm__name", flat=True)) == {
         tagged_vms["db"].name,
         tagged_vms["prod"].name,
@@ -59,7 +59,7 @@ def test_a_run_that_fails_before_queueing_is_closed_as_failed_and_audited_as_a_f
     with pytest.raises(RuntimeError):
         policy_run(policy_id=policy.pk, trigger="test")
     run = PolicyRun.objects.get(policy=policy)
-    assert run.state == "failed" and run.finished_at is not None
+    assert run.status == "failed" and run.finished_at is not None
     assert "selection broke" in run.error
     policy.refresh_from_db()
     assert policy.last_run_state == SnapshotPolicy.RunState.FAILED

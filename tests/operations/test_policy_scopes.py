@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from inventory.models import SnapshotPolicy
-from inventory.services.policies import policy_create
+from operations.models import SnapshotPolicy
+from operations.services.policies import policy_create
 from portal.models import ObjectScope
 from tests.factories import UserFactory
 from tests.inventory.factories import ClusterFactory, EndpointFactory, VirtualMachineFactory

@@ -17,9 +17,10 @@ from django.utils import timezone
 from inventory.connectors.base import ConnectorError
 from inventory.connectors.proxmox import ProxmoxConnector
 from inventory.connectors.vcenter import VCenterConnector
-from inventory.models import Operation, Snapshot, VirtualMachine
-from inventory.services.operation_runner import operation_step
-from inventory.services.operations import snapshot_create
+from inventory.models import Snapshot, VirtualMachine
+from operations.models import Operation
+from operations.services.operation_runner import operation_step
+from operations.services.operations import snapshot_create
 from tests.connectors.test_proxmox import password_config, token_config
 from tests.connectors.test_vcenter import config as vc_config
 from tests.endpoints import proxmox_endpoint, vcenter_endpoint

@@ -6,7 +6,8 @@ import uuid
 
 import pytest
 
-from inventory.models import Operation, Snapshot
+from inventory.models import Snapshot
+from operations.models import Operation
 from portal.models import AuditEvent
 
 from .conftest import pve_guest, pve_snapshots, stored_snapshot, wait_for

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from inventory.models import Operation, Snapshot, VirtualMachine
-from inventory.services.operation_runner import operation_step
-from inventory.services.operations import snapshot_create, snapshot_delete
+from inventory.models import Snapshot, VirtualMachine
+from operations.models import Operation
+from operations.services.operation_runner import operation_step
+from operations.services.operations import snapshot_create, snapshot_delete
 from tests.endpoints import vcenter_endpoint
 from tests.harness import vcsim as sim_api
 

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from inventory.models import Operation
+from operations.models import Operation
 
 from .conftest import pve_guest, pve_snapshots, restart_and_reconcile, wait_until
 

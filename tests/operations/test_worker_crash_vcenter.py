@@ -10,7 +10,8 @@ import time
 
 import pytest
 
-from inventory.models import Operation, Snapshot, VirtualMachine
+from inventory.models import Snapshot, VirtualMachine
+from operations.models import Operation
 
 from .conftest import restart_and_reconcile, vc_snapshots, wait_for, wait_until
 

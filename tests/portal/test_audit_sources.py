@@ -11,9 +11,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from inventory.services import operations as ops
-from inventory.services.expiry import snapshots_expire
-from inventory.services.policies import policy_create, policy_run
+from operations.services import operations as ops
+from operations.services.expiry import snapshots_expire
+from operations.services.policies import policy_create, policy_run
 from portal.models import AuditEvent
 from tests.inventory.factories import EndpointFactory, SnapshotFactory, VirtualMachineFactory
 

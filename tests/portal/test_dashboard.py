@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from inventory.models import Operation, SnapshotPolicy
+from operations.models import Operation, SnapshotPolicy
 from portal.dashboard import bar_chart, dashboard_data, snapshot_ages
 from portal.security.testing import verify_session
 from tests.inventory.factories import (

@@ -45,7 +45,7 @@ def test_host_filters_are_select_boxes_with_words(admin_user, client_for):
     html = client_for(admin_user).get("/hosts/?connection_state=notResponding").content.decode()
     assert '<input name="connection_state"' not in html and '<input name="power_state"' not in html
     assert '<option value="notResponding" selected>not responding (vCenter)</option>' in html
-    assert '<option value="standBy">standby</option>' in html
+    assert '<option value="standBy">standby (vCenter)</option>' in html
     text = _text(html)
     assert "esx09" in text and "notResponding" not in text and "poweredOn" not in text
 

@@ -10,7 +10,7 @@ import datetime as dt
 
 import pytest
 
-from inventory.models import Operation
+from operations.models import Operation
 from portal.models import AuditEvent
 from portal.timefmt import local_text, utc_iso
 from tests.inventory.factories import SnapshotFactory, VirtualMachineFactory

@@ -22,16 +22,15 @@ from inventory.models import (
     Endpoint,
     Host,
     Network,
-    Operation,
     PhysicalNic,
     Snapshot,
-    SnapshotPolicy,
     SyncRun,
     UtilizationSample,
     VirtualMachine,
     VirtualSwitch,
 )
-from inventory.services.policies import policy_create
+from operations.models import Operation, SnapshotPolicy
+from operations.services.policies import policy_create
 from portal.audit import audit
 from tests.factories import UserFactory
 
@@ -109,7 +108,7 @@ def plant_canaries(token: str | None = None) -> Outside:
         params={"name": f"{t}-opsnap", "reason": f"{t}-opreason"}, requested_by_name=f"{t}-op",
     )  # fmt: skip
     run = CheckRun.objects.create(
-        endpoint=endpoint, trigger=CheckRun.Trigger.API, status=CheckRun.RunStatus.FAILED,
+        endpoint=endpoint, trigger=CheckRun.Trigger.API, status=CheckRun.Status.FAILED,
         error=f"{t}-runerror", requested_by=f"{t}-requester",
     )  # fmt: skip
     finding = Finding.objects.create(

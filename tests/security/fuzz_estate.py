@@ -17,13 +17,13 @@ from compliance.services import waiver_create
 from inventory.models import (
     Datastore,
     Network,
-    Operation,
     PhysicalNic,
     SyncRun,
     UtilizationSample,
     VirtualSwitch,
 )
-from inventory.services.policies import policy_create
+from operations.models import Operation
+from operations.services.policies import policy_create
 from portal.models import AuditEvent
 from tests.factories import UserFactory
 from tests.security.objects import Estate, make_estate

@@ -7,8 +7,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from inventory.models import Operation, Snapshot, VirtualMachine
-from inventory.services.policies import policy_create
+from inventory.models import Snapshot, VirtualMachine
+from operations.models import Operation
+from operations.services.policies import policy_create
 from portal.audit import audit
 from portal.models import AuditEvent, ObjectScope
 from portal.security.audit_scope import AUDITED_TYPES, scoped_labels, visible_events

@@ -33,7 +33,7 @@ class Command(BaseCommand):
             target=run,
             detail={"endpoint": endpoint or "all", "status": run.status},
         )
-        if run.status != CheckRun.RunStatus.SUCCEEDED:
+        if run.status != CheckRun.Status.SUCCEEDED:
             raise CommandError(f"Check run #{run.pk} failed: {run.error}")
         counts = run.counts
         self.stdout.write(

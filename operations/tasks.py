@@ -1,7 +1,9 @@
-"""Celery tasks of snapshot operations, policies and expiry: thin, ids only.
+"""Celery tasks of snapshot operations, policies and expiry: thin, ids only; each imports its
+service inside the task. :func:`queue_operation` receives ``operation_queued`` from the services
+(connected in OperationsConfig.ready()) and queues the first step once the operation is committed.
 
-Registered by the last line of ``inventory/tasks.py`` (Celery's autodiscovery imports only
-``tasks`` modules).
+Found by Celery's autodiscovery (each installed app's ``tasks`` module). The task names keep
+their ``inventory.`` prefix: beat's stored periodic tasks and messages in flight name them so.
 """
 
 from __future__ import annotations
@@ -12,19 +14,14 @@ from celery import shared_task
 from celery.signals import worker_process_shutdown
 
 from inventory.connectors.sessions import close_all
-from inventory.services.operation_runner import operation_step, operations_reconcile
-
-__all__ = [
-    "operation_step_task",
-    "operations_reconcile_task",
-    "policy_run_task",
-    "snapshots_expire_task",
-]
+from portal.tasks import enqueue
 
 
 @shared_task(name="inventory.operation_step", soft_time_limit=120, time_limit=180)
 def operation_step_task(operation_id: int) -> None:
     """One short step of an operation; schedules the next one while the remote task runs."""
+    from operations.services.operation_runner import operation_step
+
     delay = operation_step(operation_id)
     if delay is not None:
         operation_step_task.apply_async(args=[operation_id], countdown=delay)
@@ -33,6 +30,8 @@ def operation_step_task(operation_id: int) -> None:
 @shared_task(name="inventory.operations_reconcile", soft_time_limit=60, time_limit=120)
 def operations_reconcile_task(stale_after_seconds: float | None = None) -> int:
     """Queue a step for every active operation nobody has touched lately (run by beat)."""
+    from operations.services.operation_runner import operations_reconcile
+
     kwargs = {}
     if stale_after_seconds is not None:
         kwargs["stale_after"] = dt.timedelta(seconds=stale_after_seconds)
@@ -45,7 +44,7 @@ def operations_reconcile_task(stale_after_seconds: float | None = None) -> int:
 @shared_task(name="inventory.policy_run", soft_time_limit=300, time_limit=360)
 def policy_run_task(policy_id: int) -> None:
     """Run one snapshot policy (its PeriodicTask sends this on the policy's crontab)."""
-    from inventory.services.policies import policy_run
+    from operations.services.policies import policy_run
 
     policy_run(policy_id=policy_id, trigger="schedule")
 
@@ -53,7 +52,7 @@ def policy_run_task(policy_id: int) -> None:
 @shared_task(name="inventory.snapshots_expire", soft_time_limit=300, time_limit=360)
 def snapshots_expire_task() -> None:
     """Give notice of expiring portal snapshots and delete expired ones (run by beat)."""
-    from inventory.services.expiry import snapshots_expire
+    from operations.services.expiry import snapshots_expire
 
     snapshots_expire()
 
@@ -62,3 +61,8 @@ def snapshots_expire_task() -> None:
 def _log_out_of_kept_sessions(**_: object) -> None:
     """A pool process that ends logs out of the sessions it kept for operations."""
     close_all()
+
+
+def queue_operation(sender=None, *, operation_id: int, **kwargs) -> None:
+    """Receiver of ``operation_queued``: the first step runs once the operation is committed."""
+    enqueue(operation_step_task, operation_id)

@@ -25,19 +25,13 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
-from inventory.models import (
-    Datastore,
-    Operation,
-    PolicyRun,
-    Snapshot,
-    SnapshotPolicy,
-    VirtualMachine,
-)
+from inventory.models import Datastore, Snapshot, VirtualMachine
+from inventory.tags import tagged
+from operations.models import Operation, PolicyRun, SnapshotPolicy
 from portal.audit import audit, source_for_trigger
 from portal.models import AuditEvent
 from portal.security.scopes import is_scoped
 
-from ..tags import tagged
 from .operations import OperationConflict, snapshot_create, snapshot_delete
 from .policy_scopes import check_selection
 
@@ -214,7 +208,8 @@ def policy_selected_vms(policy: SnapshotPolicy) -> QuerySet[VirtualMachine]:
     if policy.tag:
         q |= tagged(policy.tag)
     return (
-        VirtualMachine.objects.filter(q, absent_since__isnull=True, template=False)
+        VirtualMachine.objects.present()
+        .filter(q, template=False)
         .select_related("endpoint")
         .order_by("pk")
     )
@@ -244,7 +239,13 @@ def policy_run(
     if policy is None or (not policy.enabled and trigger == "schedule"):
         return None
     now = timezone.now()
-    run = PolicyRun.objects.create(policy=policy, trigger=trigger, started_at=now)
+    run = PolicyRun.objects.create(
+        policy=policy,
+        trigger=trigger,
+        status=PolicyRun.Status.RUNNING,
+        queued_at=now,
+        started_at=now,
+    )
     SnapshotPolicy.objects.filter(pk=policy.pk).update(
         last_run_at=now, last_run_state=SnapshotPolicy.RunState.RUNNING, last_run_reason=""
     )
@@ -253,7 +254,7 @@ def policy_run(
         queued, skipped = _queue_snapshots(policy, run, now)
     except Exception as exc:
         reason = f"the run could not queue its snapshots: {type(exc).__name__}: {exc}"
-        _close_run(run, PolicyRun.State.FAILED, reason)
+        _close_run(run, SnapshotPolicy.RunState.FAILED, reason)
         audit(
             action="snapshot_policy.run",
             **who,
@@ -308,9 +309,9 @@ def _queue_snapshots(
 def own_snapshots(policy: SnapshotPolicy, vm: VirtualMachine) -> QuerySet[Snapshot]:
     """The present snapshots of ``vm`` this policy made, newest first."""
     return (
-        Snapshot.objects.filter(
+        Snapshot.objects.present()
+        .filter(
             vm=vm,
-            absent_since__isnull=True,
             name__startswith=policy.name_prefix,
             operations__policy=policy,
             operations__kind=Operation.Kind.CREATE,
@@ -361,19 +362,20 @@ def policy_operation_ended(*, operation_id: int) -> None:
 def _finish_run(run: PolicyRun) -> None:
     """Close the run once none of its operations is active; set the policy's last state."""
     ops = Operation.objects.filter(policy_run=run)
-    if ops.filter(state__in=("queued", "running")).exists():
+    if ops.active().exists():
         return
     failed = list(ops.filter(state=Operation.State.FAILED).values_list("vm__name", "error"))
     run.refresh_from_db(fields=["skipped", "queued"])
     if failed:
-        state, reason = PolicyRun.State.FAILED, "; ".join(f"{n}: {e}" for n, e in failed[:5])
+        state = SnapshotPolicy.RunState.FAILED
+        reason = "; ".join(f"{n}: {e}" for n, e in failed[:5])
     elif run.skipped:
-        state = PolicyRun.State.PARTIAL
+        state = SnapshotPolicy.RunState.PARTIAL
         reason = "; ".join(f"{s['name']}: {s['reason']}" for s in run.skipped[:5])
     else:
-        state, reason = PolicyRun.State.SUCCEEDED, ""
+        state, reason = SnapshotPolicy.RunState.SUCCEEDED, ""
     if _close_run(run, state, reason):
-        ok = state == PolicyRun.State.SUCCEEDED
+        ok = state == SnapshotPolicy.RunState.SUCCEEDED
         audit(
             action="snapshot_policy.run.ended",
             actor=_actor(run.policy),
@@ -385,10 +387,18 @@ def _finish_run(run: PolicyRun) -> None:
 
 
 def _close_run(run: PolicyRun, state: str, reason: str) -> bool:
-    """End a running run and set its policy's last state (once: False if already ended)."""
+    """End a running run and set its policy's last state (once: False if already ended).
+
+    ``state`` is the policy's: a partial run succeeded (its skipped VMs are recorded).
+    """
+    failed = state == SnapshotPolicy.RunState.FAILED
     done = (
-        PolicyRun.objects.filter(pk=run.pk, state=PolicyRun.State.RUNNING).update(
-            state=state, finished_at=timezone.now(), error=reason[:4000]
+        PolicyRun.objects.running()
+        .filter(pk=run.pk)
+        .update(
+            status=PolicyRun.Status.FAILED if failed else PolicyRun.Status.SUCCEEDED,
+            finished_at=timezone.now(),
+            error=reason[:4000],
         )
         == 1
     )

@@ -22,10 +22,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from inventory.api.serializers import SnapshotSerializer
-from inventory.models import Operation, Snapshot, SnapshotPolicy, VirtualMachine
-from inventory.services import operations as ops
-from inventory.services import policies
-from inventory.services.policy_scopes import visible_policies
+from inventory.api.views import SnapshotViewSet
+from inventory.models import Snapshot, VirtualMachine
+from operations.models import Operation, SnapshotPolicy
+from operations.services import operations as ops
+from operations.services import policies
+from operations.services.policy_scopes import visible_policies
 from portal.api.errors import error_response
 from portal.filters import NumberFilter
 from portal.roles import ADMINISTRATOR, ROLES
@@ -190,7 +192,7 @@ class VmSnapshotsView(APIView):
     @extend_schema(responses=SnapshotReadSerializer(many=True), operation_id="vm_snapshots_list")
     def get(self, request: Request, pk: int) -> Response:
         vm = get_object_or_404(scoped(request.user, VirtualMachine.objects.all()), pk=pk)
-        rows = vm.snapshots.filter(absent_since__isnull=True).select_related("owner")
+        rows = vm.snapshots.present().select_related("owner")
         return Response(SnapshotReadSerializer(rows, many=True).data)
 
     @_queues_an_operation(
@@ -226,17 +228,12 @@ def _snapshot(request: Request, pk: int) -> Snapshot:
     )
 
 
-def _read_view():
-    """The read-only inventory's snapshot detail, when that module provides one."""
-    try:
-        from inventory.api.views import SnapshotViewSet  # owned by the inventory API
-    except ImportError:
-        return None
-    return SnapshotViewSet.as_view({"get": "retrieve"})
+# GET of a snapshot is the read-only inventory API's (operations only add DELETE beside it).
+_snapshot_read = SnapshotViewSet.as_view({"get": "retrieve"})
 
 
 class SnapshotDetailView(APIView):
-    """GET: the snapshot (the inventory API's view when present); DELETE: delete it (202)."""
+    """GET: the snapshot (the inventory API's view); DELETE: delete it (202)."""
 
     read_roles = ROLES
     write_roles = (ADMINISTRATOR,)
@@ -245,10 +242,7 @@ class SnapshotDetailView(APIView):
     # The answer is the inventory API's snapshot (owner null when nobody made it in the portal).
     @extend_schema(responses=SnapshotSerializer, operation_id="snapshots_retrieve_detail")
     def get(self, request: Request, pk: int) -> Response:
-        view = _read_view()
-        if view is not None:
-            return view(request._request, pk=pk)
-        return Response(SnapshotReadSerializer(_snapshot(request, pk)).data)
+        return _snapshot_read(request._request, pk=pk)
 
     @_queues_an_operation(
         "snapshots_delete",
@@ -440,5 +434,5 @@ class SnapshotPolicyViewSet(viewsets.ModelViewSet):
         )
         if run is None:
             raise Conflict("the policy no longer exists")
-        data = {"id": run.pk, "state": run.state, "queued": run.queued, "skipped": run.skipped}
+        data = {"id": run.pk, "state": run.outcome, "queued": run.queued, "skipped": run.skipped}
         return Response(data, status=status.HTTP_202_ACCEPTED)

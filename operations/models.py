@@ -1,8 +1,12 @@
 """Snapshot operations, scheduled snapshot policies and their runs (issue 5).
 
 An :class:`Operation` is written in the request's transaction and carried out by a Celery task
-(``inventory.tasks_operations``) that receives only its id. The database, not the code, keeps
+(``operations.tasks``) that receives only its id. The database, not the code, keeps
 at most one queued or running operation per VM (a partial unique constraint).
+
+The models came from the inventory app (issue 13) and keep its table names (``db_table``), so
+no data moved, and its audit target types (``audit_type``), so the stored audit trail still
+names them ``inventory.operation`` etc.
 """
 
 from __future__ import annotations
@@ -14,7 +18,11 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-ACTIVE_STATES = ("queued", "running")
+from portal.runs import ACTIVE_STATES, RunBase, RunQuerySet, RunStatus
+
+
+class OperationQuerySet(RunQuerySet):
+    status_field = "state"
 
 
 def new_nonce() -> str:
@@ -23,16 +31,15 @@ def new_nonce() -> str:
 
 
 class Operation(models.Model):
+    audit_type = "inventory.operation"  # the name stored audit events carry
+
     class Kind(models.TextChoices):
         CREATE = "create", "create snapshot"
         DELETE = "delete", "delete snapshot"
         REVERT = "revert", "revert to snapshot"
 
-    class State(models.TextChoices):
-        QUEUED = "queued", "queued"
-        RUNNING = "running", "running"
-        SUCCEEDED = "succeeded", "succeeded"
-        FAILED = "failed", "failed"
+    # The status values of every run (an operation's column keeps its name, ``state``).
+    State = RunStatus
 
     kind = models.CharField(max_length=8, choices=Kind.choices)
     vm = models.ForeignKey(
@@ -62,14 +69,14 @@ class Operation(models.Model):
     # request answers exactly this, not the operation's present state.
     first_answer = models.JSONField(null=True, blank=True, editable=False)
     policy = models.ForeignKey(
-        "inventory.SnapshotPolicy",
+        "operations.SnapshotPolicy",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="operations",
     )
     policy_run = models.ForeignKey(
-        "inventory.PolicyRun",
+        "operations.PolicyRun",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -88,7 +95,10 @@ class Operation(models.Model):
     # plant a snapshot that carries it beforehand, unlike the operation's sequential id.
     nonce = models.CharField(max_length=32, default=new_nonce, editable=False)
 
+    objects = OperationQuerySet.as_manager()
+
     class Meta:
+        db_table = "inventory_operation"
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -133,6 +143,8 @@ class SnapshotPolicy(models.Model):
     prunes snapshots it made itself (its operations, and the ``auto-<label>-`` name prefix).
     """
 
+    audit_type = "inventory.snapshotpolicy"  # the name stored audit events carry
+
     class RunState(models.TextChoices):
         NEVER = "", "never run"
         RUNNING = "running", "running"
@@ -168,6 +180,7 @@ class SnapshotPolicy(models.Model):
     last_run_reason = models.TextField(blank=True)
 
     class Meta:
+        db_table = "inventory_snapshotpolicy"
         ordering = ["label"]
         verbose_name_plural = "snapshot policies"
 
@@ -182,35 +195,45 @@ class SnapshotPolicy(models.Model):
         return f"auto-{self.label}-"
 
 
-class PolicyRun(models.Model):
-    class State(models.TextChoices):
-        RUNNING = "running", "running"
-        SUCCEEDED = "succeeded", "succeeded"
-        PARTIAL = "partial", "partly skipped"
-        FAILED = "failed", "failed"
+class PolicyRun(RunBase):
+    """One run of a policy: it queues snapshots (``queued`` of them) and skips VMs without room.
+
+    A run that ended with skipped VMs succeeded (every snapshot it queued was taken); its
+    ``outcome`` and its policy's ``last_run_state`` say "partial". ``error`` holds why it failed
+    or, for a partial run, why VMs were skipped.
+    """
+
+    audit_type = "inventory.policyrun"  # the name stored audit events carry
 
     policy = models.ForeignKey(SnapshotPolicy, on_delete=models.CASCADE, related_name="runs")
-    state = models.CharField(max_length=16, choices=State.choices, default=State.RUNNING)
     trigger = models.CharField(max_length=16, default="schedule")
-    started_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
     queued = models.PositiveIntegerField(default=0)
     # [{"vm": id, "name": str, "reason": str}] for VMs the run did not snapshot.
     skipped = models.JSONField(default=list, blank=True)
-    error = models.TextField(blank=True)
 
     class Meta:
+        db_table = "inventory_policyrun"
         ordering = ["-started_at", "-id"]
 
     def __str__(self) -> str:
-        return f"policy {self.policy_id} run #{self.pk} {self.state}"
+        return f"policy {self.policy_id} run #{self.pk} {self.status}"
 
     def audit_label(self) -> str:
         return f"run #{self.pk} of snapshot policy '{self.policy.label}'"
 
+    @property
+    def outcome(self) -> str:
+        """The status, or "partial" for a run that succeeded with skipped VMs (the API's
+        ``state``, the policy's ``last_run_state``)."""
+        if self.status == RunStatus.SUCCEEDED and self.skipped:
+            return SnapshotPolicy.RunState.PARTIAL
+        return self.status
+
 
 class ExpiryNotice(models.Model):
     """The notice given once for a portal snapshot that expires (or expired)."""
+
+    audit_type = "inventory.expirynotice"  # the name stored audit events carry
 
     snapshot = models.OneToOneField(
         "inventory.Snapshot", on_delete=models.CASCADE, related_name="expiry_notice"
@@ -218,6 +241,9 @@ class ExpiryNotice(models.Model):
     noticed_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     mailed = models.BooleanField(default=False)
+
+    class Meta:
+        db_table = "inventory_expirynotice"
 
     def __str__(self) -> str:
         return f"expiry notice for snapshot {self.snapshot_id}"

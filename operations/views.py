@@ -16,11 +16,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from inventory.models import Endpoint, Operation, Snapshot, SnapshotPolicy, VirtualMachine
-from inventory.services import operations as ops
-from inventory.services import policies
-from inventory.services.expiry import expiring_snapshots
-from inventory.services.policy_scopes import visible_policies
+from inventory.models import Endpoint, Snapshot, VirtualMachine
+from operations.models import Operation, SnapshotPolicy
+from operations.services import operations as ops
+from operations.services import policies
+from operations.services.expiry import expiring_snapshots
+from operations.services.policy_scopes import visible_policies
 from portal.pages import paginate, query_without, role_required
 from portal.roles import ADMINISTRATOR, ROLES
 from portal.security.scopes import scoped
@@ -67,7 +68,7 @@ class PolicyForm(forms.Form):
         Endpoint.objects.all(), required=False, label=gettext_lazy("Endpoints")
     )
     vms = forms.ModelMultipleChoiceField(
-        VirtualMachine.objects.filter(absent_since__isnull=True, template=False),
+        VirtualMachine.objects.present().filter(template=False),
         required=False,
         label=gettext_lazy("VMs"),
     )
@@ -197,7 +198,7 @@ def vm_snapshot_create(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("inventory:vm-detail", pk=vm.pk)
     # No "queued" flash: the operation page says the live state (operation_summary), which
     # static/js/operations.js keeps current; a flash would still say "queued" after success.
-    return redirect("operation-detail", pk=op.pk)
+    return redirect("operations:operation-detail", pk=op.pk)
 
 
 def _confirmed_operation(
@@ -230,7 +231,7 @@ def _confirmed_operation(
                     request=request,
                     reason=form.cleaned_data["reason"],
                 )
-                return redirect("operation-detail", pk=op.pk)
+                return redirect("operations:operation-detail", pk=op.pk)
             except ops.OperationConflict as exc:
                 form.add_error(None, str(exc))
     status = error_status if form.errors else 200
@@ -307,7 +308,7 @@ def policy_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                     policy=policy, actor=request.user, request=request, **form.cleaned_data
                 )
             messages.success(request, _("Policy saved."))
-            return redirect("snapshot-policy-list")
+            return redirect("operations:snapshot-policy-list")
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
@@ -331,4 +332,4 @@ def policy_run_now(request: HttpRequest, pk: int) -> HttpResponse:
             )
             % {"label": policy.label, "n": run.queued},
         )
-    return redirect("snapshot-policy-list")
+    return redirect("operations:snapshot-policy-list")

@@ -13,7 +13,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
-from inventory.models import Cluster, Endpoint, SnapshotPolicy, VirtualMachine
+from inventory.models import Cluster, Endpoint, VirtualMachine
+from operations.models import PolicyRun, SnapshotPolicy
 from portal.security.scopes import is_scoped, scopes_of
 
 
@@ -68,3 +69,9 @@ def check_selection(user: Any, *, endpoints=(), clusters=(), vms=(), tag: str = 
             errors[field] = f"choose only {field} you can see; some of these do not exist"
     if errors:
         raise ValidationError(errors)
+
+
+def visible_policy_runs(user: Any) -> QuerySet[PolicyRun]:
+    """The runs of the policies ``user`` may see (what a scoped user's audit trail shows)."""
+    policies = visible_policies(user, SnapshotPolicy.objects.all())
+    return PolicyRun.objects.filter(policy__in=policies.values("pk"))

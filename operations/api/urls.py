@@ -1,4 +1,4 @@
-"""Operation routes (snapshot create/delete/revert, operations, policies).
+"""Operation API routes (snapshot create/delete/revert, operations, policies).
 
 Included before the read-only inventory routes, so ``snapshots/<pk>/`` (GET delegated, DELETE
 here) wins over the router's read-only detail route.
@@ -7,7 +7,7 @@ here) wins over the router's read-only detail route.
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from .operations import (
+from .views import (
     OperationViewSet,
     SnapshotDetailView,
     SnapshotPolicyViewSet,

@@ -8,10 +8,10 @@ blocks for longer than one hypervisor request.
 Crash safety: ``attempts`` is counted *before* a submit, so a step that finds ``attempts > 0``
 and no remote reference knows an earlier submit may have reached the hypervisor, and first
 looks for the work through the connector, which adopts only a snapshot the platform ties to
-the operation's own submit (vCenter: the operation's unguessable nonce in the description;
-Proxmox: the name, taken by a snapshot task of the portal's own user since the operation
-started). A finished create is identified by what the platform returned (the task's result or
-UPID), never by a name or description someone else could have planted. A worker killed mid-step leaves a lease that runs out and an operation whose
+the operation's own submit (the platform's traits, ``snapshot_identity``, say how; the audit
+event of an adopted snapshot names it). A finished create is identified by what the platform
+returned (the task's result or UPID), never by a name or description someone else could have
+planted. A worker killed mid-step leaves a lease that runs out and an operation whose
 ``touched_at`` goes stale; :func:`operations_reconcile` (beat, every minute) queues it again.
 """
 
@@ -29,7 +29,8 @@ from django.utils import timezone
 from inventory.connectors.base import AuthenticationError, ConnectorError, ObjectGoneError
 from inventory.connectors.records import SnapshotRecord, TaskStatus
 from inventory.connectors.sessions import connector_for
-from inventory.models import Operation, Snapshot
+from inventory.models import Snapshot
+from operations.models import Operation
 from portal.audit import audit
 from portal.models import AuditEvent
 
@@ -50,7 +51,8 @@ STALE_AFTER = dt.timedelta(seconds=90)
 
 def _claim(operation_id: int, now: dt.datetime) -> bool:
     return (
-        Operation.objects.filter(pk=operation_id, state__in=("queued", "running"))
+        Operation.objects.active()
+        .filter(pk=operation_id)
         .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
         .update(lease_until=now + LEASE, touched_at=now)
         == 1
@@ -222,7 +224,19 @@ def _succeed(op: Operation, *, record: SnapshotRecord | None = None, adopted: bo
             error="",
         )
         op.state = Operation.State.SUCCEEDED
-        _audit(op, "succeeded", snapshot=op.snapshot_id, adopted=adopted, ref=op.remote_ref)
+        identity = (
+            {"identified_by": op.vm.endpoint.traits.snapshot_identity}
+            if adopted and op.kind == Operation.Kind.CREATE
+            else {}
+        )
+        _audit(
+            op,
+            "succeeded",
+            snapshot=op.snapshot_id,
+            adopted=adopted,
+            ref=op.remote_ref,
+            **identity,
+        )
         _after(op)  # in the same transaction: no moment where the VM looks idle
 
 
@@ -245,7 +259,7 @@ def _after(op: Operation) -> None:
     """Let a policy prune and account its run once one of its operations has ended."""
     if op.policy_id is None:
         return  # a manual operation: no policy to account to
-    from inventory.services.policies import policy_operation_ended
+    from operations.services.policies import policy_operation_ended
 
     policy_operation_ended(operation_id=op.pk)
 
@@ -310,7 +324,8 @@ def operations_reconcile(*, stale_after: dt.timedelta = STALE_AFTER) -> list[int
     crashed workers); the caller queues a step for each."""
     now = timezone.now()
     return list(
-        Operation.objects.filter(state__in=("queued", "running"), touched_at__lte=now - stale_after)
+        Operation.objects.active()
+        .filter(touched_at__lte=now - stale_after)
         .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
         .values_list("pk", flat=True)[:500]
     )

@@ -1,9 +1,10 @@
 """Snapshot operations requested by people, policies and the expiry task.
 
 Each service validates, writes one :class:`Operation` row in the caller's transaction, audits
-the request and enqueues the task with the operation id once that transaction commits. Nothing
+the request and announces it (``operation_queued``); operations/tasks.py queues the task with
+the operation id once that transaction commits. Nothing
 here talks to a hypervisor: a request never waits on one (the task does the work, see
-:mod:`inventory.services.operation_runner`).
+:mod:`operations.services.operation_runner`).
 
 Refusals name what to change: :class:`~django.core.exceptions.ValidationError` for input the
 platform would refuse (400), :class:`OperationConflict` for the state of the VM or snapshot (409).
@@ -12,8 +13,6 @@ platform would refuse (400), :class:`OperationConflict` for the state of the VM 
 from __future__ import annotations
 
 import datetime as dt
-import re
-import unicodedata
 from typing import Any
 
 from django.conf import settings
@@ -21,11 +20,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from inventory.models import Endpoint, Operation, Snapshot, VirtualMachine
+from inventory.connectors.platforms import traits_for
+from inventory.connectors.traits import SnapshotNameError
+from inventory.models import Snapshot, VirtualMachine
+from operations.models import Operation
+from operations.signals import operation_queued
 from portal.audit import audit, source_for_trigger
 
-PROXMOX_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{1,39}$")
-VCENTER_NAME_MAX = 80
 DESCRIPTION_MAX = 1000
 REASON_MAX = 255
 IDEMPOTENCY_KEY_MAX = 200
@@ -46,28 +47,12 @@ def _actor_user(actor: Any):
 
 
 def validate_snapshot_name(kind: str, name: str) -> str:
-    """Refuse a name the platform would refuse, before anything is queued."""
-    if kind == Endpoint.Kind.PROXMOX:
-        if not PROXMOX_NAME.match(name or ""):
-            raise ValidationError(
-                {
-                    "name": "Proxmox snapshot names start with a letter and hold 2 to 40 letters, "
-                    "digits, '-' or '_' (no spaces or dots)"
-                }
-            )
-        if name.lower() in ("current", "pending"):
-            raise ValidationError({"name": f"{name!r} is reserved by Proxmox; choose another name"})
-        return name
-    name = (name or "").strip()
-    if not name:
-        raise ValidationError({"name": "give the snapshot a name"})
-    if len(name) > VCENTER_NAME_MAX:
-        raise ValidationError({"name": f"use at most {VCENTER_NAME_MAX} characters"})
-    if any(unicodedata.category(ch) == "Cc" for ch in name):
-        raise ValidationError(
-            {"name": "remove control characters (tabs, line breaks) from the name"}
-        )
-    return name
+    """Refuse a name the platform would refuse (its traits say which), before anything is
+    queued."""
+    try:
+        return traits_for(kind).clean_snapshot_name(name)
+    except SnapshotNameError as exc:
+        raise ValidationError({"name": str(exc)}) from None
 
 
 def _check_vm(vm: VirtualMachine) -> None:
@@ -127,9 +112,6 @@ def _open(
     ``source``: where the request came from when there is no HTTP request (the policy run's
     trigger for policy snapshots; the schedule for expiry), else the request's.
     """
-    from inventory.tasks_operations import operation_step_task
-    from portal.tasks import enqueue
-
     key = (idempotency_key or "").strip()
     if len(key) > IDEMPOTENCY_KEY_MAX:
         raise ValidationError(
@@ -156,7 +138,7 @@ def _open(
         replay = operation_replay(actor=actor, idempotency_key=key)
         if replay is not None:  # the same key raced in from a second request
             return _same_request(replay, kind, vm)
-        active = Operation.objects.filter(vm=vm, state__in=("queued", "running")).first()
+        active = Operation.objects.active().filter(vm=vm).first()
         raise OperationConflict(
             f"another operation on {vm.name} is still {active.state if active else 'active'}"
             f"{f' (#{active.pk}, {active.kind})' if active else ''}; wait until it has ended"
@@ -172,7 +154,7 @@ def _open(
         detail={"vm": vm.pk, "vm_name": vm.name, "snapshot": snapshot.pk if snapshot else None}
         | {k: v for k, v in params.items() if k != "description"},
     )
-    enqueue(operation_step_task, op.pk)
+    operation_queued.send(sender=Operation, operation_id=op.pk)
     return op
 
 
@@ -200,8 +182,8 @@ def snapshot_create(
     if replay is not None:
         return _same_request(replay, Operation.Kind.CREATE, vm)
     _check_vm(vm)
-    kind = vm.endpoint.kind
-    name = validate_snapshot_name(kind, name)
+    traits = vm.endpoint.traits
+    name = validate_snapshot_name(traits.kind, name)
     errors: dict[str, str] = {}
     if len(description or "") > DESCRIPTION_MAX:
         errors["description"] = f"shorten the description to {DESCRIPTION_MAX} characters"
@@ -216,10 +198,7 @@ def snapshot_create(
         raise ValidationError(errors)
     if expires_at is None and policy is None:
         expires_at = now + dt.timedelta(hours=settings.SNAPSHOT_DEFAULT_EXPIRY_HOURS)
-    if (
-        kind == Endpoint.Kind.PROXMOX
-        and vm.snapshots.filter(name=name, absent_since__isnull=True).exists()
-    ):
+    if traits.snapshot_names_unique and vm.snapshots.present().filter(name=name).exists():
         raise OperationConflict(
             f"{vm.name} already has a snapshot named {name!r}; choose another name"
         )

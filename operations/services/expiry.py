@@ -16,7 +16,8 @@ from django.core.mail import send_mail
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from inventory.models import ExpiryNotice, Operation, Snapshot
+from inventory.models import Snapshot
+from operations.models import ExpiryNotice, Operation
 from portal.audit import audit
 from portal.models import AuditEvent
 from portal.timefmt import local_text
@@ -32,9 +33,9 @@ EXPIRY_ACTOR = "expiry"
 def expiring_snapshots(*, within: dt.timedelta = NOTICE_BEFORE) -> QuerySet[Snapshot]:
     """Present portal snapshots that expire within ``within`` or have expired (banner, list)."""
     return (
-        Snapshot.objects.filter(
+        Snapshot.objects.present()
+        .filter(
             made_by_portal=True,
-            absent_since__isnull=True,
             expires_at__isnull=False,
             expires_at__lte=timezone.now() + within,
         )
@@ -78,7 +79,7 @@ def snapshots_expire() -> dict[str, int]:
         _notice(snapshot)
         noticed += 1
     expired = expiring_snapshots().filter(expires_at__lte=now, expiry_notice__isnull=False)
-    busy = Operation.objects.filter(state__in=("queued", "running")).values("vm_id")
+    busy = Operation.objects.active().values("vm_id")
     for snapshot in expired.exclude(vm_id__in=busy):
         try:
             snapshot_delete(

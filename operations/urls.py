@@ -1,8 +1,13 @@
-"""Operation pages (operations list, policies, snapshot actions)."""
+"""Operation pages (operations list, policies, snapshot actions), mounted at /.
+
+Names live in the ``operations`` namespace; the paths are those the pages had in the inventory app.
+"""
 
 from django.urls import path
 
-from inventory.views import operations as views
+from . import views
+
+app_name = "operations"
 
 urlpatterns = [
     path("operations/", views.operation_list, name="operation-list"),

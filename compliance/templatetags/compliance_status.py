@@ -1,0 +1,15 @@
+"""The status symbol of a finding, requirement or check outcome (compliance.choices)."""
+
+from __future__ import annotations
+
+from django import template
+
+from compliance.choices import STATUS_SYMBOLS
+
+register = template.Library()
+
+
+@register.filter
+def status_symbol(status: str) -> str:
+    """The symbol that lets a status read without colour; "-" for one without."""
+    return STATUS_SYMBOLS.get(status, "-")
