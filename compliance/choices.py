@@ -7,37 +7,37 @@ from django.utils.translation import gettext_lazy as _
 class Status(models.TextChoices):
     """What one check said about one object."""
 
-    PASS = "pass", "pass"
-    FAIL = "fail", "fail"
-    WARNING = "warning", "warning"
-    ERROR = "error", "error"
-    NOT_APPLICABLE = "not_applicable", "not applicable"
+    PASS = "pass", _("pass")
+    FAIL = "fail", _("fail")
+    WARNING = "warning", _("warning")
+    ERROR = "error", _("error")
+    NOT_APPLICABLE = "not_applicable", _("not applicable")
 
 
 class Resolution(models.TextChoices):
     """Why a finding is no longer open: a deviation fixed is not the same as one unseen."""
 
-    FIXED = "fixed", "fixed"
-    OBJECT_REMOVED = "object_removed", "object removed"
-    CHECK_DISABLED = "check_disabled", "check switched off"
-    NOT_APPLICABLE = "not_applicable", "no longer applicable"
+    FIXED = "fixed", _("fixed")
+    OBJECT_REMOVED = "object_removed", _("object removed")
+    CHECK_DISABLED = "check_disabled", _("check switched off")
+    NOT_APPLICABLE = "not_applicable", _("no longer applicable")
 
 
 class Severity(models.TextChoices):
-    LOW = "low", "low"
-    MEDIUM = "medium", "medium"
-    HIGH = "high", "high"
+    LOW = "low", _("low")
+    MEDIUM = "medium", _("medium")
+    HIGH = "high", _("high")
 
 
 class RequirementStatus(models.TextChoices):
-    FULFILLED = "fulfilled", "fulfilled"
-    PARTLY = "partly", "partly fulfilled"
-    NOT_FULFILLED = "not_fulfilled", "not fulfilled"
+    FULFILLED = "fulfilled", _("fulfilled")
+    PARTLY = "partly", _("partly fulfilled")
+    NOT_FULFILLED = "not_fulfilled", _("not fulfilled")
     # Deviations remain, every one of them waived: accepted, not fixed (never "fulfilled").
-    RISK_ACCEPTED = "risk_accepted", "risk accepted"
-    NOT_CHECKED = "not_checked", "not checked"
+    RISK_ACCEPTED = "risk_accepted", _("risk accepted")
+    NOT_CHECKED = "not_checked", _("not checked")
     # A withdrawn requirement (SYS.1.5.A1, A18: "ENTFALLEN") is listed but never assessed.
-    WITHDRAWN = "withdrawn", "withdrawn"
+    WITHDRAWN = "withdrawn", _("withdrawn")
 
 
 # Symbols so that a status reads without colour (pages, dashboard, trend chart, PDF): the one
@@ -86,16 +86,16 @@ class Modal(models.TextChoices):
 class ObjectType(models.TextChoices):
     """The kinds of inventory object a finding can be about."""
 
-    ENDPOINT = "endpoint", "endpoint"
-    CLUSTER = "cluster", "cluster"
-    HOST = "host", "host"
-    VM = "vm", "virtual machine"
-    SNAPSHOT = "snapshot", "snapshot"
-    DATASTORE = "datastore", "datastore"
-    NIC = "nic", "physical NIC"
-    SWITCH = "switch", "virtual switch"
-    NETWORK = "network", "network"
-    ACCOUNT = "account", "platform account"
+    ENDPOINT = "endpoint", _("endpoint")
+    CLUSTER = "cluster", _("cluster")
+    HOST = "host", _("host")
+    VM = "vm", _("virtual machine")
+    SNAPSHOT = "snapshot", _("snapshot")
+    DATASTORE = "datastore", _("datastore")
+    NIC = "nic", _("physical NIC")
+    SWITCH = "switch", _("virtual switch")
+    NETWORK = "network", _("network")
+    ACCOUNT = "account", _("platform account")
 
 
 class Implementation(models.TextChoices):

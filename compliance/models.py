@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from portal.runs import RunBase
 
@@ -23,6 +24,7 @@ from .choices import (
     TargetKind,
     highest_need,
 )
+from .messages import localized
 
 
 class Requirement(models.Model):
@@ -215,9 +217,9 @@ class Waiver(models.Model):
     """
 
     class Scope(models.TextChoices):
-        ENDPOINT = "endpoint", "endpoint"
-        CLUSTER = "cluster", "cluster"
-        OBJECT = "object", "object"
+        ENDPOINT = "endpoint", _("endpoint")
+        CLUSTER = "cluster", _("cluster")
+        OBJECT = "object", _("object")
 
     check_id = models.CharField(max_length=16, db_index=True)
     scope = models.CharField(max_length=16, choices=Scope.choices)
@@ -350,6 +352,9 @@ class Finding(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, db_index=True)
     severity = models.CharField(max_length=8, choices=Severity.choices)
     message = models.CharField(max_length=500)
+    # The message's template and values ({"t": ..., "p": {...}}), so that pages show it in the
+    # reader's language (compliance.messages); empty for findings written before or as plain text.
+    message_args = models.JSONField(default=dict, blank=True)
     evidence = models.JSONField(default=dict, blank=True)
     first_seen = models.DateTimeField(default=timezone.now)
     last_seen = models.DateTimeField(default=timezone.now)
@@ -381,6 +386,11 @@ class Finding(models.Model):
     @property
     def is_waived(self) -> bool:
         return self.waiver_id is not None and self.waiver.is_active
+
+    @property
+    def message_text(self) -> str:
+        """The message in the active language (the stored English text where none fits)."""
+        return localized(self.message, self.message_args)
 
     @property
     def display_status(self) -> str:

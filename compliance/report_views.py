@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from functools import wraps
 
-from django.http import HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from portal.audit import audit
@@ -14,10 +19,13 @@ from portal.roles import ROLES
 from portal.security.scopes import scoped
 
 from .filtersets import FindingFilter
-from .models import Waiver
+from .models import Finding, TargetObject, Waiver
+from .reports.content import Row, automated_rows, target_findings, target_rows
 from .reports.oscal import assessment_results
 from .reports.pdf import compliance_pdf
+from .reports.poam import plan_of_action
 from .reports.tabular import findings_csv, findings_json
+from .reports.verinice import verinice_csv
 from .scoping import statuses_for, visible_findings
 from .views import _endpoint_param
 
@@ -74,30 +82,122 @@ def findings_json_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+@dataclass
+class Subject:
+    """What a report is about: a target object (Zielobjekt) or, without one, an endpoint or all."""
+
+    key: str  # stable, for external ids
+    name: str
+    rows: list[Row]
+    findings: QuerySet[Finding]
+    target: TargetObject | None = None
+
+    def waivers(self) -> list[Waiver]:
+        """The approved waivers behind the open findings the report lists."""
+        ids = self.findings.exclude(waiver__isnull=True).values("waiver_id")
+        return list(Waiver.objects.filter(Waiver.active_q(), pk__in=ids).order_by("check_id", "pk"))
+
+
+def _subject(request: HttpRequest) -> Subject:
+    """The ``target`` parameter (a target object the user may see; else 404), or the
+    ``endpoint`` parameter, or the whole visible estate. A malformed id is a 400 naming it."""
+    raw = request.GET.get("target", "").strip()
+    if raw:
+        if not raw.isdigit():
+            raise BadReportParameter(_("target: give the number of a target object."))
+        target = get_object_or_404(
+            scoped(request.user, TargetObject.objects.select_related("endpoint", "cluster")),
+            pk=int(raw),
+        )
+        findings = visible_findings(request.user, target_findings(target))
+        return Subject(f"target-{target.pk}", target.name, target_rows(target), findings, target)
+    endpoint = _endpoint_param(request)
+    return Subject(
+        f"endpoint-{endpoint.pk}" if endpoint else "estate",
+        endpoint.name if endpoint else "",
+        automated_rows(statuses_for(request.user, endpoint)),
+        _open_findings(request, endpoint),
+    )
+
+
+class BadReportParameter(ValueError):
+    pass
+
+
+def _report(view):
+    """A report view that answers a malformed parameter with 400 and the message."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest) -> HttpResponse:
+        try:
+            return view(request, _subject(request))
+        except BadReportParameter as exc:
+            return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
+
+    return wrapper
+
+
+def _language(request: HttpRequest) -> str:
+    asked = request.GET.get("lang", getattr(request, "LANGUAGE_CODE", "en"))
+    return "de" if asked.startswith("de") else "en"
+
+
 @require_safe
 @role_required(*ROLES)
-def report_pdf_view(request: HttpRequest) -> HttpResponse:
-    endpoint = _endpoint_param(request)
-    language = (
-        "de"
-        if request.GET.get("lang", getattr(request, "LANGUAGE_CODE", "en")).startswith("de")
-        else "en"
-    )
-    findings = _open_findings(request, endpoint)
-    waivers = scoped(
-        request.user, Waiver.objects.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
-    )
-    if endpoint:
-        waivers = waivers.filter(endpoint=endpoint)
+@_report
+def report_pdf_view(request: HttpRequest, subject: Subject) -> HttpResponse:
+    language = _language(request)
+    findings = subject.findings.select_related("endpoint", "waiver")
     pdf = compliance_pdf(
-        statuses_for(request.user, endpoint),
-        list(findings),
-        list(waivers),
+        subject.rows,
+        list(findings.order_by("object_path", "check_id")),
+        subject.waivers(),
         language=language,
-        scope=endpoint.name if endpoint else "",
+        scope=subject.name if subject.target is None else "",
+        target=subject.name if subject.target is not None else "",
     )
     return _download(
         request, pdf, "application/pdf", f"grundschutz-check-{language}-{_stamp()}.pdf", "pdf"
+    )
+
+
+@require_safe
+@role_required(*ROLES)
+@_report
+def verinice_view(request: HttpRequest, subject: Subject) -> HttpResponse:
+    body = verinice_csv(
+        subject.rows, target_key=subject.key, target_name=subject.name or "Informationsverbund"
+    )
+    return _download(
+        request,
+        body,
+        "text/csv; charset=utf-8",
+        f"verinice-{subject.key}-{_stamp()}.csv",
+        "verinice",
+    )
+
+
+@require_safe
+@role_required(*ROLES)
+@_report
+def poam_view(request: HttpRequest, subject: Subject) -> HttpResponse:
+    requirements_of: dict[str, list[str]] = {}
+    for row in subject.rows:
+        for check in row.checks:
+            requirements_of.setdefault(check.check_id, []).append(row.requirement.ref)
+    assessments = {r.requirement.ref: r.assessment for r in subject.rows if r.assessment}
+    document = plan_of_action(
+        list(subject.findings.select_related("endpoint", "waiver").order_by("pk")),
+        requirements_of,
+        assessments,
+        title=f"VirtSec Portal plan of action {subject.name or 'all endpoints'}",
+    )
+    return _download(
+        request,
+        json.dumps(document, indent=2, ensure_ascii=False),
+        "application/json",
+        f"oscal-poam-{subject.key}-{_stamp()}.json",
+        "oscal-poam",
     )
 
 

@@ -15,10 +15,11 @@ FINDINGS = Table(
     (
         Column("status", _l("Status"), template="compliance/cells/finding_status.html"),
         Column("check_id", _l("Check"), fmt=str),
-        Column("severity", _l("Severity"), fmt=str),
+        Column("severity", _l("Severity"), value=lambda f: f.get_severity_display(), fmt=str),
         Column("object", _l("Object"), template="compliance/cells/finding_object.html"),
         Column("endpoint", _l("Endpoint"), accessor="endpoint.name", fmt=str),
-        Column("message", _l("Message"), fmt=str),
+        # In the reader's language (compliance.messages); the CSV/JSON report keeps the English.
+        Column("message", _l("Message"), accessor="message_text", fmt=str),
         Column("first_seen", _l("First seen"), fmt=when),
         Column("last_seen", _l("Last seen"), fmt=when),
     ),

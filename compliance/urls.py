@@ -36,4 +36,6 @@ urlpatterns = [
     path("compliance/reports/findings.json", report_views.findings_json_view, name="findings-json"),
     path("compliance/reports/check.pdf", report_views.report_pdf_view, name="report-pdf"),
     path("compliance/reports/oscal.json", report_views.oscal_view, name="report-oscal"),
+    path("compliance/reports/oscal-poam.json", report_views.poam_view, name="report-poam"),
+    path("compliance/reports/verinice.csv", report_views.verinice_view, name="report-verinice"),
 ]

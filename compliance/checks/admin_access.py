@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import ipaddress
 
+from django.utils.translation import gettext_lazy as _
+
 from inventory.connectors.platforms import PROXMOX, VCENTER
 
 from ..choices import ObjectType, Severity
+from ..messages import msg
 from .registry import Param, failed, not_applicable, passed, register
 
 REQ = ("M4349.ADMIN", "M5.154")
@@ -15,7 +18,7 @@ SHELL_SERVICES = ("ssh", "esxi_shell")
 
 @register(
     "ADM-001",
-    title="SSH or ESXi Shell running on an ESXi host",
+    title=_("SSH or ESXi Shell running on an ESXi host"),
     requirements=REQ,
     target=ObjectType.HOST,
     severity=Severity.HIGH,
@@ -25,19 +28,19 @@ SHELL_SERVICES = ("ssh", "esxi_shell")
 def host_shell_services(host, params, ctx):
     """Shell access bypasses vCenter's roles and audit; it is switched on only for a repair."""
     if not host.services:
-        return not_applicable("The platform did not report the host's services.")
+        return not_applicable(msg("The platform did not report the host's services."))
     running = [
         s.get("key") for s in host.services if s.get("key") in SHELL_SERVICES and s.get("running")
     ]
     evidence = {"running": running, "services": [s.get("key") for s in host.services]}
     if running:
-        return failed(f"Running: {', '.join(running)}.", **evidence)
-    return passed("Neither SSH nor the ESXi Shell runs.", **evidence)
+        return failed(msg("Running: %(value)s.", value=", ".join(running)), **evidence)
+    return passed(msg("Neither SSH nor the ESXi Shell runs."), **evidence)
 
 
 @register(
     "ADM-002",
-    title="ESXi lockdown mode off",
+    title=_("ESXi lockdown mode off"),
     requirements=REQ,
     target=ObjectType.HOST,
     platforms=(VCENTER,),
@@ -46,15 +49,18 @@ def host_shell_services(host, params, ctx):
 def host_lockdown(host, params, ctx):
     """Lockdown mode forces administration through vCenter, where it is authorised and logged."""
     if not host.lockdown_mode:
-        return not_applicable("The platform did not report the lockdown mode.")
+        return not_applicable(msg("The platform did not report the lockdown mode."))
     if host.lockdown_mode == "lockdownDisabled":
-        return failed("Lockdown mode is disabled.", lockdown_mode=host.lockdown_mode)
-    return passed(f"Lockdown mode is {host.lockdown_mode}.", lockdown_mode=host.lockdown_mode)
+        return failed(msg("Lockdown mode is disabled."), lockdown_mode=host.lockdown_mode)
+    return passed(
+        msg("Lockdown mode is %(lockdown_mode)s.", lockdown_mode=host.lockdown_mode),
+        lockdown_mode=host.lockdown_mode,
+    )
 
 
 @register(
     "ADM-003",
-    title="Management address outside the administration networks",
+    title=_("Management address outside the administration networks"),
     requirements=REQ,
     target=ObjectType.HOST,
     severity=Severity.HIGH,
@@ -64,9 +70,9 @@ def host_management_network(host, params, ctx):
     """Management interfaces belong in a separate administration network (M 5.154)."""
     networks = [ipaddress.ip_network(n) for n in params["admin_networks"]]
     if not networks:
-        return not_applicable("No administration networks are set for this check.")
+        return not_applicable(msg("No administration networks are set for this check."))
     if not host.management_addresses:
-        return not_applicable("The platform did not report management addresses.")
+        return not_applicable(msg("The platform did not report management addresses."))
     outside = []
     for address in host.management_addresses:
         ip = ipaddress.ip_address(str(address).split("/")[0])
@@ -79,15 +85,18 @@ def host_management_network(host, params, ctx):
     }
     if outside:
         return failed(
-            f"Management address(es) outside the administration networks: {', '.join(outside)}.",
+            msg(
+                "Management address(es) outside the administration networks: %(value)s.",
+                value=", ".join(outside),
+            ),
             **evidence,
         )
-    return passed("All management addresses are in administration networks.", **evidence)
+    return passed(msg("All management addresses are in administration networks."), **evidence)
 
 
 @register(
     "ADM-004",
-    title="Proxmox firewall off or accepting by default",
+    title=_("Proxmox firewall off or accepting by default"),
     requirements=(*REQ, "M5.8"),
     target=ObjectType.HOST,
     severity=Severity.HIGH,
@@ -103,10 +112,12 @@ def node_firewall(host, params, ctx):
     ACCEPT`` filters nothing.
     """
     if not ctx.traits(host).is_connected(host.connection_state):
-        return not_applicable(f"The node is {host.connection_state or 'not online'}.")
+        return not_applicable(
+            msg("The node is %(value)s.", value=host.connection_state or "not online")
+        )
     state = (host.extra or {}).get("firewall")
     if not state or state.get("datacenter_enabled") is None:
-        return not_applicable("The platform did not report the firewall state.")
+        return not_applicable(msg("The platform did not report the firewall state."))
     evidence = {
         "firewall_enabled": state["datacenter_enabled"],
         "node_firewall_enabled": state.get("node_enabled"),
@@ -114,24 +125,29 @@ def node_firewall(host, params, ctx):
         "policy_in_default": state.get("policy_in_default"),
     }
     if not state["datacenter_enabled"]:
-        return failed("The datacenter firewall is disabled.", **evidence)
+        return failed(msg("The datacenter firewall is disabled."), **evidence)
     if state.get("node_enabled") is False:
-        return failed("The node's firewall is disabled.", **evidence)
+        return failed(msg("The node's firewall is disabled."), **evidence)
     if state.get("policy_in") not in ("DROP", "REJECT"):
         return failed(
-            f"The firewall's input policy is {state.get('policy_in')}: "
-            "traffic no rule allows is let in.",
+            msg(
+                "The firewall's input policy is %(value)s: traffic no rule allows is let in.",
+                value=state.get("policy_in"),
+            ),
             **evidence,
         )
     return passed(
-        f"The firewall is on and drops unmatched input (policy_in {state['policy_in']}).",
+        msg(
+            "The firewall is on and drops unmatched input (policy_in %(policy_in)s).",
+            policy_in=state["policy_in"],
+        ),
         **evidence,
     )
 
 
 @register(
     "ADM-005",
-    title="Proxmox user without second factor",
+    title=_("Proxmox user without second factor"),
     requirements=REQ,
     target=ObjectType.ACCOUNT,
     severity=Severity.HIGH,
@@ -145,17 +161,19 @@ def account_two_factor(account, params, ctx):
     passes without a personal entry in ``/access/tfa``.
     """
     if account.enabled is False:
-        return not_applicable("The account is disabled.")
+        return not_applicable(msg("The account is disabled."))
     if account.realm_two_factor:
         realm = account.name.rpartition("@")[2]
         return passed(
-            f"The realm {realm} enforces a second factor at every login.",
+            msg("The realm %(realm)s enforces a second factor at every login.", realm=realm),
             realm=realm,
             realm_two_factor=True,
             two_factor=account.two_factor,
         )
     if account.two_factor is None:
-        return not_applicable("The platform did not report second factors.")
+        return not_applicable(msg("The platform did not report second factors."))
     if not account.two_factor:
-        return failed("The user has no second factor.", two_factor=False, roles=list(account.roles))
-    return passed("The user has a second factor.", two_factor=True)
+        return failed(
+            msg("The user has no second factor."), two_factor=False, roles=list(account.roles)
+        )
+    return passed(msg("The user has a second factor."), two_factor=True)

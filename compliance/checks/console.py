@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from inventory.connectors.platforms import VCENTER
 
 from ..choices import ObjectType, Severity
+from ..messages import msg
 from .registry import Param, failed, not_applicable, passed, register, warning
 
 REQ = ("M2.449", "M4349.INTEGRITY")
@@ -12,7 +15,7 @@ REQ = ("M2.449", "M4349.INTEGRITY")
 
 @register(
     "CON-001",
-    title="More than one console connection allowed",
+    title=_("More than one console connection allowed"),
     requirements=REQ,
     target=ObjectType.VM,
     platforms=(VCENTER,),
@@ -22,20 +25,20 @@ REQ = ("M2.449", "M4349.INTEGRITY")
 def console_connection_limit(vm, params, ctx):
     """RemoteDisplay.maxConnections unset means unlimited: a second viewer can watch unseen."""
     if vm.template:
-        return not_applicable("Templates have no console.")
+        return not_applicable(msg("Templates have no console."))
     raw = (vm.extra_config or {}).get("RemoteDisplay.maxConnections")
     evidence = {"RemoteDisplay.maxConnections": raw, "threshold": params["max_connections"]}
     if raw in (None, ""):
-        return failed("RemoteDisplay.maxConnections is not set (unlimited).", **evidence)
+        return failed(msg("RemoteDisplay.maxConnections is not set (unlimited)."), **evidence)
     limit = int(str(raw).strip())
     if limit > params["max_connections"] or limit <= 0:
-        return failed(f"RemoteDisplay.maxConnections is {limit}.", **evidence)
-    return passed(f"RemoteDisplay.maxConnections is {limit}.", **evidence)
+        return failed(msg("RemoteDisplay.maxConnections is %(limit)s.", limit=limit), **evidence)
+    return passed(msg("RemoteDisplay.maxConnections is %(limit)s.", limit=limit), **evidence)
 
 
 @register(
     "CON-002",
-    title="Console connection open",
+    title=_("Console connection open"),
     requirements=REQ,
     target=ObjectType.VM,
     severity=Severity.LOW,
@@ -43,18 +46,21 @@ def console_connection_limit(vm, params, ctx):
 def console_open(vm, params, ctx):
     """Console use should be the exception; an open session is worth a look."""
     if vm.console_connections is None:
-        return not_applicable("The platform did not report console connections.")
+        return not_applicable(msg("The platform did not report console connections."))
     if vm.console_connections > 0:
         return warning(
-            f"{vm.console_connections} console connection(s) open.",
+            msg(
+                "%(console_connections)s console connection(s) open.",
+                console_connections=vm.console_connections,
+            ),
             console_connections=vm.console_connections,
         )
-    return passed("No console connection open.", console_connections=0)
+    return passed(msg("No console connection open."), console_connections=0)
 
 
 @register(
     "CON-003",
-    title="Copy and paste between console and guest allowed",
+    title=_("Copy and paste between console and guest allowed"),
     requirements=REQ,
     target=ObjectType.VM,
 )
@@ -68,20 +74,20 @@ def console_clipboard(vm, params, ctx):
     Only a key set to anything but TRUE fails.
     """
     if vm.template:
-        return not_applicable("Templates have no console.")
+        return not_applicable(msg("Templates have no console."))
     clipboard = ctx.traits(vm).console_clipboard
     if clipboard not in ("vga_option", "isolation_keys"):
-        return not_applicable("The platform's clipboard setting is not read.")
+        return not_applicable(msg("The platform's clipboard setting is not read."))
     if clipboard == "vga_option":
         if vm.kind == "lxc":
-            return not_applicable("Containers have no VGA clipboard.")
+            return not_applicable(msg("Containers have no VGA clipboard."))
         # The connector copies "vga" and its parsed "clipboard" option into extra_config.
         extra = vm.extra_config or {}
         vga = str(extra.get("vga") or (vm.config or {}).get("vga", ""))
         clipboard = str(extra.get("vga.clipboard", ""))
         if clipboard == "vnc" or "clipboard=vnc" in vga.replace(" ", ""):
-            return failed("The VGA clipboard is enabled (vga: clipboard=vnc).", vga=vga)
-        return passed("The VGA clipboard is off.", vga=vga)
+            return failed(msg("The VGA clipboard is enabled (vga: clipboard=vnc)."), vga=vga)
+        return passed(msg("The VGA clipboard is off."), vga=vga)
     extra = vm.extra_config or {}
     values = {key: extra.get(key) for key in CLIPBOARD_KEYS}
     # Absent (or empty) is vSphere's default since 4.1: copy and paste disabled.
@@ -89,10 +95,12 @@ def console_clipboard(vm, params, ctx):
     allowed = [key for key, value in values.items() if not _unset(value) and not _true(value)]
     evidence = {**values, "source": sources}
     if allowed:
-        return failed(f"Enabled explicitly: {', '.join(allowed)}.", **evidence)
+        return failed(msg("Enabled explicitly: %(value)s.", value=", ".join(allowed)), **evidence)
     if all(source == "default" for source in sources.values()):
-        return passed("Copy and paste are disabled by vSphere's default (keys unset).", **evidence)
-    return passed("Copy and paste are disabled.", **evidence)
+        return passed(
+            msg("Copy and paste are disabled by vSphere's default (keys unset)."), **evidence
+        )
+    return passed(msg("Copy and paste are disabled."), **evidence)
 
 
 CLIPBOARD_KEYS = ("isolation.tools.copy.disable", "isolation.tools.paste.disable")
@@ -108,7 +116,7 @@ def _true(value) -> bool:
 
 @register(
     "CON-004",
-    title="Host devices passed through to a VM",
+    title=_("Host devices passed through to a VM"),
     requirements=(*REQ, "M4349.ADMIN"),
     target=ObjectType.VM,
 )
@@ -123,5 +131,7 @@ def passthrough_devices(vm, params, ctx):
     """
     devices = list(vm.passthrough_devices or [])
     if devices:
-        return failed(f"Passed through: {', '.join(map(str, devices))}.", devices=devices)
-    return passed("No host devices passed through.", devices=[])
+        return failed(
+            msg("Passed through: %(value)s.", value=", ".join(map(str, devices))), devices=devices
+        )
+    return passed(msg("No host devices passed through."), devices=[])

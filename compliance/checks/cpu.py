@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from ..choices import ObjectType
+from ..messages import msg
 from .registry import Param, failed, not_applicable, passed, register
 from .sustained import judge_host_load, sustain_params
 
@@ -11,7 +14,7 @@ REQ = ("M4349.CPU", "M4349.UTILIZATION")
 
 @register(
     "CPU-001",
-    title="Host CPU usage above the limit",
+    title=_("Host CPU usage above the limit"),
     requirements=REQ,
     target=ObjectType.HOST,
     params=(
@@ -28,20 +31,20 @@ def host_cpu_usage(host, params, ctx):
     ``sustained_minutes``, cleared only below the limit minus ``hysteresis_points``.
     """
     if host.cpu_usage_percent is None:
-        return not_applicable("The platform did not report CPU usage.")
+        return not_applicable(msg("The platform did not report CPU usage."))
     evidence = {
         "cpu_usage_percent": round(host.cpu_usage_percent, 1),
         "threshold_percent": params["max_percent"],
     }
     high, message, evidence = judge_host_load(
-        host, "cpu_percent", host.cpu_usage_percent, params, ctx, "CPU usage", evidence
+        host, "cpu_percent", host.cpu_usage_percent, params, ctx, _("CPU usage"), evidence
     )
     return (failed if high else passed)(message, **evidence)
 
 
 @register(
     "CPU-002",
-    title="Too many vCPUs per physical CPU thread",
+    title=_("Too many vCPUs per physical CPU thread"),
     requirements=REQ,
     target=ObjectType.HOST,
     params=(
@@ -51,7 +54,7 @@ def host_cpu_usage(host, params, ctx):
 def host_vcpu_ratio(host, params, ctx):
     """Overcommitted CPUs make VMs wait for a physical thread (CPU ready time)."""
     if not host.cpu_threads:
-        return not_applicable("The platform did not report the number of CPU threads.")
+        return not_applicable(msg("The platform did not report the number of CPU threads."))
     running = [vm for vm in ctx.vms_by_host.get(host.pk, ()) if vm.is_running and not vm.template]
     vcpus = sum(vm.vcpus or 0 for vm in running)
     ratio = vcpus / host.cpu_threads
@@ -64,8 +67,13 @@ def host_vcpu_ratio(host, params, ctx):
     }
     if ratio > params["max_ratio"]:
         return failed(
-            f"{vcpus} vCPUs on {host.cpu_threads} threads is {ratio:.2f} per thread "
-            f"(limit {params['max_ratio']}).",
+            msg(
+                "%(vcpus)s vCPUs on %(cpu_threads)s threads is %(ratio).2f per thread (limit %(max_ratio)s).",
+                vcpus=vcpus,
+                cpu_threads=host.cpu_threads,
+                ratio=ratio,
+                max_ratio=params["max_ratio"],
+            ),
             **evidence,
         )
-    return passed(f"{ratio:.2f} vCPUs per thread.", **evidence)
+    return passed(msg("%(ratio).2f vCPUs per thread.", ratio=ratio), **evidence)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from ..choices import ObjectType, Severity
+from ..messages import msg
 from .registry import failed, not_applicable, passed, register, warning
 
 REQ = ("M4349.INTEGRITY", "M4.93")
@@ -10,11 +13,11 @@ REQ = ("M4349.INTEGRITY", "M4.93")
 
 def _against_baseline(obj, object_type: str, ctx):
     if not obj.config_hash:
-        return not_applicable("The platform gave no configuration to hash.")
+        return not_applicable(msg("The platform gave no configuration to hash."))
     baseline = ctx.baselines.get((object_type, obj.pk))
     if baseline is None:
         return warning(
-            "No approved baseline yet: approve the current configuration after review.",
+            msg("No approved baseline yet: approve the current configuration after review."),
             config_hash=obj.config_hash,
         )
     evidence = {
@@ -25,13 +28,13 @@ def _against_baseline(obj, object_type: str, ctx):
         "baseline_id": baseline.pk,
     }
     if obj.config_hash != baseline.config_hash:
-        return failed("The configuration differs from the approved baseline.", **evidence)
-    return passed("The configuration matches the approved baseline.", **evidence)
+        return failed(msg("The configuration differs from the approved baseline."), **evidence)
+    return passed(msg("The configuration matches the approved baseline."), **evidence)
 
 
 @register(
     "INT-001",
-    title="Host configuration differs from its baseline",
+    title=_("Host configuration differs from its baseline"),
     requirements=REQ,
     target=ObjectType.HOST,
     severity=Severity.HIGH,
@@ -43,12 +46,12 @@ def host_integrity(host, params, ctx):
 
 @register(
     "INT-002",
-    title="VM configuration differs from its baseline",
+    title=_("VM configuration differs from its baseline"),
     requirements=REQ,
     target=ObjectType.VM,
 )
 def vm_integrity(vm, params, ctx):
     """An unapproved change of a VM's configuration (devices, isolation) may weaken it."""
     if vm.template:
-        return not_applicable("Templates are checked when deployed.")
+        return not_applicable(msg("Templates are checked when deployed."))
     return _against_baseline(vm, ObjectType.VM, ctx)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from ..choices import ObjectType, Severity, Status
+from ..messages import msg
 from .registry import Outcome, Param, failed, not_applicable, passed, register, warning
 from .sustained import judge_host_load, sustain_params
 
@@ -16,7 +19,7 @@ def _gib(value: int) -> float:
 
 @register(
     "MEM-001",
-    title="Host memory usage above the limit",
+    title=_("Host memory usage above the limit"),
     requirements=REQ,
     target=ObjectType.HOST,
     params=(
@@ -39,7 +42,7 @@ def host_memory_usage(host, params, ctx):
     """
     percent = host.memory_percent
     if percent is None:
-        return not_applicable("The platform did not report memory size and use.")
+        return not_applicable(msg("The platform did not report memory size and use."))
     evidence = {
         "memory_used_bytes": host.memory_used_bytes,
         "memory_bytes": host.memory_bytes,
@@ -47,14 +50,14 @@ def host_memory_usage(host, params, ctx):
         "threshold_percent": params["max_percent"],
     }
     high, message, evidence = judge_host_load(
-        host, "memory_percent", percent, params, ctx, "Memory usage", evidence
+        host, "memory_percent", percent, params, ctx, _("Memory usage"), evidence
     )
     return (failed if high else passed)(message, **evidence)
 
 
 @register(
     "MEM-002",
-    title="VM memory ballooned or swapped",
+    title=_("VM memory ballooned or swapped"),
     requirements=REQ,
     target=ObjectType.VM,
     severity=Severity.LOW,
@@ -62,19 +65,26 @@ def host_memory_usage(host, params, ctx):
 def vm_memory_reclaimed(vm, params, ctx):
     """Ballooning or hypervisor swapping means the host is already short of memory."""
     if not vm.is_running:
-        return not_applicable("The VM is not running.")
+        return not_applicable(msg("The VM is not running."))
     if vm.ballooned_bytes is None and vm.swapped_bytes is None:
-        return not_applicable("The platform did not report ballooned or swapped memory.")
+        return not_applicable(msg("The platform did not report ballooned or swapped memory."))
     ballooned, swapped = vm.ballooned_bytes or 0, vm.swapped_bytes or 0
     evidence = {"ballooned_bytes": ballooned, "swapped_bytes": swapped}
     if ballooned or swapped:
-        return warning(f"{_gib(ballooned)} GiB ballooned, {_gib(swapped)} GiB swapped.", **evidence)
-    return passed("No memory ballooned or swapped.", **evidence)
+        return warning(
+            msg(
+                "%(ballooned_gib)s GiB ballooned, %(swapped_gib)s GiB swapped.",
+                ballooned_gib=_gib(ballooned),
+                swapped_gib=_gib(swapped),
+            ),
+            **evidence,
+        )
+    return passed(msg("No memory ballooned or swapped."), **evidence)
 
 
 @register(
     "MEM-003",
-    title="Running VMs configured with more memory than the host has",
+    title=_("Running VMs configured with more memory than the host has"),
     requirements=REQ,
     target=ObjectType.HOST,
     params=(
@@ -91,7 +101,7 @@ def vm_memory_reclaimed(vm, params, ctx):
 def host_memory_overcommit(host, params, ctx):
     """Overcommitted memory works until the guests use what they were promised."""
     if not host.memory_bytes:
-        return not_applicable("The platform did not report the host's memory.")
+        return not_applicable(msg("The platform did not report the host's memory."))
     running = [vm for vm in ctx.vms_by_host.get(host.pk, ()) if vm.is_running and not vm.template]
     configured = sum(vm.memory_bytes or 0 for vm in running)
     ratio = configured / host.memory_bytes
@@ -104,16 +114,22 @@ def host_memory_overcommit(host, params, ctx):
     }
     if ratio > params["max_ratio"]:
         return failed(
-            f"Running VMs are configured with {_gib(configured)} GiB on a host with "
-            f"{_gib(host.memory_bytes)} GiB (ratio {ratio:.2f}).",
+            msg(
+                "Running VMs are configured with %(configured_gib)s GiB on a host with %(memory_bytes_gib)s GiB (ratio %(ratio).2f).",
+                configured_gib=_gib(configured),
+                memory_bytes_gib=_gib(host.memory_bytes),
+                ratio=ratio,
+            ),
             **evidence,
         )
-    return passed(f"Configured memory is {ratio:.2f} of the host's memory.", **evidence)
+    return passed(
+        msg("Configured memory is %(ratio).2f of the host's memory.", ratio=ratio), **evidence
+    )
 
 
 @register(
     "MEM-004",
-    title="Cluster cannot hold its running VMs if its largest host fails",
+    title=_("Cluster cannot hold its running VMs if its largest host fails"),
     requirements=(*REQ, "M4349.OPERATING"),
     target=ObjectType.CLUSTER,
     severity=Severity.HIGH,
@@ -134,7 +150,7 @@ def cluster_failover_memory(cluster, params, ctx):
         if ctx.traits(h).is_connected(h.connection_state) and not h.maintenance_mode
     ]
     if not hosts or any(h.memory_bytes is None for h in hosts):
-        return not_applicable("No connected host with a known memory size in this cluster.")
+        return not_applicable(msg("No connected host with a known memory size in this cluster."))
     running = [
         vm
         for h in members
@@ -156,23 +172,35 @@ def cluster_failover_memory(cluster, params, ctx):
         "remaining_capacity_bytes": remaining,
     }
     if not demand:
-        return passed("No running VM needs failover capacity.", **evidence)
+        return passed(msg("No running VM needs failover capacity."), **evidence)
     if len(members) == 1:
+        one = msg("A cluster of one host has no failover capacity: its VMs stop with the host.")
         return Outcome(
-            Status.WARNING,
-            "A cluster of one host has no failover capacity: its VMs stop with the host.",
-            {**evidence, "single_host": True},
-            Severity.LOW,
+            Status.WARNING, str(one), {**evidence, "single_host": True}, Severity.LOW, one.stored()
         )
     if demand > remaining:
-        lost = f" ({len(members) - len(hosts)} host(s) already unusable)" if stranded else ""
-        return failed(
-            f"If the largest usable host fails, {_gib(remaining)} GiB remain for "
-            f"{_gib(demand)} GiB of running VMs{lost}.",
-            **evidence,
-        )
+        if stranded:
+            message = msg(
+                "If the largest usable host fails, %(remaining_gib)s GiB remain for "
+                "%(demand_gib)s GiB of running VMs (%(unusable)s host(s) already unusable).",
+                remaining_gib=_gib(remaining),
+                demand_gib=_gib(demand),
+                unusable=len(members) - len(hosts),
+            )
+        else:
+            message = msg(
+                "If the largest usable host fails, %(remaining_gib)s GiB remain for "
+                "%(demand_gib)s GiB of running VMs.",
+                remaining_gib=_gib(remaining),
+                demand_gib=_gib(demand),
+            )
+        return failed(message, **evidence)
     return passed(
-        f"{_gib(remaining)} GiB remain after losing the largest host; {_gib(demand)} GiB needed.",
+        msg(
+            "%(remaining_gib)s GiB remain after losing the largest host; %(demand_gib)s GiB needed.",
+            remaining_gib=_gib(remaining),
+            demand_gib=_gib(demand),
+        ),
         **evidence,
     )
 
@@ -184,7 +212,7 @@ SALTING = "Mem.ShareForceSalting"
 
 @register(
     "MEM-005",
-    title="Memory pages shared between VMs",
+    title=_("Memory pages shared between VMs"),
     requirements=("M4349.MEMORY",),
     target=ObjectType.HOST,
 )
@@ -193,31 +221,42 @@ def host_page_sharing(host, params, ctx):
     channel between guests; the memory they save is memory promised twice (SYS.1.5.A23)."""
     sharing = ctx.traits(host).page_sharing
     if sharing not in ("ksm", "salting"):
-        return not_applicable("The platform's page sharing is not read.")
+        return not_applicable(msg("The platform's page sharing is not read."))
     if sharing == "ksm":
         shared = host.ksm_shared_bytes
         if shared is None:
-            return not_applicable("The node did not report KSM.")
+            return not_applicable(msg("The node did not report KSM."))
         if shared > 0:
             return failed(
-                f"KSM shares {_gib(shared)} GiB of memory pages between the node's guests.",
+                msg(
+                    "KSM shares %(shared_gib)s GiB of memory pages between the node's guests.",
+                    shared_gib=_gib(shared),
+                ),
                 ksm_shared_bytes=shared,
             )
-        return passed("KSM shares no memory pages.", ksm_shared_bytes=0)
+        return passed(msg("KSM shares no memory pages."), ksm_shared_bytes=0)
     raw = (host.advanced_options or {}).get(SALTING)
     if raw is None:
-        return not_applicable(f"The host did not report {SALTING}.")
+        return not_applicable(msg("The host did not report %(SALTING)s.", SALTING=SALTING))
     try:
         salting = int(str(raw).strip())
     except ValueError:
-        return not_applicable(f"{SALTING} is {raw!r}, not a number.", **{SALTING: raw})
+        return not_applicable(
+            msg("%(SALTING)s is %(raw)r, not a number.", SALTING=SALTING, raw=raw), **{SALTING: raw}
+        )
     if salting == 0:
         return failed(
-            f"{SALTING} is 0: transparent page sharing merges pages of different VMs.",
+            msg(
+                "%(SALTING)s is 0: transparent page sharing merges pages of different VMs.",
+                SALTING=SALTING,
+            ),
             **{SALTING: salting},
         )
     return passed(
-        f"{SALTING} is {salting}: pages are shared only within a VM "
-        "(or between VMs given the same salt).",
+        msg(
+            "%(SALTING)s is %(salting)s: pages are shared only within a VM (or between VMs given the same salt).",
+            SALTING=SALTING,
+            salting=salting,
+        ),
         **{SALTING: salting},
     )

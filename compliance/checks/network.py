@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.translation import gettext_lazy as _
+
 from ..choices import ObjectType, Severity
+from ..messages import msg
 from .registry import Param, failed, not_applicable, passed, register, warning
 
 LINK_REQ = ("M4349.PHYSICAL_NETWORK",)
@@ -54,27 +57,27 @@ def _physical_links(host_id, uplinks, ctx) -> set[str]:
 
 @register(
     "NET-001",
-    title="Physical NIC link down",
+    title=_("Physical NIC link down"),
     requirements=LINK_REQ,
     target=ObjectType.NIC,
 )
 def nic_link_up(nic, params, ctx):
     """A dead uplink removes redundancy; one carrying a switch's only uplink cuts VMs off."""
     if nic.link_up is None:
-        return not_applicable("The platform did not report the link state.")
+        return not_applicable(msg("The platform did not report the link state."))
     if nic.link_up:
-        return passed("Link is up.", link_up=True)
+        return passed(msg("Link is up."), link_up=True)
     host = ctx.host(nic.host_id)
     used = host is not None and nic.name in _uplink_devices(host.pk, ctx)
     evidence = {"link_up": False, "used_as_uplink": used}
     if used:
-        return failed("Link is down on a NIC used as a switch uplink.", **evidence)
-    return warning("Link is down (NIC not used as an uplink).", **evidence)
+        return failed(msg("Link is down on a NIC used as a switch uplink."), **evidence)
+    return warning(msg("Link is down (NIC not used as an uplink)."), **evidence)
 
 
 @register(
     "NET-002",
-    title="Physical NIC slower than required",
+    title=_("Physical NIC slower than required"),
     requirements=(*LINK_REQ, "M4349.BANDWIDTH"),
     target=ObjectType.NIC,
     severity=Severity.LOW,
@@ -92,21 +95,25 @@ def nic_link_up(nic, params, ctx):
 def nic_speed(nic, params, ctx):
     """A NIC that negotiated a low speed (a bad cable, a wrong port) is a bottleneck."""
     if not nic.link_up:
-        return not_applicable("The link is down or unknown.")
+        return not_applicable(msg("The link is down or unknown."))
     if nic.speed_mbps is None:
-        return not_applicable("The platform did not report the link speed.")
+        return not_applicable(msg("The platform did not report the link speed."))
     evidence = {"speed_mbps": nic.speed_mbps, "threshold_mbps": params["min_speed_mbps"]}
     if nic.speed_mbps < params["min_speed_mbps"]:
         return failed(
-            f"Link runs at {nic.speed_mbps} Mbit/s (at least {params['min_speed_mbps']}).",
+            msg(
+                "Link runs at %(speed_mbps)s Mbit/s (at least %(min_speed_mbps)s).",
+                speed_mbps=nic.speed_mbps,
+                min_speed_mbps=params["min_speed_mbps"],
+            ),
             **evidence,
         )
-    return passed(f"Link runs at {nic.speed_mbps} Mbit/s.", **evidence)
+    return passed(msg("Link runs at %(speed_mbps)s Mbit/s.", speed_mbps=nic.speed_mbps), **evidence)
 
 
 @register(
     "NET-003",
-    title="Virtual switch or bridge with a single uplink",
+    title=_("Virtual switch or bridge with a single uplink"),
     requirements=LINK_REQ,
     target=ObjectType.SWITCH,
     params=(Param("min_uplinks", 2, "Fewest physical uplinks", minimum=1, maximum=16),),
@@ -122,7 +129,7 @@ def switch_uplink_redundancy(switch, params, ctx):
     if switch.host_id is None:
         return _distributed_uplinks(switch, minimum, ctx)
     if not switch.uplinks:
-        return not_applicable("Internal switch without uplinks.")
+        return not_applicable(msg("Internal switch without uplinks."))
     physical = _physical_links(switch.host_id, switch.uplinks, ctx)
     evidence = {
         "uplinks": list(switch.uplinks),
@@ -130,13 +137,22 @@ def switch_uplink_redundancy(switch, params, ctx):
         "threshold": minimum,
     }
     if len(physical) < minimum:
-        return failed(f"{len(physical)} physical uplink(s) (at least {minimum}).", **evidence)
-    return passed(f"{len(physical)} physical uplinks.", **evidence)
+        return failed(
+            msg(
+                "%(count_physical)s physical uplink(s) (at least %(minimum)s).",
+                count_physical=len(physical),
+                minimum=minimum,
+            ),
+            **evidence,
+        )
+    return passed(
+        msg("%(count_physical)s physical uplinks.", count_physical=len(physical)), **evidence
+    )
 
 
 def _distributed_uplinks(switch, minimum, ctx):
     if not switch.host_uplinks:
-        return not_applicable("The platform did not report the switch's uplinks per host.")
+        return not_applicable(msg("The platform did not report the switch's uplinks per host."))
     per_host: dict[str, list[str]] = {}
     for external_id, devices in sorted(switch.host_uplinks.items()):
         host = ctx.host_by_external_id.get((switch.endpoint_id, external_id))
@@ -144,20 +160,28 @@ def _distributed_uplinks(switch, minimum, ctx):
             continue  # a member host gone from the inventory
         per_host[host.name] = sorted(_physical_links(host.pk, devices or (), ctx))
     if not per_host:
-        return not_applicable("No member host of the switch is in the inventory.")
+        return not_applicable(msg("No member host of the switch is in the inventory."))
     short = sorted(name for name, links in per_host.items() if len(links) < minimum)
     evidence = {"host_uplinks": per_host, "hosts_below": short, "threshold": minimum}
     if short:
         return failed(
-            f"Fewer than {minimum} physical uplink(s) on {len(short)} host(s): {', '.join(short)}.",
+            msg(
+                "Fewer than %(minimum)s physical uplink(s) on %(count_short)s host(s): %(value)s.",
+                minimum=minimum,
+                count_short=len(short),
+                value=", ".join(short),
+            ),
             **evidence,
         )
-    return passed(f"Every member host has at least {minimum} physical uplinks.", **evidence)
+    return passed(
+        msg("Every member host has at least %(minimum)s physical uplinks.", minimum=minimum),
+        **evidence,
+    )
 
 
 @register(
     "NET-004",
-    title="Host network use near the link capacity",
+    title=_("Host network use near the link capacity"),
     requirements=("M4349.BANDWIDTH", "M4349.UTILIZATION"),
     target=ObjectType.HOST,
     params=(
@@ -190,13 +214,16 @@ def host_bandwidth(host, params, ctx):
     """
     sample = ctx.host_net_sample.get(host.pk)
     if sample is None:
-        return not_applicable("No network rates were sampled for this host.")
+        return not_applicable(msg("No network rates were sampled for this host."))
     max_age = dt.timedelta(minutes=params["max_sample_age_minutes"])
     age = ctx.now - sample.taken_at
     if age > max_age:
         return not_applicable(
-            f"The latest network sample is {int(age.total_seconds() // 60)} minutes old "
-            f"(limit {params['max_sample_age_minutes']}).",
+            msg(
+                "The latest network sample is %(value)s minutes old (limit %(max_sample_age_minutes)s).",
+                value=int(age.total_seconds() // 60),
+                max_sample_age_minutes=params["max_sample_age_minutes"],
+            ),
             sampled_at=sample.taken_at.isoformat(),
         )
     vms = [vm for vm in ctx.vms_by_host.get(host.pk, ()) if vm.is_running and not vm.template]
@@ -209,7 +236,7 @@ def host_bandwidth(host, params, ctx):
     ]
     capacity_bps = sum(n.speed_mbps for n in links) * 1_000_000 / 8  # bytes per second
     if not capacity_bps:
-        return not_applicable("No live physical link with a known speed carries VM networks.")
+        return not_applicable(msg("No live physical link with a known speed carries VM networks."))
     fresh = [
         s
         for vm in vms
@@ -230,11 +257,17 @@ def host_bandwidth(host, params, ctx):
     }
     if percent > params["max_percent"]:
         return failed(
-            f"VM network use is {percent:.1f}% of the VM links' capacity "
-            f"(limit {params['max_percent']}%).",
+            msg(
+                "VM network use is %(percent).1f%% of the VM links' capacity (limit %(max_percent)s%%).",
+                percent=percent,
+                max_percent=params["max_percent"],
+            ),
             **evidence,
         )
-    return passed(f"VM network use is {percent:.1f}% of the VM links' capacity.", **evidence)
+    return passed(
+        msg("VM network use is %(percent).1f%% of the VM links' capacity.", percent=percent),
+        **evidence,
+    )
 
 
 def _vm_traffic_uplinks(host, vms, ctx) -> set[str]:
@@ -259,16 +292,18 @@ def _policy_outcome(obj):
         "allow_forged_transmits": obj.allow_forged_transmits,
     }
     if all(v is None for v in values.values()):
-        return not_applicable("The platform has no such security policy (e.g. a Linux bridge).")
+        return not_applicable(
+            msg("The platform has no such security policy (e.g. a Linux bridge).")
+        )
     allowed = [name for name, value in values.items() if value]
     if allowed:
-        return failed(f"Insecure policy: {', '.join(allowed)}.", **values)
-    return passed("Promiscuous mode, MAC changes and forged transmits are rejected.", **values)
+        return failed(msg("Insecure policy: %(value)s.", value=", ".join(allowed)), **values)
+    return passed(msg("Promiscuous mode, MAC changes and forged transmits are rejected."), **values)
 
 
 @register(
     "NET-005",
-    title="Virtual switch allows promiscuous mode, MAC changes or forged transmits",
+    title=_("Virtual switch allows promiscuous mode, MAC changes or forged transmits"),
     requirements=POLICY_REQ,
     target=ObjectType.SWITCH,
 )
@@ -279,7 +314,7 @@ def switch_security_policy(switch, params, ctx):
 
 @register(
     "NET-006",
-    title="Port group allows promiscuous mode, MAC changes or forged transmits",
+    title=_("Port group allows promiscuous mode, MAC changes or forged transmits"),
     requirements=POLICY_REQ,
     target=ObjectType.NETWORK,
 )

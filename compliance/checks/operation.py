@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from inventory.connectors.platforms import PROXMOX
 
 from ..choices import ObjectType, Severity
+from ..messages import msg
 from .registry import Param, failed, not_applicable, passed, register, warning
 
 REQ = ("M4349.OPERATING",)
@@ -12,7 +15,7 @@ REQ = ("M4349.OPERATING",)
 
 @register(
     "OPS-001",
-    title="Endpoint sync failed or stale",
+    title=_("Endpoint sync failed or stale"),
     requirements=(*REQ, "M4349.UTILIZATION"),
     target=ObjectType.ENDPOINT,
     severity=Severity.HIGH,
@@ -37,19 +40,21 @@ def endpoint_sync_fresh(endpoint, params, ctx):
         "threshold_minutes": params["max_age_minutes"],
     }
     if endpoint.last_success_at is None:
-        return failed("The endpoint has never been synced successfully.", **evidence)
+        return failed(msg("The endpoint has never been synced successfully."), **evidence)
     age = (ctx.now - endpoint.last_success_at).total_seconds() / 60
     evidence["age_minutes"] = round(age, 1)
     if endpoint.last_sync_status == "failed":
-        return failed("The last sync of the endpoint failed.", **evidence)
+        return failed(msg("The last sync of the endpoint failed."), **evidence)
     if age > params["max_age_minutes"]:
-        return failed(f"The last successful sync is {age:.0f} minutes old.", **evidence)
-    return passed("The endpoint was synced recently.", **evidence)
+        return failed(
+            msg("The last successful sync is %(age).0f minutes old.", age=age), **evidence
+        )
+    return passed(msg("The endpoint was synced recently."), **evidence)
 
 
 @register(
     "OPS-002",
-    title="Host not connected",
+    title=_("Host not connected"),
     requirements=REQ,
     target=ObjectType.HOST,
     severity=Severity.HIGH,
@@ -57,16 +62,18 @@ def endpoint_sync_fresh(endpoint, params, ctx):
 def host_connected(host, params, ctx):
     """A disconnected host runs VMs nobody monitors."""
     if not host.connection_state:
-        return not_applicable("The platform did not report the connection state.")
+        return not_applicable(msg("The platform did not report the connection state."))
     evidence = {"connection_state": host.connection_state}
     if not ctx.traits(host).is_connected(host.connection_state):
-        return failed(f"Host is {host.connection_state}.", **evidence)
-    return passed("Host is connected.", **evidence)
+        return failed(
+            msg("Host is %(connection_state)s.", connection_state=host.connection_state), **evidence
+        )
+    return passed(msg("Host is connected."), **evidence)
 
 
 @register(
     "OPS-003",
-    title="Host in maintenance mode",
+    title=_("Host in maintenance mode"),
     requirements=REQ,
     target=ObjectType.HOST,
     severity=Severity.LOW,
@@ -74,15 +81,15 @@ def host_connected(host, params, ctx):
 def host_not_in_maintenance(host, params, ctx):
     """A host left in maintenance mode reduces the failover capacity unnoticed."""
     if host.maintenance_mode is None:
-        return not_applicable("The platform did not report maintenance mode.")
+        return not_applicable(msg("The platform did not report maintenance mode."))
     if host.maintenance_mode:
-        return warning("Host is in maintenance mode.", maintenance_mode=True)
-    return passed("Host is not in maintenance mode.", maintenance_mode=False)
+        return warning(msg("Host is in maintenance mode."), maintenance_mode=True)
+    return passed(msg("Host is not in maintenance mode."), maintenance_mode=False)
 
 
 @register(
     "OPS-004",
-    title="Proxmox cluster has lost quorum",
+    title=_("Proxmox cluster has lost quorum"),
     requirements=REQ,
     target=ObjectType.CLUSTER,
     severity=Severity.HIGH,
@@ -92,15 +99,15 @@ def host_not_in_maintenance(host, params, ctx):
 def cluster_quorate(cluster, params, ctx):
     """Without quorum a Proxmox cluster refuses configuration changes and HA stops acting."""
     if cluster.quorate is None:
-        return not_applicable("The platform did not report quorum.")
+        return not_applicable(msg("The platform did not report quorum."))
     if not cluster.quorate:
-        return failed("The cluster has no quorum.", quorate=False)
-    return passed("The cluster is quorate.", quorate=True)
+        return failed(msg("The cluster has no quorum."), quorate=False)
+    return passed(msg("The cluster is quorate."), quorate=True)
 
 
 @register(
     "OPS-005",
-    title="Guest tools or agent not running on a powered-on VM",
+    title=_("Guest tools or agent not running on a powered-on VM"),
     requirements=REQ,
     target=ObjectType.VM,
     severity=Severity.LOW,
@@ -108,12 +115,14 @@ def cluster_quorate(cluster, params, ctx):
 def vm_tools_running(vm, params, ctx):
     """Without VMware Tools / the QEMU guest agent, the guest's state cannot be watched."""
     if vm.template or not vm.is_running:
-        return not_applicable("The VM is not running.")
+        return not_applicable(msg("The VM is not running."))
     if vm.kind == "lxc":
-        return not_applicable("Containers have no guest agent.")
+        return not_applicable(msg("Containers have no guest agent."))
     if not vm.tools_state:
-        return not_applicable("The platform did not report the tools state.")
+        return not_applicable(msg("The platform did not report the tools state."))
     evidence = {"tools_state": vm.tools_state, "power_state": vm.power_state}
     if not ctx.traits(vm).tools_running(vm.tools_state):
-        return warning(f"Guest tools/agent are {vm.tools_state}.", **evidence)
-    return passed("Guest tools/agent are running.", **evidence)
+        return warning(
+            msg("Guest tools/agent are %(tools_state)s.", tools_state=vm.tools_state), **evidence
+        )
+    return passed(msg("Guest tools/agent are running."), **evidence)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from ..choices import NEED_RANK, ObjectType, Severity
+from ..messages import msg
 from ..models import PROTECTION_GOALS, path_text
 from ..protection import host_needs, vm_needs
 from .registry import failed, not_applicable, passed, register
@@ -20,7 +23,7 @@ def _named(ctx, kind: str, obj) -> dict:
 
 @register(
     "PRO-001",
-    title="VM with a higher protection need than its host",
+    title=_("VM with a higher protection need than its host"),
     requirements=(),
     target=ObjectType.VM,
     severity=Severity.HIGH,
@@ -31,10 +34,10 @@ def vm_need_within_host(vm, params, ctx):
     object it belongs to (estate, endpoint, cluster, tag groups); its host's is the need assigned
     through the estate, endpoint and cluster targets (the maximum principle)."""
     if not ctx.targets:
-        return not_applicable("No target object has a protection need (Grundschutz-Check).")
+        return not_applicable(msg("No target object has a protection need (Grundschutz-Check)."))
     host = ctx.host(vm.host_id)
     if host is None:
-        return not_applicable("The platform did not report the VM's host.")
+        return not_applicable(msg("The platform did not report the VM's host."))
     vm_need, vm_from = vm_needs(vm, ctx.targets)
     host_need, host_from = host_needs(host, ctx.targets)
     higher = [g for g in PROTECTION_GOALS if NEED_RANK[vm_need[g]] > NEED_RANK[host_need[g]]]
@@ -49,11 +52,23 @@ def vm_need_within_host(vm, params, ctx):
     if higher:
         goals = ", ".join(f"{g} {vm_need[g]} > {host_need[g]}" for g in higher)
         return failed(
-            f"VM {vm.name} ({vm.external_id}) needs more protection than its host "
-            f"{host.name} ({host.external_id}) is rated for: {goals}.",
+            msg(
+                "VM %(vm)s (%(vm_id)s) needs more protection than its host %(host)s (%(host_id)s) "
+                "is rated for: %(goals)s.",
+                vm=vm.name,
+                vm_id=vm.external_id,
+                host=host.name,
+                host_id=host.external_id,
+                goals=goals,
+            ),
             higher=higher,
             **evidence,
         )
     return passed(
-        f"VM {vm.name}'s protection need does not exceed its host {host.name}'s.", **evidence
+        msg(
+            "VM %(vm)s's protection need does not exceed its host %(host)s's.",
+            vm=vm.name,
+            host=host.name,
+        ),
+        **evidence,
     )

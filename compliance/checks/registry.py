@@ -17,6 +17,7 @@ from inventory.connectors.platforms import PLATFORMS
 from inventory.connectors.traits import PlatformTraits
 
 from ..choices import ObjectType, Severity, Status
+from ..messages import Message
 
 if TYPE_CHECKING:
     from .context import InventoryContext
@@ -99,22 +100,31 @@ class Outcome:
     # A finding's severity is the check's; an outcome may lower it for a case the check knows is
     # a design limit rather than a fault (MEM-004 on a one-host cluster).
     severity: str | None = None
+    # The message's template and values (compliance.messages), so pages can render it in the
+    # reader's language; empty for a message given as plain text.
+    text: dict[str, Any] = field(default_factory=dict)
 
 
-def passed(message: str, **evidence: Any) -> Outcome:
-    return Outcome(Status.PASS, message, evidence)
+def _outcome(status: str, message: str | Message, evidence: dict[str, Any]) -> Outcome:
+    if isinstance(message, Message):
+        return Outcome(status, str(message), evidence, text=message.stored())
+    return Outcome(status, str(message), evidence)
 
 
-def failed(message: str, **evidence: Any) -> Outcome:
-    return Outcome(Status.FAIL, message, evidence)
+def passed(message: str | Message, **evidence: Any) -> Outcome:
+    return _outcome(Status.PASS, message, evidence)
 
 
-def warning(message: str, **evidence: Any) -> Outcome:
-    return Outcome(Status.WARNING, message, evidence)
+def failed(message: str | Message, **evidence: Any) -> Outcome:
+    return _outcome(Status.FAIL, message, evidence)
 
 
-def not_applicable(reason: str, **evidence: Any) -> Outcome:
-    return Outcome(Status.NOT_APPLICABLE, reason, evidence)
+def warning(message: str | Message, **evidence: Any) -> Outcome:
+    return _outcome(Status.WARNING, message, evidence)
+
+
+def not_applicable(reason: str | Message, **evidence: Any) -> Outcome:
+    return _outcome(Status.NOT_APPLICABLE, reason, evidence)
 
 
 CheckFunc = Callable[[Any, Mapping[str, Any], "InventoryContext"], Outcome]

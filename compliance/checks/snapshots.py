@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from ..choices import ObjectType, Severity
+from ..messages import msg
 from .registry import Param, failed, not_applicable, passed, register, warning
 
 REQ = ("M4349.SNAPSHOTS",)
@@ -10,7 +13,7 @@ REQ = ("M4349.SNAPSHOTS",)
 
 @register(
     "SNAP-001",
-    title="Snapshot older than the allowed age",
+    title=_("Snapshot older than the allowed age"),
     requirements=REQ,
     target=ObjectType.SNAPSHOT,
     params=(
@@ -20,7 +23,7 @@ REQ = ("M4349.SNAPSHOTS",)
 def snapshot_age(snapshot, params, ctx):
     """A snapshot is a temporary measure; old ones grow, slow the VM and hide from backups."""
     if snapshot.created_at is None:
-        return not_applicable("The platform did not report when the snapshot was taken.")
+        return not_applicable(msg("The platform did not report when the snapshot was taken."))
     age_days = (ctx.now - snapshot.created_at).total_seconds() / 86400
     evidence = {
         "created_at": snapshot.created_at.isoformat(),
@@ -29,14 +32,19 @@ def snapshot_age(snapshot, params, ctx):
     }
     if age_days > params["max_age_days"]:
         return failed(
-            f"Snapshot is {age_days:.1f} days old (allowed {params['max_age_days']}).", **evidence
+            msg(
+                "Snapshot is %(age_days).1f days old (allowed %(max_age_days)s).",
+                age_days=age_days,
+                max_age_days=params["max_age_days"],
+            ),
+            **evidence,
         )
-    return passed("Snapshot is young enough.", **evidence)
+    return passed(msg("Snapshot is young enough."), **evidence)
 
 
 @register(
     "SNAP-002",
-    title="Too many snapshots on one VM",
+    title=_("Too many snapshots on one VM"),
     requirements=REQ,
     target=ObjectType.VM,
     params=(Param("max_count", 3, "Most snapshots per VM", minimum=0, maximum=100),),
@@ -46,13 +54,20 @@ def snapshot_count(vm, params, ctx):
     count = len(ctx.snapshots_by_vm.get(vm.pk, ()))
     evidence = {"snapshots": count, "threshold": params["max_count"]}
     if count > params["max_count"]:
-        return failed(f"VM has {count} snapshots (allowed {params['max_count']}).", **evidence)
-    return passed(f"VM has {count} snapshots.", **evidence)
+        return failed(
+            msg(
+                "VM has %(count)s snapshots (allowed %(max_count)s).",
+                count=count,
+                max_count=params["max_count"],
+            ),
+            **evidence,
+        )
+    return passed(msg("VM has %(count)s snapshots.", count=count), **evidence)
 
 
 @register(
     "SNAP-003",
-    title="Snapshot includes the VM's memory",
+    title=_("Snapshot includes the VM's memory"),
     requirements=REQ,
     target=ObjectType.SNAPSHOT,
     severity=Severity.LOW,
@@ -60,31 +75,39 @@ def snapshot_count(vm, params, ctx):
 def snapshot_with_memory(snapshot, params, ctx):
     """A memory snapshot stores the guest's RAM, keys and passwords included, on the datastore."""
     if snapshot.with_memory is None:
-        return not_applicable("The platform did not report whether memory was included.")
+        return not_applicable(msg("The platform did not report whether memory was included."))
     if snapshot.with_memory:
-        return warning("Snapshot holds the VM's memory (RAM contents on disk).", with_memory=True)
-    return passed("Snapshot holds no memory.", with_memory=False)
+        return warning(
+            msg("Snapshot holds the VM's memory (RAM contents on disk)."), with_memory=True
+        )
+    return passed(msg("Snapshot holds no memory."), with_memory=False)
 
 
 @register(
     "SNAP-004",
-    title="Snapshot past its expiry",
+    title=_("Snapshot past its expiry"),
     requirements=REQ,
     target=ObjectType.SNAPSHOT,
 )
 def snapshot_expired(snapshot, params, ctx):
     """Snapshots made through the portal carry an expiry; one past it should have been deleted."""
     if snapshot.expires_at is None:
-        return not_applicable("The snapshot has no expiry (not made through the portal).")
+        return not_applicable(msg("The snapshot has no expiry (not made through the portal)."))
     evidence = {"expires_at": snapshot.expires_at.isoformat()}
     if snapshot.expires_at < ctx.now:
-        return failed(f"Snapshot expired on {snapshot.expires_at:%Y-%m-%d %H:%M}.", **evidence)
-    return passed("Snapshot is within its expiry.", **evidence)
+        return failed(
+            msg(
+                "Snapshot expired on %(expires_at)s.",
+                expires_at=format(snapshot.expires_at, "%Y-%m-%d %H:%M"),
+            ),
+            **evidence,
+        )
+    return passed(msg("Snapshot is within its expiry."), **evidence)
 
 
 @register(
     "SNAP-005",
-    title="Snapshot made outside the portal without an owner",
+    title=_("Snapshot made outside the portal without an owner"),
     requirements=REQ,
     target=ObjectType.SNAPSHOT,
     severity=Severity.LOW,
@@ -97,6 +120,16 @@ def snapshot_without_owner(snapshot, params, ctx):
         "owner_id": snapshot.owner_id,
     }
     if not snapshot.made_by_portal and snapshot.owner_id is None:
-        who = f" by {snapshot.created_by}" if snapshot.created_by else ""
-        return failed(f"Snapshot was made outside the portal{who} and has no owner.", **evidence)
-    return passed("Snapshot has an owner.", **evidence)
+        message = (
+            msg(
+                "Snapshot was made outside the portal by %(who)s and has no owner.",
+                who=snapshot.created_by,
+            )
+            if snapshot.created_by
+            else msg("Snapshot was made outside the portal and has no owner.")
+        )
+        return failed(
+            message,
+            **evidence,
+        )
+    return passed(msg("Snapshot has an owner."), **evidence)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from ..choices import ObjectType, Severity
+from ..messages import msg
 from .registry import Param, failed, not_applicable, passed, register
 
 REQ = ("M4349.STORAGE", "M4349.UTILIZATION")
@@ -10,7 +13,7 @@ REQ = ("M4349.STORAGE", "M4349.UTILIZATION")
 
 @register(
     "STO-001",
-    title="Datastore free space below the limit",
+    title=_("Datastore free space below the limit"),
     requirements=REQ,
     target=ObjectType.DATASTORE,
     severity=Severity.HIGH,
@@ -30,7 +33,7 @@ def datastore_free_space(datastore, params, ctx):
     """A full datastore stops every VM that writes to it, and snapshots grow without warning."""
     percent = datastore.free_percent
     if percent is None:
-        return not_applicable("The platform did not report capacity and free space.")
+        return not_applicable(msg("The platform did not report capacity and free space."))
     evidence = {
         "free_bytes": datastore.free_bytes,
         "capacity_bytes": datastore.capacity_bytes,
@@ -39,14 +42,19 @@ def datastore_free_space(datastore, params, ctx):
     }
     if percent < params["min_free_percent"]:
         return failed(
-            f"{percent:.1f}% free (at least {params['min_free_percent']}% required).", **evidence
+            msg(
+                "%(percent).1f%% free (at least %(min_free_percent)s%% required).",
+                percent=percent,
+                min_free_percent=params["min_free_percent"],
+            ),
+            **evidence,
         )
-    return passed(f"{percent:.1f}% free.", **evidence)
+    return passed(msg("%(percent).1f%% free.", percent=percent), **evidence)
 
 
 @register(
     "STO-002",
-    title="Datastore provisioned beyond its capacity",
+    title=_("Datastore provisioned beyond its capacity"),
     requirements=REQ,
     target=ObjectType.DATASTORE,
     params=(
@@ -64,10 +72,10 @@ def datastore_overprovisioned(datastore, params, ctx):
     """Thin-provisioned disks can together promise more space than exists."""
     provisioned = datastore.provisioned_bytes
     if provisioned is None or not datastore.capacity_bytes:
-        return not_applicable("The platform did not report capacity and free space.")
+        return not_applicable(msg("The platform did not report capacity and free space."))
     if datastore.uncommitted_bytes is None:
         return not_applicable(
-            "The platform does not report uncommitted (thin) space for this datastore."
+            msg("The platform does not report uncommitted (thin) space for this datastore.")
         )
     ratio = provisioned / datastore.capacity_bytes
     evidence = {
@@ -78,14 +86,19 @@ def datastore_overprovisioned(datastore, params, ctx):
     }
     if ratio > params["max_ratio"]:
         return failed(
-            f"Provisioned {ratio:.2f} times the capacity (limit {params['max_ratio']}).", **evidence
+            msg(
+                "Provisioned %(ratio).2f times the capacity (limit %(max_ratio)s).",
+                ratio=ratio,
+                max_ratio=params["max_ratio"],
+            ),
+            **evidence,
         )
-    return passed(f"Provisioned {ratio:.2f} times the capacity.", **evidence)
+    return passed(msg("Provisioned %(ratio).2f times the capacity.", ratio=ratio), **evidence)
 
 
 @register(
     "STO-003",
-    title="Datastore not accessible",
+    title=_("Datastore not accessible"),
     requirements=REQ,
     target=ObjectType.DATASTORE,
     severity=Severity.HIGH,
@@ -106,13 +119,19 @@ def datastore_accessible(datastore, params, ctx):
         (reached if accessible else lost).append(host.name)
     evidence = {"accessible": datastore.accessible, "hosts_without_access": lost}
     if lost:
-        where = "any host" if not reached else f"{len(lost)} host(s): {', '.join(lost)}"
-        return failed(f"Datastore is not accessible from {where}.", **evidence)
+        if not reached:
+            return failed(msg("Datastore is not accessible from any host."), **evidence)
+        message = msg(
+            "Datastore is not accessible from %(count)s host(s): %(hosts)s.",
+            count=len(lost),
+            hosts=", ".join(lost),
+        )
+        return failed(message, **evidence)
     if datastore.accessible is None:
-        return not_applicable("The platform did not report accessibility.")
+        return not_applicable(msg("The platform did not report accessibility."))
     if not datastore.accessible:
-        return failed("Datastore is not accessible.", **evidence)
-    return passed(
-        f"Datastore is accessible{f' from {len(reached)} host(s)' if reached else ''}.",
-        **evidence,
-    )
+        return failed(msg("Datastore is not accessible."), **evidence)
+    if reached:
+        message = msg("Datastore is accessible from %(count)s host(s).", count=len(reached))
+        return passed(message, **evidence)
+    return passed(msg("Datastore is accessible."), **evidence)

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..messages import msg
 from .registry import Param
 
 # How far back the context reads host samples; sustained_minutes cannot exceed it.
@@ -88,7 +89,7 @@ def judge_sustained(
     return Judgement(high, points[-1][1], above_since if high else None, len(points))
 
 
-def judge_host_load(host, attribute: str, current: float, params, ctx, label: str, evidence):
+def judge_host_load(host, attribute: str, current: float, params, ctx, label, evidence):
     """CPU-001 / MEM-001: the host's ``attribute`` samples judged against ``max_percent``.
 
     Returns (failed?, message, evidence). Without samples, the current value alone decides.
@@ -107,17 +108,31 @@ def judge_host_load(host, attribute: str, current: float, params, ctx, label: st
     )
     if judgement is None:
         high = current > limit
-        return high, f"{label} is {current:.1f}% (limit {limit}%; no stored samples).", evidence
+        message = msg(
+            "%(label)s is %(current).1f%% (limit %(limit)s%%; no stored samples).",
+            label=label,
+            current=current,
+            limit=limit,
+        )
+        return high, message, evidence
     evidence = {**evidence, **judgement.evidence(params)}
     if judgement.high:
         since = judgement.high_since.strftime("%Y-%m-%d %H:%M UTC") if judgement.high_since else ""
-        return (
-            True,
-            f"{label} is {current:.1f}%, above {limit}% since {since} "
-            f"(for at least {params['sustained_minutes']} minutes).",
-            evidence,
+        message = msg(
+            "%(label)s is %(current).1f%%, above %(limit)s%% since %(since)s "
+            "(for at least %(minutes)s minutes).",
+            label=label,
+            current=current,
+            limit=limit,
+            since=since,
+            minutes=params["sustained_minutes"],
         )
-    message = (
-        f"{label} is {current:.1f}% (not above {limit}% for {params['sustained_minutes']} minutes)."
+        return True, message, evidence
+    message = msg(
+        "%(label)s is %(current).1f%% (not above %(limit)s%% for %(minutes)s minutes).",
+        label=label,
+        current=current,
+        limit=limit,
+        minutes=params["sustained_minutes"],
     )
     return False, message, evidence

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from inventory.connectors.platforms import VCENTER
 
 from ..choices import ObjectType
+from ..messages import msg
 from .registry import failed, not_applicable, passed, register
 
 REQ = ("M4349.OPERATING",)
@@ -19,7 +22,10 @@ def _unreadable(host, ctx):
     state = host.connection_state
     if state and not ctx.traits(host).is_connected(state):
         return not_applicable(
-            f"The host is {host.connection_state}: its settings could not be read.",
+            msg(
+                "The host is %(connection_state)s: its settings could not be read.",
+                connection_state=host.connection_state,
+            ),
             connection_state=host.connection_state,
         )
     return None
@@ -34,20 +40,27 @@ def _time_service(host):
     services = [s for s in host.services if s.get("key") == "ntp"]
     if not services:
         if not host.services:
-            return not_applicable("The platform did not report the host's services.")
-        return failed("No time synchronisation service is installed.", time_service=None)
+            return not_applicable(msg("The platform did not report the host's services."))
+        return failed(msg("No time synchronisation service is installed."), time_service=None)
     running = [s.get("label") for s in services if s.get("running")]
     if running:
         return passed(
-            f"The time service runs ({', '.join(running)}); PVE does not report its servers.",
+            msg(
+                "The time service runs (%(value)s); PVE does not report its servers.",
+                value=", ".join(running),
+            ),
             time_service=running[0],
             running=True,
         )
     label = services[0].get("label")
-    return failed(f"The time service is not running ({label}).", time_service=label, running=False)
+    return failed(
+        msg("The time service is not running (%(label)s).", label=label),
+        time_service=label,
+        running=False,
+    )
 
 
-@register("LOG-001", title="No NTP server configured", requirements=REQ, target=ObjectType.HOST)
+@register("LOG-001", title=_("No NTP server configured"), requirements=REQ, target=ObjectType.HOST)
 def host_ntp(host, params, ctx):
     """Without synchronised clocks, logs of hosts and guests cannot be correlated.
 
@@ -59,13 +72,13 @@ def host_ntp(host, params, ctx):
             return unreadable
         if not ctx.traits(host).reports_ntp_servers:
             return _time_service(host)
-        return failed("No NTP server is configured.", ntp_servers=[])
+        return failed(msg("No NTP server is configured."), ntp_servers=[])
     servers = list(host.ntp_servers)
     services = [s for s in host.services if s.get("key") == "ntp"]
     if not services:
         # The platform did not report the time service: the servers are all there is to judge.
         return passed(
-            "NTP servers are configured (the time service was not reported).",
+            msg("NTP servers are configured (the time service was not reported)."),
             ntp_servers=servers,
             running=None,
         )
@@ -73,14 +86,17 @@ def host_ntp(host, params, ctx):
     if not running:
         label = services[0].get("label")
         return failed(
-            f"NTP servers are configured but the time service ({label}) is stopped.",
+            msg(
+                "NTP servers are configured but the time service (%(label)s) is stopped.",
+                label=label,
+            ),
             ntp_servers=servers,
             time_service=label,
             running=False,
             policy=services[0].get("policy", ""),
         )
     return passed(
-        "NTP servers are configured and the time service runs.",
+        msg("NTP servers are configured and the time service runs."),
         ntp_servers=servers,
         time_service=running[0].get("label"),
         running=True,
@@ -89,7 +105,7 @@ def host_ntp(host, params, ctx):
 
 @register(
     "LOG-002",
-    title="No remote syslog target",
+    title=_("No remote syslog target"),
     requirements=REQ,
     target=ObjectType.HOST,
     platforms=(VCENTER,),
@@ -99,6 +115,6 @@ def host_syslog(host, params, ctx):
     """Logs kept only on the host are lost with it and can be altered by an intruder."""
     if not host.syslog_target:
         return _unreadable(host, ctx) or failed(
-            "No remote syslog target is configured.", syslog_target=""
+            msg("No remote syslog target is configured."), syslog_target=""
         )
-    return passed("Logs go to a remote syslog target.", syslog_target=host.syslog_target)
+    return passed(msg("Logs go to a remote syslog target."), syslog_target=host.syslog_target)

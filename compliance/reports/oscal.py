@@ -17,7 +17,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ..checks import get_check
 from ..choices import RequirementStatus
@@ -48,7 +48,75 @@ def _control_id(ref: str) -> str:
     return ref.lower().replace(" ", "-")
 
 
+NS = "https://virtsec.example/ns"
+
+
+def _prop(name: str, value: Any) -> dict[str, str]:
+    return {"name": name, "ns": NS, "value": _line(value)}
+
+
+def subject_uuid(f: Finding) -> str:
+    """The inventory item a finding is about: the same UUID in every export and in both models."""
+    return _uuid("subject", f.object_type, f.object_id)
+
+
+def observation(f: Finding, obs_uuid: str) -> dict[str, Any]:
+    """One open finding as an OSCAL observation: what was seen on which object, and when."""
+    spec = get_check(f.check_id)
+    return {
+        "uuid": obs_uuid,
+        "title": _line(f"{f.check_id} {spec.title if spec else ''}"),
+        "description": f.message,
+        "props": [_prop("check-id", f.check_id), _prop("status", f.display_status)],
+        "methods": ["TEST"],
+        "subjects": [
+            {
+                "subject-uuid": subject_uuid(f),
+                "type": "inventory-item",
+                "title": _line(f.object_path or f.object_name),
+                **(
+                    {"props": [_prop("platform-id", f.object_external_id)]}
+                    if f.object_external_id.strip()
+                    else {}
+                ),
+            }
+        ],
+        "collected": _ts(f.last_seen),
+        "remarks": "; ".join(f"{k}={v}" for k, v in sorted(f.evidence.items()))[:2000]
+        or "no evidence",
+    }
+
+
+def inventory_items(findings: list[Finding]) -> list[dict[str, Any]]:
+    """The objects the observations name, defined once each, so every subject resolves."""
+    items: dict[str, dict[str, Any]] = {}
+    for f in findings:
+        key = subject_uuid(f)
+        if key in items:
+            continue
+        props = [
+            _prop("object-type", f.object_type),
+            _prop("endpoint", f.endpoint.name),
+            _prop("portal-id", f"{f.object_type}/{f.object_id}"),
+        ]
+        if f.object_external_id.strip():
+            props.append(_prop("platform-id", f.object_external_id))
+        items[key] = {
+            "uuid": key,
+            "description": _line(f.object_path or f.object_name),
+            "props": props,
+        }
+    return list(items.values())
+
+
 def assessment_results(
+    states: list[RequirementState], findings: list[Finding], *, title: str
+) -> dict[str, Any]:
+    with translation.override("en"):  # OSCAL documents are in English (check titles)
+        return _assessment_results(states, findings, title=title)
+
+
+def _assessment_results(
     states: list[RequirementState], findings: list[Finding], *, title: str
 ) -> dict[str, Any]:
     now = timezone.now()
@@ -56,6 +124,7 @@ def assessment_results(
     for f in findings:
         by_check.setdefault(f.check_id, []).append(f)
     observations, oscal_findings = [], []
+    findings_seen: list[Finding] = []
     # A withdrawn requirement (SYS.1.5.A1, A18) is not assessed: no finding, no control.
     states = [s for s in states if not s.requirement.withdrawn]
     not_checked = [s.requirement.ref for s in states if s.status == RequirementStatus.NOT_CHECKED]
@@ -69,50 +138,8 @@ def assessment_results(
         for f in related:
             obs_uuid = _uuid("observation", req.ref, f.pk)
             obs_uuids.append(obs_uuid)
-            spec = get_check(f.check_id)
-            observations.append(
-                {
-                    "uuid": obs_uuid,
-                    "title": _line(f"{f.check_id} {spec.title if spec else ''}"),
-                    "description": f.message,
-                    "props": [
-                        {
-                            "name": "check-id",
-                            "ns": "https://virtsec.example/ns",
-                            "value": f.check_id,
-                        },
-                        {
-                            "name": "status",
-                            "ns": "https://virtsec.example/ns",
-                            "value": f.display_status,
-                        },
-                    ],
-                    "methods": ["TEST"],
-                    "subjects": [
-                        {
-                            "subject-uuid": _uuid("subject", f.object_type, f.object_id),
-                            "type": "inventory-item",
-                            "title": _line(f.object_path or f.object_name),
-                            **(
-                                {
-                                    "props": [
-                                        {
-                                            "name": "platform-id",
-                                            "ns": "https://virtsec.example/ns",
-                                            "value": _line(f.object_external_id),
-                                        }
-                                    ]
-                                }
-                                if f.object_external_id.strip()
-                                else {}
-                            ),
-                        }
-                    ],
-                    "collected": _ts(f.last_seen),
-                    "remarks": "; ".join(f"{k}={v}" for k, v in sorted(f.evidence.items()))[:2000]
-                    or "no evidence",
-                }
-            )
+            observations.append(observation(f, obs_uuid))
+            findings_seen.append(f)
         satisfied = state.status == RequirementStatus.FULFILLED
         waived = sum(c.waived for c in state.checks)
         description = f"Status: {state.status}. {len(related)} open finding(s)"
@@ -165,6 +192,7 @@ def assessment_results(
         result["remarks"] = "Not checked (no finding is made for them): " + ", ".join(not_checked)
     if observations:
         result["observations"] = observations
+        result["local-definitions"] = {"inventory-items": inventory_items(findings_seen)}
     return {
         "assessment-results": {
             "uuid": str(uuid.uuid4()),

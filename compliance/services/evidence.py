@@ -15,6 +15,7 @@ from typing import Any
 from django.db.models.fields.json import KeyTransform
 
 from ..choices import Status
+from ..messages import localized
 from ..models import CheckResult, CheckRun, observed_key
 
 
@@ -27,6 +28,11 @@ class RunOutcome:
     status: str  # pass, fail, warning, error, or "not judged"
     message: str = ""
     evidence: dict[str, Any] = field(default_factory=dict)
+    args: dict[str, Any] = field(default_factory=dict)  # the message's template and values
+
+    @property
+    def message_text(self) -> str:
+        return localized(self.message, self.args)
 
 
 NOT_JUDGED = "not_judged"
@@ -56,6 +62,7 @@ def object_history(
                 seen.get("status", ""),
                 seen.get("message", ""),
                 seen.get("evidence") or {},
+                seen.get("args") or {},
             )
         elif any(first <= object_id <= last for first, last in row["passed_ranges"]):
             outcome = RunOutcome(row["run_id"], row["run__finished_at"], Status.PASS)

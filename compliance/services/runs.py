@@ -160,6 +160,7 @@ def run_all_checks(
                                 outcome.message[:500],
                                 evidence,
                                 outcome.severity,
+                                outcome.text,
                             ),
                             path=ctx.path_of(spec.target, obj),
                         )
@@ -176,6 +177,7 @@ def _observed_by_key(observations: list[Observation]) -> dict[tuple[int, str], d
         observed[(obs.endpoint_id, obs.spec.id)][observed_key(obs.object_id)] = {
             "status": obs.outcome.status,
             "message": obs.outcome.message,
+            "args": obs.outcome.text,
             "evidence": obs.outcome.evidence,
             "path": obs.object_path,
         }
@@ -260,6 +262,7 @@ def store_findings(
                     status=obs.outcome.status,
                     severity=obs.outcome.severity or obs.spec.severity,
                     message=obs.outcome.message,
+                    message_args=obs.outcome.text,
                     evidence=obs.outcome.evidence,
                     first_seen=now,
                     last_seen=now,
@@ -273,6 +276,7 @@ def store_findings(
         finding.status = obs.outcome.status
         finding.severity = obs.outcome.severity or obs.spec.severity
         finding.message = obs.outcome.message
+        finding.message_args = obs.outcome.text
         finding.evidence = obs.outcome.evidence
         finding.object_name = obs.object_name
         finding.object_path = obs.object_path
@@ -348,6 +352,7 @@ CONTENT_FIELDS = [
     "status",
     "severity",
     "message",
+    "message_args",
     "evidence",
     "object_name",
     "object_path",
@@ -371,7 +376,7 @@ def _update_contents(findings: list[Finding]) -> None:
         Finding.objects.bulk_update(findings, CONTENT_FIELDS)
         return
     rows = ", ".join(
-        ["(%s, %s, %s, %s, %s::jsonb, %s, %s, %s, %s::jsonb, %s::bigint, %s::bigint)"]
+        ["(%s, %s, %s, %s, %s::jsonb, %s::jsonb, %s, %s, %s, %s::jsonb, %s::bigint, %s::bigint)"]
         * len(findings)
     )
     params: list[Any] = []
@@ -381,6 +386,7 @@ def _update_contents(findings: list[Finding]) -> None:
             f.status,
             f.severity,
             f.message,
+            json.dumps(f.message_args, cls=DjangoJSONEncoder),
             json.dumps(f.evidence, cls=DjangoJSONEncoder),
             f.object_name,
             f.object_path,
@@ -393,9 +399,9 @@ def _update_contents(findings: list[Finding]) -> None:
     # Only placeholders and our own table name are formatted in; every value is a parameter.
     sql = (
         f'UPDATE "{table}" AS f SET status = v.status, severity = v.severity, message = v.message, '  # noqa: S608
-        "evidence = v.evidence, object_name = v.object_name, object_path = v.object_path, "
+        "message_args = v.message_args, evidence = v.evidence, object_name = v.object_name, object_path = v.object_path, "
         "object_external_id = v.object_external_id, path = v.path, cluster_id = v.cluster_id, "
-        f"waiver_id = v.waiver_id FROM (VALUES {rows}) AS v(id, status, severity, message, evidence, "
+        f"waiver_id = v.waiver_id FROM (VALUES {rows}) AS v(id, status, severity, message, message_args, evidence, "
         "object_name, object_path, object_external_id, path, cluster_id, waiver_id) "
         "WHERE f.id = v.id"
     )

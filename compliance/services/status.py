@@ -26,6 +26,7 @@ checked*; a withdrawn requirement (A1, A18) is *withdrawn*, never assessed.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -58,6 +59,7 @@ class CheckState:
     waived: int = 0
     not_applicable: int = 0
     reason: str = ""
+    checked_at: dt.datetime | None = None  # when the latest run that judged it finished
 
 
 @dataclass
@@ -96,8 +98,12 @@ class RequirementState:
 def _latest_results(
     endpoint_id: int | None, base: QuerySet[CheckResult] | None = None
 ) -> list[CheckResult]:
-    qs = (CheckResult.objects.all() if base is None else base).filter(
-        run__status=CheckRun.Status.SUCCEEDED
+    # The run comes along (its finish time dates the evidence), without its large JSON columns.
+    qs = (
+        (CheckResult.objects.all() if base is None else base)
+        .filter(run__status=CheckRun.Status.SUCCEEDED)
+        .select_related("run")
+        .defer("run__counts", "run__requirement_summary", "run__progress", "run__error")
     )
     if endpoint_id is not None:
         qs = qs.filter(endpoint_id=endpoint_id)
@@ -142,6 +148,7 @@ def check_states(
     states = {spec.id: CheckState(spec.id, spec.title) for spec in all_checks()}
     per_check: dict[str, Counter] = defaultdict(Counter)
     reasons: dict[str, str] = {}
+    checked: dict[str, dt.datetime] = {}
     for result in _latest_results(endpoint_id, results):
         c = per_check[result.check_id]
         c["evaluated"] += result.evaluated
@@ -149,6 +156,9 @@ def check_states(
         c["not_applicable"] += result.not_applicable
         if result.not_applicable_reason:
             reasons.setdefault(result.check_id, result.not_applicable_reason)
+        finished = result.run.finished_at
+        if finished and (result.check_id not in checked or finished > checked[result.check_id]):
+            checked[result.check_id] = finished
     for check_id, state in states.items():
         if check_id in switched_off:
             setting = switched_off[check_id]
@@ -160,6 +170,7 @@ def check_states(
         state.evaluated, state.passed = c["evaluated"], c["passed"]
         state.not_applicable, state.reason = c["not_applicable"], reasons.get(check_id, "")
         state.waived = row["waived"]
+        state.checked_at = checked.get(check_id)
         state.open = row["total"] - row["waived"]
         if state.open:
             state.state = "some" if state.passed or state.waived else "all"

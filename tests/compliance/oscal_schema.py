@@ -17,7 +17,10 @@ import jsonschema_rs
 
 SCHEMA_FILE = Path(__file__).with_name("oscal") / "oscal_complete_schema.json"
 SCHEMA_SHA256 = "384324105c7a817af0f65b120a963146caa0e0d55d969cf0daf60e063b87a206"
-AR_DEFINITION = "oscal-complete-oscal-ar:assessment-results"
+DEFINITIONS = {
+    "assessment-results": "oscal-complete-oscal-ar:assessment-results",
+    "plan-of-action-and-milestones": "oscal-complete-oscal-poam:plan-of-action-and-milestones",
+}
 
 
 @cache
@@ -29,12 +32,12 @@ def _schema() -> dict[str, Any]:
 
 
 @cache
-def _validators() -> tuple[Any, Any]:
-    """The whole schema (the verdict) and its assessment-results branch (readable errors)."""
+def _validators(model: str = "assessment-results") -> tuple[Any, Any]:
+    """The whole schema (the verdict) and the model's own branch (readable errors)."""
     schema = _schema()
     # The root is a oneOf over every OSCAL model, whose failure names no field; the same
     # definition, referenced directly, says which field of the document is wrong.
-    branch = {**schema, "oneOf": None, "allOf": [{"$ref": f"#/definitions/{AR_DEFINITION}"}]}
+    branch = {**schema, "oneOf": None, "allOf": [{"$ref": f"#/definitions/{DEFINITIONS[model]}"}]}
     del branch["oneOf"]
     return (
         jsonschema_rs.Draft7Validator(schema, validate_formats=True),
@@ -42,12 +45,12 @@ def _validators() -> tuple[Any, Any]:
     )
 
 
-def oscal_errors(document: dict[str, Any]) -> list[str]:
-    """Why ``document`` is not valid OSCAL assessment results; empty when it is valid."""
-    whole, branch = _validators()
-    if whole.is_valid(document):
+def oscal_errors(document: dict[str, Any], model: str = "assessment-results") -> list[str]:
+    """Why ``document`` is not a valid OSCAL ``model``; empty when it is valid."""
+    whole, branch = _validators(model)
+    if whole.is_valid(document) and isinstance(document, dict) and model in document:
         return []
-    inner = document.get("assessment-results") if isinstance(document, dict) else None
+    inner = document.get(model) if isinstance(document, dict) else None
     details = [
         f"{'/'.join(map(str, error.instance_path)) or '(root)'}: {error.message[:300]}"
         for error in branch.iter_errors(inner if inner is not None else {})

@@ -112,14 +112,30 @@ def test_a_waived_deviation_is_risk_accepted_in_the_status_the_pdf_and_oscal(off
     assert status() in ("partly", "not_fulfilled")
 
 
-def test_the_pdf_labels_a_risk_accepted_requirement_as_such_not_ja():
-    # The PDF's text is glyph-encoded; it prints TEXT[lang][status] for each requirement (a
-    # status without a label would fail the build above, which renders one).
-    from compliance.reports.pdf import TEXT
+def test_the_pdf_labels_a_risk_accepted_requirement_as_such_not_ja(officer, client_for):
+    from .test_reports import pdf_text
 
-    assert TEXT["de"]["risk_accepted"] == "Risiko akzeptiert"
-    assert TEXT["en"]["risk_accepted"] == "risk accepted"
-    assert TEXT["de"]["fulfilled"] == "ja"
+    host = HostFactory(ntp_servers=[])
+    run()
+    approved_waiver(
+        check_id="LOG-001",
+        scope="object",
+        finding=Finding.objects.get(check_id="LOG-001", object_id=host.pk),
+        reason="time from the PTP appliance",
+        expires_at=timezone.now() + dt.timedelta(days=30),
+        actor=officer,
+    )
+    run()
+    assert status() == "risk_accepted"
+    web = client_for(officer)
+    for lang, word, fulfilled in (
+        ("de", "Risiko akzeptiert", " ja "),
+        ("en", "risk accepted", " yes "),
+    ):
+        text = pdf_text(web.get(f"/compliance/reports/check.pdf?lang={lang}").content)
+        start = text.index(OPERATING)
+        row = text[start : text.index("M4349.", start + len(OPERATING))]  # up to the next row
+        assert word in row and fulfilled not in row, row
 
 
 def test_oscal_claims_nothing_about_what_was_not_checked_and_imports_a_real_plan(

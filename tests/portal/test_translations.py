@@ -23,7 +23,8 @@ from tests.second_factor import verify_session
 
 CATALOG = Path(settings.BASE_DIR) / "locale" / "de" / "LC_MESSAGES"
 SOURCES = ("portal", "inventory", "operations", "compliance", "notifications", "metrics")
-GETTEXT_CALLS = {"_", "gettext", "gettext_lazy", "ngettext", "ngettext_lazy"}
+# msg(): a finding message template (compliance.messages), rendered in the reader's language.
+GETTEXT_CALLS = {"_", "gettext", "gettext_lazy", "ngettext", "ngettext_lazy", "msg"}
 # {% translate "..." %} with a literal; blocktranslate is left to makemessages.
 TEMPLATE_LITERAL = re.compile(r"""\{%\s*(?:translate|trans)\s+(["'])(.*?)\1""")
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sdfr]")
