@@ -291,3 +291,13 @@ def test_a_malformed_or_foreign_target_is_refused_with_a_message_not_a_500(offic
     bad = web.get("/compliance/reports/check.pdf?target=abc")
     assert bad.status_code == 400 and b"target" in bad.content
     assert web.get("/compliance/reports/verinice.csv?target=999999").status_code == 404
+
+
+def test_the_target_page_links_its_reports(assessed, officer, client_for):
+    page = client_for(officer).get(f"/compliance/targets/{assessed.pk}/").content.decode()
+    for route in (
+        "check.pdf?lang=de&amp;target=",
+        "verinice.csv?target=",
+        "oscal-poam.json?target=",
+    ):
+        assert f"/compliance/reports/{route}{assessed.pk}" in page
