@@ -14,7 +14,7 @@ from portal.tasks import enqueue
 from portal.timefmt import local_text
 
 from .kinds import Kind
-from .services import record
+from .services import record, record_many
 
 
 def connect() -> None:
@@ -61,6 +61,7 @@ def on_findings_opened(sender=None, *, run_id: int, finding_ids: list[int], **kw
     findings = Finding.objects.filter(pk__in=finding_ids, severity=Severity.HIGH).select_related(
         "endpoint", "first_run"
     )
+    items = []
     for f in findings:
         spec = get_check(f.check_id)
         title = spec.title if spec else ""
@@ -78,16 +79,22 @@ def on_findings_opened(sender=None, *, run_id: int, finding_ids: list[int], **kw
             ["First seen", _when(f.first_seen)],
             ["Source", f"check run #{run_id} over the stored inventory"],
         ]
-        _send(
-            kind=Kind.FINDING_HIGH,
-            key=f"finding:{f.pk}",
-            endpoint_id=f.endpoint_id,
-            cluster_id=f.cluster_id,
-            subject=f"High-severity finding {f.check_id} on {f.object_name}: {f.message}",
-            facts=facts,
-            link=_link("compliance:finding-detail", f.pk),
-            occurred_at=f.first_seen,
+        items.append(
+            {
+                "key": f"finding:{f.pk}",
+                "endpoint_id": f.endpoint_id,
+                "cluster_id": f.cluster_id,
+                "subject": f"High-severity finding {f.check_id} on {f.object_name}: {f.message}",
+                "facts": facts,
+                "link": _link("compliance:finding-detail", f.pk),
+                "occurred_at": f.first_seen,
+            }
         )
+    # All of a run's new findings in a fixed number of queries (a first run opens thousands).
+    from .tasks import deliver
+
+    for delivery_id in record_many(Kind.FINDING_HIGH, items):
+        enqueue(deliver, delivery_id)
 
 
 def on_requirement_changed(

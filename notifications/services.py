@@ -64,24 +64,71 @@ def record(
     return [d.pk for d in deliveries if d.status == Delivery.Status.PENDING]
 
 
+def record_many(kind: str, items: list[dict]) -> list[int]:
+    """Store many events of one kind (each once, by its ``key``) with their deliveries, in a
+    fixed number of queries however many there are (a check run that opens thousands of
+    findings); return the immediate deliveries' ids. ``items`` hold :func:`record`'s fields."""
+    if not items:
+        return []
+    with transaction.atomic():
+        seen = set(
+            Event.objects.filter(key__in=[i["key"][:200] for i in items]).values_list(
+                "key", flat=True
+            )
+        )
+        fresh = [i for i in items if i["key"][:200] not in seen]
+        try:
+            with transaction.atomic():
+                events = Event.objects.bulk_create(
+                    [
+                        Event(
+                            kind=kind,
+                            key=i["key"][:200],
+                            subject=i["subject"][:300],
+                            facts=[[str(label), str(value)] for label, value in i["facts"]],
+                            occurred_at=i.get("occurred_at") or timezone.now(),
+                            link=i.get("link", "")[:500],
+                            endpoint_id=i.get("endpoint_id"),
+                            cluster_id=i.get("cluster_id"),
+                            owner_id=i.get("owner_id"),
+                        )
+                        for i in fresh
+                    ]
+                )
+        except IntegrityError:  # recorded at the same moment elsewhere: one by one, once each
+            return [pk for i in fresh for pk in record(kind=kind, **i)]
+        deliveries = Delivery.objects.bulk_create(plan_many(events))
+    return [d.pk for d in deliveries if d.status == Delivery.Status.PENDING]
+
+
 def _role_from(groups: list[str]) -> str:
     return next((r for r in ROLES if r in groups), "")
 
 
 def plan(event: Event) -> list[Delivery]:
-    """Who is told of ``event``, how and when (a fixed number of queries).
+    """Who is told of ``event``, how and when (a fixed number of queries): :func:`plan_many`."""
+    return plan_many([event])
+
+
+def plan_many(events: list[Event]) -> list[Delivery]:
+    """Who is told of each of ``events`` (all of one kind), how and when, in a fixed number of
+    queries however many events there are.
 
     A user's own subscription wins over their role's; a snapshot's owner is told of its expiry
     at once unless they chose a digest. Only active users with a role and a mail address, and
     only when the event's object is inside their scopes; receivers get every event of the kinds
     they are subscribed to (only unscoped officers and administrators set them up).
     """
-    subs = list(Subscription.objects.filter(kind=event.kind).select_related("receiver"))
+    if not events:
+        return []
+    kind = events[0].kind
+    subs = list(Subscription.objects.filter(kind=kind).select_related("receiver"))
     chosen: dict[int, str] = {s.user_id: s.digest for s in subs if s.user_id}
     by_role = {s.role: s.digest for s in subs if s.role}
     User = get_user_model()
     candidates = User.objects.filter(is_active=True).exclude(email="").prefetch_related("groups")
-    wanted = set(chosen) | ({event.owner_id} if event.owner_id else set())
+    owners = {e.owner_id for e in events if e.owner_id}
+    wanted = set(chosen) | owners
     if by_role:
         candidates = candidates.filter(Q(pk__in=wanted) | Q(groups__name__in=by_role)).distinct()
     else:
@@ -95,29 +142,35 @@ def plan(event: Event) -> list[Delivery]:
             scopes[user_id][0].add(endpoint_id)
         if cluster_id:
             scopes[user_id][1].add(cluster_id)
+    roles = {user.pk: _role_from([g.name for g in user.groups.all()]) for user in users}
+    receivers = [sub for sub in subs if sub.receiver_id and sub.receiver.enabled]
     out: list[Delivery] = []
-    for user in users:
-        role = _role_from([g.name for g in user.groups.all()])
-        if not role:
-            continue
-        digest = chosen.get(user.pk) or by_role.get(role)
-        if digest is None and user.pk == event.owner_id and event.kind == Kind.SNAPSHOT_EXPIRING:
-            digest = Digest.IMMEDIATE
-        if digest is None or not in_scope(event, scopes.get(user.pk)):
-            continue
-        out.append(
-            Delivery(
-                event=event,
-                channel=Channel.MAIL,
-                user=user,
-                address=user.email,
-                recipient=f"{user.get_username()} <{user.email}>"[:200],
-                digest=digest,
-                status=_first_status(digest),
+    for event in events:
+        for user in users:
+            role = roles[user.pk]
+            if not role:
+                continue
+            digest = chosen.get(user.pk) or by_role.get(role)
+            if (
+                digest is None
+                and user.pk == event.owner_id
+                and event.kind == Kind.SNAPSHOT_EXPIRING
+            ):
+                digest = Digest.IMMEDIATE
+            if digest is None or not in_scope(event, scopes.get(user.pk)):
+                continue
+            out.append(
+                Delivery(
+                    event=event,
+                    channel=Channel.MAIL,
+                    user=user,
+                    address=user.email,
+                    recipient=f"{user.get_username()} <{user.email}>"[:200],
+                    digest=digest,
+                    status=_first_status(digest),
+                )
             )
-        )
-    for sub in subs:
-        if sub.receiver_id and sub.receiver.enabled:
+        for sub in receivers:
             out.append(
                 Delivery(
                     event=event,
