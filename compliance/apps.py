@@ -17,6 +17,7 @@ class ComplianceConfig(AppConfig):
             memory,
             network,
             operation,
+            patching,
             protection,
             snapshots,
             storage,
