@@ -2,17 +2,9 @@
 
 from django.db import migrations
 
-
-def load(apps, schema_editor):
-    from compliance.catalog import load_catalogs
-
-    load_catalogs(
-        apps.get_model("compliance", "Requirement"),
-        apps.get_model("compliance", "RequirementSentence"),
-        apps.get_model("compliance", "CheckMapping"),
-    )
+from compliance.catalog import reload_in_migration
 
 
 class Migration(migrations.Migration):
     dependencies = [("compliance", "0015_merge_run_status_and_assessments")]
-    operations = [migrations.RunPython(load, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(reload_in_migration, migrations.RunPython.noop)]
