@@ -302,3 +302,18 @@ def test_pat_004_and_005_on_proxmox_nodes(pending, security, since_days, pat_004
     ctx = InventoryContext.from_objects(endpoints=[endpoint], host=[host], now=now)
     assert outcome("PAT-004", host, ctx).status == pat_004
     assert outcome("PAT-005", host, ctx).status == pat_005
+
+
+def test_pages_show_pending_updates_and_the_vcenter_build(client_for, auditor):
+    node = HostFactory(
+        endpoint=EndpointFactory(kind=Endpoint.Kind.PROXMOX),
+        product="Proxmox VE",
+        updates_pending=2,
+        security_updates=["openssl 3.0.17-1~deb12u3 (Debian-Security)"],
+        updates_pending_since=timezone.now() - dt.timedelta(days=2),
+    )
+    body = client_for(auditor).get(f"/hosts/{node.pk}/").content.decode()
+    assert "Pending updates" in body and "openssl 3.0.17-1~deb12u3 (Debian-Security)" in body
+    vc = EndpointFactory(product="VMware vCenter Server", version="8.0.3", build="24322831")
+    body = client_for(auditor).get(f"/endpoints/{vc.pk}/").content.decode()
+    assert "VMware vCenter Server 8.0.3" in body and "24322831" in body
