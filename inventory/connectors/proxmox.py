@@ -23,8 +23,8 @@ snapshots, R running guests, A running QEMU guests with the agent enabled)::
     10                /cluster/resources, /cluster/status, /cluster/ha/resources,
                       /cluster/ha/status/current, /cluster/options, /cluster/firewall/options,
                       /access/users, /access/acl, /access/tfa, /access/domains
-    + 6 * N           /nodes/{n}/status, services, time, network, rrddata,
-                      firewall/options                     (online nodes only)
+    + 8 * N           /nodes/{n}/status, services, time, network, rrddata,
+                      firewall/options, version, apt/update (online nodes only)
     + G               /nodes/{n}/{qemu|lxc}/{id}/config       (guests on online nodes)
     + S               .../snapshot   only when the config names a ``parent`` (PVE sets it as soon
                       as a snapshot exists, so guests without snapshots cost nothing more)

@@ -40,7 +40,7 @@ A21 = "SYS.1.5.A21"  # erhöht (H): MEM-003 and others test overcommitment
 
 def run() -> CheckRun:
     result = check_run_execute(trigger="command", actor="test")
-    assert result.status == CheckRun.RunStatus.SUCCEEDED, result.error
+    assert result.status == CheckRun.Status.SUCCEEDED, result.error
     return result
 
 

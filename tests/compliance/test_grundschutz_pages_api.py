@@ -21,7 +21,7 @@ A21 = "SYS.1.5.A21"
 
 def run() -> CheckRun:
     result = check_run_execute(trigger="command", actor="test")
-    assert result.status == CheckRun.RunStatus.SUCCEEDED, result.error
+    assert result.status == CheckRun.Status.SUCCEEDED, result.error
     return result
 
 
