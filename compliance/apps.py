@@ -18,6 +18,7 @@ class ComplianceConfig(AppConfig):
             memory,
             network,
             operation,
+            patching,
             protection,
             snapshots,
             storage,

@@ -206,6 +206,10 @@ if TESTING:
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("de", "Deutsch")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+
+# Minimum patched builds and end-of-support dates of ESXi and vCenter (checks PAT-001..003);
+# empty = the file shipped in compliance/data/. Point it at a refreshed copy of that file.
+COMPLIANCE_LIFECYCLE_FILE = env_str("COMPLIANCE_LIFECYCLE_FILE", "")
 TIME_ZONE = env_str("TIME_ZONE", "Europe/Berlin")
 USE_I18N = True
 USE_TZ = True

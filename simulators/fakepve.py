@@ -13,7 +13,9 @@ returns its result.
 What this harness adds to fakepve (which synthesises these from the API schema, with "fake"
 strings and zeros): stateful answers for ``/access/users``, ``/access/acl``, ``/access/tfa``,
 ``/access/domains`` (realms and their ``tfa`` option),
-``/nodes/{node}/status``, ``/nodes/{node}/time`` and ``/nodes/{node}/rrddata`` from the spec;
+``/nodes/{node}/status``, ``/nodes/{node}/time``, ``/nodes/{node}/rrddata``,
+``/nodes/{node}/version`` and ``/nodes/{node}/apt/update`` (pending updates, :meth:`HarnessPve.set_updates`)
+from the spec;
 writes that change them as PVE's do (a user created, a TOTP factor added, a node service stopped or
 started, a node's network interfaces created, changed and applied), and
 :meth:`HarnessPve.fail_task` (a request answered with a UPID whose task ends in ``TASK ERROR``
@@ -126,6 +128,8 @@ class HarnessPve(FakePve):
             ("GET", "/nodes/{node}/status", self._h_node_status),
             ("GET", "/nodes/{node}/time", self._h_node_time),
             ("GET", "/nodes/{node}/rrddata", self._h_node_rrd),
+            ("GET", "/nodes/{node}/version", self._h_node_version),
+            ("GET", "/nodes/{node}/apt/update", self._h_node_updates),
             ("GET", "/nodes/{node}/qemu/{vmid}/rrddata", self._h_guest_rrd),
             ("GET", "/nodes/{node}/lxc/{vmid}/rrddata", self._h_guest_rrd),
             ("GET", "/nodes/{node}/services", self._h_node_services),
@@ -196,6 +200,20 @@ class HarnessPve(FakePve):
         now = int(time.time())
         tz = self.node_facts.get(v["node"], {}).get("timezone", "Europe/Berlin")
         return {"time": now, "localtime": now, "timezone": tz}
+
+    async def _h_node_version(self, v: dict[str, Any], user: str) -> dict[str, Any]:
+        # PVE derives this from pve-manager, as the status's "pveversion" says.
+        status = self.node_facts.get(v["node"], {}).get("status", {})
+        _, version, repoid = [*str(status.get("pveversion") or "//").split("/"), "", ""][:3]
+        return {"version": version, "release": version.rsplit(".", 1)[0], "repoid": repoid}
+
+    async def _h_node_updates(self, v: dict[str, Any], user: str) -> list[dict[str, Any]]:
+        return self.node_facts.get(v["node"], {}).get("updates", [])
+
+    def set_updates(self, node: str, updates: list[dict[str, Any]]) -> None:
+        """What ``apt/update`` lists for ``node`` (PVE's keys: Package, Version, OldVersion,
+        Origin, Title, Priority, Section)."""
+        self.node_facts.setdefault(node, {})["updates"] = list(updates)
 
     async def _h_node_rrd(self, v: dict[str, Any], user: str) -> list[dict[str, Any]]:
         return self.node_facts.get(v["node"], {}).get("rrd", [])

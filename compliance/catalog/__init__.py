@@ -34,6 +34,16 @@ def read_catalogs() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     return requirements, lines
 
 
+def reload_in_migration(apps, schema_editor) -> None:
+    """A data migration's ``RunPython`` step: the catalogs and mapping as the files say now
+    (each change of ``mapping.json`` ships one, so the database follows the file)."""
+    load_catalogs(
+        apps.get_model("compliance", "Requirement"),
+        apps.get_model("compliance", "RequirementSentence"),
+        apps.get_model("compliance", "CheckMapping"),
+    )
+
+
 def load_catalogs(requirement_model, sentence_model=None, mapping_model=None) -> None:
     """Create or update requirements, sentences and mapping lines (idempotent).
 

@@ -38,8 +38,12 @@ class EndpointSerializer(serializers.ModelSerializer):
             "id", "name", "kind", "url", "username", "token_id", "secret", "has_secret", "ca_pem",
             "fingerprint", "fingerprint_display", "trust_mode", "sync_interval_minutes", "enabled",
             "created_at", "last_sync_at", "last_sync_status", "last_success_at",
+            "product", "version", "build",
         ]  # fmt: skip
-        read_only_fields = ["created_at", "last_sync_at", "last_sync_status", "last_success_at"]
+        read_only_fields = [
+            "created_at", "last_sync_at", "last_sync_status", "last_success_at",
+            "product", "version", "build",
+        ]  # fmt: skip
         # No unique validator on the name: the service refuses a taken name, in words that
         # tell a scoped administrator nothing about endpoints outside the scope.
         extra_kwargs = {"ca_pem": {"max_length": 20000}, "name": {"validators": []}}

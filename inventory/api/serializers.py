@@ -129,7 +129,15 @@ class HostDetailSerializer(HostSerializer):
 
     class Meta:
         model = Host
-        fields = [*HOST_LIST_FIELDS, "advanced_options", "extra", "config_hash"]
+        fields = [
+            *HOST_LIST_FIELDS,
+            "advanced_options",
+            "extra",
+            "config_hash",
+            "updates_pending",
+            "security_updates",
+            "updates_pending_since",
+        ]
 
 
 @extend_schema_serializer(examples=examples.NIC_EXAMPLES)

@@ -23,8 +23,8 @@ snapshots, R running guests, A running QEMU guests with the agent enabled)::
     10                /cluster/resources, /cluster/status, /cluster/ha/resources,
                       /cluster/ha/status/current, /cluster/options, /cluster/firewall/options,
                       /access/users, /access/acl, /access/tfa, /access/domains
-    + 6 * N           /nodes/{n}/status, services, time, network, rrddata,
-                      firewall/options                     (online nodes only)
+    + 8 * N           /nodes/{n}/status, services, time, network, rrddata,
+                      firewall/options, version, apt/update (online nodes only)
     + G               /nodes/{n}/{qemu|lxc}/{id}/config       (guests on online nodes)
     + S               .../snapshot   only when the config names a ``parent`` (PVE sets it as soon
                       as a snapshot exists, so guests without snapshots cost nothing more)
@@ -144,6 +144,25 @@ def _firewall_state(datacenter: dict[str, Any] | None, node: dict[str, Any]) -> 
         "policy_in_default": datacenter is not None and not datacenter.get("policy_in"),
         "node_enabled": _switched_on(node.get("enable", 1)),
     }
+
+
+def _pending_updates(host: HostRecord, updates: list[Any]) -> None:
+    """Count the packages ``apt/update`` lists and name those from a security origin.
+
+    PVE lists what the last ``apt update`` (the daily pveupdate) found; a package counts as a
+    security update when its ``Origin`` (or the archive/suite PVE may add) names a security
+    repository, as Debian's ``Debian-Security`` and ``bookworm-security`` do.
+    """
+    packages = [u for u in updates if isinstance(u, dict) and u.get("Package")]
+    host.updates_pending = len(packages)
+    host.security_updates = sorted(
+        f"{u['Package']} {u.get('Version') or '?'} ({u.get('Origin') or '?'})"
+        for u in packages
+        if any(
+            "security" in str(u.get(key) or "").lower()
+            for key in ("Origin", "Archive", "Suite", "Label")
+        )
+    )
 
 
 def _host_device(key: str, volume: str) -> str:
@@ -756,9 +775,16 @@ class ProxmoxConnector:
         rrd = _list(
             self._optional(inv, f"RRD data of node {name}", f"{base}/rrddata", timeframe="hour")
         )
+        release = _dict(self._optional(inv, f"version of node {name}", f"{base}/version"))
         version = str(st.get("pveversion") or "")
         m = re.match(r"pve-manager/([^/]+)/(\S+)", version)
         host.version, host.build = (m.group(1), m.group(2)) if m else (version, "")
+        if release.get("version"):  # /nodes/{node}/version: {version, release, repoid}
+            host.version = str(release["version"])
+            host.build = str(release.get("repoid") or host.build)
+        updates = self._optional(inv, f"pending updates of node {name}", f"{base}/apt/update")
+        if updates is not None:
+            _pending_updates(host, _list(updates))
         cpu = _dict(st.get("cpuinfo"))
         host.cpu_model = str(cpu.get("model") or "")
         host.cpu_sockets = _int(cpu.get("sockets"))

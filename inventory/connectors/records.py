@@ -42,6 +42,8 @@ class HostRecord:
     product: str = ""
     version: str = ""
     build: str = ""
+    updates_pending: int | None = None  # Proxmox apt/update: packages with a newer version
+    security_updates: list[str] = field(default_factory=list)  # of those, from a security origin
     connection_state: str = ""  # connected, disconnected, notResponding (vCenter) / online, offline
     power_state: str = ""
     maintenance_mode: bool | None = None
@@ -221,6 +223,10 @@ class Inventory:
     snapshots: list[SnapshotRecord] = field(default_factory=list)
     samples: list[SampleRecord] = field(default_factory=list)
     accounts: list[AccountRecord] = field(default_factory=list)
+    # The management server itself (vCenter's about): product, version, build; empty = unknown.
+    product: str = ""
+    version: str = ""
+    build: str = ""
     # What could not be read, without failing the whole read (a node that vanished ...).
     warnings: list[str] = field(default_factory=list)
 

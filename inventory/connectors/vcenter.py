@@ -579,9 +579,14 @@ class VCenterConnector:
 
         ``progress`` hears of each page: ``("VMs", 1500)``.
         """
-        self._connect()
+        content = self._connect()
         self._progress = progress
-        inv = Inventory()
+        about = content.about  # part of the ServiceContent read at login: no extra request
+        inv = Inventory(
+            product=str(getattr(about, "name", "") or ""),
+            version=str(getattr(about, "version", "") or ""),
+            build=str(getattr(about, "build", "") or ""),
+        )
         for obj, p in self._retrieve(vim.ClusterComputeResource, CLUSTER_PROPS):
             inv.clusters.append(self._cluster(obj, p))
 

@@ -39,6 +39,10 @@ class Endpoint(models.Model):
     last_sync_at = models.DateTimeField(null=True, blank=True)
     last_sync_status = models.CharField(max_length=16, blank=True)
     last_success_at = models.DateTimeField(null=True, blank=True)
+    # What the management server says it is (vCenter: ServiceContent.about), from the last sync.
+    product = models.CharField(max_length=100, blank=True)
+    version = models.CharField(max_length=50, blank=True)
+    build = models.CharField(max_length=50, blank=True)
 
     class Meta:
         ordering = ["name"]

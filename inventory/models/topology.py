@@ -24,6 +24,11 @@ class Host(SyncedObject):
     product = models.CharField(max_length=100, blank=True)
     version = models.CharField(max_length=50, blank=True)
     build = models.CharField(max_length=50, blank=True)
+    # Pending package updates (Proxmox: /nodes/{node}/apt/update); None = not reported.
+    updates_pending = models.PositiveIntegerField(null=True)
+    security_updates = models.JSONField(default=list, blank=True)  # ["pkg version (origin)"]
+    # When the portal first saw updates pending without a sync in between that saw none.
+    updates_pending_since = models.DateTimeField(null=True, blank=True)
     connection_state = models.CharField(max_length=32, blank=True, db_index=True)
     power_state = models.CharField(max_length=32, blank=True)
     maintenance_mode = models.BooleanField(null=True)

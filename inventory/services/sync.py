@@ -132,6 +132,7 @@ def apply_inventory(
 
     clusters = store("clusters", Cluster, {c.external_id: _plain(c, Cluster) for c in inv.clusters})
     host_cluster = {h.external_id: clusters.ids.get(h.cluster_external_id or "") for h in inv.hosts}
+    pending_since = _updates_pending_since(endpoint, inv, now)
     hosts = store(
         "hosts",
         Host,
@@ -141,6 +142,7 @@ def apply_inventory(
                 Host,
                 cluster_id=host_cluster[h.external_id],
                 config_hash=config_hash(host_config(h)),
+                updates_pending_since=pending_since.get(h.external_id),
             )
             for h in inv.hosts
         },
@@ -250,6 +252,23 @@ def apply_inventory(
     return counts
 
 
+def _updates_pending_since(
+    endpoint: Endpoint, inv: Inventory, now: dt.datetime
+) -> dict[str, dt.datetime | None]:
+    """Since when each host has had updates pending: kept from the stored row while every sync
+    in between saw some, ``now`` when this sync is the first to see them, None when none are
+    pending or the platform reports none (one query)."""
+    stored = dict(
+        Host.objects.filter(endpoint=endpoint, updates_pending_since__isnull=False).values_list(
+            "external_id", "updates_pending_since"
+        )
+    )
+    return {
+        h.external_id: (stored.get(h.external_id) or now) if h.updates_pending else None
+        for h in inv.hosts
+    }
+
+
 def _link_snapshot_parents(endpoint: Endpoint, inv: Inventory, ids: dict[str, int]) -> None:
     """Set parent links in one statement, after every snapshot of the tree has a row."""
     stored = dict(
@@ -341,6 +360,9 @@ def sync_endpoint(
             finished = timezone.now()
             run.finish(finished, counts=counts, warnings=inventory.warnings[:200], **totals)
             Endpoint.objects.filter(pk=endpoint.pk).update(
+                product=inventory.product,
+                version=inventory.version,
+                build=inventory.build,
                 last_sync_at=finished,
                 last_sync_status=run.status,
                 last_success_at=finished,

@@ -321,7 +321,7 @@ def classify(path: str) -> str:
     parts = path.removeprefix("/api2/json/").split("/")
     if parts[0] != "nodes":
         return "fixed"
-    if len(parts) == 3 or parts[2:] == ["firewall", "options"]:
+    if len(parts) == 3 or parts[2:] in (["firewall", "options"], ["apt", "update"]):
         return "node"
     return "guest-" + parts[-1] if parts[-1] in ("snapshot", "info", "rrddata") else "guest"
 
@@ -348,7 +348,7 @@ def test_requests_grow_only_per_node_and_per_guest_as_documented():
             assert seen == Counter(
                 {
                     "fixed": 10,
-                    "node": 6 * spec.nodes + task_logs,
+                    "node": 8 * spec.nodes + task_logs,
                     "guest": guests,
                     "guest-snapshot": with_snapshots,
                     "guest-info": agents,
