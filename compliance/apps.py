@@ -11,6 +11,7 @@ class ComplianceConfig(AppConfig):
         from . import search  # noqa: F401  (findings in the global search)
         from .checks import (  # noqa: F401  (each check module registers its checks)
             admin_access,
+            availability,
             console,
             cpu,
             integrity,
