@@ -60,16 +60,16 @@ def reserved_cluster(*sizes_gib: int):
 
 
 def test_avl_002_reservations_must_fit_after_losing_the_largest_host():
-    cluster, hosts = reserved_cluster(64, 64, 128)  # 16 000 MHz + 128 GiB remain
+    cluster, hosts = reserved_cluster(64, 64, 128)  # 32 000 MHz + 128 GiB remain
     VmFactory(
         endpoint=cluster.endpoint,
         host=hosts[0],
-        cpu_reservation_mhz=16000,
+        cpu_reservation_mhz=32000,
         memory_reservation_bytes=100 * GIB,
     )
     result = outcome("AVL-002", cluster)
     assert result.status == "pass", result.message  # exactly the remaining CPU: fits
-    assert result.evidence["remaining_cpu_mhz"] == 16000
+    assert result.evidence["remaining_cpu_mhz"] == 32000
     VmFactory(endpoint=cluster.endpoint, host=hosts[1], cpu_reservation_mhz=1)
     result = outcome("AVL-002", cluster)
     assert result.status == "fail"
