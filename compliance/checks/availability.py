@@ -361,7 +361,7 @@ def vm_backup(vm, params, ctx):
         return not_applicable(msg("Templates are not backed up as running systems."))
     evidence = {
         "covered": vm.backup_covered,
-        "last_backup_at": vm.last_backup_at,
+        "last_backup_at": vm.last_backup_at.isoformat() if vm.last_backup_at else None,
         "source": vm.backup_source,
         "threshold_hours": params["max_age_hours"],
     }

@@ -337,10 +337,9 @@ def _backup_of(vm: VmRecord, p: dict[str, Any], key: int | None, attribute: str)
 
     Neither the attribute nor a "Last backup:" line in the notes: not covered.
     """
-    value = next(
-        (str(c.value) for c in p.get("customValue") or [] if key is not None and c.key == key),
-        "",
-    ).strip()
+    # vCenter keeps one value per key; govmomi's simulator appends on each SetField: the last.
+    values = [str(c.value) for c in p.get("customValue") or [] if key is not None and c.key == key]
+    value = values[-1].strip() if values else ""
     if value:
         vm.backup_covered = True
         vm.last_backup_at = backup_time(value)
