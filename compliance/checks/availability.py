@@ -323,7 +323,7 @@ def cluster_quorum_margin(cluster, params, ctx):
 @register(
     "AVL-005",
     title=_("Host not in a cluster"),
-    requirements=REQ,
+    requirements=(),  # SYS.1.5.A20 only (mapping.json): an erhöht requirement
     target=ObjectType.HOST,
     severity=Severity.LOW,
 )
