@@ -22,7 +22,25 @@ HA_INACTIVE = {"disabled", "ignored", "error"}
 LISTED = 50  # names in the evidence at most
 
 
-def _design_limit(message: Message, evidence: dict) -> Outcome:
+def cluster_members(cluster, ctx) -> tuple[list, list, list]:
+    """The cluster's hosts, those usable for failover (connected, not in maintenance) and the
+    running VMs of every member, a disconnected host's included (they need room elsewhere)."""
+    members = list(ctx.hosts_by_cluster.get(cluster.pk, ()))
+    usable = [
+        h
+        for h in members
+        if ctx.traits(h).is_connected(h.connection_state) and not h.maintenance_mode
+    ]
+    running = [
+        vm
+        for h in members
+        for vm in ctx.vms_by_host.get(h.pk, ())
+        if vm.is_running and not vm.template
+    ]
+    return members, usable, running
+
+
+def design_limit(message: Message, evidence: dict) -> Outcome:
     """A warning of low severity: the cluster cannot do better by design (one host)."""
     return Outcome(
         Status.WARNING,
@@ -93,22 +111,11 @@ def cluster_failover_reservations(cluster, params, ctx):
     Complements MEM-004 (configured memory): a reservation that does not fit keeps the VM from
     powering on elsewhere. Each resource is judged on its own, losing the host largest in it.
     """
-    members = list(ctx.hosts_by_cluster.get(cluster.pk, ()))
-    hosts = [
-        h
-        for h in members
-        if ctx.traits(h).is_connected(h.connection_state) and not h.maintenance_mode
-    ]
+    members, hosts, running = cluster_members(cluster, ctx)
     if not hosts or any(h.memory_bytes is None or not h.cpu_mhz or not h.cpu_cores for h in hosts):
         return not_applicable(
             msg("No connected host with a known CPU and memory size in this cluster.")
         )
-    running = [
-        vm
-        for h in members
-        for vm in ctx.vms_by_host.get(h.pk, ())
-        if vm.is_running and not vm.template
-    ]
     known = [
         vm
         for vm in running
@@ -137,7 +144,7 @@ def cluster_failover_reservations(cluster, params, ctx):
     if not cpu_demand and not mem_demand:
         return passed(msg("No running VM reserves CPU or memory."), **evidence)
     if len(members) == 1:
-        return _design_limit(
+        return design_limit(
             msg("A cluster of one host has no room to restart VMs with reservations."), evidence
         )
     short = []
@@ -200,7 +207,7 @@ def cluster_ha_resources(cluster, params, ctx):
     extra = cluster.extra or {}
     if "ha_resources" not in extra:
         return not_applicable(msg("The platform did not report HA resources."))
-    members = list(ctx.hosts_by_cluster.get(cluster.pk, ()))
+    members, _, running = cluster_members(cluster, ctx)
     if len(members) < 2:
         return not_applicable(msg("A cluster of one node has nowhere to restart a guest."))
     groups = {str(g.get("group")) for g in extra.get("ha_groups") or [] if isinstance(g, dict)}
@@ -211,15 +218,7 @@ def cluster_ha_resources(cluster, params, ctx):
         if res.get("group") and "ha_groups" in extra and str(res["group"]) not in groups:
             continue  # names a group that does not exist: PVE cannot place it
         active.add(str(res.get("sid")))
-    running = sorted(
-        (
-            vm
-            for h in members
-            for vm in ctx.vms_by_host.get(h.pk, ())
-            if vm.is_running and not vm.template
-        ),
-        key=lambda vm: vm.name,
-    )
+    running = sorted(running, key=lambda vm: vm.name)
     unprotected = [vm.name for vm in running if _ha_sid(vm) not in active]
     evidence = {
         "running_guests": len(running),
