@@ -28,6 +28,7 @@ from compliance.services.assessments import (
 )
 from compliance.services.parameters import check_parameters_update
 from portal.models import AuditEvent
+from portal.runs import RunStatus
 
 from .factories import ClusterFactory, EndpointFactory, HostFactory, VmFactory, approved_waiver
 
@@ -40,7 +41,7 @@ A21 = "SYS.1.5.A21"  # erhöht (H): MEM-003 and others test overcommitment
 
 def run() -> CheckRun:
     result = check_run_execute(trigger="command", actor="test")
-    assert result.status == CheckRun.RunStatus.SUCCEEDED, result.error
+    assert result.status == RunStatus.SUCCEEDED, result.error
     return result
 
 

@@ -9,6 +9,7 @@ import pytest
 from compliance.models import Assessment, AssessmentVersion, CheckRun, TargetObject
 from compliance.services import check_run_execute
 from portal.models import AuditEvent, ObjectScope
+from portal.runs import RunStatus
 from tests.factories import UserFactory
 
 from .factories import ClusterFactory, EndpointFactory, HostFactory
@@ -21,7 +22,7 @@ A21 = "SYS.1.5.A21"
 
 def run() -> CheckRun:
     result = check_run_execute(trigger="command", actor="test")
-    assert result.status == CheckRun.RunStatus.SUCCEEDED, result.error
+    assert result.status == RunStatus.SUCCEEDED, result.error
     return result
 
 
