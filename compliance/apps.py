@@ -12,6 +12,7 @@ class ComplianceConfig(AppConfig):
         from .audit_scopes import register_audit_scopes
         from .checks import (  # noqa: F401  (each check module registers its checks)
             admin_access,
+            availability,
             console,
             cpu,
             integrity,

@@ -352,6 +352,9 @@ HYPERVISOR_TIMEOUT_SECONDS = env_float(
 )
 
 # --- Mail -------------------------------------------------------------------------------
+# vSphere custom attribute a backup product writes the last backup's time into (BAK-001).
+VSPHERE_BACKUP_ATTRIBUTE = env_str("VSPHERE_BACKUP_ATTRIBUTE", "Last Backup")
+
 EMAIL_HOST = env_str("EMAIL_HOST")
 EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1, maximum=65535)
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)

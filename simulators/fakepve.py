@@ -12,7 +12,11 @@ returns its result.
 
 What this harness adds to fakepve (which synthesises these from the API schema, with "fake"
 strings and zeros): stateful answers for ``/access/users``, ``/access/acl``, ``/access/tfa``,
-``/access/domains`` (realms and their ``tfa`` option),
+``/access/domains`` (realms and their ``tfa`` option), ``/cluster/backup``,
+``/cluster/backup-info/not-backed-up``, ``/cluster/ha/resources`` and ``/cluster/ha/groups``
+(from :attr:`HarnessPve.backup_jobs`, :attr:`HarnessPve.ha_resources` and
+:attr:`HarnessPve.ha_groups`; archives on a storage with
+:meth:`HarnessPve.add_backup`),
 ``/nodes/{node}/status``, ``/nodes/{node}/time``, ``/nodes/{node}/rrddata``,
 ``/nodes/{node}/version`` and ``/nodes/{node}/apt/update`` (pending updates, :meth:`HarnessPve.set_updates`)
 from the spec;
@@ -113,6 +117,11 @@ class HarnessPve(FakePve):
         self.node_network: dict[str, list[dict[str, Any]]] = {}
         self.network_pending: dict[str, list[dict[str, Any]]] = {}
         # Authentication realms (/access/domains), with their options such as ``tfa``.
+        # Backup jobs (/cluster/backup: id, enabled, all, vmid "100,101", exclude) and HA
+        # groups (/cluster/ha/groups); the guests no enabled job covers are derived from them.
+        self.backup_jobs: list[dict[str, Any]] = []
+        self.ha_groups: list[dict[str, Any]] = []
+        self.ha_resources: list[dict[str, Any]] = []  # {"sid": "vm:100", "state": "started"}
         self.realms: dict[str, dict[str, Any]] = {
             "pam": {"type": "pam", "comment": "Linux PAM standard authentication"},
             "pve": {"type": "pve", "comment": "Proxmox VE authentication server"},
@@ -141,10 +150,58 @@ class HarnessPve(FakePve):
             ("PUT", "/nodes/{node}/network", self._h_network_apply),
             ("POST", "/access/users", self._h_user_create),
             ("POST", "/access/tfa/{userid}", self._h_tfa_add),
+            ("GET", "/cluster/backup", self._h_backup_jobs),
+            ("GET", "/cluster/backup-info/not-backed-up", self._h_not_backed_up),
+            ("GET", "/cluster/ha/groups", self._h_ha_groups),
+            ("GET", "/cluster/ha/resources", self._h_ha_resources),
             ("GET", "/access/domains", self._h_realms),
             ("POST", "/access/domains", self._h_realm_create),
             ("PUT", "/access/domains/{realm}", self._h_realm_update),
         ]
+
+    async def _h_backup_jobs(self, v: dict[str, Any], user: str) -> list[dict[str, Any]]:
+        return [{"type": "vzdump", **job} for job in self.backup_jobs]
+
+    def covered_vmids(self) -> set[int]:
+        """The VMIDs an enabled backup job selects (all minus exclude, or its vmid list)."""
+        vmids = {g.vmid for g in [*self.vms, *self.cts]}
+        covered: set[int] = set()
+        for job in self.backup_jobs:
+            if not int(job.get("enabled", 1)):
+                continue
+            listed = {int(x) for x in str(job.get("vmid") or "").split(",") if x.strip()}
+            excluded = {int(x) for x in str(job.get("exclude") or "").split(",") if x.strip()}
+            covered |= (vmids - excluded) if int(job.get("all", 0)) else listed & vmids
+        return covered
+
+    async def _h_not_backed_up(self, v: dict[str, Any], user: str) -> list[dict[str, Any]]:
+        covered = self.covered_vmids()
+        return [
+            {"vmid": g.vmid, "name": g.name, "type": "qemu" if g in self.vms else "lxc"}
+            for g in [*self.vms, *self.cts]
+            if g.vmid not in covered and not getattr(g, "template", False)
+        ]
+
+    async def _h_ha_resources(self, v: dict[str, Any], user: str) -> list[dict[str, Any]]:
+        return [
+            {"type": "vm" if r["sid"].startswith("vm:") else "ct", **r} for r in self.ha_resources
+        ]
+
+    async def _h_ha_groups(self, v: dict[str, Any], user: str) -> list[dict[str, Any]]:
+        return [{"type": "group", **g} for g in self.ha_groups]
+
+    def add_backup(self, storage: str, vmid: int, ctime: int, kind: str = "qemu") -> str:
+        """Put a vzdump archive of ``vmid`` made at ``ctime`` (epoch) on ``storage``."""
+        stamp = time.strftime("%Y_%m_%d-%H_%M_%S", time.gmtime(ctime))
+        volname = f"backup/vzdump-{kind}-{vmid}-{stamp}.vma.zst"
+        self.storages[storage].setdefault("volumes", {})[volname] = {
+            "content": "backup",
+            "format": "vma.zst",
+            "size": 1024**3,
+            "vmid": vmid,
+            "ctime": ctime,
+        }
+        return f"{storage}:{volname}"
 
     async def _h_realms(self, v: dict[str, Any], user: str) -> list[dict[str, Any]]:
         return [{"realm": name, **options} for name, options in sorted(self.realms.items())]

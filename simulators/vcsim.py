@@ -65,6 +65,7 @@ class VcsimSpec:
     portgroups: int = 1
     powered_on: bool = True
     snapshot_delay_ms: int = 0  # how long each snapshot call takes (0: the simulator's instant)
+    ha: str = ""  # vSphere HA of every cluster: on, no-admission, off; "" = unset
 
     @property
     def pools(self) -> int:
@@ -96,6 +97,7 @@ class VcsimSpec:
             f"-portgroups={self.portgroups}",
             f"-powered-on={'true' if self.powered_on else 'false'}",
             f"-snapshot-delay-ms={self.snapshot_delay_ms}",
+            f"-ha={self.ha}",
         ]
 
 

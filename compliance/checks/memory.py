@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from ..choices import ObjectType, Severity, Status
+from ..choices import ObjectType, Severity
 from ..messages import msg
-from .registry import Outcome, Param, failed, not_applicable, passed, register, warning
+from .availability import cluster_members, design_limit
+from .registry import Param, failed, not_applicable, passed, register, warning
 from .sustained import judge_host_load, sustain_params
 
 REQ = ("M4349.MEMORY", "M4349.UTILIZATION")
@@ -143,20 +144,9 @@ def cluster_failover_memory(cluster, params, ctx):
     host cannot have failover capacity by design: that is a warning of low severity (add a host
     or accept the risk), not a high-severity failure on every run.
     """
-    members = list(ctx.hosts_by_cluster.get(cluster.pk, ()))
-    hosts = [
-        h
-        for h in members
-        if ctx.traits(h).is_connected(h.connection_state) and not h.maintenance_mode
-    ]
+    members, hosts, running = cluster_members(cluster, ctx)
     if not hosts or any(h.memory_bytes is None for h in hosts):
         return not_applicable(msg("No connected host with a known memory size in this cluster."))
-    running = [
-        vm
-        for h in members
-        for vm in ctx.vms_by_host.get(h.pk, ())
-        if vm.is_running and not vm.template
-    ]
     online_ids = {h.pk for h in hosts}
     stranded = [vm for vm in running if vm.host_id not in online_ids]
     demand = sum(vm.memory_bytes or 0 for vm in running)
@@ -174,9 +164,9 @@ def cluster_failover_memory(cluster, params, ctx):
     if not demand:
         return passed(msg("No running VM needs failover capacity."), **evidence)
     if len(members) == 1:
-        one = msg("A cluster of one host has no failover capacity: its VMs stop with the host.")
-        return Outcome(
-            Status.WARNING, str(one), {**evidence, "single_host": True}, Severity.LOW, one.stored()
+        return design_limit(
+            msg("A cluster of one host has no failover capacity: its VMs stop with the host."),
+            evidence,
         )
     if demand > remaining:
         if stranded:

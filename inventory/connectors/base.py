@@ -31,6 +31,8 @@ class EndpointConfig:
     ca_pem: str = ""
     fingerprint: str = ""  # SHA-256, hex, any case, colons allowed
     timeout: float = 30.0
+    # vSphere: the custom attribute backup products write the last backup's time into.
+    backup_attribute: str = "Last Backup"
 
 
 # Told what a read is at and how far: ``progress("VMs", 1200)`` (from the caller's thread).

@@ -20,9 +20,12 @@ Trust
 Requests of one :meth:`ProxmoxConnector.read_inventory` (N online nodes, G guests, S guests with
 snapshots, R running guests, A running QEMU guests with the agent enabled)::
 
-    10                /cluster/resources, /cluster/status, /cluster/ha/resources,
-                      /cluster/ha/status/current, /cluster/options, /cluster/firewall/options,
-                      /access/users, /access/acl, /access/tfa, /access/domains
+    13                /cluster/resources, /cluster/status, /cluster/ha/resources,
+                      /cluster/ha/status/current, /cluster/ha/groups, /cluster/options,
+                      /cluster/firewall/options, /cluster/backup,
+                      /cluster/backup-info/not-backed-up, /access/users, /access/acl,
+                      /access/tfa, /access/domains
+    + B               /nodes/{n}/storage/{s}/content?content=backup (storages holding backups)
     + 8 * N           /nodes/{n}/status, services, time, network, rrddata,
                       firewall/options, version, apt/update (online nodes only)
     + G               /nodes/{n}/{qemu|lxc}/{id}/config       (guests on online nodes)
@@ -623,6 +626,7 @@ class ProxmoxConnector:
         if cluster and cluster.get("name"):
             cluster_id = f"cluster/{cluster['name']}"
             inv.clusters.append(self._cluster(cluster, inv, fw))
+            inv.clusters[-1].extra["quorum"] = _quorum(status)
         online = {n["node"] for n in nodes if n.get("status") == "online"}
         for n in nodes:
             if n["node"] not in online:
@@ -663,6 +667,7 @@ class ProxmoxConnector:
             inv.samples.append(sample)
             inv.warnings.extend(warnings)
         _thin_space(inv, storage_ids)
+        self._backups(inv, online)
         self._snapshot_creators(inv)
         inv.accounts = self._accounts(inv)
         return inv
@@ -709,6 +714,56 @@ class ProxmoxConnector:
                 if len(users) == 1:  # two users' tasks in the same second: rather unknown
                     snap.created_by = users.pop()
 
+    def _backups(self, inv: Inventory, online: set[str]) -> None:
+        """Backup coverage per guest (jobs, not-backed-up) and its newest backup's time.
+
+        ``/cluster/backup`` names the jobs, ``/cluster/backup-info/not-backed-up`` the guests
+        no enabled job covers; the newest backup per VMID comes from the content of every
+        storage that holds backups (``ctime``), read on one online node per storage. A failed
+        read leaves coverage unknown (None), never "not covered".
+        """
+        jobs = self._optional(inv, "backup jobs", "cluster/backup")
+        uncovered = self._optional(
+            inv, "guests without backup", "cluster/backup-info/not-backed-up"
+        )
+        if jobs is None or uncovered is None:
+            return
+        missing = {_int(g.get("vmid")) for g in _list(uncovered) if isinstance(g, dict)}
+        stores: dict[str, tuple[str, str]] = {}  # datastore id -> (storage, a node to ask)
+        for ds in inv.datastores:
+            if "backup" not in ds.content:
+                continue
+            # A shared storage shows the same content on every node: one reachable node will do.
+            for host_id, reachable in ds.host_access.items():
+                node = host_id.removeprefix("node/")
+                if reachable and node in online:
+                    stores[ds.external_id] = (ds.name, node)
+                    break
+
+        def content(item: tuple[str, str]) -> list[Any]:
+            name, node = item
+            path = f"nodes/{quote(node, safe='')}/storage/{quote(name, safe='')}/content"
+            return _list(self._optional(inv, f"backups on {name}", path, content="backup"))
+
+        newest: dict[int, tuple[int, str]] = {}
+        for volumes in self._parallel(content, list(stores.values())):
+            for vol in (v for v in volumes if isinstance(v, dict)):
+                vmid, ctime = _int(vol.get("vmid")), _int(vol.get("ctime"))
+                if vmid is not None and ctime and ctime > newest.get(vmid, (0, ""))[0]:
+                    newest[vmid] = (ctime, str(vol.get("volid") or ""))
+        names = _job_names(_list(jobs))
+        for vm in inv.vms:
+            if vm.vmid is None or vm.template:
+                continue
+            vm.backup_covered = vm.vmid not in missing
+            ctime, volid = newest.get(vm.vmid, (0, ""))
+            vm.last_backup_at = dt.datetime.fromtimestamp(ctime, dt.UTC) if ctime else None
+            vm.backup_source = (
+                f"backup jobs {', '.join(names)}; newest backup {volid or 'none found'}"
+                if vm.backup_covered
+                else "listed by /cluster/backup-info/not-backed-up"
+            )
+
     def _optional(self, inv: Inventory, what: str, path: str, **params: Any) -> Any:
         """A read whose failure is a warning, not a failed sync.
 
@@ -728,6 +783,7 @@ class ProxmoxConnector:
     ) -> ClusterRecord:
         ha_resources = _list(self._optional(inv, "HA resources", "cluster/ha/resources"))
         ha_status = _list(self._optional(inv, "HA status", "cluster/ha/status/current"))
+        ha_groups = _list(self._optional(inv, "HA groups", "cluster/ha/groups"))
         options = _dict(self._optional(inv, "cluster options", "cluster/options"))
         return ClusterRecord(
             external_id=f"cluster/{cluster['name']}",
@@ -739,6 +795,11 @@ class ProxmoxConnector:
                 "nodes": cluster.get("nodes"),
                 "ha_resources": ha_resources,
                 "ha_status": ha_status,
+                "ha_groups": [
+                    {k: v for k, v in g.items() if k != "digest"}
+                    for g in ha_groups
+                    if isinstance(g, dict)
+                ],
                 "options": {k: v for k, v in options.items() if k != "digest"},
                 "firewall_options": {k: v for k, v in (fw or {}).items() if k != "digest"},
             },
@@ -1347,6 +1408,21 @@ def _thin_space(inv: Inventory, storage_ids: dict[tuple[str, str], str]) -> None
             continue
         used = store.capacity_bytes - store.free_bytes
         store.uncommitted_bytes = max(0, promised.get(store.external_id, 0) - used)
+
+
+def _quorum(status: list[Any]) -> dict[str, int]:
+    """Votes present and expected from ``/cluster/status`` (one vote per node, PVE's default)."""
+    nodes = [s for s in status if isinstance(s, dict) and s.get("type") == "node"]
+    expected = len(nodes)
+    return {
+        "expected_votes": expected,
+        "votes": sum(1 for s in nodes if _flag(s.get("online"))),
+        "quorum": expected // 2 + 1,
+    }
+
+
+def _job_names(jobs: list[Any]) -> list[str]:
+    return sorted(str(j.get("id") or "?") for j in jobs if isinstance(j, dict))
 
 
 def _scaled(fraction: Any) -> float | None:

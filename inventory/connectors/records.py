@@ -169,6 +169,14 @@ class VmRecord:
     memory_used_bytes: int | None = None
     ballooned_bytes: int | None = None
     swapped_bytes: int | None = None
+    # Reservations (vSphere cpuAllocation/memoryAllocation); Proxmox has none: None.
+    cpu_reservation_mhz: int | None = None
+    memory_reservation_bytes: int | None = None
+    # Backups: covered by a backup job (PVE) or carrying the backup attribute (vSphere);
+    # None = the platform's backups were not read. ``backup_source`` names where it came from.
+    backup_covered: bool | None = None
+    last_backup_at: dt.datetime | None = None
+    backup_source: str = ""
 
 
 @dataclass(slots=True)

@@ -44,6 +44,7 @@ import datetime as dt
 import hmac
 import http.client
 import logging
+import re
 import socket
 import ssl
 import xml.etree.ElementTree as ET
@@ -194,6 +195,10 @@ VM_PROPS = [
     "guest.toolsRunningStatus",
     "datastore",
     "snapshot",
+    "config.cpuAllocation",
+    "config.memoryAllocation",
+    "config.annotation",
+    "customValue",
 ]
 
 
@@ -301,6 +306,53 @@ def _dvs_host_uplinks(members: Any) -> dict[str, list[str]]:
         specs = getattr(getattr(config, "backing", None), "pnicSpec", None) or []
         uplinks[host] = sorted({str(s.pnicDevice) for s in specs if s.pnicDevice})
     return uplinks
+
+
+# The times backup products write: ISO 8601 (Veeam's attribute, scripts) and the US form
+# Veeam writes into the notes ("Last backup: 11/30/2026 2:05:11 AM").
+_ISO_TIME = re.compile(r"(\d{4}-\d{2}-\d{2})[ T](\d{1,2}:\d{2}(?::\d{2})?)")
+_US_TIME = re.compile(r"(\d{1,2}/\d{1,2}/\d{4}) (\d{1,2}:\d{2}:\d{2})(?: ?([AP]M))?")
+_NOTES_BACKUP = re.compile(r"last backup:?\s*(.+)", re.IGNORECASE)
+
+
+def backup_time(text: str) -> dt.datetime | None:
+    """The first time in ``text`` a backup product wrote (UTC when it names no zone)."""
+    match = _ISO_TIME.search(text)
+    try:
+        if match:
+            parsed = dt.datetime.fromisoformat(f"{match[1]}T{match[2]}")
+        elif match := _US_TIME.search(text):
+            fmt = "%m/%d/%Y %I:%M:%S %p" if match[3] else "%m/%d/%Y %H:%M:%S"
+            value = f"{match[1]} {match[2]}" + (f" {match[3]}" if match[3] else "")
+            parsed = dt.datetime.strptime(value, fmt)
+        else:
+            return None
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=dt.UTC) if parsed.tzinfo is None else parsed
+
+
+def _backup_of(vm: VmRecord, p: dict[str, Any], key: int | None, attribute: str) -> None:
+    """The last backup a backup product wrote into the custom attribute or the notes.
+
+    Neither the attribute nor a "Last backup:" line in the notes: not covered.
+    """
+    # vCenter keeps one value per key; govmomi's simulator appends on each SetField: the last.
+    values = [str(c.value) for c in p.get("customValue") or [] if key is not None and c.key == key]
+    value = values[-1].strip() if values else ""
+    if value:
+        vm.backup_covered = True
+        vm.last_backup_at = backup_time(value)
+        vm.backup_source = f"custom attribute {attribute!r}: {value[:120]}"
+        return
+    notes = _NOTES_BACKUP.search(str(p.get("config.annotation") or ""))
+    if notes:
+        vm.backup_covered = True
+        vm.last_backup_at = backup_time(notes[1])
+        vm.backup_source = f"notes: {notes[0].strip()[:120]}"
+        return
+    vm.backup_covered = False
+    vm.backup_source = f"no custom attribute {attribute!r} and no 'Last backup' in the notes"
 
 
 def _plain(value: Any) -> Any:
@@ -626,8 +678,10 @@ class VCenterConnector:
             if record is not None and obj._moId not in uplink_portgroups:
                 inv.networks.append(record)
 
+        backup_key = self._custom_field_key(self.config.backup_attribute)
         for obj, p in self._retrieve(vim.VirtualMachine, VM_PROPS):
             self._vm_records(inv, obj, p, host_mhz, portgroup_names)
+            _backup_of(inv.vms[-1], p, backup_key, self.config.backup_attribute)
         self._network_rates(inv)
         self._snapshot_creators(inv)
         return inv
@@ -729,6 +783,14 @@ class VCenterConnector:
                 sample.net_rx_bps = _kbps(values.get(rx))
                 sample.net_tx_bps = _kbps(values.get(tx))
 
+    def _custom_field_key(self, name: str) -> int | None:
+        """The key of the custom attribute ``name`` (CustomFieldsManager), None if undefined."""
+        manager = self._connect().customFieldsManager
+        if manager is None or not name:
+            return None
+        defined = self._properties(manager, ["field"]).get("field") or []
+        return next((int(f.key) for f in defined if f.name == name), None)
+
     def _cluster(self, obj: Any, p: dict[str, Any]) -> ClusterRecord:
         cfg = p.get("configurationEx")
         das = getattr(cfg, "dasConfig", None)
@@ -737,6 +799,8 @@ class VCenterConnector:
         if das is not None:
             extra["ha_host_monitoring"] = das.hostMonitoring or ""
             extra["ha_admission_control"] = das.admissionControlEnabled
+            policy = das.admissionControlPolicy
+            extra["ha_admission_policy"] = type(policy).__name__ if policy is not None else ""
         if drs is not None and drs.defaultVmBehavior:
             extra["drs_behavior"] = str(drs.defaultVmBehavior)
         return ClusterRecord(
@@ -1039,6 +1103,12 @@ class VCenterConnector:
             memory_used_bytes=_mib(mem_active),
             ballooned_bytes=_mib(getattr(qs, "balloonedMemory", None)),
             swapped_bytes=_mib(getattr(qs, "swappedMemory", None)),
+            cpu_reservation_mhz=_to_int(
+                getattr(p.get("config.cpuAllocation"), "reservation", None)
+            ),
+            memory_reservation_bytes=_mib(
+                getattr(p.get("config.memoryAllocation"), "reservation", None)
+            ),
         )
         # What the config hash is made of: settings an administrator changes, not runtime state.
         # Not a NIC's ``connected`` (it follows the power state) but ``startConnected``; not a

@@ -81,6 +81,7 @@ class Endpoint(models.Model):
             ca_pem=self.ca_pem,
             fingerprint=self.fingerprint,
             timeout=settings.HYPERVISOR_TIMEOUT_SECONDS,
+            backup_attribute=settings.VSPHERE_BACKUP_ATTRIBUTE,
         )
 
 

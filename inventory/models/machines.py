@@ -47,6 +47,11 @@ class VirtualMachine(SyncedObject):
     memory_used_bytes = models.BigIntegerField(null=True)
     ballooned_bytes = models.BigIntegerField(null=True)
     swapped_bytes = models.BigIntegerField(null=True)
+    cpu_reservation_mhz = models.PositiveIntegerField(null=True)
+    memory_reservation_bytes = models.BigIntegerField(null=True)
+    backup_covered = models.BooleanField(null=True)  # None: the platform's backups not read
+    last_backup_at = models.DateTimeField(null=True, blank=True)
+    backup_source = models.CharField(max_length=255, blank=True)
     datastores = models.ManyToManyField(Datastore, through="VmDatastore", related_name="vms")
 
     class Meta:

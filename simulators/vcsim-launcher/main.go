@@ -40,6 +40,7 @@ import (
 	"time"
 
 	"github.com/vmware/govmomi/simulator"
+	"github.com/vmware/govmomi/vim25/types"
 )
 
 type ready struct {
@@ -111,6 +112,9 @@ func main() {
 	watchStdin := flag.Bool("watch-stdin", true, "exit when stdin reaches end of file")
 	snapshotDelay := flag.Int("snapshot-delay-ms", 0,
 		"milliseconds each snapshot create, remove or revert call takes (a real vCenter needs seconds)")
+	ha := flag.String("ha", "",
+		"vSphere HA of every cluster: on, no-admission (HA on, admission control off), off; "+
+			"empty leaves it unset (the simulator's ReconfigureComputeResource ignores dasConfig)")
 	flag.Parse()
 
 	if *password == "" {
@@ -140,6 +144,17 @@ func main() {
 		log.Fatalf("vcsim: create model: %v", err)
 	}
 	defer model.Remove()
+
+	if *ha != "" {
+		enabled, admission := *ha != "off", *ha == "on"
+		for _, entity := range simulator.Map.All("ClusterComputeResource") {
+			cluster := entity.(*simulator.ClusterComputeResource)
+			das := &cluster.ConfigurationEx.(*types.ClusterConfigInfoEx).DasConfig
+			das.Enabled = types.NewBool(enabled)
+			das.AdmissionControlEnabled = types.NewBool(admission)
+			das.HostMonitoring = "enabled"
+		}
+	}
 
 	// TLS on: the portal never talks to a hypervisor without verifying its certificate.
 	model.Service.TLS = &tls.Config{Certificates: []tls.Certificate{certificate()}}

@@ -49,6 +49,7 @@ class ClusterFactory(SyncedFactory):
 
     name = factory.Sequence(lambda n: f"cluster{n}")
     ha_enabled = True
+    extra = factory.LazyFunction(lambda: {"ha_admission_control": True})
 
 
 class HostFactory(SyncedFactory):
@@ -99,6 +100,9 @@ class VmFactory(SyncedFactory):
     swapped_bytes = 0
     config = factory.LazyFunction(lambda: {"memory": 4096, "numCPU": 2})
     config_hash = "v" * 64
+    backup_covered = True
+    last_backup_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(hours=2))
+    backup_source = "backup job daily"
 
 
 class SnapshotFactory(SyncedFactory):

@@ -17,7 +17,7 @@ from compliance.checks import get_check
 from compliance.checks.context import InventoryContext
 from compliance.checks.patching import DEFAULT_FILE, LifecycleDataError, lifecycle_data
 from inventory.models import Endpoint, Host
-from tests.endpoints import proxmox_endpoint, vcenter_endpoint
+from simulators.endpoints import proxmox_endpoint, vcenter_endpoint
 
 from .e2e import assert_resolved, open_finding, result, sync_and_check
 from .factories import EndpointFactory, HostFactory

@@ -176,3 +176,20 @@ class VcsimApi:
             ),
         )
         wait_task(portgroup.ReconfigureDVPortgroup_Task(spec=spec))
+
+    # -- availability and backups ----------------------------------------------------------------
+
+    def set_reservations(self, moref: str, *, cpu_mhz: int, memory_mb: int) -> None:
+        self.reconfigure(
+            moref,
+            cpuAllocation=vim.ResourceAllocationInfo(reservation=cpu_mhz),
+            memoryAllocation=vim.ResourceAllocationInfo(reservation=memory_mb),
+        )
+
+    def set_custom_attribute(self, moref: str, name: str, value: str) -> None:
+        """Write a VM's custom attribute as a backup product does (defined on first use)."""
+        manager = self.content.customFieldsManager
+        field = next((f for f in manager.field or [] if f.name == name), None)
+        if field is None:
+            field = manager.AddCustomFieldDef(name=name, moType=vim.VirtualMachine)
+        manager.SetField(entity=self.vm(moref), key=field.key, value=value)

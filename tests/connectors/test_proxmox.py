@@ -321,6 +321,8 @@ def classify(path: str) -> str:
     parts = path.removeprefix("/api2/json/").split("/")
     if parts[0] != "nodes":
         return "fixed"
+    if parts[2] == "storage":
+        return "backup-content"
     if len(parts) == 3 or parts[2:] in (["firewall", "options"], ["apt", "update"]):
         return "node"
     return "guest-" + parts[-1] if parts[-1] in ("snapshot", "info", "rrddata") else "guest"
@@ -347,7 +349,9 @@ def test_requests_grow_only_per_node_and_per_guest_as_documented():
             task_logs = len({host_of[s.vm_external_id] for s in inv.snapshots})
             assert seen == Counter(
                 {
-                    "fixed": 10,
+                    "fixed": 13,
+                    # Each node's local storage and the shared one once (all hold backups).
+                    "backup-content": spec.nodes + 1,
                     "node": 8 * spec.nodes + task_logs,
                     "guest": guests,
                     "guest-snapshot": with_snapshots,

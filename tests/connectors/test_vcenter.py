@@ -290,7 +290,8 @@ def test_property_collector_requests_do_not_grow_with_the_number_of_vms(
             assert len(inv.vms) == vms
             measured[vms] = calls
     assert measured[10] == measured[200]
-    assert measured[200]["RetrievePropertiesEx"] == 6  # one per object type
+    # One per object type, and one for the custom attribute definitions (the backup attribute).
+    assert measured[200]["RetrievePropertiesEx"] == 7
     assert measured[200]["ContinueRetrievePropertiesEx"] == 0
 
 
@@ -304,9 +305,9 @@ def test_paging_costs_one_continue_request_per_page(
     pending: dict[str, tuple[list[Any], int]] = {}
     continued: list[str] = []
 
-    def page(objects: list[Any], size: int) -> Any:
+    def page(objects: list[Any], size: int | None) -> Any:
         result = vim.PropertyCollector.RetrieveResult(objects=objects[:size])
-        if objects[size:]:
+        if size is not None and objects[size:]:  # no maxObjects (one object's read): no pages
             result.token = f"page-{len(pending) + len(continued)}"
             pending[result.token] = (objects[size:], size)
         return result
