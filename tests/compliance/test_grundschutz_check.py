@@ -28,7 +28,6 @@ from compliance.services.assessments import (
 )
 from compliance.services.parameters import check_parameters_update
 from portal.models import AuditEvent
-from portal.runs import RunStatus
 
 from .factories import ClusterFactory, EndpointFactory, HostFactory, VmFactory, approved_waiver
 

@@ -9,7 +9,6 @@ import pytest
 from compliance.models import Assessment, AssessmentVersion, CheckRun, TargetObject
 from compliance.services import check_run_execute
 from portal.models import AuditEvent, ObjectScope
-from portal.runs import RunStatus
 from tests.factories import UserFactory
 
 from .factories import ClusterFactory, EndpointFactory, HostFactory
