@@ -312,6 +312,10 @@ SPECTACULAR_SETTINGS = {
         "FindingObjectTypeEnum": "compliance.choices.ObjectType",
         "FindingStatusEnum": "compliance.choices.Status",
         "RequirementStatusEnum": "compliance.choices.RequirementStatus",
+        # The Grundschutz-Check (issue 14): one name each for the documented status and the
+        # protection need of the three goals.
+        "ImplementationStatusEnum": "compliance.choices.Implementation",
+        "ProtectionNeedEnum": "compliance.choices.ProtectionNeed",
     },
 }
 API_TOKEN_PEPPER = env_str("API_TOKEN_PEPPER", SECRET_KEY)
