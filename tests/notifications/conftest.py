@@ -11,8 +11,8 @@ from collections.abc import Iterator
 import pytest
 from django.conf import settings
 
-from tests.peers.ca import make_ca
 from tests.peers.smtp import SmtpServer
+from tests.peers.tlsca import make_ca
 from tests.peers.webhook import WebhookReceiver
 
 SECRET = "test-webhook-secret-0123456789abcdef"

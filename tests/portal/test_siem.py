@@ -20,7 +20,8 @@ from portal.audit import audit
 from portal.models import AuditEvent, SiemCursor
 from portal.siem import configured_destination, drain, sd_params
 from tests.factories import UserFactory
-from tests.peers.syslog_receiver import TlsSyslogReceiver, UdpSyslogReceiver, make_ca
+from tests.peers.syslog_receiver import TlsSyslogReceiver, UdpSyslogReceiver
+from tests.peers.tlsca import make_ca
 from tests.portal.syslog_parse import parse
 
 
