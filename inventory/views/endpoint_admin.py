@@ -32,7 +32,7 @@ from inventory.models import CertificateProbe, Endpoint, SyncRun
 from inventory.models.endpoint import default_interval
 from inventory.services import endpoints as svc
 from inventory.services.sync import sync_request
-from portal.pages import role_required
+from portal.pages import role_required, service_errors
 from portal.roles import ADMINISTRATOR, ROLES
 from portal.security.scopes import is_scoped, scoped
 
@@ -94,15 +94,6 @@ class DeleteEndpointForm(forms.Form):
     confirm_name = forms.CharField(label=gettext_lazy("Type the endpoint's name to confirm"))
 
 
-def _service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """The service names fields; those the form has go beside them, the rest on top."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
-
-
 def _endpoints(request: HttpRequest) -> QuerySet[Endpoint]:
     return scoped(request.user, Endpoint.objects.all())
 
@@ -148,7 +139,7 @@ def endpoint_add(request: HttpRequest) -> HttpResponse:
                 request=request,
             )
         except ValidationError as exc:
-            _service_errors(form, exc)
+            service_errors(form, exc)
         else:
             return redirect("inventory:endpoint-add-confirm", pk=probe.pk)
     return render(
@@ -181,7 +172,7 @@ def endpoint_add_confirm(request: HttpRequest, pk: int) -> HttpResponse:
                     **values,
                 )
         except ValidationError as exc:
-            _service_errors(form, exc)
+            service_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -239,7 +230,7 @@ def endpoint_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             svc.endpoint_update(endpoint=endpoint, actor=request.user, request=request, **changes)
         except ValidationError as exc:
-            _service_errors(form, exc)
+            service_errors(form, exc)
         else:
             messages.success(request, _("Endpoint %(name)s saved.") % {"name": endpoint.name})
             return redirect("inventory:endpoint-detail", pk=endpoint.pk)
