@@ -16,6 +16,7 @@ from .access import role_required
 __all__ = [
     "paginate",
     "query_without",
+    "render_form",
     "render_live_list",
     "role_required",
     "service_errors",
@@ -76,3 +77,9 @@ def service_errors(form: forms.Form, exc: ValidationError) -> None:
         return
     for field, errors in exc.message_dict.items():
         form.add_error(field if field in form.fields else None, errors)
+
+
+def render_form(request: HttpRequest, template: str, context: dict) -> HttpResponse:
+    """Render a page with a form (``context["form"]``): 400 while the form has errors, so a
+    refused submission never answers as a success."""
+    return render(request, template, context, status=400 if context["form"].errors else 200)

@@ -32,7 +32,7 @@ from inventory.models import CertificateProbe, Endpoint, SyncRun
 from inventory.models.endpoint import default_interval
 from inventory.services import endpoints as svc
 from inventory.services.sync import sync_request
-from portal.pages import role_required, service_errors
+from portal.pages import render_form, role_required, service_errors
 from portal.roles import ADMINISTRATOR, ROLES
 from portal.security.scopes import is_scoped, scoped
 
@@ -142,12 +142,7 @@ def endpoint_add(request: HttpRequest) -> HttpResponse:
             service_errors(form, exc)
         else:
             return redirect("inventory:endpoint-add-confirm", pk=probe.pk)
-    return render(
-        request,
-        "inventory/endpoint_add.html",
-        {"form": form},
-        status=400 if form.errors else 200,
-    )
+    return render_form(request, "inventory/endpoint_add.html", {"form": form})
 
 
 @require_http_methods(["GET", "POST"])
@@ -179,11 +174,10 @@ def endpoint_add_confirm(request: HttpRequest, pk: int) -> HttpResponse:
                 _("Endpoint %(name)s added; its certificate is pinned.") % {"name": endpoint.name},
             )
             return redirect("inventory:endpoint-detail", pk=endpoint.pk)
-    return render(
+    return render_form(
         request,
         "inventory/endpoint_add_confirm.html",
         {"probe": probe, "form": form, "usable": svc.probe_usable(probe)},
-        status=400 if form.errors else 200,
     )
 
 
@@ -234,11 +228,8 @@ def endpoint_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Endpoint %(name)s saved.") % {"name": endpoint.name})
             return redirect("inventory:endpoint-detail", pk=endpoint.pk)
-    return render(
-        request,
-        "inventory/endpoint_edit.html",
-        {"endpoint": endpoint, "form": form},
-        status=400 if form.errors else 200,
+    return render_form(
+        request, "inventory/endpoint_edit.html", {"endpoint": endpoint, "form": form}
     )
 
 
@@ -280,11 +271,8 @@ def endpoint_delete(request: HttpRequest, pk: int) -> HttpResponse:
             svc.endpoint_delete(endpoint=endpoint, actor=request.user, request=request)
             messages.success(request, _("Endpoint %(name)s deleted.") % {"name": name})
             return redirect("inventory:endpoint-list")
-    return render(
-        request,
-        "inventory/endpoint_delete.html",
-        {"endpoint": endpoint, "form": form},
-        status=400 if form.errors else 200,
+    return render_form(
+        request, "inventory/endpoint_delete.html", {"endpoint": endpoint, "form": form}
     )
 
 
