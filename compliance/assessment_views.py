@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from inventory.models import Cluster
-from portal.pages import role_required
+from portal.pages import role_required, service_errors
 from portal.roles import ROLES, SECURITY_OFFICER, role_of
 from portal.security.scopes import is_scoped, scoped
 
@@ -38,11 +38,6 @@ GOALS = PROTECTION_GOALS
 
 def visible_targets(user) -> list[TargetObject]:
     return list(scoped(user, TargetObject.objects.select_related("endpoint", "cluster")))
-
-
-def _field_errors(form, exc: ValidationError) -> None:
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 def _need_changes(request: HttpRequest, data: dict) -> dict:
@@ -110,7 +105,7 @@ def target_new(request: HttpRequest) -> HttpResponse:
                     **_need_changes(request, data),
                 )
             except ValidationError as exc:
-                _field_errors(form, exc)
+                service_errors(form, exc)
             else:
                 messages.success(
                     request, _("Target object %(name)s created.") % {"name": target.name}
@@ -176,7 +171,7 @@ def target_need(request: HttpRequest, pk: int) -> HttpResponse:
                 **_need_changes(request, data),
             )
         except ValidationError as exc:
-            _field_errors(form, exc)
+            service_errors(form, exc)
         else:
             messages.success(request, _("Protection need saved."))
             return redirect("compliance:target-detail", pk=target.pk)
@@ -213,7 +208,7 @@ def assessment_edit(request: HttpRequest, pk: int, ref: str) -> HttpResponse:
                     **form.cleaned_data,
                 )
             except ValidationError as exc:
-                _field_errors(form, exc)
+                service_errors(form, exc)
             else:
                 messages.success(
                     request,

@@ -29,10 +29,20 @@ from .reports.verinice import verinice_csv
 from .scoping import statuses_for, visible_findings
 from .views import _endpoint_param
 
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
+    "pdf": "application/pdf",
+}
 
-def _download(request: HttpRequest, body, content_type: str, name: str, kind: str) -> HttpResponse:
-    response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+
+def _download(request: HttpRequest, body, *, name: str, ext: str, kind: str) -> HttpResponse:
+    """``body`` as the file ``{name}-{time}.{ext}`` (a dict as indented JSON), the export
+    audited as ``kind``."""
+    if isinstance(body, dict):
+        body = json.dumps(body, indent=2, ensure_ascii=False)
+    response = HttpResponse(body, content_type=CONTENT_TYPES[ext])
+    response["Content-Disposition"] = f'attachment; filename="{name}-{_stamp()}.{ext}"'
     audit(
         action="compliance.report.export",
         request=request,
@@ -62,24 +72,15 @@ def _stamp() -> str:
 @role_required(*ROLES)
 def findings_csv_view(request: HttpRequest) -> HttpResponse:
     return _download(
-        request,
-        findings_csv(_findings(request)),
-        "text/csv; charset=utf-8",
-        f"findings-{_stamp()}.csv",
-        "csv",
+        request, findings_csv(_findings(request)), name="findings", ext="csv", kind="csv"
     )
 
 
 @require_safe
 @role_required(*ROLES)
 def findings_json_view(request: HttpRequest) -> HttpResponse:
-    return _download(
-        request,
-        findings_json(_findings(request)),
-        "application/json",
-        f"findings-{_stamp()}.json",
-        "json",
-    )
+    body = findings_json(_findings(request))
+    return _download(request, body, name="findings", ext="json", kind="json")
 
 
 @dataclass
@@ -156,9 +157,7 @@ def report_pdf_view(request: HttpRequest, subject: Subject) -> HttpResponse:
         scope=subject.name if subject.target is None else "",
         target=subject.name if subject.target is not None else "",
     )
-    return _download(
-        request, pdf, "application/pdf", f"grundschutz-check-{language}-{_stamp()}.pdf", "pdf"
-    )
+    return _download(request, pdf, name=f"grundschutz-check-{language}", ext="pdf", kind="pdf")
 
 
 @require_safe
@@ -168,13 +167,7 @@ def verinice_view(request: HttpRequest, subject: Subject) -> HttpResponse:
     body = verinice_csv(
         subject.rows, target_key=subject.key, target_name=subject.name or "Informationsverbund"
     )
-    return _download(
-        request,
-        body,
-        "text/csv; charset=utf-8",
-        f"verinice-{subject.key}-{_stamp()}.csv",
-        "verinice",
-    )
+    return _download(request, body, name=f"verinice-{subject.key}", ext="csv", kind="verinice")
 
 
 @require_safe
@@ -193,11 +186,7 @@ def poam_view(request: HttpRequest, subject: Subject) -> HttpResponse:
         title=f"VirtSec Portal plan of action {subject.name or 'all endpoints'}",
     )
     return _download(
-        request,
-        json.dumps(document, indent=2, ensure_ascii=False),
-        "application/json",
-        f"oscal-poam-{subject.key}-{_stamp()}.json",
-        "oscal-poam",
+        request, document, name=f"oscal-poam-{subject.key}", ext="json", kind="oscal-poam"
     )
 
 
@@ -210,10 +199,4 @@ def oscal_view(request: HttpRequest) -> HttpResponse:
         list(_open_findings(request, endpoint)),
         title=f"VirtSec Portal assessment {endpoint.name if endpoint else 'all endpoints'}",
     )
-    return _download(
-        request,
-        json.dumps(document, indent=2, ensure_ascii=False),
-        "application/json",
-        f"oscal-assessment-results-{_stamp()}.json",
-        "oscal",
-    )
+    return _download(request, document, name="oscal-assessment-results", ext="json", kind="oscal")

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from inventory.models import Endpoint
 from portal.audit import audit
-from portal.pages import paginate, query_without, render_live_list, role_required
+from portal.pages import paginate, query_without, render_form, render_live_list, role_required
 from portal.roles import ADMINISTRATOR, ROLES, SECURITY_OFFICER, role_of
 from portal.security.scopes import is_scoped, scoped
 
@@ -279,12 +279,7 @@ def check_edit(request: HttpRequest, check_id: str) -> HttpResponse:
                 % {"check": check_id},
             )
             return redirect("compliance:check-list")
-    return render(
-        request,
-        "compliance/check_edit.html",
-        {"spec": spec, "form": form},
-        status=400 if form.errors else 200,
-    )
+    return render_form(request, "compliance/check_edit.html", {"spec": spec, "form": form})
 
 
 @require_safe
@@ -369,12 +364,7 @@ def waiver_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Waiver revoked."))
             return redirect("compliance:waiver-list")
-    return render(
-        request,
-        "compliance/waiver_revoke.html",
-        {"waiver": waiver, "form": form},
-        status=400 if form.errors else 200,
-    )
+    return render_form(request, "compliance/waiver_revoke.html", {"waiver": waiver, "form": form})
 
 
 @require_safe

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django import forms
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -11,7 +13,15 @@ from django.shortcuts import render
 
 from .access import role_required
 
-__all__ = ["paginate", "query_without", "render_live_list", "role_required", "sorted_queryset"]
+__all__ = [
+    "paginate",
+    "query_without",
+    "render_form",
+    "render_live_list",
+    "role_required",
+    "service_errors",
+    "sorted_queryset",
+]
 
 
 def sorted_queryset(
@@ -57,3 +67,19 @@ def render_live_list(
             response["X-Live-Done"] = "1"
         return response
     return render(request, template, context)
+
+
+def service_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Put a service's refusal on the form: errors of a field the form has go beside that field,
+    the rest (and a refusal that names no field) on top."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc.messages)
+        return
+    for field, errors in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+def render_form(request: HttpRequest, template: str, context: dict) -> HttpResponse:
+    """Render a page with a form (``context["form"]``): 400 while the form has errors, so a
+    refused submission never answers as a success."""
+    return render(request, template, context, status=400 if context["form"].errors else 200)

@@ -173,6 +173,24 @@ def _test_database_url() -> str:
     )
 
 
+def worker_env(queue: str, **extra: str) -> dict[str, str]:
+    """The environment of a test's worker process on ``queue``: the test database, the suite's
+    broker and keys, then ``extra`` (the settings a test gives its worker)."""
+    embedded = not os.environ.get("CELERY_BROKER_URL")
+    env = {
+        "DATABASE_URL": _test_database_url(),
+        # Empty: the embedded default, on the same file under the same PORTAL_VAR_DIR.
+        "CELERY_BROKER_URL": "" if embedded else settings.CELERY_BROKER_URL,
+        "PORTAL_VAR_DIR": str(settings.VAR_DIR),
+        "CELERY_QUEUE": queue,
+        "DEBUG": "true",
+    }
+    for key in ("SECRET_KEY", "ENCRYPTION_KEYS"):
+        if os.environ.get(key):
+            env[key] = os.environ[key]
+    return env | extra
+
+
 @pytest.fixture(scope="session")
 def worker_queue():
     """A queue of this session's own, set on the app the tests send with."""
@@ -189,19 +207,7 @@ def celery_worker(django_db_setup, django_db_blocker, worker_queue):
     run), sharing the test database. Use with transactional_db."""
     from simulators.worker import Worker
 
-    embedded = not os.environ.get("CELERY_BROKER_URL")
-    env = {
-        "DATABASE_URL": _test_database_url(),
-        # Empty: the embedded default, on the same file under the same PORTAL_VAR_DIR.
-        "CELERY_BROKER_URL": "" if embedded else settings.CELERY_BROKER_URL,
-        "PORTAL_VAR_DIR": str(settings.VAR_DIR),
-        "CELERY_QUEUE": worker_queue,
-        "DEBUG": "true",
-    }
-    for key in ("SECRET_KEY", "ENCRYPTION_KEYS"):
-        if os.environ.get(key):
-            env[key] = os.environ[key]
-    worker = Worker(env, worker_queue).start()
+    worker = Worker(worker_env(worker_queue), worker_queue).start()
     _SESSION_WORKER.append(worker)
     yield worker
     _SESSION_WORKER.clear()

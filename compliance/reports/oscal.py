@@ -55,6 +55,16 @@ def _prop(name: str, value: Any) -> dict[str, str]:
     return {"name": name, "ns": NS, "value": _line(value)}
 
 
+def metadata(title: str, now) -> dict[str, str]:
+    """An OSCAL document's metadata: its title, when it was made and that as its version."""
+    return {
+        "title": _line(title),
+        "last-modified": _ts(now),
+        "version": now.strftime("%Y%m%d%H%M%S"),
+        "oscal-version": OSCAL_VERSION,
+    }
+
+
 def subject_uuid(f: Finding) -> str:
     """The inventory item a finding is about: the same UUID in every export and in both models."""
     return _uuid("subject", f.object_type, f.object_id)
@@ -196,12 +206,7 @@ def _assessment_results(
     return {
         "assessment-results": {
             "uuid": str(uuid.uuid4()),
-            "metadata": {
-                "title": _line(title),
-                "last-modified": _ts(now),
-                "version": now.strftime("%Y%m%d%H%M%S"),
-                "oscal-version": OSCAL_VERSION,
-            },
+            "metadata": metadata(title, now),
             "import-ap": {"href": f"#{PLAN_UUID}"},
             "results": [result],
             "back-matter": {

@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 
 from ..checks import get_check
 from ..models import Assessment, Finding
-from .oscal import OSCAL_VERSION, _line, _prop, _ts, _uuid, inventory_items, observation
+from .oscal import _line, _prop, _ts, _uuid, inventory_items, metadata, observation
 
 SYSTEM_ID = str(uuid.uuid5(uuid.UUID("7d1c6f5e-6a51-4c1e-9e1f-1a2b3c4d5e6f"), "virtsec-estate"))
 
@@ -119,12 +119,7 @@ def plan_of_action(
             )
     document: dict[str, Any] = {
         "uuid": str(uuid.uuid4()),
-        "metadata": {
-            "title": _line(title),
-            "last-modified": _ts(now),
-            "version": now.strftime("%Y%m%d%H%M%S"),
-            "oscal-version": OSCAL_VERSION,
-        },
+        "metadata": metadata(title, now),
         "system-id": {"identifier-type": "https://ietf.org/rfc/rfc4122", "id": SYSTEM_ID},
         "poam-items": items
         or [

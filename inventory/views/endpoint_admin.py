@@ -32,7 +32,7 @@ from inventory.models import CertificateProbe, Endpoint, SyncRun
 from inventory.models.endpoint import default_interval
 from inventory.services import endpoints as svc
 from inventory.services.sync import sync_request
-from portal.pages import role_required
+from portal.pages import render_form, role_required, service_errors
 from portal.roles import ADMINISTRATOR, ROLES
 from portal.security.scopes import is_scoped, scoped
 
@@ -94,15 +94,6 @@ class DeleteEndpointForm(forms.Form):
     confirm_name = forms.CharField(label=gettext_lazy("Type the endpoint's name to confirm"))
 
 
-def _service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """The service names fields; those the form has go beside them, the rest on top."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
-
-
 def _endpoints(request: HttpRequest) -> QuerySet[Endpoint]:
     return scoped(request.user, Endpoint.objects.all())
 
@@ -148,15 +139,10 @@ def endpoint_add(request: HttpRequest) -> HttpResponse:
                 request=request,
             )
         except ValidationError as exc:
-            _service_errors(form, exc)
+            service_errors(form, exc)
         else:
             return redirect("inventory:endpoint-add-confirm", pk=probe.pk)
-    return render(
-        request,
-        "inventory/endpoint_add.html",
-        {"form": form},
-        status=400 if form.errors else 200,
-    )
+    return render_form(request, "inventory/endpoint_add.html", {"form": form})
 
 
 @require_http_methods(["GET", "POST"])
@@ -181,18 +167,17 @@ def endpoint_add_confirm(request: HttpRequest, pk: int) -> HttpResponse:
                     **values,
                 )
         except ValidationError as exc:
-            _service_errors(form, exc)
+            service_errors(form, exc)
         else:
             messages.success(
                 request,
                 _("Endpoint %(name)s added; its certificate is pinned.") % {"name": endpoint.name},
             )
             return redirect("inventory:endpoint-detail", pk=endpoint.pk)
-    return render(
+    return render_form(
         request,
         "inventory/endpoint_add_confirm.html",
         {"probe": probe, "form": form, "usable": svc.probe_usable(probe)},
-        status=400 if form.errors else 200,
     )
 
 
@@ -239,15 +224,12 @@ def endpoint_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             svc.endpoint_update(endpoint=endpoint, actor=request.user, request=request, **changes)
         except ValidationError as exc:
-            _service_errors(form, exc)
+            service_errors(form, exc)
         else:
             messages.success(request, _("Endpoint %(name)s saved.") % {"name": endpoint.name})
             return redirect("inventory:endpoint-detail", pk=endpoint.pk)
-    return render(
-        request,
-        "inventory/endpoint_edit.html",
-        {"endpoint": endpoint, "form": form},
-        status=400 if form.errors else 200,
+    return render_form(
+        request, "inventory/endpoint_edit.html", {"endpoint": endpoint, "form": form}
     )
 
 
@@ -289,11 +271,8 @@ def endpoint_delete(request: HttpRequest, pk: int) -> HttpResponse:
             svc.endpoint_delete(endpoint=endpoint, actor=request.user, request=request)
             messages.success(request, _("Endpoint %(name)s deleted.") % {"name": name})
             return redirect("inventory:endpoint-list")
-    return render(
-        request,
-        "inventory/endpoint_delete.html",
-        {"endpoint": endpoint, "form": form},
-        status=400 if form.errors else 200,
+    return render_form(
+        request, "inventory/endpoint_delete.html", {"endpoint": endpoint, "form": form}
     )
 
 

@@ -30,6 +30,7 @@ SYNC_RUNS = ListSpec(
     # A page of sync runs with an active one polls itself for fresh rows.
     live=lambda page: any(r.active for r in page),
     filterset=SyncRunFilter,
+    controls=frozenset({"status", "trigger", "no_absent"}),
     search_fields=("endpoint__name", "error", "requested_by"),
     table=tables.SYNC_RUNS,
     default_sort="-queued_at",

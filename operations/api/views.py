@@ -161,6 +161,20 @@ def _replayed(request: Request) -> bool:
     return ops.operation_replay(actor=request.user, idempotency_key=_key(request)) is not None
 
 
+def _queue(request: Request, service, **kwargs: Any) -> Response:
+    """Queue the operation as the request's user with its Idempotency-Key: 202 (a replay: the
+    first answer again)."""
+    replayed = _replayed(request)
+    op = _call(
+        service,
+        actor=request.user,
+        request=request,
+        idempotency_key=_key(request),
+        **kwargs,
+    )
+    return _accepted(op, replayed)
+
+
 # ----------------------------------------------------------------------------- snapshot actions
 
 
@@ -209,16 +223,12 @@ class VmSnapshotsView(APIView):
         )
         body = SnapshotCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        replayed = _replayed(request)
-        op = _call(
+        return _queue(
+            request,
             ops.snapshot_create,
             vm=vm,
-            actor=request.user,
-            request=request,
-            idempotency_key=_key(request),
             **body.validated_data,
         )
-        return _accepted(op, replayed)
 
 
 def _snapshot(request: Request, pk: int) -> Snapshot:
@@ -264,16 +274,12 @@ class SnapshotDetailView(APIView):
         query = SnapshotDeleteQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         reason = query.validated_data["reason"]
-        replayed = _replayed(request)
-        op = _call(
+        return _queue(
+            request,
             ops.snapshot_delete,
             snapshot=snapshot,
-            actor=request.user,
-            request=request,
-            idempotency_key=_key(request),
             reason=reason,
         )
-        return _accepted(op, replayed)
 
 
 class SnapshotRevertView(APIView):
@@ -299,16 +305,12 @@ class SnapshotRevertView(APIView):
             raise ValidationError(
                 {"confirm_name": [f"Type the snapshot's name {snapshot.name!r} exactly to revert."]}
             )
-        replayed = _replayed(request)
-        op = _call(
+        return _queue(
+            request,
             ops.snapshot_revert,
             snapshot=snapshot,
-            actor=request.user,
-            request=request,
-            idempotency_key=_key(request),
             reason=body.validated_data["reason"],
         )
-        return _accepted(op, replayed)
 
 
 # ----------------------------------------------------------------------------- operations

@@ -223,6 +223,37 @@ def snapshot_create(
     )
 
 
+def _on_snapshot(
+    kind: str,
+    snapshot: Snapshot,
+    *,
+    actor: Any,
+    reason: str,
+    request: Any,
+    idempotency_key: str | None,
+    **origin: Any,
+) -> Operation:
+    """Queue ``kind`` on an existing snapshot (delete, revert).
+
+    A replay of the same Idempotency-Key answers before the snapshot is checked: the first
+    request may have removed it. ``origin``: ``policy``, ``policy_run``, ``source`` for ``_open``.
+    """
+    replay = operation_replay(actor=actor, idempotency_key=idempotency_key)
+    if replay is not None:
+        return _same_request(replay, kind, snapshot.vm)
+    _check_snapshot(snapshot)
+    return _open(
+        kind=kind,
+        vm=snapshot.vm,
+        snapshot=snapshot,
+        params={"name": snapshot.name, "reason": reason[:REASON_MAX]},
+        actor=actor,
+        request=request,
+        idempotency_key=idempotency_key,
+        **origin,
+    )
+
+
 @transaction.atomic
 def snapshot_delete(
     *,
@@ -236,16 +267,11 @@ def snapshot_delete(
     source: str | None = None,
 ) -> Operation:
     """Queue the deletion of ``snapshot`` (its children are kept)."""
-    replay = operation_replay(actor=actor, idempotency_key=idempotency_key)
-    if replay is not None:
-        return _same_request(replay, Operation.Kind.DELETE, snapshot.vm)
-    _check_snapshot(snapshot)
-    return _open(
-        kind=Operation.Kind.DELETE,
-        vm=snapshot.vm,
-        snapshot=snapshot,
-        params={"name": snapshot.name, "reason": reason[:REASON_MAX]},
+    return _on_snapshot(
+        Operation.Kind.DELETE,
+        snapshot,
         actor=actor,
+        reason=reason,
         request=request,
         idempotency_key=idempotency_key,
         policy=policy,
@@ -264,16 +290,11 @@ def snapshot_revert(
     idempotency_key: str | None = None,
 ) -> Operation:
     """Queue a revert of the VM to ``snapshot`` (Proxmox stops the VM; vCenter keeps memory)."""
-    replay = operation_replay(actor=actor, idempotency_key=idempotency_key)
-    if replay is not None:
-        return _same_request(replay, Operation.Kind.REVERT, snapshot.vm)
-    _check_snapshot(snapshot)
-    return _open(
-        kind=Operation.Kind.REVERT,
-        vm=snapshot.vm,
-        snapshot=snapshot,
-        params={"name": snapshot.name, "reason": reason[:REASON_MAX]},
+    return _on_snapshot(
+        Operation.Kind.REVERT,
+        snapshot,
         actor=actor,
+        reason=reason,
         request=request,
         idempotency_key=idempotency_key,
     )

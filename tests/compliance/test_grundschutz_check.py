@@ -56,6 +56,13 @@ def effective(target: TargetObject, ref: str, today=None) -> str:
     return row(target, ref, today).effective.status
 
 
+def assess(officer, target: TargetObject, ref: str, status: str, **fields):
+    """``officer`` documents requirement ``ref`` for ``target`` (``assessment_save``)."""
+    return assessment_save(
+        requirement=req(ref), target=target, status=status, actor=officer, **fields
+    )
+
+
 @pytest.fixture
 def estate(officer):
     return target_create(kind="estate", actor=officer)
@@ -67,7 +74,7 @@ def test_never_ja_over_a_failing_check_and_ja_once_it_passes(officer, estate):
     assert automated_statuses(estate)[A17].status == "fulfilled"
     # Passing checks alone never make "ja": nobody documented it.
     assert effective(estate, A17) == "not_checked"
-    assessment_save(requirement=req(A17), target=estate, status="ja", actor=officer)
+    assess(officer, estate, A17, "ja")
     assert effective(estate, A17) == "fulfilled"
     host.maintenance_mode = True
     host.save()
@@ -88,13 +95,7 @@ def test_a_documented_nein_makes_a_partly_failing_requirement_not_fulfilled(offi
     HostFactory()
     run()
     assert effective(estate, A17) == "partly"
-    assessment_save(
-        requirement=req(A17),
-        target=estate,
-        status="nein",
-        justification="Maintenance windows are not planned.",
-        actor=officer,
-    )
+    assess(officer, estate, A17, "nein", justification="Maintenance windows are not planned.")
     assert effective(estate, A17) == "not_fulfilled"
 
 
@@ -103,14 +104,14 @@ def test_requirements_no_check_tests_are_assessed_here(officer, estate):
     run()
     assert automated_statuses(estate)[A7].checks == []
     assert effective(estate, A7) == "not_checked"
-    assessment_save(requirement=req(A7), target=estate, status="teilweise", actor=officer)
+    assess(officer, estate, A7, "teilweise")
     assert effective(estate, A7) == "partly"
-    assessment_save(
-        requirement=req(A7),
-        target=estate,
-        status="entbehrlich",
+    assess(
+        officer,
+        estate,
+        A7,
+        "entbehrlich",
         justification="The guests take their time from the hosts only.",
-        actor=officer,
     )
     r = row(estate, A7)
     assert r.effective.status == "dispensable"
@@ -119,34 +120,21 @@ def test_requirements_no_check_tests_are_assessed_here(officer, estate):
 
 def test_an_expired_review_shows_as_due_and_a_new_review_clears_it(officer, estate):
     today = timezone.localdate()
-    assessment_save(
-        requirement=req(A7),
-        target=estate,
-        status="ja",
+    assess(
+        officer,
+        estate,
+        A7,
+        "ja",
         last_review=today - dt.timedelta(days=400),
         next_review=today - dt.timedelta(days=35),
-        actor=officer,
     )
     r = row(estate, A7)
     assert r.effective.status == "review_due" and r.effective.review_due
     assert (today - dt.timedelta(days=35)).isoformat() in r.effective.reason
-    assessment_save(
-        requirement=req(A7),
-        target=estate,
-        status="ja",
-        last_review=today,
-        next_review=today + dt.timedelta(days=365),
-        actor=officer,
-    )
+    assess(officer, estate, A7, "ja", last_review=today, next_review=today + dt.timedelta(days=365))
     assert effective(estate, A7) == "fulfilled"
     # A negative statement stays negative when its review is overdue, flagged as due.
-    assessment_save(
-        requirement=req(A7),
-        target=estate,
-        status="teilweise",
-        next_review=today - dt.timedelta(days=1),
-        actor=officer,
-    )
+    assess(officer, estate, A7, "teilweise", next_review=today - dt.timedelta(days=1))
     r = row(estate, A7)
     assert r.effective.status == "partly" and r.effective.review_due
 
@@ -154,7 +142,7 @@ def test_an_expired_review_shows_as_due_and_a_new_review_clears_it(officer, esta
 def test_a_waived_deviation_is_risk_accepted_not_ja(officer, estate):
     host = HostFactory(maintenance_mode=True)
     run()
-    assessment_save(requirement=req(A17), target=estate, status="ja", actor=officer)
+    assess(officer, estate, A17, "ja")
     approved_waiver(
         check_id="OPS-003",
         scope="endpoint",
@@ -171,7 +159,7 @@ def test_a_waived_deviation_is_risk_accepted_not_ja(officer, estate):
 def test_ja_over_a_check_switched_off_is_not_checked(officer, estate):
     HostFactory()
     run()
-    assessment_save(requirement=req(A17), target=estate, status="ja", actor=officer)
+    assess(officer, estate, A17, "ja")
     assert effective(estate, A17) == "fulfilled"
     check_parameters_update(check_id="OPS-003", values={}, enabled=False, actor=officer)
     run()
@@ -185,52 +173,34 @@ def test_ja_over_a_check_switched_off_is_not_checked(officer, estate):
 def test_justification_is_required_for_entbehrlich_and_nein_naming_the_field(officer, estate):
     for status in ("entbehrlich", "nein"):
         with pytest.raises(ValidationError) as err:
-            assessment_save(
-                requirement=req(A7), target=estate, status=status, justification="  ", actor=officer
-            )
+            assess(officer, estate, A7, status, justification="  ")
         assert set(err.value.message_dict) == {"justification"}
     with pytest.raises(ValidationError) as err:
-        assessment_save(requirement=req(A7), target=estate, status="maybe", actor=officer)
+        assess(officer, estate, A7, "maybe")
     assert set(err.value.message_dict) == {"status"}
     with pytest.raises(ValidationError) as err:
-        assessment_save(
-            requirement=req(A7),
-            target=estate,
-            status="ja",
+        assess(
+            officer,
+            estate,
+            A7,
+            "ja",
             last_review="2026-11-01",
             next_review="2026-10-01",
             due_date="tomorrow",
-            actor=officer,
         )
     assert set(err.value.message_dict) == {"next_review", "due_date"}
     with pytest.raises(ValidationError) as err:
-        assessment_save(requirement=req("SYS.1.5.A18"), target=estate, status="ja", actor=officer)
+        assess(officer, estate, "SYS.1.5.A18", "ja")
     assert set(err.value.message_dict) == {"requirement"}
     # Nothing half-written.
     assert not Assessment.objects.exists() and not AssessmentVersion.objects.exists()
 
 
 def test_every_change_is_a_version_with_its_diff_and_an_audit_event(officer, estate):
-    a = assessment_save(
-        requirement=req(A7), target=estate, status="teilweise", responsible="Ops", actor=officer
-    )
-    assessment_save(
-        requirement=req(A7),
-        target=estate,
-        status="ja",
-        responsible="Ops",
-        due_date="2027-03-31",
-        actor=officer,
-    )
+    a = assess(officer, estate, A7, "teilweise", responsible="Ops")
+    assess(officer, estate, A7, "ja", responsible="Ops", due_date="2027-03-31")
     # Saving the same again writes nothing.
-    assessment_save(
-        requirement=req(A7),
-        target=estate,
-        status="ja",
-        responsible="Ops",
-        due_date="2027-03-31",
-        actor=officer,
-    )
+    assess(officer, estate, A7, "ja", responsible="Ops", due_date="2027-03-31")
     a.refresh_from_db()
     assert a.version == 2
     versions = list(a.versions.order_by("version"))
@@ -387,7 +357,7 @@ def test_the_check_page_reads_a_fixed_number_of_queries_whatever_the_estate(offi
         target_create(kind="tag", tag="db", actor=officer),
     ]
     for target in targets:
-        assessment_save(requirement=req(A7), target=target, status="ja", actor=officer)
+        assess(officer, target, A7, "ja")
     small = [_queries(lambda t=t: grundschutz_check(t)) for t in targets]
     grow(30)
     run()

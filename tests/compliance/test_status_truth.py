@@ -79,7 +79,8 @@ def test_a_switched_off_check_does_not_hide_another_checks_deviation(officer):
     assert status() in ("partly", "not_fulfilled")
 
 
-def test_a_waived_deviation_is_risk_accepted_in_the_status_the_pdf_and_oscal(officer, client_for):
+def _waived_ntp_deviation(officer) -> Finding:
+    """A host without NTP servers, its LOG-001 finding waived (approved) and run again."""
     host = HostFactory(ntp_servers=[])
     run()
     finding = Finding.objects.get(check_id="LOG-001", object_id=host.pk)
@@ -92,6 +93,11 @@ def test_a_waived_deviation_is_risk_accepted_in_the_status_the_pdf_and_oscal(off
         actor=officer,
     )
     run()
+    return finding
+
+
+def test_a_waived_deviation_is_risk_accepted_in_the_status_the_pdf_and_oscal(officer, client_for):
+    finding = _waived_ntp_deviation(officer)
     assert status() == "risk_accepted"
     web = client_for(officer)
     document = json.loads(web.get("/compliance/reports/oscal.json").content)
@@ -115,17 +121,7 @@ def test_a_waived_deviation_is_risk_accepted_in_the_status_the_pdf_and_oscal(off
 def test_the_pdf_labels_a_risk_accepted_requirement_as_such_not_ja(officer, client_for):
     from .test_reports import pdf_text
 
-    host = HostFactory(ntp_servers=[])
-    run()
-    approved_waiver(
-        check_id="LOG-001",
-        scope="object",
-        finding=Finding.objects.get(check_id="LOG-001", object_id=host.pk),
-        reason="time from the PTP appliance",
-        expires_at=timezone.now() + dt.timedelta(days=30),
-        actor=officer,
-    )
-    run()
+    _waived_ntp_deviation(officer)
     assert status() == "risk_accepted"
     web = client_for(officer)
     for lang, word, fulfilled in (

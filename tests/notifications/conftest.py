@@ -4,15 +4,13 @@ this module's own whose environment points at them (as an operator would set it)
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 
 import pytest
-from django.conf import settings
 
-from tests.peers.ca import make_ca
 from tests.peers.smtp import SmtpServer
+from tests.peers.tlsca import make_ca
 from tests.peers.webhook import WebhookReceiver
 
 SECRET = "test-webhook-secret-0123456789abcdef"
@@ -41,29 +39,21 @@ def hooks(test_ca) -> Iterator[WebhookReceiver]:
 def notify_worker(django_db_setup, django_db_blocker, smtp, hooks, test_ca):
     """A worker on a queue of its own, with mail and webhook settings from its environment."""
     from simulators.worker import Worker
-    from tests.conftest import _test_database_url
+    from tests.conftest import worker_env
 
     queue = f"notify-{uuid.uuid4().hex[:8]}"
-    embedded = not os.environ.get("CELERY_BROKER_URL")
-    env = {
-        "DATABASE_URL": _test_database_url(),
-        "CELERY_BROKER_URL": "" if embedded else settings.CELERY_BROKER_URL,
-        "PORTAL_VAR_DIR": str(settings.VAR_DIR),
-        "CELERY_QUEUE": queue,
-        "DEBUG": "true",
-        "EMAIL_HOST": "127.0.0.1",
-        "EMAIL_PORT": str(smtp.port),
-        "EMAIL_USE_TLS": "true",
-        "EMAIL_CA_FILE": str(test_ca.ca_file),
-        "EMAIL_TIMEOUT": "20",
-        "NOTIFY_WEBHOOK_CA_FILE": str(test_ca.ca_file),
-        "NOTIFY_TIMEOUT_SECONDS": "60",
-        "NOTIFY_RETRY_BASE_SECONDS": str(RETRY_BASE),
-        "NOTIFY_MAX_ATTEMPTS": str(MAX_ATTEMPTS),
-    }
-    for key in ("SECRET_KEY", "ENCRYPTION_KEYS"):
-        if os.environ.get(key):
-            env[key] = os.environ[key]
+    env = worker_env(
+        queue,
+        EMAIL_HOST="127.0.0.1",
+        EMAIL_PORT=str(smtp.port),
+        EMAIL_USE_TLS="true",
+        EMAIL_CA_FILE=str(test_ca.ca_file),
+        EMAIL_TIMEOUT="20",
+        NOTIFY_WEBHOOK_CA_FILE=str(test_ca.ca_file),
+        NOTIFY_TIMEOUT_SECONDS="60",
+        NOTIFY_RETRY_BASE_SECONDS=str(RETRY_BASE),
+        NOTIFY_MAX_ATTEMPTS=str(MAX_ATTEMPTS),
+    )
     worker = Worker(env, queue, name="notify").start()
     yield worker
     worker.stop()

@@ -13,7 +13,7 @@ from notifications.services import attempt
 from portal.models import AuditEvent
 from tests.notifications.conftest import SECRET
 from tests.notifications.helpers import event, hook, receiver
-from tests.peers.ca import make_ca
+from tests.peers.tlsca import make_ca
 from tests.peers.webhook import WebhookReceiver
 
 pytestmark = pytest.mark.django_db

@@ -93,16 +93,21 @@ def test_the_vcenter_connector_identifies_a_created_snapshot_by_the_tasks_result
         assert conn.find_lost_snapshot(vm_id, "same", "[portal-op:abc]", later) is None
 
 
-def test_a_proxmox_snapshot_planted_under_the_operations_name_is_not_adopted_after_a_crash(
-    fake_pve, db, admin_user
-):
-    endpoint = proxmox_endpoint(fake_pve, "pve-plant")
-    vm = pve_guest(endpoint, 101)
-    op = snapshot_create(vm=vm, name="before-upgrade", actor=admin_user)
-    # A crash after the attempt was counted: the restarted step looks for lost work first.
+def _create_cut_off_by_a_crash(fake_pve, endpoint_name: str, name: str, actor):
+    """Guest 101's snapshot ``name`` requested, then a crash after the attempt was counted: the
+    restarted step looks for lost work first."""
+    vm = pve_guest(proxmox_endpoint(fake_pve, endpoint_name), 101)
+    op = snapshot_create(vm=vm, name=name, actor=actor)
     Operation.objects.filter(pk=op.pk).update(
         attempts=1, state="running", started_at=timezone.now()
     )
+    return vm, op
+
+
+def test_a_proxmox_snapshot_planted_under_the_operations_name_is_not_adopted_after_a_crash(
+    fake_pve, db, admin_user
+):
+    vm, op = _create_cut_off_by_a_crash(fake_pve, "pve-plant", "before-upgrade", admin_user)
     # Meanwhile another PVE user takes a snapshot of that name (root@pam, not the portal's token).
     intruder = ProxmoxConnector(password_config(fake_pve))
     status = _finish(intruder, intruder.create_snapshot(vm.external_id, "before-upgrade"))
@@ -119,12 +124,7 @@ def test_a_proxmox_snapshot_planted_under_the_operations_name_is_not_adopted_aft
 def test_a_proxmox_snapshot_the_portals_own_token_took_is_adopted_after_a_crash(
     fake_pve, db, admin_user
 ):
-    endpoint = proxmox_endpoint(fake_pve, "pve-own")
-    vm = pve_guest(endpoint, 101)
-    op = snapshot_create(vm=vm, name="lost-submit", actor=admin_user)
-    Operation.objects.filter(pk=op.pk).update(
-        attempts=1, state="running", started_at=timezone.now()
-    )
+    vm, op = _create_cut_off_by_a_crash(fake_pve, "pve-own", "lost-submit", admin_user)
     # The submit that the crash cut off had reached PVE: the portal's own token took it.
     own = ProxmoxConnector(token_config(fake_pve))
     assert _finish(own, own.create_snapshot(vm.external_id, "lost-submit")).state == "succeeded"

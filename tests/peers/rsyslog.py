@@ -15,7 +15,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from tests.peers.syslog_receiver import TestCa
+from tests.peers.tlsca import TestCA
 
 CONFIG = """\
 global(
@@ -41,7 +41,7 @@ def rsyslogd() -> str:
 
 
 class Rsyslog:
-    def __init__(self, directory: Path, ca: TestCa) -> None:
+    def __init__(self, directory: Path, ca: TestCA) -> None:
         self.directory = directory
         self.output = directory / "audit.log"
         with socket.socket() as probe:

@@ -11,7 +11,7 @@ from email.message import Message
 
 from aiosmtpd.controller import Controller
 
-from tests.peers.ca import TestCA
+from tests.peers.tlsca import TestCA
 
 
 def free_port() -> int:

@@ -6,94 +6,17 @@ every frame of a connection, and when the sender closes the TLS session it answe
 n-th message: the connection is reset (no close_notify) and the listener closed; ``start()``
 opens it again on the same port. Each received message is kept as bytes, per start
 (``sessions``) and all together (``messages``).
-
-Also here: a test CA with a server certificate for 127.0.0.1 and localhost (``make_ca``).
 """
 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import socket
 import ssl
 import struct
 import threading
-from dataclasses import dataclass
-from pathlib import Path
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
-
-
-@dataclass
-class TestCa:
-    ca_file: Path
-    cert_file: Path
-    key_file: Path
-
-
-def _name(common_name: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-
-
-def make_ca(directory: Path, hosts: tuple[str, ...] = ("127.0.0.1", "localhost")) -> TestCa:
-    """A CA of the test's own and a server certificate it signed for ``hosts``."""
-    import ipaddress
-
-    now = dt.datetime.now(dt.UTC)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca = (
-        x509.CertificateBuilder()
-        .subject_name(_name("syslog test CA"))
-        .issuer_name(_name("syslog test CA"))
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(False, False, False, False, False, True, True, False, False),
-            critical=True,
-        )
-        .add_extension(
-            x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
-    key = ec.generate_private_key(ec.SECP256R1())
-    names: list[x509.GeneralName] = []
-    for host in hosts:
-        try:
-            names.append(x509.IPAddress(ipaddress.ip_address(host)))
-        except ValueError:
-            names.append(x509.DNSName(host))
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name(hosts[0]))
-        .issuer_name(ca.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName(names), critical=False)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
-            critical=False,
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
-    directory.mkdir(parents=True, exist_ok=True)
-    pem = serialization.Encoding.PEM
-    files = TestCa(directory / "ca.pem", directory / "server.pem", directory / "server.key")
-    files.ca_file.write_bytes(ca.public_bytes(pem))
-    files.cert_file.write_bytes(cert.public_bytes(pem))
-    files.key_file.write_bytes(
-        key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    return files
+from tests.peers.tlsca import TestCA
 
 
 def read_frames(buffer: bytearray) -> list[bytes]:
@@ -111,7 +34,7 @@ def read_frames(buffer: bytearray) -> list[bytes]:
 
 
 class TlsSyslogReceiver:
-    def __init__(self, ca: TestCa, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, ca: TestCA, host: str = "127.0.0.1", port: int = 0) -> None:
         self.ca = ca
         self.host, self.port = host, port
         self.messages: list[bytes] = []

@@ -1,4 +1,8 @@
-"""A throwaway certificate authority for the test peers (made with ``cryptography``)."""
+"""A throwaway certificate authority for the test peers (made with ``cryptography``).
+
+``CertAuthority`` signs server certificates on demand; ``make_ca`` is the short form for the
+peers that need one CA and one server certificate for ``localhost`` and 127.0.0.1.
+"""
 
 from __future__ import annotations
 
@@ -93,6 +97,22 @@ class CertAuthority:
         key_file.write_bytes(_pem_key(key))
         key_file.chmod(0o600)
         return cert_file, key_file
+
+
+@dataclass
+class TestCA:
+    """A CA file and one server certificate with its key, signed by that CA."""
+
+    ca_file: Path
+    cert_file: Path
+    key_file: Path
+
+
+def make_ca(directory: Path, name: str = "Portal test CA") -> TestCA:
+    """A CA of the test's own in ``directory`` and a server certificate it signed for localhost."""
+    authority = CertAuthority.create(directory, name)
+    cert_file, key_file = authority.server("localhost")
+    return TestCA(authority.ca_file, cert_file, key_file)
 
 
 def free_port() -> int:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from tests.peers.ca import TestCA, make_ca
+from tests.peers.tlsca import TestCA, make_ca
 
 MAX_SKEW = 300  # seconds a signature's timestamp may be off (replay window)
 

@@ -13,7 +13,7 @@ from celery import Celery
 
 from portal.models import Heartbeat
 from simulators.worker import Worker
-from tests.conftest import _test_database_url
+from tests.conftest import worker_env
 
 
 def wait_for_ping(nonce: str, timeout: float = 30) -> bool:
@@ -44,13 +44,7 @@ def embedded_worker(transactional_db, tmp_path, monkeypatch) -> Iterator[Embedde
     # Celery lets CELERY_BROKER_URL override any app's broker; this sender must not use Redis.
     monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
     queue = f"emb-{uuid.uuid4().hex[:6]}"
-    env = {
-        "PORTAL_VAR_DIR": str(tmp_path),
-        "DATABASE_URL": _test_database_url(),
-        "CELERY_BROKER_URL": "",
-        "CELERY_QUEUE": queue,
-        "DEBUG": "true",
-    }
+    env = worker_env(queue, PORTAL_VAR_DIR=str(tmp_path), CELERY_BROKER_URL="")
     broker = tmp_path / "broker" / "broker.sqlite3"
     with Worker(env, queue, concurrency=1, name="embedded") as worker:
         sender = Celery(

@@ -9,7 +9,7 @@ import pytest
 
 from portal.env import ConfigError
 from portal.env_checks import check_siem_settings, metrics_token, networks
-from tests.peers.syslog_receiver import make_ca
+from tests.peers.tlsca import make_ca
 from tests.portal.test_settings_and_startup import run_manage
 
 

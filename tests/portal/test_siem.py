@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import time
 import uuid
 
@@ -20,7 +19,8 @@ from portal.audit import audit
 from portal.models import AuditEvent, SiemCursor
 from portal.siem import configured_destination, drain, sd_params
 from tests.factories import UserFactory
-from tests.peers.syslog_receiver import TlsSyslogReceiver, UdpSyslogReceiver, make_ca
+from tests.peers.syslog_receiver import TlsSyslogReceiver, UdpSyslogReceiver
+from tests.peers.tlsca import make_ca
 from tests.portal.syslog_parse import parse
 
 
@@ -303,20 +303,16 @@ def test_a_real_worker_drains_after_each_commit_and_catches_up_after_an_outage(
     environment), which sends; while the receiver is down nothing is lost."""
     from portal.celery import app
     from simulators.worker import Worker
-    from tests.conftest import _test_database_url
+    from tests.conftest import worker_env
 
     queue = f"siem-{uuid.uuid4().hex[:8]}"
     settings.SIEM_SYSLOG_HOST = "127.0.0.1"  # this process kicks; the worker sends
-    env = {
-        "DATABASE_URL": _test_database_url(),
-        "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL", ""),
-        "PORTAL_VAR_DIR": str(settings.VAR_DIR),
-        "CELERY_QUEUE": queue,
-        "DEBUG": "true",
-        "SIEM_SYSLOG_HOST": "127.0.0.1",
-        "SIEM_SYSLOG_PORT": str(receiver.port),
-        "SIEM_SYSLOG_CA_FILE": str(syslog_ca.ca_file),
-    }
+    env = worker_env(
+        queue,
+        SIEM_SYSLOG_HOST="127.0.0.1",
+        SIEM_SYSLOG_PORT=str(receiver.port),
+        SIEM_SYSLOG_CA_FILE=str(syslog_ca.ca_file),
+    )
 
     def wait_for(count: int) -> list[int]:
         deadline = time.monotonic() + 60
