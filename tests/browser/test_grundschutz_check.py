@@ -8,7 +8,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from compliance.models import Assessment
+from compliance.catalog import load_catalogs
+from compliance.models import Assessment, CheckMapping, Requirement, RequirementSentence
 from tests.inventory.factories import EndpointFactory, HostFactory
 
 from .conftest import log_in, screenshot, totp_device
@@ -19,6 +20,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 def test_an_officer_assesses_a_requirement_and_an_auditor_reads_it(
     page, officer, auditor, password
 ):
+    # A transactional test before this one flushed the catalog the migrations loaded.
+    load_catalogs(Requirement, RequirementSentence, CheckMapping)
     HostFactory(endpoint=EndpointFactory(name="vc-prod"), name="esx01")
     log_in(page, officer, password, totp_device(officer))
     page.goto("/compliance/targets/")
