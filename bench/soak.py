@@ -65,7 +65,7 @@ for run in syncs.filter(status="succeeded"):
 policies = {}
 for label in ("bytag", "byname"):
     runs = PolicyRun.objects.filter(policy__label=label)
-    policies[label] = dict(runs.values_list("state").annotate(n=Count("id")))
+    policies[label] = dict(runs.values_list("status").annotate(n=Count("id")))
 ops = dict(Operation.objects.values_list("state").annotate(n=Count("id")))
 failed_ops = [f"{o.kind} {o.vm.name}: {o.error[:200]}" for o in Operation.objects.filter(state="failed")]
 print(json.dumps({"scheduled_syncs": by_status, "syncs_followed_by_check_run": followed,
