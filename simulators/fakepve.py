@@ -12,7 +12,11 @@ returns its result.
 
 What this harness adds to fakepve (which synthesises these from the API schema, with "fake"
 strings and zeros): stateful answers for ``/access/users``, ``/access/acl``, ``/access/tfa``,
-``/access/domains`` (realms and their ``tfa`` option), ``/cluster/backup``,
+``/access/domains`` (realms and their ``tfa`` option), ``/access/roles`` (PVE 8's built-in roles
+and their privileges, plus roles created), ACL entries set with ``PUT /access/acl`` or
+:meth:`HarnessPve.set_acl` (users, groups, tokens), API tokens with their ``expire`` and
+``privsep`` (:meth:`HarnessPve.add_token`, ``POST /access/users/{userid}/token/{tokenid}``),
+``/cluster/backup``,
 ``/cluster/backup-info/not-backed-up``, ``/cluster/ha/resources`` and ``/cluster/ha/groups``
 (from :attr:`HarnessPve.backup_jobs`, :attr:`HarnessPve.ha_resources` and
 :attr:`HarnessPve.ha_groups`; archives on a storage with
@@ -63,13 +67,77 @@ GiB = 1024**3
 
 @dataclass(slots=True)
 class FakeUser:
-    """A PVE user: ``tfa`` gives it a TOTP entry; ``acl`` holds (path, role) pairs."""
+    """A PVE user: ``tfa`` gives it a TOTP entry; ``acl`` holds (path, role) pairs (propagated);
+    ``groups`` the groups it belongs to; ``tokens`` its API tokens by id, each with PVE's token
+    options (``expire`` epoch seconds, 0 = never; ``privsep`` 1/0; ``comment``)."""
 
     userid: str
     password: str = ""
     enabled: bool = True
     tfa: bool = False
     acl: list[tuple[str, str]] = field(default_factory=list)
+    groups: list[str] = field(default_factory=list)
+    tokens: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def _privs(*groups: list[str]) -> list[str]:
+    return sorted({p for g in groups for p in g})
+
+
+# PVE 8's privileges by group (PVE::AccessControl's $privgroups): the "root" ones only
+# Administrator holds; PVEAdmin holds admin, user and audit of every group; PVE<X>Admin those of
+# its group, PVE<X>User the user and audit ones.
+_VM = {
+    "admin": [
+        "VM.Allocate", "VM.Migrate", "VM.Clone", "VM.Snapshot", "VM.Snapshot.Rollback",
+        "VM.Config.Disk", "VM.Config.CPU", "VM.Config.Memory", "VM.Config.Network",
+        "VM.Config.HWType", "VM.Config.Options",
+    ],
+    "user": ["VM.Config.CDROM", "VM.Config.Cloudinit", "VM.Console", "VM.Backup", "VM.PowerMgmt"],
+    "audit": ["VM.Audit", "VM.Monitor"],
+}  # fmt: skip
+_SYS = {
+    "root": ["Sys.PowerMgmt", "Sys.Modify"],
+    "admin": ["Sys.Console", "Sys.Syslog"],
+    "audit": ["Sys.Audit"],
+}
+_DATASTORE = {
+    "admin": ["Datastore.Allocate", "Datastore.AllocateTemplate"],
+    "user": ["Datastore.AllocateSpace"],
+    "audit": ["Datastore.Audit"],
+}
+_SDN = {"admin": ["SDN.Allocate"], "user": ["SDN.Use"], "audit": ["SDN.Audit"]}
+_USER = {"root": ["Realm.Allocate", "Permissions.Modify"], "admin": ["User.Modify"]}
+_GROUP = {"admin": ["Group.Allocate"]}
+_POOL = {"admin": ["Pool.Allocate"], "audit": ["Pool.Audit"]}
+_REALM = {"user": ["Realm.AllocateUser"]}
+_MAPPING = {"admin": ["Mapping.Modify"], "user": ["Mapping.Use"], "audit": ["Mapping.Audit"]}
+_ALL_GROUPS = (_VM, _SYS, _DATASTORE, _SDN, _USER, _GROUP, _POOL, _REALM, _MAPPING)
+
+
+def _levels(group: dict[str, list[str]], *levels: str) -> list[str]:
+    return [p for level in levels for p in group.get(level, [])]
+
+
+BUILTIN_ROLES: dict[str, list[str]] = {
+    "NoAccess": [],
+    "Administrator": _privs(*(_levels(g, "root", "admin", "user", "audit") for g in _ALL_GROUPS)),
+    "PVEAdmin": _privs(*(_levels(g, "admin", "user", "audit") for g in _ALL_GROUPS)),
+    "PVEAuditor": _privs(*(_levels(g, "audit") for g in _ALL_GROUPS)),
+    "PVEVMAdmin": _privs(_levels(_VM, "admin", "user", "audit")),
+    "PVEVMUser": _privs(_levels(_VM, "user", "audit")),
+    "PVESysAdmin": _privs(_levels(_SYS, "admin", "user", "audit")),
+    "PVEDatastoreAdmin": _privs(_levels(_DATASTORE, "admin", "user", "audit")),
+    "PVEDatastoreUser": _privs(_levels(_DATASTORE, "user", "audit")),
+    "PVESDNAdmin": _privs(_levels(_SDN, "admin", "user", "audit")),
+    "PVESDNUser": _privs(_levels(_SDN, "user", "audit")),
+    "PVEUserAdmin": _privs(_levels(_USER, "admin", "user", "audit")),
+    "PVEPoolAdmin": _privs(_levels(_POOL, "admin", "user", "audit")),
+    "PVEPoolUser": _privs(_levels(_POOL, "user", "audit")),
+    "PVEMappingAdmin": _privs(_levels(_MAPPING, "admin", "user", "audit")),
+    "PVEMappingUser": _privs(_levels(_MAPPING, "user", "audit")),
+    "PVETemplateUser": ["VM.Audit", "VM.Clone"],
+}
 
 
 @dataclass(slots=True)
@@ -126,6 +194,10 @@ class HarnessPve(FakePve):
             "pam": {"type": "pam", "comment": "Linux PAM standard authentication"},
             "pve": {"type": "pve", "comment": "Proxmox VE authentication server"},
         }
+        # Rights (/access/roles, /access/acl beyond the users' own pairs, tokens of root@pam).
+        self.roles: dict[str, list[str]] = {k: list(v) for k, v in BUILTIN_ROLES.items()}
+        self.acl_entries: list[dict[str, Any]] = []  # {path, type, ugid, roleid, propagate}
+        self.root_tokens: dict[str, dict[str, Any]] = {}  # the login user's tokens, by id
 
     # fakepve registers every ``_routes_*`` method's (method, template, handler) triples
     # before its schema catch-all, so these win over the synthesised answers.
@@ -157,7 +229,88 @@ class HarnessPve(FakePve):
             ("GET", "/access/domains", self._h_realms),
             ("POST", "/access/domains", self._h_realm_create),
             ("PUT", "/access/domains/{realm}", self._h_realm_update),
+            ("GET", "/access/roles", self._h_roles),
+            ("POST", "/access/roles", self._h_role_create),
+            ("PUT", "/access/acl", self._h_acl_update),
+            ("POST", "/access/users/{userid}/token/{tokenid}", self._h_token_create),
         ]
+
+    # ------------------------------------------------------------------ rights (PVE 8 shapes)
+
+    async def _h_roles(self, v: dict[str, Any], user: str) -> list[dict[str, Any]]:
+        return [
+            {"roleid": r, "privs": ",".join(p), "special": 1 if r in BUILTIN_ROLES else 0}
+            for r, p in sorted(self.roles.items())
+        ]
+
+    async def _h_role_create(self, v: dict[str, Any], user: str) -> None:
+        if v["roleid"] in self.roles:
+            raise PveError(500, f"create role failed: role '{v['roleid']}' already exists")
+        self.roles[v["roleid"]] = sorted(
+            p for p in str(v.get("privs") or "").replace(";", ",").split(",") if p.strip()
+        )
+
+    async def _h_acl_update(self, v: dict[str, Any], user: str) -> None:
+        """PUT /access/acl: path, roles, users / groups / tokens (lists), propagate, delete."""
+        delete = str(v.get("delete", 0)) in ("1", "true")
+        propagate = 0 if str(v.get("propagate", 1)) in ("0", "false") else 1
+        roles = [r for r in str(v.get("roles") or "").split(",") if r]
+        for role in roles:
+            if role not in self.roles:
+                raise PveError(400, f"role '{role}' does not exist")
+        for kind, key in (("user", "users"), ("group", "groups"), ("token", "tokens")):
+            for ugid in [x for x in str(v.get(key) or "").split(",") if x]:
+                for role in roles:
+                    self.set_acl(v["path"], kind, ugid, role, propagate=propagate, delete=delete)
+
+    def set_acl(
+        self,
+        path: str,
+        kind: str,
+        ugid: str,
+        role: str,
+        *,
+        propagate: int = 1,
+        delete: bool = False,
+    ) -> None:
+        """Grant (or with ``delete`` take away) ``role`` on ``path`` to a user, group or token."""
+        self.acl_entries = [
+            e
+            for e in self.acl_entries
+            if (e["path"], e["type"], e["ugid"], e["roleid"]) != (path, kind, ugid, role)
+        ]
+        if not delete:
+            self.acl_entries.append(
+                {"path": path, "type": kind, "ugid": ugid, "roleid": role, "propagate": propagate}
+            )
+
+    async def _h_token_create(self, v: dict[str, Any], user: str) -> dict[str, Any]:
+        options = {
+            "expire": int(v.get("expire") or 0),
+            "privsep": 0 if str(v.get("privsep", 1)) in ("0", "false") else 1,
+            "comment": str(v.get("comment") or ""),
+        }
+        self.add_token(v["userid"], v["tokenid"], **options)
+        full = f"{v['userid']}!{v['tokenid']}"
+        return {"full-tokenid": full, "info": options, "value": self.apitokens[full]}
+
+    def add_token(self, userid: str, tokenid: str, **options: Any) -> str:
+        """Give ``userid`` an API token (PVE's defaults: privsep 1, expire 0); returns its secret."""
+        full = f"{userid}!{tokenid}"
+        options = {"expire": 0, "privsep": 1, "comment": "", **options}
+        if userid == self.user:
+            self.root_tokens[tokenid] = options
+        else:
+            owner = next((u for u in self.harness_users if u.userid == userid), None)
+            if owner is None:
+                raise PveError(500, f"no such user ('{userid}')")
+            owner.tokens[tokenid] = options
+        self.apitokens.setdefault(full, secrets.token_hex(16))
+        return self.apitokens[full]
+
+    @staticmethod
+    def _token_items(tokens: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{"tokenid": t, **options} for t, options in sorted(tokens.items())]
 
     async def _h_backup_jobs(self, v: dict[str, Any], user: str) -> list[dict[str, Any]]:
         return [{"type": "vzdump", **job} for job in self.backup_jobs]
@@ -220,25 +373,35 @@ class HarnessPve(FakePve):
         realm.update({k: val for k, val in v.items() if k not in ("realm", "delete", "digest")})
 
     async def _h_users(self, v: dict[str, Any], user: str) -> list[dict[str, Any]]:
-        out = [{"userid": self.user, "enable": 1, "expire": 0}]
+        """PVE 8's /access/users?full=1: groups as a comma list, tokens with their options."""
+        root: dict[str, Any] = {"userid": self.user, "enable": 1, "expire": 0}
+        if self.root_tokens:
+            root["tokens"] = self._token_items(self.root_tokens)
+        out = [root]
         for u in self.harness_users:
             item: dict[str, Any] = {
                 "userid": u.userid,
                 "enable": 1 if u.enabled else 0,
                 "expire": 0,
             }
-            tokens = [t.split("!", 1)[1] for t in self.apitokens if t.startswith(u.userid + "!")]
+            if u.groups:
+                item["groups"] = ",".join(u.groups)
+            tokens = dict(u.tokens)
+            for t in self.apitokens:  # tokens made with fakepve's own API: PVE's defaults
+                if t.startswith(u.userid + "!"):
+                    tokens.setdefault(t.split("!", 1)[1], {"expire": 0, "privsep": 1})
             if tokens:
-                item["tokens"] = [{"tokenid": t, "privsep": 1} for t in tokens]
+                item["tokens"] = self._token_items(tokens)
             out.append(item)
         return out
 
     async def _h_acl(self, v: dict[str, Any], user: str) -> list[dict[str, Any]]:
-        return [
+        own = [
             {"path": path, "roleid": role, "type": "user", "ugid": u.userid, "propagate": 1}
             for u in self.harness_users
             for path, role in u.acl
         ]
+        return own + [dict(e) for e in self.acl_entries]
 
     async def _h_tfa(self, v: dict[str, Any], user: str) -> list[dict[str, Any]]:
         return [
@@ -393,7 +556,10 @@ class HarnessPve(FakePve):
         if v["userid"] == self.user or any(u.userid == v["userid"] for u in self.harness_users):
             raise PveError(500, f"create user failed: user '{v['userid']}' already exists")
         enabled = str(v.get("enable", 1)) not in ("0", "false")
-        self.harness_users.append(FakeUser(v["userid"], v.get("password") or "", enabled))
+        groups = [g for g in str(v.get("groups") or "").split(",") if g]
+        self.harness_users.append(
+            FakeUser(v["userid"], v.get("password") or "", enabled, groups=groups)
+        )
         if v.get("password"):
             self.users[v["userid"]] = v["password"]
 
@@ -523,6 +689,9 @@ def populate(pve: HarnessPve, spec: FakeSpec) -> dict[str, Any]:
     token_id = f"{spec.user}!{spec.token_name}"
     secret = secrets.token_hex(16)
     pve.apitokens[token_id] = secret
+    # The harness's own token: full rights of root@pam (privsep 0), no expiry, as a quick
+    # setup would make it; PVE lists it under root@pam's tokens.
+    pve.root_tokens[spec.token_name] = {"expire": 0, "privsep": 0, "comment": "portal"}
     return {"token_id": token_id, "token_secret": secret}
 
 

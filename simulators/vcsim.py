@@ -345,6 +345,70 @@ def create_snapshot(
 # -- CLI ------------------------------------------------------------------------------------------
 
 
+_ENTITY_TYPES = (
+    ("vm-", "VirtualMachine"),
+    ("host-", "HostSystem"),
+    ("domain-c", "ClusterComputeResource"),
+    ("domain-s", "ComputeResource"),
+    ("datacenter-", "Datacenter"),
+    ("datastore-", "Datastore"),
+    ("resgroup-", "ResourcePool"),
+    ("network-", "Network"),
+    ("dvportgroup-", "DistributedVirtualPortgroup"),
+    ("dvs-", "DistributedVirtualSwitch"),
+    ("group-", "Folder"),
+)
+
+
+def entity(si: Any, moid: str) -> Any:
+    """The managed entity ``moid`` ("vm-42", "host-21", "group-d1") as a pyvmomi object."""
+    from pyVmomi import vim
+
+    for prefix, kind in _ENTITY_TYPES:
+        if moid.startswith(prefix):
+            return getattr(vim, kind)(moid, si._stub)
+    raise ValueError(f"unknown entity type of {moid!r}")
+
+
+def add_role(sim: RunningVcsim, name: str, privileges: list[str]) -> int:
+    """Create a role (AuthorizationManager.AddAuthorizationRole); returns its id."""
+    with service_instance(sim) as si:
+        return int(si.content.authorizationManager.AddAuthorizationRole(name, privileges))
+
+
+def set_permission(
+    sim: RunningVcsim,
+    moid: str,
+    principal: str,
+    role_id: int,
+    *,
+    group: bool = False,
+    propagate: bool = True,
+    with_entity: bool = False,
+) -> None:
+    """Grant ``role_id`` on ``moid`` to ``principal`` (AuthorizationManager.SetEntityPermissions)."""
+    from pyVmomi import vim
+
+    with service_instance(sim) as si:
+        target = entity(si, moid)
+        # Sent as an operator's client sends it: without the entity. vCenter fills it in;
+        # vcsim does not (RetrieveAllPermissions then answers it with no entity, and the
+        # connector places it by asking the objects; tests/connectors cover both).
+        permission = vim.AuthorizationManager.Permission(
+            entity=target if with_entity else None,
+            principal=principal,
+            group=group,
+            roleId=role_id,
+            propagate=propagate,
+        )
+        si.content.authorizationManager.SetEntityPermissions(target, [permission])
+
+
+def remove_permission(sim: RunningVcsim, moid: str, principal: str, *, group: bool = False) -> None:
+    with service_instance(sim) as si:
+        si.content.authorizationManager.RemoveEntityPermission(entity(si, moid), principal, group)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--vms", type=int, help="total VMs at least (spreads over clusters)")

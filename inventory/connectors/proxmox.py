@@ -86,6 +86,7 @@ from .base import (
     TrustError,
     no_progress,
 )
+from .proxmox_traits import TRAITS
 from .records import (
     AccountRecord,
     ClusterRecord,
@@ -100,6 +101,7 @@ from .records import (
     TaskStatus,
     VmNicRecord,
     VmRecord,
+    grant,
 )
 
 log = logging.getLogger(__name__)
@@ -368,6 +370,26 @@ def _dict(value: Any) -> dict[str, Any]:
 
 def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
+
+
+def _names(value: Any) -> list[str]:
+    """PVE's comma (or space, semicolon) separated lists; lists pass through."""
+    if isinstance(value, list):
+        return [str(v) for v in value if v]
+    return [n for n in re.split(r"[,;\s]+", str(value or "")) if n]
+
+
+def _epoch(value: Any) -> dt.datetime | None:
+    """PVE's ``expire`` (epoch seconds; 0 = never) as a time, None for never or unknown."""
+    seconds = _int(value)
+    return dt.datetime.fromtimestamp(seconds, dt.UTC) if seconds else None
+
+
+def _directory(realm: str, realm_type: str) -> bool:
+    """Whether a realm's accounts come from a directory (LDAP, AD, OpenID), not the node."""
+    if realm_type:
+        return realm_type not in ("pam", "pve")
+    return realm not in TRAITS.local_realms
 
 
 def parse_guest_id(external_id: str) -> tuple[str, int]:
@@ -1150,41 +1172,63 @@ class ProxmoxConnector:
         return out
 
     def _accounts(self, inv: Inventory) -> list[AccountRecord]:
+        """Users, their API tokens and the ACL's groups, with what each may do where.
+
+        Six reads, whatever the number of users: /access/users?full=1 (users, groups, tokens
+        with expire and privsep), /access/acl, /access/roles, /access/tfa, /access/domains.
+        """
         users = self._optional(inv, "users", "access/users", full=1)
         if users is None:
             return []
         acl = _list(self._optional(inv, "ACL", "access/acl"))
+        roles = self._role_rights(_list(self._optional(inv, "roles", "access/roles")))
         tfa = _list(self._optional(inv, "TFA entries", "access/tfa"))
         with_tfa = {t.get("userid") for t in tfa if isinstance(t, dict) and _list(t.get("entries"))}
         # A realm's ``tfa`` option (type=oath, type=yubico) makes every login of the realm
         # ask for a second factor, whether or not the user has an entry in /access/tfa.
         domains = self._optional(inv, "realms", "access/domains")
-        realm_tfa = (
-            None
-            if domains is None
-            else {
-                str(d["realm"]): bool(d.get("tfa"))
-                for d in _list(domains)
-                if isinstance(d, dict) and d.get("realm")
-            }
-        )
+        realms = {
+            str(d["realm"]): d for d in _list(domains) if isinstance(d, dict) and d.get("realm")
+        }
+        realm_tfa = None if domains is None else {r: bool(d.get("tfa")) for r, d in realms.items()}
         groups: dict[str, list[str]] = {}
         accounts: dict[str, AccountRecord] = {}
+        tokens: dict[str, AccountRecord] = {}
         for u in _list(users):
             if not isinstance(u, dict) or not u.get("userid"):
                 continue
             uid = str(u["userid"])
+            realm = uid.rpartition("@")[2]
+            realm_type = str(_dict(realms.get(realm)).get("type") or "")
             accounts[uid] = AccountRecord(
                 userid=uid,
                 enabled=_flag(u.get("enable")) if u.get("enable") is not None else True,
                 two_factor=uid in with_tfa or bool(u.get("keys")),
-                realm_two_factor=None
-                if realm_tfa is None
-                else realm_tfa.get(uid.rpartition("@")[2], False),
+                realm_two_factor=None if realm_tfa is None else realm_tfa.get(realm, False),
+                realm=realm,
+                realm_type=realm_type,
+                directory=_directory(realm, realm_type),
+                expires_at=_epoch(u.get("expire")),
             )
-            for g in str(u.get("groups") or "").split(","):
-                if g:
-                    groups.setdefault(g, []).append(uid)
+            for g in _names(u.get("groups")):
+                groups.setdefault(g, []).append(uid)
+            for t in _list(u.get("tokens")):
+                if not isinstance(t, dict) or not t.get("tokenid"):
+                    continue
+                tid = f"{uid}!{t['tokenid']}"
+                tokens[tid] = AccountRecord(
+                    userid=tid,
+                    enabled=accounts[uid].enabled,
+                    kind="token",
+                    realm=realm,
+                    realm_type=realm_type,
+                    directory=accounts[uid].directory,
+                    expires_at=_epoch(t.get("expire")),
+                    # PVE's default for a token is privilege separation on.
+                    privsep=True if t.get("privsep") is None else bool(_flag(t.get("privsep"))),
+                )
+        group_accounts: dict[str, AccountRecord] = {}
+        names = self._entity_names(inv)
         for entry in acl:
             if not isinstance(entry, dict):
                 continue
@@ -1192,15 +1236,64 @@ class ProxmoxConnector:
             if not role or not path:
                 continue
             kind = entry.get("type")
+            propagate = True if entry.get("propagate") is None else bool(_flag(entry["propagate"]))
+            given = grant(
+                entity_path=f"{path} ({names[path]})" if path in names else str(path),
+                entity_id=str(path),
+                role=str(role),
+                role_id=str(role),
+                propagate=propagate,
+                rights=roles.get(str(role)) or TRAITS.classify_role(str(role), []),
+                root=path == "/",
+            )
             if kind == "user" and ugid in accounts:
                 accounts[ugid].roles.append(f"{path}:{role}")
+                accounts[ugid].grants.append(given)
             elif kind == "group":
+                group = group_accounts.setdefault(
+                    ugid, AccountRecord(userid=ugid, kind="group", directory=None)
+                )
+                group.grants.append(given)
                 for uid in groups.get(ugid, []):
                     accounts[uid].roles.append(f"{path}:{role} (group {ugid})")
+                    accounts[uid].grants.append({**given, "via": f"group {ugid}"})
             elif kind == "token" and ugid.split("!")[0] in accounts:
                 user, _, token = ugid.partition("!")
                 accounts[user].roles.append(f"{path}:{role} (token {token})")
-        return list(accounts.values())
+                if ugid in tokens:
+                    tokens[ugid].grants.append(given)
+        # A token without privilege separation acts with every right of its user.
+        for tid, token in tokens.items():
+            if token.privsep is False:
+                user = accounts[tid.partition("!")[0]]
+                token.grants.extend(
+                    {**g, "via": f"user {user.userid} (no privilege separation)"}
+                    for g in user.grants
+                )
+        return [*accounts.values(), *group_accounts.values(), *tokens.values()]
+
+    @staticmethod
+    def _role_rights(items: list[Any]) -> dict[str, dict[str, Any]]:
+        """Role id -> its classification (admin, VM-admin and infrastructure privileges)."""
+        out = {}
+        for r in items:
+            if isinstance(r, dict) and r.get("roleid"):
+                privs = r.get("privs")
+                if isinstance(privs, dict):  # PVE answers a string; some versions a map
+                    privs = [k for k, v in privs.items() if _flag(v)]
+                out[str(r["roleid"])] = TRAITS.classify_role(str(r["roleid"]), _names(privs))
+        return out
+
+    @staticmethod
+    def _entity_names(inv: Inventory) -> dict[str, str]:
+        """ACL path -> the name of what it points at (guests and nodes), from what was read."""
+        names = {}
+        for vm in inv.vms:
+            vmid = vm.external_id.partition("/")[2]
+            names[f"/vms/{vmid}"] = vm.name
+        for host in inv.hosts:
+            names[f"/nodes/{host.name}"] = host.name
+        return names
 
     # ------------------------------------------------------------------ snapshots (phase 2)
 

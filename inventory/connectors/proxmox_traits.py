@@ -45,6 +45,31 @@ class ProxmoxTraits(PlatformTraits):
     reports_ntp_servers = False  # chrony's servers live in a file on the node
     console_clipboard = "vga_option"
 
+    # PVE's built-in Administrator holds every privilege (root@pam has them implicitly).
+    admin_roles = frozenset({"Administrator"})
+    vm_admin_privileges = (
+        "VM.Allocate",
+        "VM.Config.",  # disks, CPU, memory, network, hardware, options, cloud-init, CD-ROM
+        "VM.Migrate",
+        "VM.Clone",
+        "VM.Snapshot",
+        "VM.Snapshot.Rollback",
+    )
+    infra_admin_privileges = (
+        "Sys.Modify",  # node settings, network, DNS, time, certificates
+        "Sys.PowerMgmt",
+        "Sys.Console",  # a root shell on the node
+        "Datastore.Allocate",
+        "SDN.Allocate",
+        "Permissions.Modify",
+        "Realm.Allocate",
+        "User.Modify",
+        "Group.Allocate",
+        "Mapping.Modify",
+    )
+    # Linux PAM and the Proxmox VE authentication server are the node's own accounts.
+    local_realms = frozenset({"pam", "pve"})
+
     def clean_snapshot_name(self, name: str) -> str:
         if not SNAPSHOT_NAME.match(name or ""):
             raise SnapshotNameError(

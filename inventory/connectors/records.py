@@ -208,13 +208,61 @@ class SampleRecord:
 
 @dataclass(slots=True)
 class AccountRecord:
-    """A platform user, for the rights checks (Proxmox users; vCenter: not read)."""
+    """A principal of the platform, for the rights checks: a user, a group or an API token.
 
-    userid: str
+    Proxmox: every user of /access/users, its API tokens and the groups the ACL names;
+    vCenter: every principal a permission names (vCenter's user directory is not read).
+    """
+
+    userid: str  # "alice@pve", "alice@pve!ci", "admins" (PVE group), "VSPHERE.LOCAL\\bob"
     enabled: bool | None = None
     two_factor: bool | None = None
     realm_two_factor: bool | None = None  # the user's realm enforces a second factor (PVE tfa)
     roles: list[str] = field(default_factory=list)  # "path:role" entries from the ACL
+    kind: str = "user"  # user, group, token
+    realm: str = ""  # PVE realm, vCenter domain ("" = none)
+    realm_type: str = ""  # PVE: pam, pve, ldap, ad, openid; vCenter: "" (not reported)
+    directory: bool | None = None  # False: a local account of the platform; None: unknown
+    expires_at: dt.datetime | None = None  # account or token expiry; None = never / unknown
+    privsep: bool | None = None  # tokens: privilege separation (False: the user's full rights)
+    # What the principal may do where, one entry per grant (see :func:`grant`).
+    grants: list[dict] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        """The stored external id: groups are prefixed so a group and a user of one name differ."""
+        return f"group:{self.userid}" if self.kind == "group" else self.userid
+
+
+def grant(
+    *,
+    entity_path: str,
+    entity_id: str,
+    role: str,
+    role_id: str,
+    propagate: bool | None,
+    rights: dict,
+    via: str = "",
+    root: bool = False,
+) -> dict:
+    """One grant of a role to a principal on an entity, as the rights checks read it.
+
+    ``entity_path``: the full inventory path with names ("/DC0/vm/web01", PVE "/vms/100 (web01)");
+    ``entity_id``: the platform's id (moref, ACL path); ``rights``: the role's classification
+    (PlatformTraits.classify_role); ``via``: how it reaches the principal ("group admins", "user
+    (token without privilege separation)"), "" when granted to it directly; ``root``: granted at
+    the top of the platform's tree (vCenter's root folder, PVE "/").
+    """
+    return {
+        "entity_path": entity_path,
+        "entity_id": entity_id,
+        "role": role,
+        "role_id": str(role_id),
+        "propagate": propagate,
+        "via": via,
+        "root": root,
+        **rights,
+    }
 
 
 @dataclass(slots=True)

@@ -67,6 +67,18 @@ class PlatformTraits:
     reports_ntp_servers: bool = True  # False: only the time service is reported
     console_clipboard: str = ""  # "isolation_keys" (vmx options) or "vga_option"
 
+    # Rights review (RGT checks). A privilege counts when it equals an entry or starts with an
+    # entry that ends in "." (a whole privilege group). ``admin_roles``: the platform's
+    # all-powerful roles by id. VM administration is creating, deleting, reconfiguring and
+    # snapshotting guests; infrastructure administration is changing hosts, storage, networks,
+    # the platform's settings or its rights. One principal holding both is a separation of
+    # duties finding (RGT-007).
+    admin_roles: frozenset[str] = frozenset()
+    vm_admin_privileges: tuple[str, ...] = ()
+    infra_admin_privileges: tuple[str, ...] = ()
+    # Realms or domains whose accounts are the platform's own (not a directory's).
+    local_realms: frozenset[str] = frozenset()
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.kind}>"
 
@@ -98,6 +110,42 @@ class PlatformTraits:
 
     def tools_running(self, tools_state: str | None) -> bool:
         return (tools_state or "").replace(" ", "").lower() in self.tools_running_states
+
+    # ---------------------------------------------------------------- rights
+
+    @staticmethod
+    def _matching(privileges: list[str] | tuple[str, ...], wanted: tuple[str, ...]) -> list[str]:
+        return sorted(
+            p
+            for p in privileges
+            if any(p == w or (w.endswith(".") and p.startswith(w)) for w in wanted)
+        )
+
+    def classify_role(self, role_id: str, privileges: list[str] | tuple[str, ...]) -> dict:
+        """What a role allows, for the rights checks: ``admin`` (one of the platform's
+        all-powerful roles), ``vm_admin`` and ``infra_admin`` (the privileges of each kind it
+        holds) and the number of privileges."""
+        admin = str(role_id) in self.admin_roles
+        if admin and not privileges:  # the role list was not read: an admin role holds all
+            return {
+                "admin": True,
+                "vm_admin": ["*"],
+                "vm_admin_count": None,
+                "infra_admin": ["*"],
+                "infra_admin_count": None,
+                "privileges": None,
+            }
+        vm_admin = self._matching(privileges, self.vm_admin_privileges)
+        infra_admin = self._matching(privileges, self.infra_admin_privileges)
+        return {
+            "admin": admin,
+            # A few examples each (evidence), and how many there are.
+            "vm_admin": vm_admin[:3],
+            "vm_admin_count": len(vm_admin),
+            "infra_admin": infra_admin[:3],
+            "infra_admin_count": len(infra_admin),
+            "privileges": len(privileges),
+        }
 
     # ---------------------------------------------------------------- snapshot names
 

@@ -68,6 +68,7 @@ from .base import (
     no_progress,
 )
 from .records import (
+    AccountRecord,
     ClusterRecord,
     DatastoreRecord,
     HostRecord,
@@ -81,7 +82,9 @@ from .records import (
     TaskStatus,
     VmNicRecord,
     VmRecord,
+    grant,
 )
+from .vcenter_traits import TRAITS
 
 log = logging.getLogger(__name__)
 
@@ -254,6 +257,14 @@ def _pin_context() -> ssl.SSLContext:
 
 def _moid(obj: Any) -> str | None:
     return obj._moId if obj is not None else None
+
+
+def _domain_of(principal: str) -> str:
+    """The domain of a vCenter principal: "VSPHERE.LOCAL\\bob" and "bob@vsphere.local" ->
+    "VSPHERE.LOCAL" / "vsphere.local"; "" for a host-local name such as "root"."""
+    if "\\" in principal:
+        return principal.split("\\", 1)[0]
+    return principal.rpartition("@")[2] if "@" in principal else ""
 
 
 def _to_int(value: Any) -> int | None:
@@ -684,7 +695,129 @@ class VCenterConnector:
             _backup_of(inv.vms[-1], p, backup_key, self.config.backup_attribute)
         self._network_rates(inv)
         self._snapshot_creators(inv)
+        inv.accounts = self._rights(inv)
         return inv
+
+    # -- rights review ------------------------------------------------------------------------
+
+    def _rights(self, inv: Inventory) -> list[AccountRecord]:
+        """Every principal a permission names, with its grants (role, entity, propagation).
+
+        Two requests for the roles and the permissions (AuthorizationManager.roleList,
+        RetrieveAllPermissions), then one per distinct entity on the paths of the permissions'
+        entities (usually a handful: permissions sit on folders, clusters and datacenters). A
+        failure other than a denied login is a warning: the rights checks then see no accounts.
+        """
+        content = self._connect()
+        manager = content.authorizationManager
+        try:
+            roles = {
+                r.roleId: (
+                    str(r.name),
+                    TRAITS.classify_role(str(r.roleId), list(r.privilege or [])),
+                )
+                for r in self._call("read the roles", lambda: manager.roleList) or []
+            }
+            permissions = self._call("read the permissions", manager.RetrieveAllPermissions) or []
+            permissions = self._place_permissions(inv, manager, permissions)
+            paths = self._entity_paths([p.entity for p in permissions], content.rootFolder)
+        except ConnectorError as exc:
+            if exc.permanent:
+                raise
+            inv.warnings.append(f"permissions not read: {exc}")
+            return []
+        root = content.rootFolder._moId
+        accounts: dict[tuple[bool, str], AccountRecord] = {}
+        for p in permissions:
+            principal = str(p.principal)
+            group = bool(p.group)
+            domain = _domain_of(principal)
+            account = accounts.get((group, principal))
+            if account is None:
+                account = accounts[(group, principal)] = AccountRecord(
+                    userid=principal,
+                    kind="group" if group else "user",
+                    realm=domain,
+                    directory=domain.upper() not in TRAITS.local_realms,
+                )
+            moid = _moid(p.entity) if p.entity is not None else ""
+            name, rights = roles.get(
+                p.roleId, (str(p.roleId), TRAITS.classify_role(str(p.roleId), []))
+            )
+            path = paths.get(moid, moid) if moid else "(object not reported)"
+            account.roles.append(f"{path}:{name}")
+            account.grants.append(
+                grant(
+                    entity_path=path,
+                    entity_id=moid,
+                    role=name,
+                    role_id=str(p.roleId),
+                    propagate=bool(p.propagate),
+                    rights=rights,
+                    root=moid == root,
+                )
+            )
+        return list(accounts.values())
+
+    # Objects asked one by one when permissions come without their entity (below).
+    PLACE_LIMIT = 2000
+
+    def _place_permissions(self, inv: Inventory, manager: Any, permissions: list[Any]) -> list[Any]:
+        """vCenter names each permission's entity. govmomi's simulator leaves it out for
+        permissions set through the API; then the hosts, clusters and VMs read are asked for
+        their own permissions (RetrieveEntityPermissions, one request each, up to PLACE_LIMIT
+        objects) to place them. Permissions still unplaced keep ``entity`` None."""
+        if all(p.entity is not None for p in permissions):
+            return permissions
+        placed = [p for p in permissions if p.entity is not None]
+        candidates = [
+            *((vim.ClusterComputeResource, c.external_id) for c in inv.clusters),
+            *((vim.HostSystem, h.external_id) for h in inv.hosts),
+            *((vim.VirtualMachine, v.external_id) for v in inv.vms),
+        ]
+        if len(candidates) > self.PLACE_LIMIT:
+            inv.warnings.append(
+                f"{len(permissions) - len(placed)} permissions came without their object "
+                f"and were not placed ({len(candidates)} objects are too many to ask)"
+            )
+            candidates = []
+        stub = self._connect().rootFolder._stub
+        for kind, moid in candidates:
+            obj = kind(moid, stub)
+            for p in (
+                self._call(
+                    f"permissions of {moid}",
+                    lambda o=obj: manager.RetrieveEntityPermissions(o, False),
+                )
+                or []
+            ):
+                p.entity = obj
+                placed.append(p)
+        known = {(p.principal, p.group, p.roleId) for p in placed}
+        placed.extend(
+            p
+            for p in permissions
+            if p.entity is None and (p.principal, p.group, p.roleId) not in known
+        )
+        return placed
+
+    def _entity_paths(self, entities: list[Any], root: Any) -> dict[str, str]:
+        """moid -> inventory path by names ("/DC0/host/C0/H0"; the root folder is "/"), walking
+        each entity's parents once (cached across entities)."""
+        parent_of: dict[str, tuple[str, Any]] = {root._moId: ("", None)}
+
+        def path(obj: Any) -> str:
+            chain = []
+            while obj is not None and obj._moId != root._moId:
+                if obj._moId not in parent_of:
+                    p = self._properties(obj, ["name", "parent"])
+                    parent_of[obj._moId] = (str(p.get("name", obj._moId)), p.get("parent"))
+                name, parent = parent_of[obj._moId]
+                chain.append(name)
+                obj = parent
+            return "/" + "/".join(reversed(chain))
+
+        return {e._moId: path(e) for e in entities if e is not None}
 
     def _snapshot_creators(self, inv: Inventory) -> None:
         """Who made each snapshot, from the snapshot tasks vCenter still lists.

@@ -42,6 +42,33 @@ class VCenterTraits(PlatformTraits):
     page_sharing = "salting"
     console_clipboard = "isolation_keys"
 
+    # Admin (-1) and NoCryptoAdmin (-6, Admin without the cryptographic operations).
+    admin_roles = frozenset({"-1", "-6"})
+    vm_admin_privileges = (
+        "VirtualMachine.Inventory.",  # create, register, delete, move VMs
+        "VirtualMachine.Config.",  # change hardware and settings
+        "VirtualMachine.Provisioning.",  # clone, deploy, customise, template
+        "VirtualMachine.State.",  # snapshots: create, revert, remove
+    )
+    infra_admin_privileges = (
+        "Host.Config.",  # host settings: network, storage, firewall, services, patches
+        "Host.Inventory.",  # add, remove and move hosts and clusters
+        "Host.Local.",  # local users and VMs on the host itself
+        "Datastore.Config",
+        "Datastore.Delete",
+        "Network.Config",
+        "Network.Delete",
+        "DVSwitch.",
+        "DVPortgroup.Create",
+        "DVPortgroup.Delete",
+        "DVPortgroup.Modify",
+        "Authorization.",  # roles and permissions
+        "Global.Settings",
+        "Global.Licenses",
+    )
+    # SSO's own domain; a principal without a domain is a local account of an ESXi host.
+    local_realms = frozenset({"VSPHERE.LOCAL", ""})
+
     def clean_snapshot_name(self, name: str) -> str:
         name = (name or "").strip()
         if not name:

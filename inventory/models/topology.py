@@ -157,12 +157,26 @@ class DatastoreHost(models.Model):
 
 
 class PlatformAccount(SyncedObject):
-    """A user of the platform itself (Proxmox users), for the rights checks."""
+    """A principal of the platform itself, for the rights checks: a user, a group or an API
+    token (Proxmox: users, their tokens, the groups of the ACL; vCenter: the principals its
+    permissions name). ``grants``: what it may do where (inventory.connectors.records.grant)."""
+
+    class Kind(models.TextChoices):
+        USER = "user", "user"
+        GROUP = "group", "group"
+        TOKEN = "token", "API token"
 
     enabled = models.BooleanField(null=True)
     two_factor = models.BooleanField(null=True)
     realm_two_factor = models.BooleanField(null=True)  # the realm enforces a second factor
     roles = models.JSONField(default=list, blank=True)
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.USER)
+    realm = models.CharField(max_length=100, blank=True)  # PVE realm, vCenter domain
+    realm_type = models.CharField(max_length=32, blank=True)  # pam, pve, ldap, ad, openid
+    directory = models.BooleanField(null=True)  # False: the platform's own (local) account
+    expires_at = models.DateTimeField(null=True, blank=True)  # None: never or not reported
+    privsep = models.BooleanField(null=True)  # API tokens: privilege separation
+    grants = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["name"]

@@ -244,7 +244,7 @@ def apply_inventory(
     store(
         "accounts",
         PlatformAccount,
-        {a.userid: _plain(a, PlatformAccount, name=a.userid) for a in inv.accounts},
+        {a.key: _plain(a, PlatformAccount, name=a.userid) for a in inv.accounts},
     )
     _store_samples(
         endpoint, inv, now, {"host": hosts.ids, "vm": vms.ids, "datastore": datastores.ids}
