@@ -21,6 +21,7 @@ class ComplianceConfig(AppConfig):
             operation,
             patching,
             protection,
+            rights,
             snapshots,
             storage,
             time_logging,

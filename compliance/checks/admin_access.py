@@ -158,8 +158,11 @@ def account_two_factor(account, params, ctx):
     """Administrative access with a password alone falls to one phished or guessed secret.
 
     A user of a realm whose ``tfa`` option enforces a second factor (PVE: type=oath or yubico)
-    passes without a personal entry in ``/access/tfa``.
+    passes without a personal entry in ``/access/tfa``. Groups and API tokens do not log in
+    (tokens are judged by RGT-004 to RGT-006).
     """
+    if account.kind != "user":
+        return not_applicable(msg("Groups and API tokens do not log in with a password."))
     if account.enabled is False:
         return not_applicable(msg("The account is disabled."))
     if account.realm_two_factor:
@@ -173,7 +176,16 @@ def account_two_factor(account, params, ctx):
     if account.two_factor is None:
         return not_applicable(msg("The platform did not report second factors."))
     if not account.two_factor:
+        realm = account.name.rpartition("@")[2]
         return failed(
-            msg("The user has no second factor."), two_factor=False, roles=list(account.roles)
+            msg(
+                "The user has no second factor, and the realm %(realm)s does not enforce one.",
+                realm=realm,
+            ),
+            two_factor=False,
+            realm=realm,
+            realm_type=account.realm_type,
+            realm_two_factor=account.realm_two_factor,
+            roles=list(account.roles),
         )
     return passed(msg("The user has a second factor."), two_factor=True)

@@ -69,6 +69,8 @@ class InventoryContext:
     distributed_switches: dict[int, list[VirtualSwitch]] = field(default_factory=dict)
     # Every device a host's switches name as uplink, including its distributed-switch uplinks.
     uplinks_by_host: dict[int, set[str]] = field(default_factory=dict)
+    # The platform's principals (users, groups, tokens) per endpoint, for the rights review.
+    accounts_by_endpoint: dict[int, list[PlatformAccount]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, endpoint_ids: Iterable[int] | None = None, *, now=None) -> InventoryContext:
@@ -140,6 +142,7 @@ class InventoryContext:
         self.distributed_switches = _group(
             [s for s in self.objects[ObjectType.SWITCH] if s.host_id is None], "endpoint_id"
         )
+        self.accounts_by_endpoint = _group(self.objects[ObjectType.ACCOUNT], "endpoint_id")
         self.host_by_external_id = {
             (h.endpoint_id, h.external_id): h for h in self.objects[ObjectType.HOST]
         }
