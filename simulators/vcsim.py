@@ -401,7 +401,17 @@ def set_permission(
             roleId=role_id,
             propagate=propagate,
         )
-        si.content.authorizationManager.SetEntityPermissions(target, [permission])
+        manager = si.content.authorizationManager
+        # vCenter adds to the entity's permissions; vcsim replaces them all, so the others are
+        # sent along (with their entity when asked: vcsim does not keep it either).
+        kept = [
+            p
+            for p in manager.RetrieveEntityPermissions(target, False)
+            if (p.principal, p.group) != (principal, group)
+        ]
+        for p in kept:
+            p.entity = target if with_entity else None
+        manager.SetEntityPermissions(target, [*kept, permission])
 
 
 def remove_permission(sim: RunningVcsim, moid: str, principal: str, *, group: bool = False) -> None:

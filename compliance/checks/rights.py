@@ -136,7 +136,13 @@ def root_admins(endpoint, params, ctx):
     for account in accounts:
         if account.enabled is False:
             continue
-        at_root = [g for g in account.grants or [] if g.get("admin") and g.get("root")]
+        # Direct grants only: a group's members and a token's user are counted once, as the
+        # group (or user) that holds the grant.
+        at_root = [
+            g
+            for g in account.grants or []
+            if g.get("admin") and g.get("root") and not g.get("via")
+        ]
         if any(g.get("propagate") for g in at_root) or (
             account.name == "root@pam" and account.kind == "user"
         ):
@@ -244,7 +250,11 @@ def token_expiry(account, params, ctx):
             expires_at=None,
         )
     days = (account.expires_at - ctx.now) / dt.timedelta(days=1)
-    evidence = {"token": account.name, "expires_at": account.expires_at, "days_left": round(days)}
+    evidence = {
+        "token": account.name,
+        "expires_at": account.expires_at.isoformat(),
+        "days_left": round(days),
+    }
     if days > params["max_lifetime_days"]:
         return failed(
             msg(
@@ -332,14 +342,15 @@ def root_token(account, params, ctx):
 def separation_of_duties(account, params, ctx):
     """SYS.1.5.A12: administrators of VMs and of the virtualisation environment are different
     people with different rights. A principal holding both kinds (one role or several, directly,
-    through a group or as a token of its user) joins what the role concept keeps apart; the
-    platform's built-in superuser is the one allowed exception.
+    through a group or as a token of its user) joins what the role concept keeps apart.
 
     Which privileges count as which is defined per platform in the connector traits
-    (``vm_admin_privileges``, ``infra_admin_privileges``)."""
+    (``vm_admin_privileges``, ``infra_admin_privileges``). Grants of the platform's all-powerful
+    role (vCenter Admin, PVE Administrator) are left out: such holders are the platform's
+    administrators by definition, and who may be one is judged by RGT-001 to RGT-003."""
     if (na := _principal_na(account)) is not None:
         return na
-    grants = account.grants or []
+    grants = [g for g in account.grants or [] if not g.get("admin")]
     vm = [g for g in grants if g.get("vm_admin")]
     infra = [g for g in grants if g.get("infra_admin")]
     evidence = {

@@ -764,40 +764,42 @@ class VCenterConnector:
 
     def _place_permissions(self, inv: Inventory, manager: Any, permissions: list[Any]) -> list[Any]:
         """vCenter names each permission's entity. govmomi's simulator leaves it out for
-        permissions set through the API; then the hosts, clusters and VMs read are asked for
-        their own permissions (RetrieveEntityPermissions, one request each, up to PLACE_LIMIT
-        objects) to place them. Permissions still unplaced keep ``entity`` None."""
+        permissions set through the API; then the root folder, datacenters, folders, clusters,
+        hosts and VMs are asked for their own permissions (RetrieveEntityPermissions, one
+        request each, up to PLACE_LIMIT objects) to place them. Permissions still unplaced keep
+        ``entity`` None (and are reported without a place)."""
         if all(p.entity is not None for p in permissions):
             return permissions
-        placed = [p for p in permissions if p.entity is not None]
-        candidates = [
-            *((vim.ClusterComputeResource, c.external_id) for c in inv.clusters),
-            *((vim.HostSystem, h.external_id) for h in inv.hosts),
-            *((vim.VirtualMachine, v.external_id) for v in inv.vms),
-        ]
+        content = self._connect()
+        candidates = {content.rootFolder._moId: vim.Folder}
+        for kind in (vim.Datacenter, vim.Folder):
+            candidates.update((o._moId, kind) for o, _ in self._retrieve(kind, ["name"]))
+        candidates.update((c.external_id, vim.ClusterComputeResource) for c in inv.clusters)
+        candidates.update((h.external_id, vim.HostSystem) for h in inv.hosts)
+        candidates.update((v.external_id, vim.VirtualMachine) for v in inv.vms)
+        unplaced = sum(p.entity is None for p in permissions)
         if len(candidates) > self.PLACE_LIMIT:
             inv.warnings.append(
-                f"{len(permissions) - len(placed)} permissions came without their object "
-                f"and were not placed ({len(candidates)} objects are too many to ask)"
+                f"{unplaced} permissions came without their object and were not placed "
+                f"({len(candidates)} objects are too many to ask one by one)"
             )
-            candidates = []
-        stub = self._connect().rootFolder._stub
-        for kind, moid in candidates:
+            return permissions
+        stub = content.rootFolder._stub
+        placed = []
+        for moid, kind in candidates.items():
             obj = kind(moid, stub)
-            for p in (
-                self._call(
-                    f"permissions of {moid}",
-                    lambda o=obj: manager.RetrieveEntityPermissions(o, False),
-                )
-                or []
-            ):
+            answer = self._call(
+                f"permissions of {moid}", lambda o=obj: manager.RetrieveEntityPermissions(o, False)
+            )
+            for p in answer or []:
                 p.entity = obj
                 placed.append(p)
         known = {(p.principal, p.group, p.roleId) for p in placed}
         placed.extend(
             p
             for p in permissions
-            if p.entity is None and (p.principal, p.group, p.roleId) not in known
+            if (_moid(p.entity) if p.entity is not None else "") not in candidates
+            and (p.entity is not None or (p.principal, p.group, p.roleId) not in known)
         )
         return placed
 

@@ -95,6 +95,7 @@ def test_rgt_002_counts_propagated_admins_at_the_root_against_the_parameter():
     AccountFactory(endpoint=endpoint, name="c@pve", grants=[on("/", ADMIN, propagate=False)])
     AccountFactory(endpoint=endpoint, name="d@pve", grants=[on("/", VM_ADMIN)])
     AccountFactory(endpoint=endpoint, name="e@pve", enabled=False, grants=[on("/", ADMIN)])
+    AccountFactory(endpoint=endpoint, name="f@corp", grants=[on("/", ADMIN, via="group admins")])
     assert judge("RGT-002", endpoint).status == "pass"  # 3, allowed 3
     outcome = judge("RGT-002", endpoint, max_root_admins=2)
     assert outcome.status == "fail"
@@ -167,8 +168,14 @@ def test_rgt_007_separation_of_vm_and_infrastructure_administration():
     vm_only = AccountFactory(name="gina@pve", grants=[on("/vms/1", VM_ADMIN)])
     assert judge("RGT-007", vm_only).status == "pass"
     assert judge("RGT-007", AccountFactory(name="h@pve", grants=[])).status == "pass"
-    root = AccountFactory(name="root@pam", grants=[on("/", ADMIN)])
-    assert judge("RGT-007", root).status == "pass"
+    # The all-powerful role is judged by RGT-001..003, not here (it holds both by definition).
+    admins = AccountFactory(name="admins", kind="group", grants=[on("/", ADMIN)])
+    assert judge("RGT-007", admins).status == "pass"
+    # PVEAdmin is no all-powerful role but holds both kinds.
+    pve_admin = PVE.classify_role("PVEAdmin", ["VM.Allocate", "Sys.Console", "Datastore.Allocate"])
+    assert judge("RGT-007", AccountFactory(name="i@pve", grants=[on("/", pve_admin)])).status == (
+        "fail"
+    )
 
 
 def test_adm_005_judges_only_users_and_names_the_realm():
