@@ -170,6 +170,47 @@ def build(hosts_n: int, vms_n: int) -> None:
         batch_size=2000,
     )
 
+    _principals(endpoint, max(vms_n // 50, 1), rnd)
+
+
+def _principals(endpoint, n: int, rnd: random.Random) -> None:
+    """``n`` users and as many groups with vCenter permissions, for the rights review."""
+    from inventory.connectors.records import grant
+    from inventory.connectors.vcenter_traits import TRAITS
+    from inventory.models import PlatformAccount
+
+    admin = TRAITS.classify_role("-1", [])
+    vm_admin = TRAITS.classify_role("1001", ["VirtualMachine.Config.Settings"])
+    host_admin = TRAITS.classify_role("1002", ["Host.Config.Network"])
+    rows = []
+    for i in range(n):
+        rights = rnd.choice([admin, vm_admin, host_admin])
+        grants = [
+            grant(
+                entity_path=f"/dc/vm/vm{i}",
+                entity_id=f"vm{i}",
+                role="role",
+                role_id="1",
+                propagate=True,
+                rights=rights,
+            )
+        ]
+        if rnd.random() < 0.2:
+            grants.append({**grants[0], **host_admin})
+        for kind, name in (("user", f"CORP\\user{i}"), ("group", f"VSPHERE.LOCAL\\group{i}")):
+            rows.append(
+                PlatformAccount(
+                    endpoint=endpoint,
+                    external_id=f"{kind}:{name}",
+                    name=name,
+                    kind=kind,
+                    realm=name.split("\\")[0],
+                    directory=name.startswith("CORP"),
+                    grants=grants,
+                )
+            )
+    PlatformAccount.objects.bulk_create(rows, batch_size=2000)
+
 
 def measure(label: str, result: dict) -> None:
     from django.db import connection
