@@ -20,11 +20,11 @@ Trust
 Requests of one :meth:`ProxmoxConnector.read_inventory` (N online nodes, G guests, S guests with
 snapshots, R running guests, A running QEMU guests with the agent enabled)::
 
-    13                /cluster/resources, /cluster/status, /cluster/ha/resources,
+    14                /cluster/resources, /cluster/status, /cluster/ha/resources,
                       /cluster/ha/status/current, /cluster/ha/groups, /cluster/options,
                       /cluster/firewall/options, /cluster/backup,
                       /cluster/backup-info/not-backed-up, /access/users, /access/acl,
-                      /access/tfa, /access/domains
+                      /access/roles, /access/tfa, /access/domains
     + B               /nodes/{n}/storage/{s}/content?content=backup (storages holding backups)
     + 8 * N           /nodes/{n}/status, services, time, network, rrddata,
                       firewall/options, version, apt/update (online nodes only)
@@ -1174,7 +1174,7 @@ class ProxmoxConnector:
     def _accounts(self, inv: Inventory) -> list[AccountRecord]:
         """Users, their API tokens and the ACL's groups, with what each may do where.
 
-        Six reads, whatever the number of users: /access/users?full=1 (users, groups, tokens
+        Five reads, whatever the number of users: /access/users?full=1 (users, groups, tokens
         with expire and privsep), /access/acl, /access/roles, /access/tfa, /access/domains.
         """
         users = self._optional(inv, "users", "access/users", full=1)

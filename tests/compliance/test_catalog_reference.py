@@ -225,7 +225,11 @@ def test_the_api_gives_a_requirement_its_sentences_role_and_mapping_lines(audito
     a18 = api.get("/api/compliance/requirements/SYS.1.5.A18/").json()
     assert a18["withdrawn"] and a18["sentences"] == [] and a18["title_de"] == "ENTFALLEN"
     admin = api.get("/api/compliance/requirements/M4349.ADMIN/").json()
-    assert "SYS.1.5.A5" in admin["maps_to"] and "SYS.1.5.A12" not in admin["maps_to"]
+    assert "SYS.1.5.A5" in admin["maps_to"] and "SYS.1.5.A12" in admin["maps_to"]
+    # A12 only through the rights review: SSH, lockdown and second factor test A5 sentence 1.
+    a12 = api.get("/api/compliance/requirements/SYS.1.5.A12/").json()
+    a12_checks = {line["check"] for s in a12["sentences"] for line in s["checks"]}
+    assert a12_checks == {"RGT-001", "RGT-003", "RGT-007"}
 
 
 @pytest.mark.django_db

@@ -349,7 +349,7 @@ def test_requests_grow_only_per_node_and_per_guest_as_documented():
             task_logs = len({host_of[s.vm_external_id] for s in inv.snapshots})
             assert seen == Counter(
                 {
-                    "fixed": 13,
+                    "fixed": 14,
                     # Each node's local storage and the shared one once (all hold backups).
                     "backup-content": spec.nodes + 1,
                     "node": 8 * spec.nodes + task_logs,
