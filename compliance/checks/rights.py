@@ -139,9 +139,7 @@ def root_admins(endpoint, params, ctx):
         # Direct grants only: a group's members and a token's user are counted once, as the
         # group (or user) that holds the grant.
         at_root = [
-            g
-            for g in account.grants or []
-            if g.get("admin") and g.get("root") and not g.get("via")
+            g for g in account.grants or [] if g.get("admin") and g.get("root") and not g.get("via")
         ]
         if any(g.get("propagate") for g in at_root) or (
             account.name == "root@pam" and account.kind == "user"
