@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .base import SyncedObject
 
@@ -162,9 +163,9 @@ class PlatformAccount(SyncedObject):
     permissions name). ``grants``: what it may do where (inventory.connectors.records.grant)."""
 
     class Kind(models.TextChoices):
-        USER = "user", "user"
-        GROUP = "group", "group"
-        TOKEN = "token", "API token"
+        USER = "user", _("user")
+        GROUP = "group", _("group")
+        TOKEN = "token", _("API token")
 
     enabled = models.BooleanField(null=True)
     two_factor = models.BooleanField(null=True)

@@ -28,12 +28,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from inventory.connectors.tls import format_fingerprint
-from inventory.models import CertificateProbe, Endpoint, SyncRun
+from inventory.models import CertificateProbe, Endpoint, PlatformAccount, SyncRun
 from inventory.models.endpoint import default_interval
 from inventory.services import endpoints as svc
 from inventory.services.sync import sync_request
 from portal.pages import render_form, role_required, service_errors
-from portal.roles import ADMINISTRATOR, ROLES
+from portal.roles import ADMINISTRATOR, ROLES, SECURITY_OFFICER, role_of
 from portal.security.scopes import is_scoped, scoped
 
 
@@ -205,8 +205,30 @@ def endpoint_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "runs": runs,
             "last_error": _last_error(endpoint),
             "fingerprint": format_fingerprint(endpoint.fingerprint) if endpoint.fingerprint else "",
+            **_rights(request, endpoint),
         },
     )
+
+
+RIGHTS_SHOWN = 500
+
+
+def _rights(request: HttpRequest, endpoint: Endpoint) -> dict:
+    """The principals and grants the last sync read (rights review), for administrators and
+    security officers; one query, at most RIGHTS_SHOWN principals."""
+    if role_of(request.user) not in (ADMINISTRATOR, SECURITY_OFFICER):
+        return {}
+    accounts = list(
+        PlatformAccount.objects.present()
+        .filter(endpoint=endpoint)
+        .exclude(grants=[])
+        .order_by("kind", "name")[: RIGHTS_SHOWN + 1]
+    )
+    return {
+        "principals": accounts[:RIGHTS_SHOWN],
+        "principals_cut": len(accounts) > RIGHTS_SHOWN,
+        "show_rights": True,
+    }
 
 
 @require_http_methods(["GET", "POST"])
