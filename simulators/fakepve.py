@@ -235,6 +235,7 @@ class HarnessPve(FakePve):
             ("POST", "/access/roles", self._h_role_create),
             ("PUT", "/access/acl", self._h_acl_update),
             ("POST", "/access/users/{userid}/token/{tokenid}", self._h_token_create),
+            ("PUT", "/access/users/{userid}", self._h_user_update),
         ]
 
     # ------------------------------------------------------------------ rights (PVE 8 shapes)
@@ -285,6 +286,19 @@ class HarnessPve(FakePve):
             self.acl_entries.append(
                 {"path": path, "type": kind, "ugid": ugid, "roleid": role, "propagate": propagate}
             )
+
+    async def _h_user_update(self, v: dict[str, Any], user: str) -> None:
+        """PUT /access/users/{userid}: ``groups`` (replaced, or added with ``append=1``),
+        ``enable``."""
+        target = next((u for u in self.harness_users if u.userid == v["userid"]), None)
+        if target is None:
+            raise PveError(500, f"update user failed: no such user ('{v['userid']}')")
+        if "groups" in v:
+            groups = [g for g in str(v.get("groups") or "").split(",") if g]
+            append = str(v.get("append", 0)) in ("1", "true")
+            target.groups = sorted({*target.groups, *groups}) if append else groups
+        if "enable" in v:
+            target.enabled = str(v["enable"]) not in ("0", "false")
 
     async def _h_token_create(self, v: dict[str, Any], user: str) -> dict[str, Any]:
         options = {

@@ -124,3 +124,15 @@ def test_vcenter_roles_and_permissions(fresh_vcsim, with_entity):
     # vcsim's own permissions at the root folder stay (vCenter adds, it does not replace).
     root = [g for a in inv.accounts for g in a.grants if g["root"]]
     assert {g["entity_path"] for g in root} == {"/"} and len(root) == 3
+
+
+def test_fakepve_keeps_group_membership_changed_through_the_api(fake_pve):
+    from tests.compliance.test_end_to_end_proxmox import PveApi
+
+    api = PveApi(fake_pve)
+    api.call("PUT", "/access/users/auditor@pve", groups="ops")
+    api.call("PUT", "/access/users/auditor@pve", groups="sec", append=1)
+    fake_pve.call(lambda: fake_pve.pve.set_acl("/", "group", "sec", "PVEAuditor"))
+    inv = read(token_config(fake_pve))
+    auditor = by_name(inv)["auditor@pve"]
+    assert [g["via"] for g in auditor.grants] == ["", "group sec"]
