@@ -345,6 +345,7 @@ class UtilizationSampleSerializer(PlatformMixin, serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(examples=examples.CONSOLE_SESSION_EXAMPLES)
 class ConsoleSessionSerializer(PlatformMixin, serializers.ModelSerializer):
     """Who opened which VM's console when: ``vm`` is null once the VM is gone from the
     inventory; ``vm_name`` and ``vm_external_id`` keep what the platform reported."""
