@@ -185,14 +185,16 @@ def test_guest_agent_off_fails_tim_001_and_a_clock_off_the_node_fails_it(pve):
     assert_resolved(off)
 
 
-def test_a_running_vm_whose_agent_does_not_answer_warns(pve):
+def test_a_running_vm_whose_agent_does_not_answer_is_left_to_ops_005(pve):
     endpoint, _api, fake = pve
 
     def silence() -> None:
         next(g for g in fake.pve.vms if g.vmid == 100).agent = None
 
     fake.call(silence)
-    sync_and_check(endpoint)
-    finding = open_finding("TIM-001", guest(endpoint, "vm100"))
-    assert finding.status == "warning"
-    assert "not running" in finding.evidence["error"]
+    run = sync_and_check(endpoint)
+    vm = guest(endpoint, "vm100")
+    assert open_finding("TIM-001", vm) is None  # the setting (agent: 1) is what TIM-001 checks
+    assert "not running" in vm.guest_time["error"]
+    assert result(run, "TIM-001").passed == 2
+    assert open_finding("OPS-005", vm) is not None
