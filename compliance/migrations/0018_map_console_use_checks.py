@@ -6,5 +6,5 @@ from compliance.catalog import reload_in_migration
 
 
 class Migration(migrations.Migration):
-    dependencies = [("compliance", "0016_map_availability_and_backup_checks")]
+    dependencies = [("compliance", "0017_map_hardening_and_guest_time")]
     operations = [migrations.RunPython(reload_in_migration, migrations.RunPython.noop)]

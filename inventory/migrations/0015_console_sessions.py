@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inventory', '0013_endpoint_sync_scheduled_at'),
+        ('inventory', '0014_guest_time_and_api_tokens'),
     ]
 
     operations = [
