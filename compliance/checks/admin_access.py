@@ -159,7 +159,7 @@ def account_two_factor(account, params, ctx):
 
     A user of a realm whose ``tfa`` option enforces a second factor (PVE: type=oath or yubico)
     passes without a personal entry in ``/access/tfa``. Groups and API tokens do not log in
-    (tokens are judged by RGT-004 to RGT-006).
+    (tokens are judged by RGT-004, HRD-103 and HRD-104).
     """
     if account.kind != "user":
         return not_applicable(msg("Groups and API tokens do not log in with a password."))

@@ -80,7 +80,7 @@ def admin_role_to_user(account, params, ctx):
     decided once, in the directory, and leaves with the group membership; rights given to a
     person directly stay behind when the person changes jobs."""
     if account.kind == "token":
-        return not_applicable(msg("API tokens are judged by RGT-004 to RGT-006."))
+        return not_applicable(msg("API tokens are judged by RGT-004, HRD-103 and HRD-104."))
     if account.kind == "group":
         return passed(msg("A group: administrator rights granted to groups are the rule."))
     if (na := _principal_na(account)) is not None:
@@ -267,67 +267,6 @@ def token_expiry(account, params, ctx):
         msg("The API token expires on %(date)s.", date=account.expires_at.date().isoformat()),
         **evidence,
     )
-
-
-@register(
-    "RGT-005",
-    title=_("API token without privilege separation"),
-    requirements=REQ,
-    target=ObjectType.ACCOUNT,
-    severity=Severity.HIGH,
-    platforms=(PROXMOX,),
-    not_applicable_reason="vCenter has no API tokens of its own.",
-)
-def token_privsep(account, params, ctx):
-    """A Proxmox token without privilege separation (privsep=0) acts with every right of its
-    user, so a script's token is as powerful as the administrator who made it."""
-    if (na := _token_na(account)) is not None:
-        return na
-    if account.privsep is None:
-        return not_applicable(msg("The platform did not report the token's privilege separation."))
-    if not account.privsep:
-        inherited = [g for g in account.grants or [] if g.get("via")]
-        return failed(
-            msg(
-                "The API token %(token)s has no privilege separation: it holds every right of "
-                "its user (%(grants)s).",
-                token=account.name,
-                grants=_where(inherited) or "no ACL entries",
-            ),
-            token=account.name,
-            privsep=False,
-            grants=_evidence(inherited),
-        )
-    return passed(
-        msg("The API token has its own, separated privileges."),
-        privsep=True,
-        grants=_evidence(account.grants or []),
-    )
-
-
-@register(
-    "RGT-006",
-    title=_("API token of root@pam"),
-    requirements=REQ,
-    target=ObjectType.ACCOUNT,
-    severity=Severity.HIGH,
-    platforms=(PROXMOX,),
-    not_applicable_reason="vCenter has no API tokens of its own.",
-)
-def root_token(account, params, ctx):
-    """root@pam is PVE's superuser outside the ACL; a token of it is a lasting superuser key
-    that no role limits. Automation gets a user of its own with the roles it needs."""
-    if (na := _token_na(account)) is not None:
-        return na
-    user = account.name.partition("!")[0]
-    if user == "root@pam":
-        return failed(
-            msg("The API token %(token)s belongs to root@pam.", token=account.name),
-            token=account.name,
-            user=user,
-            privsep=account.privsep,
-        )
-    return passed(msg("The API token belongs to %(user)s.", user=user), user=user)
 
 
 @register(

@@ -178,6 +178,9 @@ class PlatformAccount(SyncedObject):
     expires_at = models.DateTimeField(null=True, blank=True)  # None: never or not reported
     privsep = models.BooleanField(null=True)  # API tokens: privilege separation
     grants = models.JSONField(default=list, blank=True)
+    # API tokens of the user: [{"tokenid", "privsep", "expire"}] (PVE ``tokens`` of
+    # /access/users?full=1); the hardening checks HRD-103 and HRD-104 judge them.
+    api_tokens = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["name"]

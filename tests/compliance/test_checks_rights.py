@@ -1,4 +1,4 @@
-"""Unit cases of the rights review RGT-001..007 and ADM-005's extension (compliance/checks/rights.py).
+"""Unit cases of the rights review RGT-001..004, RGT-007 and ADM-005's extension (compliance/checks/rights.py).
 
 The real pass and fail cases on vcsim and fakepve are in test_end_to_end_rights.py; these cover
 the edges the simulators cannot show (expiry dates, unknown data, built-in superusers).
@@ -12,6 +12,7 @@ import pytest
 
 from compliance.checks import get_check
 from compliance.checks.context import InventoryContext
+from compliance.checks.registry import REGISTRY
 from inventory.connectors.proxmox_traits import TRAITS as PVE
 from inventory.connectors.records import grant
 from inventory.connectors.vcenter_traits import TRAITS as VC
@@ -133,22 +134,28 @@ def test_rgt_004_token_expiry_and_its_edges():
     assert judge("RGT-004", user).status == "not_applicable"
 
 
-def test_rgt_005_and_006_privilege_separation_and_root_tokens():
+def test_token_rows_are_left_to_hrd_103_and_104_on_their_user():
+    """RGT-005/006 were merged into HRD-104/103, which judge a user's ``api_tokens``; the
+    token's own principal row (the rights review's) is not judged twice."""
     shared = AccountFactory(
         name="a@pve!ci",
         kind="token",
         privsep=False,
         grants=[on("/", ADMIN, via="user a@pve (no privilege separation)")],
     )
-    outcome = judge("RGT-005", shared)
-    assert outcome.status == "fail" and "a@pve!ci" in outcome.message
-    separated = AccountFactory(name="a@pve!ro", kind="token", privsep=True)
-    assert judge("RGT-005", separated).status == "pass"
-    unknown = AccountFactory(name="a@pve!x", kind="token", privsep=None)
-    assert judge("RGT-005", unknown).status == "not_applicable"
     root = AccountFactory(name="root@pam!portal", kind="token", privsep=True)
-    assert judge("RGT-006", root).status == "fail"
-    assert judge("RGT-006", separated).status == "pass"
+    for token in (shared, root):
+        for check in ("HRD-103", "HRD-104"):
+            outcome = judge(check, token)
+            assert outcome.status == "not_applicable", (check, token.name)
+            assert "user's account" in str(outcome.message)
+    user = AccountFactory(
+        name="a@pve", api_tokens=[{"tokenid": "ci", "privsep": False, "expire": 0}]
+    )
+    outcome = judge("HRD-104", user)
+    assert outcome.status == "fail" and "a@pve!ci" in outcome.message
+    assert "RGT-005" not in REGISTRY and "RGT-006" not in REGISTRY
+    assert "by RGT-004, HRD-103 and HRD-104." in str(judge("RGT-001", shared).message)
 
 
 def test_rgt_007_separation_of_vm_and_infrastructure_administration():

@@ -23,7 +23,7 @@ from .test_end_to_end_proxmox import PveApi
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
-RIGHTS = ("RGT-001", "RGT-002", "RGT-003", "RGT-004", "RGT-005", "RGT-006", "RGT-007")
+RIGHTS = ("RGT-001", "RGT-002", "RGT-003", "RGT-004", "RGT-007")
 
 
 def failing(endpoint: Endpoint) -> dict[str, set[str]]:
@@ -83,13 +83,22 @@ def test_proxmox_rights_planted_through_the_api_are_found_by_principal_and_place
 
     token = account(endpoint, "auditor@pve!ci", "token")
     assert token.privsep is False and token.expires_at is None
-    assert found["auditor@pve!ci"] == {"RGT-004", "RGT-005"}
-    assert "PVEAuditor on /, propagating" in open_finding("RGT-005", token).message
+    assert found["auditor@pve!ci"] == {"RGT-004"}
+    # Without privilege separation the token carries its user's grants; HRD-104 judges it on
+    # the user (its ``api_tokens``, read from the same /access/users answer), not twice.
+    assert any(g["via"] == "user auditor@pve (no privilege separation)" for g in token.grants)
+    auditor = account(endpoint, "auditor@pve")
+    assert auditor.api_tokens == [{"tokenid": "ci", "privsep": False, "expire": 0}]
+    hrd = open_finding("HRD-104", auditor)
+    assert hrd.status == "fail" and "auditor@pve!ci" in hrd.message
+    assert open_finding("HRD-104", token) is None
 
     # The fake's default administrator holds Administrator directly, as a local user.
     assert found["admin@pve"] == {"RGT-001", "RGT-003"}
-    # The harness's own token: root@pam's, without expiry or privilege separation.
-    assert found["root@pam!portal"] == {"RGT-004", "RGT-005", "RGT-006"}
+    # The harness's own token: root@pam's, without expiry (privilege separation on, PVE's
+    # default); HRD-103 judges root@pam for having a token at all.
+    assert found["root@pam!portal"] == {"RGT-004"}
+    assert open_finding("HRD-103", account(endpoint, "root@pam")).status == "fail"
 
     # Clean principals: no failing rights finding at all.
     for clean in ("carol@corp", "admins", "vmops@corp", "vmops@corp!ro", "auditor@pve"):

@@ -60,8 +60,14 @@ def test_proxmox_users_groups_tokens_and_their_grants(fake_pve):
     assert ci.grants[0]["via"] == "user bob@pve (no privilege separation)"
     assert ro.privsep is True and ro.expires_at is None
     assert [(g["entity_id"], g["role"]) for g in ro.grants] == [("/vms/101", "PVEVMUser")]
-    # root@pam's own token (the harness's) is listed, as PVE lists it.
-    assert tokens["root@pam!portal"].privsep is False
+    # root@pam's own token (the harness's, privilege separation on) is listed, as PVE lists it.
+    assert tokens["root@pam!portal"].privsep is True
+    # One parse of /access/users fills both: the token principals and the users' api_tokens.
+    assert users["bob@pve"].api_tokens == [
+        {"tokenid": "ci", "privsep": False, "expire": 4102444800},
+        {"tokenid": "ro", "privsep": True, "expire": 0},
+    ]
+    assert [t["tokenid"] for t in users["root@pam"].api_tokens] == ["portal"]
     admin = users["root@pam"]
     assert admin.grants == [] and admin.directory is False  # implicit rights, not in the ACL
 

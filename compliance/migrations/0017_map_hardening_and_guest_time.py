@@ -1,4 +1,4 @@
-"""Map the rights review RGT-001..007 (SYS.1.5.A2, A12) from mapping.json."""
+"""Map HRD-101..104 (SYS.1.5.A11, A22, A23), ADM-004 (A22) and TIM-001 (A7) from mapping.json."""
 
 from django.db import migrations
 
