@@ -56,7 +56,7 @@ from xml.parsers.expat import ExpatError
 from pyVmomi import SoapStubAdapter, VmomiSupport, vim, vmodl
 from pyVmomi.VmomiSupport import ManagedObject
 
-from . import tls
+from . import tls, vsphere_tags
 from .base import (
     CLOCK_SKEW,
     AuthenticationError,
@@ -684,7 +684,38 @@ class VCenterConnector:
             _backup_of(inv.vms[-1], p, backup_key, self.config.backup_attribute)
         self._network_rates(inv)
         self._snapshot_creators(inv)
+        self._vm_tags(inv)
         return inv
+
+    def _vm_tags(self, inv: Inventory) -> None:
+        """The VMs' vSphere tags (``Category:Tag``) from the vAPI service, see :mod:`.vsphere_tags`.
+
+        Over the same verified TLS and with the same credentials as the SOAP session; a
+        certificate that is not the trusted one fails the read. A vAPI that cannot be read
+        otherwise is a warning, not a failed sync: every VM's tags are then unknown
+        (``tags_known`` False, no tags), so no tag target object claims or drops a VM on a
+        stale tag list.
+        """
+        try:
+            found = vsphere_tags.read_vm_tags(
+                self._new_connection,
+                self.url,
+                self.config.username,
+                self.config.secret,
+                [vm.external_id for vm in inv.vms],
+            )
+        except Exception as exc:
+            error = self._translate(exc, "vAPI tags")
+            if isinstance(error, TrustError):
+                # The certificate changed since the SOAP login: that fails the read, as it would
+                # on any other connection of the session.
+                raise error from None
+            inv.warnings.append(f"vSphere tags not read, the VMs' tags are unknown: {error}")
+            for vm in inv.vms:
+                vm.tags, vm.tags_known = [], False
+            return
+        for vm in inv.vms:
+            vm.tags, vm.tags_known = found.get(vm.external_id, []), True
 
     def _snapshot_creators(self, inv: Inventory) -> None:
         """Who made each snapshot, from the snapshot tasks vCenter still lists.
