@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("inventory", "0012_vm_reservations_and_backups"),
+        ("inventory", "0013_endpoint_sync_scheduled_at"),
     ]
 
     operations = [
