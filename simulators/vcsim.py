@@ -18,6 +18,8 @@ Standalone, for the demo and the benchmark (prints one JSON line, serves until S
 
 The helpers at the bottom (:func:`power_off_vm`, :func:`destroy_vm`, ...) change the simulator
 through its own API with pyvmomi; they are simulator code (not the product's) and may import pyvmomi.
+:func:`tag_vms` makes vSphere categories and tags and attaches them through the simulator's vAPI
+(``/rest/com/vmware/cis/...``, govmomi's ``vapi/simulator``, which the launcher registers).
 """
 
 from __future__ import annotations

@@ -82,7 +82,7 @@ def test_an_unreadable_vapi_is_a_warning_and_the_tags_become_unknown_not_stale(
     page = client_for(officer).get(f"/compliance/targets/{target.pk}/").content.decode()
     assert "tags of 4 VMs are unknown" in page  # the page says what it could not judge
     vm_page = client_for(officer).get(f"/vms/{vm.pk}/").content.decode()
-    assert "the last sync could not read the platform&#x27;s tags" in vm_page
+    assert "unknown: the last sync could not read the platform" in vm_page
 
     monkeypatch.undo()
     sync_and_check(endpoint)
