@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("inventory", "0013_endpoint_sync_scheduled_at"),
+        ("inventory", "0015_console_sessions"),
     ]
 
     operations = [
