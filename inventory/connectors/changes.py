@@ -37,7 +37,7 @@ class ChangeSet:
     (and only those), ``removed`` the external ids that left the endpoint per kind, and
     ``hosts_complete``/``vms_complete`` the hosts whose NICs, standard switches and port groups
     and the VMs whose snapshots are all in ``inv`` (any of theirs that are not are gone).
-    Partial change sets carry no utilisation samples (see docs/inventory.md).
+    Partial change sets carry no utilisation samples (see docs/architecture.md, "Incremental sync").
     """
 
     full: bool

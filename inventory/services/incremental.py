@@ -13,7 +13,7 @@ The first incremental sync of an endpoint in a process, and every sync after the
 track, is a full read. A platform without a change feed (Proxmox VE) gets a full sync.
 
 What a partial change set does not write: utilisation samples (and network rates). They are
-readings, not state, and come with full reads; see docs/inventory.md.
+readings, not state, and come with full reads; see docs/architecture.md, "Incremental sync".
 """
 
 from __future__ import annotations
