@@ -197,7 +197,7 @@ class VCenterChangeFeed:
                 self._start()
                 progress("objects", 0)
             try:
-                updates = self._wait(0 if full else wait_seconds)
+                updates = self._wait(0 if full or self._unapplied else wait_seconds)
             except _LOST as exc:
                 self._lost_reason = (
                     "the session ended"
