@@ -33,6 +33,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.cache import cache
 
+from inventory.connectors.base import ConnectorError
 from inventory.models import Endpoint, SyncRun
 
 from .incremental import close_feed, incremental_sync
@@ -111,6 +112,16 @@ def watch(
                 )
             except SyncBusy:
                 time.sleep(1.0)  # a full sync holds the claim; the feed keeps what it read
+                continue
+            except ConnectorError as exc:
+                # The wait itself failed (before a SyncRun exists): the feed is closed and the
+                # next round reads everything again.
+                failures += 1
+                log.warning("watcher of %s: %s (%d in a row)", endpoint.name, exc, failures)
+                if failures >= 5:
+                    reason = "failing"
+                    break
+                time.sleep(min(60.0, 2.0**failures))
                 continue
             if run is None:
                 failures = 0
