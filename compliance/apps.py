@@ -15,6 +15,8 @@ class ComplianceConfig(AppConfig):
             availability,
             console,
             cpu,
+            guest_time,
+            hardening_proxmox,
             integrity,
             memory,
             network,

@@ -32,7 +32,8 @@ snapshots, R running guests, A running QEMU guests with the agent enabled)::
     + S               .../snapshot   only when the config names a ``parent`` (PVE sets it as soon
                       as a snapshot exists, so guests without snapshots cost nothing more)
     + R               .../rrddata   (running guests: their network rates)
-    + A               .../agent/info (QEMU, running, ``agent`` enabled; ``probe_agent=False`` skips)
+    + A               .../agent/get-time (QEMU, running, ``agent`` enabled; ``probe_agent=False``
+                      skips): whether the agent answers, and the guest's clock (TIM-001)
     + T               /nodes/{n}/tasks  (nodes holding snapshots: who made them)
     (+ 1 login with a password)
 
@@ -460,6 +461,8 @@ class ProxmoxConnector:
         elif not config.username:
             raise AuthenticationError("neither an API token nor a user name is configured")
         self.requests_made = 0
+        # node -> its clock minus ours in seconds, from /nodes/{n}/time (guest clock offsets).
+        self._node_skew: dict[str, float] = {}
 
     # ------------------------------------------------------------------ plumbing
 
@@ -828,6 +831,7 @@ class ProxmoxConnector:
         base = f"nodes/{quote(name, safe='')}"
         st = _dict(self._optional(inv, f"status of node {name}", f"{base}/status"))
         services = _list(self._optional(inv, f"services of node {name}", f"{base}/services"))
+        clock_asked = time.time()
         clock = _dict(self._optional(inv, f"time of node {name}", f"{base}/time"))
         network = _list(self._optional(inv, f"network of node {name}", f"{base}/network"))
         node_fw = self._optional(inv, f"firewall of node {name}", f"{base}/firewall/options")
@@ -864,6 +868,10 @@ class ProxmoxConnector:
         if st.get("kversion"):
             host.extra["kernel"] = st["kversion"]
         host.timezone = str(clock.get("timezone") or "")
+        if _float(clock.get("time")) is not None:
+            # The node's clock against ours, so a guest's clock read later compares with the
+            # node's (PVE gives whole seconds: the comparison is good to about a second).
+            self._node_skew[name] = float(clock["time"]) + 0.5 - (clock_asked + time.time()) / 2
         for svc in services:
             if not isinstance(svc, dict):
                 continue
@@ -1017,13 +1025,19 @@ class ProxmoxConnector:
                 # Network rates of the last minutes; a stopped guest has none to give.
                 rrd = _list(self._get(f"{base}/rrddata", timeframe="hour"))
                 sample.net_rx_bps, sample.net_tx_bps = _last_rates(rrd)
+            if kind == "qemu":
+                vm.guest_time = {
+                    "source": "qemu_agent",
+                    "agent_enabled": vm.tools_state == "enabled",
+                    "offset_seconds": None,
+                }
             if (
                 self.probe_agent
                 and kind == "qemu"
                 and vm.tools_state == "enabled"
                 and vm.power_state == "running"
             ):
-                vm.tools_state = self._agent_state(base)
+                vm.tools_state = self._agent_time(base, node, vm.guest_time)
             elif vm.tools_state == "enabled":
                 # A stopped guest's agent is not running; a running one not asked is unknown.
                 vm.tools_state = "" if vm.power_state == "running" else "not running"
@@ -1036,13 +1050,37 @@ class ProxmoxConnector:
             warnings.append(f"{gid}: unexpected config ({type(exc).__name__}: {exc})")
         return vm, snaps, sample, warnings
 
-    def _agent_state(self, base: str) -> str:
+    def _agent_time(self, base: str, node: str, guest_time: dict[str, Any]) -> str:
+        """Ask the guest agent for the guest's clock: the agent's state, the clock's offset.
+
+        One request serves both: ``agent/get-time`` (QEMU's ``guest-get-time``, nanoseconds
+        since the epoch) answers only when the agent runs. The offset is the guest's time minus
+        the node's at the moment of the request (the node's clock from ``/nodes/{n}/time``
+        against ours, plus our clock at the request's midpoint), in seconds.
+        """
+        asked = time.time()
         try:
-            self._get(f"{base}/agent/info")
+            answer = self._get(f"{base}/agent/get-time")
         except (AuthenticationError, TrustError):
             raise
-        except ConnectorError:
+        except ConnectorError as exc:
+            guest_time["error"] = str(exc)[:200]
             return "not running"  # PVE: 500 "QEMU guest agent is not running"
+        answered = time.time()
+        nanoseconds = _float(_dict(answer).get("result") if isinstance(answer, dict) else answer)
+        skew = self._node_skew.get(node)
+        guest_time["read_at"] = dt.datetime.fromtimestamp(answered, dt.UTC).isoformat()
+        if nanoseconds is None or skew is None:
+            guest_time["error"] = (
+                "the agent answered get-time without a time"
+                if nanoseconds is None
+                else f"the time of node {node} was not read"
+            )
+            return "running"
+        node_now = (asked + answered) / 2 + skew
+        guest_time["guest_time"] = round(nanoseconds / 1e9, 3)
+        guest_time["node_time"] = round(node_now, 3)
+        guest_time["offset_seconds"] = round(nanoseconds / 1e9 - node_now, 3)
         return "running"
 
     def _apply_config(
@@ -1176,6 +1214,7 @@ class ProxmoxConnector:
             uid = str(u["userid"])
             accounts[uid] = AccountRecord(
                 userid=uid,
+                api_tokens=_api_tokens(u.get("tokens")),
                 enabled=_flag(u.get("enable")) if u.get("enable") is not None else True,
                 two_factor=uid in with_tfa or bool(u.get("keys")),
                 realm_two_factor=None
@@ -1419,6 +1458,23 @@ def _quorum(status: list[Any]) -> dict[str, int]:
         "votes": sum(1 for s in nodes if _flag(s.get("online"))),
         "quorum": expected // 2 + 1,
     }
+
+
+def _api_tokens(tokens: Any) -> list[dict[str, Any]]:
+    """A user's API tokens from ``/access/users?full=1`` (``tokenid``, ``privsep``, ``expire``;
+    PVE's defaults: privilege separation on, no expiry). The comment is left out."""
+    out = []
+    for t in _list(tokens):
+        if isinstance(t, dict) and t.get("tokenid"):
+            privsep = _flag(t.get("privsep"))
+            out.append(
+                {
+                    "tokenid": str(t["tokenid"]),
+                    "privsep": True if privsep is None else privsep,
+                    "expire": _int(t.get("expire")) or 0,
+                }
+            )
+    return sorted(out, key=lambda t: t["tokenid"])
 
 
 def _job_names(jobs: list[Any]) -> list[str]:

@@ -177,6 +177,11 @@ class VmRecord:
     backup_covered: bool | None = None
     last_backup_at: dt.datetime | None = None
     backup_source: str = ""
+    # Guest time synchronisation (SYS.1.5.A7), as the platform reports it; {} = not read.
+    # vSphere: {"source": "vmware_tools", "sync_with_host": bool|None, "sync_allowed": bool|None}
+    # Proxmox QEMU: {"source": "qemu_agent", "agent_enabled": bool, "offset_seconds": float|None,
+    # "guest_time": epoch seconds, "node_time": epoch seconds, "read_at": ISO time, "error": str}
+    guest_time: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -215,6 +220,9 @@ class AccountRecord:
     two_factor: bool | None = None
     realm_two_factor: bool | None = None  # the user's realm enforces a second factor (PVE tfa)
     roles: list[str] = field(default_factory=list)  # "path:role" entries from the ACL
+    # The user's API tokens (PVE /access/users?full=1 ``tokens``): {"tokenid", "privsep",
+    # "expire"} each, the token's comment left out; [] = none.
+    api_tokens: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(slots=True)

@@ -198,6 +198,7 @@ VM_PROPS = [
     "config.cpuAllocation",
     "config.memoryAllocation",
     "config.annotation",
+    "config.tools",  # syncTimeWithHost, syncTimeWithHostAllowed (TIM-001)
     "customValue",
 ]
 
@@ -1111,6 +1112,7 @@ class VCenterConnector:
             memory_reservation_bytes=_mib(
                 getattr(p.get("config.memoryAllocation"), "reservation", None)
             ),
+            guest_time=_tools_time_sync(p.get("config.tools")),
         )
         # What the config hash is made of: settings an administrator changes, not runtime state.
         # Not a NIC's ``connected`` (it follows the power state) but ``startConnected``; not a
@@ -1321,3 +1323,18 @@ class VCenterConnector:
         self._connect()
         assert self._stub is not None
         return self._stub
+
+
+def _tools_time_sync(tools: Any) -> dict[str, Any]:
+    """VMware Tools' time settings of a VM (``config.tools``): periodic synchronisation with the
+    host (``syncTimeWithHost``) and whether any synchronisation with the host is allowed
+    (``syncTimeWithHostAllowed``, vSphere 7.0 U1 and later); None where vCenter leaves them unset."""
+    if tools is None:
+        return {}
+    sync = getattr(tools, "syncTimeWithHost", None)
+    allowed = getattr(tools, "syncTimeWithHostAllowed", None)
+    return {
+        "source": "vmware_tools",
+        "sync_with_host": None if sync is None else bool(sync),
+        "sync_allowed": None if allowed is None else bool(allowed),
+    }
