@@ -54,7 +54,7 @@ from typing import Any
 from fakepve import FakePve, next_loopback, settle
 from fakepve.certs import make_cert
 from fakepve.model import PveError
-from fakepve.server import API, ok
+from fakepve.server import API, USER, ok, params
 from fakepve.shapes import networks as default_networks
 
 from inventory.connectors.tls import fetch_presented_certificate, fingerprint_of_der
@@ -492,6 +492,72 @@ class HarnessPve(FakePve):
                 u.tfa = True
                 return {"id": f"{v.get('type', 'totp')}-1"}
         raise PveError(500, f"no such user ('{v['userid']}')")
+
+    def add_console_task(
+        self,
+        node: str,
+        task_type: str,
+        vmid: int | str,
+        user: str,
+        started: int | None = None,
+        running: bool = False,
+    ) -> str:
+        """Plant a console task in ``node``'s task log as PVE 8 writes one when somebody opens
+        a console (``vncproxy`` noVNC, ``termproxy`` xterm.js, ``spiceproxy`` SPICE,
+        ``vncshell`` a node shell); ``started`` is its epoch second (now if None), ``running``
+        leaves it active (an open console). Returns the UPID
+        ``UPID:node:pid:pstart:starttime:type:id:user:`` (hex pid, pstart and starttime)."""
+        pid = next(self._pids)
+        start = int(time.time()) if started is None else int(started)
+        upid = f"UPID:{node}:{pid:08X}:{pid * 7:08X}:{start:08X}:{task_type}:{vmid}:{user}:"
+        record: dict[str, Any] = {
+            "upid": upid,
+            "node": node,
+            "pid": pid,
+            "pstart": pid * 7,
+            "starttime": start,
+            "type": task_type,
+            "id": str(vmid),
+            "user": user,
+            "status": "running",
+            "log": [],
+        }
+        if not running:
+            record.update(status="stopped", exitstatus="OK", endtime=start + 60)
+            record["log"].append("TASK OK")
+        self.tasks[upid] = record
+        self.tasklog.append(record)
+        return upid
+
+    async def _task_list(self, request: Any) -> Any:
+        """fakepve's task list plus PVE's filters ``since``, ``until`` (start time),
+        ``typefilter``, ``userfilter`` (substring) and ``source`` (``active``: running tasks,
+        ``archive``: finished ones, ``all``); ``start`` and ``limit`` page the filtered list,
+        newest first. Unlike PVE, which lists only finished tasks when ``source`` is not
+        given, all tasks are listed then (as fakepve always did)."""
+        node = request.match_info["node"]
+        user = request[USER]
+        p = self._verify(request, await params(request))
+        vmid, since, until = p.get("vmid"), p.get("since"), p.get("until")
+        typefilter, userfilter, source = p.get("typefilter"), p.get("userfilter"), p.get("source")
+        audit = self.allowed(user, "/nodes/" + node, "Sys.Audit")
+
+        def wanted(t: dict[str, Any]) -> bool:
+            return (
+                t["node"] == node
+                and (vmid is None or t["id"] == str(vmid))
+                and (since is None or t["starttime"] >= int(since))
+                and (until is None or t["starttime"] <= int(until))
+                and (not typefilter or t["type"] == typefilter)
+                and (not userfilter or str(userfilter) in t["user"])
+                and (source in (None, "all") or (t["status"] == "running") == (source == "active"))
+                and (audit or self._task_owner(user, t))
+            )
+
+        data = [self._task_view(t, True) for t in self.tasklog if wanted(t)]
+        data.sort(key=lambda t: -t["starttime"])
+        start = int(p.get("start", 0))
+        return ok(data[start : start + int(p.get("limit", 50))])
 
     def fail_task(self, method: str, suffix: str, message: str) -> None:
         """Answer the next ``method`` request whose path ends with ``suffix`` with a UPID; the

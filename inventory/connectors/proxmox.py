@@ -90,6 +90,8 @@ from .base import (
 from .records import (
     AccountRecord,
     ClusterRecord,
+    ConsoleRead,
+    ConsoleSessionRecord,
     DatastoreRecord,
     HostRecord,
     Inventory,
@@ -124,6 +126,11 @@ PASSTHROUGH = re.compile(r"^(usb|hostpci|serial|parallel|dev)\d+$")
 # Task types of PVE's snapshot creation and how much of a node's task log one sync reads.
 SNAPSHOT_TASKS = ("qmsnapshot", "vzsnapshot")
 TASK_LOG_LIMIT = 1000
+# Console task types of PVE 8 and the kind of console each opens; how many tasks one page of a
+# node's task log holds and how many pages one console read takes at most.
+CONSOLE_TASKS = {"vncproxy": "vnc", "termproxy": "term", "spiceproxy": "spice"}
+CONSOLE_TASK_PAGE = 500
+CONSOLE_TASK_PAGES = 20
 NET_KEY = re.compile(r"^net\d+$")
 SIZE = re.compile(r"^(\d+(?:\.\d+)?)([KMGT]?)$")
 SIZE_UNITS = {"": 1, "K": 1024, "M": MiB, "G": 1024**3, "T": 1024**4}
@@ -388,6 +395,30 @@ def parse_snapshot_id(external_id: str) -> tuple[str, int, str]:
     if not name:
         raise ValueError(f"not a Proxmox snapshot id: {external_id!r}")
     return kind, vmid, name
+
+
+def _console_session(task: Any, guests: dict[str, VmRecord]) -> ConsoleSessionRecord | None:
+    """A guest console task of a node's task log as a record; None for anything else."""
+    if not isinstance(task, dict):
+        return None
+    kind = CONSOLE_TASKS.get(str(task.get("type") or ""))
+    vmid = str(task.get("id") or "")
+    upid = str(task.get("upid") or "")
+    start = _int(task.get("starttime"))
+    if kind is None or not vmid.isdigit() or not upid.startswith("UPID:") or start is None:
+        return None
+    user = str(task.get("user") or "")
+    if task.get("tokenid") and "!" not in user:
+        user = f"{user}!{task['tokenid']}"
+    guest = guests.get(vmid)
+    return ConsoleSessionRecord(
+        vm_external_id=guest.external_id if guest else vmid,
+        vm_name=guest.name if guest else f"VMID {vmid}",
+        user=user,
+        started_at=dt.datetime.fromtimestamp(start, dt.UTC),
+        kind=kind,
+        source=upid,
+    )
 
 
 def _upid_node(upid: str) -> str:
@@ -1240,6 +1271,70 @@ class ProxmoxConnector:
                 user, _, token = ugid.partition("!")
                 accounts[user].roles.append(f"{path}:{role} (token {token})")
         return list(accounts.values())
+
+    # ------------------------------------------------------------------ console history
+
+    def read_console_sessions(self, since: dt.datetime, inventory: Inventory) -> ConsoleRead:
+        """Who opened which guest's console since ``since``, from the nodes' task logs.
+
+        PVE starts a task for every console it opens (noVNC ``vncproxy``, xterm.js
+        ``termproxy``, SPICE ``spiceproxy``); its UPID names the node, the start time, the
+        type, the guest's VMID and the user (``UPID:pve1:0001C4E6:00A1B2C3:6745A1B0:vncproxy:
+        100:root@pam:``). One ``/nodes/{n}/tasks?since=...&source=all&limit=500`` per online
+        node of ``inventory``, and one more per further 500 tasks (``start``): running
+        consoles are active tasks, which PVE lists only with ``source=all``. Its own request:
+        the snapshot read (``_snapshot_creators``) asks the nodes holding snapshots back to
+        their oldest snapshot, with a limit, so console tasks of the last minutes could fall
+        off its end. A node shell (``vncshell``, ``termproxy`` without a VMID) is not a guest
+        console and is left out. A node whose log cannot be read is a warning, and the read
+        then ends before ``since`` moves on (``until`` stays None).
+        """
+        read = ConsoleRead(until=dt.datetime.now(dt.UTC))
+        guests = {str(v.vmid): v for v in inventory.vms if v.vmid is not None}
+        nodes = [
+            h.external_id.removeprefix("node/")
+            for h in inventory.hosts
+            if h.connection_state == "online"
+        ]
+
+        def node_log(node: str) -> tuple[list[Any], str]:
+            tasks: list[Any] = []
+            path = f"nodes/{quote(node, safe='')}/tasks"
+            for page in range(CONSOLE_TASK_PAGES):
+                try:
+                    batch = _list(
+                        self._get(
+                            path,
+                            since=int(since.timestamp()),
+                            source="all",
+                            start=page * CONSOLE_TASK_PAGE,
+                            limit=CONSOLE_TASK_PAGE,
+                        )
+                    )
+                except ConnectorError as exc:
+                    if exc.permanent:
+                        raise
+                    return tasks, f"console tasks of node {node} not read: {exc}"
+                tasks.extend(batch)
+                if len(batch) < CONSOLE_TASK_PAGE:
+                    return tasks, ""
+            return tasks, (
+                f"console tasks of node {node}: more than "
+                f"{CONSOLE_TASK_PAGES * CONSOLE_TASK_PAGE} tasks since {since:%Y-%m-%d %H:%M} UTC, "
+                "the older ones not read"
+            )
+
+        seen: set[str] = set()
+        for tasks, warning in self._parallel(node_log, nodes):
+            if warning:
+                read.warnings.append(warning)
+                read.until = None
+            for t in tasks:
+                session = _console_session(t, guests)
+                if session is not None and session.source not in seen:
+                    seen.add(session.source)
+                    read.sessions.append(session)
+        return read
 
     # ------------------------------------------------------------------ snapshots (phase 2)
 

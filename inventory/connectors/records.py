@@ -226,6 +226,31 @@ class AccountRecord:
 
 
 @dataclass(slots=True)
+class ConsoleSessionRecord:
+    """Somebody opened a VM's console: a vCenter ticket event or a Proxmox console task.
+
+    ``source`` is the platform's own id of the record (vCenter event key ``event-1234``,
+    Proxmox UPID), unique per endpoint, so reading the same span twice stores it once.
+    """
+
+    vm_external_id: str  # vm-42, qemu/100, lxc/101
+    vm_name: str
+    user: str
+    started_at: dt.datetime  # aware, UTC
+    kind: str  # mks, webmks, vnc, spice, term
+    source: str
+
+
+@dataclass(slots=True)
+class ConsoleRead:
+    """One read of the console history: the sessions in [since, until) and what was missed."""
+
+    sessions: list[ConsoleSessionRecord] = field(default_factory=list)
+    until: dt.datetime | None = None  # the read covers the span up to here (platform time)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
 class Inventory:
     """Everything one read of an endpoint returned."""
 
