@@ -364,6 +364,20 @@ def _backup_of(vm: VmRecord, p: dict[str, Any], key: int | None, attribute: str)
     vm.backup_source = f"no custom attribute {attribute!r} and no 'Last backup' in the notes"
 
 
+def _dvs_record(obj: Any, p: dict[str, Any]) -> SwitchRecord:
+    """A distributed switch from its DVS_PROPS (the full read and the change feed)."""
+    security = getattr(p.get("config.defaultPortConfig"), "securityPolicy", None)
+    return SwitchRecord(
+        external_id=obj._moId,
+        name=p.get("name", ""),
+        kind="dvswitch",
+        host_uplinks=_dvs_host_uplinks(p.get("config.host")),
+        allow_promiscuous=_bool_policy(security, "allowPromiscuous"),
+        allow_mac_changes=_bool_policy(security, "macChanges"),
+        allow_forged_transmits=_bool_policy(security, "forgedTransmits"),
+    )
+
+
 def _console_session(event: Any, since: dt.datetime) -> ConsoleSessionRecord | None:
     """A console ticket event as a record; None for another ticket, an older event or one
     without a VM."""
@@ -695,19 +709,7 @@ class VCenterConnector:
         uplink_portgroups: set[str] = set()  # not VM networks; older vCenters lack config.uplink
         for obj, p in self._retrieve(vim.DistributedVirtualSwitch, DVS_PROPS):
             uplink_portgroups.update(pg._moId for pg in p.get("config.uplinkPortgroup") or [])
-            port_config = p.get("config.defaultPortConfig")
-            security = getattr(port_config, "securityPolicy", None)
-            inv.switches.append(
-                SwitchRecord(
-                    external_id=obj._moId,
-                    name=p.get("name", ""),
-                    kind="dvswitch",
-                    host_uplinks=_dvs_host_uplinks(p.get("config.host")),
-                    allow_promiscuous=_bool_policy(security, "allowPromiscuous"),
-                    allow_mac_changes=_bool_policy(security, "macChanges"),
-                    allow_forged_transmits=_bool_policy(security, "forgedTransmits"),
-                )
-            )
+            inv.switches.append(_dvs_record(obj, p))
 
         portgroup_names: dict[str, str] = {}  # DVPG key -> name, for VM NIC backings
         for obj, p in self._retrieve(vim.dvs.DistributedVirtualPortgroup, DVPG_PROPS):
