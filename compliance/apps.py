@@ -15,6 +15,7 @@ class ComplianceConfig(AppConfig):
             availability,
             console,
             cpu,
+            hardening,
             integrity,
             memory,
             network,

@@ -155,8 +155,21 @@ def test_hosts_carry_product_hardware_services_and_cluster(connector: VCenterCon
     # ESXi's keys are normalised: TSM-SSH -> ssh, TSM -> esxi_shell, ntpd -> ntp.
     assert {"ssh", "esxi_shell", "ntp"} <= services.keys()
     assert services["ssh"].policy == "off" and services["ssh"].running is False
-    # The simulator has no config.option and no NTP servers: no data, not invented defaults.
-    assert host.advanced_options == {} and host.ntp_servers == [] and host.syslog_target == ""
+    # The simulator's host OptionManager holds one setting (Config.HostAgent.log.level) and it
+    # has no NTP servers: what is reported is kept, nothing is invented as a default.
+    assert host.advanced_options == {"Config.HostAgent.log.level": "info"}
+    assert host.ntp_servers == [] and host.syslog_target == ""
+    hardening = host.extra["hardening"]
+    assert hardening["options"] == {"Config.HostAgent.log.level": "info"}
+    # The simulator's firewall: incoming blocked, open rulesets listed without their
+    # IP-list ownership (a vSphere 8.0 U2 field it does not know); no Secure Boot capability
+    # and no image configuration manager: those keys are absent, not false.
+    assert hardening["firewall"]["incoming_blocked"] is True
+    assert hardening["firewall"]["open_rulesets"]
+    assert all(
+        r["ip_list_user_configurable"] is None for r in hardening["firewall"]["open_rulesets"]
+    )
+    assert "secure_boot" not in hardening and "acceptance_level" not in hardening
 
 
 def test_nics_switches_and_port_groups_are_read_per_host(connector: VCenterConnector) -> None:
@@ -290,8 +303,9 @@ def test_property_collector_requests_do_not_grow_with_the_number_of_vms(
             assert len(inv.vms) == vms
             measured[vms] = calls
     assert measured[10] == measured[200]
-    # One per object type, and one for the custom attribute definitions (the backup attribute).
-    assert measured[200]["RetrievePropertiesEx"] == 7
+    # One per object type, one for all hosts' advanced settings (their OptionManagers) and one
+    # for the custom attribute definitions (the backup attribute).
+    assert measured[200]["RetrievePropertiesEx"] == 8
     assert measured[200]["ContinueRetrievePropertiesEx"] == 0
 
 
