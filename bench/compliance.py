@@ -78,6 +78,20 @@ def build(hosts_n: int, vms_n: int) -> None:
                 services=[{"key": "ssh", "running": rnd.random() < 0.1}],
                 ntp_servers=["ntp"] if rnd.random() < 0.9 else [],
                 syslog_target="udp://log" if rnd.random() < 0.9 else "",
+                # What the vCenter connector stores for the hardening checks (HRD-001/002).
+                extra={
+                    "hardening": {
+                        "options": {
+                            "Mem.ShareForceSalting": rnd.choice([0, 2, 2, 2]),
+                            "UserVars.ESXiShellTimeOut": rnd.choice([0, 600, 600]),
+                            "Security.AccountLockFailures": rnd.choice([3, 5, 10]),
+                            "Net.BlockGuestBPDU": 1,
+                            "Config.HostAgent.plugins.solo.enableMob": False,
+                        },
+                        "firewall": {"incoming_blocked": True, "open_rulesets": []},
+                        "secure_boot": rnd.random() < 0.8,
+                    }
+                },
                 config_hash=f"{i:064x}",
             )
             for i in range(hosts_n)
@@ -142,6 +156,10 @@ def build(hosts_n: int, vms_n: int) -> None:
                     "RemoteDisplay.maxConnections": "1",
                     "isolation.tools.copy.disable": "TRUE",
                     "isolation.tools.paste.disable": rnd.choice(["TRUE", "FALSE"]),
+                    # The hardening guides' VM settings (HRD-003/004).
+                    "tools.setInfo.sizeLimit": rnd.choice(["1048576", "4194304"]),
+                    "log.keepOld": rnd.choice(["10", "100"]),
+                    "tools.guest.desktop.autolock": rnd.choice(["TRUE", "FALSE"]),
                 },
                 console_connections=0,
                 ballooned_bytes=0,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import pytest
 
+from compliance.checks.hardening import SCG, STIG, guide
 from compliance.models import Finding
 from inventory.models import Host, VirtualMachine
 
@@ -21,28 +22,100 @@ from .e2e import assert_resolved, open_finding, result, sync_and_check
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
-# Violations of both guides (the SCG's and the STIG's values differ only for the lockout).
+# Violations of both guides for every advanced setting they name, except the simulator's one
+# shared setting (Config.HostAgent.log.level, the same object on all its hosts).
 HOST_VIOLATIONS = {
-    "Mem.ShareForceSalting": 0,
-    "UserVars.ESXiShellTimeOut": 0,
-    "UserVars.DcuiTimeOut": 3600,
-    "Net.BlockGuestBPDU": 0,
+    "Annotations.WelcomeMessage": "",
+    "Config.Etc.issue": "",
     "Config.HostAgent.plugins.solo.enableMob": True,
+    "Config.HostAgent.vmacore.soap.sessionTimeout": 0,
+    "DCUI.Access": "root,admin",
+    "Mem.MemEagerZero": 0,
+    "Mem.ShareForceSalting": 0,
+    "Net.BMCNetworkEnable": 1,
+    "Net.BlockGuestBPDU": 0,
+    "Net.DVFilterBindIpAddress": "10.0.0.1",
     "Security.AccountLockFailures": 10,
+    "Security.AccountUnlockTime": 60,
+    "Security.PasswordHistory": 0,
+    "Security.PasswordMaxDays": 99999,
     "Security.PasswordQualityControl": "retry=3 min=disabled,disabled,disabled,7,7",
+    "Syslog.global.auditRecord.remoteEnable": False,
+    "Syslog.global.auditRecord.storageCapacity": 4,
+    "Syslog.global.auditRecord.storageEnable": False,
+    "Syslog.global.certificate.checkSSLCerts": False,
+    "Syslog.global.certificate.strictX509Compliance": False,
+    "Syslog.global.logHost": "",
+    "Syslog.global.logLevel": "debug",
+    "UserVars.DcuiTimeOut": 3600,
+    "UserVars.ESXiShellInteractiveTimeOut": 0,
+    "UserVars.ESXiShellTimeOut": 0,
+    "UserVars.ESXiVPsDisabledProtocols": "sslv3",
+    "UserVars.HostClientSessionTimeout": 3600,
+    "UserVars.SuppressHyperthreadWarning": 1,
+    "UserVars.SuppressShellWarning": 1,
+    "VMkernel.Boot.execInstalledOnly": False,
 }
+# The SCG's values (a site's log host and banners where it asks for "a value").
 HOST_SCG_CLEAN = {
-    "Mem.ShareForceSalting": 2,
-    "UserVars.ESXiShellTimeOut": 600,
-    "UserVars.DcuiTimeOut": 600,
-    "Net.BlockGuestBPDU": 1,
+    "Annotations.WelcomeMessage": "Authorised use only.",
+    "Config.Etc.issue": "Authorised use only.",
     "Config.HostAgent.plugins.solo.enableMob": False,
+    "Config.HostAgent.vmacore.soap.sessionTimeout": 10,
+    "DCUI.Access": "root",
+    "Mem.MemEagerZero": 1,
+    "Mem.ShareForceSalting": 2,
+    "Net.BMCNetworkEnable": 0,
+    "Net.BlockGuestBPDU": 1,
+    "Net.DVFilterBindIpAddress": "",
     "Security.AccountLockFailures": 5,
+    "Security.AccountUnlockTime": 900,
+    "Security.PasswordHistory": 5,
+    "Security.PasswordMaxDays": 9999,
     "Security.PasswordQualityControl": (
         "similar=deny retry=3 min=disabled,disabled,disabled,disabled,15 max=64"
     ),
+    "Syslog.global.auditRecord.remoteEnable": True,
+    "Syslog.global.auditRecord.storageCapacity": 100,
+    "Syslog.global.auditRecord.storageEnable": True,
+    "Syslog.global.certificate.checkSSLCerts": True,
+    "Syslog.global.certificate.strictX509Compliance": True,
+    "Syslog.global.logHost": "tcp://log.example.org:514",
+    "Syslog.global.logLevel": "error",
+    "UserVars.DcuiTimeOut": 600,
+    "UserVars.ESXiShellInteractiveTimeOut": 900,
+    "UserVars.ESXiShellTimeOut": 600,
+    "UserVars.ESXiVPsDisabledProtocols": "sslv3,tlsv1,tlsv1.1",
+    "UserVars.HostClientSessionTimeout": 900,
+    "UserVars.SuppressHyperthreadWarning": 0,
+    "UserVars.SuppressShellWarning": 0,
+    "VMkernel.Boot.execInstalledOnly": True,
 }
+# Where the STIG asks other values than the SCG: lockout 3, password policy without max=64,
+# password age 90 days, API session timeout 30, syslog level info.
+STIG_NOT_SCG = {
+    "ESXI-80-000005",
+    "ESXI-80-000035",
+    "ESXI-80-000227",
+    "ESXI-80-000226",
+    "ESXI-80-000235",
+}
+
+
+def option_rules(key: str) -> set[str]:
+    """The guide's advanced-setting rules, but the simulator's shared log level."""
+    return {
+        r["id"]
+        for r in guide(key).rules
+        if r["source"] == "advanced_option" and r["setting"] != "Config.HostAgent.log.level"
+    }
+
+
 VM_VIOLATIONS = {
+    "isolation.tools.dnd.disable": "FALSE",
+    "isolation.tools.diskShrink.disable": "FALSE",
+    "isolation.tools.diskWiper.disable": "false",
+    "mks.enable3d": "TRUE",
     "isolation.device.connectable.disable": "FALSE",
     "tools.setInfo.sizeLimit": "4194304",
     "log.rotateSize": "0",
@@ -69,28 +142,16 @@ def test_host_settings_planted_on_one_host_fail_both_guides_there_and_nowhere_el
     bad, *clean = hosts
     api.set_host_options(bad.external_id, HOST_VIOLATIONS)
     run = sync_and_check(endpoint)
+    syslog = open_finding("LOG-002", bad)
+    assert syslog.status == "fail"
     scg = open_finding("HRD-001", bad)
     stig = open_finding("HRD-002", bad)
     assert scg.status == stig.status == "fail"
     assert scg.object_name == bad.name and scg.object_external_id == bad.external_id
-    assert failed_ids(scg) == {
-        "esxi-8.transparent-page-sharing",
-        "esxi-8.shell-timeout",
-        "esxi-8.dcui-timeout",
-        "esxi-8.network-bpdu",
-        "esxi-8.deactivate-mob",
-        "esxi-8.account-lockout",
-        "esxi-8.account-password-policies",
-    }
-    assert failed_ids(stig) == {
-        "ESXI-80-000213",
-        "ESXI-80-000195",
-        "ESXI-80-000196",
-        "ESXI-80-000215",
-        "ESXI-80-000047",
-        "ESXI-80-000005",
-        "ESXI-80-000035",
-    }
+    # Every advanced-setting rule of both guides fails, each read from the simulator.
+    assert failed_ids(scg) == option_rules(SCG)
+    assert failed_ids(stig) == option_rules(STIG)
+    assert len(option_rules(SCG)) == 30 and len(option_rules(STIG)) == 26
     # Each rule: the guide's id, the setting, what was seen and what the guide expects.
     salting = next(r for r in scg.evidence["rules"] if r["id"] == "esxi-8.transparent-page-sharing")
     assert salting["setting"] == "Mem.ShareForceSalting"
@@ -107,9 +168,10 @@ def test_host_settings_planted_on_one_host_fail_both_guides_there_and_nowhere_el
     # Set to the SCG's values: HRD-001 resolves; the STIG asks 3 lockout failures, not 5.
     api.set_host_options(bad.external_id, HOST_SCG_CLEAN)
     sync_and_check(endpoint)
-    assert_resolved(scg)
+    # The OptionManager is also where advanced_options come from: LOG-002 sees the log host.
+    assert_resolved(scg, syslog)
     stig.refresh_from_db()
-    assert stig.resolved_at is None and failed_ids(stig) == {"ESXI-80-000005", "ESXI-80-000035"}
+    assert stig.resolved_at is None and failed_ids(stig) == STIG_NOT_SCG
 
 
 def test_the_stig_lockout_value_resolves_hrd_002_and_excluding_the_scg_rule_keeps_hrd_001_quiet(
@@ -163,6 +225,10 @@ def test_vm_isolation_settings_planted_on_one_vm_fail_both_guides_there(vc):
     stig = open_finding("HRD-004", bad)
     assert scg.object_name == bad.name
     assert failed_ids(scg) == {
+        "vm-8.isolation-tools-dnd-deactivate",
+        "vm-8.deactivate-disk-shrinking-shrink",
+        "vm-8.deactivate-disk-shrinking-wiper",
+        "vm-8.deactivate-non-essential-3d-features",
         "vm-8.isolation-device-connectable-deactivate",
         "vm-8.limit-setinfo-size",
         "vm-8.log-rotation-size",
@@ -173,6 +239,10 @@ def test_vm_isolation_settings_planted_on_one_vm_fail_both_guides_there(vc):
         "vm-8.vmrc-lock",
     }
     assert failed_ids(stig) == {
+        "VMCH-80-000191",
+        "VMCH-80-000193",
+        "VMCH-80-000194",
+        "VMCH-80-000202",
         "VMCH-80-000197",
         "VMCH-80-000196",
         "VMCH-80-000205",
@@ -190,6 +260,10 @@ def test_vm_isolation_settings_planted_on_one_vm_fail_both_guides_there(vc):
     api.set_extra_config(
         bad.external_id,
         {
+            "isolation.tools.dnd.disable": "TRUE",
+            "isolation.tools.diskShrink.disable": "TRUE",
+            "isolation.tools.diskWiper.disable": "TRUE",
+            "mks.enable3d": "FALSE",
             "isolation.device.connectable.disable": "TRUE",
             "tools.setInfo.sizeLimit": "1048576",
             "log.rotateSize": "2048000",
