@@ -269,7 +269,7 @@ def _outcome(spec_guide: Guide, results: list[dict[str, Any]], excluded: list[st
                 count=len(bad),
                 judged=len(bad) + len(good),
                 guide=spec_guide.short,
-                value=", ".join(r["id"] for r in bad),
+                value=_listed([r["id"] for r in bad]),
                 rules=[
                     {k: r[k] for k in ("id", "setting", "observed", "expected", "requirement")}
                     for r in bad
@@ -299,6 +299,17 @@ def _outcome(spec_guide: Guide, results: list[dict[str, Any]], excluded: list[st
         ),
         **evidence,
     )
+
+
+def _listed(ids: list[str], budget: int = 300) -> str:
+    """The rule ids, as many as fit a finding's message; the rest counted (all are in the
+    evidence and the message's values)."""
+    shown: list[str] = []
+    for i, rule_id in enumerate(ids):
+        if shown and len(", ".join([*shown, rule_id])) > budget:
+            return f"{', '.join(shown)} and {len(ids) - i} more"
+        shown.append(rule_id)
+    return ", ".join(shown)
 
 
 def _with_severity(outcome, severity: str):

@@ -20,6 +20,7 @@ from compliance.checks.context import InventoryContext
 from compliance.checks.hardening import (
     SCG,
     STIG,
+    _listed,
     guide,
     guides,
     judge_host_rule,
@@ -336,3 +337,12 @@ def _queries(hosts: int, vms_per_host: int) -> int:
 
 def test_a_run_with_the_hardening_checks_costs_the_same_queries_at_two_sizes():
     assert _queries(2, 2) == _queries(8, 6)
+
+
+def test_a_long_list_of_failed_rules_is_cut_at_a_rule_id_and_counted():
+    ids = [f"esxi-8.rule-number-{i:02d}" for i in range(40)]
+    text = _listed(ids)
+    assert len(text) < 340 and text.endswith(" more")
+    shown = text.rsplit(" and ", 1)[0].split(", ")
+    assert shown == ids[: len(shown)] and text.endswith(f"and {40 - len(shown)} more")
+    assert _listed(ids[:2]) == "esxi-8.rule-number-00, esxi-8.rule-number-01"
