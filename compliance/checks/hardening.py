@@ -1,7 +1,8 @@
 """SYS.1.5.A22, A23, A11: vSphere hypervisor and VM hardening, judged by the guides' own rules.
 
 The expected values come from one data file per guide under ``compliance/data/hardening/``
-(the VMware vSphere 8 Security Configuration Guide and the DISA vSphere 8 STIG), each rule with
+(the VMware vSphere 8 Security Configuration Guide, the DISA vSphere 8 STIG, and of the 6.7 guide
+the one readable VM rule the 8 guides dropped: the console over VNC), each rule with
 the guide's id, the setting, the comparison and the SYS.1.5 sentence it serves. A check judges
 one host or VM against every rule of one guide and keeps, per rule, the id, setting, observed
 and expected value and the outcome in the evidence (and the failed rules in the message's
@@ -36,6 +37,7 @@ from .registry import Param, failed, not_applicable, passed, register
 GUIDE_DIR = Path(__file__).resolve().parent.parent / "data" / "hardening"
 SCG = "vsphere-scg-8"
 STIG = "disa-stig-esxi-8"
+SCG67 = "vsphere-scg-6.7"
 PASS, FAIL, NA = "pass", "fail", "not_applicable"
 SEVERITY_ORDER = {Severity.LOW: 0, Severity.MEDIUM: 1, Severity.HIGH: 2}
 NOT_ON_PROXMOX = (
@@ -432,3 +434,20 @@ def vm_scg(vm, params, ctx):
 def vm_stig(vm, params, ctx):
     """The same VM settings against the DISA vSphere 8 VM STIG's rules (VMCH-80-*)."""
     return _judge_vm(STIG, vm, params, ctx)
+
+
+@register(
+    "HRD-005",
+    title=_("VM console open over VNC"),
+    requirements=("M2.449",),
+    target=ObjectType.VM,
+    severity=Severity.LOW,
+    platforms=(VCENTER,),
+    params=_exclude(SCG67, "vm"),
+    not_applicable_reason=NOT_ON_PROXMOX,
+)
+def vm_vnc(vm, params, ctx):
+    """``RemoteDisplay.vnc.enabled`` opens the VM's console to VNC clients on the host's network,
+    beside vCenter's authenticated console (vSphere 6.7 SCG VM.minimize-console-VNC-use; the
+    vSphere 8 guides no longer list it). Unset is the compliant default."""
+    return _judge_vm(SCG67, vm, params, ctx)

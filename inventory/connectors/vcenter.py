@@ -168,10 +168,11 @@ ACCEPTANCE_LEVELS: dict[str, str] = {
 
 # VM extraConfig keys kept, compared without case as the VMX file does (M 4.349: VMware Tools
 # isolation, console connections; the hardening guides' VM settings: device connection by the
-# guest, SetInfo size, host information, console lock, 3D, log rotation, page-sharing salt).
+# guest, SetInfo size, host information, console lock, 3D, log rotation, page-sharing salt, VNC).
 EXTRA_CONFIG_PREFIXES: tuple[str, ...] = (
     "isolation.",
     "remotedisplay.maxconnections",
+    "remotedisplay.vnc.enabled",
     "tools.setinfo.sizelimit",
     "tools.guestlib.enablehostinfo",
     "tools.guest.desktop.autolock",

@@ -1,6 +1,6 @@
 """End to end on vCenter: hardening settings planted through the simulator's API, sync, check.
 
-Real cases on govmomi's simulator (HRD-001..004): advanced host settings changed with
+Real cases on govmomi's simulator (HRD-001..005): advanced host settings changed with
 ``UpdateOptions`` on the host's OptionManager (the simulator keeps them per host and reports
 them in the manager's ``setting``, which the connector reads for all hosts in one request), VM
 extraConfig changed with ``ReconfigVM_Task``. The firewall's default policy is read and passes
@@ -123,6 +123,7 @@ VM_VIOLATIONS = {
     "tools.guestlib.enableHostInfo": "TRUE",
     "sched.mem.pshare.salt": "shared",
     "ethernet0.filter0.name": "dvfilter-maclearn",
+    "RemoteDisplay.vnc.enabled": "TRUE",
 }
 
 
@@ -215,6 +216,7 @@ def test_vm_isolation_settings_planted_on_one_vm_fail_both_guides_there(vc):
     # Untouched VMs meet the STIG (absent settings are its compliant default). The SCG asks
     # tools.guest.desktop.autolock = TRUE with a non-compliant default: that one rule fails.
     assert result(run, "HRD-004").passed == len(vms)
+    assert result(run, "HRD-005").passed == len(vms)
     for vm in vms:
         assert failed_ids(open_finding("HRD-003", vm)) == {"vm-8.vmrc-lock"}
 
@@ -253,6 +255,8 @@ def test_vm_isolation_settings_planted_on_one_vm_fail_both_guides_there(vc):
         "VMCH-80-000199",
         "VMCH-80-000200",
     }
+    vnc = open_finding("HRD-005", bad)
+    assert vnc.object_name == bad.name and failed_ids(vnc) == {"VM.minimize-console-VNC-use"}
     size = next(r for r in stig.evidence["rules"] if r["id"] == "VMCH-80-000196")
     assert size["setting"] == "tools.setInfo.sizeLimit" and size["observed"] == "4194304"
     assert result(run, "HRD-003").passed == len(clean)
@@ -274,7 +278,8 @@ def test_vm_isolation_settings_planted_on_one_vm_fail_both_guides_there(vc):
             "sched.mem.pshare.salt": "",
             "ethernet0.filter0.name": "",
             "tools.guest.desktop.autolock": "TRUE",
+            "RemoteDisplay.vnc.enabled": "FALSE",
         },
     )
     sync_and_check(endpoint)
-    assert_resolved(scg, stig)
+    assert_resolved(scg, stig, vnc)
