@@ -280,6 +280,13 @@ def test_a_host_outside_both_guides_fails_with_each_rule_as_evidence():
     assert result.evidence["guide_version"].startswith("Version 2 Release 3")
     assert {r["id"] for r in result.text["p"]["rules"]} == bad
     assert result.evidence["failed"] == 3 and result.evidence["passed"] == 3
+    # Rules met by id only; failed and unread ones in full.
+    assert set(result.evidence["passed_rules"]) == {
+        "ESXI-80-000196",
+        "ESXI-80-000214",
+        "ESXI-80-000239",
+    }
+    assert {r["status"] for r in result.evidence["rules"]} == {"fail", "not_applicable"}
     # The officer leaves rules out: those are not judged at all.
     fewer = outcome("HRD-002", host, exclude_rules=["ESXI-80-000094", "ESXI-80-000133"])
     assert {r["id"] for r in fewer.evidence["rules"] if r["status"] == "fail"} == {"ESXI-80-000213"}
