@@ -372,3 +372,27 @@ def test_a_long_list_of_failed_rules_is_cut_at_a_rule_id_and_counted():
     shown = text.rsplit(" and ", 1)[0].split(", ")
     assert shown == ids[: len(shown)] and text.endswith(f"and {40 - len(shown)} more")
     assert _listed(ids[:2]) == "esxi-8.rule-number-00, esxi-8.rule-number-01"
+
+
+def test_an_officer_leaves_rules_out_on_the_check_page_and_a_wrong_id_is_named(officer, client_for):
+    from compliance.models import CheckSetting
+
+    client = client_for(officer)
+    page = client.get("/compliance/checks/HRD-003/").content.decode()
+    assert "vm-8.vmrc-lock" in page  # the rule ids offered
+    wrong = client.post(
+        "/compliance/checks/HRD-003/",
+        {"exclude_rules": "vm-8.vmrc-lock\nVMCH-80-000201", "enabled": "on"},
+    )
+    assert wrong.status_code == 400
+    assert (
+        "Guide rules left out: &#x27;VMCH-80-000201&#x27; is not one of" in wrong.content.decode()
+    )
+    assert not CheckSetting.objects.filter(check_id="HRD-003").exists()
+    saved = client.post(
+        "/compliance/checks/HRD-003/",
+        {"exclude_rules": "vm-8.vmrc-lock\nvm-8.log-retention", "enabled": "on"},
+    )
+    assert saved.status_code == 302
+    setting = CheckSetting.objects.get(check_id="HRD-003")
+    assert setting.parameters == {"exclude_rules": ["vm-8.vmrc-lock", "vm-8.log-retention"]}
