@@ -309,6 +309,7 @@ SPECTACULAR_SETTINGS = {
         "VirtualMachineKindEnum": "inventory.models.machines.VirtualMachine.Kind",
         "OperationKindEnum": "operations.models.Operation.Kind",
         "SampleObjectTypeEnum": "inventory.models.runs.UtilizationSample.ObjectType",
+        "ConsoleSessionKindEnum": "inventory.models.consoles.ConsoleSession.Kind",
         "FindingObjectTypeEnum": "compliance.choices.ObjectType",
         "FindingStatusEnum": "compliance.choices.Status",
         "RequirementStatusEnum": "compliance.choices.RequirementStatus",

@@ -23,6 +23,7 @@ through its own API with pyvmomi; they are simulator code (not the product's) an
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import math
 import os
@@ -324,6 +325,32 @@ def set_extra_config(sim: RunningVcsim, vm_id: str, values: dict[str, str]) -> N
     with service_instance(sim) as si:
         options = [vim.option.OptionValue(key=k, value=v) for k, v in values.items()]
         wait_task(find_vm(si, vm_id).ReconfigVM_Task(spec=vim.vm.ConfigSpec(extraConfig=options)))
+
+
+def post_console_event(sim: RunningVcsim, vm_id: str, ticket_type: str = "webmks") -> None:
+    """Post the event vCenter logs when a console ticket is taken for the VM: a
+    ``VmAcquiredTicketEvent`` with ``ticket_type`` (``mks``, ``webmks``, ``device`` ...), or the
+    older ``VmAcquiredMksTicketEvent`` for ``ticket_type="mks-event"``. The simulator sets its
+    key, time and user (the session's, ``sim.username``), as vCenter does for its own."""
+    from pyVmomi import vim
+
+    with service_instance(sim) as si:
+        content = si.RetrieveContent()
+        vm = find_vm(si, vm_id)
+        argument = vim.event.VmEventArgument(vm=vm, name=vm.name)
+        common = {
+            "key": 0,
+            "chainId": 0,
+            "createdTime": datetime.datetime.now(datetime.UTC),
+            "userName": sim.username,
+            "vm": argument,
+            "template": False,
+        }
+        if ticket_type == "mks-event":
+            event = vim.event.VmAcquiredMksTicketEvent(**common)
+        else:
+            event = vim.event.VmAcquiredTicketEvent(ticketType=ticket_type, **common)
+        content.eventManager.PostEvent(eventToPost=event)
 
 
 def create_snapshot(

@@ -9,6 +9,7 @@ Ids are never renumbered: retire a check instead of reusing its id.
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -36,7 +37,7 @@ class Param:
     name: str
     default: Any
     label: str
-    kind: str = "int"  # int, float, cidr_list, choice_list
+    kind: str = "int"  # int, float, cidr_list, tag, choice_list
     minimum: float | None = None
     maximum: float | None = None
     unit: str = ""
@@ -48,6 +49,8 @@ class Param:
             return _clean_cidr_list(self.label, value)
         if self.kind == "choice_list":
             return _clean_choice_list(self.label, value, self.choices)
+        if self.kind == "tag":
+            return _clean_tag(self.label, value)
         try:
             number = int(value) if self.kind == "int" else float(value)
         except (TypeError, ValueError):
@@ -74,9 +77,25 @@ class Param:
             return "networks in CIDR notation, e.g. 10.0.0.0/24"
         if self.kind == "choice_list":
             return "one per line, from: " + ", ".join(self.choices)
+        if self.kind == "tag":
+            return "a tag name: letters, digits, - _ . : (at most 100)"
         low = "-∞" if self.minimum is None else f"{self.minimum:g}"
         high = "∞" if self.maximum is None else f"{self.maximum:g}"
         return f"{low} to {high}"
+
+
+TAG_NAME = re.compile(r"^[\w.:-]{1,100}$")
+
+
+def _clean_tag(label: str, value: Any) -> str:
+    """A tag name as the platforms allow it in a VM's tags (PVE: no spaces, ``;`` or ``,``)."""
+    text = str(value if value is not None else "").strip()
+    if not TAG_NAME.match(text):
+        raise ParameterError(
+            f"{label}: {text!r} is not a tag name; use letters, digits, - _ . or : "
+            "(1 to 100 characters, no spaces)"
+        )
+    return text
 
 
 def _clean_cidr_list(label: str, value: Any) -> list[str]:

@@ -761,3 +761,37 @@ SAMPLE_EXAMPLES = [
         },
     ),
 ]
+
+
+# ----------------------------------------------------------------------------- console sessions
+
+CONSOLE_SESSION_EXAMPLES = [
+    _example(
+        "A vSphere web console",
+        {
+            "id": 5120,
+            **VCENTER,
+            "vm": 42,
+            "vm_name": "db01",
+            "vm_external_id": "vm-42",
+            "user": "VSPHERE.LOCAL\\alice",
+            "started_at": "2026-11-27T09:14:03Z",
+            "kind": "webmks",
+            "source": "event-81723",
+        },
+    ),
+    _example(
+        "A Proxmox VE noVNC console of a guest since removed",
+        {
+            "id": 5121,
+            **PROXMOX,
+            "vm": None,
+            "vm_name": "VMID 117",
+            "vm_external_id": "117",
+            "user": "bob@pve",
+            "started_at": "2026-11-26T17:40:51Z",
+            "kind": "vnc",
+            "source": "UPID:pve1:0001C4E6:00A1B2C3:6745A1B0:vncproxy:117:bob@pve:",
+        },
+    ),
+]

@@ -13,6 +13,7 @@ from rest_framework import serializers
 
 from inventory.models import (
     Cluster,
+    ConsoleSession,
     Datastore,
     Endpoint,
     Host,
@@ -340,5 +341,28 @@ class UtilizationSampleSerializer(PlatformMixin, serializers.ModelSerializer):
             "storage_used_bytes",
             "net_rx_bps",
             "net_tx_bps",
+        ]
+        read_only_fields = fields
+
+
+@extend_schema_serializer(examples=examples.CONSOLE_SESSION_EXAMPLES)
+class ConsoleSessionSerializer(PlatformMixin, serializers.ModelSerializer):
+    """Who opened which VM's console when: ``vm`` is null once the VM is gone from the
+    inventory; ``vm_name`` and ``vm_external_id`` keep what the platform reported."""
+
+    class Meta:
+        model = ConsoleSession
+        fields = [
+            "id",
+            "endpoint",
+            "endpoint_name",
+            "platform",
+            "vm",
+            "vm_name",
+            "vm_external_id",
+            "user",
+            "started_at",
+            "kind",
+            "source",
         ]
         read_only_fields = fields

@@ -69,6 +69,8 @@ from .base import (
 )
 from .records import (
     ClusterRecord,
+    ConsoleRead,
+    ConsoleSessionRecord,
     DatastoreRecord,
     HostRecord,
     Inventory,
@@ -270,6 +272,7 @@ VM_PROPS = [
     "config.cpuAllocation",
     "config.memoryAllocation",
     "config.annotation",
+    "config.tools",  # syncTimeWithHost, syncTimeWithHostAllowed (TIM-001)
     "customValue",
 ]
 
@@ -285,6 +288,12 @@ PROGRESS_LABELS = {
 }
 # What tells who made a snapshot (see VCenterConnector._snapshot_creators).
 TASK_PROPS = ["info.descriptionId", "info.state", "info.result", "info.reason"]
+# The events of a console ticket, the ticket types that are a console, and how many events one
+# page of the event collector holds and how many pages one read takes at most.
+CONSOLE_EVENTS = ("VmAcquiredMksTicketEvent", "VmAcquiredTicketEvent")
+CONSOLE_TICKETS = ("mks", "webmks")
+CONSOLE_PAGE = 1000
+CONSOLE_PAGES = 50
 
 
 class _PinMismatch(Exception):
@@ -425,6 +434,37 @@ def _backup_of(vm: VmRecord, p: dict[str, Any], key: int | None, attribute: str)
         return
     vm.backup_covered = False
     vm.backup_source = f"no custom attribute {attribute!r} and no 'Last backup' in the notes"
+
+
+def _console_session(event: Any, since: dt.datetime) -> ConsoleSessionRecord | None:
+    """A console ticket event as a record; None for another ticket, an older event or one
+    without a VM."""
+    if isinstance(event, vim.event.VmAcquiredMksTicketEvent):
+        kind = "mks"
+    elif isinstance(event, vim.event.VmAcquiredTicketEvent):
+        kind = str(getattr(event, "ticketType", "") or "")
+        if kind not in CONSOLE_TICKETS:
+            return None
+    else:
+        return None
+    created = event.createdTime
+    argument = getattr(event, "vm", None)
+    vm = getattr(argument, "vm", None)
+    if created is None or vm is None:
+        return None
+    if created.tzinfo is None:
+        created = created.replace(tzinfo=dt.UTC)
+    created = created.astimezone(dt.UTC)
+    if created < since:
+        return None
+    return ConsoleSessionRecord(
+        vm_external_id=str(vm._moId),
+        vm_name=str(getattr(argument, "name", "") or ""),
+        user=str(event.userName or ""),
+        started_at=created,
+        kind=kind,
+        source=f"event-{event.key}",
+    )
 
 
 def _plain(value: Any) -> Any:
@@ -1257,6 +1297,7 @@ class VCenterConnector:
             memory_reservation_bytes=_mib(
                 getattr(p.get("config.memoryAllocation"), "reservation", None)
             ),
+            guest_time=_tools_time_sync(p.get("config.tools")),
         )
         # What the config hash is made of: settings an administrator changes, not runtime state.
         # Not a NIC's ``connected`` (it follows the power state) but ``startConnected``; not a
@@ -1348,6 +1389,60 @@ class VCenterConnector:
 
         walk(getattr(info, "rootSnapshotList", None), None)
         return out
+
+    # -- console history ----------------------------------------------------------------------
+
+    def read_console_sessions(self, since: dt.datetime, inventory: Inventory) -> ConsoleRead:
+        """Who opened which VM's console since ``since``, from vCenter's events.
+
+        An ``EventHistoryCollector`` filtered on the console ticket events
+        (``VmAcquiredMksTicketEvent``; ``VmAcquiredTicketEvent`` with ticket type ``mks`` or
+        ``webmks``, the tickets the VMRC and the HTML5 console take; ``device``,
+        ``guestControl`` and the other ticket types are no console) from ``since`` on, read
+        rewound to the oldest and read with ``ReadNextEvents`` in pages of 1000 until it is
+        empty, then destroyed: five SOAP calls and one per further page. The time is filtered here too (the simulator does not
+        apply ``time``). The user is the event's ``userName``, the VM its ``vm`` argument
+        (moref and name at the time of the event).
+        """
+        read = ConsoleRead(until=dt.datetime.now(dt.UTC))
+        content = self._connect()
+        spec = vim.event.EventFilterSpec(
+            eventTypeId=list(CONSOLE_EVENTS),
+            time=vim.event.EventFilterSpec.ByTime(beginTime=since),
+        )
+        collector = self._call(
+            "reading console events",
+            lambda: content.eventManager.CreateCollectorForEvents(filter=spec),
+        )
+        try:
+            self._call(
+                "reading console events", lambda: collector.SetCollectorPageSize(CONSOLE_PAGE)
+            )
+            # From the oldest event the filter matches, newer pages on (the scroll position
+            # of a new collector is not documented).
+            self._call("reading console events", collector.RewindCollector)
+            seen: set[str] = set()
+            for _ in range(CONSOLE_PAGES):
+                events = self._call(
+                    "reading console events", lambda: collector.ReadNextEvents(CONSOLE_PAGE)
+                )
+                if not events:
+                    break
+                for event in events:
+                    session = _console_session(event, since)
+                    if session is not None and session.source not in seen:
+                        seen.add(session.source)
+                        read.sessions.append(session)
+            else:
+                read.warnings.append(
+                    f"console events: more than {CONSOLE_PAGES * CONSOLE_PAGE} since "
+                    f"{since:%Y-%m-%d %H:%M} UTC, the rest not read"
+                )
+                read.until = None
+        finally:
+            with contextlib.suppress(Exception):
+                collector.DestroyCollector()
+        return read
 
     # -- snapshot operations (phase 2) --------------------------------------------------------
 
@@ -1467,3 +1562,18 @@ class VCenterConnector:
         self._connect()
         assert self._stub is not None
         return self._stub
+
+
+def _tools_time_sync(tools: Any) -> dict[str, Any]:
+    """VMware Tools' time settings of a VM (``config.tools``): periodic synchronisation with the
+    host (``syncTimeWithHost``) and whether any synchronisation with the host is allowed
+    (``syncTimeWithHostAllowed``, vSphere 7.0 U1 and later); None where vCenter leaves them unset."""
+    if tools is None:
+        return {}
+    sync = getattr(tools, "syncTimeWithHost", None)
+    allowed = getattr(tools, "syncTimeWithHostAllowed", None)
+    return {
+        "source": "vmware_tools",
+        "sync_with_host": None if sync is None else bool(sync),
+        "sync_allowed": None if allowed is None else bool(allowed),
+    }

@@ -52,6 +52,8 @@ class VirtualMachine(SyncedObject):
     backup_covered = models.BooleanField(null=True)  # None: the platform's backups not read
     last_backup_at = models.DateTimeField(null=True, blank=True)
     backup_source = models.CharField(max_length=255, blank=True)
+    # Guest time synchronisation as the platform reports it (TIM-001); {} = not read.
+    guest_time = models.JSONField(default=dict, blank=True)
     datastores = models.ManyToManyField(Datastore, through="VmDatastore", related_name="vms")
 
     class Meta:

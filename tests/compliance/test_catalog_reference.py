@@ -166,9 +166,13 @@ def test_the_mapping_faults_of_issue_14_stay_fixed():
     assert not _mapped("SYS.1.5.A24") & snapshot_checks  # switching snapshots off
     assert not _mapped("SYS.1.5.A12") & {"ADM-001", "ADM-002"}  # rights and roles concept
     assert not _mapped("SYS.1.5.A22") & {"ADM-001", "ADM-002"}  # hardening
-    # Time sync of the guests: no check reads a guest's clock, so nothing is mapped; in
-    # particular not the operating-status group (host NTP, sync, quorum, tools).
-    assert _mapped("SYS.1.5.A7") == set()
+    # Time sync of the guests: TIM-001 (issue 15) reads the guests' time sync and clocks; not
+    # the operating-status group (host NTP, sync, quorum, tools).
+    assert _mapped("SYS.1.5.A7") == {"TIM-001"}
+    # Hardening (issue 15): the Proxmox checks of the guide's data file, never SSH or lockdown.
+    assert _mapped("SYS.1.5.A22", 1) == {"ADM-004", "HRD-101"}
+    assert _mapped("SYS.1.5.A22", 3) == {"HRD-103", "HRD-104"}
+    assert _mapped("SYS.1.5.A23", 1) == {"HRD-102"}
     assert not _mapped("SYS.1.5.A23", 3) & console_checks  # page sharing
     # Mem.ShareForceSalting, Proxmox KSM; the hardening guides' salting rules (issue 15).
     assert _mapped("SYS.1.5.A23", 3) == {"MEM-005", "HRD-001", "HRD-002", "HRD-003", "HRD-004"}

@@ -1,4 +1,4 @@
-"""Map HRD-001..004 (vSphere hardening guides: SYS.1.5.A22, A23, A11) from mapping.json."""
+"""Map HRD-001..005 (vSphere hardening guides: SYS.1.5.A22, A23, A11) from mapping.json."""
 
 from django.db import migrations
 
@@ -14,5 +14,5 @@ def load(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("compliance", "0016_map_availability_and_backup_checks")]
+    dependencies = [("compliance", "0018_map_console_use_checks")]
     operations = [migrations.RunPython(load, migrations.RunPython.noop)]
