@@ -169,10 +169,18 @@ def test_the_mapping_faults_of_issue_14_stay_fixed():
     # Time sync of the guests: TIM-001 (issue 15) reads the guests' time sync and clocks; not
     # the operating-status group (host NTP, sync, quorum, tools).
     assert _mapped("SYS.1.5.A7") == {"TIM-001"}
-    # Hardening (issue 15): the Proxmox checks of the guide's data file, never SSH or lockdown.
-    assert _mapped("SYS.1.5.A22", 1) == {"ADM-004", "HRD-101"}
+    # Hardening (issue 15): the checks of the guides' data files (Proxmox HRD-1xx, vSphere
+    # HRD-00x), never SSH or lockdown.
+    assert _mapped("SYS.1.5.A22", 1) == {
+        "ADM-004",
+        "HRD-101",
+        "HRD-001",
+        "HRD-002",
+        "HRD-003",
+        "HRD-004",
+    }
     assert _mapped("SYS.1.5.A22", 3) == {"HRD-103", "HRD-104"}
-    assert _mapped("SYS.1.5.A23", 1) == {"HRD-102"}
+    assert _mapped("SYS.1.5.A23", 1) == {"HRD-102", "HRD-003", "HRD-004"}
     assert not _mapped("SYS.1.5.A23", 3) & console_checks  # page sharing
     # Mem.ShareForceSalting, Proxmox KSM; the hardening guides' salting rules (issue 15).
     assert _mapped("SYS.1.5.A23", 3) == {"MEM-005", "HRD-001", "HRD-002", "HRD-003", "HRD-004"}
