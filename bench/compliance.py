@@ -27,7 +27,9 @@ GIB = 1024**3
 # new high-severity findings recorded as events with their deliveries in a fixed number of
 # statements (notifications.services.record_many): 54 first runs, 47 unchanged second runs, at
 # both sizes. The console checks (issue 15 item 5) read the console sessions of the last year and
-# the endpoints' console history in one query each: two more.
+# the endpoints' console history in one query each: two more. The hardening checks HRD-001..005
+# (issue 15; hosts and VMs carry guide settings below) add none: measured before the console
+# checks, 54 first runs at both sizes, 47 and 49 second runs (49: two findings changed).
 QUERY_BOUND = 57
 
 
@@ -81,6 +83,20 @@ def build(hosts_n: int, vms_n: int) -> None:
                 services=[{"key": "ssh", "running": rnd.random() < 0.1}],
                 ntp_servers=["ntp"] if rnd.random() < 0.9 else [],
                 syslog_target="udp://log" if rnd.random() < 0.9 else "",
+                # What the vCenter connector stores for the hardening checks (HRD-001/002).
+                extra={
+                    "hardening": {
+                        "options": {
+                            "Mem.ShareForceSalting": rnd.choice([0, 2, 2, 2]),
+                            "UserVars.ESXiShellTimeOut": rnd.choice([0, 600, 600]),
+                            "Security.AccountLockFailures": rnd.choice([3, 5, 10]),
+                            "Net.BlockGuestBPDU": 1,
+                            "Config.HostAgent.plugins.solo.enableMob": False,
+                        },
+                        "firewall": {"incoming_blocked": True, "open_rulesets": []},
+                        "secure_boot": rnd.random() < 0.8,
+                    }
+                },
                 config_hash=f"{i:064x}",
             )
             for i in range(hosts_n)
@@ -145,6 +161,10 @@ def build(hosts_n: int, vms_n: int) -> None:
                     "RemoteDisplay.maxConnections": "1",
                     "isolation.tools.copy.disable": "TRUE",
                     "isolation.tools.paste.disable": rnd.choice(["TRUE", "FALSE"]),
+                    # The hardening guides' VM settings (HRD-003/004).
+                    "tools.setInfo.sizeLimit": rnd.choice(["1048576", "4194304"]),
+                    "log.keepOld": rnd.choice(["10", "100"]),
+                    "tools.guest.desktop.autolock": rnd.choice(["TRUE", "FALSE"]),
                 },
                 console_connections=0,
                 ballooned_bytes=0,

@@ -16,6 +16,7 @@ class ComplianceConfig(AppConfig):
             console,
             cpu,
             guest_time,
+            hardening,
             hardening_proxmox,
             integrity,
             memory,

@@ -496,7 +496,8 @@ _WEB01 = {
     "tools_state": "guestToolsRunning",
     "template": False,
     "lock": "",
-    "tags": [],
+    "tags": ["Umgebung:prod", "Schutzbedarf:hoch"],
+    "tags_known": True,
     "console_connections": 0,
     "passthrough_devices": [],
     "nics": [
@@ -548,6 +549,7 @@ _DB01 = {
     "template": False,
     "lock": "",
     "tags": ["db", "prod"],
+    "tags_known": True,
     "console_connections": None,
     "passthrough_devices": [],
     "nics": [
@@ -588,6 +590,7 @@ _CT = {
     "provisioned_bytes": 8 * GiB,
     "tools_state": "",
     "tags": [],
+    "tags_known": True,
     "nics": [
         {
             "name": "net0",

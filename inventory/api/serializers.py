@@ -249,6 +249,7 @@ VM_LIST_FIELDS = [
     "template",
     "lock",
     "tags",
+    "tags_known",
     "console_connections",
     "passthrough_devices",
     "nics",
@@ -273,6 +274,16 @@ class VirtualMachineSerializer(SyncedSerializer):
         "datastore, thin, mode}; Proxmox {key, volume, storage, size_bytes, cdrom}.",
     )
     datastores = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    tags = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="The platform's tags: Proxmox VE 'tag', vSphere 'Category:Tag'.",
+    )
+    tags_known = serializers.BooleanField(
+        read_only=True,
+        help_text="False when the last sync could not read the platform's tags (vSphere vAPI "
+        "unreachable): 'tags' is then empty and no tag target object covers the VM.",
+    )
 
     class Meta:
         model = VirtualMachine

@@ -157,7 +157,8 @@ class VmRecord:
     )
     template: bool = False
     lock: str = ""
-    tags: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)  # Proxmox: "tag"; vSphere: "Category:Tag"
+    tags_known: bool = True  # False: the platform's tags could not be read (vAPI unreachable)
     extra_config: dict[str, str] = field(default_factory=dict)  # isolation.tools.*, RemoteDisplay.*
     console_connections: int | None = None
     passthrough_devices: list[str] = field(default_factory=list)  # usb0, hostpci0, serial0 ...

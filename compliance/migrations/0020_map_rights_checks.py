@@ -7,5 +7,5 @@ from compliance.catalog import reload_in_migration
 
 
 class Migration(migrations.Migration):
-    dependencies = [("compliance", "0018_map_console_use_checks")]
+    dependencies = [("compliance", "0019_map_vsphere_hardening_checks")]
     operations = [migrations.RunPython(reload_in_migration, migrations.RunPython.noop)]

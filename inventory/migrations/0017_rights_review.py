@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inventory', '0015_console_sessions'),
+        ('inventory', '0016_vm_tags_known'),
     ]
 
     operations = [
