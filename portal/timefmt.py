@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
 
 FORMATS = {"minutes": "%Y-%m-%d %H:%M", "seconds": "%Y-%m-%d %H:%M:%S", "date": "%Y-%m-%d"}
 
@@ -42,3 +43,18 @@ def utc_iso(value: dt.datetime | None) -> str | None:
     if timezone.is_naive(value):
         value = timezone.make_aware(value, dt.UTC)
     return value.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def parse_moment(text: str, *, end: bool = False) -> dt.datetime:
+    """A moment typed into a filter: an ISO date-time (without a zone: the portal's time zone)
+    or a date (its start; with ``end``, the start of the next day, so "until 2026-11-30"
+    includes that day). ``ValueError`` when it is neither."""
+    value = parse_datetime(text.strip())
+    if value is None:
+        day = parse_date(text.strip())
+        if day is None:
+            raise ValueError(text)
+        value = dt.datetime.combine(day + dt.timedelta(days=1 if end else 0), dt.time())
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    return value
