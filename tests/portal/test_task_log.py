@@ -111,9 +111,7 @@ def test_filters_by_kind_status_endpoint_who_and_time(api_for, client_for, audit
     ep0 = made["endpoints"][0]
     _, rows = kinds(endpoint=ep0.pk)
     assert len(rows) == 12 and {r["endpoint"] for r in rows} == {"ep0", ""}
-    assert {r["title"] for r in rows if r["kind"] == "policy"} == {
-        "run of snapshot policy “p0”"
-    }
+    assert {r["title"] for r in rows if r["kind"] == "policy"} == {"run of snapshot policy “p0”"}
     _, rows = kinds(who="BOB")
     assert {r["kind"] for r in rows} == {"check"}
     _, rows = kinds(since="2026-11-30T09:10:00+01:00", until="2026-11-30T08:20:00Z")
