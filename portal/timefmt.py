@@ -49,12 +49,17 @@ def parse_moment(text: str, *, end: bool = False) -> dt.datetime:
     """A moment typed into a filter: an ISO date-time (without a zone: the portal's time zone)
     or a date (its start; with ``end``, the start of the next day, so "until 2026-11-30"
     includes that day). ``ValueError`` when it is neither."""
-    value = parse_datetime(text.strip())
-    if value is None:
-        day = parse_date(text.strip())
-        if day is None:
-            raise ValueError(text)
+    text = text.strip()
+    try:
+        day = parse_date(text)  # a date alone (parse_datetime would take it as midnight)
+    except ValueError:
+        day = None
+    if day is not None:
         value = dt.datetime.combine(day + dt.timedelta(days=1 if end else 0), dt.time())
+    else:
+        value = parse_datetime(text)
+        if value is None:
+            raise ValueError(text)
     if timezone.is_naive(value):
         value = timezone.make_aware(value)
     return value
