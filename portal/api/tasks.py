@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -12,6 +12,7 @@ from .. import tasklog
 from ..roles import ROLES
 from ..runs import RunStatus
 from ..timefmt import utc_iso
+from .errors import error_example, error_response
 
 TASK_KINDS = ("sync", "check", "policy", "operation")  # what the apps register
 
@@ -50,6 +51,49 @@ def _param(name: str, description: str, kind=str) -> OpenApiParameter:
     return OpenApiParameter(name, kind, OpenApiParameter.QUERY, description=description)
 
 
+TASK_PAGE_EXAMPLE = OpenApiExample(
+    "A running policy run and a failed snapshot operation",
+    value={
+        "page": 1,
+        "page_size": 50,
+        "has_next": True,
+        "results": [
+            {
+                "kind": "policy",
+                "id": 212,
+                "title": "run of snapshot policy “nightly”",
+                "endpoint": "",
+                "status": "running",
+                "who": "",
+                "trigger": "schedule",
+                "queued_at": "2026-11-30T01:00:00Z",
+                "started_at": "2026-11-30T01:00:00Z",
+                "finished_at": None,
+                "error": "",
+                "progress": "",
+                "url": "/tasks/policy/212/",
+            },
+            {
+                "kind": "operation",
+                "id": 917,
+                "title": "create snapshot “before-patch” on VM web-01 (qemu/101)",
+                "endpoint": "pve-prod",
+                "status": "failed",
+                "who": "alice",
+                "trigger": "",
+                "queued_at": "2026-11-30T00:58:12Z",
+                "started_at": "2026-11-30T00:58:12Z",
+                "finished_at": "2026-11-30T00:58:14Z",
+                "error": "unable to write to storage 'local-lvm': No space left on device",
+                "progress": "",
+                "url": "/operations/917/",
+            },
+        ],
+    },
+    response_only=True,
+)
+
+
 class TaskListView(APIView):
     """Sync runs, check runs, policy runs and snapshot operations in one list, newest first.
 
@@ -72,7 +116,21 @@ class TaskListView(APIView):
             _param("page", "1 to 20.", int),
             _param("page_size", "10 to 200 (default 50).", int),
         ],
-        responses=TaskPageSerializer,
+        operation_id="tasks_list",
+        responses={
+            200: TaskPageSerializer,
+            400: error_response(
+                "A filter is not understood; ``fields`` names it.",
+                error_example(
+                    "An unknown kind",
+                    400,
+                    "invalid",
+                    "kind: choose one of: check, operation, policy, sync",
+                    kind=["choose one of: check, operation, policy, sync"],
+                ),
+            ),
+        },
+        examples=[TASK_PAGE_EXAMPLE],
     )
     def get(self, request):
         try:
