@@ -221,3 +221,10 @@ def test_a_running_task_keeps_the_rows_live_and_an_ended_page_says_done(client_f
     SyncRun.objects.filter(pk=run.pk).update(status="succeeded", progress={})
     rows = client.get("/tasks/", {"fragment": "rows"})
     assert rows["X-Live-Done"] == "1" and "succeeded" in rows.content.decode()
+
+
+def test_the_documented_kinds_are_the_registered_ones():
+    from portal.api.tasks import TASK_KINDS
+    from portal.tasklog import KINDS
+
+    assert sorted(TASK_KINDS) == sorted(KINDS)
