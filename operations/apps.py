@@ -10,7 +10,7 @@ class OperationsConfig(AppConfig):
     def ready(self) -> None:
         from inventory.page_slots import add_template
 
-        from . import audit_scopes, tasks, tiles
+        from . import audit_scopes, tasklog, tasks, tiles  # noqa: F401  (tasklog: its kinds)
         from .signals import operation_queued
 
         # Services announce work; the tasks module queues it (services never import tasks).

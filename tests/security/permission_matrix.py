@@ -27,6 +27,11 @@ target changes by PATCH; PUT saves an assessment).
 
 Added 2026-11-30 (issue 18): the single sign-on routes answer 404 to everyone while OIDC is not
 configured (as here) and take GET only; with OIDC on they are public (the provider's round trip).
+
+Added 2026-11-30 (issue 16, task log and audit trail): the task log page, its detail pages and
+``/api/tasks/`` for every role (the out-of-scope administrator gets 404 for a run on the other
+endpoint), an operation's step log like the operation (404 outside the scope), and the audit
+trail's exports (CSV, JSON Lines) for the roles that read the trail (officers, auditors).
 """
 
 MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
@@ -1011,6 +1016,13 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
         "POST": (401, 403, 403, 403, 403),
         "PUT": (401, 403, 403, 403, 403),
     },
+    "api/tasks/": {
+        "DELETE": (401, 403, 403, 403, 403),
+        "GET": (401, 200, 200, 200, 200),
+        "PATCH": (401, 403, 403, 403, 403),
+        "POST": (401, 403, 403, 403, 403),
+        "PUT": (401, 403, 403, 403, 403),
+    },
     "api/utilization/": {
         "DELETE": (401, 403, 403, 403, 403),
         "GET": (401, 200, 200, 200, 200),
@@ -1047,6 +1059,20 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
         "PUT": (401, 403, 403, 405, 405),
     },
     "audit/": {
+        "DELETE": (405, 405, 405, 405, 405),
+        "GET": (302, 200, 200, 403, 403),
+        "PATCH": (405, 405, 405, 405, 405),
+        "POST": (302, 405, 405, 405, 405),
+        "PUT": (405, 405, 405, 405, 405),
+    },
+    "audit/export.csv": {
+        "DELETE": (405, 405, 405, 405, 405),
+        "GET": (302, 200, 200, 403, 403),
+        "PATCH": (405, 405, 405, 405, 405),
+        "POST": (302, 405, 405, 405, 405),
+        "PUT": (405, 405, 405, 405, 405),
+    },
+    "audit/export.jsonl": {
         "DELETE": (405, 405, 405, 405, 405),
         "GET": (302, 200, 200, 403, 403),
         "PATCH": (405, 405, 405, 405, 405),
@@ -1459,6 +1485,13 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
         "POST": (302, 405, 405, 405, 405),
         "PUT": (405, 405, 405, 405, 405),
     },
+    "operations/{pk}/log/": {
+        "DELETE": (405, 405, 405, 405, 405),
+        "GET": (302, 200, 200, 200, 404),
+        "PATCH": (405, 405, 405, 405, 405),
+        "POST": (302, 405, 405, 405, 405),
+        "PUT": (405, 405, 405, 405, 405),
+    },
     "operations/{pk}/status.json": {
         "DELETE": (405, 405, 405, 405, 405),
         "GET": (302, 200, 200, 200, 404),
@@ -1567,6 +1600,20 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
     "sync-runs/": {
         "DELETE": (405, 405, 405, 405, 405),
         "GET": (302, 200, 200, 200, 200),
+        "PATCH": (405, 405, 405, 405, 405),
+        "POST": (302, 405, 405, 405, 405),
+        "PUT": (405, 405, 405, 405, 405),
+    },
+    "tasks/": {
+        "DELETE": (405, 405, 405, 405, 405),
+        "GET": (302, 200, 200, 200, 200),
+        "PATCH": (405, 405, 405, 405, 405),
+        "POST": (302, 405, 405, 405, 405),
+        "PUT": (405, 405, 405, 405, 405),
+    },
+    "tasks/{kind}/{pk}/": {
+        "DELETE": (405, 405, 405, 405, 405),
+        "GET": (302, 200, 200, 200, 404),
         "PATCH": (405, 405, 405, 405, 405),
         "POST": (302, 405, 405, 405, 405),
         "PUT": (405, 405, 405, 405, 405),
