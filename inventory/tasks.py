@@ -6,14 +6,13 @@ the transaction commits (portal.tasks.enqueue). InventoryConfig.ready() connects
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 
 from celery import shared_task
 from django.utils import timezone
 
 from inventory.connectors.base import ConnectorError
-from inventory.models import Endpoint, SyncRun
+from inventory.models import SyncRun
 from portal.tasks import enqueue
 
 log = logging.getLogger(__name__)
@@ -47,7 +46,7 @@ def sync_endpoint_task(self, endpoint_id: int, run_id: int) -> None:
     except ConnectorError as exc:
         # Recorded as failed; a retry reopens the same run so the page shows one run, not three.
         SyncRun.objects.filter(pk=run.pk).update(
-            status=SyncRun.Status.QUEUED, error=f"retrying: {exc}"
+            status=SyncRun.Status.QUEUED, queued_at=timezone.now(), error=f"retrying: {exc}"
         )
         raise self.retry(countdown=10 * 2**run.attempts, max_retries=MAX_ATTEMPTS) from None
 
@@ -60,39 +59,12 @@ def probe_certificate_task(probe_id: int) -> None:
     certificate_probe_run(probe_id=probe_id)
 
 
-# Beat sends schedule_syncs once a minute. A sync finishes some seconds after its tick, so
-# exactly one interval later it is a few seconds short of due and would wait a whole extra tick
-# (a 1-minute interval synced every 2 minutes). An endpoint due within half a tick is queued now.
-SCHEDULE_SLACK = dt.timedelta(seconds=30)
-
-
-def sync_due(endpoint: Endpoint, *, now: dt.datetime) -> bool:
-    """Whether the endpoint's interval has passed since its last sync (or it never synced)."""
-    last = endpoint.last_sync_at
-    interval = dt.timedelta(minutes=endpoint.sync_interval_minutes)
-    return last is None or last <= now - interval + SCHEDULE_SLACK
-
-
 @shared_task(name="inventory.schedule_syncs", soft_time_limit=60, time_limit=120)
 def schedule_syncs() -> int:
     """Queue a sync for each enabled endpoint whose interval has passed (run by beat every minute)."""
-    now = timezone.now()
-    # The interval test runs in Python, not as ``now - timedelta * F(...)``: SQLite (the embedded
-    # default) has no interval arithmetic ("Invalid arguments for operator *"), and the
-    # endpoints are few (one row each), so one plain query reads them all on either backend.
-    candidates = Endpoint.objects.filter(enabled=True, sync_claimed_at__isnull=True)
-    queued = 0
-    for endpoint in candidates:
-        if not sync_due(endpoint, now=now):
-            continue
-        if SyncRun.objects.filter(
-            endpoint=endpoint, status__in=[SyncRun.Status.QUEUED, SyncRun.Status.RUNNING]
-        ).exists():
-            continue
-        run = SyncRun.objects.create(endpoint=endpoint, trigger="schedule")
-        enqueue(sync_endpoint_task, endpoint.pk, run.pk)
-        queued += 1
-    return queued
+    from inventory.services.schedule import schedule_due_syncs
+
+    return len(schedule_due_syncs(timezone.now()))
 
 
 def queue_sync(sender=None, *, endpoint_id: int, sync_run_id: int, **kwargs) -> None:

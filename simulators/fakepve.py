@@ -111,6 +111,8 @@ class HarnessPve(FakePve):
         self.node_facts: dict[str, dict[str, Any]] = {}
         # (method, path suffix) -> message of the TASK ERROR, used once
         self.task_failures: dict[tuple[str, str], str] = {}
+        # (method, path suffix) -> the event matching requests wait on (see hold()).
+        self.held: dict[tuple[str, str], asyncio.Event] = {}
         # node -> its running network interfaces, and the written but not yet applied ones
         # (PVE's /etc/network/interfaces and interfaces.new); filled on first use from
         # fakepve's own answer, so a node nobody changes answers as before.
@@ -410,7 +412,21 @@ class HarnessPve(FakePve):
         task ends with ``TASK ERROR: message`` (as PVE does for errors inside its workers)."""
         self.task_failures[(method, suffix)] = message
 
+    def hold(self, method: str, suffix: str) -> None:
+        """Keep every ``method`` request whose path ends with ``suffix`` unanswered until
+        :meth:`release`: a test can look at a client in the middle of its work without racing it."""
+        self.held[(method, suffix)] = asyncio.Event()
+
+    def release(self, method: str, suffix: str) -> None:
+        """Answer the requests :meth:`hold` kept waiting, and the later ones at once."""
+        event = self.held.pop((method, suffix), None)
+        if event is not None:
+            event.set()
+
     async def _answer(self, request: Any, handler: Any, generic: Any, path_node: Any) -> Any:
+        for (method, suffix), event in list(self.held.items()):
+            if request.method == method and request.path.endswith(suffix):
+                await event.wait()
         for key, message in list(self.task_failures.items()):
             if request.method == key[0] and request.path.endswith(key[1]):
                 del self.task_failures[key]

@@ -36,6 +36,9 @@ class Endpoint(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     # Claimed by the one sync that runs for this endpoint (conditional update, see services.sync).
     sync_claimed_at = models.DateTimeField(null=True, blank=True)
+    # The schedule's last tick that queued a sync here: taken by a conditional update, so two
+    # schedulers (beat on two machines, a redelivered tick) queue one sync per interval.
+    sync_scheduled_at = models.DateTimeField(null=True, blank=True)
     last_sync_at = models.DateTimeField(null=True, blank=True)
     last_sync_status = models.CharField(max_length=16, blank=True)
     last_success_at = models.DateTimeField(null=True, blank=True)

@@ -338,7 +338,9 @@ def sync_endpoint(
     """
     started = timezone.now()
     if not claim(endpoint, started):
-        if run is not None:
+        # A queued run meets the claim of another run. A running one is this run's own message
+        # delivered twice (a worker restart): the delivery that holds the claim goes on.
+        if run is not None and run.status == SyncRun.Status.QUEUED:
             run.fail("another sync of this endpoint is running")
         raise SyncBusy(f"a sync of {endpoint.name} is already running")
     if run is None:
