@@ -22,7 +22,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
-from portal.tables import Column, Table, no_data
+from portal.tables import Column, Table, no_data, object_url
 from portal.templatetags.portal_time import when
 
 from .connectors.tls import format_fingerprint
@@ -70,12 +70,12 @@ def bool_text(value: bool) -> str:
 def _host_link(host_id: int | None, host: Any) -> Any:
     if host is None:
         return no_data()
-    return _link(reverse("inventory:host-detail", args=[host_id]), host.name)
+    return _link(object_url("inventory:host-detail", host_id), host.name)
 
 
 def _vm_name(vm: Any, context: Context) -> SafeString:
     template = _badge("na", _("template")) if vm.template else ""
-    url = reverse("inventory:vm-detail", args=[vm.pk])
+    url = object_url("inventory:vm-detail", vm.pk)
     return format_html("{}{}{}", _link(url, vm.name), template, _absent(vm))
 
 
@@ -91,7 +91,7 @@ def _named_link(view: str, absent: bool = True) -> Any:
 
     def cell(row: Any, context: Context) -> SafeString:
         badge = _absent(row) if absent else ""
-        return format_html("{}{}", _link(reverse(view, args=[row.pk]), row.name), badge)
+        return format_html("{}{}", _link(object_url(view, row.pk), row.name), badge)
 
     return cell
 
@@ -339,7 +339,7 @@ SNAPSHOTS = Table(
             sort="vm__name",
             csv="vm",
             accessor="vm.name",
-            cell=lambda s, c: _link(reverse("inventory:vm-detail", args=[s.vm_id]), s.vm.name),
+            cell=lambda s, c: _link(object_url("inventory:vm-detail", s.vm_id), s.vm.name),
             row_header=True,
         ),
         PLATFORM,

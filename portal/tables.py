@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from django.template import Context
 from django.template.loader import get_template
+from django.urls import get_script_prefix, reverse
 from django.utils.formats import localize
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -109,3 +110,21 @@ class Table:
     @property
     def colspan(self) -> int:
         return len(self.page_columns)
+
+
+@lru_cache(maxsize=512)
+def _url_around_pk(view: str, prefix: str) -> tuple[str, str]:
+    url = reverse(view, args=[_PK_MARK])
+    head, _mark, tail = url.rpartition(str(_PK_MARK))
+    return head, tail
+
+
+_PK_MARK = 918273645  # an id no URL pattern treats specially; replaced by the row's id
+
+
+def object_url(view: str, pk: int) -> str:
+    """``reverse(view, args=[pk])`` for a list's rows: resolved once per view (and script
+    prefix), then the id put in. ``reverse`` costs about 50 µs; a page of 50 rows calls it
+    for every linked cell."""
+    head, tail = _url_around_pk(view, get_script_prefix())
+    return f"{head}{int(pk)}{tail}"

@@ -88,3 +88,18 @@ def test_the_csv_order_can_differ_from_the_page_order():
     )
     assert [c.label for c in table.csv_columns] == ["b", "a", "c"]
     assert [c.key for c in table.page_columns] == ["a", "b"] and table.colspan == 2
+
+
+@pytest.mark.parametrize("view", ["inventory:vm-detail", "inventory:host-detail"])
+@pytest.mark.parametrize("prefix", ["/", "/portal/"])
+def test_row_links_are_the_urls_reverse_gives_under_any_script_prefix(view, prefix):
+    from django.urls import reverse, set_script_prefix
+
+    from portal.tables import object_url
+
+    set_script_prefix(prefix)
+    try:
+        for pk in (1, 42, 918273645, 10**12):
+            assert object_url(view, pk) == reverse(view, args=[pk])
+    finally:
+        set_script_prefix("/")
