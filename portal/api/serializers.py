@@ -2,7 +2,7 @@ from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from ..models import AuditEvent
-from .examples import AUDIT_EVENT_EXAMPLES
+from .examples import AUDIT_EVENT_EXAMPLES, SEARCH_EXAMPLES
 
 
 @extend_schema_serializer(examples=AUDIT_EVENT_EXAMPLES)
@@ -43,6 +43,7 @@ class SearchGroupSerializer(serializers.Serializer):
     results = SearchHitSerializer(many=True)
 
 
+@extend_schema_serializer(examples=SEARCH_EXAMPLES)
 class SearchAnswerSerializer(serializers.Serializer):
     q = serializers.CharField()
     limit = serializers.IntegerField()
