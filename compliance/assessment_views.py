@@ -19,7 +19,7 @@ from portal.pages import role_required, service_errors
 from portal.roles import ROLES, SECURITY_OFFICER, role_of
 from portal.security.scopes import is_scoped, scoped
 
-from .choices import STATUS_SYMBOLS, EffectiveStatus
+from .choices import STATUS_SYMBOLS, EffectiveStatus, TargetKind
 from .forms import AssessmentForm, NeedForm, TargetForm
 from .models import ASSESSMENT_FIELDS, PROTECTION_GOALS, Assessment, Requirement, TargetObject
 from .protection import effective_needs, overall
@@ -29,11 +29,14 @@ from .services.assessments import (
     assessment_save,
     grundschutz_check,
     summary,
+    tags_unknown_vms,
     target_create,
     target_update,
+    target_vms,
 )
 
 GOALS = PROTECTION_GOALS
+COVERED_SHOWN = 50  # VMs a tag target's page names; the count says how many there are
 
 
 def visible_targets(user) -> list[TargetObject]:
@@ -125,6 +128,14 @@ def _detail_page(
 ) -> HttpResponse:
     everyone = list(TargetObject.objects.all())
     rows = grundschutz_check(target, targets=everyone)
+    covered = None
+    if target.kind == TargetKind.TAG:
+        vms = scoped(request.user, target_vms(target))
+        covered = {
+            "vms": list(vms.select_related("endpoint").order_by("name", "pk")[:COVERED_SHOWN]),
+            "count": vms.count(),
+            "unknown": scoped(request.user, tags_unknown_vms(target)).count(),
+        }
     needs = effective_needs(target, everyone)
     if form is None:
         form = NeedForm(
@@ -146,6 +157,7 @@ def _detail_page(
             "can_edit": role_of(request.user) == SECURITY_OFFICER,
             "symbols": STATUS_SYMBOLS,
             "goals": GOALS,
+            "covered": covered,
         },
         status=status,
     )

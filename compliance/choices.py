@@ -149,3 +149,20 @@ class EffectiveStatus(models.TextChoices):
     NOT_CHECKED = "not_checked", _("not checked")
     NOT_APPLICABLE = "not_applicable", _("not applicable (protection need normal)")
     WITHDRAWN = "withdrawn", _("withdrawn")
+
+
+# Protection goals and needs as words inside a sentence (finding messages), translated when read.
+GOAL_WORDS = {
+    "confidentiality": _("confidentiality"),
+    "integrity": _("integrity"),
+    "availability": _("availability"),
+}
+NEED_WORDS = {value: label for value, label in ProtectionNeed.choices}
+
+# A finding's display status (Finding.display_status) in words: its check status, or beyond it.
+DISPLAY_STATUS_LABELS = {
+    **{value: label for value, label in Status.choices},
+    "waived": _("waived"),
+    "open": _("open"),
+    "resolved": _("resolved"),
+}

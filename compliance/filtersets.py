@@ -7,11 +7,11 @@ from django.utils import timezone
 from portal.filters import NumberFilter
 
 from .checks import all_checks
-from .choices import ObjectType, Status
+from .choices import DISPLAY_STATUS_LABELS, ObjectType
 from .models import Finding, Waiver
 from .services.status import sys15_check_ids
 
-STATUS_CHOICES = [*Status.choices, ("waived", "waived"), ("open", "open"), ("resolved", "resolved")]
+STATUS_CHOICES = list(DISPLAY_STATUS_LABELS.items())
 
 
 def check_ids_for(ref: str) -> list[str]:

@@ -22,6 +22,15 @@ def parameters_form(spec: CheckSpec, current: dict, data=None) -> forms.Form:
                 help_text=_("One network per line in CIDR notation, e.g. 10.0.0.0/24."),
             )
             initial = "\n".join(initial or [])
+        elif param.kind == "choice_list":
+            field = forms.CharField(
+                label=param.label,
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 3}),
+                help_text=_("One per line, from: %(choices)s.")
+                % {"choices": ", ".join(param.choices)},
+            )
+            initial = "\n".join(initial or [])
         else:
             field = forms.CharField(
                 label=param.label, help_text=f"{param.range_text} {param.unit}".strip()

@@ -21,6 +21,8 @@ from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext
 
+from inventory.connectors.platforms import all_traits
+
 
 @dataclass(frozen=True)
 class Message:
@@ -28,35 +30,77 @@ class Message:
     params: dict[str, Any] = field(default_factory=dict)
 
     def __str__(self) -> str:
-        return self.template % self.params  # a mapping: "%%" becomes "%" even without values
+        """The English text (what the finding keeps), whatever language is active."""
+        with translation.override("en"):
+            # A mapping: "%%" becomes "%" even without values.
+            return self.template % {k: _english(v) for k, v in self.params.items()}
 
     def stored(self) -> dict[str, Any]:
         """What a finding keeps: JSON-safe values (times and odd types as text); a value that is
-        itself a translatable word (a lazy ``gettext``) is kept as ``{"_": msgid}``."""
+        itself a translatable word (a lazy ``gettext``) is kept as ``{"_": msgid}``, a nested
+        message as ``{"m": stored}`` and a list of them (joined by ", ") as ``{"ml": [...]}``."""
         params = {}
         with translation.override("en"):
             for name, value in self.params.items():
-                params[name] = {"_": str(value)} if isinstance(value, Promise) else value
+                params[name] = _stored_value(value)
         return {
             "t": self.template,
             "p": json.loads(json.dumps(params, cls=DjangoJSONEncoder, default=str)),
         }
 
 
+def _english(value: Any) -> Any:
+    if isinstance(value, Promise):
+        return str(value)
+    if isinstance(value, Message):
+        return str(value)
+    if isinstance(value, list | tuple) and value and all(isinstance(v, Message) for v in value):
+        return ", ".join(str(v) for v in value)
+    return value
+
+
+def _stored_value(value: Any) -> Any:
+    if isinstance(value, Promise):
+        return {"_": str(value)}
+    if isinstance(value, Message):
+        return {"m": value.stored()}
+    if isinstance(value, list | tuple) and value and all(isinstance(v, Message) for v in value):
+        return {"ml": [v.stored() for v in value]}
+    return value
+
+
 def msg(template: str, **params: Any) -> Message:
     return Message(template, params)
+
+
+def state_word(value: str | None) -> Any:
+    """A platform's state value (``notResponding``, ``offline``) as the word its platform's
+    traits give it, translated when the message is read; a value no platform declares as is."""
+    for traits in all_traits():
+        state = traits.states().get(value or "")
+        if state is not None:
+            return state.label
+    return value or ""
+
+
+def _render(stored: dict[str, Any]) -> str:
+    """The stored message in the active language; raises when values do not fit the template."""
+    template, params = stored["t"], dict(stored.get("p") or {})
+    for name, value in params.items():
+        if isinstance(value, dict) and set(value) == {"_"}:
+            params[name] = gettext(value["_"])
+        elif isinstance(value, dict) and set(value) == {"m"}:
+            params[name] = _render(value["m"])
+        elif isinstance(value, dict) and set(value) == {"ml"}:
+            params[name] = ", ".join(_render(m) for m in value["ml"])
+    return gettext(template) % params
 
 
 def localized(english: str, stored: dict[str, Any] | None) -> str:
     """The message in the active language, from what a finding stored."""
     if not stored or "t" not in stored:
         return english
-    template, params = stored["t"], dict(stored.get("p") or {})
-    for name, value in params.items():
-        if isinstance(value, dict) and set(value) == {"_"}:
-            params[name] = gettext(value["_"])
     try:
-        translated = gettext(template)
-        return translated % params
+        return _render(stored)
     except (KeyError, TypeError, ValueError):
         return english

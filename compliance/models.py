@@ -440,7 +440,8 @@ class TargetObject(models.Model):
     stores its cluster's endpoint, and a tag target may be limited to one endpoint, so object
     scopes narrow targets like every other list (the estate and a tag group over all
     endpoints are not inside any scope). A tag matches the ``tags`` a VM carries on its
-    platform (Proxmox VE tags; see docs/compliance.md, "Target objects").
+    platform (Proxmox VE ``tag``, vSphere ``Category:Tag``; a VM whose tags could not be read
+    is covered by none; see docs/compliance.md, "Target objects").
     """
 
     kind = models.CharField(max_length=16, choices=TargetKind.choices)

@@ -22,6 +22,7 @@ from django_filters import rest_framework as filters
 from inventory.connectors.platforms import all_traits, running_power_states
 from inventory.models import (
     Cluster,
+    ConsoleSession,
     Datastore,
     Endpoint,
     Host,
@@ -261,3 +262,23 @@ class SyncRunFilter(filters.FilterSet):
     class Meta:
         model = SyncRun
         fields = ["trigger"]
+
+
+class ConsoleSessionFilter(filters.FilterSet):
+    """Console sessions: ``?vm=7&since=2026-11-01T00:00:00Z``, newest first."""
+
+    endpoint = NumberFilter(field_name="endpoint", help_text="Endpoint id.")
+    platform = filters.ChoiceFilter(
+        field_name="endpoint__kind", choices=Endpoint.Kind.choices, help_text="vcenter or proxmox."
+    )
+    vm = NumberFilter(field_name="vm", help_text="Virtual machine id.")
+    kind = filters.ChoiceFilter(choices=ConsoleSession.Kind.choices)
+    user = filters.CharFilter(
+        field_name="user", lookup_expr="icontains", help_text="User (contains, any case)."
+    )
+    since = UtcIsoDateTimeFilter(field_name="started_at", lookup_expr="gte")
+    until = UtcIsoDateTimeFilter(field_name="started_at", lookup_expr="lt")
+
+    class Meta:
+        model = ConsoleSession
+        fields: list[str] = []

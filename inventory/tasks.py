@@ -6,9 +6,12 @@ the transaction commits (portal.tasks.enqueue). InventoryConfig.ready() connects
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from celery import shared_task
+from celery.signals import worker_process_shutdown, worker_shutting_down
+from django.conf import settings
 from django.utils import timezone
 
 from inventory.connectors.base import ConnectorError
@@ -23,6 +26,7 @@ MAX_ATTEMPTS = 3
 @shared_task(bind=True, name="inventory.sync_endpoint", soft_time_limit=1800, time_limit=1900)
 def sync_endpoint_task(self, endpoint_id: int, run_id: int) -> None:
     """Run one queued SyncRun; connection errors retry with backoff, then the run fails."""
+    from inventory.services.incremental import incremental_sync
     from inventory.services.sync import SyncBusy, sync_endpoint
 
     run = (
@@ -33,8 +37,14 @@ def sync_endpoint_task(self, endpoint_id: int, run_id: int) -> None:
     if run is None or run.status in (SyncRun.Status.SUCCEEDED, SyncRun.Status.FAILED):
         return  # already done (a redelivered message after a crash)
     retry = run.attempts + 1 < MAX_ATTEMPTS
+    # Scheduled syncs may be incremental (issue 17); a request from a person reads everything.
+    sync = (
+        incremental_sync
+        if settings.INVENTORY_INCREMENTAL_SYNC and run.trigger == "schedule"
+        else sync_endpoint
+    )
     try:
-        sync_endpoint(
+        sync(
             run.endpoint,
             trigger=run.trigger,
             actor=run.requested_by or None,
@@ -64,7 +74,55 @@ def schedule_syncs() -> int:
     """Queue a sync for each enabled endpoint whose interval has passed (run by beat every minute)."""
     from inventory.services.schedule import schedule_due_syncs
 
-    return len(schedule_due_syncs(timezone.now()))
+    queued = len(schedule_due_syncs(timezone.now()))
+    start_watchers()
+    return queued
+
+
+# A watcher lives this long, then logs out and queues its successor (a fresh session).
+WATCH_TIME_LIMIT = 600 + 120
+
+
+def start_watchers() -> int:
+    """Queue a watcher for each endpoint that should have one and has none (INVENTORY_WATCH)."""
+    from inventory.services.watch import endpoints_to_watch
+
+    pending = endpoints_to_watch()
+    for endpoint_id in pending:
+        enqueue(watch_endpoint_task, endpoint_id)
+    return len(pending)
+
+
+@shared_task(
+    name="inventory.watch_endpoint",
+    soft_time_limit=WATCH_TIME_LIMIT,
+    time_limit=WATCH_TIME_LIMIT + 60,
+)
+def watch_endpoint_task(endpoint_id: int, lifetime: float | None = None) -> str:
+    """Store an endpoint's changes as they come, until stopped or its lifetime is over."""
+    from inventory.services import watch
+
+    reason = watch.watch(endpoint_id, lifetime=lifetime or watch.LIFETIME_SECONDS)
+    if reason == "lifetime":
+        enqueue(watch_endpoint_task, endpoint_id, lifetime)
+    return reason
+
+
+@worker_shutting_down.connect
+def _stop_watchers(**_: object) -> None:
+    """A worker that shuts down asks its watchers to stop (within one wait of the feed)."""
+    from inventory.services.watch import request_stop
+
+    with contextlib.suppress(Exception):  # shutting down must not fail on a missing cache
+        request_stop()
+
+
+@worker_process_shutdown.connect
+def _close_kept_feeds(**_: object) -> None:
+    """A pool process that ends logs out of the change feeds it kept for incremental syncs."""
+    from inventory.services.incremental import close_all_feeds
+
+    close_all_feeds()
 
 
 def queue_sync(sender=None, *, endpoint_id: int, sync_run_id: int, **kwargs) -> None:

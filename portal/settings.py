@@ -309,6 +309,7 @@ SPECTACULAR_SETTINGS = {
         "VirtualMachineKindEnum": "inventory.models.machines.VirtualMachine.Kind",
         "OperationKindEnum": "operations.models.Operation.Kind",
         "SampleObjectTypeEnum": "inventory.models.runs.UtilizationSample.ObjectType",
+        "ConsoleSessionKindEnum": "inventory.models.consoles.ConsoleSession.Kind",
         "FindingObjectTypeEnum": "compliance.choices.ObjectType",
         "FindingStatusEnum": "compliance.choices.Status",
         "RequirementStatusEnum": "compliance.choices.RequirementStatus",
@@ -351,6 +352,12 @@ UTILIZATION_RETENTION_DAYS = env_int("UTILIZATION_RETENTION_DAYS", 30, minimum=1
 SYNC_DEFAULT_INTERVAL_MINUTES = env_int(
     "SYNC_DEFAULT_INTERVAL_MINUTES", 15, minimum=1, maximum=1440
 )
+# Issue 17: scheduled syncs of platforms with a change feed (vCenter) store only what changed
+# since the previous sync of the same worker process (inventory/services/incremental.py), and
+# with INVENTORY_WATCH a watcher task per such endpoint stores changes within seconds
+# (inventory/services/watch.py; each watcher occupies one worker slot).
+INVENTORY_INCREMENTAL_SYNC = env_bool("INVENTORY_INCREMENTAL_SYNC", False)
+INVENTORY_WATCH = env_bool("INVENTORY_WATCH", False)
 HYPERVISOR_TIMEOUT_SECONDS = env_float(
     "HYPERVISOR_TIMEOUT_SECONDS", 30.0, minimum=1.0, maximum=600.0
 )

@@ -20,7 +20,9 @@ strings and zeros): stateful answers for ``/access/users``, ``/access/acl``, ``/
 ``/nodes/{node}/status``, ``/nodes/{node}/time``, ``/nodes/{node}/rrddata``,
 ``/nodes/{node}/version`` and ``/nodes/{node}/apt/update`` (pending updates, :meth:`HarnessPve.set_updates`)
 from the spec;
-writes that change them as PVE's do (a user created, a TOTP factor added, a node service stopped or
+writes that change them as PVE's do (a user created, an API token created, changed or
+deleted with its ``privsep`` and ``expire`` (``/access/users/{userid}/token/{tokenid}``), a TOTP
+factor added, a node service stopped or
 started, a node's network interfaces created, changed and applied), and
 :meth:`HarnessPve.fail_task` (a request answered with a UPID whose task ends in ``TASK ERROR``
 with a message of our choosing; fakepve's own ``fail(error=...)`` only knows catalogued errors).
@@ -52,7 +54,7 @@ from typing import Any
 from fakepve import FakePve, next_loopback, settle
 from fakepve.certs import make_cert
 from fakepve.model import PveError
-from fakepve.server import API, ok
+from fakepve.server import API, USER, ok, params
 from fakepve.shapes import networks as default_networks
 
 from inventory.connectors.tls import fetch_presented_certificate, fingerprint_of_der
@@ -98,6 +100,8 @@ class FakeSpec:
     user: str = "root@pam"
     password: str = "secret"
     token_name: str = "portal"
+    # The portal's token of ``user`` (root@pam): with separated privileges, as PVE's default.
+    token_privsep: int = 1
     time_scale: float = 0.0
 
 
@@ -124,6 +128,10 @@ class HarnessPve(FakePve):
         self.backup_jobs: list[dict[str, Any]] = []
         self.ha_groups: list[dict[str, Any]] = []
         self.ha_resources: list[dict[str, Any]] = []  # {"sid": "vm:100", "state": "started"}
+        # API tokens' settings by full token id (user@realm!name), as PVE keeps them in
+        # /etc/pve/user.cfg: privsep (default 1), expire (epoch, 0 = never), comment. The secret
+        # stays in fakepve's own ``apitokens``, which authenticates.
+        self.token_info: dict[str, dict[str, Any]] = {}
         self.realms: dict[str, dict[str, Any]] = {
             "pam": {"type": "pam", "comment": "Linux PAM standard authentication"},
             "pve": {"type": "pve", "comment": "Proxmox VE authentication server"},
@@ -151,6 +159,11 @@ class HarnessPve(FakePve):
             ("PUT", "/nodes/{node}/network/{iface}", self._h_network_update),
             ("PUT", "/nodes/{node}/network", self._h_network_apply),
             ("POST", "/access/users", self._h_user_create),
+            ("GET", "/access/users/{userid}/token", self._h_tokens),
+            ("GET", "/access/users/{userid}/token/{tokenid}", self._h_token),
+            ("POST", "/access/users/{userid}/token/{tokenid}", self._h_token_create),
+            ("PUT", "/access/users/{userid}/token/{tokenid}", self._h_token_update),
+            ("DELETE", "/access/users/{userid}/token/{tokenid}", self._h_token_delete),
             ("POST", "/access/tfa/{userid}", self._h_tfa_add),
             ("GET", "/cluster/backup", self._h_backup_jobs),
             ("GET", "/cluster/backup-info/not-backed-up", self._h_not_backed_up),
@@ -222,18 +235,91 @@ class HarnessPve(FakePve):
         realm.update({k: val for k, val in v.items() if k not in ("realm", "delete", "digest")})
 
     async def _h_users(self, v: dict[str, Any], user: str) -> list[dict[str, Any]]:
+        """PVE's ``GET /access/users?full=1``: each user with its ``tokens`` (tokenid, comment,
+        expire, privsep), root@pam included."""
         out = [{"userid": self.user, "enable": 1, "expire": 0}]
         for u in self.harness_users:
-            item: dict[str, Any] = {
-                "userid": u.userid,
-                "enable": 1 if u.enabled else 0,
-                "expire": 0,
-            }
-            tokens = [t.split("!", 1)[1] for t in self.apitokens if t.startswith(u.userid + "!")]
+            out.append({"userid": u.userid, "enable": 1 if u.enabled else 0, "expire": 0})
+        for item in out:
+            tokens = self.tokens_of(item["userid"])
             if tokens:
-                item["tokens"] = [{"tokenid": t, "privsep": 1} for t in tokens]
-            out.append(item)
+                item["tokens"] = tokens
         return out
+
+    def tokens_of(self, userid: str) -> list[dict[str, Any]]:
+        """The user's API tokens as PVE lists them (``/access/users/{userid}/token``)."""
+        return [
+            self.token_entry(token)
+            for token in sorted(self.apitokens)
+            if token.partition("!")[0] == userid
+        ]
+
+    def token_entry(self, token: str) -> dict[str, Any]:
+        info = self.token_info.get(token, {})
+        return {
+            "tokenid": token.partition("!")[2],
+            "comment": info.get("comment", ""),
+            "expire": int(info.get("expire", 0)),
+            "privsep": int(info.get("privsep", 1)),
+        }
+
+    def _user_exists(self, userid: str) -> None:
+        if userid != self.user and not any(u.userid == userid for u in self.harness_users):
+            raise PveError(500, f"no such user ('{userid}')")
+
+    async def _h_tokens(self, v: dict[str, Any], user: str) -> list[dict[str, Any]]:
+        self._user_exists(v["userid"])
+        return self.tokens_of(v["userid"])
+
+    def _token(self, v: dict[str, Any]) -> str:
+        self._user_exists(v["userid"])
+        token = f"{v['userid']}!{v['tokenid']}"
+        if token not in self.apitokens:
+            raise PveError(500, f"no such token '{v['tokenid']}' for user '{v['userid']}'")
+        return token
+
+    async def _h_token(self, v: dict[str, Any], user: str) -> dict[str, Any]:
+        entry = self.token_entry(self._token(v))
+        del entry["tokenid"]
+        return entry
+
+    @staticmethod
+    def _token_settings(v: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if v.get("privsep") is not None:
+            out["privsep"] = 0 if str(v["privsep"]).lower() in ("0", "false") else 1
+        if v.get("expire") is not None:
+            out["expire"] = int(v["expire"])
+        if v.get("comment") is not None:
+            out["comment"] = str(v["comment"])
+        return out
+
+    async def _h_token_create(self, v: dict[str, Any], user: str) -> dict[str, Any]:
+        """``POST /access/users/{userid}/token/{tokenid}``: privsep 1 unless given, no expiry;
+        answers the full id, the info and the secret (shown once, as PVE does)."""
+        self._user_exists(v["userid"])
+        token = f"{v['userid']}!{v['tokenid']}"
+        if token in self.apitokens:
+            raise PveError(500, f"Token already exists: {v['tokenid']}")
+        secret = secrets.token_hex(16)
+        self.apitokens[token] = secret
+        self.token_info[token] = {"privsep": 1, "expire": 0, "comment": ""}
+        self.token_info[token].update(self._token_settings(v))
+        info = self.token_entry(token)
+        del info["tokenid"]
+        return {"full-tokenid": token, "info": info, "value": secret}
+
+    async def _h_token_update(self, v: dict[str, Any], user: str) -> dict[str, Any]:
+        token = self._token(v)
+        self.token_info.setdefault(token, {}).update(self._token_settings(v))
+        info = self.token_entry(token)
+        del info["tokenid"]
+        return info
+
+    async def _h_token_delete(self, v: dict[str, Any], user: str) -> None:
+        token = self._token(v)
+        self.apitokens.pop(token, None)
+        self.token_info.pop(token, None)
 
     async def _h_acl(self, v: dict[str, Any], user: str) -> list[dict[str, Any]]:
         return [
@@ -407,6 +493,72 @@ class HarnessPve(FakePve):
                 return {"id": f"{v.get('type', 'totp')}-1"}
         raise PveError(500, f"no such user ('{v['userid']}')")
 
+    def add_console_task(
+        self,
+        node: str,
+        task_type: str,
+        vmid: int | str,
+        user: str,
+        started: int | None = None,
+        running: bool = False,
+    ) -> str:
+        """Plant a console task in ``node``'s task log as PVE 8 writes one when somebody opens
+        a console (``vncproxy`` noVNC, ``termproxy`` xterm.js, ``spiceproxy`` SPICE,
+        ``vncshell`` a node shell); ``started`` is its epoch second (now if None), ``running``
+        leaves it active (an open console). Returns the UPID
+        ``UPID:node:pid:pstart:starttime:type:id:user:`` (hex pid, pstart and starttime)."""
+        pid = next(self._pids)
+        start = int(time.time()) if started is None else int(started)
+        upid = f"UPID:{node}:{pid:08X}:{pid * 7:08X}:{start:08X}:{task_type}:{vmid}:{user}:"
+        record: dict[str, Any] = {
+            "upid": upid,
+            "node": node,
+            "pid": pid,
+            "pstart": pid * 7,
+            "starttime": start,
+            "type": task_type,
+            "id": str(vmid),
+            "user": user,
+            "status": "running",
+            "log": [],
+        }
+        if not running:
+            record.update(status="stopped", exitstatus="OK", endtime=start + 60)
+            record["log"].append("TASK OK")
+        self.tasks[upid] = record
+        self.tasklog.append(record)
+        return upid
+
+    async def _task_list(self, request: Any) -> Any:
+        """fakepve's task list plus PVE's filters ``since``, ``until`` (start time),
+        ``typefilter``, ``userfilter`` (substring) and ``source`` (``active``: running tasks,
+        ``archive``: finished ones, ``all``); ``start`` and ``limit`` page the filtered list,
+        newest first. Unlike PVE, which lists only finished tasks when ``source`` is not
+        given, all tasks are listed then (as fakepve always did)."""
+        node = request.match_info["node"]
+        user = request[USER]
+        p = self._verify(request, await params(request))
+        vmid, since, until = p.get("vmid"), p.get("since"), p.get("until")
+        typefilter, userfilter, source = p.get("typefilter"), p.get("userfilter"), p.get("source")
+        audit = self.allowed(user, "/nodes/" + node, "Sys.Audit")
+
+        def wanted(t: dict[str, Any]) -> bool:
+            return (
+                t["node"] == node
+                and (vmid is None or t["id"] == str(vmid))
+                and (since is None or t["starttime"] >= int(since))
+                and (until is None or t["starttime"] <= int(until))
+                and (not typefilter or t["type"] == typefilter)
+                and (not userfilter or str(userfilter) in t["user"])
+                and (source in (None, "all") or (t["status"] == "running") == (source == "active"))
+                and (audit or self._task_owner(user, t))
+            )
+
+        data = [self._task_view(t, True) for t in self.tasklog if wanted(t)]
+        data.sort(key=lambda t: -t["starttime"])
+        start = int(p.get("start", 0))
+        return ok(data[start : start + int(p.get("limit", 50))])
+
     def fail_task(self, method: str, suffix: str, message: str) -> None:
         """Answer the next ``method`` request whose path ends with ``suffix`` with a UPID; the
         task ends with ``TASK ERROR: message`` (as PVE does for errors inside its workers)."""
@@ -414,10 +566,13 @@ class HarnessPve(FakePve):
 
     def hold(self, method: str, suffix: str) -> None:
         """Keep every ``method`` request whose path ends with ``suffix`` unanswered until
-        :meth:`release`: a test can look at a client in the middle of its work without racing it."""
+        :meth:`release_held`: a test can look at a client in the middle of its work without
+        racing it."""
         self.held[(method, suffix)] = asyncio.Event()
 
-    def release(self, method: str, suffix: str) -> None:
+    # Not ``release``: that is fakepve's own ``Model.release(vm, holder)``, which frees a guest's
+    # config lock when its task ends; shadowing it leaves every guest locked after one task.
+    def release_held(self, method: str, suffix: str) -> None:
         """Answer the requests :meth:`hold` kept waiting, and the later ones at once."""
         event = self.held.pop((method, suffix), None)
         if event is not None:
@@ -539,6 +694,7 @@ def populate(pve: HarnessPve, spec: FakeSpec) -> dict[str, Any]:
     token_id = f"{spec.user}!{spec.token_name}"
     secret = secrets.token_hex(16)
     pve.apitokens[token_id] = secret
+    pve.token_info[token_id] = {"privsep": spec.token_privsep, "expire": 0, "comment": "portal"}
     return {"token_id": token_id, "token_secret": secret}
 
 

@@ -18,11 +18,16 @@ Standalone, for the demo and the benchmark (prints one JSON line, serves until S
 
 The helpers at the bottom (:func:`power_off_vm`, :func:`destroy_vm`, ...) change the simulator
 through its own API with pyvmomi; they are simulator code (not the product's) and may import pyvmomi.
+:func:`tag_vms` makes vSphere categories and tags and attaches them through the simulator's vAPI
+(``/rest/com/vmware/cis/...``, govmomi's ``vapi/simulator``, which the launcher registers).
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
+import datetime
+import http.client
 import json
 import math
 import os
@@ -326,6 +331,32 @@ def set_extra_config(sim: RunningVcsim, vm_id: str, values: dict[str, str]) -> N
         wait_task(find_vm(si, vm_id).ReconfigVM_Task(spec=vim.vm.ConfigSpec(extraConfig=options)))
 
 
+def post_console_event(sim: RunningVcsim, vm_id: str, ticket_type: str = "webmks") -> None:
+    """Post the event vCenter logs when a console ticket is taken for the VM: a
+    ``VmAcquiredTicketEvent`` with ``ticket_type`` (``mks``, ``webmks``, ``device`` ...), or the
+    older ``VmAcquiredMksTicketEvent`` for ``ticket_type="mks-event"``. The simulator sets its
+    key, time and user (the session's, ``sim.username``), as vCenter does for its own."""
+    from pyVmomi import vim
+
+    with service_instance(sim) as si:
+        content = si.RetrieveContent()
+        vm = find_vm(si, vm_id)
+        argument = vim.event.VmEventArgument(vm=vm, name=vm.name)
+        common = {
+            "key": 0,
+            "chainId": 0,
+            "createdTime": datetime.datetime.now(datetime.UTC),
+            "userName": sim.username,
+            "vm": argument,
+            "template": False,
+        }
+        if ticket_type == "mks-event":
+            event = vim.event.VmAcquiredMksTicketEvent(**common)
+        else:
+            event = vim.event.VmAcquiredTicketEvent(ticketType=ticket_type, **common)
+        content.eventManager.PostEvent(eventToPost=event)
+
+
 def create_snapshot(
     sim: RunningVcsim,
     vm_id: str,
@@ -340,6 +371,69 @@ def create_snapshot(
             name=name, description=description, memory=memory, quiesce=quiesce
         )
         return str(wait_task(task)._moId)
+
+
+def _vapi(sim: RunningVcsim, method: str, path: str, body: Any = None, session: str = "") -> Any:
+    """One request to the simulator's vAPI (/rest), trusting its certificate as CA."""
+    ctx = ssl.create_default_context(cadata=sim.ca_pem)
+    host, port = sim.url.split("//", 1)[1].split("/", 1)[0].rsplit(":", 1)
+    conn = http.client.HTTPSConnection(host, int(port), context=ctx, timeout=30)
+    headers = {"Content-Type": "application/json", "Accept": "application/json"}
+    if session:
+        headers["vmware-api-session-id"] = session
+    else:
+        pair = f"{sim.username}:{sim.password}".encode()
+        headers["Authorization"] = "Basic " + base64.b64encode(pair).decode()
+    try:
+        conn.request(
+            method, "/rest/com/vmware/cis" + path, json.dumps(body) if body else None, headers
+        )
+        resp = conn.getresponse()
+        raw = resp.read()
+    finally:
+        conn.close()
+    if resp.status != 200:
+        raise VcsimError(f"vAPI {method} {path}: HTTP {resp.status} {raw[:200]!r}")
+    return json.loads(raw).get("value") if raw else None
+
+
+def tag_vms(sim: RunningVcsim, category: str, tag: str, vm_ids_: list[str]) -> str:
+    """Attach vSphere tag ``category``/``tag`` (made if missing) to VMs via the vAPI; its id."""
+    session = _vapi(sim, "POST", "/session")
+    try:
+        categories = _vapi(sim, "GET", "/tagging/category", session=session) or []
+        cat_id = next(
+            (
+                c
+                for c in categories
+                if _vapi(sim, "GET", f"/tagging/category/id:{c}", session=session)["name"]
+                == category
+            ),
+            None,
+        )
+        if cat_id is None:
+            spec = {"name": category, "cardinality": "MULTIPLE", "associable_types": []}
+            cat_id = _vapi(sim, "POST", "/tagging/category", {"create_spec": spec}, session=session)
+        tags = _vapi(sim, "GET", "/tagging/tag", session=session) or []
+        tag_id = None
+        for t in tags:
+            info = _vapi(sim, "GET", f"/tagging/tag/id:{t}", session=session)
+            if info["name"] == tag and info["category_id"] == cat_id:
+                tag_id = t
+        if tag_id is None:
+            spec = {"name": tag, "category_id": cat_id}
+            tag_id = _vapi(sim, "POST", "/tagging/tag", {"create_spec": spec}, session=session)
+        for vm in vm_ids_:
+            _vapi(
+                sim,
+                "POST",
+                f"/tagging/tag-association/id:{tag_id}?~action=attach",
+                {"object_id": {"type": "VirtualMachine", "id": vm}},
+                session=session,
+            )
+        return str(tag_id)
+    finally:
+        _vapi(sim, "DELETE", "/session", session=session)
 
 
 # -- CLI ------------------------------------------------------------------------------------------

@@ -9,8 +9,10 @@ from django.utils.translation import gettext_lazy as _
 from inventory.connectors.platforms import PROXMOX, VCENTER
 
 from ..choices import ObjectType, Severity
-from ..messages import msg
+from ..messages import msg, state_word
 from .registry import Param, failed, not_applicable, passed, register
+
+NOT_ONLINE = _("not online")  # a node that reports no connection state
 
 REQ = ("M4349.ADMIN", "M5.154")
 SHELL_SERVICES = ("ssh", "esxi_shell")
@@ -53,7 +55,7 @@ def host_lockdown(host, params, ctx):
     if host.lockdown_mode == "lockdownDisabled":
         return failed(msg("Lockdown mode is disabled."), lockdown_mode=host.lockdown_mode)
     return passed(
-        msg("Lockdown mode is %(lockdown_mode)s.", lockdown_mode=host.lockdown_mode),
+        msg("Lockdown mode is %(lockdown_mode)s.", lockdown_mode=state_word(host.lockdown_mode)),
         lockdown_mode=host.lockdown_mode,
     )
 
@@ -113,7 +115,10 @@ def node_firewall(host, params, ctx):
     """
     if not ctx.traits(host).is_connected(host.connection_state):
         return not_applicable(
-            msg("The node is %(value)s.", value=host.connection_state or "not online")
+            msg(
+                "The node is %(value)s.",
+                value=state_word(host.connection_state) if host.connection_state else NOT_ONLINE,
+            )
         )
     state = (host.extra or {}).get("firewall")
     if not state or state.get("datacenter_enabled") is None:

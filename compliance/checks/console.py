@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.utils.translation import gettext_lazy as _
 
 from inventory.connectors.platforms import VCENTER
@@ -135,3 +137,172 @@ def passthrough_devices(vm, params, ctx):
             msg("Passed through: %(value)s.", value=", ".join(map(str, devices))), devices=devices
         )
     return passed(msg("No host devices passed through."), devices=[])
+
+
+# -- console use, from the platforms' history (M 2.449, SYS.1.5.A25) ------------------------------
+
+PERIOD = Param("period_days", 30, "Period", minimum=1, maximum=366, unit="days")
+
+
+def _when(value) -> str:
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _console_use(vm, params, ctx):
+    """(history, sessions in the period, start of the span read) or (None, reason) when the
+    endpoint's console history has not been read."""
+    history = ctx.console_history.get(vm.endpoint_id)
+    if history is None or history.read_until is None:
+        return None, not_applicable(
+            msg("The console history of this endpoint has not been read (yet).")
+        )
+    start = ctx.now - dt.timedelta(days=params["period_days"])
+    sessions = [s for s in ctx.console_sessions_by_vm.get(vm.pk, ()) if s.started_at >= start]
+    return (history, sessions, max(start, history.read_from)), None
+
+
+def _session_evidence(sessions, history, since) -> dict:
+    users: dict[str, int] = {}
+    for s in sessions:
+        users[s.user] = users.get(s.user, 0) + 1
+    return {
+        "count": len(sessions),
+        "users": dict(sorted(users.items())),
+        "sessions": [
+            {
+                "user": s.user,
+                "started_at": s.started_at.astimezone(dt.UTC).isoformat(),
+                "kind": s.kind,
+                "source": s.source,
+            }
+            for s in sessions[:SESSIONS_IN_EVIDENCE]
+        ],
+        "counted_since": since.astimezone(dt.UTC).isoformat(),
+        "history_read_from": history.read_from.astimezone(dt.UTC).isoformat(),
+        "history_read_until": history.read_until.astimezone(dt.UTC).isoformat(),
+    }
+
+
+# The newest sessions a finding lists in its evidence (the count covers all of them).
+SESSIONS_IN_EVIDENCE = 20
+
+
+@register(
+    "CON-005",
+    title=_("Console used more often than allowed"),
+    requirements=REQ,
+    target=ObjectType.VM,
+    severity=Severity.LOW,
+    params=(
+        Param("max_sessions", 5, "Most console sessions per period", minimum=0, maximum=10000),
+        PERIOD,
+    ),
+)
+def console_use_count(vm, params, ctx):
+    """Direct console access should be the exception (SYS.1.5.A25): counts the consoles opened
+    on the VM in the period, from vCenter's console ticket events and the Proxmox nodes'
+    console tasks (noVNC, xterm.js, SPICE), and fails above the allowed number.
+
+    A period longer than the history read (the portal reads from its first sync on, as far
+    back as the platform keeps it) counts from the start of what was read; the evidence says
+    from when.
+    """
+    if vm.template:
+        return not_applicable(msg("Templates have no console."))
+    use, reason = _console_use(vm, params, ctx)
+    if use is None:
+        return reason
+    history, sessions, since = use
+    evidence = {
+        **_session_evidence(sessions, history, since),
+        "threshold": params["max_sessions"],
+        "period_days": params["period_days"],
+    }
+    if len(sessions) > params["max_sessions"]:
+        last = sessions[0]
+        return failed(
+            msg(
+                "Console opened %(count)s times in %(days)s days (at most %(maximum)s allowed), "
+                "last by %(user)s at %(when)s.",
+                count=len(sessions),
+                days=params["period_days"],
+                maximum=params["max_sessions"],
+                user=last.user or "?",
+                when=_when(last.started_at),
+            ),
+            **evidence,
+        )
+    return passed(
+        msg(
+            "Console opened %(count)s times since %(since)s (at most %(maximum)s allowed in "
+            "%(days)s days).",
+            count=len(sessions),
+            since=_when(since),
+            maximum=params["max_sessions"],
+            days=params["period_days"],
+        ),
+        **evidence,
+    )
+
+
+@register(
+    "CON-006",
+    title=_("Console used on a VM managed over the network"),
+    requirements=REQ,
+    target=ObjectType.VM,
+    params=(
+        Param("tag", "network-managed", "Tag marking VMs managed over the network", kind="tag"),
+        PERIOD,
+    ),
+)
+def console_use_network_managed(vm, params, ctx):
+    """A VM marked as managed over the network (SYS.1.5.A25: virtual IT systems should be
+    controlled over the network) should need no console: any console opened on it in the
+    period fails, naming who and when.
+
+    The mark is a tag on the VM (parameter ``tag``, ``network-managed`` by default, compared
+    without regard to case): a Proxmox VE tag, or a vSphere tag where the portal reads them.
+    A VM without the tag is not applicable.
+    """
+    tag = str(params["tag"])
+    tags = {str(t).casefold() for t in (vm.tags or ())}
+    if tag.casefold() not in tags:
+        return not_applicable(
+            msg(
+                "The VM does not carry the tag %(tag)s (not marked as managed over the network).",
+                tag=tag,
+            ),
+            tags=list(vm.tags or ()),
+        )
+    use, reason = _console_use(vm, params, ctx)
+    if use is None:
+        return reason
+    history, sessions, since = use
+    evidence = {
+        **_session_evidence(sessions, history, since),
+        "tag": tag,
+        "threshold": 0,
+        "period_days": params["period_days"],
+    }
+    if sessions:
+        last = sessions[0]
+        return failed(
+            msg(
+                "Console opened %(count)s times in %(days)s days on a VM tagged %(tag)s, "
+                "last by %(user)s at %(when)s.",
+                count=len(sessions),
+                days=params["period_days"],
+                tag=tag,
+                user=last.user or "?",
+                when=_when(last.started_at),
+            ),
+            **evidence,
+        )
+    return passed(
+        msg(
+            "No console opened since %(since)s on this VM tagged %(tag)s.",
+            since=_when(since),
+            tag=tag,
+        ),
+        **evidence,
+    )

@@ -14,6 +14,8 @@ from django.utils import timezone
 from inventory.connectors.traits import PlatformTraits
 from inventory.models import (
     Cluster,
+    ConsoleHistory,
+    ConsoleSession,
     Datastore,
     Endpoint,
     Host,
@@ -69,6 +71,10 @@ class InventoryContext:
     distributed_switches: dict[int, list[VirtualSwitch]] = field(default_factory=dict)
     # Every device a host's switches name as uplink, including its distributed-switch uplinks.
     uplinks_by_host: dict[int, set[str]] = field(default_factory=dict)
+    # Console sessions of the last CONSOLE_WINDOW per VM, newest first, and per endpoint how
+    # far its console history has been read (CON-005, CON-006).
+    console_sessions_by_vm: dict[int, list[ConsoleSession]] = field(default_factory=dict)
+    console_history: dict[int, ConsoleHistory] = field(default_factory=dict)
 
     @classmethod
     def load(cls, endpoint_ids: Iterable[int] | None = None, *, now=None) -> InventoryContext:
@@ -102,12 +108,25 @@ class InventoryContext:
         ctx.host_net_sample = _latest_samples(ids, UtilizationSample.ObjectType.HOST)
         ctx.vm_net_sample = _latest_samples(ids, UtilizationSample.ObjectType.VM)
         ctx.host_load_history = _host_load_history(ids, ctx.now)
+        ctx.console_sessions_by_vm = _console_sessions(ids, ctx.now)
+        ctx.console_history = {
+            h.endpoint_id: h for h in ConsoleHistory.objects.filter(endpoint_id__in=ids)
+        }
         ctx.build_indexes()
         return ctx
 
     @classmethod
     def from_objects(
-        cls, *, now=None, endpoints=(), samples=(), baselines=(), targets=(), **objects
+        cls,
+        *,
+        now=None,
+        endpoints=(),
+        samples=(),
+        baselines=(),
+        targets=(),
+        console_sessions=(),
+        console_history=(),
+        **objects,
     ) -> InventoryContext:
         """A context from unsaved or saved model instances, for unit tests of single checks."""
         ctx = cls(
@@ -116,7 +135,10 @@ class InventoryContext:
             objects={str(k): list(v) for k, v in objects.items()},
             baselines={(b.object_type, b.object_id): b for b in baselines},
             targets=list(targets),
+            console_history={h.endpoint_id: h for h in console_history},
         )
+        for session in sorted(console_sessions, key=lambda s: s.started_at, reverse=True):
+            ctx.console_sessions_by_vm.setdefault(session.vm_id, []).append(session)
         for sample in sorted(samples, key=lambda s: s.taken_at):
             if sample.object_type == UtilizationSample.ObjectType.VM:
                 ctx.vm_net_sample[sample.object_id] = sample
@@ -288,3 +310,24 @@ def _host_load_history(endpoint_ids: list[int], now: dt.datetime) -> dict[int, l
     for sample in qs:
         history[sample.object_id].append(sample)
     return dict(history)
+
+
+# How far back the console checks look at most (their period parameters stop here).
+CONSOLE_WINDOW = dt.timedelta(days=366)
+
+
+def _console_sessions(endpoint_ids: list[int], now: dt.datetime) -> dict[int, list[Any]]:
+    """Console sessions of the last :data:`CONSOLE_WINDOW` per VM, newest first, in one query."""
+    sessions: dict[int, list[Any]] = defaultdict(list)
+    qs = (
+        ConsoleSession.objects.filter(
+            endpoint_id__in=endpoint_ids,
+            vm__isnull=False,
+            started_at__gte=now - CONSOLE_WINDOW,
+        )
+        .only("vm_id", "endpoint_id", "user", "started_at", "kind", "source")
+        .order_by("vm_id", "-started_at", "-id")
+    )
+    for session in qs:
+        sessions[session.vm_id].append(session)
+    return dict(sessions)

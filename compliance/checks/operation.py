@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from inventory.connectors.platforms import PROXMOX
 
 from ..choices import ObjectType, Severity
-from ..messages import msg
+from ..messages import msg, state_word
 from .registry import Param, failed, not_applicable, passed, register, warning
 
 REQ = ("M4349.OPERATING",)
@@ -66,7 +66,10 @@ def host_connected(host, params, ctx):
     evidence = {"connection_state": host.connection_state}
     if not ctx.traits(host).is_connected(host.connection_state):
         return failed(
-            msg("Host is %(connection_state)s.", connection_state=host.connection_state), **evidence
+            msg(
+                "Host is %(connection_state)s.", connection_state=state_word(host.connection_state)
+            ),
+            **evidence,
         )
     return passed(msg("Host is connected."), **evidence)
 
@@ -123,6 +126,7 @@ def vm_tools_running(vm, params, ctx):
     evidence = {"tools_state": vm.tools_state, "power_state": vm.power_state}
     if not ctx.traits(vm).tools_running(vm.tools_state):
         return warning(
-            msg("Guest tools/agent are %(tools_state)s.", tools_state=vm.tools_state), **evidence
+            msg("Guest tools/agent are %(tools_state)s.", tools_state=state_word(vm.tools_state)),
+            **evidence,
         )
     return passed(msg("Guest tools/agent are running."), **evidence)

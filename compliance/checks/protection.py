@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from ..choices import NEED_RANK, ObjectType, Severity
+from ..choices import GOAL_WORDS, NEED_RANK, NEED_WORDS, ObjectType, Severity
 from ..messages import msg
 from ..models import PROTECTION_GOALS, path_text
 from ..protection import host_needs, vm_needs
@@ -50,7 +50,17 @@ def vm_need_within_host(vm, params, ctx):
         "host_targets": sorted(t.name for t in host_from),
     }
     if higher:
-        goals = ", ".join(f"{g} {vm_need[g]} > {host_need[g]}" for g in higher)
+        # Each goal and need as a word of the reader's language ("Vertraulichkeit sehr hoch >
+        # normal"), not the stored values (confidentiality very_high).
+        goals = [
+            msg(
+                "%(goal)s %(vm_need)s > %(host_need)s",
+                goal=GOAL_WORDS[g],
+                vm_need=NEED_WORDS[vm_need[g]],
+                host_need=NEED_WORDS[host_need[g]],
+            )
+            for g in higher
+        ]
         return failed(
             msg(
                 "VM %(vm)s (%(vm_id)s) needs more protection than its host %(host)s (%(host_id)s) "

@@ -9,6 +9,7 @@ Ids are never renumbered: retire a check instead of reusing its id.
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -36,15 +37,20 @@ class Param:
     name: str
     default: Any
     label: str
-    kind: str = "int"  # int, float, cidr_list
+    kind: str = "int"  # int, float, cidr_list, tag, choice_list
     minimum: float | None = None
     maximum: float | None = None
     unit: str = ""
+    choices: tuple[str, ...] = ()  # the allowed items of a choice_list (e.g. a guide's rule ids)
 
     def clean(self, value: Any) -> Any:
         """The value converted to the parameter's kind, or :class:`ParameterError`."""
         if self.kind == "cidr_list":
             return _clean_cidr_list(self.label, value)
+        if self.kind == "choice_list":
+            return _clean_choice_list(self.label, value, self.choices)
+        if self.kind == "tag":
+            return _clean_tag(self.label, value)
         try:
             number = int(value) if self.kind == "int" else float(value)
         except (TypeError, ValueError):
@@ -69,9 +75,27 @@ class Param:
     def range_text(self) -> str:
         if self.kind == "cidr_list":
             return "networks in CIDR notation, e.g. 10.0.0.0/24"
+        if self.kind == "choice_list":
+            return "one per line, from: " + ", ".join(self.choices)
+        if self.kind == "tag":
+            return "a tag name: letters, digits, - _ . : (at most 100)"
         low = "-∞" if self.minimum is None else f"{self.minimum:g}"
         high = "∞" if self.maximum is None else f"{self.maximum:g}"
         return f"{low} to {high}"
+
+
+TAG_NAME = re.compile(r"^[\w.:-]{1,100}$")
+
+
+def _clean_tag(label: str, value: Any) -> str:
+    """A tag name as the platforms allow it in a VM's tags (PVE: no spaces, ``;`` or ``,``)."""
+    text = str(value if value is not None else "").strip()
+    if not TAG_NAME.match(text):
+        raise ParameterError(
+            f"{label}: {text!r} is not a tag name; use letters, digits, - _ . or : "
+            "(1 to 100 characters, no spaces)"
+        )
+    return text
 
 
 def _clean_cidr_list(label: str, value: Any) -> list[str]:
@@ -88,6 +112,21 @@ def _clean_cidr_list(label: str, value: Any) -> list[str]:
                 f"{label}: {item!r} is not a network in CIDR notation (e.g. 10.0.0.0/24 or fd00::/64)"
             ) from None
     return networks
+
+
+def _clean_choice_list(label: str, value: Any, choices: tuple[str, ...]) -> list[str]:
+    if isinstance(value, str):
+        value = value.replace(",", "\n").split()
+    if not isinstance(value, list | tuple):
+        raise ParameterError(f"{label}: give a list, one item per line")
+    items = []
+    for item in value:
+        text = str(item).strip()
+        if text not in choices:
+            raise ParameterError(f"{label}: {text!r} is not one of {', '.join(choices)}")
+        if text not in items:
+            items.append(text)
+    return items
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from inventory.connectors.platforms import VCENTER
 
 from ..choices import ObjectType
-from ..messages import msg
+from ..messages import msg, state_word
 from .registry import failed, not_applicable, passed, register
 
 REQ = ("M4349.OPERATING",)
@@ -24,7 +24,7 @@ def _unreadable(host, ctx):
         return not_applicable(
             msg(
                 "The host is %(connection_state)s: its settings could not be read.",
-                connection_state=host.connection_state,
+                connection_state=state_word(host.connection_state),
             ),
             connection_state=host.connection_state,
         )

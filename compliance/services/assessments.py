@@ -99,6 +99,20 @@ def target_vms(target: TargetObject) -> QuerySet[VirtualMachine]:
     return qs
 
 
+def tags_unknown_vms(target: TargetObject) -> QuerySet[VirtualMachine]:
+    """Present VMs a tag target cannot judge: their platform's tags could not be read.
+
+    Such a VM may carry the tag; it is not covered until a sync reads its tags again
+    (docs/compliance.md, "Target objects"). Empty for other kinds of target.
+    """
+    if target.kind != TargetKind.TAG:
+        return VirtualMachine.objects.none()
+    qs = VirtualMachine.objects.filter(tags_known=False, absent_since__isnull=True)
+    if target.endpoint_id is not None:
+        qs = qs.filter(endpoint_id=target.endpoint_id)
+    return qs
+
+
 def _target_rows(target: TargetObject) -> tuple[QuerySet[Finding], QuerySet[CheckResult]]:
     """The findings and check results that speak about a target's objects."""
     findings, results = Finding.objects.all(), CheckResult.objects.all()

@@ -496,7 +496,8 @@ _WEB01 = {
     "tools_state": "guestToolsRunning",
     "template": False,
     "lock": "",
-    "tags": [],
+    "tags": ["Umgebung:prod", "Schutzbedarf:hoch"],
+    "tags_known": True,
     "console_connections": 0,
     "passthrough_devices": [],
     "nics": [
@@ -548,6 +549,7 @@ _DB01 = {
     "template": False,
     "lock": "",
     "tags": ["db", "prod"],
+    "tags_known": True,
     "console_connections": None,
     "passthrough_devices": [],
     "nics": [
@@ -588,6 +590,7 @@ _CT = {
     "provisioned_bytes": 8 * GiB,
     "tools_state": "",
     "tags": [],
+    "tags_known": True,
     "nics": [
         {
             "name": "net0",
@@ -758,6 +761,40 @@ SAMPLE_EXAMPLES = [
             "storage_used_bytes": 564 * GiB,
             "net_rx_bps": None,
             "net_tx_bps": None,
+        },
+    ),
+]
+
+
+# ----------------------------------------------------------------------------- console sessions
+
+CONSOLE_SESSION_EXAMPLES = [
+    _example(
+        "A vSphere web console",
+        {
+            "id": 5120,
+            **VCENTER,
+            "vm": 42,
+            "vm_name": "db01",
+            "vm_external_id": "vm-42",
+            "user": "VSPHERE.LOCAL\\alice",
+            "started_at": "2026-11-27T09:14:03Z",
+            "kind": "webmks",
+            "source": "event-81723",
+        },
+    ),
+    _example(
+        "A Proxmox VE noVNC console of a guest since removed",
+        {
+            "id": 5121,
+            **PROXMOX,
+            "vm": None,
+            "vm_name": "VMID 117",
+            "vm_external_id": "117",
+            "user": "bob@pve",
+            "started_at": "2026-11-26T17:40:51Z",
+            "kind": "vnc",
+            "source": "UPID:pve1:0001C4E6:00A1B2C3:6745A1B0:vncproxy:117:bob@pve:",
         },
     ),
 ]

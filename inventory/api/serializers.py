@@ -13,6 +13,7 @@ from rest_framework import serializers
 
 from inventory.models import (
     Cluster,
+    ConsoleSession,
     Datastore,
     Endpoint,
     Host,
@@ -248,6 +249,7 @@ VM_LIST_FIELDS = [
     "template",
     "lock",
     "tags",
+    "tags_known",
     "console_connections",
     "passthrough_devices",
     "nics",
@@ -272,6 +274,16 @@ class VirtualMachineSerializer(SyncedSerializer):
         "datastore, thin, mode}; Proxmox {key, volume, storage, size_bytes, cdrom}.",
     )
     datastores = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    tags = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="The platform's tags: Proxmox VE 'tag', vSphere 'Category:Tag'.",
+    )
+    tags_known = serializers.BooleanField(
+        read_only=True,
+        help_text="False when the last sync could not read the platform's tags (vSphere vAPI "
+        "unreachable): 'tags' is then empty and no tag target object covers the VM.",
+    )
 
     class Meta:
         model = VirtualMachine
@@ -340,5 +352,28 @@ class UtilizationSampleSerializer(PlatformMixin, serializers.ModelSerializer):
             "storage_used_bytes",
             "net_rx_bps",
             "net_tx_bps",
+        ]
+        read_only_fields = fields
+
+
+@extend_schema_serializer(examples=examples.CONSOLE_SESSION_EXAMPLES)
+class ConsoleSessionSerializer(PlatformMixin, serializers.ModelSerializer):
+    """Who opened which VM's console when: ``vm`` is null once the VM is gone from the
+    inventory; ``vm_name`` and ``vm_external_id`` keep what the platform reported."""
+
+    class Meta:
+        model = ConsoleSession
+        fields = [
+            "id",
+            "endpoint",
+            "endpoint_name",
+            "platform",
+            "vm",
+            "vm_name",
+            "vm_external_id",
+            "user",
+            "started_at",
+            "kind",
+            "source",
         ]
         read_only_fields = fields

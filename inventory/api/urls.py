@@ -19,4 +19,5 @@ router.register("datastores", views.DatastoreViewSet, basename="datastore")
 router.register("vms", views.VirtualMachineViewSet, basename="vm")
 router.register("snapshots", views.SnapshotViewSet, basename="snapshot")
 router.register("utilization", views.UtilizationSampleViewSet, basename="utilization-sample")
+router.register("console-sessions", views.ConsoleSessionViewSet, basename="console-session")
 urlpatterns = router.urls

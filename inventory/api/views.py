@@ -13,6 +13,7 @@ from rest_framework import viewsets
 from inventory import filtersets as filters
 from inventory.models import (
     Cluster,
+    ConsoleSession,
     Datastore,
     Host,
     Network,
@@ -199,3 +200,24 @@ class UtilizationSampleViewSet(InventoryViewSet):
     filterset_class = filters.UtilizationSampleFilter
     search_fields: list[str] = []
     ordering_fields = ["taken_at", "cpu_percent", "memory_percent"]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        description="Console sessions: who opened which VM's console when, read from vCenter's "
+        "console ticket events (`mks`, `webmks`) and the Proxmox VE nodes' console tasks "
+        "(`vnc` noVNC, `term` xterm.js, `spice`). `source` is the platform's id of the record "
+        "(vCenter `event-<key>`, Proxmox UPID). Filter by `vm`, `endpoint`, `platform`, "
+        "`kind`, `user` (contains) and the time with `since` and `until` (ISO 8601). Newest "
+        "first."
+    ),
+    retrieve=extend_schema(description="One console session, by id."),
+)
+class ConsoleSessionViewSet(InventoryViewSet):
+    # endpoint: platform, endpoint_name. A cluster scope reaches a session through its VM.
+    queryset = ConsoleSession.objects.select_related("endpoint")
+    scope_fields = ("endpoint", "vm__cluster")
+    serializer_class = serializers.ConsoleSessionSerializer
+    filterset_class = filters.ConsoleSessionFilter
+    search_fields = ["vm_name", "user", "source"]
+    ordering_fields = ["started_at", "vm_name", "user"]

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from .records import Inventory, SnapshotRecord, TaskStatus
+from .records import ConsoleRead, Inventory, SnapshotRecord, TaskStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +84,15 @@ class Connector(Protocol):
 
     def close(self) -> None:
         """Release the session. Never raises."""
+        ...
+
+    def read_console_sessions(self, since: dt.datetime, inventory: Inventory) -> ConsoleRead:
+        """Who opened which VM's console from ``since`` on (aware UTC), in the platform's history.
+
+        ``inventory`` is the read just made (the VMs' names and ids, the nodes to ask). A part
+        that cannot be read is a warning in the result and leaves ``until`` None, so the next
+        read starts at ``since`` again; authentication and trust errors raise.
+        """
         ...
 
     # Snapshot operations. Each call only submits: it returns the platform's task reference at

@@ -32,7 +32,8 @@ snapshots, R running guests, A running QEMU guests with the agent enabled)::
     + S               .../snapshot   only when the config names a ``parent`` (PVE sets it as soon
                       as a snapshot exists, so guests without snapshots cost nothing more)
     + R               .../rrddata   (running guests: their network rates)
-    + A               .../agent/info (QEMU, running, ``agent`` enabled; ``probe_agent=False`` skips)
+    + A               .../agent/get-time (QEMU, running, ``agent`` enabled; ``probe_agent=False``
+                      skips): whether the agent answers, and the guest's clock (TIM-001)
     + T               /nodes/{n}/tasks  (nodes holding snapshots: who made them)
     (+ 1 login with a password)
 
@@ -89,6 +90,8 @@ from .base import (
 from .records import (
     AccountRecord,
     ClusterRecord,
+    ConsoleRead,
+    ConsoleSessionRecord,
     DatastoreRecord,
     HostRecord,
     Inventory,
@@ -123,6 +126,11 @@ PASSTHROUGH = re.compile(r"^(usb|hostpci|serial|parallel|dev)\d+$")
 # Task types of PVE's snapshot creation and how much of a node's task log one sync reads.
 SNAPSHOT_TASKS = ("qmsnapshot", "vzsnapshot")
 TASK_LOG_LIMIT = 1000
+# Console task types of PVE 8 and the kind of console each opens; how many tasks one page of a
+# node's task log holds and how many pages one console read takes at most.
+CONSOLE_TASKS = {"vncproxy": "vnc", "termproxy": "term", "spiceproxy": "spice"}
+CONSOLE_TASK_PAGE = 500
+CONSOLE_TASK_PAGES = 20
 NET_KEY = re.compile(r"^net\d+$")
 SIZE = re.compile(r"^(\d+(?:\.\d+)?)([KMGT]?)$")
 SIZE_UNITS = {"": 1, "K": 1024, "M": MiB, "G": 1024**3, "T": 1024**4}
@@ -389,6 +397,30 @@ def parse_snapshot_id(external_id: str) -> tuple[str, int, str]:
     return kind, vmid, name
 
 
+def _console_session(task: Any, guests: dict[str, VmRecord]) -> ConsoleSessionRecord | None:
+    """A guest console task of a node's task log as a record; None for anything else."""
+    if not isinstance(task, dict):
+        return None
+    kind = CONSOLE_TASKS.get(str(task.get("type") or ""))
+    vmid = str(task.get("id") or "")
+    upid = str(task.get("upid") or "")
+    start = _int(task.get("starttime"))
+    if kind is None or not vmid.isdigit() or not upid.startswith("UPID:") or start is None:
+        return None
+    user = str(task.get("user") or "")
+    if task.get("tokenid") and "!" not in user:
+        user = f"{user}!{task['tokenid']}"
+    guest = guests.get(vmid)
+    return ConsoleSessionRecord(
+        vm_external_id=guest.external_id if guest else vmid,
+        vm_name=guest.name if guest else f"VMID {vmid}",
+        user=user,
+        started_at=dt.datetime.fromtimestamp(start, dt.UTC),
+        kind=kind,
+        source=upid,
+    )
+
+
 def _upid_node(upid: str) -> str:
     parts = upid.split(":")
     if len(parts) < 8 or parts[0] != "UPID" or not parts[1]:
@@ -460,6 +492,8 @@ class ProxmoxConnector:
         elif not config.username:
             raise AuthenticationError("neither an API token nor a user name is configured")
         self.requests_made = 0
+        # node -> its clock minus ours in seconds, from /nodes/{n}/time (guest clock offsets).
+        self._node_skew: dict[str, float] = {}
 
     # ------------------------------------------------------------------ plumbing
 
@@ -828,6 +862,7 @@ class ProxmoxConnector:
         base = f"nodes/{quote(name, safe='')}"
         st = _dict(self._optional(inv, f"status of node {name}", f"{base}/status"))
         services = _list(self._optional(inv, f"services of node {name}", f"{base}/services"))
+        clock_asked = time.time()
         clock = _dict(self._optional(inv, f"time of node {name}", f"{base}/time"))
         network = _list(self._optional(inv, f"network of node {name}", f"{base}/network"))
         node_fw = self._optional(inv, f"firewall of node {name}", f"{base}/firewall/options")
@@ -864,6 +899,10 @@ class ProxmoxConnector:
         if st.get("kversion"):
             host.extra["kernel"] = st["kversion"]
         host.timezone = str(clock.get("timezone") or "")
+        if _float(clock.get("time")) is not None:
+            # The node's clock against ours, so a guest's clock read later compares with the
+            # node's (PVE gives whole seconds: the comparison is good to about a second).
+            self._node_skew[name] = float(clock["time"]) + 0.5 - (clock_asked + time.time()) / 2
         for svc in services:
             if not isinstance(svc, dict):
                 continue
@@ -1017,13 +1056,19 @@ class ProxmoxConnector:
                 # Network rates of the last minutes; a stopped guest has none to give.
                 rrd = _list(self._get(f"{base}/rrddata", timeframe="hour"))
                 sample.net_rx_bps, sample.net_tx_bps = _last_rates(rrd)
+            if kind == "qemu":
+                vm.guest_time = {
+                    "source": "qemu_agent",
+                    "agent_enabled": vm.tools_state == "enabled",
+                    "offset_seconds": None,
+                }
             if (
                 self.probe_agent
                 and kind == "qemu"
                 and vm.tools_state == "enabled"
                 and vm.power_state == "running"
             ):
-                vm.tools_state = self._agent_state(base)
+                vm.tools_state = self._agent_time(base, node, vm.guest_time)
             elif vm.tools_state == "enabled":
                 # A stopped guest's agent is not running; a running one not asked is unknown.
                 vm.tools_state = "" if vm.power_state == "running" else "not running"
@@ -1036,13 +1081,37 @@ class ProxmoxConnector:
             warnings.append(f"{gid}: unexpected config ({type(exc).__name__}: {exc})")
         return vm, snaps, sample, warnings
 
-    def _agent_state(self, base: str) -> str:
+    def _agent_time(self, base: str, node: str, guest_time: dict[str, Any]) -> str:
+        """Ask the guest agent for the guest's clock: the agent's state, the clock's offset.
+
+        One request serves both: ``agent/get-time`` (QEMU's ``guest-get-time``, nanoseconds
+        since the epoch) answers only when the agent runs. The offset is the guest's time minus
+        the node's at the moment of the request (the node's clock from ``/nodes/{n}/time``
+        against ours, plus our clock at the request's midpoint), in seconds.
+        """
+        asked = time.time()
         try:
-            self._get(f"{base}/agent/info")
+            answer = self._get(f"{base}/agent/get-time")
         except (AuthenticationError, TrustError):
             raise
-        except ConnectorError:
+        except ConnectorError as exc:
+            guest_time["error"] = str(exc)[:200]
             return "not running"  # PVE: 500 "QEMU guest agent is not running"
+        answered = time.time()
+        nanoseconds = _float(_dict(answer).get("result") if isinstance(answer, dict) else answer)
+        skew = self._node_skew.get(node)
+        guest_time["read_at"] = dt.datetime.fromtimestamp(answered, dt.UTC).isoformat()
+        if nanoseconds is None or skew is None:
+            guest_time["error"] = (
+                "the agent answered get-time without a time"
+                if nanoseconds is None
+                else f"the time of node {node} was not read"
+            )
+            return "running"
+        node_now = (asked + answered) / 2 + skew
+        guest_time["guest_time"] = round(nanoseconds / 1e9, 3)
+        guest_time["node_time"] = round(node_now, 3)
+        guest_time["offset_seconds"] = round(nanoseconds / 1e9 - node_now, 3)
         return "running"
 
     def _apply_config(
@@ -1176,6 +1245,7 @@ class ProxmoxConnector:
             uid = str(u["userid"])
             accounts[uid] = AccountRecord(
                 userid=uid,
+                api_tokens=_api_tokens(u.get("tokens")),
                 enabled=_flag(u.get("enable")) if u.get("enable") is not None else True,
                 two_factor=uid in with_tfa or bool(u.get("keys")),
                 realm_two_factor=None
@@ -1201,6 +1271,70 @@ class ProxmoxConnector:
                 user, _, token = ugid.partition("!")
                 accounts[user].roles.append(f"{path}:{role} (token {token})")
         return list(accounts.values())
+
+    # ------------------------------------------------------------------ console history
+
+    def read_console_sessions(self, since: dt.datetime, inventory: Inventory) -> ConsoleRead:
+        """Who opened which guest's console since ``since``, from the nodes' task logs.
+
+        PVE starts a task for every console it opens (noVNC ``vncproxy``, xterm.js
+        ``termproxy``, SPICE ``spiceproxy``); its UPID names the node, the start time, the
+        type, the guest's VMID and the user (``UPID:pve1:0001C4E6:00A1B2C3:6745A1B0:vncproxy:
+        100:root@pam:``). One ``/nodes/{n}/tasks?since=...&source=all&limit=500`` per online
+        node of ``inventory``, and one more per further 500 tasks (``start``): running
+        consoles are active tasks, which PVE lists only with ``source=all``. Its own request:
+        the snapshot read (``_snapshot_creators``) asks the nodes holding snapshots back to
+        their oldest snapshot, with a limit, so console tasks of the last minutes could fall
+        off its end. A node shell (``vncshell``, ``termproxy`` without a VMID) is not a guest
+        console and is left out. A node whose log cannot be read is a warning, and the read
+        then ends before ``since`` moves on (``until`` stays None).
+        """
+        read = ConsoleRead(until=dt.datetime.now(dt.UTC))
+        guests = {str(v.vmid): v for v in inventory.vms if v.vmid is not None}
+        nodes = [
+            h.external_id.removeprefix("node/")
+            for h in inventory.hosts
+            if h.connection_state == "online"
+        ]
+
+        def node_log(node: str) -> tuple[list[Any], str]:
+            tasks: list[Any] = []
+            path = f"nodes/{quote(node, safe='')}/tasks"
+            for page in range(CONSOLE_TASK_PAGES):
+                try:
+                    batch = _list(
+                        self._get(
+                            path,
+                            since=int(since.timestamp()),
+                            source="all",
+                            start=page * CONSOLE_TASK_PAGE,
+                            limit=CONSOLE_TASK_PAGE,
+                        )
+                    )
+                except ConnectorError as exc:
+                    if exc.permanent:
+                        raise
+                    return tasks, f"console tasks of node {node} not read: {exc}"
+                tasks.extend(batch)
+                if len(batch) < CONSOLE_TASK_PAGE:
+                    return tasks, ""
+            return tasks, (
+                f"console tasks of node {node}: more than "
+                f"{CONSOLE_TASK_PAGES * CONSOLE_TASK_PAGE} tasks since {since:%Y-%m-%d %H:%M} UTC, "
+                "the older ones not read"
+            )
+
+        seen: set[str] = set()
+        for tasks, warning in self._parallel(node_log, nodes):
+            if warning:
+                read.warnings.append(warning)
+                read.until = None
+            for t in tasks:
+                session = _console_session(t, guests)
+                if session is not None and session.source not in seen:
+                    seen.add(session.source)
+                    read.sessions.append(session)
+        return read
 
     # ------------------------------------------------------------------ snapshots (phase 2)
 
@@ -1419,6 +1553,23 @@ def _quorum(status: list[Any]) -> dict[str, int]:
         "votes": sum(1 for s in nodes if _flag(s.get("online"))),
         "quorum": expected // 2 + 1,
     }
+
+
+def _api_tokens(tokens: Any) -> list[dict[str, Any]]:
+    """A user's API tokens from ``/access/users?full=1`` (``tokenid``, ``privsep``, ``expire``;
+    PVE's defaults: privilege separation on, no expiry). The comment is left out."""
+    out = []
+    for t in _list(tokens):
+        if isinstance(t, dict) and t.get("tokenid"):
+            privsep = _flag(t.get("privsep"))
+            out.append(
+                {
+                    "tokenid": str(t["tokenid"]),
+                    "privsep": True if privsep is None else privsep,
+                    "expire": _int(t.get("expire")) or 0,
+                }
+            )
+    return sorted(out, key=lambda t: t["tokenid"])
 
 
 def _job_names(jobs: list[Any]) -> list[str]:

@@ -30,6 +30,12 @@ class ProxmoxTraits(PlatformTraits):
         State("offline", _("offline"), BAD),
     )
     tools_running_states = frozenset({"running"})
+    # The guest agent as the connector reports it ("running" is a power state's word already).
+    tools_states = (
+        State("not running", _("not running"), BAD),
+        State("disabled", _("disabled"), BAD),
+        State("enabled", _("enabled"), NEUTRAL),
+    )
 
     snapshot_name_max = 40
     snapshot_name_pattern = r"[A-Za-z][A-Za-z0-9_\-]{1,39}"

@@ -157,7 +157,8 @@ class VmRecord:
     )
     template: bool = False
     lock: str = ""
-    tags: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)  # Proxmox: "tag"; vSphere: "Category:Tag"
+    tags_known: bool = True  # False: the platform's tags could not be read (vAPI unreachable)
     extra_config: dict[str, str] = field(default_factory=dict)  # isolation.tools.*, RemoteDisplay.*
     console_connections: int | None = None
     passthrough_devices: list[str] = field(default_factory=list)  # usb0, hostpci0, serial0 ...
@@ -177,6 +178,11 @@ class VmRecord:
     backup_covered: bool | None = None
     last_backup_at: dt.datetime | None = None
     backup_source: str = ""
+    # Guest time synchronisation (SYS.1.5.A7), as the platform reports it; {} = not read.
+    # vSphere: {"source": "vmware_tools", "sync_with_host": bool|None, "sync_allowed": bool|None}
+    # Proxmox QEMU: {"source": "qemu_agent", "agent_enabled": bool, "offset_seconds": float|None,
+    # "guest_time": epoch seconds, "node_time": epoch seconds, "read_at": ISO time, "error": str}
+    guest_time: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -215,6 +221,34 @@ class AccountRecord:
     two_factor: bool | None = None
     realm_two_factor: bool | None = None  # the user's realm enforces a second factor (PVE tfa)
     roles: list[str] = field(default_factory=list)  # "path:role" entries from the ACL
+    # The user's API tokens (PVE /access/users?full=1 ``tokens``): {"tokenid", "privsep",
+    # "expire"} each, the token's comment left out; [] = none.
+    api_tokens: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ConsoleSessionRecord:
+    """Somebody opened a VM's console: a vCenter ticket event or a Proxmox console task.
+
+    ``source`` is the platform's own id of the record (vCenter event key ``event-1234``,
+    Proxmox UPID), unique per endpoint, so reading the same span twice stores it once.
+    """
+
+    vm_external_id: str  # vm-42, qemu/100, lxc/101
+    vm_name: str
+    user: str
+    started_at: dt.datetime  # aware, UTC
+    kind: str  # mks, webmks, vnc, spice, term
+    source: str
+
+
+@dataclass(slots=True)
+class ConsoleRead:
+    """One read of the console history: the sessions in [since, until) and what was missed."""
+
+    sessions: list[ConsoleSessionRecord] = field(default_factory=list)
+    until: dt.datetime | None = None  # the read covers the span up to here (platform time)
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)

@@ -48,6 +48,10 @@ class PlatformTraits:
     host_connection_states: tuple[State, ...] = ()
     # ``tools_state`` values meaning the guest agent runs (lower case, no spaces).
     tools_running_states: frozenset[str] = frozenset()
+    # Words for the other values the platform reports (guest tools, lockdown mode), so that a
+    # page or a finding message never shows a platform's raw value (``guestToolsNotRunning``).
+    tools_states: tuple[State, ...] = ()
+    lockdown_modes: tuple[State, ...] = ()
 
     # Snapshot names: the longest the platform takes, and for the browser the pattern (HTML
     # ``pattern`` attribute, "" for none) and the hint shown when it does not match.
@@ -77,11 +81,14 @@ class PlatformTraits:
 
     def states(self) -> dict[str, State]:
         """Every state this platform reports, by value."""
-        return {
-            s.value: s
-            for group in (self.vm_power_states, self.host_power_states, self.host_connection_states)
-            for s in group
-        }
+        groups = (
+            self.vm_power_states,
+            self.host_power_states,
+            self.host_connection_states,
+            self.tools_states,
+            self.lockdown_modes,
+        )
+        return {s.value: s for group in groups for s in group}
 
     def state_tone(self, value: str | None) -> str:
         state = self.states().get(value or "")

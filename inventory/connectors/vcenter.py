@@ -56,7 +56,7 @@ from xml.parsers.expat import ExpatError
 from pyVmomi import SoapStubAdapter, VmomiSupport, vim, vmodl
 from pyVmomi.VmomiSupport import ManagedObject
 
-from . import tls
+from . import tls, vsphere_tags
 from .base import (
     CLOCK_SKEW,
     AuthenticationError,
@@ -69,6 +69,8 @@ from .base import (
 )
 from .records import (
     ClusterRecord,
+    ConsoleRead,
+    ConsoleSessionRecord,
     DatastoreRecord,
     HostRecord,
     Inventory,
@@ -121,8 +123,73 @@ ADVANCED_OPTIONS: tuple[str, ...] = (
     "DCUI.Access",
 )
 
-# VM extraConfig keys kept (M 4.349: VMware Tools isolation, console connections).
-EXTRA_CONFIG_PREFIXES: tuple[str, ...] = ("isolation.tools.", "RemoteDisplay.maxConnections")
+# Advanced host options the hardening guides name (compliance/data/hardening/*.json), kept in
+# Host.extra["hardening"]["options"] (not in advanced_options: the integrity baseline's hash
+# stays as it was). Only those the host reports; a missing one stays absent ("not read").
+HARDENING_OPTIONS: tuple[str, ...] = (
+    "Annotations.WelcomeMessage",
+    "Config.Etc.issue",
+    "Config.HostAgent.log.level",
+    "Config.HostAgent.plugins.solo.enableMob",
+    "Config.HostAgent.vmacore.soap.sessionTimeout",
+    "DCUI.Access",
+    "Mem.MemEagerZero",
+    "Mem.ShareForceSalting",
+    "Net.BMCNetworkEnable",
+    "Net.BlockGuestBPDU",
+    "Net.DVFilterBindIpAddress",
+    "Security.AccountLockFailures",
+    "Security.AccountUnlockTime",
+    "Security.PasswordHistory",
+    "Security.PasswordMaxDays",
+    "Security.PasswordQualityControl",
+    "Syslog.global.auditRecord.remoteEnable",
+    "Syslog.global.auditRecord.storageCapacity",
+    "Syslog.global.auditRecord.storageEnable",
+    "Syslog.global.certificate.checkSSLCerts",
+    "Syslog.global.certificate.strictX509Compliance",
+    "Syslog.global.logHost",
+    "Syslog.global.logLevel",
+    "UserVars.DcuiTimeOut",
+    "UserVars.ESXiShellInteractiveTimeOut",
+    "UserVars.ESXiShellTimeOut",
+    "UserVars.ESXiVPsDisabledProtocols",
+    "UserVars.HostClientSessionTimeout",
+    "UserVars.SuppressHyperthreadWarning",
+    "UserVars.SuppressShellWarning",
+    "VMkernel.Boot.execInstalledOnly",
+)
+
+# The API's names of the VIB acceptance levels -> the names esxcli and the guides use.
+ACCEPTANCE_LEVELS: dict[str, str] = {
+    "vmware_certified": "VMwareCertified",
+    "vmware_accepted": "VMwareAccepted",
+    "partner": "PartnerSupported",
+    "community": "CommunitySupported",
+}
+
+# VM extraConfig keys kept, compared without case as the VMX file does (M 4.349: VMware Tools
+# isolation, console connections; the hardening guides' VM settings: device connection by the
+# guest, SetInfo size, host information, console lock, 3D, log rotation, page-sharing salt, VNC).
+EXTRA_CONFIG_PREFIXES: tuple[str, ...] = (
+    "isolation.",
+    "remotedisplay.maxconnections",
+    "remotedisplay.vnc.enabled",
+    "tools.setinfo.sizelimit",
+    "tools.guestlib.enablehostinfo",
+    "tools.guest.desktop.autolock",
+    "mks.enable3d",
+    "log.keepold",
+    "log.rotatesize",
+    "sched.mem.pshare.salt",
+)
+# dvfilter network filters attached to a VM NIC (ethernet0.filter1.name).
+EXTRA_CONFIG_PATTERN = re.compile(r"^ethernet\d+\.filter\d+\.name$", re.IGNORECASE)
+
+
+def _kept_extra_config(key: str) -> bool:
+    return key.lower().startswith(EXTRA_CONFIG_PREFIXES) or bool(EXTRA_CONFIG_PATTERN.match(key))
+
 
 # Devices the passthrough checks look at.
 # Devices that hand a piece of the host (or a console client's hardware) to the guest. Not a
@@ -169,8 +236,15 @@ HOST_PROPS = [
     "config.virtualNicManagerInfo",
     "config.service",
     "config.dateTimeInfo",
-    "config.option",
+    "config.firewall",
+    "capability",
+    "configManager.advancedOption",
+    "configManager.imageConfigManager",
 ]
+# A host's advanced settings are read from its OptionManager (``configManager.advancedOption``),
+# all hosts' managers in one RetrievePropertiesEx (and its pages) after the hosts: the same
+# settings ESXi reports in ``config.option`` and PowerCLI's Get-AdvancedSetting shows.
+OPTION_PROPS = ["setting"]
 DATASTORE_PROPS = ["name", "summary", "host"]
 DVS_PROPS = ["name", "config.defaultPortConfig", "config.uplinkPortgroup", "config.host"]
 NETWORK_PROPS = ["name"]
@@ -198,6 +272,7 @@ VM_PROPS = [
     "config.cpuAllocation",
     "config.memoryAllocation",
     "config.annotation",
+    "config.tools",  # syncTimeWithHost, syncTimeWithHostAllowed (TIM-001)
     "customValue",
 ]
 
@@ -213,6 +288,12 @@ PROGRESS_LABELS = {
 }
 # What tells who made a snapshot (see VCenterConnector._snapshot_creators).
 TASK_PROPS = ["info.descriptionId", "info.state", "info.result", "info.reason"]
+# The events of a console ticket, the ticket types that are a console, and how many events one
+# page of the event collector holds and how many pages one read takes at most.
+CONSOLE_EVENTS = ("VmAcquiredMksTicketEvent", "VmAcquiredTicketEvent")
+CONSOLE_TICKETS = ("mks", "webmks")
+CONSOLE_PAGE = 1000
+CONSOLE_PAGES = 50
 
 
 class _PinMismatch(Exception):
@@ -353,6 +434,51 @@ def _backup_of(vm: VmRecord, p: dict[str, Any], key: int | None, attribute: str)
         return
     vm.backup_covered = False
     vm.backup_source = f"no custom attribute {attribute!r} and no 'Last backup' in the notes"
+
+
+def _dvs_record(obj: Any, p: dict[str, Any]) -> SwitchRecord:
+    """A distributed switch from its DVS_PROPS (the full read and the change feed)."""
+    security = getattr(p.get("config.defaultPortConfig"), "securityPolicy", None)
+    return SwitchRecord(
+        external_id=obj._moId,
+        name=p.get("name", ""),
+        kind="dvswitch",
+        host_uplinks=_dvs_host_uplinks(p.get("config.host")),
+        allow_promiscuous=_bool_policy(security, "allowPromiscuous"),
+        allow_mac_changes=_bool_policy(security, "macChanges"),
+        allow_forged_transmits=_bool_policy(security, "forgedTransmits"),
+    )
+
+
+def _console_session(event: Any, since: dt.datetime) -> ConsoleSessionRecord | None:
+    """A console ticket event as a record; None for another ticket, an older event or one
+    without a VM."""
+    if isinstance(event, vim.event.VmAcquiredMksTicketEvent):
+        kind = "mks"
+    elif isinstance(event, vim.event.VmAcquiredTicketEvent):
+        kind = str(getattr(event, "ticketType", "") or "")
+        if kind not in CONSOLE_TICKETS:
+            return None
+    else:
+        return None
+    created = event.createdTime
+    argument = getattr(event, "vm", None)
+    vm = getattr(argument, "vm", None)
+    if created is None or vm is None:
+        return None
+    if created.tzinfo is None:
+        created = created.replace(tzinfo=dt.UTC)
+    created = created.astimezone(dt.UTC)
+    if created < since:
+        return None
+    return ConsoleSessionRecord(
+        vm_external_id=str(vm._moId),
+        vm_name=str(getattr(argument, "name", "") or ""),
+        user=str(event.userName or ""),
+        started_at=created,
+        kind=kind,
+        source=f"event-{event.key}",
+    )
 
 
 def _plain(value: Any) -> Any:
@@ -643,11 +769,18 @@ class VCenterConnector:
             inv.clusters.append(self._cluster(obj, p))
 
         host_mhz: dict[str, int] = {}
+        host_props: list[tuple[Any, dict[str, Any]]] = []
         for obj, p in self._retrieve(vim.HostSystem, HOST_PROPS):
-            self._host_records(inv, obj, p)
+            host_props.append((obj, p))
             hw = p.get("summary.hardware")
             if hw is not None and hw.cpuMhz:
                 host_mhz[obj._moId] = int(hw.cpuMhz)
+        settings = self._host_settings(p.get("configManager.advancedOption") for _, p in host_props)
+        for obj, p in host_props:
+            manager = p.get("configManager.advancedOption")
+            p["config.option"] = settings.get(manager._moId) if manager is not None else None
+            self._host_records(inv, obj, p)
+            self._host_hardening(inv.hosts[-1], p)
 
         for obj, p in self._retrieve(vim.Datastore, DATASTORE_PROPS):
             self._datastore_records(inv, obj, p)
@@ -655,19 +788,7 @@ class VCenterConnector:
         uplink_portgroups: set[str] = set()  # not VM networks; older vCenters lack config.uplink
         for obj, p in self._retrieve(vim.DistributedVirtualSwitch, DVS_PROPS):
             uplink_portgroups.update(pg._moId for pg in p.get("config.uplinkPortgroup") or [])
-            port_config = p.get("config.defaultPortConfig")
-            security = getattr(port_config, "securityPolicy", None)
-            inv.switches.append(
-                SwitchRecord(
-                    external_id=obj._moId,
-                    name=p.get("name", ""),
-                    kind="dvswitch",
-                    host_uplinks=_dvs_host_uplinks(p.get("config.host")),
-                    allow_promiscuous=_bool_policy(security, "allowPromiscuous"),
-                    allow_mac_changes=_bool_policy(security, "macChanges"),
-                    allow_forged_transmits=_bool_policy(security, "forgedTransmits"),
-                )
-            )
+            inv.switches.append(_dvs_record(obj, p))
 
         portgroup_names: dict[str, str] = {}  # DVPG key -> name, for VM NIC backings
         for obj, p in self._retrieve(vim.dvs.DistributedVirtualPortgroup, DVPG_PROPS):
@@ -684,7 +805,107 @@ class VCenterConnector:
             _backup_of(inv.vms[-1], p, backup_key, self.config.backup_attribute)
         self._network_rates(inv)
         self._snapshot_creators(inv)
+        self._vm_tags(inv)
         return inv
+
+    def _vm_tags(self, inv: Inventory) -> None:
+        """The VMs' vSphere tags (``Category:Tag``) from the vAPI service, see :mod:`.vsphere_tags`.
+
+        Over the same verified TLS and with the same credentials as the SOAP session; a
+        certificate that is not the trusted one fails the read. A vAPI that cannot be read
+        otherwise is a warning, not a failed sync: every VM's tags are then unknown
+        (``tags_known`` False, no tags), so no tag target object claims or drops a VM on a
+        stale tag list.
+        """
+        try:
+            found = vsphere_tags.read_vm_tags(
+                self._new_connection,
+                self.url,
+                self.config.username,
+                self.config.secret,
+                [vm.external_id for vm in inv.vms],
+            )
+        except Exception as exc:
+            error = self._translate(exc, "vAPI tags")
+            if isinstance(error, TrustError):
+                # The certificate changed since the SOAP login: that fails the read, as it would
+                # on any other connection of the session.
+                raise error from None
+            inv.warnings.append(f"vSphere tags not read, the VMs' tags are unknown: {error}")
+            for vm in inv.vms:
+                vm.tags, vm.tags_known = [], False
+            return
+        for vm in inv.vms:
+            vm.tags, vm.tags_known = found.get(vm.external_id, []), True
+
+    def _host_settings(self, managers: Iterator[Any]) -> dict[str, list[Any]]:
+        """Every host's advanced settings by OptionManager moref, in one RetrievePropertiesEx.
+
+        A manager vCenter cannot read (a disconnected host) is missing from the answer: its
+        host's settings stay unread, never empty-as-compliant.
+        """
+        collector = vmodl.query.PropertyCollector
+        objects = [collector.ObjectSpec(obj=m, skip=False) for m in managers if m is not None]
+        if not objects:
+            return {}
+        spec = collector.FilterSpec(
+            objectSet=objects,
+            propSet=[collector.PropertySpec(type=vim.option.OptionManager, pathSet=OPTION_PROPS)],
+        )
+        self._progress("host settings", 0)
+        found = {
+            obj._moId: list(p.get("setting") or []) for obj, p in self._pages(spec, "settings")
+        }
+        self._progress("host settings", len(found))
+        return found
+
+    def _host_hardening(self, host: HostRecord, p: dict[str, Any]) -> None:
+        """What the hardening guides ask of a host, into ``host.extra["hardening"]``.
+
+        ``options``: the guides' advanced settings the host reports. ``firewall``: the default
+        policy and the enabled rulesets that allow all IP addresses (with whether their IP list
+        is the user's to set, vSphere 8.0 U2 and later). ``secure_boot``: the host's
+        ``capability.uefiSecureBoot`` where reported. ``acceptance_level``: the image profile's
+        VIB acceptance level (HostImageConfigManager, one call per connected host; absent where
+        the host has no such manager or the call fails). A key is absent when not reported.
+        """
+        options = {o.key: o.value for o in p.get("config.option") or []}
+        hardening: dict[str, Any] = {}
+        if p.get("config.option") is not None:
+            hardening["options"] = {
+                k: _plain(options[k]) for k in HARDENING_OPTIONS if k in options
+            }
+        firewall = p.get("config.firewall")
+        if firewall is not None:
+            policy = getattr(firewall, "defaultPolicy", None)
+            rulesets = list(getattr(firewall, "ruleset", None) or [])
+            hardening["firewall"] = {
+                "incoming_blocked": getattr(policy, "incomingBlocked", None),
+                "outgoing_blocked": getattr(policy, "outgoingBlocked", None),
+                "rulesets": len(rulesets),
+                "open_rulesets": [
+                    {
+                        "key": r.key,
+                        "label": r.label or r.key,
+                        "ip_list_user_configurable": getattr(r, "ipListUserConfigurable", None),
+                    }
+                    for r in rulesets
+                    if r.enabled and getattr(getattr(r, "allowedHosts", None), "allIp", False)
+                ],
+            }
+        secure_boot = getattr(p.get("capability"), "uefiSecureBoot", None)
+        if secure_boot is not None:
+            hardening["secure_boot"] = bool(secure_boot)
+        manager = p.get("configManager.imageConfigManager")
+        if manager is not None and host.connection_state == "connected":
+            try:
+                level = manager.HostImageConfigGetAcceptance()
+            except (vmodl.MethodFault, OSError, http.client.HTTPException) as exc:
+                log.info("%s: acceptance level of %s not read: %s", self.url, host.name, exc)
+            else:
+                if level:
+                    hardening["acceptance_level"] = ACCEPTANCE_LEVELS.get(str(level), str(level))
+        host.extra["hardening"] = hardening
 
     def _snapshot_creators(self, inv: Inventory) -> None:
         """Who made each snapshot, from the snapshot tasks vCenter still lists.
@@ -1032,7 +1253,7 @@ class VCenterConnector:
         extra_config = {
             str(o.key): str(o.value)
             for o in p.get("config.extraConfig") or []
-            if str(o.key).startswith(EXTRA_CONFIG_PREFIXES)
+            if _kept_extra_config(str(o.key))
         }
         nics: list[VmNicRecord] = []
         disks: list[dict[str, Any]] = []
@@ -1109,6 +1330,7 @@ class VCenterConnector:
             memory_reservation_bytes=_mib(
                 getattr(p.get("config.memoryAllocation"), "reservation", None)
             ),
+            guest_time=_tools_time_sync(p.get("config.tools")),
         )
         # What the config hash is made of: settings an administrator changes, not runtime state.
         # Not a NIC's ``connected`` (it follows the power state) but ``startConnected``; not a
@@ -1200,6 +1422,60 @@ class VCenterConnector:
 
         walk(getattr(info, "rootSnapshotList", None), None)
         return out
+
+    # -- console history ----------------------------------------------------------------------
+
+    def read_console_sessions(self, since: dt.datetime, inventory: Inventory) -> ConsoleRead:
+        """Who opened which VM's console since ``since``, from vCenter's events.
+
+        An ``EventHistoryCollector`` filtered on the console ticket events
+        (``VmAcquiredMksTicketEvent``; ``VmAcquiredTicketEvent`` with ticket type ``mks`` or
+        ``webmks``, the tickets the VMRC and the HTML5 console take; ``device``,
+        ``guestControl`` and the other ticket types are no console) from ``since`` on, read
+        rewound to the oldest and read with ``ReadNextEvents`` in pages of 1000 until it is
+        empty, then destroyed: five SOAP calls and one per further page. The time is filtered here too (the simulator does not
+        apply ``time``). The user is the event's ``userName``, the VM its ``vm`` argument
+        (moref and name at the time of the event).
+        """
+        read = ConsoleRead(until=dt.datetime.now(dt.UTC))
+        content = self._connect()
+        spec = vim.event.EventFilterSpec(
+            eventTypeId=list(CONSOLE_EVENTS),
+            time=vim.event.EventFilterSpec.ByTime(beginTime=since),
+        )
+        collector = self._call(
+            "reading console events",
+            lambda: content.eventManager.CreateCollectorForEvents(filter=spec),
+        )
+        try:
+            self._call(
+                "reading console events", lambda: collector.SetCollectorPageSize(CONSOLE_PAGE)
+            )
+            # From the oldest event the filter matches, newer pages on (the scroll position
+            # of a new collector is not documented).
+            self._call("reading console events", collector.RewindCollector)
+            seen: set[str] = set()
+            for _ in range(CONSOLE_PAGES):
+                events = self._call(
+                    "reading console events", lambda: collector.ReadNextEvents(CONSOLE_PAGE)
+                )
+                if not events:
+                    break
+                for event in events:
+                    session = _console_session(event, since)
+                    if session is not None and session.source not in seen:
+                        seen.add(session.source)
+                        read.sessions.append(session)
+            else:
+                read.warnings.append(
+                    f"console events: more than {CONSOLE_PAGES * CONSOLE_PAGE} since "
+                    f"{since:%Y-%m-%d %H:%M} UTC, the rest not read"
+                )
+                read.until = None
+        finally:
+            with contextlib.suppress(Exception):
+                collector.DestroyCollector()
+        return read
 
     # -- snapshot operations (phase 2) --------------------------------------------------------
 
@@ -1319,3 +1595,18 @@ class VCenterConnector:
         self._connect()
         assert self._stub is not None
         return self._stub
+
+
+def _tools_time_sync(tools: Any) -> dict[str, Any]:
+    """VMware Tools' time settings of a VM (``config.tools``): periodic synchronisation with the
+    host (``syncTimeWithHost``) and whether any synchronisation with the host is allowed
+    (``syncTimeWithHostAllowed``, vSphere 7.0 U1 and later); None where vCenter leaves them unset."""
+    if tools is None:
+        return {}
+    sync = getattr(tools, "syncTimeWithHost", None)
+    allowed = getattr(tools, "syncTimeWithHostAllowed", None)
+    return {
+        "source": "vmware_tools",
+        "sync_with_host": None if sync is None else bool(sync),
+        "sync_allowed": None if allowed is None else bool(allowed),
+    }

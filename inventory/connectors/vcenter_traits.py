@@ -32,6 +32,16 @@ class VCenterTraits(PlatformTraits):
         State("notResponding", _("not responding"), BAD),
     )
     tools_running_states = frozenset({"guesttoolsrunning"})
+    tools_states = (
+        State("guestToolsRunning", _("running"), GOOD),
+        State("guestToolsNotRunning", _("not running"), BAD),
+        State("guestToolsExecutingScripts", _("starting"), NEUTRAL),
+    )
+    lockdown_modes = (
+        State("lockdownDisabled", _("disabled"), BAD),
+        State("lockdownNormal", _("normal"), GOOD),
+        State("lockdownStrict", _("strict"), GOOD),
+    )
 
     snapshot_name_max = 80
     snapshot_identity = (

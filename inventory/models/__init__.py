@@ -1,3 +1,4 @@
+from .consoles import ConsoleHistory, ConsoleSession
 from .endpoint import CertificateProbe, Endpoint
 from .machines import Snapshot, VirtualMachine, VmDatastore
 from .runs import SyncRun, UtilizationSample
@@ -15,6 +16,8 @@ from .topology import (
 __all__ = [
     "CertificateProbe",
     "Cluster",
+    "ConsoleHistory",
+    "ConsoleSession",
     "Datastore",
     "DatastoreHost",
     "Endpoint",

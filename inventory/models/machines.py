@@ -34,7 +34,10 @@ class VirtualMachine(SyncedObject):
     tools_state = models.CharField(max_length=64, blank=True)
     template = models.BooleanField(default=False)
     lock = models.CharField(max_length=32, blank=True)
-    tags = models.JSONField(default=list, blank=True)
+    tags = models.JSONField(default=list, blank=True)  # Proxmox "tag", vSphere "Category:Tag"
+    # False: the last sync could not read the platform's tags (vSphere vAPI unreachable); then
+    # ``tags`` is empty and no tag target object covers the VM until a sync reads them again.
+    tags_known = models.BooleanField(default=True)
     extra_config = models.JSONField(default=dict, blank=True)
     console_connections = models.PositiveIntegerField(null=True)
     passthrough_devices = models.JSONField(default=list, blank=True)
@@ -52,6 +55,8 @@ class VirtualMachine(SyncedObject):
     backup_covered = models.BooleanField(null=True)  # None: the platform's backups not read
     last_backup_at = models.DateTimeField(null=True, blank=True)
     backup_source = models.CharField(max_length=255, blank=True)
+    # Guest time synchronisation as the platform reports it (TIM-001); {} = not read.
+    guest_time = models.JSONField(default=dict, blank=True)
     datastores = models.ManyToManyField(Datastore, through="VmDatastore", related_name="vms")
 
     class Meta:

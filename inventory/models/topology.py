@@ -163,6 +163,9 @@ class PlatformAccount(SyncedObject):
     two_factor = models.BooleanField(null=True)
     realm_two_factor = models.BooleanField(null=True)  # the realm enforces a second factor
     roles = models.JSONField(default=list, blank=True)
+    # API tokens of the user: [{"tokenid", "privsep", "expire"}] (PVE ``tokens`` of
+    # /access/users?full=1); the hardening checks HRD-103 and HRD-104 judge them.
+    api_tokens = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["name"]

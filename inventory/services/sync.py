@@ -43,6 +43,7 @@ from inventory.signals import sync_failed, sync_requested, sync_succeeded
 from portal.audit import audit, source_for_trigger
 from portal.models import AuditEvent
 
+from .consoles import read_consoles, store_consoles
 from .progress import ProgressReporter
 from .upsert import replace_links, upsert
 
@@ -352,10 +353,13 @@ def sync_endpoint(
         connector = get_connector(endpoint.connector_config())
         progress = ProgressReporter(SyncRun, run.pk)
         inventory = connector.read_inventory(progress=progress)
+        console_from, consoles = read_consoles(connector, endpoint, inventory, started)
+        inventory.warnings.extend(consoles.warnings)
         read_seconds = time.monotonic() - t0
         progress("writing", len(inventory.vms), now=True)  # the write is one transaction
         with transaction.atomic():
             counts = apply_inventory(endpoint, inventory, started)
+            counts["console_sessions"] = store_consoles(endpoint, console_from, consoles, started)
             totals = {
                 k: sum(c[k] for c in counts.values()) for k in ("created", "updated", "absent")
             }

@@ -15,7 +15,7 @@ from inventory import tables
 from inventory.charts import utilization_charts
 from inventory.filtersets import VirtualMachineFilter
 from inventory.labels import VM_POWER_CHOICES
-from inventory.models import Snapshot, UtilizationSample, VirtualMachine
+from inventory.models import ConsoleHistory, Snapshot, UtilizationSample, VirtualMachine
 from inventory.page_slots import slot_templates
 from portal.pages import role_required
 from portal.roles import ROLES
@@ -141,5 +141,21 @@ def vm_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "charts": utilization_charts(
             recent_samples(UtilizationSample.ObjectType.VM, vm.pk), key="vm"
         ),
+        **console_history(vm),
     }
     return render(request, "inventory/vm_detail.html", context)
+
+
+# How many console sessions the VM page lists (the API lists them all).
+CONSOLE_ROWS = 50
+
+
+def console_history(vm: VirtualMachine) -> dict[str, Any]:
+    """The VM's newest console sessions, their number and how far the endpoint's console
+    history has been read (three queries)."""
+    sessions = vm.console_sessions.order_by("-started_at", "-id")
+    return {
+        "console_sessions": list(sessions[:CONSOLE_ROWS]),
+        "console_session_count": sessions.count(),
+        "console_history": ConsoleHistory.objects.filter(endpoint_id=vm.endpoint_id).first(),
+    }

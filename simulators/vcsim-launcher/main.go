@@ -40,6 +40,9 @@ import (
 	"time"
 
 	"github.com/vmware/govmomi/simulator"
+	// The vAPI (REST) endpoints under /rest: sessions and vSphere tags (categories, tags,
+	// tag associations), registered by the package's init for a simulated vCenter.
+	_ "github.com/vmware/govmomi/vapi/simulator"
 	"github.com/vmware/govmomi/vim25/types"
 )
 
@@ -162,6 +165,8 @@ func main() {
 	// non-empty credentials, and the tests need a wrong password to fail.
 	model.Service.Listen = &url.URL{Host: *listen, User: url.UserPassword(*username, *password)}
 
+	// The vAPI endpoints imported above (/rest: sessions, vSphere tags) register only when asked.
+	model.Service.RegisterEndpoints = true
 	server := model.Service.NewServer()
 	defer server.Close()
 

@@ -166,11 +166,24 @@ def test_the_mapping_faults_of_issue_14_stay_fixed():
     assert not _mapped("SYS.1.5.A24") & snapshot_checks  # switching snapshots off
     assert not _mapped("SYS.1.5.A12") & {"ADM-001", "ADM-002"}  # rights and roles concept
     assert not _mapped("SYS.1.5.A22") & {"ADM-001", "ADM-002"}  # hardening
-    # Time sync of the guests: no check reads a guest's clock, so nothing is mapped; in
-    # particular not the operating-status group (host NTP, sync, quorum, tools).
-    assert _mapped("SYS.1.5.A7") == set()
+    # Time sync of the guests: TIM-001 (issue 15) reads the guests' time sync and clocks; not
+    # the operating-status group (host NTP, sync, quorum, tools).
+    assert _mapped("SYS.1.5.A7") == {"TIM-001"}
+    # Hardening (issue 15): the checks of the guides' data files (Proxmox HRD-1xx, vSphere
+    # HRD-00x), never SSH or lockdown.
+    assert _mapped("SYS.1.5.A22", 1) == {
+        "ADM-004",
+        "HRD-101",
+        "HRD-001",
+        "HRD-002",
+        "HRD-003",
+        "HRD-004",
+    }
+    assert _mapped("SYS.1.5.A22", 3) == {"HRD-103", "HRD-104"}
+    assert _mapped("SYS.1.5.A23", 1) == {"HRD-102", "HRD-003", "HRD-004"}
     assert not _mapped("SYS.1.5.A23", 3) & console_checks  # page sharing
-    assert _mapped("SYS.1.5.A23", 3) == {"MEM-005"}  # Mem.ShareForceSalting, Proxmox KSM
+    # Mem.ShareForceSalting, Proxmox KSM; the hardening guides' salting rules (issue 15).
+    assert _mapped("SYS.1.5.A23", 3) == {"MEM-005", "HRD-001", "HRD-002", "HRD-003", "HRD-004"}
     assert {"CPU-002", "MEM-003", "STO-002"} <= _mapped("SYS.1.5.A21", 1)  # overcommitment
 
 
@@ -181,8 +194,11 @@ def test_snapshot_hygiene_does_not_fulfil_switching_snapshots_off():
     check_run_execute(trigger="command", actor="test")
     by_ref = {s.requirement.ref: s for s in requirement_statuses()}
     assert by_ref["M4349.SNAPSHOTS"].status != "not_checked"  # the snapshot checks did judge
-    for ref in ("SYS.1.5.A24", "SYS.1.5.A7", "SYS.1.5.A12", "SYS.1.5.A22"):
+    for ref in ("SYS.1.5.A24", "SYS.1.5.A7", "SYS.1.5.A12"):
         assert by_ref[ref].status == "not_checked", ref
+    # A22 (hardening) is tested since issue 15 by the hardening guide checks (HRD-003 judged
+    # this VM), sentence 1 of 3 only: never more than partly.
+    assert by_ref["SYS.1.5.A22"].status != "fulfilled"
 
 
 @pytest.mark.django_db

@@ -55,6 +55,17 @@ class VcsimApi:
         task = datacenter.hostFolder.AddStandaloneHost_Task(spec=spec, addConnected=connected)
         return str(wait_task(task)._moId)
 
+    def set_host_options(self, moref: str, values: dict[str, Any]) -> None:
+        """Change advanced settings through the host's OptionManager (``UpdateOptions``), as the
+        vSphere Client's Advanced System Settings and PowerCLI's Set-AdvancedSetting do.
+
+        The simulator starts each host with one setting (``Config.HostAgent.log.level``), shared
+        by all its hosts: change only other keys, which it keeps per host."""
+        manager = self.host(moref).configManager.advancedOption
+        manager.UpdateOptions(
+            changedValue=[vim.option.OptionValue(key=k, value=v) for k, v in values.items()]
+        )
+
     # -- virtual machines ----------------------------------------------------------------------
 
     def reconfigure(self, moref: str, **spec: Any) -> None:

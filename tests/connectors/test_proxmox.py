@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -325,7 +326,7 @@ def classify(path: str) -> str:
         return "backup-content"
     if len(parts) == 3 or parts[2:] in (["firewall", "options"], ["apt", "update"]):
         return "node"
-    return "guest-" + parts[-1] if parts[-1] in ("snapshot", "info", "rrddata") else "guest"
+    return "guest-" + parts[-1] if parts[-1] in ("snapshot", "get-time", "rrddata") else "guest"
 
 
 def test_requests_grow_only_per_node_and_per_guest_as_documented():
@@ -355,7 +356,7 @@ def test_requests_grow_only_per_node_and_per_guest_as_documented():
                     "node": 8 * spec.nodes + task_logs,
                     "guest": guests,
                     "guest-snapshot": with_snapshots,
-                    "guest-info": agents,
+                    "guest-get-time": agents,
                     "guest-rrddata": running,
                 }
             )
@@ -461,3 +462,36 @@ def test_running_guests_carry_network_rates_from_their_rrd_data(fake_pve):
         vmid = int(gid.split("/")[1])
         rates = (samples[gid].net_rx_bps, samples[gid].net_tx_bps)
         assert rates == ((1000.0 * vmid, 500.0 * vmid) if st == "running" else (None, None))
+
+
+# ------------------------------------------------------------------------------------ hardening
+
+
+def test_tokens_and_the_guests_clock_are_read_without_extra_requests(fake_pve):
+    def plant() -> None:
+        fake_pve.pve.token_info["root@pam!portal"]["privsep"] = 0
+        fake_pve.pve.apitokens["auditor@pve!mon"] = "x"
+        fake_pve.pve.token_info["auditor@pve!mon"] = {"expire": 1900000000}
+        fake_pve.pve.vm(100).agent["get-time"] = time.time_ns() - 42 * 10**9
+
+    fake_pve.call(plant)
+    inv = read(token_config(fake_pve))
+    accounts = {a.userid: a for a in inv.accounts}
+    assert accounts["root@pam"].api_tokens == [{"tokenid": "portal", "privsep": False, "expire": 0}]
+    assert accounts["auditor@pve"].api_tokens == [
+        {"tokenid": "mon", "privsep": True, "expire": 1900000000}
+    ]
+    assert accounts["admin@pve"].api_tokens == []
+    vms = {v.external_id: v for v in inv.vms}
+    clock = vms["qemu/100"].guest_time
+    assert clock["source"] == "qemu_agent" and clock["agent_enabled"] is True
+    assert -44 < clock["offset_seconds"] < -40
+    assert vms["qemu/100"].tools_state == "running"
+    # A stopped VM with the agent off: no request, no clock.
+    assert vms["qemu/101"].guest_time == {
+        "source": "qemu_agent",
+        "agent_enabled": False,
+        "offset_seconds": None,
+    }
+    assert vms["lxc/102"].guest_time == {}
+    assert vms["lxc/102"].extra_config["unprivileged"] == "1"

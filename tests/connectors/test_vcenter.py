@@ -155,8 +155,21 @@ def test_hosts_carry_product_hardware_services_and_cluster(connector: VCenterCon
     # ESXi's keys are normalised: TSM-SSH -> ssh, TSM -> esxi_shell, ntpd -> ntp.
     assert {"ssh", "esxi_shell", "ntp"} <= services.keys()
     assert services["ssh"].policy == "off" and services["ssh"].running is False
-    # The simulator has no config.option and no NTP servers: no data, not invented defaults.
-    assert host.advanced_options == {} and host.ntp_servers == [] and host.syslog_target == ""
+    # The simulator's host OptionManager holds one setting (Config.HostAgent.log.level) and it
+    # has no NTP servers: what is reported is kept, nothing is invented as a default.
+    assert host.advanced_options == {"Config.HostAgent.log.level": "info"}
+    assert host.ntp_servers == [] and host.syslog_target == ""
+    hardening = host.extra["hardening"]
+    assert hardening["options"] == {"Config.HostAgent.log.level": "info"}
+    # The simulator's firewall: incoming blocked, open rulesets listed without their
+    # IP-list ownership (a vSphere 8.0 U2 field it does not know); no Secure Boot capability
+    # and no image configuration manager: those keys are absent, not false.
+    assert hardening["firewall"]["incoming_blocked"] is True
+    assert hardening["firewall"]["open_rulesets"]
+    assert all(
+        r["ip_list_user_configurable"] is None for r in hardening["firewall"]["open_rulesets"]
+    )
+    assert "secure_boot" not in hardening and "acceptance_level" not in hardening
 
 
 def test_nics_switches_and_port_groups_are_read_per_host(connector: VCenterConnector) -> None:
@@ -290,8 +303,9 @@ def test_property_collector_requests_do_not_grow_with_the_number_of_vms(
             assert len(inv.vms) == vms
             measured[vms] = calls
     assert measured[10] == measured[200]
-    # One per object type, and one for the custom attribute definitions (the backup attribute).
-    assert measured[200]["RetrievePropertiesEx"] == 7
+    # One per object type, one for all hosts' advanced settings (their OptionManagers) and one
+    # for the custom attribute definitions (the backup attribute).
+    assert measured[200]["RetrievePropertiesEx"] == 8
     assert measured[200]["ContinueRetrievePropertiesEx"] == 0
 
 
@@ -603,3 +617,84 @@ def test_a_refused_performance_query_leaves_rates_empty_with_a_warning(
         inv = conn.read_inventory()
     assert inv.vms and all(s.net_rx_bps is None for s in inv.samples)
     assert any("network rates not read" in w for w in inv.warnings)
+
+
+def test_hardening_values_the_simulator_lacks_are_read_from_the_sdk_objects(
+    connector: VCenterConnector,
+) -> None:
+    """Secure Boot, the rulesets' IP-list ownership (vSphere 8.0 U2) and the acceptance level:
+    the simulator reports none, so pyVmomi's own objects stand in for vCenter's answer."""
+    from inventory.connectors.records import HostRecord
+
+    class ImageConfig:
+        def __init__(self, answer: Any) -> None:
+            self.answer = answer
+
+        def HostImageConfigGetAcceptance(self) -> str:  # the API method's name
+            if isinstance(self.answer, Exception):
+                raise self.answer
+            return self.answer
+
+    def ruleset(key: str, *, enabled: bool, all_ip: bool, own: bool | None) -> Any:
+        return vim.host.Ruleset(
+            key=key,
+            label=key.upper(),
+            enabled=enabled,
+            required=False,
+            allowedHosts=vim.host.Ruleset.IpList(allIp=all_ip),
+            ipListUserConfigurable=own,
+        )
+
+    firewall = vim.host.FirewallInfo(
+        defaultPolicy=vim.host.FirewallInfo.DefaultPolicy(incomingBlocked=False),
+        ruleset=[
+            ruleset("sshServer", enabled=True, all_ip=True, own=True),
+            ruleset("vpxHeartbeats", enabled=True, all_ip=True, own=False),
+            ruleset("webAccess", enabled=True, all_ip=False, own=True),
+            ruleset("nfsClient", enabled=False, all_ip=True, own=True),
+        ],
+    )
+    options = [
+        vim.option.OptionValue(key="Mem.ShareForceSalting", value=0),
+        vim.option.OptionValue(key="Config.HostAgent.plugins.solo.enableMob", value=True),
+        vim.option.OptionValue(key="Misc.Unrelated", value=1),
+    ]
+    host = HostRecord(external_id="host-9", name="esx9", connection_state="connected")
+    connector._host_hardening(
+        host,
+        {
+            "config.option": options,
+            "config.firewall": firewall,
+            "capability": vim.host.Capability(uefiSecureBoot=True),
+            "configManager.imageConfigManager": ImageConfig("partner"),
+        },
+    )
+    assert host.extra["hardening"] == {
+        "options": {"Mem.ShareForceSalting": 0, "Config.HostAgent.plugins.solo.enableMob": True},
+        "firewall": {
+            "incoming_blocked": False,
+            "outgoing_blocked": None,
+            "rulesets": 4,
+            "open_rulesets": [
+                {"key": "sshServer", "label": "SSHSERVER", "ip_list_user_configurable": True},
+                {
+                    "key": "vpxHeartbeats",
+                    "label": "VPXHEARTBEATS",
+                    "ip_list_user_configurable": False,
+                },
+            ],
+        },
+        "secure_boot": True,
+        "acceptance_level": "PartnerSupported",  # the API's "partner", named as esxcli does
+    }
+
+    # A refused call, a disconnected host, no settings read: those keys stay absent.
+    refused = HostRecord(external_id="host-8", name="esx8", connection_state="connected")
+    connector._host_hardening(
+        refused,
+        {"configManager.imageConfigManager": ImageConfig(vim.fault.HostConfigFault(msg="no"))},
+    )
+    assert refused.extra["hardening"] == {}
+    away = HostRecord(external_id="host-7", name="esx7", connection_state="disconnected")
+    connector._host_hardening(away, {"configManager.imageConfigManager": ImageConfig("partner")})
+    assert away.extra["hardening"] == {}

@@ -34,10 +34,10 @@ def test_a_sync_in_the_worker_shows_its_guests_counting_up_then_no_progress(
             if run.progress and run.progress not in seen:
                 seen.append(run.progress)
                 if run.progress["what"] == "guests":
-                    fake_pve.call(fake_pve.pve.release, *after_guests)
+                    fake_pve.call(fake_pve.pve.release_held, *after_guests)
             time.sleep(0.05)
     finally:
-        fake_pve.call(fake_pve.pve.release, *after_guests)
+        fake_pve.call(fake_pve.pve.release_held, *after_guests)
     assert run.status == "succeeded", run.error
     assert run.progress == {}
     guests = [p["done"] for p in seen if p["what"] == "guests"]

@@ -19,6 +19,7 @@ from compliance.services import waiver_create
 from compliance.services.assessments import assessment_save, target_create
 from inventory.models import (
     Cluster,
+    ConsoleSession,
     Datastore,
     Endpoint,
     Host,
@@ -136,6 +137,10 @@ def plant_canaries(token: str | None = None) -> Outside:
     sample = UtilizationSample.objects.create(
         endpoint=endpoint, object_type="vm", object_id=vm.pk, cpu_percent=99.0
     )
+    console = ConsoleSession.objects.create(
+        endpoint=endpoint, vm=vm, vm_external_id=vm.external_id, vm_name=f"{t}-consolevm",
+        user=f"{t}-consoleuser", started_at=now, kind="webmks", source=f"event-{t}",
+    )  # fmt: skip
     # Audit events naming the planted objects, as the services write them.
     for target in (endpoint, vm, snapshot, operation, policy, waiver, run, finding, baseline):
         audit(action="canary.planted", actor="canary", target=target, detail={"note": t})
@@ -146,6 +151,7 @@ def plant_canaries(token: str | None = None) -> Outside:
         "operations": operation.pk, "compliance/runs": run.pk, "compliance/findings": finding.pk,
         "compliance/waivers": waiver.pk, "sync-runs": sync.pk, "utilization": sample.pk,
         "baselines": baseline.pk, "compliance/targets": assessed.pk,
+        "console-sessions": console.pk,
     }  # fmt: skip
     return Outside(t, endpoint, cluster, host, vm, snapshot, policy, ids)
 

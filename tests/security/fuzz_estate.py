@@ -16,6 +16,7 @@ from compliance.models import CheckRun, Finding, Requirement
 from compliance.services import waiver_create
 from compliance.services.assessments import assessment_save, target_create
 from inventory.models import (
+    ConsoleSession,
     Datastore,
     Network,
     PhysicalNic,
@@ -78,6 +79,16 @@ def estate_objects(estate: Estate) -> dict[str, int]:
         "compliance/runs": run.pk,
         "compliance/targets": target.pk,
         "compliance/waivers": waiver.pk,
+        "console-sessions": ConsoleSession.objects.create(
+            endpoint=endpoint,
+            vm=vm,
+            vm_external_id=vm.external_id,
+            vm_name=vm.name,
+            user="root@pam",
+            started_at=timezone.now(),
+            kind="vnc",
+            source="UPID:pve1:00001000:00007000:6745A1B0:vncproxy:100:root@pam:",
+        ).pk,
         "datastores": Datastore.objects.create(
             endpoint=endpoint, external_id="ds-1", name="datastore1"
         ).pk,
