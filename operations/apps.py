@@ -19,6 +19,7 @@ class OperationsConfig(AppConfig):
         # The VM page's snapshot actions.
         add_template("vm_actions", "operations/_vm_actions.html")
         add_template("snapshot_actions", "operations/_snapshot_actions.html")
+        add_template("snapshot_list_actions", "operations/_snapshot_bulk.html")
         tiles.register_tiles()
         # A policy is visible in the audit trail as on its list: by its whole selection.
         audit_scopes.register_audit_scopes()
