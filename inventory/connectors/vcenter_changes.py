@@ -36,25 +36,31 @@ Cost
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import time
 from typing import Any
 
 from pyVmomi import vim, vmodl
 
 from .base import ConnectorError, EndpointConfig, Progress, no_progress
 from .changes import FIRST_READ, ChangeSet
-from .records import Inventory
+from .records import ConsoleRead, Inventory
 from .vcenter import (
+    ADVANCED_OPTIONS,
     CLUSTER_PROPS,
     DATASTORE_PROPS,
     DVPG_PROPS,
     DVS_PROPS,
+    HARDENING_OPTIONS,
     HOST_PROPS,
     VM_PROPS,
     VCenterConnector,
     _backup_of,
     _dvs_record,
     _moid,
+    _plain,
+    set_vm_tags,
 )
 
 log = logging.getLogger(__name__)
@@ -69,12 +75,21 @@ TYPES: tuple[tuple[type, str, list[str]], ...] = (
     (vim.VirtualMachine, "vm", VM_PROPS),
 )
 _PATHS = {kind: frozenset(paths) for _, kind, paths in TYPES}
+# The host settings a record is made of (HostRecord.advanced_options, extra["hardening"]).
+_SETTINGS_KEYS = frozenset(ADVANCED_OPTIONS) | frozenset(HARDENING_OPTIONS)
 # Faults after which the feed cannot tell what changed: read everything again.
 _LOST = (
     vmodl.query.InvalidCollectorVersion,
     vmodl.fault.ManagedObjectNotFound,
     vim.fault.NotAuthenticated,
 )
+
+
+def _settings_view(settings: list[Any] | None) -> tuple[tuple[str, Any], ...] | None:
+    """What the records use of a host's settings (None: not read), to tell a change."""
+    if settings is None:
+        return None
+    return tuple(sorted((o.key, _plain(o.value)) for o in settings if o.key in _SETTINGS_KEYS))
 
 
 def _kind_of(obj: Any) -> str | None:
@@ -89,6 +104,10 @@ class VCenterChangeFeed:
 
     page_size = 1000
     reread_modified = True
+    # Host advanced settings and VM tags change without an update of the filter (see the
+    # module docstring): read on every call that does not wait, and at most this often by a
+    # caller that waits (the watcher).
+    unfed_interval = 60.0
 
     def __init__(self, config: EndpointConfig, connector: VCenterConnector | None = None) -> None:
         self.config = config
@@ -103,6 +122,10 @@ class VCenterChangeFeed:
         self._kinds: dict[str, str] = {}
         self._backup_key: int | None = None
         self._portgroup_names: dict[str, str] = {}
+        self._settings: dict[str, list[Any]] = {}  # OptionManager moref -> its settings
+        self._tags: dict[str, list[str]] | None = None  # None: not read (unknown)
+        self._tags_warning = ""
+        self._unfed_at: float | None = None  # monotonic time of the last read of both
 
     # -- session and filter -------------------------------------------------------------------
 
@@ -149,6 +172,8 @@ class VCenterChangeFeed:
         self._version = ""
         self._objs, self._props, self._kinds = {}, {}, {}
         self._portgroup_names = {}
+        self._settings, self._tags, self._tags_warning = {}, None, ""
+        self._unfed_at = None
 
     def _drop(self) -> None:
         """Forget the filter and log out: the session's collector, filters and views end with
@@ -217,12 +242,19 @@ class VCenterChangeFeed:
                 raise self.connector._translate(exc, "WaitForUpdatesEx") from None
             try:
                 changed, removed = self._apply(updates)
+                unfed = (
+                    full
+                    or wait_seconds <= 0
+                    or self._unfed_at is None
+                    or time.monotonic() - self._unfed_at >= self.unfed_interval
+                )
+                settings_changed, tags_changed = self._read_unfed() if unfed else (set(), set())
                 if full or self._unapplied:
                     progress("objects", len(self._objs))
                     cs = self._full(reason or "the previous change set was not stored")
                     self._unapplied = False
                 else:
-                    cs = self._partial(changed, removed)
+                    cs = self._partial(changed, removed, settings_changed, tags_changed)
             except Exception:
                 # The copy may now disagree with the server: start over next time.
                 self._drop()
@@ -299,6 +331,41 @@ class VCenterChangeFeed:
                 if props:
                     self._props[obj._moId] = props
 
+    def _read_unfed(self) -> tuple[set[str], set[str]]:
+        """Read what the filter does not report: every host's advanced settings (one
+        RetrievePropertiesEx over all OptionManagers, as the full read) and every VM's tags (the
+        vAPI read of the full read, ~7 requests). Return the hosts and the VMs whose records
+        they change; the copy keeps what was read."""
+        c = self.connector
+        managers = {
+            moid: m
+            for moid in self._of("host")
+            if (m := self._props[moid].get("configManager.advancedOption")) is not None
+        }
+        settings = c._host_settings(iter(managers.values()))
+        settings_changed = {
+            moid
+            for moid, m in managers.items()
+            if _settings_view(settings.get(m._moId)) != _settings_view(self._settings.get(m._moId))
+        }
+        vms = sorted(self._of("vm"))
+        found, warning = c._read_tags(vms)
+        old = self._tags
+        tags_changed = {
+            v
+            for v in vms
+            if (None if old is None else old.get(v, []))
+            != (None if found is None else found.get(v, []))
+        }
+        self._settings, self._tags, self._tags_warning = settings, found, warning
+        self._unfed_at = time.monotonic()
+        return settings_changed, tags_changed
+
+    def read_console_sessions(self, since: dt.datetime, inventory: Inventory) -> ConsoleRead:
+        """The console history since ``since``, read in the feed's session (the full read's
+        :meth:`VCenterConnector.read_console_sessions`)."""
+        return self.connector.read_console_sessions(since, inventory)
+
     # -- records --------------------------------------------------------------------------
 
     def _of(self, kind: str) -> list[str]:
@@ -333,7 +400,7 @@ class VCenterChangeFeed:
         for moid in ids.get("cluster", []):
             inv.clusters.append(c._cluster(self._objs[moid], self._props[moid]))
         for moid in ids.get("host", []):
-            c._host_records(inv, self._objs[moid], self._props[moid])
+            c._host_with_settings(inv, self._objs[moid], self._props[moid], self._settings)
         for moid in ids.get("datastore", []):
             c._datastore_records(inv, self._objs[moid], self._props[moid])
         for moid in ids.get("dvs", []):
@@ -348,6 +415,9 @@ class VCenterChangeFeed:
             p = self._props[moid]
             c._vm_records(inv, self._objs[moid], p, host_mhz, names)
             _backup_of(inv.vms[-1], p, self._backup_key, self.config.backup_attribute)
+        set_vm_tags(inv, self._tags)
+        if self._tags_warning:
+            inv.warnings.append(self._tags_warning)
 
     def _full(self, reason: str) -> ChangeSet:
         about = self.connector._connect().about
@@ -361,10 +431,16 @@ class VCenterChangeFeed:
         self.connector._snapshot_creators(inv)
         return ChangeSet(full=True, inv=inv, reason=reason)
 
-    def _partial(self, changed: dict[str, set[str]], removed: dict[str, set[str]]) -> ChangeSet:
+    def _partial(
+        self,
+        changed: dict[str, set[str]],
+        removed: dict[str, set[str]],
+        settings_changed: set[str],
+        tags_changed: set[str],
+    ) -> ChangeSet:
         old_names = self._portgroup_names
         _, _, names = self._context()
-        vms = set(changed["vm"])
+        vms = set(changed["vm"]) | (tags_changed - removed["vm"])
         if names != old_names:
             vms.update(self._of("vm"))
         moved_hosts = changed["host"] | removed["host"]
@@ -390,7 +466,7 @@ class VCenterChangeFeed:
             cs.inv,
             {
                 "cluster": sorted(changed["cluster"]),
-                "host": sorted(changed["host"]),
+                "host": sorted(changed["host"] | (settings_changed - removed["host"])),
                 "datastore": sorted(datastores),
                 "dvs": sorted(changed["dvs"]),
                 "dvpg": sorted(dvpgs),
@@ -405,7 +481,7 @@ class VCenterChangeFeed:
         cs.removed["switches"] = removed["dvs"]
         cs.removed["networks"] = removed_networks
         cs.removed["vms"] = removed["vm"]
-        cs.hosts_complete = set(changed["host"])
+        cs.hosts_complete = set(changed["host"]) | (settings_changed - removed["host"])
         cs.vms_complete = vms
         if cs.inv.snapshots:
             self.connector._snapshot_creators(cs.inv)
