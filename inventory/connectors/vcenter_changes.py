@@ -27,9 +27,20 @@ When it reads everything again (``ChangeSet.full``)
     session ended: the feed logs in again). The fall-back is done once per call; a second
     failure is a ConnectorError like any read failure.
 
+What the filter does not report
+    A host's advanced settings (on its OptionManager, not the HostSystem) and VM tags (vAPI)
+    change without an update. Each call that does not wait, and a waiting call (the watcher) at
+    most every :attr:`VCenterChangeFeed.unfed_interval` seconds, reads every host's settings
+    (one RetrievePropertiesEx over all OptionManagers) and every VM's tags (the full read's vAPI
+    read) and rebuilds the hosts and VMs whose records they change; a waiting call that is not
+    due reads the settings of the changed hosts and the tags of the created VMs. Changed hosts
+    get their hardening facts as in the full read (the acceptance level: one call per changed
+    connected host; an unchanged host's is read again only by a full read).
+
 Cost
-    A call with no change is one ``WaitForUpdatesEx`` round trip. A change set costs one round
-    trip (plus pages), the mapping of the changed objects, and, when it contains snapshots, the
+    A call with no change is one ``WaitForUpdatesEx`` round trip, plus the settings request and
+    the vAPI read (about 7 requests) when they are due. A change set costs one round trip (plus
+    pages), the mapping of the changed objects, and, when it contains snapshots, the
     snapshot-creator lookup of the full read (``TaskManager.recentTask``). Network rates
     (``QueryPerf``) are read only with a full change set: they are not properties.
 """
@@ -60,7 +71,6 @@ from .vcenter import (
     _dvs_record,
     _moid,
     _plain,
-    set_vm_tags,
 )
 
 log = logging.getLogger(__name__)
@@ -123,9 +133,9 @@ class VCenterChangeFeed:
         self._backup_key: int | None = None
         self._portgroup_names: dict[str, str] = {}
         self._settings: dict[str, list[Any]] = {}  # OptionManager moref -> its settings
-        self._tags: dict[str, list[str]] | None = None  # None: not read (unknown)
-        self._tags_warning = ""
-        self._unfed_at: float | None = None  # monotonic time of the last read of both
+        self._tags: dict[str, list[str] | None] = {}  # VM moref -> its tags (None: unknown)
+        self._tags_warning = ""  # why tags are unknown
+        self._unfed_at: float | None = None  # monotonic time of the last read of all of both
 
     # -- session and filter -------------------------------------------------------------------
 
@@ -172,7 +182,7 @@ class VCenterChangeFeed:
         self._version = ""
         self._objs, self._props, self._kinds = {}, {}, {}
         self._portgroup_names = {}
-        self._settings, self._tags, self._tags_warning = {}, None, ""
+        self._settings, self._tags, self._tags_warning = {}, {}, ""
         self._unfed_at = None
 
     def _drop(self) -> None:
@@ -242,13 +252,22 @@ class VCenterChangeFeed:
                 raise self.connector._translate(exc, "WaitForUpdatesEx") from None
             try:
                 changed, removed = self._apply(updates)
-                unfed = (
+                if (
                     full
                     or wait_seconds <= 0
                     or self._unfed_at is None
                     or time.monotonic() - self._unfed_at >= self.unfed_interval
-                )
-                settings_changed, tags_changed = self._read_unfed() if unfed else (set(), set())
+                ):
+                    settings_changed, tags_changed = self._read_unfed(
+                        self._of("host"), self._of("vm"), everything=True
+                    )
+                else:
+                    # Between two reads of all: the changed hosts' settings and the new VMs'
+                    # tags, so that their records are whole at once.
+                    new_vms = [m for m in sorted(changed["vm"]) if m not in self._tags]
+                    settings_changed, tags_changed = self._read_unfed(
+                        sorted(changed["host"]), new_vms, everything=False
+                    )
                 if full or self._unapplied:
                     progress("objects", len(self._objs))
                     cs = self._full(reason or "the previous change set was not stored")
@@ -331,34 +350,51 @@ class VCenterChangeFeed:
                 if props:
                     self._props[obj._moId] = props
 
-    def _read_unfed(self) -> tuple[set[str], set[str]]:
-        """Read what the filter does not report: every host's advanced settings (one
-        RetrievePropertiesEx over all OptionManagers, as the full read) and every VM's tags (the
-        vAPI read of the full read, ~7 requests). Return the hosts and the VMs whose records
-        they change; the copy keeps what was read."""
+    def _read_unfed(
+        self, hosts: list[str], vms: list[str], everything: bool
+    ) -> tuple[set[str], set[str]]:
+        """Read what the filter does not report: the advanced settings of ``hosts`` (one
+        RetrievePropertiesEx over their OptionManagers, as the full read) and the tags of
+        ``vms`` (the full read's vAPI read, ~7 requests). Return the hosts and the VMs whose
+        records they change; the copy keeps what was read. ``everything``: ``hosts`` and
+        ``vms`` are all of them (what is not in the answer is not there)."""
         c = self.connector
         managers = {
             moid: m
-            for moid in self._of("host")
+            for moid in hosts
             if (m := self._props[moid].get("configManager.advancedOption")) is not None
         }
-        settings = c._host_settings(iter(managers.values()))
+        settings = c._host_settings(iter(managers.values())) if managers else {}
         settings_changed = {
             moid
             for moid, m in managers.items()
             if _settings_view(settings.get(m._moId)) != _settings_view(self._settings.get(m._moId))
         }
-        vms = sorted(self._of("vm"))
-        found, warning = c._read_tags(vms)
-        old = self._tags
-        tags_changed = {
-            v
-            for v in vms
-            if (None if old is None else old.get(v, []))
-            != (None if found is None else found.get(v, []))
-        }
-        self._settings, self._tags, self._tags_warning = settings, found, warning
-        self._unfed_at = time.monotonic()
+        if everything:
+            self._settings = settings
+        else:
+            for m in managers.values():
+                if m._moId in settings:
+                    self._settings[m._moId] = settings[m._moId]
+                else:
+                    self._settings.pop(m._moId, None)  # not read now: unread, as in a full read
+        if everything:
+            self._unfed_at = time.monotonic()
+        elif not vms:
+            return settings_changed, set()
+        found, warning = c._read_tags(sorted(vms))
+        tags: dict[str, list[str] | None]
+        if found is None:
+            # As the full read: the vAPI could not be read, every VM's tags are unknown.
+            tags = dict.fromkeys(self._of("vm"))
+            self._tags_warning = warning
+        elif everything:
+            tags = {v: found.get(v, []) for v in vms}
+            self._tags_warning = ""
+        else:
+            tags = {**self._tags, **{v: found.get(v, []) for v in vms}}
+        tags_changed = {v for v in tags if v not in self._tags or tags[v] != self._tags[v]}
+        self._tags = tags
         return settings_changed, tags_changed
 
     def read_console_sessions(self, since: dt.datetime, inventory: Inventory) -> ConsoleRead:
@@ -415,8 +451,10 @@ class VCenterChangeFeed:
             p = self._props[moid]
             c._vm_records(inv, self._objs[moid], p, host_mhz, names)
             _backup_of(inv.vms[-1], p, self._backup_key, self.config.backup_attribute)
-        set_vm_tags(inv, self._tags)
-        if self._tags_warning:
+        for vm in inv.vms:
+            tags = self._tags.get(vm.external_id)
+            vm.tags, vm.tags_known = ([], False) if tags is None else (list(tags), True)
+        if self._tags_warning and any(t is None for t in self._tags.values()):
             inv.warnings.append(self._tags_warning)
 
     def _full(self, reason: str) -> ChangeSet:

@@ -332,3 +332,42 @@ def test_console_sessions_are_recorded_by_an_incremental_sync(fresh_vcsim):
     run = incremental_sync(endpoint, trigger="command")
     assert run.counts["console_sessions"]["created"] == 0
     assert ConsoleSession.objects.filter(endpoint=endpoint).count() == 1
+
+
+@pytest.mark.vcsim_spec(clusters=1, cluster_hosts=2, standalone_hosts=1, vms_per_pool=2)
+def test_the_watcher_reads_new_vms_tags_at_once_and_all_tags_and_settings_when_due(fresh_vcsim):
+    endpoint = register(fresh_vcsim, "watched")
+    incremental_sync(endpoint, trigger="command")  # the feed's full read (all settings, tags)
+    feed = incremental._feeds[endpoint.pk].feed
+    old_vm = harness.vm_ids(fresh_vcsim)[0]
+    with Changer(fresh_vcsim) as ch:
+        # A host the new VM is not on: nothing the filter reports changes it.
+        host = next(h for h in ch.host_ids() if h != ch.vm(old_vm).runtime.host._moId)
+        new_vm = ch.create(old_vm, "created-and-tagged")
+        ch.set_host_options(host, {"Syslog.global.logHost": "udp://10.8.8.8:514"})
+    harness.tag_vms(fresh_vcsim, "Umgebung", "prod", [old_vm, new_vm])
+
+    def watcher_round():
+        run = incremental_sync(endpoint, trigger="watch", wait_seconds=1, record_empty=False)
+        assert run is not None and run.status == SyncRun.Status.SUCCEEDED
+        assert last_mode(endpoint) == "incremental"
+        return run
+
+    # Not due (a minute since the last read of all): the new VM's tags are read with it; the
+    # old VM's tags and the unchanged host's setting wait for the next read of all.
+    watcher_round()
+    vms = VirtualMachine.objects.filter(endpoint=endpoint)
+    assert vms.get(external_id=new_vm).tags == ["Umgebung:prod"]
+    assert vms.get(external_id=old_vm).tags == []
+    stored_host = Host.objects.get(endpoint=endpoint, external_id=host)
+    assert stored_host.advanced_options.get("Syslog.global.logHost") != "udp://10.8.8.8:514"
+    # Due: everything the filter does not report is read again and the change stored.
+    feed.unfed_interval = 0
+    run = watcher_round()
+    assert run.counts["vms"]["updated"] == 1 and run.counts["hosts"]["updated"] == 1
+    assert vms.get(external_id=old_vm).tags == ["Umgebung:prod"]
+    stored_host.refresh_from_db()
+    assert stored_host.advanced_options["Syslog.global.logHost"] == "udp://10.8.8.8:514"
+    full = register(fresh_vcsim, "full")
+    sync_endpoint(full, trigger="command")
+    assert_same(endpoint, full)
