@@ -392,7 +392,8 @@ class VCenterChangeFeed:
             tags = {v: found.get(v, []) for v in vms}
             self._tags_warning = ""
         else:
-            tags = {**self._tags, **{v: found.get(v, []) for v in vms}}
+            tags = {v: t for v, t in self._tags.items() if self._kinds.get(v) == "vm"}
+            tags.update((v, found.get(v, [])) for v in vms)
         tags_changed = {v for v in tags if v not in self._tags or tags[v] != self._tags[v]}
         self._tags = tags
         return settings_changed, tags_changed
