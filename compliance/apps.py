@@ -8,7 +8,10 @@ class ComplianceConfig(AppConfig):
     def ready(self) -> None:
         from inventory.signals import sync_succeeded
 
-        from . import search  # noqa: F401  (findings in the global search)
+        from . import (
+            search,  # noqa: F401  (findings in the global search)
+            tasklog,  # noqa: F401  (check runs in the task log)
+        )
         from .audit_scopes import register_audit_scopes
         from .checks import (  # noqa: F401  (each check module registers its checks)
             admin_access,

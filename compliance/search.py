@@ -23,8 +23,10 @@ def find_findings(user, text: str, limit: int) -> list[Hit]:
     return [
         Hit(
             f"{f.check_id}: {f.object_name}",
-            f"{f.object_path or f.object_name} · {f.message}"[:300],
+            f.object_path or f.object_name,
+            f.object_external_id,
             reverse("compliance:finding-detail", args=[f.pk]),
+            str(f.message_text)[:300],
         )
         for f in findings.order_by("check_id", "pk")[:limit]
     ]

@@ -6,6 +6,9 @@ compliance/reports/tabular.py) has its own, wider columns shared by both formats
 
 from __future__ import annotations
 
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from portal.tables import Column, Table
@@ -25,4 +28,24 @@ FINDINGS = Table(
     ),
     caption=_l("Findings"),
     empty=_l("No findings."),
+)
+
+
+def _select(finding, context) -> SafeString | str:
+    """A checkbox of the findings' bulk form (security officers); none where nothing is to ask."""
+    if finding.resolved_at is not None:
+        return ""
+    return format_html(
+        '<input type="checkbox" form="finding-bulk" name="finding" value="{}" aria-label="{}">',
+        finding.pk,
+        _("Select %(check)s on %(object)s")
+        % {"check": finding.check_id, "object": finding.object_name},
+    )
+
+
+# The same list with a checkbox in front of each row, for security officers (waiver requests).
+FINDINGS_SELECTABLE = Table(
+    (Column("select", _l("Select"), cell=_select), *FINDINGS.columns),
+    caption=FINDINGS.caption,
+    empty=FINDINGS.empty,
 )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import assessment_views, report_views, views
+from . import assessment_views, bulk, report_views, views
 
 app_name = "compliance"
 urlpatterns = [
@@ -8,6 +8,7 @@ urlpatterns = [
     path("compliance/requirements/", views.requirement_list, name="requirement-list"),
     path("compliance/requirements/<str:ref>/", views.requirement_detail, name="requirement-detail"),
     path("compliance/findings/", views.finding_list, name="finding-list"),
+    path("compliance/findings/waive/", bulk.finding_waive_bulk, name="finding-waive-bulk"),
     path("compliance/findings/<int:pk>/", views.finding_detail, name="finding-detail"),
     path("compliance/findings/<int:finding_id>/waive/", views.waiver_new, name="waiver-new"),
     path("compliance/checks/", views.check_list, name="check-list"),

@@ -47,7 +47,7 @@ from .services.assessments import assessable, requirement_across_targets
 from .services.baselines import current_config, current_object, flat_config
 from .services.evidence import object_history
 from .services.status import contributions
-from .tables import FINDINGS
+from .tables import FINDINGS, FINDINGS_SELECTABLE
 from .tasks import queue_check_run
 
 ALL = ROLES
@@ -149,12 +149,15 @@ def finding_list(request: HttpRequest) -> HttpResponse:
     params = request.GET.copy()
     params.setdefault("status", "open")
     filtered = FindingFilter(params, queryset=qs)
+    can_waive = role_of(request.user) == SECURITY_OFFICER
     return render(
         request,
         "compliance/finding_list.html",
         {
             "filter": filtered,
-            "finding_table": FINDINGS,
+            # Security officers select findings to request waivers for (compliance/bulk.py).
+            "finding_table": FINDINGS_SELECTABLE if can_waive else FINDINGS,
+            "can_waive": can_waive,
             "page": paginate(request, filtered.qs.order_by("-last_seen", "-id")),
             "base_query": query_without(request, "page"),
             "checks": all_checks(),

@@ -9,6 +9,7 @@ class InventoryConfig(AppConfig):
         from . import (
             audit_scopes,
             search,  # noqa: F401  (registers the inventory kinds of the global search)
+            tasklog,  # noqa: F401  (sync runs in the task log)
             tasks,
             tiles,
         )

@@ -6,11 +6,18 @@ includes the slot's templates in the order they were added, with the page's cont
 - ``vm_actions``: in the snapshot section of a VM's page (context: ``vm``, ``user_role``).
 - ``snapshot_actions``: beside each snapshot of the VM's snapshot tree (context: ``snapshot``,
   ``vm``, ``user_role``).
+- ``snapshot_list_actions``: above the snapshot list, for actions on the rows selected by their
+  checkboxes (``<input form="snapshot-bulk" name="snapshot">``); the list shows the checkboxes
+  to administrators while a template fills this slot (context: the list's).
 """
 
 from __future__ import annotations
 
-_SLOTS: dict[str, list[str]] = {"vm_actions": [], "snapshot_actions": []}
+_SLOTS: dict[str, list[str]] = {
+    "vm_actions": [],
+    "snapshot_actions": [],
+    "snapshot_list_actions": [],
+}
 
 
 def add_template(slot: str, template: str) -> None:

@@ -25,15 +25,23 @@ def _named(model, user, text: str, extra: Q | None = None):
     return scoped(user, model.objects.present().filter(match))
 
 
+def _path(*parts: str) -> str:
+    return " / ".join(p for p in parts if p)
+
+
 @register_search("vm", _("Virtual machines"))
 def find_vms(user, text: str, limit: int) -> list[Hit]:
-    vms = _named(VirtualMachine, user, text).select_related("endpoint", "host")
+    vms = _named(VirtualMachine, user, text).select_related("endpoint", "cluster", "host")
     return [
         Hit(
             vm.name,
-            " · ".join(
-                p for p in (vm.endpoint.name, vm.host.name if vm.host else "", vm.external_id) if p
+            _path(
+                vm.endpoint.name,
+                vm.cluster.name if vm.cluster else "",
+                vm.host.name if vm.host else "",
+                vm.name,
             ),
+            vm.external_id,
             reverse("inventory:vm-detail", args=[vm.pk]),
         )
         for vm in vms.order_by("name", "pk")[:limit]
@@ -46,10 +54,12 @@ def find_hosts(user, text: str, limit: int) -> list[Hit]:
     return [
         Hit(
             host.name,
-            " · ".join([host.endpoint.name, host.external_id, *host.management_addresses[:2]]),
+            _path(host.endpoint.name, host.cluster.name if host.cluster else "", host.name),
+            host.external_id,
             reverse("inventory:host-detail", args=[host.pk]),
+            ", ".join(host.management_addresses[:2]),
         )
-        for host in hosts.select_related("endpoint").order_by("name", "pk")[:limit]
+        for host in hosts.select_related("endpoint", "cluster").order_by("name", "pk")[:limit]
     ]
 
 
@@ -63,7 +73,12 @@ def _found_on_list(model, list_name: str):
     def find(user, text: str, limit: int) -> list[Hit]:
         found = _named(model, user, text).select_related("endpoint").order_by("name", "pk")
         return [
-            Hit(o.name, f"{o.endpoint.name} · {o.external_id}", _list_link(list_name, o.name))
+            Hit(
+                o.name,
+                _path(o.endpoint.name, o.name),
+                o.external_id,
+                _list_link(list_name, o.name),
+            )
             for o in found[:limit]
         ]
 
@@ -84,7 +99,8 @@ def find_snapshots(user, text: str, limit: int) -> list[Hit]:
     return [
         Hit(
             s.name,
-            f"{s.endpoint.name} · {s.vm.name} · {s.external_id}",
+            _path(s.endpoint.name, s.vm.name, s.name),
+            s.external_id,
             reverse("inventory:vm-detail", args=[s.vm_id]),
         )
         for s in snaps[:limit]

@@ -363,6 +363,25 @@ SNAPSHOTS = Table(
 )
 
 
+def _select(snapshot: Any, context: Context) -> SafeString | str:
+    """A checkbox of the list's bulk form (operations fills the slot); none for a gone one."""
+    if snapshot.absent_since is not None:
+        return ""
+    return format_html(
+        '<input type="checkbox" form="snapshot-bulk" name="snapshot" value="{}" aria-label="{}">',
+        snapshot.pk,
+        _("Select %(snapshot)s of %(vm)s") % {"snapshot": snapshot.name, "vm": snapshot.vm.name},
+    )
+
+
+# The same list with a checkbox in front of each row, for administrators (bulk actions).
+SNAPSHOTS_SELECTABLE = Table(
+    (Column("select", _l("Select"), cell=_select), *SNAPSHOTS.columns),
+    caption=SNAPSHOTS.caption,
+    empty=SNAPSHOTS.empty,
+)
+
+
 def _trust(endpoint: Any) -> str:
     if endpoint.trust_mode == "ca":
         return "CA certificate"

@@ -10,7 +10,7 @@ class OperationsConfig(AppConfig):
     def ready(self) -> None:
         from inventory.page_slots import add_template
 
-        from . import audit_scopes, tasks, tiles
+        from . import audit_scopes, tasklog, tasks, tiles  # noqa: F401  (tasklog: its kinds)
         from .signals import operation_queued
 
         # Services announce work; the tasks module queues it (services never import tasks).
@@ -19,6 +19,7 @@ class OperationsConfig(AppConfig):
         # The VM page's snapshot actions.
         add_template("vm_actions", "operations/_vm_actions.html")
         add_template("snapshot_actions", "operations/_snapshot_actions.html")
+        add_template("snapshot_list_actions", "operations/_snapshot_bulk.html")
         tiles.register_tiles()
         # A policy is visible in the audit trail as on its list: by its whole selection.
         audit_scopes.register_audit_scopes()

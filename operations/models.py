@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from portal.runs import ACTIVE_STATES, RunBase, RunQuerySet, RunStatus
 
@@ -207,6 +208,7 @@ class PolicyRun(RunBase):
 
     policy = models.ForeignKey(SnapshotPolicy, on_delete=models.CASCADE, related_name="runs")
     trigger = models.CharField(max_length=16, default="schedule")
+    requested_by = models.CharField(max_length=150, blank=True)  # "" for the schedule
     queued = models.PositiveIntegerField(default=0)
     # [{"vm": id, "name": str, "reason": str}] for VMs the run did not snapshot.
     skipped = models.JSONField(default=list, blank=True)
@@ -247,3 +249,38 @@ class ExpiryNotice(models.Model):
 
     def __str__(self) -> str:
         return f"expiry notice for snapshot {self.snapshot_id}"
+
+
+class OperationStep(models.Model):
+    """One line of an operation's log: what the portal did, sent and heard back, and when.
+
+    Written by the runner (``operations.services.operation_runner``) as it goes; the operation's
+    page shows the lines as a live log. ``sent`` says what was asked of the platform in plain
+    words (never a secret: the runner writes the call and its arguments, not the session),
+    ``remote_ref`` the platform's task id, ``message`` what the platform answered.
+    """
+
+    class Step(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        STARTED = "started", _("started")
+        SUBMITTED = "submitted", _("submitted to the platform")
+        POLLED = "polled", _("platform task state")
+        LOOKED_FOR = "looked_for", _("looked for an earlier submit")
+        RETRY = "retry", _("will retry")
+        SUCCEEDED = "succeeded", _("succeeded")
+        FAILED = "failed", _("failed")
+
+    operation = models.ForeignKey(Operation, on_delete=models.CASCADE, related_name="steps")
+    at = models.DateTimeField(default=timezone.now)
+    step = models.CharField(max_length=16, choices=Step.choices)
+    sent = models.CharField(max_length=500, blank=True)
+    remote_ref = models.CharField(max_length=255, blank=True)
+    message = models.TextField(blank=True)
+
+    class Meta:
+        db_table = "operations_operationstep"
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["operation", "at"], name="operationstep_op_at")]
+
+    def __str__(self) -> str:
+        return f"operation {self.operation_id} {self.step} {self.at:%H:%M:%S}"

@@ -5,7 +5,7 @@ Names live in the ``operations`` namespace; the paths are those the pages had in
 
 from django.urls import path
 
-from . import views
+from . import bulk, views
 
 app_name = "operations"
 
@@ -13,7 +13,9 @@ urlpatterns = [
     path("operations/", views.operation_list, name="operation-list"),
     path("operations/<int:pk>/", views.operation_detail, name="operation-detail"),
     path("operations/<int:pk>/status.json", views.operation_status, name="operation-status"),
+    path("operations/<int:pk>/log/", views.operation_log, name="operation-log"),
     path("vms/<int:pk>/snapshots/new/", views.vm_snapshot_create, name="vm-snapshot-create"),
+    path("snapshots/bulk/", bulk.snapshot_bulk, name="snapshot-bulk"),
     path("snapshots/<int:pk>/delete/", views.snapshot_delete, name="snapshot-delete"),
     path("snapshots/<int:pk>/revert/", views.snapshot_revert, name="snapshot-revert-confirm"),
     path("snapshot-policies/", views.policy_list, name="snapshot-policy-list"),

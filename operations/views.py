@@ -151,9 +151,20 @@ def operation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         pk=pk,
     )
-    return render(
-        request, "operations/operation_detail.html", {"op": op, "summary": operation_summary(op)}
-    )
+    context = {"op": op, "summary": operation_summary(op), "steps": op.steps.all()}
+    return render(request, "operations/operation_detail.html", context)
+
+
+@require_GET
+@role_required(*ROLES)
+def operation_log(request: HttpRequest, pk: int) -> HttpResponse:
+    """The operation's step log alone (its rows), fetched by static/js/live.js every 2 s;
+    ``X-Live-Done`` once the operation has ended, so the page stops asking."""
+    op = get_object_or_404(scoped(request.user, Operation.objects.all(), *OP_SCOPE), pk=pk)
+    response = render(request, "operations/_steps.html", {"op": op, "steps": op.steps.all()})
+    if not op.is_active:
+        response["X-Live-Done"] = "1"
+    return response
 
 
 @require_GET

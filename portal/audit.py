@@ -80,6 +80,32 @@ def target_label(target: models.Model) -> str:
     return label() if callable(label) else str(target)
 
 
+def _plain(value: Any) -> Any:
+    """A value as the trail stores it: JSON's own types as they are, anything else as text."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, models.Model):
+        return target_label(value)
+    return str(value)
+
+
+def field_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """``{field: [before, after]}`` for each field whose value differs: the ``changes`` an
+    event about an edit carries (the audit trail shows them as a diff). Fields whose name
+    names a secret are redacted by :func:`scrub` like any other detail."""
+    return {
+        name: [_plain(before.get(name)), _plain(after.get(name))]
+        for name in sorted(set(before) | set(after))
+        if _plain(before.get(name)) != _plain(after.get(name))
+    }
+
+
 def audit(
     *,
     action: str,

@@ -317,6 +317,8 @@ SPECTACULAR_SETTINGS = {
         # protection need of the three goals.
         "ImplementationStatusEnum": "compliance.choices.Implementation",
         "ProtectionNeedEnum": "compliance.choices.ProtectionNeed",
+        # The task log (issue 16): the kinds the apps register in portal.tasklog.
+        "TaskKindEnum": "portal.api.tasks.TASK_KINDS",
     },
 }
 API_TOKEN_PEPPER = env_str("API_TOKEN_PEPPER", SECRET_KEY)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
 
 FORMATS = {"minutes": "%Y-%m-%d %H:%M", "seconds": "%Y-%m-%d %H:%M:%S", "date": "%Y-%m-%d"}
 
@@ -42,3 +43,23 @@ def utc_iso(value: dt.datetime | None) -> str | None:
     if timezone.is_naive(value):
         value = timezone.make_aware(value, dt.UTC)
     return value.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def parse_moment(text: str, *, end: bool = False) -> dt.datetime:
+    """A moment typed into a filter: an ISO date-time (without a zone: the portal's time zone)
+    or a date (its start; with ``end``, the start of the next day, so "until 2026-11-30"
+    includes that day). ``ValueError`` when it is neither."""
+    text = text.strip()
+    try:
+        day = parse_date(text)  # a date alone (parse_datetime would take it as midnight)
+    except ValueError:
+        day = None
+    if day is not None:
+        value = dt.datetime.combine(day + dt.timedelta(days=1 if end else 0), dt.time())
+    else:
+        value = parse_datetime(text)
+        if value is None:
+            raise ValueError(text)
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    return value

@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from . import dashboard, health, views
+from . import audit_views, dashboard, health, task_views, views
 from .access import signed_in
 from .api.views import SchemaView, SwaggerView
 from .sso.views import LogoutView
@@ -41,7 +41,11 @@ urlpatterns = [
     path("favicon.ico", views.favicon, name="favicon"),
     path("status/", views.status, name="status"),
     path("search/", views.search, name="search"),
-    path("audit/", views.audit_list, name="audit-list"),
+    path("audit/", audit_views.audit_list, name="audit-list"),
+    path("audit/export.csv", audit_views.audit_export_csv, name="audit-export-csv"),
+    path("audit/export.jsonl", audit_views.audit_export_jsonl, name="audit-export-jsonl"),
+    path("tasks/", task_views.task_list, name="task-list"),
+    path("tasks/<str:kind>/<int:pk>/", task_views.task_detail, name="task-detail"),
     path("", include("portal.security.urls")),  # login, second factor, API tokens
     path("", include("portal.sso.urls")),  # single sign-on (OIDC)
     path("logout/", signed_in(LogoutView.as_view()), name="logout"),  # also at the provider

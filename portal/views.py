@@ -1,10 +1,10 @@
-"""Portal pages: home, the audit trail, the status page, the favicon, the admin login."""
+"""Portal pages: home, the status page, the favicon, the admin login (the audit trail:
+``portal.audit_views``; the task log: ``portal.task_views``)."""
 
 from __future__ import annotations
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.templatetags.static import static
@@ -14,10 +14,8 @@ from . import health
 from . import search as global_search
 from .access import public
 from .dashboard import dashboard_data
-from .models import AuditEvent
-from .pages import paginate, query_without, role_required, sorted_queryset
-from .roles import AUDITOR, ROLES, SECURITY_OFFICER
-from .security.audit_scope import visible_events
+from .pages import role_required
+from .roles import ROLES
 from .security.scopes import is_scoped
 
 
@@ -26,35 +24,6 @@ from .security.scopes import is_scoped
 def home(request: HttpRequest) -> HttpResponse:
     """The overview dashboard (first page after login); tiles from :mod:`portal.dashboard`."""
     return render(request, "portal/home.html", dashboard_data(request.user))
-
-
-@require_safe
-@role_required(SECURITY_OFFICER, AUDITOR)
-def audit_list(request):
-    qs = visible_events(request.user, AuditEvent.objects.all())
-    q = request.GET.get("q", "").strip()
-    if q:
-        qs = qs.filter(Q(actor__icontains=q) | Q(action__icontains=q) | Q(target_repr__icontains=q))
-    for name in ("action", "result", "source", "actor"):
-        value = request.GET.get(name, "").strip()
-        if value:
-            qs = qs.filter(**{name: value})
-    qs, sort = sorted_queryset(
-        request, qs, ["occurred_at", "actor", "action", "result"], "-occurred_at"
-    )
-    return render(
-        request,
-        "portal/audit_list.html",
-        {
-            "page": paginate(request, qs),
-            "sort": sort,
-            "q": q,
-            "filters": {n: request.GET.get(n, "") for n in ("action", "result", "source", "actor")},
-            "results": AuditEvent.Result.choices,
-            "sources": AuditEvent.Source.choices,
-            "base_query": query_without(request, "page"),
-        },
-    )
 
 
 @require_safe

@@ -106,6 +106,7 @@ def baseline_approve(
         approved_at=now,
         comment=comment[:500],
     )
+    diff = config_diff(previous.config, config) if previous else []
     audit(
         action="compliance.baseline.approve",
         request=request,
@@ -116,7 +117,9 @@ def baseline_approve(
             "object": obj.name,
             "config_hash": obj.config_hash,
             "previous_hash": previous.config_hash if previous else None,
-            "changes": len(config_diff(previous.config, config)) if previous else None,
+            # Each setting that differs from the superseded baseline: [before, after].
+            "changes": {c.key: [c.before, c.after] for c in diff[:200]},
+            "changed_settings": len(diff) if previous else None,
         },
     )
     return baseline

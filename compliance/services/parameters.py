@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.audit import audit
+from portal.audit import audit, field_changes
 from portal.roles import SECURITY_OFFICER, role_of
 from portal.security.scopes import is_scoped
 
@@ -62,6 +62,7 @@ def check_parameters_update(
     )
     setting.updated_at = timezone.now()
     setting.save()
+    after = {"parameters": spec.effective(setting.parameters), "enabled": setting.enabled}
     audit(
         action="compliance.check.update",
         request=request,
@@ -70,7 +71,13 @@ def check_parameters_update(
         detail={
             "check": check_id,
             "before": before,
-            "after": {"parameters": spec.effective(setting.parameters), "enabled": setting.enabled},
+            "after": after,
+            "changes": field_changes(_flat(before), _flat(after)),
         },
     )
     return setting
+
+
+def _flat(setting: dict[str, Any]) -> dict[str, Any]:
+    """``{"enabled": .., "parameters": {"x": ..}}`` as ``{"enabled": .., "x": ..}``."""
+    return {"enabled": setting.get("enabled"), **setting.get("parameters", {})}

@@ -147,6 +147,7 @@ def waiver_approve(*, waiver: Waiver, actor: Any, request=None) -> Waiver:
             "reason": locked.reason,
             "expires_at": locked.expires_at.isoformat(),
             "findings_marked": marked,
+            "changes": {"state": ["requested", "approved"], "approved_by": [None, name]},
         },
     )
     return locked
@@ -161,6 +162,7 @@ def waiver_revoke(*, waiver: Waiver, actor: Any, reason: str, request=None) -> W
         raise ValidationError({"reason": "Give a reason for revoking the waiver."})
     if waiver.revoked_at is not None:
         raise ValidationError("The waiver was already revoked.")
+    state_before = "approved" if waiver.approved_at is not None else "requested"
     waiver.revoked_at = timezone.now()
     waiver.revoked_by = _name(actor)
     waiver.revoke_reason = reason
@@ -170,7 +172,14 @@ def waiver_revoke(*, waiver: Waiver, actor: Any, reason: str, request=None) -> W
         request=request,
         actor=actor,
         target=waiver,
-        detail={"check": waiver.check_id, "reason": reason},
+        detail={
+            "check": waiver.check_id,
+            "reason": reason,
+            "changes": {
+                "state": [state_before, "revoked" if state_before == "approved" else "rejected"],
+                "revoke_reason": [None, reason],
+            },
+        },
     )
     return waiver
 

@@ -22,7 +22,7 @@ from inventory.connectors.base import ConnectorError
 from inventory.connectors.platforms import PLATFORMS
 from inventory.models import CertificateProbe, Endpoint
 from inventory.signals import certificate_probe_requested
-from portal.audit import audit
+from portal.audit import audit, field_changes
 from portal.models import AuditEvent
 from portal.security.scopes import is_scoped
 
@@ -169,6 +169,7 @@ def endpoint_update(*, endpoint: Endpoint, actor, request=None, **changes: Any) 
     if not changes.get("secret"):
         changes.pop("secret", None)
     values = _clean(dict(changes), endpoint, actor)
+    before = {key: getattr(endpoint, key) for key in values}
     for key, value in values.items():
         setattr(endpoint, key, value)
     endpoint.save()
@@ -178,7 +179,13 @@ def endpoint_update(*, endpoint: Endpoint, actor, request=None, **changes: Any) 
         request=request,
         actor=actor,
         target=endpoint,
-        detail={"changed": changed} | {k: getattr(endpoint, k) for k in _AUDITED if k in values},
+        detail={"changed": changed}
+        | {k: getattr(endpoint, k) for k in _AUDITED if k in values}
+        # The secret's values never: only that it changed (scrub() redacts it as well).
+        | {
+            "changes": field_changes(before, values)
+            | ({"secret": ["***", "***"]} if "secret" in values else {})
+        },
     )
     return endpoint
 

@@ -31,6 +31,7 @@ from inventory.connectors.records import SnapshotRecord, TaskStatus
 from inventory.connectors.sessions import connector_for
 from inventory.models import Snapshot
 from operations.models import Operation
+from operations.services.steps import Step, describe_submit, last_remote_state, log_step
 from operations.signals import operation_failed
 from portal.audit import audit
 from portal.models import AuditEvent
@@ -87,6 +88,7 @@ def operation_step(operation_id: int) -> float | None:
         op.state, op.started_at = Operation.State.RUNNING, now
         Operation.objects.filter(pk=op.pk).update(state=op.state, started_at=now)
         _audit(op, "started")
+        log_step(op, Step.STARTED, message=f"on {op.vm.endpoint.name}")
     lease = None
     try:
         with connector_for(op.vm.endpoint_id, op.vm.endpoint.connector_config()) as lease:
@@ -103,6 +105,12 @@ def operation_step(operation_id: int) -> float | None:
             _fail(op, str(exc))
             return None
         log.warning("operation %s: %s (will retry)", op.pk, exc)
+        log_step(
+            op,
+            Step.RETRY,
+            remote_ref=op.remote_ref,
+            message=f"{exc} (attempt {errors} of {MAX_TRANSIENT_ERRORS})",
+        )
         op.params["_transient_errors"] = errors
         _release(op, params=op.params)
         return min(60.0, POLL_SECONDS * 2**errors)
@@ -117,6 +125,15 @@ def _advance(connector: Any, op: Operation, now: dt.datetime) -> float | None:
     if not op.remote_ref:
         if op.attempts:
             done, record = _already_done(connector, op)
+            log_step(
+                op,
+                Step.LOOKED_FOR,
+                message=(
+                    f"found: {record.external_id if record else 'the work is done'}"
+                    if done
+                    else "not found; submitting again"
+                ),
+            )
             if done:
                 _succeed(op, record=record, adopted=True)
                 return None
@@ -131,15 +148,21 @@ def _advance(connector: Any, op: Operation, now: dt.datetime) -> float | None:
             _succeed(op, adopted=True)
             return None
         Operation.objects.filter(pk=op.pk).update(remote_ref=op.remote_ref)
+        log_step(op, Step.SUBMITTED, sent=describe_submit(op), remote_ref=op.remote_ref)
+        logged = ""
         # Most snapshot tasks end within a second: watch them briefly on this connection
         # (well inside the lease) rather than paying a new task and a new request round.
         for delay in INLINE_POLLS:
             time.sleep(delay)
-            if _ended(connector, op, connector.task_status(op.remote_ref)):
+            status = connector.task_status(op.remote_ref)
+            logged = _note_state(op, status, logged)
+            if _ended(connector, op, status):
                 return None
         _release(op)
         return FIRST_POLL_SECONDS
-    if _ended(connector, op, connector.task_status(op.remote_ref)):
+    status = connector.task_status(op.remote_ref)
+    _note_state(op, status, last_remote_state(op))
+    if _ended(connector, op, status):
         return None
     if op.started_at and now - op.started_at > DEADLINE:
         _fail(op, f"the remote task {op.remote_ref} still runs after {DEADLINE}; given up")
@@ -147,6 +170,14 @@ def _advance(connector: Any, op: Operation, now: dt.datetime) -> float | None:
     _release(op)
     running = (now - (op.started_at or now)).total_seconds()
     return min(POLL_SECONDS, max(FIRST_POLL_SECONDS, running / 2))
+
+
+def _note_state(op: Operation, status: TaskStatus, logged: str) -> str:
+    """Log the remote task's state when it is new (not every poll); the state now logged."""
+    if status.state not in ("succeeded", "failed") and status.state != logged:
+        log_step(op, Step.POLLED, remote_ref=op.remote_ref, message=status.state)
+        return status.state
+    return logged
 
 
 def _ended(connector: Any, op: Operation, status: TaskStatus) -> bool:
@@ -230,6 +261,13 @@ def _succeed(op: Operation, *, record: SnapshotRecord | None = None, adopted: bo
             if adopted and op.kind == Operation.Kind.CREATE
             else {}
         )
+        found = f"snapshot {op.snapshot.external_id}" if op.snapshot is not None else "done"
+        log_step(
+            op,
+            Step.SUCCEEDED,
+            remote_ref=op.remote_ref,
+            message=f"{found}{' (adopted after a crash)' if adopted else ''}",
+        )
         _audit(
             op,
             "succeeded",
@@ -252,6 +290,7 @@ def _fail(op: Operation, error: str) -> None:
             touched_at=now,
         )
         op.state = Operation.State.FAILED
+        log_step(op, Step.FAILED, remote_ref=op.remote_ref, message=error)
         _audit(op, "failed", AuditEvent.Result.FAILURE, error=error[:500], ref=op.remote_ref)
         _after(op)  # in the same transaction: no moment where the VM looks idle
         transaction.on_commit(

@@ -24,6 +24,7 @@ from inventory.connectors.platforms import traits_for
 from inventory.connectors.traits import SnapshotNameError
 from inventory.models import Snapshot, VirtualMachine
 from operations.models import Operation
+from operations.services.steps import Step, log_step
 from operations.signals import operation_queued
 from portal.audit import audit, source_for_trigger
 
@@ -154,6 +155,7 @@ def _open(
         detail={"vm": vm.pk, "vm_name": vm.name, "snapshot": snapshot.pk if snapshot else None}
         | {k: v for k, v in params.items() if k != "description"},
     )
+    log_step(op, Step.QUEUED, message=f"requested by {op.requested_by_name or 'the portal'}")
     operation_queued.send(sender=Operation, operation_id=op.pk)
     return op
 

@@ -28,7 +28,7 @@ from django_celery_beat.models import CrontabSchedule, PeriodicTask
 from inventory.models import Datastore, Snapshot, VirtualMachine
 from inventory.tags import tagged
 from operations.models import Operation, PolicyRun, SnapshotPolicy
-from portal.audit import audit, source_for_trigger
+from portal.audit import audit, field_changes, source_for_trigger
 from portal.models import AuditEvent
 from portal.security.scopes import is_scoped
 
@@ -163,20 +163,27 @@ def policy_update(
         **{k: getattr(policy, k).all() if v is None else v for k, v in selector.items()},
         tag=changes.get("tag", policy.tag),
     )
+    cron_before = str(policy.crontab)
     for f in CRON_FIELDS:
         changes.pop(f, None)
+    before = {key: getattr(policy, key) for key in changes}
+    before |= {k: _names(getattr(policy, k).all()) for k, v in selector.items() if v is not None}
     for key, value in changes.items():
         setattr(policy, key, value)
     policy.save()
     _set_selector(policy, selector)
     _sync_periodic_task(policy)
+    after = {key: getattr(policy, key) for key in changes}
+    after |= {k: _names(getattr(policy, k).all()) for k, v in selector.items() if v is not None}
+    before["crontab"], after["crontab"] = cron_before, str(policy.crontab)
     audit(
         action="snapshot_policy.update",
         request=request,
         actor=actor,
         target=policy,
         detail={"changed": sorted(changes) + sorted(k for k, v in selector.items() if v)}
-        | {k: getattr(policy, k) for k in _AUDITED},
+        | {k: getattr(policy, k) for k in _AUDITED}
+        | {"changes": field_changes(before, after)},
     )
     return policy
 
@@ -226,6 +233,17 @@ def _short_of_space(policy: SnapshotPolicy, datastores: Iterable[Datastore]) -> 
     return ""
 
 
+def _names(objects: Any) -> list[str]:
+    return sorted(str(getattr(o, "name", o)) for o in objects)
+
+
+def _requester(actor: Any) -> str:
+    """Who asked for a run: a user's name, a system actor's own name ("" for the schedule)."""
+    if isinstance(actor, str):
+        return actor[:150]
+    return actor.get_username() if getattr(actor, "is_authenticated", False) else ""
+
+
 def policy_run(
     *, policy_id: int, trigger: str = "schedule", actor: Any = None, request: Any = None
 ) -> PolicyRun | None:
@@ -242,6 +260,7 @@ def policy_run(
     run = PolicyRun.objects.create(
         policy=policy,
         trigger=trigger,
+        requested_by=_requester(actor),
         status=PolicyRun.Status.RUNNING,
         queued_at=now,
         started_at=now,

@@ -51,3 +51,31 @@ AUDIT_EVENT_EXAMPLES = [
         },
     ),
 ]
+
+SEARCH_EXAMPLES = [
+    OpenApiExample(
+        "A VM found by part of its name",
+        value={
+            "q": "web01",
+            "limit": 10,
+            "groups": [
+                {
+                    "kind": "vm",
+                    "label": "Virtual machines",
+                    "more": False,
+                    "results": [
+                        {
+                            "kind": "vm",
+                            "name": "web01",
+                            "path": "vc1 / cluster-a / esx07 / web01",
+                            "platform_id": "vm-42",
+                            "url": "/vms/17/",
+                            "note": "",
+                        }
+                    ],
+                }
+            ],
+        },
+        response_only=True,
+    ),
+]

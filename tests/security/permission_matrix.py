@@ -27,6 +27,16 @@ target changes by PATCH; PUT saves an assessment).
 
 Added 2026-11-30 (issue 18): the single sign-on routes answer 404 to everyone while OIDC is not
 configured (as here) and take GET only; with OIDC on they are public (the provider's round trip).
+
+Added 2026-11-30 (issue 16, daily use): the search API for every role; the snapshot list's bulk
+page for administrators (without a selection it sends them back to the list: 302) and the
+findings' bulk waiver request for security officers (302 likewise). Objects are checked per id
+on those pages (an id out of scope is refused by number: tests/operations/test_snapshot_bulk.py).
+
+Added 2026-11-30 (issue 16, task log and audit trail): the task log page, its detail pages and
+``/api/tasks/`` for every role (the out-of-scope administrator gets 404 for a run on the other
+endpoint), an operation's step log like the operation (404 outside the scope), and the audit
+trail's exports (CSV, JSON Lines) for the roles that read the trail (officers, auditors).
 """
 
 MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
@@ -941,6 +951,13 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
         "POST": (401, 403, 403, 403, 403),
         "PUT": (401, 403, 403, 403, 403),
     },
+    "api/search/": {
+        "DELETE": (401, 403, 403, 403, 403),
+        "GET": (401, 200, 200, 200, 200),
+        "PATCH": (401, 403, 403, 403, 403),
+        "POST": (401, 403, 403, 403, 403),
+        "PUT": (401, 403, 403, 403, 403),
+    },
     "api/snapshot-policies/": {
         "DELETE": (401, 403, 403, 405, 405),
         "GET": (401, 200, 200, 200, 200),
@@ -1011,6 +1028,13 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
         "POST": (401, 403, 403, 403, 403),
         "PUT": (401, 403, 403, 403, 403),
     },
+    "api/tasks/": {
+        "DELETE": (401, 403, 403, 403, 403),
+        "GET": (401, 200, 200, 200, 200),
+        "PATCH": (401, 403, 403, 403, 403),
+        "POST": (401, 403, 403, 403, 403),
+        "PUT": (401, 403, 403, 403, 403),
+    },
     "api/utilization/": {
         "DELETE": (401, 403, 403, 403, 403),
         "GET": (401, 200, 200, 200, 200),
@@ -1047,6 +1071,20 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
         "PUT": (401, 403, 403, 405, 405),
     },
     "audit/": {
+        "DELETE": (405, 405, 405, 405, 405),
+        "GET": (302, 200, 200, 403, 403),
+        "PATCH": (405, 405, 405, 405, 405),
+        "POST": (302, 405, 405, 405, 405),
+        "PUT": (405, 405, 405, 405, 405),
+    },
+    "audit/export.csv": {
+        "DELETE": (405, 405, 405, 405, 405),
+        "GET": (302, 200, 200, 403, 403),
+        "PATCH": (405, 405, 405, 405, 405),
+        "POST": (302, 405, 405, 405, 405),
+        "PUT": (405, 405, 405, 405, 405),
+    },
+    "audit/export.jsonl": {
         "DELETE": (405, 405, 405, 405, 405),
         "GET": (302, 200, 200, 403, 403),
         "PATCH": (405, 405, 405, 405, 405),
@@ -1100,6 +1138,13 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
         "GET": (302, 200, 200, 200, 200),
         "PATCH": (405, 405, 405, 405, 405),
         "POST": (302, 405, 405, 405, 405),
+        "PUT": (405, 405, 405, 405, 405),
+    },
+    "compliance/findings/waive/": {
+        "DELETE": (405, 405, 405, 405, 405),
+        "GET": (302, 403, 302, 403, 403),
+        "PATCH": (405, 405, 405, 405, 405),
+        "POST": (302, 403, 302, 403, 403),
         "PUT": (405, 405, 405, 405, 405),
     },
     "compliance/findings/{finding_id}/waive/": {
@@ -1459,6 +1504,13 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
         "POST": (302, 405, 405, 405, 405),
         "PUT": (405, 405, 405, 405, 405),
     },
+    "operations/{pk}/log/": {
+        "DELETE": (405, 405, 405, 405, 405),
+        "GET": (302, 200, 200, 200, 404),
+        "PATCH": (405, 405, 405, 405, 405),
+        "POST": (302, 405, 405, 405, 405),
+        "PUT": (405, 405, 405, 405, 405),
+    },
     "operations/{pk}/status.json": {
         "DELETE": (405, 405, 405, 405, 405),
         "GET": (302, 200, 200, 200, 404),
@@ -1522,6 +1574,13 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
         "POST": (302, 405, 405, 405, 405),
         "PUT": (405, 405, 405, 405, 405),
     },
+    "snapshots/bulk/": {
+        "DELETE": (405, 405, 405, 405, 405),
+        "GET": (302, 403, 403, 302, 302),
+        "PATCH": (405, 405, 405, 405, 405),
+        "POST": (302, 403, 403, 302, 302),
+        "PUT": (405, 405, 405, 405, 405),
+    },
     "snapshots/{pk}/delete/": {
         "DELETE": (405, 405, 405, 405, 405),
         "GET": (302, 403, 403, 200, 404),
@@ -1567,6 +1626,20 @@ MATRIX: dict[str, dict[str, tuple[int, ...] | None]] = {
     "sync-runs/": {
         "DELETE": (405, 405, 405, 405, 405),
         "GET": (302, 200, 200, 200, 200),
+        "PATCH": (405, 405, 405, 405, 405),
+        "POST": (302, 405, 405, 405, 405),
+        "PUT": (405, 405, 405, 405, 405),
+    },
+    "tasks/": {
+        "DELETE": (405, 405, 405, 405, 405),
+        "GET": (302, 200, 200, 200, 200),
+        "PATCH": (405, 405, 405, 405, 405),
+        "POST": (302, 405, 405, 405, 405),
+        "PUT": (405, 405, 405, 405, 405),
+    },
+    "tasks/{kind}/{pk}/": {
+        "DELETE": (405, 405, 405, 405, 405),
+        "GET": (302, 200, 200, 200, 404),
         "PATCH": (405, 405, 405, 405, 405),
         "POST": (302, 405, 405, 405, 405),
         "PUT": (405, 405, 405, 405, 405),

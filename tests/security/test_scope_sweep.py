@@ -86,6 +86,7 @@ def _inside_ids(estate: Estate, inside: dict[str, int]) -> dict[str, str]:
         "vms/": str(estate.vm.pk),
         "snapshots/": str(estate.snapshot.pk),
         "endpoints/": str(estate.inside.pk),
+        "tasks/": str(inside["compliance/runs"]),  # a check run (``kind`` below)
     }
 
 
@@ -105,6 +106,8 @@ def _fill(route: str, names: tuple[str, ...], world: dict) -> dict[str, str] | N
             values[name] = "vm"
         elif name == "object_id" and route.startswith("compliance/baselines/"):
             values[name] = str(world["estate"].vm.pk)
+        elif name == "kind" and route.startswith("tasks/"):
+            values[name] = "check"
         elif name == "finding_id":
             values[name] = world["by_prefix"]["compliance/findings/"]
         elif name in ("pk", "id"):
