@@ -82,6 +82,15 @@ class Changer:
     def reconfigure_cpus(self, vm_id: str, cpus: int) -> None:
         wait_task(self.vm(vm_id).ReconfigVM_Task(spec=vim.vm.ConfigSpec(numCPUs=cpus)))
 
+    def set_host_options(self, host_id: str, values: dict[str, Any]) -> None:
+        """Change advanced settings with ``UpdateOptions`` on the host's OptionManager (the
+        simulator keeps them per host, except its one shared ``Config.HostAgent.log.level``,
+        and reports no property update for it, as a real vCenter need not)."""
+        manager = vim.HostSystem(host_id, self.si._stub).configManager.advancedOption
+        manager.UpdateOptions(
+            changedValue=[vim.option.OptionValue(key=k, value=v) for k, v in values.items()]
+        )
+
     def create(self, like_vm_id: str, name: str) -> str:
         """A new VM in the folder, pool and host of ``like_vm_id``; return its moref."""
         like = self.vm(like_vm_id)

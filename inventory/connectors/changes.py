@@ -14,12 +14,13 @@ ended.
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from .base import EndpointConfig, Progress, no_progress
-from .records import Inventory
+from .records import ConsoleRead, Inventory
 
 # The kinds a ChangeSet names removals of, as the sync service's kinds.
 KINDS = ("clusters", "hosts", "datastores", "switches", "networks", "vms")
@@ -84,6 +85,10 @@ class ChangeFeed(Protocol):
         ``wait_seconds`` > 0 waits up to that long for a first change (the watcher); 0 answers
         at once. Raises ConnectorError when the endpoint cannot be read at all.
         """
+        ...
+
+    def read_console_sessions(self, since: dt.datetime, inventory: Inventory) -> ConsoleRead:
+        """The console history since ``since``, in the feed's session (as the connector's)."""
         ...
 
     def mark_unapplied(self) -> None:

@@ -492,6 +492,15 @@ def _console_session(event: Any, since: dt.datetime) -> ConsoleSessionRecord | N
     )
 
 
+def set_vm_tags(inv: Inventory, found: dict[str, list[str]] | None) -> None:
+    """The VMs' tags from a vAPI read; ``found`` None (not read): every VM's tags unknown."""
+    for vm in inv.vms:
+        if found is None:
+            vm.tags, vm.tags_known = [], False
+        else:
+            vm.tags, vm.tags_known = found.get(vm.external_id, []), True
+
+
 def _plain(value: Any) -> Any:
     """JSON-friendly, order-stable copy of an option value for the config hash."""
     if isinstance(value, str | int | float | bool) or value is None:
@@ -788,10 +797,7 @@ class VCenterConnector:
                 host_mhz[obj._moId] = int(hw.cpuMhz)
         settings = self._host_settings(p.get("configManager.advancedOption") for _, p in host_props)
         for obj, p in host_props:
-            manager = p.get("configManager.advancedOption")
-            p["config.option"] = settings.get(manager._moId) if manager is not None else None
-            self._host_records(inv, obj, p)
-            self._host_hardening(inv.hosts[-1], p)
+            self._host_with_settings(inv, obj, p, settings)
 
         for obj, p in self._retrieve(vim.Datastore, DATASTORE_PROPS):
             self._datastore_records(inv, obj, p)
@@ -820,6 +826,16 @@ class VCenterConnector:
         self._vm_tags(inv)
         return inv
 
+    def _host_with_settings(
+        self, inv: Inventory, obj: Any, p: dict[str, Any], settings: dict[str, list[Any]]
+    ) -> None:
+        """A host's records from its HOST_PROPS and the settings :meth:`_host_settings` read
+        (by OptionManager moref), with its hardening facts: the full read and the change feed."""
+        manager = p.get("configManager.advancedOption")
+        p = {**p, "config.option": settings.get(manager._moId) if manager is not None else None}
+        self._host_records(inv, obj, p)
+        self._host_hardening(inv.hosts[-1], p)
+
     def _vm_tags(self, inv: Inventory) -> None:
         """The VMs' vSphere tags (``Category:Tag``) from the vAPI service, see :mod:`.vsphere_tags`.
 
@@ -829,13 +845,17 @@ class VCenterConnector:
         (``tags_known`` False, no tags), so no tag target object claims or drops a VM on a
         stale tag list.
         """
+        found, warning = self._read_tags([vm.external_id for vm in inv.vms])
+        if warning:
+            inv.warnings.append(warning)
+        set_vm_tags(inv, found)
+
+    def _read_tags(self, vm_ids: list[str]) -> tuple[dict[str, list[str]] | None, str]:
+        """The tags of ``vm_ids`` (None: not read) and the warning when they were not read.
+        Raises TrustError when the certificate is not the trusted one (see :meth:`_vm_tags`)."""
         try:
             found = vsphere_tags.read_vm_tags(
-                self._new_connection,
-                self.url,
-                self.config.username,
-                self.config.secret,
-                [vm.external_id for vm in inv.vms],
+                self._new_connection, self.url, self.config.username, self.config.secret, vm_ids
             )
         except Exception as exc:
             error = self._translate(exc, "vAPI tags")
@@ -843,12 +863,8 @@ class VCenterConnector:
                 # The certificate changed since the SOAP login: that fails the read, as it would
                 # on any other connection of the session.
                 raise error from None
-            inv.warnings.append(f"vSphere tags not read, the VMs' tags are unknown: {error}")
-            for vm in inv.vms:
-                vm.tags, vm.tags_known = [], False
-            return
-        for vm in inv.vms:
-            vm.tags, vm.tags_known = found.get(vm.external_id, []), True
+            return None, f"vSphere tags not read, the VMs' tags are unknown: {error}"
+        return found, ""
 
     def _host_settings(self, managers: Iterator[Any]) -> dict[str, list[Any]]:
         """Every host's advanced settings by OptionManager moref, in one RetrievePropertiesEx.

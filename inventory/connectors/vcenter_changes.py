@@ -27,34 +27,50 @@ When it reads everything again (``ChangeSet.full``)
     session ended: the feed logs in again). The fall-back is done once per call; a second
     failure is a ConnectorError like any read failure.
 
+What the filter does not report
+    A host's advanced settings (on its OptionManager, not the HostSystem) and VM tags (vAPI)
+    change without an update. Each call that does not wait, and a waiting call (the watcher) at
+    most every :attr:`VCenterChangeFeed.unfed_interval` seconds, reads every host's settings
+    (one RetrievePropertiesEx over all OptionManagers) and every VM's tags (the full read's vAPI
+    read) and rebuilds the hosts and VMs whose records they change; a waiting call that is not
+    due reads the settings of the changed hosts and the tags of the created VMs. Changed hosts
+    get their hardening facts as in the full read (the acceptance level: one call per changed
+    connected host; an unchanged host's is read again only by a full read).
+
 Cost
-    A call with no change is one ``WaitForUpdatesEx`` round trip. A change set costs one round
-    trip (plus pages), the mapping of the changed objects, and, when it contains snapshots, the
+    A call with no change is one ``WaitForUpdatesEx`` round trip, plus the settings request and
+    the vAPI read (about 7 requests) when they are due. A change set costs one round trip (plus
+    pages), the mapping of the changed objects, and, when it contains snapshots, the
     snapshot-creator lookup of the full read (``TaskManager.recentTask``). Network rates
     (``QueryPerf``) are read only with a full change set: they are not properties.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import time
 from typing import Any
 
 from pyVmomi import vim, vmodl
 
 from .base import ConnectorError, EndpointConfig, Progress, no_progress
 from .changes import FIRST_READ, ChangeSet
-from .records import Inventory
+from .records import ConsoleRead, Inventory
 from .vcenter import (
+    ADVANCED_OPTIONS,
     CLUSTER_PROPS,
     DATASTORE_PROPS,
     DVPG_PROPS,
     DVS_PROPS,
+    HARDENING_OPTIONS,
     HOST_PROPS,
     VM_PROPS,
     VCenterConnector,
     _backup_of,
     _dvs_record,
     _moid,
+    _plain,
 )
 
 log = logging.getLogger(__name__)
@@ -69,12 +85,21 @@ TYPES: tuple[tuple[type, str, list[str]], ...] = (
     (vim.VirtualMachine, "vm", VM_PROPS),
 )
 _PATHS = {kind: frozenset(paths) for _, kind, paths in TYPES}
+# The host settings a record is made of (HostRecord.advanced_options, extra["hardening"]).
+_SETTINGS_KEYS = frozenset(ADVANCED_OPTIONS) | frozenset(HARDENING_OPTIONS)
 # Faults after which the feed cannot tell what changed: read everything again.
 _LOST = (
     vmodl.query.InvalidCollectorVersion,
     vmodl.fault.ManagedObjectNotFound,
     vim.fault.NotAuthenticated,
 )
+
+
+def _settings_view(settings: list[Any] | None) -> tuple[tuple[str, Any], ...] | None:
+    """What the records use of a host's settings (None: not read), to tell a change."""
+    if settings is None:
+        return None
+    return tuple(sorted((o.key, _plain(o.value)) for o in settings if o.key in _SETTINGS_KEYS))
 
 
 def _kind_of(obj: Any) -> str | None:
@@ -89,6 +114,10 @@ class VCenterChangeFeed:
 
     page_size = 1000
     reread_modified = True
+    # Host advanced settings and VM tags change without an update of the filter (see the
+    # module docstring): read on every call that does not wait, and at most this often by a
+    # caller that waits (the watcher).
+    unfed_interval = 60.0
 
     def __init__(self, config: EndpointConfig, connector: VCenterConnector | None = None) -> None:
         self.config = config
@@ -103,6 +132,10 @@ class VCenterChangeFeed:
         self._kinds: dict[str, str] = {}
         self._backup_key: int | None = None
         self._portgroup_names: dict[str, str] = {}
+        self._settings: dict[str, list[Any]] = {}  # OptionManager moref -> its settings
+        self._tags: dict[str, list[str] | None] = {}  # VM moref -> its tags (None: unknown)
+        self._tags_warning = ""  # why tags are unknown
+        self._unfed_at: float | None = None  # monotonic time of the last read of all of both
 
     # -- session and filter -------------------------------------------------------------------
 
@@ -149,6 +182,8 @@ class VCenterChangeFeed:
         self._version = ""
         self._objs, self._props, self._kinds = {}, {}, {}
         self._portgroup_names = {}
+        self._settings, self._tags, self._tags_warning = {}, {}, ""
+        self._unfed_at = None
 
     def _drop(self) -> None:
         """Forget the filter and log out: the session's collector, filters and views end with
@@ -217,12 +252,28 @@ class VCenterChangeFeed:
                 raise self.connector._translate(exc, "WaitForUpdatesEx") from None
             try:
                 changed, removed = self._apply(updates)
+                if (
+                    full
+                    or wait_seconds <= 0
+                    or self._unfed_at is None
+                    or time.monotonic() - self._unfed_at >= self.unfed_interval
+                ):
+                    settings_changed, tags_changed = self._read_unfed(
+                        self._of("host"), self._of("vm"), everything=True
+                    )
+                else:
+                    # Between two reads of all: the changed hosts' settings and the new VMs'
+                    # tags, so that their records are whole at once.
+                    new_vms = [m for m in sorted(changed["vm"]) if m not in self._tags]
+                    settings_changed, tags_changed = self._read_unfed(
+                        sorted(changed["host"]), new_vms, everything=False
+                    )
                 if full or self._unapplied:
                     progress("objects", len(self._objs))
                     cs = self._full(reason or "the previous change set was not stored")
                     self._unapplied = False
                 else:
-                    cs = self._partial(changed, removed)
+                    cs = self._partial(changed, removed, settings_changed, tags_changed)
             except Exception:
                 # The copy may now disagree with the server: start over next time.
                 self._drop()
@@ -299,6 +350,59 @@ class VCenterChangeFeed:
                 if props:
                     self._props[obj._moId] = props
 
+    def _read_unfed(
+        self, hosts: list[str], vms: list[str], everything: bool
+    ) -> tuple[set[str], set[str]]:
+        """Read what the filter does not report: the advanced settings of ``hosts`` (one
+        RetrievePropertiesEx over their OptionManagers, as the full read) and the tags of
+        ``vms`` (the full read's vAPI read, ~7 requests). Return the hosts and the VMs whose
+        records they change; the copy keeps what was read. ``everything``: ``hosts`` and
+        ``vms`` are all of them (what is not in the answer is not there)."""
+        c = self.connector
+        managers = {
+            moid: m
+            for moid in hosts
+            if (m := self._props[moid].get("configManager.advancedOption")) is not None
+        }
+        settings = c._host_settings(iter(managers.values())) if managers else {}
+        settings_changed = {
+            moid
+            for moid, m in managers.items()
+            if _settings_view(settings.get(m._moId)) != _settings_view(self._settings.get(m._moId))
+        }
+        if everything:
+            self._settings = settings
+        else:
+            for m in managers.values():
+                if m._moId in settings:
+                    self._settings[m._moId] = settings[m._moId]
+                else:
+                    self._settings.pop(m._moId, None)  # not read now: unread, as in a full read
+        if everything:
+            self._unfed_at = time.monotonic()
+        elif not vms:
+            return settings_changed, set()
+        found, warning = c._read_tags(sorted(vms))
+        tags: dict[str, list[str] | None]
+        if found is None:
+            # As the full read: the vAPI could not be read, every VM's tags are unknown.
+            tags = dict.fromkeys(self._of("vm"))
+            self._tags_warning = warning
+        elif everything:
+            tags = {v: found.get(v, []) for v in vms}
+            self._tags_warning = ""
+        else:
+            tags = {v: t for v, t in self._tags.items() if self._kinds.get(v) == "vm"}
+            tags.update((v, found.get(v, [])) for v in vms)
+        tags_changed = {v for v in tags if v not in self._tags or tags[v] != self._tags[v]}
+        self._tags = tags
+        return settings_changed, tags_changed
+
+    def read_console_sessions(self, since: dt.datetime, inventory: Inventory) -> ConsoleRead:
+        """The console history since ``since``, read in the feed's session (the full read's
+        :meth:`VCenterConnector.read_console_sessions`)."""
+        return self.connector.read_console_sessions(since, inventory)
+
     # -- records --------------------------------------------------------------------------
 
     def _of(self, kind: str) -> list[str]:
@@ -333,7 +437,7 @@ class VCenterChangeFeed:
         for moid in ids.get("cluster", []):
             inv.clusters.append(c._cluster(self._objs[moid], self._props[moid]))
         for moid in ids.get("host", []):
-            c._host_records(inv, self._objs[moid], self._props[moid])
+            c._host_with_settings(inv, self._objs[moid], self._props[moid], self._settings)
         for moid in ids.get("datastore", []):
             c._datastore_records(inv, self._objs[moid], self._props[moid])
         for moid in ids.get("dvs", []):
@@ -348,6 +452,11 @@ class VCenterChangeFeed:
             p = self._props[moid]
             c._vm_records(inv, self._objs[moid], p, host_mhz, names)
             _backup_of(inv.vms[-1], p, self._backup_key, self.config.backup_attribute)
+        for vm in inv.vms:
+            tags = self._tags.get(vm.external_id)
+            vm.tags, vm.tags_known = ([], False) if tags is None else (list(tags), True)
+        if self._tags_warning and any(t is None for t in self._tags.values()):
+            inv.warnings.append(self._tags_warning)
 
     def _full(self, reason: str) -> ChangeSet:
         about = self.connector._connect().about
@@ -361,10 +470,16 @@ class VCenterChangeFeed:
         self.connector._snapshot_creators(inv)
         return ChangeSet(full=True, inv=inv, reason=reason)
 
-    def _partial(self, changed: dict[str, set[str]], removed: dict[str, set[str]]) -> ChangeSet:
+    def _partial(
+        self,
+        changed: dict[str, set[str]],
+        removed: dict[str, set[str]],
+        settings_changed: set[str],
+        tags_changed: set[str],
+    ) -> ChangeSet:
         old_names = self._portgroup_names
         _, _, names = self._context()
-        vms = set(changed["vm"])
+        vms = set(changed["vm"]) | (tags_changed - removed["vm"])
         if names != old_names:
             vms.update(self._of("vm"))
         moved_hosts = changed["host"] | removed["host"]
@@ -390,7 +505,7 @@ class VCenterChangeFeed:
             cs.inv,
             {
                 "cluster": sorted(changed["cluster"]),
-                "host": sorted(changed["host"]),
+                "host": sorted(changed["host"] | (settings_changed - removed["host"])),
                 "datastore": sorted(datastores),
                 "dvs": sorted(changed["dvs"]),
                 "dvpg": sorted(dvpgs),
@@ -405,7 +520,7 @@ class VCenterChangeFeed:
         cs.removed["switches"] = removed["dvs"]
         cs.removed["networks"] = removed_networks
         cs.removed["vms"] = removed["vm"]
-        cs.hosts_complete = set(changed["host"])
+        cs.hosts_complete = set(changed["host"]) | (settings_changed - removed["host"])
         cs.vms_complete = vms
         if cs.inv.snapshots:
             self.connector._snapshot_creators(cs.inv)

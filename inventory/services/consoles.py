@@ -14,6 +14,7 @@ import datetime as dt
 import logging
 
 from inventory.connectors.base import CLOCK_SKEW, Connector, ConnectorError
+from inventory.connectors.changes import ChangeFeed
 from inventory.connectors.records import ConsoleRead, Inventory
 from inventory.models import ConsoleHistory, ConsoleSession, Endpoint, VirtualMachine
 
@@ -34,7 +35,7 @@ def console_since(endpoint: Endpoint, now: dt.datetime) -> dt.datetime:
 
 
 def read_consoles(
-    connector: Connector, endpoint: Endpoint, inventory: Inventory, now: dt.datetime
+    connector: Connector | ChangeFeed, endpoint: Endpoint, inventory: Inventory, now: dt.datetime
 ) -> tuple[dt.datetime, ConsoleRead]:
     """Read the console history since the cursor. Never raises for the platform's trouble:
     what could not be read is a warning of the read (and of the sync)."""

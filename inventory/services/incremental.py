@@ -51,6 +51,7 @@ from inventory.signals import sync_succeeded
 from portal.audit import audit, source_for_trigger
 from portal.models import AuditEvent
 
+from .consoles import read_consoles, store_consoles
 from .sync import (
     SyncBusy,
     _fail,
@@ -394,8 +395,12 @@ def incremental_sync(
             )
         run.start(started, attempts=run.attempts + 1)
         mode, updates = ("full" if cs.full else "incremental"), cs.updates
+        # The console history, from the cursor, as sync_endpoint reads it (5 calls).
+        console_from, consoles = read_consoles(feed, endpoint, cs.inv, started)
+        cs.inv.warnings.extend(consoles.warnings)
         with transaction.atomic():
             counts = apply_changes(endpoint, cs, started)
+            counts["console_sessions"] = store_consoles(endpoint, console_from, consoles, started)
             totals = {
                 k: sum(c[k] for c in counts.values()) for k in ("created", "updated", "absent")
             }
