@@ -14,6 +14,8 @@ if [ "${1:-}" != build ]; then
   # OpenLDAP's server and tools for the directory-login tests (tests/peers/slapd.py).
   [ -x /usr/sbin/slapd ] || need+=(slapd)
   command -v ldapadd >/dev/null 2>&1 || need+=(ldap-utils)
+  # rsyslog with its TLS module, the SIEM forwarding peer (tests/peers/rsyslog.py).
+  [ -x /usr/sbin/rsyslogd ] && [ -e /usr/lib/x86_64-linux-gnu/rsyslog/lmnsd_ossl.so ] || need+=(rsyslog rsyslog-openssl)
 fi
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" -ne 0 ] && ! command -v sudo >/dev/null 2>&1; then

@@ -34,7 +34,8 @@ from .factories import ClusterFactory, EndpointFactory, HostFactory, VmFactory, 
 pytestmark = pytest.mark.django_db
 
 A17 = "SYS.1.5.A17"  # sentence 1: OPS-003 reports hosts left in maintenance mode
-A7 = "SYS.1.5.A7"  # no check tests it: assessed here only
+A7 = "SYS.1.5.A7"
+A10 = "SYS.1.5.A10"  # no check tests it: assessed here only (A7 is tested by TIM-001 now)
 A21 = "SYS.1.5.A21"  # erhöht (H): MEM-003 and others test overcommitment
 
 
@@ -102,18 +103,18 @@ def test_a_documented_nein_makes_a_partly_failing_requirement_not_fulfilled(offi
 def test_requirements_no_check_tests_are_assessed_here(officer, estate):
     HostFactory()
     run()
-    assert automated_statuses(estate)[A7].checks == []
-    assert effective(estate, A7) == "not_checked"
-    assess(officer, estate, A7, "teilweise")
-    assert effective(estate, A7) == "partly"
+    assert automated_statuses(estate)[A10].checks == []
+    assert effective(estate, A10) == "not_checked"
+    assess(officer, estate, A10, "teilweise")
+    assert effective(estate, A10) == "partly"
     assess(
         officer,
         estate,
-        A7,
+        A10,
         "entbehrlich",
         justification="The guests take their time from the hosts only.",
     )
-    r = row(estate, A7)
+    r = row(estate, A10)
     assert r.effective.status == "dispensable"
     assert r.effective.reason == "The guests take their time from the hosts only."
 

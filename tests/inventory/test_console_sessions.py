@@ -246,7 +246,7 @@ def test_the_api_filters_console_sessions_and_refuses_a_bad_value(api_for, audit
     vm = two_endpoints["inside"]
     answer = api.get(f"/api/console-sessions/?vm={vm.pk}&kind=vnc&user=INSIDE").json()
     assert [s["vm_name"] for s in answer["results"]] == ["inside-vm"]
-    assert answer["results"][0]["platform"] == "proxmox"
+    assert answer["results"][0]["platform"] == vm.endpoint.kind
     bad = api.get("/api/console-sessions/?since=yesterday")
     assert bad.status_code == 400 and "since" in bad.json()["error"]["fields"]
     assert api.get("/api/console-sessions/?kind=telnet").status_code == 400
