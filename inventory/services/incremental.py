@@ -48,15 +48,15 @@ from inventory.models import (
     VmDatastore,
 )
 from inventory.signals import sync_succeeded
-from portal.audit import audit, source_for_trigger
-from portal.models import AuditEvent
 
 from .consoles import read_consoles, store_consoles
 from .sync import (
-    SyncBusy,
+    _audit_sync,
+    _busy,
     _fail,
-    _name,
+    _new_run,
     _plain,
+    _totals,
     _updates_pending_since,
     apply_inventory,
     claim,
@@ -378,10 +378,7 @@ def incremental_sync(
         if cs is not None:
             feed.mark_unapplied()  # the next change set is a full one, from the feed's copy
         _give_back(endpoint.pk, config, feed)
-        # As in sync_endpoint: a running run meeting the claim is its own message twice.
-        if run is not None and run.status == SyncRun.Status.QUEUED:
-            run.fail("another sync of this endpoint is running")
-        raise SyncBusy(f"a sync of {endpoint.name} is already running")
+        raise _busy(endpoint, run)
     keep = True
     mode, updates = "full", 0
     try:
@@ -390,9 +387,7 @@ def incremental_sync(
         if cs.empty and not record_empty and run is None:
             return None
         if run is None:
-            run = SyncRun.objects.create(
-                endpoint=endpoint, trigger=trigger, requested_by=_name(actor)
-            )
+            run = _new_run(endpoint, trigger, actor)
         run.start(started, attempts=run.attempts + 1)
         mode, updates = ("full" if cs.full else "incremental"), cs.updates
         # The console history, from the cursor, as sync_endpoint reads it (5 calls).
@@ -401,10 +396,7 @@ def incremental_sync(
         with transaction.atomic():
             counts = apply_changes(endpoint, cs, started)
             counts["console_sessions"] = store_consoles(endpoint, console_from, consoles, started)
-            totals = {
-                k: sum(c[k] for c in counts.values()) for k in ("created", "updated", "absent")
-            }
-            finished = timezone.now()
+            totals, finished = _totals(counts), timezone.now()
             warnings = list(cs.inv.warnings[:199])
             if cs.full and cs.reason != FIRST_READ:
                 warnings.insert(0, f"full read: {cs.reason}")
@@ -434,20 +426,14 @@ def incremental_sync(
         )  # fmt: skip
     except ConnectorError as exc:
         keep = False
-        if run is None:
-            run = SyncRun.objects.create(
-                endpoint=endpoint, trigger=trigger, requested_by=_name(actor)
-            )
+        run = run or _new_run(endpoint, trigger, actor)
         _fail(endpoint, run, str(exc))
         if raise_transient and not exc.permanent:
             raise
     except Exception as exc:
         keep = False
         log.exception("incremental sync %s failed unexpectedly", endpoint.name)
-        if run is None:
-            run = SyncRun.objects.create(
-                endpoint=endpoint, trigger=trigger, requested_by=_name(actor)
-            )
+        run = run or _new_run(endpoint, trigger, actor)
         _fail(endpoint, run, f"unexpected error: {exc.__class__.__name__}: {exc}")
     finally:
         if keep:
@@ -455,20 +441,5 @@ def incremental_sync(
         else:
             feed.close()  # the stored inventory may lag the feed: start over with a full read
         release(endpoint)
-    audit(
-        action="endpoint.sync",
-        actor=actor if actor is not None else "scheduler",
-        source=source_for_trigger(trigger),
-        target=endpoint,
-        result=AuditEvent.Result.SUCCESS
-        if run.status == SyncRun.Status.SUCCEEDED
-        else AuditEvent.Result.FAILURE,
-        detail={
-            "sync_run": run.pk,
-            "trigger": trigger,
-            "error": run.error[:500],
-            "mode": mode,
-            "updates": updates,
-        },
-    )
+    _audit_sync(endpoint, run, actor, trigger, mode=mode, updates=updates)
     return run

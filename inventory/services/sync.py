@@ -339,13 +339,9 @@ def sync_endpoint(
     """
     started = timezone.now()
     if not claim(endpoint, started):
-        # A queued run meets the claim of another run. A running one is this run's own message
-        # delivered twice (a worker restart): the delivery that holds the claim goes on.
-        if run is not None and run.status == SyncRun.Status.QUEUED:
-            run.fail("another sync of this endpoint is running")
-        raise SyncBusy(f"a sync of {endpoint.name} is already running")
+        raise _busy(endpoint, run)
     if run is None:
-        run = SyncRun.objects.create(endpoint=endpoint, trigger=trigger, requested_by=_name(actor))
+        run = _new_run(endpoint, trigger, actor)
     run.start(started, attempts=run.attempts + 1)
     t0 = time.monotonic()
     connector = None
@@ -360,10 +356,7 @@ def sync_endpoint(
         with transaction.atomic():
             counts = apply_inventory(endpoint, inventory, started)
             counts["console_sessions"] = store_consoles(endpoint, console_from, consoles, started)
-            totals = {
-                k: sum(c[k] for c in counts.values()) for k in ("created", "updated", "absent")
-            }
-            finished = timezone.now()
+            totals, finished = _totals(counts), timezone.now()
             run.finish(finished, counts=counts, warnings=inventory.warnings[:200], **totals)
             Endpoint.objects.filter(pk=endpoint.pk).update(
                 product=inventory.product,
@@ -395,6 +388,36 @@ def sync_endpoint(
         if connector is not None:
             connector.close()
         release(endpoint)
+    _audit_sync(endpoint, run, actor, trigger)
+    return run
+
+
+def _name(actor) -> str:
+    if actor is None:
+        return ""
+    return actor if isinstance(actor, str) else actor.get_username()
+
+
+def _new_run(endpoint: Endpoint, trigger: str, actor) -> SyncRun:
+    return SyncRun.objects.create(endpoint=endpoint, trigger=trigger, requested_by=_name(actor))
+
+
+def _busy(endpoint: Endpoint, run: SyncRun | None) -> SyncBusy:
+    """The error for a sync that meets another run's claim. A queued run fails with the reason;
+    a running one is this run's own message delivered twice (a worker restart): the delivery
+    that holds the claim goes on."""
+    if run is not None and run.status == SyncRun.Status.QUEUED:
+        run.fail("another sync of this endpoint is running")
+    return SyncBusy(f"a sync of {endpoint.name} is already running")
+
+
+def _totals(counts: dict[str, dict[str, int]]) -> dict[str, int]:
+    """Created, updated and absent over every kind of object, for the run."""
+    return {k: sum(c[k] for c in counts.values()) for k in ("created", "updated", "absent")}
+
+
+def _audit_sync(endpoint: Endpoint, run: SyncRun, actor, trigger: str, **detail: Any) -> None:
+    """The audit event of a finished sync run (full or incremental), whatever its outcome."""
     audit(
         action="endpoint.sync",
         actor=actor if actor is not None else "scheduler",
@@ -403,15 +426,8 @@ def sync_endpoint(
         result=AuditEvent.Result.SUCCESS
         if run.status == SyncRun.Status.SUCCEEDED
         else AuditEvent.Result.FAILURE,
-        detail={"sync_run": run.pk, "trigger": trigger, "error": run.error[:500]},
+        detail={"sync_run": run.pk, "trigger": trigger, "error": run.error[:500], **detail},
     )
-    return run
-
-
-def _name(actor) -> str:
-    if actor is None:
-        return ""
-    return actor if isinstance(actor, str) else actor.get_username()
 
 
 def _fail(endpoint: Endpoint, run: SyncRun, error: str) -> None:
@@ -438,7 +454,7 @@ def sync_request(*, endpoint: Endpoint, actor, request=None, trigger: str = "api
     """Queue a sync from a request: a SyncRun row now, the task once the transaction commits
     (``sync_requested``; inventory/tasks.py queues it)."""
     with transaction.atomic():
-        run = SyncRun.objects.create(endpoint=endpoint, trigger=trigger, requested_by=_name(actor))
+        run = _new_run(endpoint, trigger, actor)
         audit(
             action="endpoint.sync_requested",
             request=request,
