@@ -41,12 +41,7 @@ def cluster_members(cluster, ctx) -> tuple[list, list, list]:
         for h in members
         if ctx.traits(h).is_connected(h.connection_state) and not h.maintenance_mode
     ]
-    running = [
-        vm
-        for h in members
-        for vm in ctx.vms_by_host.get(h.pk, ())
-        if vm.is_running and not vm.template
-    ]
+    running = [vm for h in members for vm in ctx.running_vms(h)]
     return members, usable, running
 
 

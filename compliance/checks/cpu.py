@@ -51,7 +51,7 @@ def host_vcpu_ratio(host, params, ctx):
     """Overcommitted CPUs make VMs wait for a physical thread (CPU ready time)."""
     if not host.cpu_threads:
         return not_applicable(msg("The platform did not report the number of CPU threads."))
-    running = [vm for vm in ctx.vms_by_host.get(host.pk, ()) if vm.is_running and not vm.template]
+    running = ctx.running_vms(host)
     vcpus = sum(vm.vcpus or 0 for vm in running)
     ratio = vcpus / host.cpu_threads
     evidence = {

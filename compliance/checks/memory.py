@@ -97,7 +97,7 @@ def host_memory_overcommit(host, params, ctx):
     """Overcommitted memory works until the guests use what they were promised."""
     if not host.memory_bytes:
         return not_applicable(msg("The platform did not report the host's memory."))
-    running = [vm for vm in ctx.vms_by_host.get(host.pk, ()) if vm.is_running and not vm.template]
+    running = ctx.running_vms(host)
     configured = sum(vm.memory_bytes or 0 for vm in running)
     ratio = configured / host.memory_bytes
     evidence = {

@@ -222,7 +222,7 @@ def host_bandwidth(host, params, ctx):
             ),
             sampled_at=sample.taken_at.isoformat(),
         )
-    vms = [vm for vm in ctx.vms_by_host.get(host.pk, ()) if vm.is_running and not vm.template]
+    vms = ctx.running_vms(host)
     devices = _vm_traffic_uplinks(host, vms, ctx)
     nics = {n.name: n for n in ctx.nics_by_host.get(host.pk, ())}
     links = [
