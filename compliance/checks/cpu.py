@@ -40,6 +40,23 @@ def host_cpu_usage(host, params, ctx):
     return verdict(high, message, message, evidence)
 
 
+def overcommit(host, size: str, capacity: int, params, ctx) -> tuple[int, float, dict]:
+    """What the host's running VMs are configured with (their ``size``: vCPUs, memory) against
+    the host's ``capacity``: (configured, ratio, the ratio's evidence)."""
+    running = ctx.running_vms(host)
+    configured = sum(getattr(vm, size) or 0 for vm in running)
+    ratio = configured / capacity
+    return (
+        configured,
+        ratio,
+        {
+            "ratio": round(ratio, 2),
+            "threshold_ratio": params["max_ratio"],
+            "running_vms": len(running),
+        },
+    )
+
+
 @register(
     "CPU-002",
     title=_("Too many vCPUs per physical CPU thread"),
@@ -51,16 +68,8 @@ def host_vcpu_ratio(host, params, ctx):
     """Overcommitted CPUs make VMs wait for a physical thread (CPU ready time)."""
     if not host.cpu_threads:
         return not_applicable(msg("The platform did not report the number of CPU threads."))
-    running = ctx.running_vms(host)
-    vcpus = sum(vm.vcpus or 0 for vm in running)
-    ratio = vcpus / host.cpu_threads
-    evidence = {
-        "vcpus_running": vcpus,
-        "cpu_threads": host.cpu_threads,
-        "ratio": round(ratio, 2),
-        "threshold_ratio": params["max_ratio"],
-        "running_vms": len(running),
-    }
+    vcpus, ratio, load = overcommit(host, "vcpus", host.cpu_threads, params, ctx)
+    evidence = {"vcpus_running": vcpus, "cpu_threads": host.cpu_threads, **load}
     return verdict(
         ratio > params["max_ratio"],
         msg(

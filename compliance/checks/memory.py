@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from ..choices import ObjectType, Severity
 from ..messages import msg
 from .availability import cluster_members, design_limit
+from .cpu import overcommit
 from .registry import (
     failed,
     not_applicable,
@@ -97,16 +98,8 @@ def host_memory_overcommit(host, params, ctx):
     """Overcommitted memory works until the guests use what they were promised."""
     if not host.memory_bytes:
         return not_applicable(msg("The platform did not report the host's memory."))
-    running = ctx.running_vms(host)
-    configured = sum(vm.memory_bytes or 0 for vm in running)
-    ratio = configured / host.memory_bytes
-    evidence = {
-        "configured_bytes": configured,
-        "memory_bytes": host.memory_bytes,
-        "ratio": round(ratio, 2),
-        "threshold_ratio": params["max_ratio"],
-        "running_vms": len(running),
-    }
+    configured, ratio, load = overcommit(host, "memory_bytes", host.memory_bytes, params, ctx)
+    evidence = {"configured_bytes": configured, "memory_bytes": host.memory_bytes, **load}
     return verdict(
         ratio > params["max_ratio"],
         msg(

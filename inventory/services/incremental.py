@@ -57,12 +57,14 @@ from .sync import (
     _new_run,
     _plain,
     _totals,
-    _updates_pending_since,
     apply_inventory,
     claim,
     config_hash,
-    host_config,
+    host_rows,
+    network_rows,
+    nic_rows,
     release,
+    switch_rows,
     sync_endpoint,
 )
 from .upsert import replace_links, upsert
@@ -129,40 +131,13 @@ def apply_changes(endpoint: Endpoint, cs: ChangeSet, now: dt.datetime) -> dict[s
     cluster_ids = {**_present_ids(Cluster, endpoint, wanted), **cluster_ids}
 
     # Hosts and what hangs off them.
-    pending_since = _updates_pending_since(endpoint, inv, now)
-    host_ids = store(
-        "hosts",
-        Host,
-        {
-            h.external_id: _plain(
-                h,
-                Host,
-                cluster_id=cluster_ids.get(h.cluster_external_id or ""),
-                config_hash=config_hash(host_config(h)),
-                updates_pending_since=pending_since.get(h.external_id),
-            )
-            for h in inv.hosts
-        },
-    )
+    host_ids = store("hosts", Host, host_rows(endpoint, inv, now, cluster_ids))
     gone("hosts", Host, Q(external_id__in=sorted(removed["hosts"])), set())
-    nic_rows = {
-        f"{n.host_external_id}/{n.device}": _plain(
-            n, PhysicalNic, name=n.device, host_id=host_ids[n.host_external_id]
-        )
-        for n in inv.nics
-        if n.host_external_id in host_ids
-    }
-    store("nics", PhysicalNic, nic_rows)
-    gone("nics", PhysicalNic, _prefixes("external_id", host_scope), set(nic_rows))
+    nics = nic_rows(inv, host_ids)
+    store("nics", PhysicalNic, nics)
+    gone("nics", PhysicalNic, _prefixes("external_id", host_scope), set(nics))
 
-    switch_ids = store(
-        "switches",
-        VirtualSwitch,
-        {
-            s.external_id: _plain(s, VirtualSwitch, host_id=host_ids.get(s.host_external_id or ""))
-            for s in inv.switches
-        },
-    )
+    switch_ids = store("switches", VirtualSwitch, switch_rows(inv, host_ids))
     gone(
         "switches",
         VirtualSwitch,
@@ -171,14 +146,7 @@ def apply_changes(endpoint: Endpoint, cs: ChangeSet, now: dt.datetime) -> dict[s
     )
     wanted = {n.switch_external_id for n in inv.networks if n.switch_external_id} - set(switch_ids)
     switch_ids = {**_present_ids(VirtualSwitch, endpoint, wanted), **switch_ids}
-    network_ids = store(
-        "networks",
-        Network,
-        {
-            n.external_id: _plain(n, Network, switch_id=switch_ids.get(n.switch_external_id or ""))
-            for n in inv.networks
-        },
-    )
+    network_ids = store("networks", Network, network_rows(inv, switch_ids))
     gone(
         "networks",
         Network,
@@ -190,7 +158,7 @@ def apply_changes(endpoint: Endpoint, cs: ChangeSet, now: dt.datetime) -> dict[s
     # a full sync links only hosts it saw).
     referenced = {h for d in inv.datastores for h in d.host_external_ids}
     referenced |= {v.host_external_id for v in inv.vms if v.host_external_id}
-    host_rows = {
+    known_hosts = {
         ext: (pk, cluster)
         for ext, pk, cluster in Host.objects.present()
         .filter(endpoint=endpoint, external_id__in=sorted(referenced))
@@ -208,10 +176,10 @@ def apply_changes(endpoint: Endpoint, cs: ChangeSet, now: dt.datetime) -> dict[s
         "host",
         list(datastore_ids.values()),
         {
-            (datastore_ids[d.external_id], host_rows[h][0])
+            (datastore_ids[d.external_id], known_hosts[h][0])
             for d in inv.datastores
             for h in d.host_external_ids
-            if h in host_rows
+            if h in known_hosts
         },
     )
 
@@ -223,8 +191,8 @@ def apply_changes(endpoint: Endpoint, cs: ChangeSet, now: dt.datetime) -> dict[s
             v.external_id: _plain(
                 v,
                 VirtualMachine,
-                host_id=host_rows.get(v.host_external_id or "", (None, None))[0],
-                cluster_id=host_rows.get(v.host_external_id or "", (None, None))[1],
+                host_id=known_hosts.get(v.host_external_id or "", (None, None))[0],
+                cluster_id=known_hosts.get(v.host_external_id or "", (None, None))[1],
                 config_hash=config_hash(v.config),
             )
             for v in inv.vms

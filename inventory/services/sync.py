@@ -133,50 +133,10 @@ def apply_inventory(
 
     clusters = store("clusters", Cluster, {c.external_id: _plain(c, Cluster) for c in inv.clusters})
     host_cluster = {h.external_id: clusters.ids.get(h.cluster_external_id or "") for h in inv.hosts}
-    pending_since = _updates_pending_since(endpoint, inv, now)
-    hosts = store(
-        "hosts",
-        Host,
-        {
-            h.external_id: _plain(
-                h,
-                Host,
-                cluster_id=host_cluster[h.external_id],
-                config_hash=config_hash(host_config(h)),
-                updates_pending_since=pending_since.get(h.external_id),
-            )
-            for h in inv.hosts
-        },
-    )
-    store(
-        "nics",
-        PhysicalNic,
-        {
-            f"{n.host_external_id}/{n.device}": _plain(
-                n, PhysicalNic, name=n.device, host_id=hosts.ids[n.host_external_id]
-            )
-            for n in inv.nics
-            if n.host_external_id in hosts.ids
-        },
-    )
-    switches = store(
-        "switches",
-        VirtualSwitch,
-        {
-            s.external_id: _plain(s, VirtualSwitch, host_id=hosts.ids.get(s.host_external_id or ""))
-            for s in inv.switches
-        },
-    )
-    store(
-        "networks",
-        Network,
-        {
-            n.external_id: _plain(
-                n, Network, switch_id=switches.ids.get(n.switch_external_id or "")
-            )
-            for n in inv.networks
-        },
-    )
+    hosts = store("hosts", Host, host_rows(endpoint, inv, now, clusters.ids))
+    store("nics", PhysicalNic, nic_rows(inv, hosts.ids))
+    switches = store("switches", VirtualSwitch, switch_rows(inv, hosts.ids))
+    store("networks", Network, network_rows(inv, switches.ids))
     datastores = store(
         "datastores", Datastore, {d.external_id: _plain(d, Datastore) for d in inv.datastores}
     )
@@ -390,6 +350,52 @@ def sync_endpoint(
         release(endpoint)
     _audit_sync(endpoint, run, actor, trigger)
     return run
+
+
+# The rows of the host-side kinds, from the records: one mapping for the full write
+# (apply_inventory) and the partial one (incremental.apply_changes), given the primary keys of
+# the parents already stored, by external id.
+
+
+def host_rows(
+    endpoint: Endpoint, inv: Inventory, now: dt.datetime, cluster_ids: dict[str, int]
+) -> dict[str, dict[str, Any]]:
+    pending_since = _updates_pending_since(endpoint, inv, now)
+    return {
+        h.external_id: _plain(
+            h,
+            Host,
+            cluster_id=cluster_ids.get(h.cluster_external_id or ""),
+            config_hash=config_hash(host_config(h)),
+            updates_pending_since=pending_since.get(h.external_id),
+        )
+        for h in inv.hosts
+    }
+
+
+def nic_rows(inv: Inventory, host_ids: dict[str, int]) -> dict[str, dict[str, Any]]:
+    """A NIC's external id is its host's and its device name; NICs of unknown hosts are left out."""
+    return {
+        f"{n.host_external_id}/{n.device}": _plain(
+            n, PhysicalNic, name=n.device, host_id=host_ids[n.host_external_id]
+        )
+        for n in inv.nics
+        if n.host_external_id in host_ids
+    }
+
+
+def switch_rows(inv: Inventory, host_ids: dict[str, int]) -> dict[str, dict[str, Any]]:
+    return {
+        s.external_id: _plain(s, VirtualSwitch, host_id=host_ids.get(s.host_external_id or ""))
+        for s in inv.switches
+    }
+
+
+def network_rows(inv: Inventory, switch_ids: dict[str, int]) -> dict[str, dict[str, Any]]:
+    return {
+        n.external_id: _plain(n, Network, switch_id=switch_ids.get(n.switch_external_id or ""))
+        for n in inv.networks
+    }
 
 
 def _name(actor) -> str:
