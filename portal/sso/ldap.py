@@ -8,8 +8,9 @@ Order of one login (``DirectoryBackend.authenticate``):
 3. A user matched by ``LDAP_DISABLED_FILTER`` (AD: ``userAccountControl`` bit 2) is refused
    before their password is even tried.
 4. The password is checked by binding as the user.
-5. The groups, nested ones included (AD's LDAP_MATCHING_RULE_IN_CHAIN, or groupOfNames walked
-   level by level), give the role and scopes (:mod:`portal.sso.grants`); no role, no login.
+5. The groups, nested ones included (AD groups or groupOfNames, searched level by level by
+   their ``member`` attribute), give the role and scopes (:mod:`portal.sso.grants`); no role,
+   no login.
 
 Each refusal notes its reason on the request (``portal.signin``); the audit trail names it.
 An unreachable directory is its own reason, and the login page says so.

@@ -6,6 +6,8 @@ Users and nested groups: see tests/peers/slapd.py. Every outcome is checked in t
 
 from __future__ import annotations
 
+import logging
+
 import ldap
 import pytest
 from django.urls import reverse
@@ -33,6 +35,15 @@ def _no_secrets_in_audit() -> None:
     text = " ".join(str(e.detail) + e.actor for e in AuditEvent.objects.all())
     for secret in (PASSWORD, SERVICE_PASSWORD, LOCAL_PASSWORD):
         assert secret not in text
+
+
+@pytest.fixture(autouse=True)
+def no_secrets_in_the_logs(caplog):
+    """Every log line of every test, debug included: no password of any kind."""
+    caplog.set_level(logging.DEBUG)
+    yield
+    for secret in (PASSWORD, SERVICE_PASSWORD, LOCAL_PASSWORD):
+        assert secret not in caplog.text
 
 
 @pytest.fixture
@@ -79,6 +90,21 @@ def test_roles_and_scopes_from_groups(client, slapd, use_directory, vc_ldap):
     assert list(carol.groups.values_list("name", flat=True)) == ["auditor"]
     assert scopes_of(bob) == (frozenset(), frozenset())
     assert scopes_of(carol) == (frozenset({vc_ldap.pk}), frozenset())
+    assert _last("auth.login").detail["scope_groups"] == [
+        "cn=vc-ldap-readers,ou=groups,dc=example,dc=org"
+    ]
+
+
+def test_nested_groups_give_role_and_scope(client, slapd, use_directory, vc_ldap):
+    # frank is in vc-ldap-ops, a member of vc-ldap-team, which is a member of both
+    # portal-auditors (the role) and vc-ldap-readers (the scope): two levels of nesting.
+    use_directory(slapd)
+    assert _login(client, "frank").status_code == 302
+    from django.contrib.auth import get_user_model
+
+    frank = get_user_model().objects.get(username="frank")
+    assert list(frank.groups.values_list("name", flat=True)) == ["auditor"]
+    assert scopes_of(frank) == (frozenset({vc_ldap.pk}), frozenset())
     assert _last("auth.login").detail["scope_groups"] == [
         "cn=vc-ldap-readers,ou=groups,dc=example,dc=org"
     ]
