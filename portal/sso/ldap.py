@@ -97,7 +97,8 @@ def lock_out(user) -> int:
 
 def recheck(user) -> str:
     """Ask the directory about a directory account whose last check is ``LDAP_RECHECK_SECONDS``
-    old (OK for anyone else, and while not due). DISABLED or GONE locks the account out."""
+    old (OK for anyone else, and while not due). On DISABLED or GONE the caller refuses and
+    calls :func:`lock_out`; UNREACHABLE lets the account go on until the next check."""
     try:
         account = user.directory_account
     except ObjectDoesNotExist:
