@@ -185,16 +185,16 @@ def one_configuration(
         cpu = {w.name: round(tree_cpu_seconds(w.proc.pid) - cpu0[w.name], 1) for w in workers}
         sim_cpu = sum(cpu_seconds(f.proc.pid) for f in fakes) - sim_cpu0
         load1 = loadavg()
-        done_by = {
-            w.name: {
-                kind: sum(1 for m in TASK_DONE.finditer(w.log()) if m.group(1) == kind)
-                for kind in ("inventory.sync_endpoint", "compliance.run_checks")
-            }
-            for w in workers
-        }
     finally:
         for w in workers:
             w.stop()
+    done_by = {  # read once the workers have stopped: their last lines are written
+        w.name: {
+            kind: sum(1 for m in TASK_DONE.finditer(w.log()) if m.group(1) == kind)
+            for kind in ("inventory.sync_endpoint", "compliance.run_checks")
+        }
+        for w in workers
+    }
     syncs = list(SyncRun.objects.filter(endpoint_id__in=ids))
     checks = list(CheckRun.objects.filter(endpoint_id__in=ids))
     first_queued = min(r.queued_at for r in syncs)
