@@ -1,6 +1,7 @@
-"""fakepve's ``--latency-ms`` (the scale-out benchmark's platform delay): every answer waits at
-least that long, waits overlap (a slow answer does not hold up another request), and on SIGTERM
-the fake says how many requests it answered."""
+"""The simulators' per-call delays (issue 17's scale-out benchmark): fakepve's ``--latency-ms``
+delays every answer, the waits overlap (a slow answer does not hold up another request), and on
+SIGTERM the fake says how many requests it answered; the vCenter simulator's ``-delay-ms``
+delays every SOAP call."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 import requests
 
 from inventory.connectors.proxmox import TrustAdapter
+from simulators.vcsim import RunningVcsim, VcsimSpec, service_instance
 
 ROOT = Path(__file__).resolve().parents[2]
 LATENCY = 2.0
@@ -54,3 +56,11 @@ def test_latency_delays_each_answer_in_parallel_and_requests_are_counted():
         out, _ = proc.communicate(timeout=60)
     counted = [json.loads(line) for line in out.splitlines() if line.startswith("{")][-1]
     assert counted == {"requests": 9}
+
+
+def test_vcsim_delay_ms_delays_every_soap_call():
+    sim = RunningVcsim(VcsimSpec(delay_ms=int(LATENCY * 1000)))
+    with sim, service_instance(sim) as si:  # several calls: login, content
+        t0 = time.monotonic()
+        si.CurrentTime()
+        assert time.monotonic() - t0 >= LATENCY
