@@ -36,6 +36,8 @@ Run it standalone for the demo and the benchmark::
     python -m simulators.fakepve --guests 2000 --nodes 3
 
 It prints one JSON line (url, credentials, token, fingerprint, ca_path) and serves until SIGTERM.
+``--latency-ms N`` answers every request after N ms (fakepve's network latency; the waits
+overlap) and then prints a second line on SIGTERM, ``{"requests": count}`` (bench/scale_out.py).
 """
 
 from __future__ import annotations
