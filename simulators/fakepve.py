@@ -37,7 +37,7 @@ Run it standalone for the demo and the benchmark::
 
 It prints one JSON line (url, credentials, token, fingerprint, ca_path) and serves until SIGTERM.
 ``--latency-ms N`` answers every request after N ms (fakepve's network latency; the waits
-overlap) and then prints a second line on SIGTERM, ``{"requests": count}`` (bench/scale_out.py).
+overlap). On SIGTERM it prints a second line, ``{"requests": count}`` (bench/scale_out.py).
 """
 
 from __future__ import annotations
@@ -1016,8 +1016,7 @@ def main(argv: list[str] | None = None) -> None:
         type=float,
         default=0.0,
         help="answer every request after this many milliseconds (a real PVE takes some; the "
-        "wait does not block other requests); on SIGTERM one more JSON line says how many "
-        "requests were answered",
+        "wait does not block other requests)",
     )
     args = parser.parse_args(argv)
     per_node = max(1, -(-args.guests // max(args.nodes, 1)))
