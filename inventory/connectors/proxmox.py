@@ -40,6 +40,28 @@ snapshots, R running guests, A running QEMU guests with the agent enabled)::
 Storages come from ``/cluster/resources`` (one entry per node and storage), so they cost nothing
 per node.
 
+Cheap resyncs (issue 17)
+    With :attr:`ProxmoxConnector.previous` (the :meth:`ProxmoxConnector.read_state` of the read
+    the stored inventory came from; ``inventory/services/read_state.py`` hands it in for
+    scheduled syncs) the read skips per-guest requests whose inputs did not change:
+
+    - ``.../snapshot``: kept from the previous read when the config's ``digest`` is the same.
+      PVE's digest is the SHA-1 of the whole config file, snapshot sections included, so a
+      snapshot taken, deleted, rolled back or described anew changes it. The creators found
+      then are kept with it (a task log only loses entries); the task log is read only for
+      nodes holding snapshots that were read anew.
+    - ``.../rrddata``: a guest running on since the previous read (same digest, running both
+      times, uptime not smaller) gets its network rates from the traffic counters of
+      ``/cluster/resources`` (``netin``/``netout``, bytes since the guest started): the mean
+      over the time between the two reads, not the newest RRD minute. Others read the RRD.
+    - ``.../agent/get-time``: such a guest keeps the agent's last answer (state and clock
+      reading with its ``read_at``); an agent stopped or restarted inside a guest PVE sees
+      unchanged is noticed by the next full read.
+    - ``.../config`` is read for every guest, every time: PVE gives the digest nowhere else (not
+      in ``/cluster/resources``, ``/nodes/{n}/qemu`` or ``/nodes/{n}/lxc``; PVE API viewer), so
+      only the config can say whether the config changed. An unchanged cheap resync costs
+      ``14 + B + 8 * N + G + T'`` requests (T' nodes with snapshots read anew).
+
 External ids
     cluster ``cluster/<name>``; host ``node/<name>``; guest ``qemu/<vmid>`` / ``lxc/<vmid>``;
     snapshot ``<guest id>/<snapshot name>``; datastore ``storage/<name>`` for a shared storage
@@ -753,15 +775,14 @@ class ProxmoxConnector:
             inv.samples.append(sample)
             inv.warnings.extend(warnings)
             self._state["guests"][vm.external_id] = entry
-            if entry.get("kept"):
+            if entry.pop("kept", False):
                 kept.extend(snaps)
         _thin_space(inv, storage_ids)
         self._backups(inv, online)
         self._snapshot_creators(inv, skip={id(s) for s in kept})
         for snap in inv.snapshots:
-            entry = self._state["guests"][snap.vm_external_id]
-            entry.pop("kept", None)
             if snap.created_by:
+                entry = self._state["guests"][snap.vm_external_id]
                 entry.setdefault("by", {})[snap.name] = snap.created_by
         inv.accounts = self._accounts(inv)
         return inv
