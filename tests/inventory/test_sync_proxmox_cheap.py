@@ -14,17 +14,29 @@ import datetime as dt
 import random
 import re
 import time
+import uuid
 
 import pytest
+from django.utils import timezone
 
 from compliance.models import CheckResult
 from compliance.services.runs import check_run_execute
-from inventory.models import ReadState, Snapshot, SyncRun, UtilizationSample, VirtualMachine
+from inventory.models import (
+    Endpoint,
+    ReadState,
+    Snapshot,
+    SyncRun,
+    UtilizationSample,
+    VirtualMachine,
+)
 from inventory.services.sync import sync_endpoint
+from inventory.tasks import schedule_syncs
 from portal.models import AuditEvent
 from simulators.fakepve_changes import PveChanger
+from tests.conftest import worker_env
 from tests.inventory.test_sync_incremental import stored
 from tests.inventory.test_sync_proxmox import register
+from tests.inventory.test_sync_schedule import _wait_all_ended
 
 pytestmark = pytest.mark.django_db
 
@@ -38,11 +50,15 @@ def scheduled(endpoint) -> tuple[SyncRun, str]:
     """A scheduled sync of ``endpoint``; the run and how it read (full or cheap)."""
     run = sync_endpoint(endpoint, trigger="schedule")
     assert run.status == SyncRun.Status.SUCCEEDED, run.error
-    event = AuditEvent.objects.filter(action="endpoint.sync", target_id=str(endpoint.pk)).latest(
-        "pk"
-    )
+    return run, mode_of(run)
+
+
+def mode_of(run: SyncRun) -> str:
+    event = AuditEvent.objects.filter(
+        action="endpoint.sync", target_id=str(run.endpoint_id)
+    ).latest("pk")
     assert event.detail["sync_run"] == run.pk
-    return run, event.detail["mode"]
+    return event.detail["mode"]
 
 
 def per_guest_reads(fake) -> dict[str, list[str]]:
@@ -236,3 +252,31 @@ def test_a_cheap_resync_takes_network_rates_from_the_traffic_counters(fake_pve):
     )
     assert 1_000_000 / (100 + elapsed) <= taken.net_rx_bps <= 10_000
     assert 2_000_000 / (100 + elapsed) <= taken.net_tx_bps <= 20_000
+
+
+@pytest.mark.slow
+@pytest.mark.fake_pve_spec(nodes=2, vms_per_node=2, cts_per_node=1, snapshot_every=2)
+def test_the_read_state_outlives_the_worker_process_that_wrote_it(
+    transactional_db, fake_pve, monkeypatch
+):
+    from portal.celery import app
+    from simulators.worker import Worker
+
+    queue = f"cheap-{uuid.uuid4().hex[:8]}"  # this test's workers only
+    monkeypatch.setattr(app.conf, "task_default_queue", queue)
+    endpoint = register(fake_pve)
+    Endpoint.objects.filter(pk=endpoint.pk).update(sync_interval_minutes=1)
+    modes = []
+    for name in ("first", "second"):  # one worker process, stopped; then a new one
+        with Worker(worker_env(queue), queue, name=name).start() as worker:
+            past = timezone.now() - dt.timedelta(minutes=2)
+            Endpoint.objects.filter(pk=endpoint.pk).update(
+                last_sync_at=past, sync_scheduled_at=past
+            )
+            assert schedule_syncs() == 1
+            _wait_all_ended()
+            worker.settle(app)
+        run = SyncRun.objects.filter(endpoint=endpoint).latest("pk")
+        assert run.status == SyncRun.Status.SUCCEEDED, run.error
+        modes.append(mode_of(run))
+    assert modes == ["full", "cheap"]
