@@ -256,27 +256,28 @@ def test_a_cheap_resync_takes_network_rates_from_the_traffic_counters(fake_pve):
 
 @pytest.mark.slow
 @pytest.mark.fake_pve_spec(nodes=2, vms_per_node=2, cts_per_node=1, snapshot_every=2)
-def test_the_read_state_outlives_the_worker_process_that_wrote_it(
-    transactional_db, fake_pve, monkeypatch
-):
+def test_the_read_state_outlives_the_worker_process_that_wrote_it(transactional_db, fake_pve):
     from portal.celery import app
     from simulators.worker import Worker
 
     queue = f"cheap-{uuid.uuid4().hex[:8]}"  # this test's workers only
-    monkeypatch.setattr(app.conf, "task_default_queue", queue)
+    suite_queue, app.conf.task_default_queue = app.conf.task_default_queue, queue
     endpoint = register(fake_pve)
     Endpoint.objects.filter(pk=endpoint.pk).update(sync_interval_minutes=1)
     modes = []
-    for name in ("first", "second"):  # one worker process, stopped; then a new one
-        with Worker(worker_env(queue), queue, name=name).start() as worker:
-            past = timezone.now() - dt.timedelta(minutes=2)
-            Endpoint.objects.filter(pk=endpoint.pk).update(
-                last_sync_at=past, sync_scheduled_at=past
-            )
-            assert schedule_syncs() == 1
-            _wait_all_ended()
-            worker.settle(app)
-        run = SyncRun.objects.filter(endpoint=endpoint).latest("pk")
-        assert run.status == SyncRun.Status.SUCCEEDED, run.error
-        modes.append(mode_of(run))
+    try:
+        for name in ("first", "second"):  # one worker process, stopped; then a new one
+            with Worker(worker_env(queue), queue, name=name).start() as worker:
+                past = timezone.now() - dt.timedelta(minutes=2)
+                Endpoint.objects.filter(pk=endpoint.pk).update(
+                    last_sync_at=past, sync_scheduled_at=past
+                )
+                assert schedule_syncs() == 1
+                _wait_all_ended()
+                worker.settle(app)
+            run = SyncRun.objects.filter(endpoint=endpoint).latest("pk")
+            assert run.status == SyncRun.Status.SUCCEEDED, run.error
+            modes.append(mode_of(run))
+    finally:
+        app.conf.task_default_queue = suite_queue
     assert modes == ["full", "cheap"]
