@@ -267,7 +267,7 @@ def test_the_read_state_outlives_the_worker_process_that_wrote_it(transactional_
     modes = []
     try:
         for name in ("first", "second"):  # one worker process, stopped; then a new one
-            with Worker(worker_env(queue), queue, name=name).start() as worker:
+            with Worker(worker_env(queue), queue, name=name) as worker:
                 past = timezone.now() - dt.timedelta(minutes=2)
                 Endpoint.objects.filter(pk=endpoint.pk).update(
                     last_sync_at=past, sync_scheduled_at=past
