@@ -51,7 +51,7 @@ Cheap resyncs (issue 17)
       then are kept with it (a task log only loses entries); the task log is read only for
       nodes holding snapshots that were read anew.
     - ``.../rrddata``: a guest running on since the previous read (same digest, running both
-      times, uptime not smaller) gets its network rates from the traffic counters of
+      times, uptime grown by the time between the reads, within 30 s) gets its network rates from the traffic counters of
       ``/cluster/resources`` (``netin``/``netout``, bytes since the guest started): the mean
       over the time between the two reads, not the newest RRD minute. Others read the RRD.
     - ``.../agent/get-time``: such a guest keeps the agent's last answer (state and clock
@@ -165,6 +165,9 @@ NOT_CONFIG = ("digest", "parent", "lock")
 # is not used. The keys of a snapshot list entry that the records are made of.
 STATE_VERSION = 1
 SNAPSHOT_KEYS = ("name", "parent", "description", "snaptime", "vmstate")
+# Seconds a guest's uptime in /cluster/resources may lag (PVE's status daemon refreshes it
+# every 10 s) when a cheap resync asks whether the guest ran through since the previous read.
+UPTIME_SLACK = 30
 
 
 def _firewall_state(datacenter: dict[str, Any] | None, node: dict[str, Any]) -> dict[str, Any]:
@@ -1156,12 +1159,14 @@ class ProxmoxConnector:
             same = (
                 bool(prev) and bool(vm.config_version) and prev.get("digest") == vm.config_version
             )
-            # Still running since the previous read: the same power state, uptime not reset.
+            # Running through the whole time since the previous read: the same power state,
+            # and the uptime grew by that time (a guest restarted in between did not).
             ran_on = (
                 same
+                and since is not None
                 and vm.power_state == "running"
                 and prev.get("status") == "running"
-                and entry["uptime"] >= _int(prev.get("uptime") or 0)  # type: ignore[operator]
+                and entry["uptime"] >= (_int(prev.get("uptime")) or 0) + since - UPTIME_SLACK
             )
             if config.get("parent"):
                 if same and isinstance(prev.get("snapshots"), list):

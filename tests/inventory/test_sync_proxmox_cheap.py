@@ -232,8 +232,11 @@ def test_a_cheap_resync_takes_network_rates_from_the_traffic_counters(fake_pve):
     began = time.time()
     scheduled(endpoint)
     state = ReadState.objects.get(endpoint=endpoint)
-    # The previous read was 100 s earlier than it was; the VM has received 1 MB and sent 2 MB.
+    # The previous read was 100 s earlier than it was (the guests' uptime 100 s smaller); the
+    # VM has received 1 MB and sent 2 MB since.
     state.state["t"] -= 100
+    for entry in state.state["guests"].values():
+        entry["uptime"] -= 100
     state.save()
 
     def traffic():
@@ -252,6 +255,15 @@ def test_a_cheap_resync_takes_network_rates_from_the_traffic_counters(fake_pve):
     )
     assert 1_000_000 / (100 + elapsed) <= taken.net_rx_bps <= 10_000
     assert 2_000_000 / (100 + elapsed) <= taken.net_tx_bps <= 20_000
+    # A guest that restarted since (its uptime did not grow by the time between the reads) has
+    # its rates and agent read again.
+    state = ReadState.objects.get(endpoint=endpoint)
+    state.state["guests"]["qemu/100"]["uptime"] += 10_000
+    state.save()
+    fake_pve.reset_requests()
+    _, mode = scheduled(endpoint)
+    assert mode == "cheap"
+    assert per_guest_reads(fake_pve)["qemu/100"] == ["/config", "/rrddata", "/agent/get-time"]
 
 
 @pytest.mark.slow
