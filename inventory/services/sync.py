@@ -45,6 +45,7 @@ from portal.models import AuditEvent
 
 from .consoles import read_consoles, store_consoles
 from .progress import ProgressReporter
+from .read_state import keep_read_state, plan_read
 from .upsert import replace_links, upsert
 
 log = logging.getLogger(__name__)
@@ -305,8 +306,11 @@ def sync_endpoint(
     run.start(started, attempts=run.attempts + 1)
     t0 = time.monotonic()
     connector = None
+    mode = {"mode": "full"}
     try:
         connector = get_connector(endpoint.connector_config())
+        plan = plan_read(connector, endpoint, trigger, started)
+        mode = {"mode": plan.mode or "full", "full_read_reason": plan.reason}
         progress = ProgressReporter(SyncRun, run.pk)
         inventory = connector.read_inventory(progress=progress)
         console_from, consoles = read_consoles(connector, endpoint, inventory, started)
@@ -327,6 +331,7 @@ def sync_endpoint(
                 last_success_at=finished,
                 sync_claimed_at=None,
             )
+            keep_read_state(plan, connector, endpoint, finished)
             transaction.on_commit(
                 lambda: sync_succeeded.send(
                     sender=SyncRun, endpoint_id=endpoint.pk, sync_run_id=run.pk
@@ -348,7 +353,7 @@ def sync_endpoint(
         if connector is not None:
             connector.close()
         release(endpoint)
-    _audit_sync(endpoint, run, actor, trigger)
+    _audit_sync(endpoint, run, actor, trigger, **mode)
     return run
 
 
