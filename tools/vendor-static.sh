@@ -19,7 +19,7 @@ AXE_CORE=4.14.1
 ICONS=(
   activity bell braces calendar-check camera check-circle-fill chevron-down clipboard-check
   dash-circle device-hdd diagram-3 display exclamation-triangle-fill gear-wide-connected hdd-rack
-  house info-circle journal-text list list-task person-circle plug search shield-check
+  house journal-text list list-task person-circle plug search shield-check
   shield-lock x-circle-fill
 )
 
