@@ -144,3 +144,16 @@ document.addEventListener("change", (event) => {
     input.select();
   });
 })();
+
+// The menu marks the page it leads to (or the list a detail page belongs to): the longest link
+// whose path starts the current one.
+(() => {
+  const here = window.location.pathname;
+  let best = null;
+  document.querySelectorAll("nav.side a[href]").forEach((a) => {
+    const path = new URL(a.href, window.location.href).pathname;
+    const fits = path === "/" ? here === "/" : here.startsWith(path);
+    if (fits && (!best || path.length > best.path.length)) best = { a, path };
+  });
+  if (best) best.a.setAttribute("aria-current", "page");
+})();

@@ -5,41 +5,24 @@ snapshot from the VM page against fake Proxmox VE with a real worker.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from inventory.models import VirtualMachine
 from operations.models import Operation
 from portal.timefmt import local_text
-from tests.inventory.factories import (
-    EndpointFactory,
-    HostFactory,
-    SnapshotFactory,
-    VirtualMachineFactory,
-)
+from tests.inventory.factories import VirtualMachineFactory
 
-from .conftest import log_in, screenshot, totp_device
+from .conftest import log_in, screenshot, small_estate, totp_device
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
 
 @pytest.fixture
 def estate():
-    now = timezone.now()
-    vc = EndpointFactory(name="vc-prod", last_success_at=now, last_sync_status="succeeded")
-    pve = EndpointFactory(name="pve-lab", proxmox=True, last_sync_status="failed")
-    esx = HostFactory(endpoint=vc, name="esx01", cpu_usage_percent=91.0)
-    HostFactory(endpoint=vc, name="esx02", connection_state="notResponding")
-    node = HostFactory(endpoint=pve, name="pve01", connection_state="online")
-    web = VirtualMachineFactory(endpoint=vc, host=esx, name="web01")
-    VirtualMachineFactory(endpoint=vc, host=esx, name="db01", power_state="poweredOff")
-    VirtualMachineFactory(endpoint=pve, host=node, name="ct01", kind="lxc", power_state="stopped")
-    SnapshotFactory(endpoint=vc, vm=web, name="before-patch", created_at=now - dt.timedelta(days=9))
-    return {"vc": vc, "web": web}
+    return small_estate()
 
 
 def test_an_officer_reads_the_dashboard_filters_a_list_and_reads_german(
