@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 from django_otp.oath import totp
+from playwright.sync_api import expect
 
 from portal.security.models import EncryptedTotpDevice as TOTPDevice
 from tests.inventory import factories as inv
@@ -32,6 +33,10 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 WIDTHS = {"desktop": 1440, "phone": 390}
+
+# expect() waits for a condition, never for a fixed time: on a loaded 2-core machine a page
+# (Swagger UI building its operations, say) can take longer than Playwright's 5 s default.
+expect.set_options(timeout=30_000)
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make between
 # browser steps are ordinary blocking calls and safe here.
