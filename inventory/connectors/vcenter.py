@@ -223,6 +223,7 @@ TASK_STATES: dict[str, str] = {
 # large, so only its relevant branches are named.
 # Objects per QueryPerf request for the network rates.
 PERF_BATCH = 500
+RIGHTS_NOT_READ = "permissions not read"  # the warning of a failed read of the permissions
 
 CLUSTER_PROPS = ["name", "configurationEx"]
 HOST_PROPS = [
@@ -961,7 +962,7 @@ class VCenterConnector:
         except ConnectorError as exc:
             if exc.permanent:
                 raise
-            inv.warnings.append(f"permissions not read: {exc}")
+            inv.warnings.append(f"{RIGHTS_NOT_READ}: {exc}")
             return []
         root = content.rootFolder._moId
         accounts: dict[tuple[bool, str], AccountRecord] = {}
