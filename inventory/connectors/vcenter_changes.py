@@ -272,7 +272,6 @@ class VCenterChangeFeed:
                 raise self.connector._translate(exc, "WaitForUpdatesEx") from None
             try:
                 changed, removed = self._apply(updates)
-                accounts = None
                 if (
                     full
                     or wait_seconds <= 0
@@ -282,11 +281,6 @@ class VCenterChangeFeed:
                     settings_changed, tags_changed = self._read_unfed(
                         self._of("host"), self._of("vm"), everything=True
                     )
-                if not (full or self._unapplied) and (
-                    wait_seconds <= 0
-                    or time.monotonic() - self._accounts_at >= self.accounts_interval
-                ):
-                    accounts = self._read_accounts()
                 else:
                     # Between two reads of all: the changed hosts' settings and the new VMs'
                     # tags, so that their records are whole at once.
@@ -294,6 +288,12 @@ class VCenterChangeFeed:
                     settings_changed, tags_changed = self._read_unfed(
                         sorted(changed["host"]), new_vms, everything=False
                     )
+                accounts = None
+                if not (full or self._unapplied) and (
+                    wait_seconds <= 0
+                    or time.monotonic() - self._accounts_at >= self.accounts_interval
+                ):
+                    accounts = self._read_accounts()
                 if full or self._unapplied:
                     progress("objects", len(self._objs))
                     cs = self._full(reason or "the previous change set was not stored")

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -33,6 +34,7 @@ from inventory.models import (
     PhysicalNic,
     PlatformAccount,
     Snapshot,
+    SyncRun,
     VirtualMachine,
 )
 from tests.compliance.factories import SnapshotFactory
@@ -304,3 +306,64 @@ def test_the_statements_of_a_limited_run_do_not_grow_with_the_inventory():
     large = _statements_of_a_limited_run(8, 200)
     assert small == large
     assert len(TARGET_MODELS) + 20 < small < 80  # the load, the plan and the write
+
+
+def _after_sync(sync) -> CheckRun:
+    """Run ``sync``, send what it sends after commit (the receiver queues a check run), and
+    execute that run as the worker would."""
+    from compliance.tasks import run_checks
+
+    with TestCase.captureOnCommitCallbacks(execute=False) as callbacks:
+        done = sync()
+    assert done.status == "succeeded", done.error
+    before = CheckRun.objects.count()
+    for callback in callbacks:
+        callback()  # the sync's signal: the receiver queues a run
+    assert CheckRun.objects.count() == before + 1
+    queued = CheckRun.objects.latest("pk")
+    run_checks(queued.pk, trigger="sync")
+    queued.refresh_from_db()
+    assert queued.status == CheckRun.Status.SUCCEEDED, queued.error
+    return queued
+
+
+@pytest.mark.vcsim_spec(clusters=1, cluster_hosts=3, standalone_hosts=1, vms_per_pool=4)
+def test_incremental_syncs_on_the_simulator_queue_limited_runs_equal_to_full_runs(
+    fresh_vcsim, same_clock
+):
+    from inventory.services import incremental
+    from inventory.services.incremental import incremental_sync
+    from simulators.endpoints import vcenter_endpoint
+    from simulators.vcsim_changes import Changer
+
+    endpoint = vcenter_endpoint(fresh_vcsim, "vc-limited", sync=False)
+    try:
+
+        def synced_an_hour_ago():
+            """The first sync, as if it ran an hour ago (the runs allow for clocks minutes
+            apart), before the checks run on it."""
+            done = incremental_sync(endpoint, trigger="schedule")
+            hour_ago = timezone.now() - dt.timedelta(hours=1)
+            for model in TARGET_MODELS.values():
+                model.objects.filter(endpoint=endpoint).update(last_seen=hour_ago)
+            SyncRun.objects.filter(pk=done.pk).update(
+                started_at=hour_ago, finished_at=hour_ago + dt.timedelta(minutes=1)
+            )
+            return done
+
+        same_clock["now"] = timezone.now()
+        first = _after_sync(synced_an_hour_ago)
+        assert first.counts["scope"] == "all"  # the feed's first read is a full one
+        rng = random.Random(5)
+        with Changer(fresh_vcsim) as ch:
+            for _ in range(3):
+                done = ch.random_changes(rng, 4)
+                same_clock["now"] = timezone.now()
+                limited = _after_sync(lambda: incremental_sync(endpoint, trigger="schedule"))
+                assert limited.counts["scope"] == "changed", (limited.counts, done)
+                assert limited.counts["carried"] > 0
+                after_limited = outcome(endpoint)
+                run(endpoint, changed_only=False)
+                assert_same(after_limited, outcome(endpoint))
+    finally:
+        incremental.close_all_feeds()
