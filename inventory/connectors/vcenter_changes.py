@@ -35,7 +35,11 @@ What the filter does not report
     read) and rebuilds the hosts and VMs whose records they change; a waiting call that is not
     due reads the settings of the changed hosts and the tags of the created VMs. Changed hosts
     get their hardening facts as in the full read (the acceptance level: one call per changed
-    connected host; an unchanged host's is read again only by a full read).
+    connected host; an unchanged host's is read again only by a full read). Accounts and
+    permissions (``AuthorizationManager.RetrieveAllPermissions``, a method, not a property) are
+    read with every call that does not wait and at most every
+    :attr:`VCenterChangeFeed.accounts_interval` seconds by one that waits, and carried (as a
+    complete list) only when they differ from the copy.
 
 Cost
     A call with no change is one ``WaitForUpdatesEx`` round trip, plus the settings request and
