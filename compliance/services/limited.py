@@ -164,6 +164,8 @@ class Limit:
             }
         if obj.pk in self._passed[spec.id]:
             return Status.PASS, None
+        if not result.not_applicable:
+            return None  # the base judged no object not applicable: this one it did not judge
         return Status.NOT_APPLICABLE, result.not_applicable_reason
 
     def in_scope(self, finding: Any, ctx: InventoryContext) -> bool:
