@@ -7,7 +7,15 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHES = ["sync_vcenter", "sync_proxmox", "compliance", "snapshots", "web"]
+BENCHES = [
+    "sync_vcenter",
+    "sync_proxmox",
+    "compliance",
+    "snapshots",
+    "web",
+    "query_counts",
+    "scale_out",
+]
 
 
 def main() -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from inventory.services.progress import progress_text
@@ -27,24 +26,16 @@ def check_runs(user: Any, filters: TaskFilters, limit: int) -> list[TaskRow]:
         name = run.endpoint.name if run.endpoint else ""
         counts = run.counts or {}
         rows.append(
-            TaskRow(
-                kind="check",
-                id=run.pk,
+            TaskRow.from_run(
+                "check",
+                run,
                 title=(
                     _("checks on %(endpoint)s") % {"endpoint": name}
                     if name
                     else _("checks on all endpoints")
                 ),
                 endpoint=name,
-                status=run.status,
-                who=run.requested_by,
-                trigger=run.trigger,
-                queued_at=run.queued_at,
-                started_at=run.started_at,
-                finished_at=run.finished_at,
-                error=run.error,
-                url=reverse("task-detail", args=["check", run.pk]),
-                progress=progress_text(run.progress) if run.progress else "",
+                progress=progress_text(run.progress),
                 facts=(
                     (_("Endpoint"), name or _("all endpoints")),
                     *(

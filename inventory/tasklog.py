@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from portal.audit_links import register_audit_link
@@ -28,20 +27,12 @@ def sync_runs(user: Any, filters: TaskFilters, limit: int) -> list[TaskRow]:
     if filters.endpoint is not None:
         qs = qs.filter(endpoint_id=filters.endpoint)
     return [
-        TaskRow(
-            kind="sync",
-            id=run.pk,
+        TaskRow.from_run(
+            "sync",
+            run,
             title=_("sync of %(endpoint)s") % {"endpoint": run.endpoint.name},
             endpoint=run.endpoint.name,
-            status=run.status,
-            who=run.requested_by,
-            trigger=run.trigger,
-            queued_at=run.queued_at,
-            started_at=run.started_at,
-            finished_at=run.finished_at,
-            error=run.error,
-            url=reverse("task-detail", args=["sync", run.pk]),
-            progress=progress_text(run.progress) if run.progress else "",
+            progress=progress_text(run.progress),
             facts=(
                 (_("Endpoint"), run.endpoint.name),
                 (_("Created"), run.created),

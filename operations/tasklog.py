@@ -80,20 +80,12 @@ def policy_runs(user: Any, filters: TaskFilters, limit: int) -> list[TaskRow]:
         )
         qs = qs.filter(Exists(selects))
     return [
-        TaskRow(
-            kind="policy",
-            id=run.pk,
+        TaskRow.from_run(
+            "policy",
+            run,
             title=_("run of snapshot policy “%(label)s”") % {"label": run.policy.label},
             endpoint="",
-            status=run.status,
-            who=run.requested_by,
-            trigger=run.trigger,
-            queued_at=run.queued_at,
-            started_at=run.started_at,
-            finished_at=run.finished_at,
-            error=run.error,
-            url=reverse("task-detail", args=["policy", run.pk]),
-            progress=progress_text(run.progress) if run.progress else "",
+            progress=progress_text(run.progress),
             facts=(
                 (_("Policy"), run.policy.label),
                 (_("Snapshots queued"), run.queued),

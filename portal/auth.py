@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from rest_framework import authentication, exceptions
 
-from .audit import client_address
+from .audit import audit, client_address
+from .models import AuditEvent
 from .tokens import api_token_lookup
 
 _URL_TOKEN_PARAMS = ("token", "access_token", "api_key", "apikey", "key", "auth")
@@ -34,7 +36,30 @@ class TokenAuthentication(authentication.BaseAuthentication):
         token = api_token_lookup(key, client_address(request._request))
         if token is None:
             raise exceptions.AuthenticationFailed("Invalid, expired or revoked token.")
+        if settings.LDAP_ENABLED:
+            _refuse_if_the_directory_does(request, token.user)
         return token.user, token
 
     def authenticate_header(self, request) -> str:
         return self.keyword
+
+
+def _refuse_if_the_directory_does(request, user) -> None:
+    """A token of a directory account works only while the directory allows the account (asked
+    every ``LDAP_RECHECK_SECONDS``, like sessions); disabled or removed there, it locks out."""
+    from .signin import LDAP
+    from .sso.ldap import DISABLED, GONE, lock_out, recheck
+    from .sso.middleware import REFUSED_MESSAGE
+
+    state = recheck(user)
+    if state not in (DISABLED, GONE):
+        return
+    revoked = lock_out(user)
+    audit(
+        action="auth.token_refused_by_directory",
+        request=request._request,
+        actor=user,
+        result=AuditEvent.Result.DENIED,
+        detail={"source": LDAP, "reason": state, "api_access_revoked": revoked},
+    )
+    raise exceptions.AuthenticationFailed(REFUSED_MESSAGE)

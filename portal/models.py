@@ -147,7 +147,12 @@ def new_request_id() -> str:
 
 
 # Kept in its own module; imported here so it is a model of the portal app.
-from .security.models import EncryptedTotpDevice, ObjectScope, RecoveryCodes  # noqa: E402, F401
+from .security.models import (  # noqa: E402, F401
+    DirectoryAccount,
+    EncryptedTotpDevice,
+    ObjectScope,
+    RecoveryCodes,
+)
 
 
 class TaskOutcome(models.Model):

@@ -360,6 +360,13 @@ SYNC_DEFAULT_INTERVAL_MINUTES = env_int(
 # (inventory/services/watch.py; each watcher occupies one worker slot).
 INVENTORY_INCREMENTAL_SYNC = env_bool("INVENTORY_INCREMENTAL_SYNC", False)
 INVENTORY_WATCH = env_bool("INVENTORY_WATCH", False)
+# Issue 17: scheduled syncs of a platform whose connector keeps a read state (Proxmox VE) skip
+# the per-guest reads whose inputs did not change since the stored state
+# (inventory/services/read_state.py); a full read every INVENTORY_FULL_READ_EVERY syncs or
+# INVENTORY_FULL_READ_HOURS hours, whichever comes first, is the safety net.
+INVENTORY_CHEAP_RESYNC = env_bool("INVENTORY_CHEAP_RESYNC", True)
+INVENTORY_FULL_READ_EVERY = env_int("INVENTORY_FULL_READ_EVERY", 24, minimum=1, maximum=10_000)
+INVENTORY_FULL_READ_HOURS = env_int("INVENTORY_FULL_READ_HOURS", 24, minimum=1, maximum=24 * 30)
 HYPERVISOR_TIMEOUT_SECONDS = env_float(
     "HYPERVISOR_TIMEOUT_SECONDS", 30.0, minimum=1.0, maximum=600.0
 )

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from .runs import ACTIVE_STATES, RunStatus
@@ -47,6 +48,36 @@ class TaskRow:
     progress: str = ""  # while running: "reading VMs: 1,200" (inventory.services.progress)
     # What else the kind knows, as (label, value) pairs for the detail page and the API.
     facts: tuple[tuple[Any, Any], ...] = ()
+
+    @classmethod
+    def from_run(
+        cls,
+        kind: str,
+        run: Any,
+        *,
+        title: str,
+        endpoint: str,
+        progress: str = "",
+        facts: tuple[tuple[Any, Any], ...] = (),
+    ) -> TaskRow:
+        """The row of a run model (:class:`portal.runs.Run`: status, requester, trigger, times,
+        error), linked to its page in the task log; the kind says the rest."""
+        return cls(
+            kind=kind,
+            id=run.pk,
+            title=title,
+            endpoint=endpoint,
+            status=run.status,
+            who=run.requested_by,
+            trigger=run.trigger,
+            queued_at=run.queued_at,
+            started_at=run.started_at,
+            finished_at=run.finished_at,
+            error=run.error,
+            url=reverse("task-detail", args=[kind, run.pk]),
+            progress=progress,
+            facts=facts,
+        )
 
     @property
     def active(self) -> bool:

@@ -78,7 +78,8 @@ def api_token_lookup(key: str, address: str | None) -> ApiToken | None:
         return None
     if scheme != PREFIX:
         return None
-    token = ApiToken.objects.select_related("user").filter(prefix=prefix).first()
+    tokens = ApiToken.objects.select_related("user", "user__directory_account")
+    token = tokens.filter(prefix=prefix).first()
     if token is None or not hmac.compare_digest(token.key_hash, _hash(secret)):
         return None
     if not token.is_valid or not token.user.is_active:

@@ -36,6 +36,8 @@ Run it standalone for the demo and the benchmark::
     python -m simulators.fakepve --guests 2000 --nodes 3
 
 It prints one JSON line (url, credentials, token, fingerprint, ca_path) and serves until SIGTERM.
+``--latency-ms N`` answers every request after N ms (fakepve's network latency; the waits
+overlap). On SIGTERM it prints a second line, ``{"requests": count}`` (bench/scale_out.py).
 """
 
 from __future__ import annotations
@@ -208,6 +210,13 @@ class HarnessPve(FakePve):
         # Rights (/access/roles, /access/acl beyond the users' own pairs).
         self.roles: dict[str, list[str]] = {k: list(v) for k, v in BUILTIN_ROLES.items()}
         self.acl_entries: list[dict[str, Any]] = []  # {path, type, ugid, roleid, propagate}
+        # Every request answered, counted (``requests`` keeps only the last 10,000): the scale-out
+        # benchmark multiplies it by the latency to tell the time spent waiting on the platform.
+        self.request_count = 0
+
+    def _record(self, request: Any, body: bytes) -> None:
+        self.request_count += 1
+        super()._record(request, body)
 
     # fakepve registers every ``_routes_*`` method's (method, template, handler) triples
     # before its schema catch-all, so these win over the synthesised answers.
@@ -1002,6 +1011,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--snapshot-every", type=int, default=10)
     parser.add_argument("--host", default=None, help="loopback address (default: next free)")
     parser.add_argument("--port", type=int, default=0, help="0: the system picks one")
+    parser.add_argument(
+        "--latency-ms",
+        type=float,
+        default=0.0,
+        help="answer every request after this many milliseconds (a real PVE takes some; the "
+        "wait does not block other requests)",
+    )
     args = parser.parse_args(argv)
     per_node = max(1, -(-args.guests // max(args.nodes, 1)))
     cts = per_node // args.ct_share if args.ct_share else 0
@@ -1013,15 +1029,25 @@ def main(argv: list[str] | None = None) -> None:
         max_guests=args.guests,
     )
     fake = RunningFakePve(spec, host=args.host, port=args.port)
+    if args.latency_ms > 0:
+        fake.call(_slow, fake.pve, args.latency_ms / 1000)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     try:
         print(json.dumps(fake.info()), flush=True)
         stop.wait()
+        print(json.dumps({"requests": fake.call(lambda: fake.pve.request_count)}), flush=True)
     finally:
         fake.stop()
         os._exit(0)
+
+
+def _slow(pve: HarnessPve, seconds: float) -> None:
+    """Every answer after ``seconds`` (fakepve's network latency, in real seconds)."""
+    if not pve.time_scale:
+        pve.time_scale = 1.0
+    pve.slow_network(seconds / pve.time_scale)
 
 
 if __name__ == "__main__":

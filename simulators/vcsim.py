@@ -71,6 +71,7 @@ class VcsimSpec:
     portgroups: int = 1
     powered_on: bool = True
     snapshot_delay_ms: int = 0  # how long each snapshot call takes (0: the simulator's instant)
+    delay_ms: int = 0  # how long every SOAP call waits before its answer (0: none)
     ha: str = ""  # vSphere HA of every cluster: on, no-admission, off; "" = unset
 
     @property
@@ -103,6 +104,7 @@ class VcsimSpec:
             f"-portgroups={self.portgroups}",
             f"-powered-on={'true' if self.powered_on else 'false'}",
             f"-snapshot-delay-ms={self.snapshot_delay_ms}",
+            f"-delay-ms={self.delay_ms}",
             f"-ha={self.ha}",
         ]
 
@@ -526,6 +528,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--portgroups", type=int, default=1)
     parser.add_argument("--powered-off", action="store_true")
     parser.add_argument("--listen", default="127.0.0.1:0")
+    parser.add_argument("--delay-ms", type=int, default=0, help="every SOAP call waits this long")
     args = parser.parse_args(argv)
 
     kw: dict[str, Any] = {
@@ -533,6 +536,7 @@ def main(argv: list[str] | None = None) -> int:
         "datastores": args.datastores,
         "portgroups": args.portgroups,
         "powered_on": not args.powered_off,
+        "delay_ms": args.delay_ms,
     }
     for name in ("clusters", "cluster_hosts", "standalone_hosts"):
         if getattr(args, name) is not None:

@@ -10,7 +10,7 @@ from inventory.connectors.platforms import PROXMOX, VCENTER
 
 from ..choices import ObjectType, Severity
 from ..messages import msg, state_word
-from .registry import Param, failed, not_applicable, passed, register
+from .registry import Param, failed, not_applicable, passed, register, verdict
 
 NOT_ONLINE = _("not online")  # a node that reports no connection state
 
@@ -35,9 +35,12 @@ def host_shell_services(host, params, ctx):
         s.get("key") for s in host.services if s.get("key") in SHELL_SERVICES and s.get("running")
     ]
     evidence = {"running": running, "services": [s.get("key") for s in host.services]}
-    if running:
-        return failed(msg("Running: %(value)s.", value=", ".join(running)), **evidence)
-    return passed(msg("Neither SSH nor the ESXi Shell runs."), **evidence)
+    return verdict(
+        bool(running),
+        msg("Running: %(value)s.", value=", ".join(running)),
+        msg("Neither SSH nor the ESXi Shell runs."),
+        evidence,
+    )
 
 
 @register(
@@ -85,15 +88,15 @@ def host_management_network(host, params, ctx):
         "outside": outside,
         "admin_networks": list(params["admin_networks"]),
     }
-    if outside:
-        return failed(
-            msg(
-                "Management address(es) outside the administration networks: %(value)s.",
-                value=", ".join(outside),
-            ),
-            **evidence,
-        )
-    return passed(msg("All management addresses are in administration networks."), **evidence)
+    return verdict(
+        bool(outside),
+        msg(
+            "Management address(es) outside the administration networks: %(value)s.",
+            value=", ".join(outside),
+        ),
+        msg("All management addresses are in administration networks."),
+        evidence,
+    )
 
 
 @register(

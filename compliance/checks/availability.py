@@ -13,7 +13,17 @@ from inventory.connectors.platforms import PROXMOX, VCENTER
 
 from ..choices import ObjectType, Severity, Status
 from ..messages import Message, msg
-from .registry import Outcome, Param, failed, not_applicable, passed, register, warning
+from .registry import (
+    Outcome,
+    Param,
+    failed,
+    not_applicable,
+    passed,
+    percent_param,
+    register,
+    verdict,
+    warning,
+)
 
 REQ = ("M4349.OPERATING",)
 GIB = 1024**3
@@ -31,12 +41,7 @@ def cluster_members(cluster, ctx) -> tuple[list, list, list]:
         for h in members
         if ctx.traits(h).is_connected(h.connection_state) and not h.maintenance_mode
     ]
-    running = [
-        vm
-        for h in members
-        for vm in ctx.vms_by_host.get(h.pk, ())
-        if vm.is_running and not vm.template
-    ]
+    running = [vm for h in members for vm in ctx.running_vms(h)]
     return members, usable, running
 
 
@@ -93,14 +98,8 @@ def cluster_ha(cluster, params, ctx):
     platforms=(VCENTER,),
     not_applicable_reason="Proxmox VE has no CPU or memory reservations; MEM-004 judges memory.",
     params=(
-        Param(
-            "max_percent",
-            100,
-            "Highest share of the remaining capacity the reservations may take",
-            kind="float",
-            minimum=1,
-            maximum=100,
-            unit="%",
+        percent_param(
+            "max_percent", 100, "Highest share of the remaining capacity the reservations may take"
         ),
     ),
 )
@@ -158,23 +157,19 @@ def cluster_failover_reservations(cluster, params, ctx):
         "mem_demand_gib": round(mem_demand / GIB, 2),
         "mem_left_gib": round(mem_left * share / GIB, 2),
     }
-    if short:
-        return failed(
-            msg(
-                "If the largest host fails, %(cpu_left)s MHz and %(mem_left_gib)s GiB remain "
-                "for reservations of %(cpu_demand)s MHz and %(mem_demand_gib)s GiB.",
-                **values,
-            ),
-            short_of=short,
-            **evidence,
-        )
-    return passed(
+    return verdict(
+        bool(short),
+        msg(
+            "If the largest host fails, %(cpu_left)s MHz and %(mem_left_gib)s GiB remain "
+            "for reservations of %(cpu_demand)s MHz and %(mem_demand_gib)s GiB.",
+            **values,
+        ),
         msg(
             "Reservations of %(cpu_demand)s MHz and %(mem_demand_gib)s GiB fit into the "
             "%(cpu_left)s MHz and %(mem_left_gib)s GiB left after losing the largest host.",
             **values,
         ),
-        **evidence,
+        {"short_of": short, **evidence} if short else evidence,
     )
 
 
@@ -190,15 +185,7 @@ def _ha_sid(vm) -> str:
     platforms=(PROXMOX,),
     not_applicable_reason="vSphere HA covers every VM of the cluster: AVL-001 judges it.",
     params=(
-        Param(
-            "min_percent",
-            100,
-            "Lowest share of running guests under HA",
-            kind="float",
-            minimum=0,
-            maximum=100,
-            unit="%",
-        ),
+        percent_param("min_percent", 100, "Lowest share of running guests under HA", minimum=0),
     ),
 )
 def cluster_ha_resources(cluster, params, ctx):
@@ -232,25 +219,22 @@ def cluster_ha_resources(cluster, params, ctx):
         return passed(msg("No guest is running."), **evidence)
     percent = 100 * (len(running) - len(unprotected)) / len(running)
     evidence["protected_percent"] = round(percent, 1)
-    if percent < params["min_percent"]:
-        return failed(
-            msg(
-                "%(unprotected)s of %(running)s running guests are not protected by HA "
-                "(%(percent).1f %% protected, %(minimum)s %% required).",
-                unprotected=len(unprotected),
-                running=len(running),
-                percent=percent,
-                minimum=params["min_percent"],
-            ),
-            **evidence,
-        )
-    return passed(
+    return verdict(
+        percent < params["min_percent"],
+        msg(
+            "%(unprotected)s of %(running)s running guests are not protected by HA "
+            "(%(percent).1f %% protected, %(minimum)s %% required).",
+            unprotected=len(unprotected),
+            running=len(running),
+            percent=percent,
+            minimum=params["min_percent"],
+        ),
         msg(
             "%(percent).1f %% of %(running)s running guests are protected by HA.",
             percent=percent,
             running=len(running),
         ),
-        **evidence,
+        evidence,
     )
 
 
@@ -294,20 +278,17 @@ def cluster_quorum_margin(cluster, params, ctx):
             ),
             **evidence,
         )
-    if margin < params["min_margin"]:
-        return failed(
-            msg(
-                "%(votes)s of %(expected)s votes with %(needed)s needed: %(margin)s more node(s) "
-                "may fail before quorum is lost (%(minimum)s required).",
-                votes=votes,
-                expected=expected,
-                needed=needed,
-                margin=margin,
-                minimum=params["min_margin"],
-            ),
-            **evidence,
-        )
-    return passed(
+    return verdict(
+        margin < params["min_margin"],
+        msg(
+            "%(votes)s of %(expected)s votes with %(needed)s needed: %(margin)s more node(s) "
+            "may fail before quorum is lost (%(minimum)s required).",
+            votes=votes,
+            expected=expected,
+            needed=needed,
+            margin=margin,
+            minimum=params["min_margin"],
+        ),
         msg(
             "%(votes)s of %(expected)s votes with %(needed)s needed: %(margin)s node(s) may fail.",
             votes=votes,
@@ -315,7 +296,7 @@ def cluster_quorum_margin(cluster, params, ctx):
             needed=needed,
             margin=margin,
         ),
-        **evidence,
+        evidence,
     )
 
 

@@ -10,7 +10,7 @@ from inventory.connectors.platforms import VCENTER
 
 from ..choices import ObjectType, Severity
 from ..messages import msg
-from .registry import Param, failed, not_applicable, passed, register, warning
+from .registry import Param, days_param, failed, not_applicable, passed, register, warning
 
 REQ = ("M2.449", "M4349.INTEGRITY")
 
@@ -141,7 +141,7 @@ def passthrough_devices(vm, params, ctx):
 
 # -- console use, from the platforms' history (M 2.449, SYS.1.5.A25) ------------------------------
 
-PERIOD = Param("period_days", 30, "Period", minimum=1, maximum=366, unit="days")
+PERIOD = days_param("period_days", 30, "Period", maximum=366)
 
 
 def _when(value) -> str:
@@ -159,6 +159,17 @@ def _console_use(vm, params, ctx):
     start = ctx.now - dt.timedelta(days=params["period_days"])
     sessions = [s for s in ctx.console_sessions_by_vm.get(vm.pk, ()) if s.started_at >= start]
     return (history, sessions, max(start, history.read_from)), None
+
+
+def _last_use(sessions, params) -> dict:
+    """A failing message's values: how many sessions in how many days, the newest by whom when."""
+    last = sessions[0]
+    return {
+        "count": len(sessions),
+        "days": params["period_days"],
+        "user": last.user or "?",
+        "when": _when(last.started_at),
+    }
 
 
 def _session_evidence(sessions, history, since) -> dict:
@@ -219,16 +230,12 @@ def console_use_count(vm, params, ctx):
         "period_days": params["period_days"],
     }
     if len(sessions) > params["max_sessions"]:
-        last = sessions[0]
         return failed(
             msg(
                 "Console opened %(count)s times in %(days)s days (at most %(maximum)s allowed), "
                 "last by %(user)s at %(when)s.",
-                count=len(sessions),
-                days=params["period_days"],
                 maximum=params["max_sessions"],
-                user=last.user or "?",
-                when=_when(last.started_at),
+                **_last_use(sessions, params),
             ),
             **evidence,
         )
@@ -285,16 +292,12 @@ def console_use_network_managed(vm, params, ctx):
         "period_days": params["period_days"],
     }
     if sessions:
-        last = sessions[0]
         return failed(
             msg(
                 "Console opened %(count)s times in %(days)s days on a VM tagged %(tag)s, "
                 "last by %(user)s at %(when)s.",
-                count=len(sessions),
-                days=params["period_days"],
                 tag=tag,
-                user=last.user or "?",
-                when=_when(last.started_at),
+                **_last_use(sessions, params),
             ),
             **evidence,
         )

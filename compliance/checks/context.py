@@ -191,6 +191,10 @@ class InventoryContext:
     def endpoint(self, endpoint_id: int) -> Endpoint | None:
         return self.endpoints.get(endpoint_id)
 
+    def running_vms(self, host: Host) -> list[VirtualMachine]:
+        """The load the host carries: its running VMs (templates never run)."""
+        return [vm for vm in self.vms_by_host.get(host.pk, ()) if vm.is_running and not vm.template]
+
     def traits(self, obj: Any) -> PlatformTraits:
         """The platform traits of the object's endpoint (how its platform reports things)."""
         if isinstance(obj, Endpoint):

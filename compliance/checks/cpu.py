@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..choices import ObjectType
 from ..messages import msg
-from .registry import Param, failed, not_applicable, passed, register
+from .registry import not_applicable, percent_param, ratio_param, register, verdict
 from .sustained import judge_host_load, sustain_params
 
 REQ = ("M4349.CPU", "M4349.UTILIZATION")
@@ -18,9 +18,7 @@ REQ = ("M4349.CPU", "M4349.UTILIZATION")
     requirements=REQ,
     target=ObjectType.HOST,
     params=(
-        Param(
-            "max_percent", 80, "Highest CPU usage", kind="float", minimum=1, maximum=100, unit="%"
-        ),
+        percent_param("max_percent", 80, "Highest CPU usage"),
         *sustain_params(),
     ),
 )
@@ -39,7 +37,24 @@ def host_cpu_usage(host, params, ctx):
     high, message, evidence = judge_host_load(
         host, "cpu_percent", host.cpu_usage_percent, params, ctx, _("CPU usage"), evidence
     )
-    return (failed if high else passed)(message, **evidence)
+    return verdict(high, message, message, evidence)
+
+
+def overcommit(host, size: str, capacity: int, params, ctx) -> tuple[int, float, dict]:
+    """What the host's running VMs are configured with (their ``size``: vCPUs, memory) against
+    the host's ``capacity``: (configured, ratio, the ratio's evidence)."""
+    running = ctx.running_vms(host)
+    configured = sum(getattr(vm, size) or 0 for vm in running)
+    ratio = configured / capacity
+    return (
+        configured,
+        ratio,
+        {
+            "ratio": round(ratio, 2),
+            "threshold_ratio": params["max_ratio"],
+            "running_vms": len(running),
+        },
+    )
 
 
 @register(
@@ -47,33 +62,23 @@ def host_cpu_usage(host, params, ctx):
     title=_("Too many vCPUs per physical CPU thread"),
     requirements=REQ,
     target=ObjectType.HOST,
-    params=(
-        Param("max_ratio", 4.0, "Most vCPUs per thread", kind="float", minimum=0.1, maximum=64),
-    ),
+    params=(ratio_param("max_ratio", 4.0, "Most vCPUs per thread", maximum=64),),
 )
 def host_vcpu_ratio(host, params, ctx):
     """Overcommitted CPUs make VMs wait for a physical thread (CPU ready time)."""
     if not host.cpu_threads:
         return not_applicable(msg("The platform did not report the number of CPU threads."))
-    running = [vm for vm in ctx.vms_by_host.get(host.pk, ()) if vm.is_running and not vm.template]
-    vcpus = sum(vm.vcpus or 0 for vm in running)
-    ratio = vcpus / host.cpu_threads
-    evidence = {
-        "vcpus_running": vcpus,
-        "cpu_threads": host.cpu_threads,
-        "ratio": round(ratio, 2),
-        "threshold_ratio": params["max_ratio"],
-        "running_vms": len(running),
-    }
-    if ratio > params["max_ratio"]:
-        return failed(
-            msg(
-                "%(vcpus)s vCPUs on %(cpu_threads)s threads is %(ratio).2f per thread (limit %(max_ratio)s).",
-                vcpus=vcpus,
-                cpu_threads=host.cpu_threads,
-                ratio=ratio,
-                max_ratio=params["max_ratio"],
-            ),
-            **evidence,
-        )
-    return passed(msg("%(ratio).2f vCPUs per thread.", ratio=ratio), **evidence)
+    vcpus, ratio, load = overcommit(host, "vcpus", host.cpu_threads, params, ctx)
+    evidence = {"vcpus_running": vcpus, "cpu_threads": host.cpu_threads, **load}
+    return verdict(
+        ratio > params["max_ratio"],
+        msg(
+            "%(vcpus)s vCPUs on %(cpu_threads)s threads is %(ratio).2f per thread (limit %(max_ratio)s).",
+            vcpus=vcpus,
+            cpu_threads=host.cpu_threads,
+            ratio=ratio,
+            max_ratio=params["max_ratio"],
+        ),
+        msg("%(ratio).2f vCPUs per thread.", ratio=ratio),
+        evidence,
+    )

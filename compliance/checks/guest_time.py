@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..choices import ObjectType
 from ..messages import msg
-from .registry import Param, failed, not_applicable, passed, register, warning
+from .registry import Param, failed, not_applicable, passed, register, verdict, warning
 
 REQ = ("M4349.OPERATING",)
 TOOLS_RUNNING = "guestToolsRunning"
@@ -137,19 +137,16 @@ def _qemu_agent(vm, info, limit):
             ),
             **evidence,
         )
-    if abs(offset) > limit:
-        return failed(
-            msg(
-                "The guest's clock is %(offset).1f s off the node's (allowed %(limit)s s).",
-                offset=offset,
-                limit=limit,
-            ),
-            **evidence,
-        )
-    return passed(
+    return verdict(
+        abs(offset) > limit,
+        msg(
+            "The guest's clock is %(offset).1f s off the node's (allowed %(limit)s s).",
+            offset=offset,
+            limit=limit,
+        ),
         msg(
             "The guest agent answers; the guest's clock is %(offset).1f s off the node's.",
             offset=offset,
         ),
-        **evidence,
+        evidence,
     )

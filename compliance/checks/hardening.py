@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, wraps
 from pathlib import Path
 from typing import Any
 
@@ -362,60 +362,71 @@ def _judge_vm(key: str, vm, params, ctx):
     return _outcome(spec_guide, results, excluded)
 
 
-def _exclude(key: str, object_type: str) -> tuple[Param, ...]:
-    return (
-        Param(
-            "exclude_rules",
-            [],
-            "Guide rules left out",
-            kind="choice_list",
-            choices=guide(key).rule_ids(object_type),
-        ),
+def _guide_check(check_id: str, key: str, target: str, **spec: Any):
+    """Register the decorated function as check ``check_id``: one host or VM (``target``)
+    judged against every rule of guide ``key`` that is not excluded. The function holds only
+    the check's description (its docstring); ``spec`` is the title, requirements and severity.
+    """
+    judge = _judge_host if target == ObjectType.HOST else _judge_vm
+    exclude = Param(
+        "exclude_rules",
+        [],
+        "Guide rules left out",
+        kind="choice_list",
+        choices=guide(key).rule_ids(target),
     )
 
+    def decorate(describe):
+        @wraps(describe)
+        def check(obj, params, ctx):
+            return judge(key, obj, params, ctx)
 
-@register(
+        return register(
+            check_id,
+            target=target,
+            platforms=(VCENTER,),
+            params=(exclude,),
+            not_applicable_reason=NOT_ON_PROXMOX,
+            **spec,
+        )(check)
+
+    return decorate
+
+
+@_guide_check(
     "HRD-001",
+    SCG,
+    ObjectType.HOST,
     title=_("ESXi host deviates from the vSphere 8 Security Configuration Guide"),
     requirements=("M4349.ADMIN",),
-    target=ObjectType.HOST,
     severity=Severity.HIGH,
-    platforms=(VCENTER,),
-    params=_exclude(SCG, "host"),
-    not_applicable_reason=NOT_ON_PROXMOX,
 )
 def host_scg(host, params, ctx):
     """The host's advanced settings (timeouts, lockout, password quality, MOB, page-sharing
     salt, BPDU filter, audit and remote logging), firewall default policy and open rulesets,
     Secure Boot and VIB acceptance level against the vSphere 8 SCG's rules (esxi-8.*)."""
-    return _judge_host(SCG, host, params, ctx)
 
 
-@register(
+@_guide_check(
     "HRD-002",
+    STIG,
+    ObjectType.HOST,
     title=_("ESXi host deviates from the DISA vSphere 8 STIG"),
     requirements=("M4349.ADMIN",),
-    target=ObjectType.HOST,
     severity=Severity.HIGH,
-    platforms=(VCENTER,),
-    params=_exclude(STIG, "host"),
-    not_applicable_reason=NOT_ON_PROXMOX,
 )
 def host_stig(host, params, ctx):
     """The same host settings against the DISA ESXi 8 STIG's rules (ESXI-80-*); where the
     STIG and the SCG differ (lockout after 3 or 5 failures), each check follows its guide."""
-    return _judge_host(STIG, host, params, ctx)
 
 
-@register(
+@_guide_check(
     "HRD-003",
+    SCG,
+    ObjectType.VM,
     title=_("VM settings deviate from the vSphere 8 Security Configuration Guide"),
     requirements=(),
-    target=ObjectType.VM,
     severity=Severity.HIGH,
-    platforms=(VCENTER,),
-    params=_exclude(SCG, "vm"),
-    not_applicable_reason=NOT_ON_PROXMOX,
 )
 def vm_scg(vm, params, ctx):
     """The VM's isolation and device settings beyond copy and paste (device connection by the
@@ -423,36 +434,29 @@ def vm_scg(vm, params, ctx):
     console lock, log rotation, dvfilter, page-sharing salt) against the SCG's rules (vm-8.*).
     Copy/paste (CON-003), console connections (CON-001) and passthrough (CON-004) are
     judged by their own checks."""
-    return _judge_vm(SCG, vm, params, ctx)
 
 
-@register(
+@_guide_check(
     "HRD-004",
+    STIG,
+    ObjectType.VM,
     title=_("VM settings deviate from the DISA vSphere 8 STIG"),
     requirements=(),
-    target=ObjectType.VM,
     severity=Severity.MEDIUM,
-    platforms=(VCENTER,),
-    params=_exclude(STIG, "vm"),
-    not_applicable_reason=NOT_ON_PROXMOX,
 )
 def vm_stig(vm, params, ctx):
     """The same VM settings against the DISA vSphere 8 VM STIG's rules (VMCH-80-*)."""
-    return _judge_vm(STIG, vm, params, ctx)
 
 
-@register(
+@_guide_check(
     "HRD-005",
+    SCG67,
+    ObjectType.VM,
     title=_("VM console open over VNC"),
     requirements=("M2.449",),
-    target=ObjectType.VM,
     severity=Severity.LOW,
-    platforms=(VCENTER,),
-    params=_exclude(SCG67, "vm"),
-    not_applicable_reason=NOT_ON_PROXMOX,
 )
 def vm_vnc(vm, params, ctx):
     """``RemoteDisplay.vnc.enabled`` opens the VM's console to VNC clients on the host's network,
     beside vCenter's authenticated console (vSphere 6.7 SCG VM.minimize-console-VNC-use; the
     vSphere 8 guides no longer list it). Unset is the compliant default."""
-    return _judge_vm(SCG67, vm, params, ctx)

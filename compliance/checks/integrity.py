@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..choices import ObjectType, Severity
 from ..messages import msg
-from .registry import failed, not_applicable, passed, register, warning
+from .registry import not_applicable, register, verdict, warning
 
 REQ = ("M4349.INTEGRITY", "M4.93")
 
@@ -27,9 +27,12 @@ def _against_baseline(obj, object_type: str, ctx):
         "baseline_approved_by": baseline.approved_by,
         "baseline_id": baseline.pk,
     }
-    if obj.config_hash != baseline.config_hash:
-        return failed(msg("The configuration differs from the approved baseline."), **evidence)
-    return passed(msg("The configuration matches the approved baseline."), **evidence)
+    return verdict(
+        obj.config_hash != baseline.config_hash,
+        msg("The configuration differs from the approved baseline."),
+        msg("The configuration matches the approved baseline."),
+        evidence,
+    )
 
 
 @register(

@@ -7,7 +7,17 @@ from django.utils.translation import gettext_lazy as _
 from ..choices import ObjectType, Severity
 from ..messages import msg
 from .availability import cluster_members, design_limit
-from .registry import Param, failed, not_applicable, passed, register, warning
+from .cpu import overcommit
+from .registry import (
+    failed,
+    not_applicable,
+    passed,
+    percent_param,
+    ratio_param,
+    register,
+    verdict,
+    warning,
+)
 from .sustained import judge_host_load, sustain_params
 
 REQ = ("M4349.MEMORY", "M4349.UTILIZATION")
@@ -24,15 +34,7 @@ def _gib(value: int) -> float:
     requirements=REQ,
     target=ObjectType.HOST,
     params=(
-        Param(
-            "max_percent",
-            90,
-            "Highest memory usage",
-            kind="float",
-            minimum=1,
-            maximum=100,
-            unit="%",
-        ),
+        percent_param("max_percent", 90, "Highest memory usage"),
         *sustain_params(),
     ),
 )
@@ -53,7 +55,7 @@ def host_memory_usage(host, params, ctx):
     high, message, evidence = judge_host_load(
         host, "memory_percent", percent, params, ctx, _("Memory usage"), evidence
     )
-    return (failed if high else passed)(message, **evidence)
+    return verdict(high, message, message, evidence)
 
 
 @register(
@@ -89,42 +91,25 @@ def vm_memory_reclaimed(vm, params, ctx):
     requirements=REQ,
     target=ObjectType.HOST,
     params=(
-        Param(
-            "max_ratio",
-            1.0,
-            "Most configured memory per physical memory",
-            kind="float",
-            minimum=0.1,
-            maximum=10,
-        ),
+        ratio_param("max_ratio", 1.0, "Most configured memory per physical memory", maximum=10),
     ),
 )
 def host_memory_overcommit(host, params, ctx):
     """Overcommitted memory works until the guests use what they were promised."""
     if not host.memory_bytes:
         return not_applicable(msg("The platform did not report the host's memory."))
-    running = [vm for vm in ctx.vms_by_host.get(host.pk, ()) if vm.is_running and not vm.template]
-    configured = sum(vm.memory_bytes or 0 for vm in running)
-    ratio = configured / host.memory_bytes
-    evidence = {
-        "configured_bytes": configured,
-        "memory_bytes": host.memory_bytes,
-        "ratio": round(ratio, 2),
-        "threshold_ratio": params["max_ratio"],
-        "running_vms": len(running),
-    }
-    if ratio > params["max_ratio"]:
-        return failed(
-            msg(
-                "Running VMs are configured with %(configured_gib)s GiB on a host with %(memory_bytes_gib)s GiB (ratio %(ratio).2f).",
-                configured_gib=_gib(configured),
-                memory_bytes_gib=_gib(host.memory_bytes),
-                ratio=ratio,
-            ),
-            **evidence,
-        )
-    return passed(
-        msg("Configured memory is %(ratio).2f of the host's memory.", ratio=ratio), **evidence
+    configured, ratio, load = overcommit(host, "memory_bytes", host.memory_bytes, params, ctx)
+    evidence = {"configured_bytes": configured, "memory_bytes": host.memory_bytes, **load}
+    return verdict(
+        ratio > params["max_ratio"],
+        msg(
+            "Running VMs are configured with %(configured_gib)s GiB on a host with %(memory_bytes_gib)s GiB (ratio %(ratio).2f).",
+            configured_gib=_gib(configured),
+            memory_bytes_gib=_gib(host.memory_bytes),
+            ratio=ratio,
+        ),
+        msg("Configured memory is %(ratio).2f of the host's memory.", ratio=ratio),
+        evidence,
     )
 
 

@@ -8,7 +8,16 @@ from django.utils.translation import gettext_lazy as _
 
 from ..choices import ObjectType, Severity
 from ..messages import msg
-from .registry import Param, failed, not_applicable, passed, register, warning
+from .registry import (
+    Param,
+    failed,
+    not_applicable,
+    passed,
+    percent_param,
+    register,
+    verdict,
+    warning,
+)
 
 LINK_REQ = ("M4349.PHYSICAL_NETWORK",)
 POLICY_REQ = ("M5.154", "M5.8")
@@ -99,16 +108,16 @@ def nic_speed(nic, params, ctx):
     if nic.speed_mbps is None:
         return not_applicable(msg("The platform did not report the link speed."))
     evidence = {"speed_mbps": nic.speed_mbps, "threshold_mbps": params["min_speed_mbps"]}
-    if nic.speed_mbps < params["min_speed_mbps"]:
-        return failed(
-            msg(
-                "Link runs at %(speed_mbps)s Mbit/s (at least %(min_speed_mbps)s).",
-                speed_mbps=nic.speed_mbps,
-                min_speed_mbps=params["min_speed_mbps"],
-            ),
-            **evidence,
-        )
-    return passed(msg("Link runs at %(speed_mbps)s Mbit/s.", speed_mbps=nic.speed_mbps), **evidence)
+    return verdict(
+        nic.speed_mbps < params["min_speed_mbps"],
+        msg(
+            "Link runs at %(speed_mbps)s Mbit/s (at least %(min_speed_mbps)s).",
+            speed_mbps=nic.speed_mbps,
+            min_speed_mbps=params["min_speed_mbps"],
+        ),
+        msg("Link runs at %(speed_mbps)s Mbit/s.", speed_mbps=nic.speed_mbps),
+        evidence,
+    )
 
 
 @register(
@@ -136,17 +145,15 @@ def switch_uplink_redundancy(switch, params, ctx):
         "physical_links": sorted(physical),
         "threshold": minimum,
     }
-    if len(physical) < minimum:
-        return failed(
-            msg(
-                "%(count_physical)s physical uplink(s) (at least %(minimum)s).",
-                count_physical=len(physical),
-                minimum=minimum,
-            ),
-            **evidence,
-        )
-    return passed(
-        msg("%(count_physical)s physical uplinks.", count_physical=len(physical)), **evidence
+    return verdict(
+        len(physical) < minimum,
+        msg(
+            "%(count_physical)s physical uplink(s) (at least %(minimum)s).",
+            count_physical=len(physical),
+            minimum=minimum,
+        ),
+        msg("%(count_physical)s physical uplinks.", count_physical=len(physical)),
+        evidence,
     )
 
 
@@ -163,19 +170,16 @@ def _distributed_uplinks(switch, minimum, ctx):
         return not_applicable(msg("No member host of the switch is in the inventory."))
     short = sorted(name for name, links in per_host.items() if len(links) < minimum)
     evidence = {"host_uplinks": per_host, "hosts_below": short, "threshold": minimum}
-    if short:
-        return failed(
-            msg(
-                "Fewer than %(minimum)s physical uplink(s) on %(count_short)s host(s): %(value)s.",
-                minimum=minimum,
-                count_short=len(short),
-                value=", ".join(short),
-            ),
-            **evidence,
-        )
-    return passed(
+    return verdict(
+        bool(short),
+        msg(
+            "Fewer than %(minimum)s physical uplink(s) on %(count_short)s host(s): %(value)s.",
+            minimum=minimum,
+            count_short=len(short),
+            value=", ".join(short),
+        ),
         msg("Every member host has at least %(minimum)s physical uplinks.", minimum=minimum),
-        **evidence,
+        evidence,
     )
 
 
@@ -185,15 +189,7 @@ def _distributed_uplinks(switch, minimum, ctx):
     requirements=("M4349.BANDWIDTH", "M4349.UTILIZATION"),
     target=ObjectType.HOST,
     params=(
-        Param(
-            "max_percent",
-            70,
-            "Highest use of link capacity",
-            kind="float",
-            minimum=1,
-            maximum=100,
-            unit="%",
-        ),
+        percent_param("max_percent", 70, "Highest use of link capacity"),
         Param(
             "max_sample_age_minutes",
             60,
@@ -226,7 +222,7 @@ def host_bandwidth(host, params, ctx):
             ),
             sampled_at=sample.taken_at.isoformat(),
         )
-    vms = [vm for vm in ctx.vms_by_host.get(host.pk, ()) if vm.is_running and not vm.template]
+    vms = ctx.running_vms(host)
     devices = _vm_traffic_uplinks(host, vms, ctx)
     nics = {n.name: n for n in ctx.nics_by_host.get(host.pk, ())}
     links = [
@@ -255,18 +251,15 @@ def host_bandwidth(host, params, ctx):
         "threshold_percent": params["max_percent"],
         "sampled_at": sample.taken_at.isoformat(),
     }
-    if percent > params["max_percent"]:
-        return failed(
-            msg(
-                "VM network use is %(percent).1f%% of the VM links' capacity (limit %(max_percent)s%%).",
-                percent=percent,
-                max_percent=params["max_percent"],
-            ),
-            **evidence,
-        )
-    return passed(
+    return verdict(
+        percent > params["max_percent"],
+        msg(
+            "VM network use is %(percent).1f%% of the VM links' capacity (limit %(max_percent)s%%).",
+            percent=percent,
+            max_percent=params["max_percent"],
+        ),
         msg("VM network use is %(percent).1f%% of the VM links' capacity.", percent=percent),
-        **evidence,
+        evidence,
     )
 
 
@@ -296,9 +289,12 @@ def _policy_outcome(obj):
             msg("The platform has no such security policy (e.g. a Linux bridge).")
         )
     allowed = [name for name, value in values.items() if value]
-    if allowed:
-        return failed(msg("Insecure policy: %(value)s.", value=", ".join(allowed)), **values)
-    return passed(msg("Promiscuous mode, MAC changes and forged transmits are rejected."), **values)
+    return verdict(
+        bool(allowed),
+        msg("Insecure policy: %(value)s.", value=", ".join(allowed)),
+        msg("Promiscuous mode, MAC changes and forged transmits are rejected."),
+        values,
+    )
 
 
 @register(

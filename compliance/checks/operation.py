@@ -8,7 +8,7 @@ from inventory.connectors.platforms import PROXMOX
 
 from ..choices import ObjectType, Severity
 from ..messages import msg, state_word
-from .registry import Param, failed, not_applicable, passed, register, warning
+from .registry import Param, failed, not_applicable, passed, register, verdict, warning
 
 REQ = ("M4349.OPERATING",)
 
@@ -64,14 +64,12 @@ def host_connected(host, params, ctx):
     if not host.connection_state:
         return not_applicable(msg("The platform did not report the connection state."))
     evidence = {"connection_state": host.connection_state}
-    if not ctx.traits(host).is_connected(host.connection_state):
-        return failed(
-            msg(
-                "Host is %(connection_state)s.", connection_state=state_word(host.connection_state)
-            ),
-            **evidence,
-        )
-    return passed(msg("Host is connected."), **evidence)
+    return verdict(
+        not ctx.traits(host).is_connected(host.connection_state),
+        msg("Host is %(connection_state)s.", connection_state=state_word(host.connection_state)),
+        msg("Host is connected."),
+        evidence,
+    )
 
 
 @register(

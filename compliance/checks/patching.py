@@ -22,7 +22,16 @@ from inventory.connectors.platforms import PROXMOX, VCENTER
 
 from ..choices import ObjectType, Severity
 from ..messages import msg
-from .registry import Param, failed, not_applicable, passed, register, warning
+from .registry import (
+    Param,
+    days_param,
+    failed,
+    not_applicable,
+    passed,
+    register,
+    verdict,
+    warning,
+)
 
 REQ = ("M4349.OPERATING",)
 DEFAULT_FILE = Path(__file__).resolve().parent.parent / "data" / "vmware_lifecycle.json"
@@ -212,9 +221,7 @@ def _judge(product: str, name: str, ident: str, version: str, build: str, params
     )
 
 
-WARN_DAYS = Param(
-    "warn_days", 180, "Warn before end of general support", minimum=0, maximum=3650, unit="days"
-)
+WARN_DAYS = days_param("warn_days", 180, "Warn before end of general support", minimum=0)
 
 
 @register(
@@ -259,9 +266,7 @@ def vcenter_patch_level(endpoint, params, ctx):
     severity=Severity.MEDIUM,
     platforms=(VCENTER,),
     not_applicable_reason="Proxmox VE nodes report their pending updates themselves.",
-    params=(
-        Param("max_age_days", 90, "Oldest lifecycle data", minimum=1, maximum=3650, unit="days"),
-    ),
+    params=(days_param("max_age_days", 90, "Oldest lifecycle data"),),
 )
 def lifecycle_data_fresh(endpoint, params, ctx):
     """PAT-001 and PAT-002 know only the advisories in the data file: an old file passes builds
@@ -319,24 +324,21 @@ def node_security_updates(host, params, ctx):
         "version": host.version,
         "build": host.build,
     }
-    if host.security_updates:
-        return failed(
-            msg(
-                "Node %(host)s (%(host_id)s) has %(count)s security updates pending: %(packages)s.",
-                host=host.name,
-                host_id=host.external_id,
-                count=len(host.security_updates),
-                packages=", ".join(host.security_updates[:10]),
-            ),
-            **evidence,
-        )
-    return passed(
+    return verdict(
+        bool(host.security_updates),
+        msg(
+            "Node %(host)s (%(host_id)s) has %(count)s security updates pending: %(packages)s.",
+            host=host.name,
+            host_id=host.external_id,
+            count=len(host.security_updates or ()),
+            packages=", ".join((host.security_updates or [])[:10]),
+        ),
         msg(
             "Node %(host)s (%(host_id)s) has no security updates pending.",
             host=host.name,
             host_id=host.external_id,
         ),
-        **evidence,
+        evidence,
     )
 
 
@@ -350,9 +352,7 @@ def node_security_updates(host, params, ctx):
     not_applicable_reason="ESXi hosts are judged by their build (PAT-001).",
     params=(
         Param("max_pending", 20, "Most pending updates", minimum=0, maximum=10000),
-        Param(
-            "max_age_days", 30, "Longest time updates wait", minimum=1, maximum=3650, unit="days"
-        ),
+        days_param("max_age_days", 30, "Longest time updates wait"),
     ),
 )
 def node_pending_updates(host, params, ctx):

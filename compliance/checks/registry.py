@@ -84,6 +84,23 @@ class Param:
         return f"{low} to {high}"
 
 
+def percent_param(name: str, default: float, label: str, *, minimum: float = 1) -> Param:
+    """A threshold in percent of something (a share of capacity, of guests): at most 100."""
+    return Param(name, default, label, kind="float", minimum=minimum, maximum=100, unit="%")
+
+
+def ratio_param(name: str, default: float, label: str, *, maximum: float) -> Param:
+    """A threshold on a ratio of two sizes (vCPUs per thread, provisioned per capacity)."""
+    return Param(name, default, label, kind="float", minimum=0.1, maximum=maximum)
+
+
+def days_param(
+    name: str, default: int, label: str, *, minimum: int = 1, maximum: int = 3650
+) -> Param:
+    """A threshold on an age or a span in whole days (ten years at most by default)."""
+    return Param(name, default, label, minimum=minimum, maximum=maximum, unit="days")
+
+
 TAG_NAME = re.compile(r"^[\w.:-]{1,100}$")
 
 
@@ -160,6 +177,12 @@ def failed(message: str | Message, **evidence: Any) -> Outcome:
 
 def warning(message: str | Message, **evidence: Any) -> Outcome:
     return _outcome(Status.WARNING, message, evidence)
+
+
+def verdict(bad: bool, fail: str | Message, ok: str | Message, evidence: dict) -> Outcome:
+    """``failed(fail)`` when ``bad``, else ``passed(ok)``: one comparison judged, the same
+    evidence either way."""
+    return _outcome(Status.FAIL if bad else Status.PASS, fail if bad else ok, dict(evidence))
 
 
 def not_applicable(reason: str | Message, **evidence: Any) -> Outcome:

@@ -18,7 +18,7 @@ from inventory.connectors.platforms import PROXMOX
 
 from ..choices import ObjectType, Severity
 from ..messages import msg
-from .registry import Param, failed, not_applicable, passed, register
+from .registry import Param, days_param, failed, not_applicable, passed, register, verdict
 
 REQ = ("M4349.ADMIN",)
 
@@ -146,24 +146,21 @@ def root_admins(endpoint, params, ctx):
         ):
             holders.append(f"{account.name} ({account.kind})")
     evidence = {"holders": sorted(holders), "count": len(holders), "max": params["max_root_admins"]}
-    if len(holders) > params["max_root_admins"]:
-        return failed(
-            msg(
-                "%(count)s principals hold the administrator role at the root with propagation "
-                "(allowed %(max)s): %(holders)s.",
-                count=len(holders),
-                max=params["max_root_admins"],
-                holders=", ".join(sorted(holders)),
-            ),
-            **evidence,
-        )
-    return passed(
+    return verdict(
+        len(holders) > params["max_root_admins"],
+        msg(
+            "%(count)s principals hold the administrator role at the root with propagation "
+            "(allowed %(max)s): %(holders)s.",
+            count=len(holders),
+            max=params["max_root_admins"],
+            holders=", ".join(sorted(holders)),
+        ),
         msg(
             "%(count)s principals hold the administrator role at the root (allowed %(max)s).",
             count=len(holders),
             max=params["max_root_admins"],
         ),
-        **evidence,
+        evidence,
     )
 
 
@@ -225,16 +222,7 @@ def _token_na(account):
     severity=Severity.MEDIUM,
     platforms=(PROXMOX,),
     not_applicable_reason="vCenter has no API tokens of its own.",
-    params=(
-        Param(
-            "max_lifetime_days",
-            365,
-            "Longest token lifetime from now",
-            minimum=1,
-            maximum=3650,
-            unit="days",
-        ),
-    ),
+    params=(days_param("max_lifetime_days", 365, "Longest token lifetime from now"),),
 )
 def token_expiry(account, params, ctx):
     """A token is a password that never asks for a second factor; one without an end date stays
@@ -253,19 +241,16 @@ def token_expiry(account, params, ctx):
         "expires_at": account.expires_at.isoformat(),
         "days_left": round(days),
     }
-    if days > params["max_lifetime_days"]:
-        return failed(
-            msg(
-                "The API token %(token)s expires in %(days)s days (allowed %(max)s).",
-                token=account.name,
-                days=round(days),
-                max=params["max_lifetime_days"],
-            ),
-            **evidence,
-        )
-    return passed(
+    return verdict(
+        days > params["max_lifetime_days"],
+        msg(
+            "The API token %(token)s expires in %(days)s days (allowed %(max)s).",
+            token=account.name,
+            days=round(days),
+            max=params["max_lifetime_days"],
+        ),
         msg("The API token expires on %(date)s.", date=account.expires_at.date().isoformat()),
-        **evidence,
+        evidence,
     )
 
 

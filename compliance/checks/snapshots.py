@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..choices import ObjectType, Severity
 from ..messages import msg
-from .registry import Param, failed, not_applicable, passed, register, warning
+from .registry import Param, days_param, not_applicable, passed, register, verdict, warning
 
 REQ = ("M4349.SNAPSHOTS",)
 
@@ -16,9 +16,7 @@ REQ = ("M4349.SNAPSHOTS",)
     title=_("Snapshot older than the allowed age"),
     requirements=REQ,
     target=ObjectType.SNAPSHOT,
-    params=(
-        Param("max_age_days", 3, "Largest snapshot age", minimum=0, maximum=3650, unit="days"),
-    ),
+    params=(days_param("max_age_days", 3, "Largest snapshot age", minimum=0),),
 )
 def snapshot_age(snapshot, params, ctx):
     """A snapshot is a temporary measure; old ones grow, slow the VM and hide from backups."""
@@ -30,16 +28,16 @@ def snapshot_age(snapshot, params, ctx):
         "age_days": round(age_days, 1),
         "threshold_days": params["max_age_days"],
     }
-    if age_days > params["max_age_days"]:
-        return failed(
-            msg(
-                "Snapshot is %(age_days).1f days old (allowed %(max_age_days)s).",
-                age_days=age_days,
-                max_age_days=params["max_age_days"],
-            ),
-            **evidence,
-        )
-    return passed(msg("Snapshot is young enough."), **evidence)
+    return verdict(
+        age_days > params["max_age_days"],
+        msg(
+            "Snapshot is %(age_days).1f days old (allowed %(max_age_days)s).",
+            age_days=age_days,
+            max_age_days=params["max_age_days"],
+        ),
+        msg("Snapshot is young enough."),
+        evidence,
+    )
 
 
 @register(
@@ -53,16 +51,16 @@ def snapshot_count(vm, params, ctx):
     """Long snapshot chains cost performance and make reverts error-prone."""
     count = len(ctx.snapshots_by_vm.get(vm.pk, ()))
     evidence = {"snapshots": count, "threshold": params["max_count"]}
-    if count > params["max_count"]:
-        return failed(
-            msg(
-                "VM has %(count)s snapshots (allowed %(max_count)s).",
-                count=count,
-                max_count=params["max_count"],
-            ),
-            **evidence,
-        )
-    return passed(msg("VM has %(count)s snapshots.", count=count), **evidence)
+    return verdict(
+        count > params["max_count"],
+        msg(
+            "VM has %(count)s snapshots (allowed %(max_count)s).",
+            count=count,
+            max_count=params["max_count"],
+        ),
+        msg("VM has %(count)s snapshots.", count=count),
+        evidence,
+    )
 
 
 @register(
@@ -94,15 +92,15 @@ def snapshot_expired(snapshot, params, ctx):
     if snapshot.expires_at is None:
         return not_applicable(msg("The snapshot has no expiry (not made through the portal)."))
     evidence = {"expires_at": snapshot.expires_at.isoformat()}
-    if snapshot.expires_at < ctx.now:
-        return failed(
-            msg(
-                "Snapshot expired on %(expires_at)s.",
-                expires_at=format(snapshot.expires_at, "%Y-%m-%d %H:%M"),
-            ),
-            **evidence,
-        )
-    return passed(msg("Snapshot is within its expiry."), **evidence)
+    return verdict(
+        snapshot.expires_at < ctx.now,
+        msg(
+            "Snapshot expired on %(expires_at)s.",
+            expires_at=format(snapshot.expires_at, "%Y-%m-%d %H:%M"),
+        ),
+        msg("Snapshot is within its expiry."),
+        evidence,
+    )
 
 
 @register(
@@ -119,17 +117,17 @@ def snapshot_without_owner(snapshot, params, ctx):
         "created_by": snapshot.created_by,
         "owner_id": snapshot.owner_id,
     }
-    if not snapshot.made_by_portal and snapshot.owner_id is None:
-        message = (
-            msg(
-                "Snapshot was made outside the portal by %(who)s and has no owner.",
-                who=snapshot.created_by,
-            )
-            if snapshot.created_by
-            else msg("Snapshot was made outside the portal and has no owner.")
+    unowned = (
+        msg(
+            "Snapshot was made outside the portal by %(who)s and has no owner.",
+            who=snapshot.created_by,
         )
-        return failed(
-            message,
-            **evidence,
-        )
-    return passed(msg("Snapshot has an owner."), **evidence)
+        if snapshot.created_by
+        else msg("Snapshot was made outside the portal and has no owner.")
+    )
+    return verdict(
+        not snapshot.made_by_portal and snapshot.owner_id is None,
+        unowned,
+        msg("Snapshot has an owner."),
+        evidence,
+    )

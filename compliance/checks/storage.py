@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..choices import ObjectType, Severity
 from ..messages import msg
-from .registry import Param, failed, not_applicable, passed, register
+from .registry import failed, not_applicable, passed, percent_param, ratio_param, register, verdict
 
 REQ = ("M4349.STORAGE", "M4349.UTILIZATION")
 
@@ -17,17 +17,7 @@ REQ = ("M4349.STORAGE", "M4349.UTILIZATION")
     requirements=REQ,
     target=ObjectType.DATASTORE,
     severity=Severity.HIGH,
-    params=(
-        Param(
-            "min_free_percent",
-            10,
-            "Least free space",
-            kind="float",
-            minimum=0,
-            maximum=100,
-            unit="%",
-        ),
-    ),
+    params=(percent_param("min_free_percent", 10, "Least free space", minimum=0),),
 )
 def datastore_free_space(datastore, params, ctx):
     """A full datastore stops every VM that writes to it, and snapshots grow without warning."""
@@ -40,16 +30,16 @@ def datastore_free_space(datastore, params, ctx):
         "free_percent": round(percent, 1),
         "threshold_percent": params["min_free_percent"],
     }
-    if percent < params["min_free_percent"]:
-        return failed(
-            msg(
-                "%(percent).1f%% free (at least %(min_free_percent)s%% required).",
-                percent=percent,
-                min_free_percent=params["min_free_percent"],
-            ),
-            **evidence,
-        )
-    return passed(msg("%(percent).1f%% free.", percent=percent), **evidence)
+    return verdict(
+        percent < params["min_free_percent"],
+        msg(
+            "%(percent).1f%% free (at least %(min_free_percent)s%% required).",
+            percent=percent,
+            min_free_percent=params["min_free_percent"],
+        ),
+        msg("%(percent).1f%% free.", percent=percent),
+        evidence,
+    )
 
 
 @register(
@@ -57,16 +47,7 @@ def datastore_free_space(datastore, params, ctx):
     title=_("Datastore provisioned beyond its capacity"),
     requirements=REQ,
     target=ObjectType.DATASTORE,
-    params=(
-        Param(
-            "max_ratio",
-            2.0,
-            "Most provisioned per capacity",
-            kind="float",
-            minimum=0.1,
-            maximum=100,
-        ),
-    ),
+    params=(ratio_param("max_ratio", 2.0, "Most provisioned per capacity", maximum=100),),
 )
 def datastore_overprovisioned(datastore, params, ctx):
     """Thin-provisioned disks can together promise more space than exists."""
@@ -84,16 +65,16 @@ def datastore_overprovisioned(datastore, params, ctx):
         "ratio": round(ratio, 2),
         "threshold_ratio": params["max_ratio"],
     }
-    if ratio > params["max_ratio"]:
-        return failed(
-            msg(
-                "Provisioned %(ratio).2f times the capacity (limit %(max_ratio)s).",
-                ratio=ratio,
-                max_ratio=params["max_ratio"],
-            ),
-            **evidence,
-        )
-    return passed(msg("Provisioned %(ratio).2f times the capacity.", ratio=ratio), **evidence)
+    return verdict(
+        ratio > params["max_ratio"],
+        msg(
+            "Provisioned %(ratio).2f times the capacity (limit %(max_ratio)s).",
+            ratio=ratio,
+            max_ratio=params["max_ratio"],
+        ),
+        msg("Provisioned %(ratio).2f times the capacity.", ratio=ratio),
+        evidence,
+    )
 
 
 @register(

@@ -40,6 +40,28 @@ snapshots, R running guests, A running QEMU guests with the agent enabled)::
 Storages come from ``/cluster/resources`` (one entry per node and storage), so they cost nothing
 per node.
 
+Cheap resyncs (issue 17)
+    With :attr:`ProxmoxConnector.previous` (the :meth:`ProxmoxConnector.read_state` of the read
+    the stored inventory came from; ``inventory/services/read_state.py`` hands it in for
+    scheduled syncs) the read skips per-guest requests whose inputs did not change:
+
+    - ``.../snapshot``: kept from the previous read when the config's ``digest`` is the same.
+      PVE's digest is the SHA-1 of the whole config file, snapshot sections included, so a
+      snapshot taken, deleted, rolled back or described anew changes it. The creators found
+      then are kept with it (a task log only loses entries); the task log is read only for
+      nodes holding snapshots that were read anew.
+    - ``.../rrddata``: a guest running on since the previous read (same digest, running both
+      times, uptime grown by the time between the reads, within 30 s) gets its network rates from the traffic counters of
+      ``/cluster/resources`` (``netin``/``netout``, bytes since the guest started): the mean
+      over the time between the two reads, not the newest RRD minute. Others read the RRD.
+    - ``.../agent/get-time``: such a guest keeps the agent's last answer (state and clock
+      reading with its ``read_at``); an agent stopped or restarted inside a guest PVE sees
+      unchanged is noticed by the next full read.
+    - ``.../config`` is read for every guest, every time: PVE gives the digest nowhere else (not
+      in ``/cluster/resources``, ``/nodes/{n}/qemu`` or ``/nodes/{n}/lxc``; PVE API viewer), so
+      only the config can say whether the config changed. An unchanged cheap resync costs
+      ``14 + B + 8 * N + G + T'`` requests (T' nodes with snapshots read anew).
+
 External ids
     cluster ``cluster/<name>``; host ``node/<name>``; guest ``qemu/<vmid>`` / ``lxc/<vmid>``;
     snapshot ``<guest id>/<snapshot name>``; datastore ``storage/<name>`` for a shared storage
@@ -139,6 +161,13 @@ SIZE_UNITS = {"": 1, "K": 1024, "M": MiB, "G": 1024**3, "T": 1024**4}
 FINGERPRINT_GOT = re.compile(r'got "?([0-9a-fA-F:]{64,95})"?')
 # Keys of a guest config that are bookkeeping, not configuration: left out of the hashed config.
 NOT_CONFIG = ("digest", "parent", "lock")
+# The read state a cheap resync compares with (ProxmoxConnector.read_state); another version
+# is not used. The keys of a snapshot list entry that the records are made of.
+STATE_VERSION = 1
+SNAPSHOT_KEYS = ("name", "parent", "description", "snaptime", "vmstate")
+# Seconds a guest's uptime in /cluster/resources may lag (PVE's status daemon refreshes it
+# every 10 s) when a cheap resync asks whether the guest ran through since the previous read.
+UPTIME_SLACK = 30
 
 
 def _firewall_state(datacenter: dict[str, Any] | None, node: dict[str, Any]) -> dict[str, Any]:
@@ -463,6 +492,10 @@ class ProxmoxConnector:
     max_workers = 8
     #: Ask running QEMU guests with the agent enabled whether it answers (one request each).
     probe_agent = True
+    #: What the previous read saw (its :meth:`read_state`), handed in by the sync for a cheap
+    #: resync: per-guest reads whose inputs did not change are skipped (see :data:`CHEAP`).
+    #: None (the default) reads everything.
+    previous: dict[str, Any] | None = None
 
     def __init__(self, config: EndpointConfig) -> None:
         self.config = config
@@ -514,6 +547,7 @@ class ProxmoxConnector:
         elif not config.username:
             raise AuthenticationError("neither an API token nor a user name is configured")
         self.requests_made = 0
+        self._state: dict[str, Any] = {}
         # node -> its clock minus ours in seconds, from /nodes/{n}/time (guest clock offsets).
         self._node_skew: dict[str, float] = {}
 
@@ -650,6 +684,21 @@ class ProxmoxConnector:
         with contextlib.suppress(Exception):
             self._session.close()
 
+    def read_state(self) -> dict[str, Any]:
+        """What the last :meth:`read_inventory` saw, for the next one's :attr:`previous`.
+
+        ``{"v": 1, "t": epoch of its /cluster/resources, "guests": {"qemu/100": {"digest",
+        "status", "uptime", "net": [netin, netout], "snapshots": [...], "by": {snapshot:
+        creator}, "agent": {"tools_state", "guest_time"}}}}``; plain JSON, kept by the sync in
+        the database with the inventory it belongs to.
+        """
+        return self._state
+
+    @staticmethod
+    def usable_state(state: Any) -> bool:
+        """Whether ``state`` has the shape this version's :meth:`read_state` writes."""
+        return _state_usable(state)
+
     # ------------------------------------------------------------------ reading
 
     def read_inventory(self, progress: Progress = no_progress) -> Inventory:
@@ -659,6 +708,7 @@ class ProxmoxConnector:
         """
         inv = Inventory()
         progress("nodes", 0)
+        read_at = time.time()
         resources = _list(self._get("cluster/resources"))
         status = _list(self._get("cluster/status"))
         nodes = [
@@ -712,23 +762,35 @@ class ProxmoxConnector:
             and r.get("type") in ("qemu", "lxc")
             and r.get("vmid") is not None
         ]
+        previous = self.previous if self.usable_state(self.previous) else None
+        known: dict[str, Any] = previous["guests"] if previous else {}
+        since = read_at - float(previous["t"]) if previous else None
+        self._state = {"v": STATE_VERSION, "t": read_at, "guests": {}}
         results = self._parallel(
-            lambda g: self._guest(g, online, storage_ids),
+            lambda g: self._guest(g, online, storage_ids, known, since),
             guests,
             done=lambda n: progress("guests", n),
         )
-        for vm, snaps, sample, warnings in results:
+        kept: list[SnapshotRecord] = []
+        for vm, snaps, sample, warnings, entry in results:
             inv.vms.append(vm)
             inv.snapshots.extend(snaps)
             inv.samples.append(sample)
             inv.warnings.extend(warnings)
+            self._state["guests"][vm.external_id] = entry
+            if entry.pop("kept", False):
+                kept.extend(snaps)
         _thin_space(inv, storage_ids)
         self._backups(inv, online)
-        self._snapshot_creators(inv)
+        self._snapshot_creators(inv, skip={id(s) for s in kept})
+        for snap in inv.snapshots:
+            if snap.created_by:
+                entry = self._state["guests"][snap.vm_external_id]
+                entry.setdefault("by", {})[snap.name] = snap.created_by
         inv.accounts = self._accounts(inv)
         return inv
 
-    def _snapshot_creators(self, inv: Inventory) -> None:
+    def _snapshot_creators(self, inv: Inventory, skip: set[int] = frozenset()) -> None:  # type: ignore[assignment]
         """Who made each snapshot, from the task logs of the nodes that hold snapshots.
 
         One ``/nodes/{n}/tasks`` per such node, from a minute before its oldest snapshot. PVE's
@@ -736,13 +798,15 @@ class ProxmoxConnector:
         token, ``root@pam!autosnap``) but not the snapshot: the snapshot's ``snaptime`` lies in
         the task's run, so the latest such task of the guest started at or before it is the
         one. A task the log no longer holds, or two users' tasks in that second (PVE counts
-        whole seconds), leave the creator unknown.
+        whole seconds), leave the creator unknown. Snapshots in ``skip`` (ids of records a cheap
+        resync kept from the previous read, with the creator found then) are not looked up: a
+        task log only loses entries, so a second look cannot find more.
         """
         node_of = {v.external_id: (v.host_external_id or "").removeprefix("node/") for v in inv.vms}
         by_node: dict[str, list[SnapshotRecord]] = {}
         for snap in inv.snapshots:
             node = node_of.get(snap.vm_external_id)
-            if node and snap.created_at is not None:
+            if node and snap.created_at is not None and id(snap) not in skip:
                 by_node.setdefault(node, []).append(snap)
 
         def task_log(node: str) -> tuple[str, list[Any]]:
@@ -1036,7 +1100,14 @@ class ProxmoxConnector:
         res: dict[str, Any],
         online: set[str],
         storage_ids: dict[tuple[str, str], str],
-    ) -> tuple[VmRecord, list[SnapshotRecord], SampleRecord, list[str]]:
+        known: dict[str, Any],
+        since: float | None,
+    ) -> tuple[VmRecord, list[SnapshotRecord], SampleRecord, list[str], dict[str, Any]]:
+        """One guest: its record, snapshots, sample, warnings and its entry of the read state.
+
+        ``known`` is the previous read's state per guest (empty for a full read), ``since``
+        the seconds since that read's ``/cluster/resources``.
+        """
         kind, vmid, node = str(res["type"]), int(res["vmid"]), str(res.get("node") or "")
         gid = f"{kind}/{vmid}"
         warnings: list[str] = []
@@ -1062,22 +1133,62 @@ class ProxmoxConnector:
             cpu_percent=vm.cpu_usage_percent,
             memory_percent=_percent(res.get("mem"), res.get("maxmem")),
         )
+        # What the next cheap resync compares with: the config's digest, the power state,
+        # uptime and traffic counters of /cluster/resources (a guest that restarted has a
+        # smaller uptime), the raw snapshot list, the agent's answer.
+        entry: dict[str, Any] = {
+            "digest": "",
+            "status": vm.power_state,
+            "uptime": _int(res.get("uptime")) or 0,
+            "net": [_int(res.get("netin")), _int(res.get("netout"))],
+        }
+        prev = _dict(known.get(gid))
         snaps: list[SnapshotRecord] = []
         if node not in online:
             warnings.append(f"{gid} on node {node or '?'} (not online): config not read")
-            return vm, snaps, sample, warnings
+            return vm, snaps, sample, warnings, entry
         base = f"nodes/{quote(node, safe='')}/{kind}/{vmid}"
         try:
             config = self._get(f"{base}/config")
             if not isinstance(config, dict):
                 raise ConnectorError(f"{base}/config: not an object")
             self._apply_config(vm, config, node, storage_ids)
+            entry["digest"] = vm.config_version
+            # PVE's digest is the SHA-1 of the whole config file, snapshot sections included:
+            # the same digest is the same snapshot list (and the same agent setting).
+            same = (
+                bool(prev) and bool(vm.config_version) and prev.get("digest") == vm.config_version
+            )
+            # Running through the whole time since the previous read: the same power state,
+            # and the uptime grew by that time (a guest restarted in between did not).
+            ran_on = (
+                same
+                and since is not None
+                and vm.power_state == "running"
+                and prev.get("status") == "running"
+                and entry["uptime"] >= (_int(prev.get("uptime")) or 0) + since - UPTIME_SLACK
+            )
             if config.get("parent"):
-                snaps = self._snapshots(gid, _list(self._get(f"{base}/snapshot")))
+                if same and isinstance(prev.get("snapshots"), list):
+                    raw = prev["snapshots"]
+                    entry["kept"] = True
+                else:
+                    raw = [
+                        {k: s.get(k) for k in SNAPSHOT_KEYS if k in s}
+                        for s in _list(self._get(f"{base}/snapshot"))
+                        if isinstance(s, dict)
+                    ]
+                entry["snapshots"] = raw
+                snaps = self._snapshots(gid, raw)
+                creators = _dict(prev.get("by")) if entry.get("kept") else {}
+                for snap in snaps:
+                    snap.created_by = str(creators.get(snap.name) or "")
             if vm.power_state == "running":
-                # Network rates of the last minutes; a stopped guest has none to give.
-                rrd = _list(self._get(f"{base}/rrddata", timeframe="hour"))
-                sample.net_rx_bps, sample.net_tx_bps = _last_rates(rrd)
+                rates = _counter_rates(prev, entry, since) if ran_on else None
+                if rates is None:
+                    # Network rates of the last minutes; a stopped guest has none to give.
+                    rates = _last_rates(_list(self._get(f"{base}/rrddata", timeframe="hour")))
+                sample.net_rx_bps, sample.net_tx_bps = rates
             if kind == "qemu":
                 vm.guest_time = {
                     "source": "qemu_agent",
@@ -1090,7 +1201,13 @@ class ProxmoxConnector:
                 and vm.tools_state == "enabled"
                 and vm.power_state == "running"
             ):
-                vm.tools_state = self._agent_time(base, node, vm.guest_time)
+                agent = _dict(prev.get("agent")) if ran_on else {}
+                if agent:
+                    # Asked while the guest ran on unchanged: its answer, with its read_at.
+                    vm.tools_state, vm.guest_time = agent["tools_state"], agent["guest_time"]
+                else:
+                    vm.tools_state = self._agent_time(base, node, vm.guest_time)
+                entry["agent"] = {"tools_state": vm.tools_state, "guest_time": vm.guest_time}
             elif vm.tools_state == "enabled":
                 # A stopped guest's agent is not running; a running one not asked is unknown.
                 vm.tools_state = "" if vm.power_state == "running" else "not running"
@@ -1098,10 +1215,12 @@ class ProxmoxConnector:
             if exc.permanent:
                 raise
             warnings.append(f"{gid}: not fully read: {exc}")
+            entry["digest"] = ""  # read again in full next time
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             # A config PVE should not send; keep what was read and say so.
             warnings.append(f"{gid}: unexpected config ({type(exc).__name__}: {exc})")
-        return vm, snaps, sample, warnings
+            entry["digest"] = ""
+        return vm, snaps, sample, warnings, entry
 
     def _agent_time(self, base: str, node: str, guest_time: dict[str, Any]) -> str:
         """Ask the guest agent for the guest's clock: the agent's state, the clock's offset.
@@ -1635,6 +1754,30 @@ def _thin_space(inv: Inventory, storage_ids: dict[tuple[str, str], str]) -> None
             continue
         used = store.capacity_bytes - store.free_bytes
         store.uncommitted_bytes = max(0, promised.get(store.external_id, 0) - used)
+
+
+def _state_usable(state: Any) -> bool:
+    """Whether a previous read state has the shape this version writes."""
+    return (
+        isinstance(state, dict)
+        and state.get("v") == STATE_VERSION
+        and isinstance(state.get("t"), (int, float))
+        and isinstance(state.get("guests"), dict)
+    )
+
+
+def _counter_rates(
+    prev: dict[str, Any], entry: dict[str, Any], since: float | None
+) -> tuple[float | None, float | None] | None:
+    """Bytes/s received and sent since the previous read, from the traffic counters of
+    ``/cluster/resources`` (bytes since the guest started); None when they cannot say (no
+    previous counters, a counter that went back, no time between the reads)."""
+    before, now = prev.get("net"), entry["net"]
+    if not since or since <= 0 or not isinstance(before, list) or len(before) != 2:
+        return None
+    if None in before or None in now or now[0] < before[0] or now[1] < before[1]:
+        return None
+    return round((now[0] - before[0]) / since, 1), round((now[1] - before[1]) / since, 1)
 
 
 def _quorum(status: list[Any]) -> dict[str, int]:

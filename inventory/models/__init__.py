@@ -1,7 +1,7 @@
 from .consoles import ConsoleHistory, ConsoleSession
 from .endpoint import CertificateProbe, Endpoint
 from .machines import Snapshot, VirtualMachine, VmDatastore
-from .runs import SyncRun, UtilizationSample
+from .runs import ReadState, SyncRun, UtilizationSample
 from .topology import (
     Cluster,
     Datastore,
@@ -25,6 +25,7 @@ __all__ = [
     "Network",
     "PhysicalNic",
     "PlatformAccount",
+    "ReadState",
     "Snapshot",
     "SyncRun",
     "UtilizationSample",

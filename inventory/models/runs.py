@@ -50,3 +50,28 @@ class UtilizationSample(models.Model):
 
     def __str__(self) -> str:
         return f"{self.object_type} {self.object_id} at {self.taken_at:%Y-%m-%d %H:%M}"
+
+
+class ReadState(models.Model):
+    """What an endpoint's last read saw, for the next scheduled sync to skip unchanged reads.
+
+    The connector's ``read_state()`` (Proxmox VE: each guest's config digest, snapshot list,
+    power state, uptime and traffic counters, the agent's answer), written in the transaction
+    that stores the inventory it belongs to and only then, so it survives worker restarts and
+    serves every worker. ``written_at`` is that sync's ``Endpoint.last_success_at``: a state
+    whose time differs does not belong to the stored inventory and is not used.
+    """
+
+    endpoint = models.OneToOneField(
+        "inventory.Endpoint", on_delete=models.CASCADE, related_name="read_state"
+    )
+    state = models.JSONField(default=dict, blank=True)
+    # The connection the state was read through (a hash of the URL): another one reads in full.
+    source = models.CharField(max_length=64, blank=True)
+    written_at = models.DateTimeField()
+    full_read_at = models.DateTimeField()
+    # Cheap resyncs since that full read.
+    cheap_reads = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"read state of endpoint {self.endpoint_id}"

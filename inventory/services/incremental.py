@@ -49,22 +49,24 @@ from inventory.models import (
     VmDatastore,
 )
 from inventory.signals import sync_succeeded
-from portal.audit import audit, source_for_trigger
-from portal.models import AuditEvent
 
 from .consoles import read_consoles, store_consoles
 from .sync import (
-    SyncBusy,
+    _audit_sync,
+    _busy,
     _fail,
-    _name,
+    _new_run,
     _plain,
-    _updates_pending_since,
+    _totals,
     account_rows,
     apply_inventory,
     claim,
     config_hash,
-    host_config,
+    host_rows,
+    network_rows,
+    nic_rows,
     release,
+    switch_rows,
     sync_endpoint,
 )
 from .upsert import replace_links, upsert
@@ -131,40 +133,13 @@ def apply_changes(endpoint: Endpoint, cs: ChangeSet, now: dt.datetime) -> dict[s
     cluster_ids = {**_present_ids(Cluster, endpoint, wanted), **cluster_ids}
 
     # Hosts and what hangs off them.
-    pending_since = _updates_pending_since(endpoint, inv, now)
-    host_ids = store(
-        "hosts",
-        Host,
-        {
-            h.external_id: _plain(
-                h,
-                Host,
-                cluster_id=cluster_ids.get(h.cluster_external_id or ""),
-                config_hash=config_hash(host_config(h)),
-                updates_pending_since=pending_since.get(h.external_id),
-            )
-            for h in inv.hosts
-        },
-    )
+    host_ids = store("hosts", Host, host_rows(endpoint, inv, now, cluster_ids))
     gone("hosts", Host, Q(external_id__in=sorted(removed["hosts"])), set())
-    nic_rows = {
-        f"{n.host_external_id}/{n.device}": _plain(
-            n, PhysicalNic, name=n.device, host_id=host_ids[n.host_external_id]
-        )
-        for n in inv.nics
-        if n.host_external_id in host_ids
-    }
-    store("nics", PhysicalNic, nic_rows)
-    gone("nics", PhysicalNic, _prefixes("external_id", host_scope), set(nic_rows))
+    nics = nic_rows(inv, host_ids)
+    store("nics", PhysicalNic, nics)
+    gone("nics", PhysicalNic, _prefixes("external_id", host_scope), set(nics))
 
-    switch_ids = store(
-        "switches",
-        VirtualSwitch,
-        {
-            s.external_id: _plain(s, VirtualSwitch, host_id=host_ids.get(s.host_external_id or ""))
-            for s in inv.switches
-        },
-    )
+    switch_ids = store("switches", VirtualSwitch, switch_rows(inv, host_ids))
     gone(
         "switches",
         VirtualSwitch,
@@ -173,14 +148,7 @@ def apply_changes(endpoint: Endpoint, cs: ChangeSet, now: dt.datetime) -> dict[s
     )
     wanted = {n.switch_external_id for n in inv.networks if n.switch_external_id} - set(switch_ids)
     switch_ids = {**_present_ids(VirtualSwitch, endpoint, wanted), **switch_ids}
-    network_ids = store(
-        "networks",
-        Network,
-        {
-            n.external_id: _plain(n, Network, switch_id=switch_ids.get(n.switch_external_id or ""))
-            for n in inv.networks
-        },
-    )
+    network_ids = store("networks", Network, network_rows(inv, switch_ids))
     gone(
         "networks",
         Network,
@@ -192,7 +160,7 @@ def apply_changes(endpoint: Endpoint, cs: ChangeSet, now: dt.datetime) -> dict[s
     # a full sync links only hosts it saw).
     referenced = {h for d in inv.datastores for h in d.host_external_ids}
     referenced |= {v.host_external_id for v in inv.vms if v.host_external_id}
-    host_rows = {
+    known_hosts = {
         ext: (pk, cluster)
         for ext, pk, cluster in Host.objects.present()
         .filter(endpoint=endpoint, external_id__in=sorted(referenced))
@@ -210,10 +178,10 @@ def apply_changes(endpoint: Endpoint, cs: ChangeSet, now: dt.datetime) -> dict[s
         "host",
         list(datastore_ids.values()),
         {
-            (datastore_ids[d.external_id], host_rows[h][0])
+            (datastore_ids[d.external_id], known_hosts[h][0])
             for d in inv.datastores
             for h in d.host_external_ids
-            if h in host_rows
+            if h in known_hosts
         },
     )
 
@@ -225,8 +193,8 @@ def apply_changes(endpoint: Endpoint, cs: ChangeSet, now: dt.datetime) -> dict[s
             v.external_id: _plain(
                 v,
                 VirtualMachine,
-                host_id=host_rows.get(v.host_external_id or "", (None, None))[0],
-                cluster_id=host_rows.get(v.host_external_id or "", (None, None))[1],
+                host_id=known_hosts.get(v.host_external_id or "", (None, None))[0],
+                cluster_id=known_hosts.get(v.host_external_id or "", (None, None))[1],
                 config_hash=config_hash(v.config),
             )
             for v in inv.vms
@@ -383,10 +351,7 @@ def incremental_sync(
         if cs is not None:
             feed.mark_unapplied()  # the next change set is a full one, from the feed's copy
         _give_back(endpoint.pk, config, feed)
-        # As in sync_endpoint: a running run meeting the claim is its own message twice.
-        if run is not None and run.status == SyncRun.Status.QUEUED:
-            run.fail("another sync of this endpoint is running")
-        raise SyncBusy(f"a sync of {endpoint.name} is already running")
+        raise _busy(endpoint, run)
     keep = True
     mode, updates = "full", 0
     try:
@@ -395,9 +360,7 @@ def incremental_sync(
         if cs.empty and not record_empty and run is None:
             return None
         if run is None:
-            run = SyncRun.objects.create(
-                endpoint=endpoint, trigger=trigger, requested_by=_name(actor)
-            )
+            run = _new_run(endpoint, trigger, actor)
         run.start(started, attempts=run.attempts + 1)
         mode, updates = ("full" if cs.full else "incremental"), cs.updates
         # The console history, from the cursor, as sync_endpoint reads it (5 calls).
@@ -406,10 +369,7 @@ def incremental_sync(
         with transaction.atomic():
             counts = apply_changes(endpoint, cs, started)
             counts["console_sessions"] = store_consoles(endpoint, console_from, consoles, started)
-            totals = {
-                k: sum(c[k] for c in counts.values()) for k in ("created", "updated", "absent")
-            }
-            finished = timezone.now()
+            totals, finished = _totals(counts), timezone.now()
             warnings = list(cs.inv.warnings[:199])
             if cs.full and cs.reason != FIRST_READ:
                 warnings.insert(0, f"full read: {cs.reason}")
@@ -439,20 +399,14 @@ def incremental_sync(
         )  # fmt: skip
     except ConnectorError as exc:
         keep = False
-        if run is None:
-            run = SyncRun.objects.create(
-                endpoint=endpoint, trigger=trigger, requested_by=_name(actor)
-            )
+        run = run or _new_run(endpoint, trigger, actor)
         _fail(endpoint, run, str(exc))
         if raise_transient and not exc.permanent:
             raise
     except Exception as exc:
         keep = False
         log.exception("incremental sync %s failed unexpectedly", endpoint.name)
-        if run is None:
-            run = SyncRun.objects.create(
-                endpoint=endpoint, trigger=trigger, requested_by=_name(actor)
-            )
+        run = run or _new_run(endpoint, trigger, actor)
         _fail(endpoint, run, f"unexpected error: {exc.__class__.__name__}: {exc}")
     finally:
         if keep:
@@ -460,20 +414,5 @@ def incremental_sync(
         else:
             feed.close()  # the stored inventory may lag the feed: start over with a full read
         release(endpoint)
-    audit(
-        action="endpoint.sync",
-        actor=actor if actor is not None else "scheduler",
-        source=source_for_trigger(trigger),
-        target=endpoint,
-        result=AuditEvent.Result.SUCCESS
-        if run.status == SyncRun.Status.SUCCEEDED
-        else AuditEvent.Result.FAILURE,
-        detail={
-            "sync_run": run.pk,
-            "trigger": trigger,
-            "error": run.error[:500],
-            "mode": mode,
-            "updates": updates,
-        },
-    )
+    _audit_sync(endpoint, run, actor, trigger, mode=mode, updates=updates)
     return run

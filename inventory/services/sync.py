@@ -45,6 +45,7 @@ from portal.models import AuditEvent
 
 from .consoles import read_consoles, store_consoles
 from .progress import ProgressReporter
+from .read_state import keep_read_state, plan_read
 from .upsert import replace_links, upsert
 
 log = logging.getLogger(__name__)
@@ -133,50 +134,10 @@ def apply_inventory(
 
     clusters = store("clusters", Cluster, {c.external_id: _plain(c, Cluster) for c in inv.clusters})
     host_cluster = {h.external_id: clusters.ids.get(h.cluster_external_id or "") for h in inv.hosts}
-    pending_since = _updates_pending_since(endpoint, inv, now)
-    hosts = store(
-        "hosts",
-        Host,
-        {
-            h.external_id: _plain(
-                h,
-                Host,
-                cluster_id=host_cluster[h.external_id],
-                config_hash=config_hash(host_config(h)),
-                updates_pending_since=pending_since.get(h.external_id),
-            )
-            for h in inv.hosts
-        },
-    )
-    store(
-        "nics",
-        PhysicalNic,
-        {
-            f"{n.host_external_id}/{n.device}": _plain(
-                n, PhysicalNic, name=n.device, host_id=hosts.ids[n.host_external_id]
-            )
-            for n in inv.nics
-            if n.host_external_id in hosts.ids
-        },
-    )
-    switches = store(
-        "switches",
-        VirtualSwitch,
-        {
-            s.external_id: _plain(s, VirtualSwitch, host_id=hosts.ids.get(s.host_external_id or ""))
-            for s in inv.switches
-        },
-    )
-    store(
-        "networks",
-        Network,
-        {
-            n.external_id: _plain(
-                n, Network, switch_id=switches.ids.get(n.switch_external_id or "")
-            )
-            for n in inv.networks
-        },
-    )
+    hosts = store("hosts", Host, host_rows(endpoint, inv, now, clusters.ids))
+    store("nics", PhysicalNic, nic_rows(inv, hosts.ids))
+    switches = store("switches", VirtualSwitch, switch_rows(inv, hosts.ids))
+    store("networks", Network, network_rows(inv, switches.ids))
     datastores = store(
         "datastores", Datastore, {d.external_id: _plain(d, Datastore) for d in inv.datastores}
     )
@@ -340,18 +301,17 @@ def sync_endpoint(
     """
     started = timezone.now()
     if not claim(endpoint, started):
-        # A queued run meets the claim of another run. A running one is this run's own message
-        # delivered twice (a worker restart): the delivery that holds the claim goes on.
-        if run is not None and run.status == SyncRun.Status.QUEUED:
-            run.fail("another sync of this endpoint is running")
-        raise SyncBusy(f"a sync of {endpoint.name} is already running")
+        raise _busy(endpoint, run)
     if run is None:
-        run = SyncRun.objects.create(endpoint=endpoint, trigger=trigger, requested_by=_name(actor))
+        run = _new_run(endpoint, trigger, actor)
     run.start(started, attempts=run.attempts + 1)
     t0 = time.monotonic()
     connector = None
+    mode = {"mode": "full"}
     try:
         connector = get_connector(endpoint.connector_config())
+        plan = plan_read(connector, endpoint, trigger, started)
+        mode = {"mode": plan.mode or "full", "full_read_reason": plan.reason}
         progress = ProgressReporter(SyncRun, run.pk)
         inventory = connector.read_inventory(progress=progress)
         console_from, consoles = read_consoles(connector, endpoint, inventory, started)
@@ -361,10 +321,7 @@ def sync_endpoint(
         with transaction.atomic():
             counts = apply_inventory(endpoint, inventory, started)
             counts["console_sessions"] = store_consoles(endpoint, console_from, consoles, started)
-            totals = {
-                k: sum(c[k] for c in counts.values()) for k in ("created", "updated", "absent")
-            }
-            finished = timezone.now()
+            totals, finished = _totals(counts), timezone.now()
             run.finish(finished, counts=counts, warnings=inventory.warnings[:200], **totals)
             Endpoint.objects.filter(pk=endpoint.pk).update(
                 product=inventory.product,
@@ -375,6 +332,7 @@ def sync_endpoint(
                 last_success_at=finished,
                 sync_claimed_at=None,
             )
+            keep_read_state(plan, connector, endpoint, finished)
             transaction.on_commit(
                 lambda: sync_succeeded.send(
                     sender=SyncRun, endpoint_id=endpoint.pk, sync_run_id=run.pk
@@ -396,6 +354,82 @@ def sync_endpoint(
         if connector is not None:
             connector.close()
         release(endpoint)
+    _audit_sync(endpoint, run, actor, trigger, **mode)
+    return run
+
+
+# The rows of the host-side kinds, from the records: one mapping for the full write
+# (apply_inventory) and the partial one (incremental.apply_changes), given the primary keys of
+# the parents already stored, by external id.
+
+
+def host_rows(
+    endpoint: Endpoint, inv: Inventory, now: dt.datetime, cluster_ids: dict[str, int]
+) -> dict[str, dict[str, Any]]:
+    pending_since = _updates_pending_since(endpoint, inv, now)
+    return {
+        h.external_id: _plain(
+            h,
+            Host,
+            cluster_id=cluster_ids.get(h.cluster_external_id or ""),
+            config_hash=config_hash(host_config(h)),
+            updates_pending_since=pending_since.get(h.external_id),
+        )
+        for h in inv.hosts
+    }
+
+
+def nic_rows(inv: Inventory, host_ids: dict[str, int]) -> dict[str, dict[str, Any]]:
+    """A NIC's external id is its host's and its device name; NICs of unknown hosts are left out."""
+    return {
+        f"{n.host_external_id}/{n.device}": _plain(
+            n, PhysicalNic, name=n.device, host_id=host_ids[n.host_external_id]
+        )
+        for n in inv.nics
+        if n.host_external_id in host_ids
+    }
+
+
+def switch_rows(inv: Inventory, host_ids: dict[str, int]) -> dict[str, dict[str, Any]]:
+    return {
+        s.external_id: _plain(s, VirtualSwitch, host_id=host_ids.get(s.host_external_id or ""))
+        for s in inv.switches
+    }
+
+
+def network_rows(inv: Inventory, switch_ids: dict[str, int]) -> dict[str, dict[str, Any]]:
+    return {
+        n.external_id: _plain(n, Network, switch_id=switch_ids.get(n.switch_external_id or ""))
+        for n in inv.networks
+    }
+
+
+def _name(actor) -> str:
+    if actor is None:
+        return ""
+    return actor if isinstance(actor, str) else actor.get_username()
+
+
+def _new_run(endpoint: Endpoint, trigger: str, actor) -> SyncRun:
+    return SyncRun.objects.create(endpoint=endpoint, trigger=trigger, requested_by=_name(actor))
+
+
+def _busy(endpoint: Endpoint, run: SyncRun | None) -> SyncBusy:
+    """The error for a sync that meets another run's claim. A queued run fails with the reason;
+    a running one is this run's own message delivered twice (a worker restart): the delivery
+    that holds the claim goes on."""
+    if run is not None and run.status == SyncRun.Status.QUEUED:
+        run.fail("another sync of this endpoint is running")
+    return SyncBusy(f"a sync of {endpoint.name} is already running")
+
+
+def _totals(counts: dict[str, dict[str, int]]) -> dict[str, int]:
+    """Created, updated and absent over every kind of object, for the run."""
+    return {k: sum(c[k] for c in counts.values()) for k in ("created", "updated", "absent")}
+
+
+def _audit_sync(endpoint: Endpoint, run: SyncRun, actor, trigger: str, **detail: Any) -> None:
+    """The audit event of a finished sync run (full or incremental), whatever its outcome."""
     audit(
         action="endpoint.sync",
         actor=actor if actor is not None else "scheduler",
@@ -404,15 +438,8 @@ def sync_endpoint(
         result=AuditEvent.Result.SUCCESS
         if run.status == SyncRun.Status.SUCCEEDED
         else AuditEvent.Result.FAILURE,
-        detail={"sync_run": run.pk, "trigger": trigger, "error": run.error[:500]},
+        detail={"sync_run": run.pk, "trigger": trigger, "error": run.error[:500], **detail},
     )
-    return run
-
-
-def _name(actor) -> str:
-    if actor is None:
-        return ""
-    return actor if isinstance(actor, str) else actor.get_username()
 
 
 def _fail(endpoint: Endpoint, run: SyncRun, error: str) -> None:
@@ -439,7 +466,7 @@ def sync_request(*, endpoint: Endpoint, actor, request=None, trigger: str = "api
     """Queue a sync from a request: a SyncRun row now, the task once the transaction commits
     (``sync_requested``; inventory/tasks.py queues it)."""
     with transaction.atomic():
-        run = SyncRun.objects.create(endpoint=endpoint, trigger=trigger, requested_by=_name(actor))
+        run = _new_run(endpoint, trigger, actor)
         audit(
             action="endpoint.sync_requested",
             request=request,

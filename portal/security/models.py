@@ -123,3 +123,20 @@ class RecoveryCodes(StaticDevice):
 
     def verify_token(self, token: str) -> bool:
         return super().verify_token(recovery_code_hash(str(token).strip().lower()))
+
+
+class DirectoryAccount(models.Model):
+    """A user whose login came from the directory (LDAP), re-checked there while in use.
+
+    Sessions are re-checked by :class:`portal.sso.middleware.DirectoryRecheckMiddleware`; API
+    tokens, which have no session, by :func:`portal.sso.ldap.recheck` through this row's
+    ``checked_at`` (issue 18: an account disabled in the directory is refused at once).
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="directory_account"
+    )
+    checked_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"directory account {self.user_id}"

@@ -8,11 +8,17 @@ Order of one login (``DirectoryBackend.authenticate``):
 3. A user matched by ``LDAP_DISABLED_FILTER`` (AD: ``userAccountControl`` bit 2) is refused
    before their password is even tried.
 4. The password is checked by binding as the user.
-5. The groups, nested ones included (AD's LDAP_MATCHING_RULE_IN_CHAIN, or groupOfNames walked
-   level by level), give the role and scopes (:mod:`portal.sso.grants`); no role, no login.
+5. The groups, nested ones included (AD groups or groupOfNames, searched level by level by
+   their ``member`` attribute), give the role and scopes (:mod:`portal.sso.grants`); no role,
+   no login.
 
 Each refusal notes its reason on the request (``portal.signin``); the audit trail names it.
 An unreachable directory is its own reason, and the login page says so.
+
+A user who logged in this way is a :class:`~portal.security.models.DirectoryAccount`. Whenever
+the directory is found to have disabled or removed them (a login attempt, a session re-check, or
+the use of an API token: :func:`recheck`), :func:`lock_out` takes their role and scopes away and
+revokes their API tokens, so nothing the portal issued outlives the account.
 """
 
 from __future__ import annotations
@@ -24,8 +30,12 @@ from urllib.parse import urlsplit
 import ldap
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import transaction
+from django.utils import timezone
 from django_auth_ldap.backend import LDAPBackend, _LDAPUser, ldap_error
 
+from ..models import ApiToken, DirectoryAccount
 from ..signin import LDAP, LOCAL, note_failure
 from . import grants
 
@@ -74,10 +84,44 @@ def _on_ldap_error(sender, context, user, request, exception, **kwargs) -> None:
 ldap_error.connect(_on_ldap_error, dispatch_uid="portal.sso.ldap")
 
 
+def lock_out(user) -> int:
+    """The directory disabled or removed ``user``: take role and scopes away and revoke their
+    API tokens. Returns how many tokens were revoked. A later login, once the directory allows
+    it again, gives role and scopes back; the tokens stay revoked."""
+    with transaction.atomic():
+        grants.revoke(user)
+        return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+
+
+def recheck(user) -> str:
+    """Ask the directory about a directory account whose last check is ``LDAP_RECHECK_SECONDS``
+    old (OK for anyone else, and while not due). On DISABLED or GONE the caller refuses and
+    calls :func:`lock_out`; UNREACHABLE lets the account go on until the next check."""
+    try:
+        account = user.directory_account
+    except ObjectDoesNotExist:
+        return OK
+    now = timezone.now()
+    if (now - account.checked_at).total_seconds() < settings.LDAP_RECHECK_SECONDS:
+        return OK
+    state = DirectoryBackend().state_of(user.get_username())
+    DirectoryAccount.objects.filter(pk=account.pk).update(checked_at=now)  # unreachable too
+    return state
+
+
 def _local_account(username: str):
     """The local (break-glass) account of that name: one that has a usable password."""
     user = get_user_model()._default_manager.filter(username__iexact=username).first()
     return user if user is not None and user.has_usable_password() else None
+
+
+def _lock_out_known(username: str) -> None:
+    """A disabled account tried to log in: lock out its portal copy, if it has one."""
+    known = DirectoryAccount.objects.filter(user__username__iexact=username).select_related("user")
+    for account in known:
+        lock_out(account.user)
 
 
 class DirectoryBackend(LDAPBackend):
@@ -96,6 +140,7 @@ class DirectoryBackend(LDAPBackend):
             return None
         try:
             if self.is_disabled(ldap_user):
+                _lock_out_known(username)
                 note_failure(request, LDAP, "disabled")
                 return None
         except ldap.LDAPError as exc:
@@ -115,6 +160,9 @@ class DirectoryBackend(LDAPBackend):
             note_failure(request, LDAP, classify(exc))
             return None
         grants.apply(user, grant)
+        DirectoryAccount.objects.update_or_create(
+            user=user, defaults={"checked_at": timezone.now()}
+        )
         user.portal_grant = grant
         return user
 

@@ -20,6 +20,7 @@ from portal.security.middleware import end_session
 from ..signin import LDAP, SESSION_SOURCE
 
 SESSION_CHECKED = "portal_directory_checked_at"
+REFUSED_MESSAGE = "The directory no longer allows this account."
 
 
 def mark_checked(request: HttpRequest) -> None:
@@ -38,16 +39,17 @@ class DirectoryRecheckMiddleware:
             and time.time() - request.session.get(SESSION_CHECKED, 0)
             >= settings.LDAP_RECHECK_SECONDS
         ):
-            from .ldap import DISABLED, GONE, DirectoryBackend
+            from .ldap import DISABLED, GONE, DirectoryBackend, lock_out
 
             state = DirectoryBackend().state_of(request.user.get_username())
             if state in (DISABLED, GONE):
+                revoked = lock_out(request.user)
                 return end_session(
                     request,
-                    "The directory no longer allows this account.",
+                    REFUSED_MESSAGE,
                     action="auth.session_ended_by_directory",
                     result=AuditEvent.Result.DENIED,
-                    detail={"source": LDAP, "reason": state},
+                    detail={"source": LDAP, "reason": state, "api_access_revoked": revoked},
                 )
             mark_checked(request)  # also when unreachable: one try per interval, not per request
         return self.get_response(request)

@@ -113,6 +113,9 @@ func main() {
 	username := flag.String("username", "user", "the one user name that may log in")
 	password := flag.String("password", "", "its password (empty = random)")
 	watchStdin := flag.Bool("watch-stdin", true, "exit when stdin reaches end of file")
+	callDelay := flag.Int("delay-ms", 0,
+		"milliseconds every SOAP call waits before it is answered (a real vCenter takes tens); "+
+			"calls wait in parallel")
 	snapshotDelay := flag.Int("snapshot-delay-ms", 0,
 		"milliseconds each snapshot create, remove or revert call takes (a real vCenter needs seconds)")
 	ha := flag.String("ha", "",
@@ -134,6 +137,8 @@ func main() {
 	model.Datastore = *datastores
 	model.Portgroup = *portgroups
 	model.Autostart = *poweredOn
+	// The simulator's own per-call delay (DelayConfig.Delay), added to each method's below.
+	model.DelayConfig.Delay = *callDelay
 	if *snapshotDelay > 0 {
 		// The simulator finishes snapshot tasks in microseconds; this models the platform's work.
 		model.DelayConfig.MethodDelay = map[string]int{

@@ -185,6 +185,27 @@ class SampleFactory(factory.django.DjangoModelFactory):
     net_tx_bps = 1e6
 
 
+def ntp_deviation_waiver(officer, *, approve: bool):
+    """A host without NTP servers, checked; its LOG-001 finding and an object waiver for it
+    ("time from the PTP appliance", 30 days) requested by ``officer`` and, with ``approve``,
+    approved by a second officer. Returns (waiver, finding)."""
+    from compliance.models import Finding
+    from compliance.services import check_run_execute, waiver_create
+
+    host = HostFactory(ntp_servers=[])
+    assert check_run_execute(trigger="command", actor="test").status == "succeeded"
+    finding = Finding.objects.get(check_id="LOG-001", object_id=host.pk)
+    request = {
+        "check_id": "LOG-001",
+        "scope": "object",
+        "finding": finding,
+        "reason": "time from the PTP appliance",
+        "expires_at": timezone.now() + dt.timedelta(days=30),
+        "actor": officer,
+    }
+    return (approved_waiver if approve else waiver_create)(**request), finding
+
+
 def approved_waiver(*, approver=None, **kwargs):
     """A waiver requested (``waiver_create`` keywords) and approved by a second officer."""
     from compliance.services import waiver_approve, waiver_create

@@ -17,7 +17,7 @@ from compliance.models import Finding, Waiver
 from portal.models import AuditEvent
 from portal.security.models import ObjectScope
 from tests.factories import UserFactory
-from tests.inventory.factories import EndpointFactory, VirtualMachineFactory
+from tests.inventory.factories import VirtualMachineFactory, vms_inside_and_outside
 
 pytestmark = pytest.mark.django_db
 
@@ -40,10 +40,7 @@ def finding(vm, check="SNAP-001", **kw) -> Finding:
 
 @pytest.fixture
 def estate():
-    inside, outside = EndpointFactory(name="vc-in"), EndpointFactory(name="vc-out")
-    web = VirtualMachineFactory(name="web01", external_id="vm-42", endpoint=inside)
-    db = VirtualMachineFactory(name="db01", external_id="vm-43", endpoint=inside)
-    far = VirtualMachineFactory(name="far-vm-zq", external_id="vm-99", endpoint=outside)
+    inside, _, (web, db, far) = vms_inside_and_outside()
     return {
         "inside": inside,
         "web": finding(web),

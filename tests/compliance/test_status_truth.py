@@ -8,18 +8,16 @@ as "not-satisfied" and pointed ``import-ap`` at a plan that did not exist.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import pytest
-from django.utils import timezone
 
 from compliance.models import CheckRun, Finding
 from compliance.services import check_run_execute
 from compliance.services.parameters import check_parameters_update
 from compliance.services.status import requirement_statuses
 
-from .factories import HostFactory, approved_waiver
+from .factories import HostFactory, ntp_deviation_waiver
 from .oscal_schema import oscal_errors
 
 pytestmark = pytest.mark.django_db
@@ -81,17 +79,7 @@ def test_a_switched_off_check_does_not_hide_another_checks_deviation(officer):
 
 def _waived_ntp_deviation(officer) -> Finding:
     """A host without NTP servers, its LOG-001 finding waived (approved) and run again."""
-    host = HostFactory(ntp_servers=[])
-    run()
-    finding = Finding.objects.get(check_id="LOG-001", object_id=host.pk)
-    approved_waiver(
-        check_id="LOG-001",
-        scope="object",
-        finding=finding,
-        reason="time from the PTP appliance",
-        expires_at=timezone.now() + dt.timedelta(days=30),
-        actor=officer,
-    )
+    _, finding = ntp_deviation_waiver(officer, approve=True)
     run()
     return finding
 

@@ -5,19 +5,16 @@ Before, a waiver had one author and was in force the moment it was written.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
 from compliance.models import Finding, Waiver
-from compliance.services import check_run_execute, waiver_approve, waiver_create, waiver_revoke
+from compliance.services import check_run_execute, waiver_approve, waiver_revoke
 from compliance.services.status import requirement_statuses
 from portal.models import AuditEvent
 from tests.factories import UserFactory
 
-from .factories import HostFactory
+from .factories import ntp_deviation_waiver
 
 pytestmark = pytest.mark.django_db
 
@@ -29,18 +26,7 @@ def second_officer(db):
 
 @pytest.fixture
 def requested(officer):
-    host = HostFactory(ntp_servers=[])
-    check_run_execute(trigger="command", actor="t")
-    finding = Finding.objects.get(check_id="LOG-001", object_id=host.pk)
-    waiver = waiver_create(
-        check_id="LOG-001",
-        scope="object",
-        finding=finding,
-        reason="time from the PTP appliance",
-        expires_at=timezone.now() + dt.timedelta(days=30),
-        actor=officer,
-    )
-    return waiver, finding
+    return ntp_deviation_waiver(officer, approve=False)
 
 
 def operating() -> str:

@@ -228,3 +228,9 @@ def test_a_new_platform_is_its_traits_and_checks_do_not_guess_its_ways(monkeypat
     assert (clipboard.status, sharing.status) == ("not_applicable", "not_applicable")
     assert "clipboard setting is not read" in clipboard.message
     assert "page sharing is not read" in sharing.message
+    # The command that registers an endpoint offers the platform too (no list of names there).
+    from inventory.management.commands.add_endpoint import Command
+
+    parser = Command().create_parser("manage.py", "add_endpoint")
+    kinds = next(action.choices for action in parser._actions if action.dest == "kind")
+    assert list(kinds) == ["proxmox", "vcenter", "xen"]

@@ -272,3 +272,14 @@ class PlatformAccountFactory(SyncedFactory):
     name = factory.Sequence(lambda n: f"user{n}@pve")
     enabled = True
     two_factor = False
+
+
+def vms_inside_and_outside():
+    """Two endpoints for scope tests: "vc-in" (the scope a test gives) with web01 (vm-42) and
+    db01 (vm-43), "vc-out" with far-vm-zq (vm-99), a name no page of the scoped user may show.
+    Returns (inside, outside, (web, db, far))."""
+    inside, outside = EndpointFactory(name="vc-in"), EndpointFactory(name="vc-out")
+    web = VirtualMachineFactory(name="web01", external_id="vm-42", endpoint=inside)
+    db = VirtualMachineFactory(name="db01", external_id="vm-43", endpoint=inside)
+    far = VirtualMachineFactory(name="far-vm-zq", external_id="vm-99", endpoint=outside)
+    return inside, outside, (web, db, far)

@@ -8,7 +8,7 @@ from inventory.models import Cluster, Datastore, Host, Snapshot, SyncRun, Virtua
 from inventory.services.endpoints import endpoint_create
 from inventory.services.sync import sync_endpoint
 from simulators.fakepve import FakeSpec, RunningFakePve
-from tests.inventory.test_sync_vcenter import sync_queries
+from tests.inventory.test_sync_vcenter import BULK_WRITE_QUERIES, sync_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -85,9 +85,6 @@ def _queries_for(vms_per_node: int) -> int:
         return sync_queries(register(fake, name=f"pve-{vms_per_node}"))
 
 
-@pytest.mark.postgres_only(
-    reason="SQLite caps the variables of one statement, so Django splits bulk writes into "
-    "batches whose number grows with the inventory"
-)
+@BULK_WRITE_QUERIES
 def test_the_sync_writes_in_bulk_the_same_number_of_queries_for_few_and_many_guests(progress_clock):
     assert _queries_for(3) == _queries_for(60)

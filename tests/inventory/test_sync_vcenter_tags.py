@@ -9,7 +9,7 @@ from inventory.services.sync import sync_endpoint
 from simulators import vcsim as sim_api
 from simulators.vcsim import RunningVcsim, VcsimSpec
 
-from .test_sync_vcenter import register, sync_queries
+from .test_sync_vcenter import BULK_WRITE_QUERIES, register, sync_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -43,9 +43,6 @@ def _tagged_sync_queries(vms_per_pool: int) -> int:
         return queries
 
 
-@pytest.mark.postgres_only(
-    reason="SQLite caps the variables of one statement, so Django splits bulk writes into "
-    "batches whose number grows with the inventory"
-)
+@BULK_WRITE_QUERIES
 def test_a_sync_with_tags_makes_the_same_queries_for_10_and_200_tagged_vms(progress_clock):
     assert _tagged_sync_queries(10) == _tagged_sync_queries(200)

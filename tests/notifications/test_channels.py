@@ -98,3 +98,37 @@ def test_secrets_are_stored_encrypted_and_never_audited(client_for, hooks):
     for text in (page, trail):
         assert "very-secret-hook-id" not in text and "another-long-signing-secret" not in text
     assert AuditEvent.objects.filter(action="notification.receiver_create").exists()
+
+
+def test_mail_goes_over_verified_starttls_and_a_server_of_another_ca_is_refused(
+    settings, smtp, test_ca, tmp_path, django_capture_on_commit_callbacks
+):
+    from notifications.kinds import Kind
+    from notifications.models import Subscription
+    from tests.notifications.helpers import user
+    from tests.peers.smtp import SmtpServer
+
+    officer = user("tls-mail-officer")
+    Subscription.objects.create(user=officer, kind=Kind.OPERATION_FAILED)
+    settings.EMAIL_HOST, settings.EMAIL_USE_TLS = "127.0.0.1", True
+    settings.EMAIL_CA_FILE, settings.EMAIL_TIMEOUT = str(test_ca.ca_file), 20
+
+    def mail(key: str, port: int) -> Delivery:
+        settings.EMAIL_PORT = port
+        with django_capture_on_commit_callbacks(execute=False):
+            event(key)
+        delivery = Delivery.objects.get(event__key=key, user=officer)
+        attempt(delivery.pk)
+        delivery.refresh_from_db()
+        return delivery
+
+    # The server the CA file vouches for gets the mail, over STARTTLS.
+    assert mail("op:mail-ok", smtp.port).status == Delivery.Status.SENT
+    assert smtp.box.to(officer.email) and all(tls for _, _, tls in smtp.box.messages)
+    # One whose certificate another CA signed: the handshake fails, nothing is sent.
+    other = make_ca(tmp_path / "other", "someone else's CA")
+    with SmtpServer(other) as stranger:
+        refused = mail("op:mail-stranger", stranger.port)
+        assert stranger.box.messages == []
+    assert refused.status == Delivery.Status.RETRYING and refused.attempts == 1
+    assert "CERTIFICATE_VERIFY_FAILED" in refused.last_error

@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from notifications.kinds import Kind
 from notifications.models import Delivery, Event, Subscription
 from notifications.services import record
+from portal.models import AuditEvent
 from portal.security.models import ObjectScope
 from tests.inventory.factories import EndpointFactory
 from tests.notifications.helpers import hook, receiver, user
@@ -102,3 +103,23 @@ def test_the_delivery_log_of_a_scoped_administrator_shows_only_its_scope(client_
     assert outside.name not in scoped_page
     full = client_for(user("log-officer")).get("/notifications/deliveries/").content.decode()
     assert f"failed on {outside.name}" in full and f"failed on {inside.name}" in full
+
+
+def test_any_role_subscribes_on_its_own_page_and_is_then_told(client_for):
+    auditor = user("self-auditor", role="auditor")
+    page = client_for(auditor)
+    answer = page.post("/account/notifications/", {"kind": Kind.SYNC_FAILING, "digest": "daily"})
+    assert answer.status_code == 302
+    sub = Subscription.objects.get(user=auditor)
+    assert (sub.kind, sub.digest, sub.channel) == (Kind.SYNC_FAILING, "daily", "mail")
+    assert AuditEvent.objects.filter(action="notification.subscribe", actor="self-auditor").exists()
+    [delivery] = _record("own-sync", kind=Kind.SYNC_FAILING)
+    assert (delivery.user, delivery.digest, delivery.status) == (
+        auditor,
+        "daily",
+        Delivery.Status.WAITING,
+    )
+    # Bad input names the field and changes nothing.
+    bad = page.post("/account/notifications/", {"kind": "everything", "digest": "daily"})
+    assert bad.status_code == 200 and 'id="id_kind_error"' in bad.content.decode()
+    assert Subscription.objects.filter(user=auditor).count() == 1

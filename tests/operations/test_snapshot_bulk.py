@@ -19,17 +19,14 @@ from operations.models import ExpiryNotice, Operation
 from portal.models import AuditEvent
 from portal.security.models import ObjectScope
 from tests.factories import UserFactory
-from tests.inventory.factories import EndpointFactory, SnapshotFactory, VirtualMachineFactory
+from tests.inventory.factories import SnapshotFactory, VirtualMachineFactory, vms_inside_and_outside
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def estate():
-    inside, outside = EndpointFactory(name="vc-in"), EndpointFactory(name="vc-out")
-    web = VirtualMachineFactory(name="web01", external_id="vm-42", endpoint=inside)
-    db = VirtualMachineFactory(name="db01", external_id="vm-43", endpoint=inside)
-    far = VirtualMachineFactory(name="far-vm-zq", external_id="vm-99", endpoint=outside)
+    inside, outside, (web, db, far) = vms_inside_and_outside()
     return {
         "inside": inside,
         "web": SnapshotFactory(vm=web, endpoint=inside, name="before-patch"),

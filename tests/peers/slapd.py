@@ -6,7 +6,8 @@ on 127.0.0.1, waits for it, and adds the entries below as the root DN. ``stop()`
 let a test take the directory away and bring it back.
 
 The tree: people alice (administrator through a nested group), bob (security officer), carol
-(auditor limited to endpoint ``vc-ldap``), dave (locked with ppolicy's pwdAccountLockedTime: the
+(auditor limited to endpoint ``vc-ldap``), frank (auditor limited to ``vc-ldap``, both only
+through nested groups), dave (locked with ppolicy's pwdAccountLockedTime: the
 OpenLDAP form of a disabled account), erin (in no portal group); the service account
 ``cn=portal-svc,ou=services``.
 """
@@ -86,7 +87,7 @@ def _group(name: str, *members: str) -> tuple[str, dict]:
 
 def entries() -> list[tuple[str, dict]]:
     alice, bob, carol = (f"uid={u},{PEOPLE}" for u in ("alice", "bob", "carol"))
-    dave, erin = f"uid=dave,{PEOPLE}", f"uid=erin,{PEOPLE}"
+    dave, erin, frank = (f"uid={u},{PEOPLE}" for u in ("dave", "erin", "frank"))
     return [
         (BASE, {"objectClass": [b"dcObject", b"organization"], "dc": [b"example"], "o": [b"Example"]}),
         (PEOPLE, {"objectClass": [b"organizationalUnit"], "ou": [b"people"]}),
@@ -101,12 +102,16 @@ def entries() -> list[tuple[str, dict]]:
         _user("carol", "Carol", "Auditor"),
         _user("dave", "Dave", "Disabled", pwdAccountLockedTime=[b"000001010000Z"]),
         _user("erin", "Erin", "Nobody"),
+        _user("frank", "Frank", "Nested"),
         # alice is an administrator only through vsphere-operators, a member of portal-admins.
         _group("vsphere-operators", alice),
         _group("portal-admins", f"cn=vsphere-operators,{GROUPS}", dave),
         _group("portal-officers", bob),
-        _group("portal-auditors", carol),
-        _group("vc-ldap-readers", carol),
+        # frank gets role and scope only through vc-ldap-ops, nested two levels deep.
+        _group("vc-ldap-ops", frank),
+        _group("vc-ldap-team", f"cn=vc-ldap-ops,{GROUPS}"),
+        _group("portal-auditors", carol, f"cn=vc-ldap-team,{GROUPS}"),
+        _group("vc-ldap-readers", carol, f"cn=vc-ldap-team,{GROUPS}"),
         _group("unrelated", erin),
     ]  # fmt: skip
 

@@ -1,4 +1,9 @@
-"""A canary secret never leaves the encrypted field; key rotation keeps secrets readable."""
+"""A canary secret never leaves the encrypted field; key rotation keeps secrets readable.
+
+The canaries are the endpoint secret and the secrets of the integrations (issue 18): the
+directory's service-account password, the OpenID Connect client secret, and a webhook receiver's
+signing secret and URL path (Teams and Mattermost keep their secret in the path).
+"""
 
 from __future__ import annotations
 
@@ -15,9 +20,88 @@ from django.test import Client, override_settings
 
 from inventory.models import Endpoint
 from portal.models import AuditEvent
+from tests.peers.portal_settings import apply
+from tests.peers.tlsca import make_ca
 from tests.security.helpers import verify_session
 from tests.security.objects import CANARY, make_estate
 from tests.security.routes import all_routes, concrete
+
+BIND_CANARY = "canary-ldap-bind-5d1e-do-not-leak"
+CLIENT_CANARY = "canary-oidc-client-9b2f-do-not-leak"
+HMAC_CANARY = "canary-hmac-secret-4c8a-do-not-leak"
+HOOK_PATH_CANARY = "canary-hook-path-2e7d"
+CANARIES = (CANARY, BIND_CANARY, CLIENT_CANARY, HMAC_CANARY, HOOK_PATH_CANARY)
+
+
+def _configure_integrations(settings, monkeypatch, directory: Path) -> None:
+    """LDAP, OIDC and a webhook receiver set up as an operator would (secrets from files), each
+    secret a canary. Directory, provider and receiver are unreachable, so that the failures,
+    which log and audit, happen too."""
+    from notifications.models import Receiver, Subscription
+    from portal.sso.config import ldap_settings, oidc_settings
+
+    ca = make_ca(directory / "ca")
+    files = {}
+    for name, secret in (("bind", BIND_CANARY), ("client", CLIENT_CANARY)):
+        files[name] = directory / name
+        files[name].write_text(secret + "\n")
+    ldap_env = {
+        "LDAP_SERVER_URI": "ldaps://127.0.0.1:9",
+        "LDAP_CA_FILE": str(ca.ca_file),
+        "LDAP_BIND_DN": "cn=portal-svc,dc=example,dc=org",
+        "LDAP_BIND_PASSWORD_FILE": str(files["bind"]),
+        "LDAP_USER_SEARCH_BASE": "ou=people,dc=example,dc=org",
+        "LDAP_GROUP_ADMINISTRATOR": "cn=portal-admins,dc=example,dc=org",
+        "LDAP_TIMEOUT_SECONDS": "2",
+    }
+    oidc_env = {
+        "OIDC_DISCOVERY_URL": "https://127.0.0.1:9/realms/it",
+        "OIDC_CLIENT_ID": "virtsec-portal",
+        "OIDC_CLIENT_SECRET_FILE": str(files["client"]),
+        "OIDC_GROUP_ADMINISTRATOR": "portal-admins",
+        "OIDC_TIMEOUT_SECONDS": "2",
+    }
+    apply(settings, monkeypatch, ldap_env, ldap_settings, "portal.sso.ldap.DirectoryBackend")
+    apply(settings, monkeypatch, oidc_env, oidc_settings, "portal.sso.oidc.SingleSignOnBackend")
+    assert settings.AUTH_LDAP_BIND_PASSWORD == BIND_CANARY
+    assert settings.OIDC_RP_CLIENT_SECRET == CLIENT_CANARY
+    settings.NOTIFY_TIMEOUT_SECONDS = 2
+    url = f"https://127.0.0.1:9/hooks/{HOOK_PATH_CANARY}"
+    receiver = Receiver(name="canary-hook", format="generic", url=url, secret=HMAC_CANARY)
+    receiver.url_display = Receiver.display_of(url)
+    receiver.save()
+    Subscription.objects.create(receiver=receiver, channel="webhook", kind="operation_failed")
+
+
+def _use_integrations(estate) -> list[str]:
+    """A directory login, a single sign-on start and a webhook delivery: all three fail."""
+    from django.utils import timezone
+
+    from notifications.models import Delivery
+    from notifications.receivers import _send
+    from notifications.services import attempt
+
+    anonymous = Client(raise_request_exception=False)
+    bodies = [
+        _body(anonymous.post("/login/", {"username": "dirk", "password": "dirk-Passw0rd"})),
+        _body(anonymous.get("/sso/oidc/login/", follow=True)),
+    ]
+    _send(
+        kind="operation_failed", key="canary-op", endpoint_id=estate.inside.pk,
+        subject="Operation failed: canary", facts=[["Observed", "failed"]],
+        occurred_at=timezone.now(),
+    )  # fmt: skip
+    delivery = Delivery.objects.get(event__key="canary-op")
+    attempt(delivery.pk)
+    delivery.refresh_from_db()
+    assert delivery.status == Delivery.Status.RETRYING and delivery.last_error
+    bodies.append(delivery.last_error)
+    failed = AuditEvent.objects.filter(action="auth.login_failed").values_list("detail", flat=True)
+    assert {d["source"]: d["reason"] for d in failed} == {
+        "ldap": "directory_unreachable",
+        "oidc": "provider_unusable",
+    }
+    return bodies
 
 
 def _ids(estate) -> dict[str, str]:
@@ -26,8 +110,9 @@ def _ids(estate) -> dict[str, str]:
 
 @pytest.mark.django_db
 def test_the_canary_is_in_no_answer_log_audit_event_or_task_message(
-    admin_user, officer, auditor, caplog, monkeypatch, django_capture_on_commit_callbacks
-):
+    admin_user, officer, auditor, caplog, monkeypatch, django_capture_on_commit_callbacks,
+    settings, tmp_path,
+):  # fmt: skip
     sent: list[str] = []
 
     def record(self, args=None, kwargs=None, **options):
@@ -36,8 +121,10 @@ def test_the_canary_is_in_no_answer_log_audit_event_or_task_message(
     monkeypatch.setattr(Task, "apply_async", record)
     caplog.set_level(logging.DEBUG)
     estate = make_estate()
+    _configure_integrations(settings, monkeypatch, tmp_path)
     bodies: list[str] = []
     with django_capture_on_commit_callbacks(execute=True):
+        bodies.extend(_use_integrations(estate))
         for user in (admin_user, officer, auditor):
             client = verify_session(Client(raise_request_exception=False), user)
             for _name, regex, names in all_routes():
@@ -55,12 +142,14 @@ def test_the_canary_is_in_no_answer_log_audit_event_or_task_message(
         )
         bodies.append(api.post(f"/api/endpoints/{estate.inside.pk}/sync/").content.decode())
     assert len(bodies) > 20
-    leaks = [b[:200] for b in bodies if CANARY in b]
-    assert not leaks, leaks
-    assert CANARY not in caplog.text
-    for event in AuditEvent.objects.all():
-        assert CANARY not in f"{event.target_repr} {event.detail}"
-    assert not [m for m in sent if CANARY in m]
+    assert any("notifications.deliver" in m for m in sent)  # the webhook's task was queued
+    for canary in CANARIES:
+        leaks = [b[:200] for b in bodies if canary in b]
+        assert not leaks, (canary, leaks)
+        assert canary not in caplog.text
+        for event in AuditEvent.objects.all():
+            assert canary not in f"{event.actor} {event.target_repr} {event.detail}"
+        assert not [m for m in sent if canary in m]
     assert Endpoint.objects.get(pk=estate.inside.pk).secret == CANARY + "-2"
 
 

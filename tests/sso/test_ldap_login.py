@@ -6,6 +6,8 @@ Users and nested groups: see tests/peers/slapd.py. Every outcome is checked in t
 
 from __future__ import annotations
 
+import logging
+
 import ldap
 import pytest
 from django.urls import reverse
@@ -33,6 +35,15 @@ def _no_secrets_in_audit() -> None:
     text = " ".join(str(e.detail) + e.actor for e in AuditEvent.objects.all())
     for secret in (PASSWORD, SERVICE_PASSWORD, LOCAL_PASSWORD):
         assert secret not in text
+
+
+@pytest.fixture(autouse=True)
+def no_secrets_in_the_logs(caplog):
+    """Every log line of every test, debug included: no password of any kind."""
+    caplog.set_level(logging.DEBUG)
+    yield
+    for secret in (PASSWORD, SERVICE_PASSWORD, LOCAL_PASSWORD):
+        assert secret not in caplog.text
 
 
 @pytest.fixture
@@ -79,6 +90,21 @@ def test_roles_and_scopes_from_groups(client, slapd, use_directory, vc_ldap):
     assert list(carol.groups.values_list("name", flat=True)) == ["auditor"]
     assert scopes_of(bob) == (frozenset(), frozenset())
     assert scopes_of(carol) == (frozenset({vc_ldap.pk}), frozenset())
+    assert _last("auth.login").detail["scope_groups"] == [
+        "cn=vc-ldap-readers,ou=groups,dc=example,dc=org"
+    ]
+
+
+def test_nested_groups_give_role_and_scope(client, slapd, use_directory, vc_ldap):
+    # frank is in vc-ldap-ops, a member of vc-ldap-team, which is a member of both
+    # portal-auditors (the role) and vc-ldap-readers (the scope): two levels of nesting.
+    use_directory(slapd)
+    assert _login(client, "frank").status_code == 302
+    from django.contrib.auth import get_user_model
+
+    frank = get_user_model().objects.get(username="frank")
+    assert list(frank.groups.values_list("name", flat=True)) == ["auditor"]
+    assert scopes_of(frank) == (frozenset({vc_ldap.pk}), frozenset())
     assert _last("auth.login").detail["scope_groups"] == [
         "cn=vc-ldap-readers,ou=groups,dc=example,dc=org"
     ]
@@ -140,6 +166,8 @@ def test_refusals_are_audited_with_their_reason(
 
 
 def test_disabling_in_the_directory_ends_an_open_session(client, slapd, use_directory):
+    from django.contrib.auth import get_user_model
+
     use_directory(slapd)  # LDAP_RECHECK_SECONDS=0: every request asks the directory
     assert _login(client, "bob").status_code == 302
     assert client.get(reverse("home")).status_code in (200, 302)
@@ -151,9 +179,48 @@ def test_disabling_in_the_directory_ends_an_open_session(client, slapd, use_dire
         assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
         assert not client.session.get("_auth_user_id")
         event = _last("auth.session_ended_by_directory")
-        assert (event.actor, event.detail) == ("bob", {"source": "ldap", "reason": "disabled"})
+        assert (event.actor, event.detail) == (
+            "bob",
+            {"source": "ldap", "reason": "disabled", "api_access_revoked": 0},
+        )
+        assert not get_user_model().objects.get(username="bob").groups.exists()
     finally:
         slapd.modify(bob, [(ldap.MOD_DELETE, "pwdAccountLockedTime", None)])
+
+
+def test_disabling_in_the_directory_stops_the_users_api_tokens(client, slapd, use_directory):
+    """A token made while the account was enabled must not outlive it in the directory."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from portal.models import ApiToken
+    from portal.tokens import api_token_create
+
+    use_directory(slapd)  # LDAP_RECHECK_SECONDS=0: every use asks the directory
+    assert _login(client, "bob").status_code == 302
+    bob_user = get_user_model().objects.get(username="bob")
+    _, key = api_token_create(user=bob_user, name="script", actor=bob_user)
+    api = Client(HTTP_AUTHORIZATION=f"Token {key}")
+    assert api.get("/api/endpoints/").status_code == 200
+    bob = f"uid=bob,{PEOPLE}"
+    slapd.modify(bob, [(ldap.MOD_ADD, "pwdAccountLockedTime", [b"000001010000Z"])])
+    try:
+        answer = api.get("/api/endpoints/")
+        assert answer.status_code == 401
+        assert answer.json()["error"]["message"] == "The directory no longer allows this account."
+        event = _last("auth.token_refused_by_directory")
+        assert (event.actor, event.result) == ("bob", AuditEvent.Result.DENIED)
+        assert event.detail == {"source": "ldap", "reason": "disabled", "api_access_revoked": 1}
+        # Role and scopes are gone with it, and the token is revoked for good.
+        assert not bob_user.groups.exists()
+        assert ApiToken.objects.get(user=bob_user).revoked_at is not None
+    finally:
+        slapd.modify(bob, [(ldap.MOD_DELETE, "pwdAccountLockedTime", None)])
+    # Enabled again: the next login gives the role back; the old token stays revoked.
+    client.logout()
+    assert _login(client, "bob").status_code == 302
+    assert list(bob_user.groups.values_list("name", flat=True)) == ["security_officer"]
+    assert api.get("/api/endpoints/").status_code == 401
 
 
 def test_local_account_is_never_taken_over_by_the_directory(client, slapd, use_directory):

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from inventory.connectors import tls
 from inventory.connectors.base import ConnectorError
+from inventory.connectors.platforms import PLATFORMS
 from inventory.models import Endpoint
 from inventory.services.endpoints import endpoint_create, endpoint_delete
 
@@ -36,7 +37,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("name")
-        parser.add_argument("--kind", required=True, choices=["vcenter", "proxmox"])
+        parser.add_argument("--kind", required=True, choices=sorted(PLATFORMS))
         parser.add_argument("--url", required=True, help="https://HOST:PORT")
         parser.add_argument("--username", default="")
         parser.add_argument("--password-file", help="file whose first line is the password")
