@@ -1,11 +1,21 @@
 """Run the checks of an endpoint after each successful sync (the signals compliance sends are
-in compliance/events.py)."""
+in compliance/events.py).
+
+After a partial change set (an incremental sync sends ``changed``, the external ids it wrote)
+the run judges only what changed since the previous run (compliance/services/limited.py);
+after a full sync, everything.
+"""
 
 from __future__ import annotations
 
 
 def on_sync_succeeded(
-    sender=None, *, endpoint_id: int, sync_run_id: int | None = None, **kwargs
+    sender=None,
+    *,
+    endpoint_id: int,
+    sync_run_id: int | None = None,
+    changed: dict | None = None,
+    **kwargs,
 ) -> None:
     from inventory.models import Endpoint
 
@@ -16,5 +26,10 @@ def on_sync_succeeded(
     endpoint = Endpoint.objects.filter(pk=endpoint_id).first()
     if endpoint is None:
         return
-    run = check_run_create(endpoint=endpoint, trigger=CheckRun.Trigger.SYNC, actor="system")
+    run = check_run_create(
+        endpoint=endpoint,
+        trigger=CheckRun.Trigger.SYNC,
+        actor="system",
+        changed_only=changed is not None,
+    )
     queue_check_run(run)

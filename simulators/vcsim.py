@@ -49,7 +49,8 @@ from inventory.connectors.tls import fetch_presented_certificate, fingerprint_of
 SOURCE_DIR = Path(__file__).resolve().parent / "vcsim-launcher"
 BINARY = SOURCE_DIR / "vcsim"
 GOPATH = "/usr/share/gocode"
-START_TIMEOUT = 120.0  # 5000 VMs take about 6 s; leave room for slow CI machines
+# 5000 VMs take about 6 s; leave room for slow CI machines (and busy ones: VCSIM_START_TIMEOUT).
+START_TIMEOUT = float(os.environ.get("VCSIM_START_TIMEOUT", "120"))
 INSTALL_HINT = "apt-get install golang-go golang-github-vmware-govmomi-dev"
 
 

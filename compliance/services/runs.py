@@ -32,10 +32,12 @@ from ..models import (
     observed_key,
     path_text,
 )
+from .limited import Limit, plan
 
 log = logging.getLogger("compliance.runs")
 
 ISSUE_STATUSES = (Status.FAIL, Status.WARNING, Status.ERROR)
+SCOPE_CHANGED = "changed"  # a run judging what changed since the previous one
 
 
 @dataclass(slots=True)
@@ -68,10 +70,19 @@ def _actor_name(actor: Any) -> str:
     return actor.get_username() if getattr(actor, "is_authenticated", False) else ""
 
 
-def check_run_create(*, endpoint: Endpoint | None, trigger: str, actor: Any = None) -> CheckRun:
-    """A queued run, for callers that hand the execution to a worker (API, after a sync)."""
+def check_run_create(
+    *, endpoint: Endpoint | None, trigger: str, actor: Any = None, changed_only: bool = False
+) -> CheckRun:
+    """A queued run, for callers that hand the execution to a worker (API, after a sync).
+
+    ``changed_only`` (one endpoint): judge only what changed since the previous run
+    (compliance/services/limited.py); the run says so in its counts (``scope``).
+    """
     return CheckRun.objects.create(
-        endpoint=endpoint, trigger=trigger, requested_by=_actor_name(actor)
+        endpoint=endpoint,
+        trigger=trigger,
+        requested_by=_actor_name(actor),
+        counts={"scope": SCOPE_CHANGED} if changed_only and endpoint is not None else {},
     )
 
 
@@ -95,12 +106,15 @@ def run_all_checks(
     ctx: InventoryContext,
     settings_by_id: dict[str, CheckSetting],
     progress: Callable[[int, int], None] | None = None,
+    limit: Limit | None = None,
 ):
     """Every enabled check over every object of ``ctx``.
 
     Returns the non-passing observations, the counts per (endpoint, check), the reasons for
     not applicable, and the ids of the objects that passed per (endpoint, check). ``progress``
-    hears how many checks are done of how many, after each.
+    hears how many checks are done of how many, after each. With a ``limit``
+    (compliance/services/limited.py) an object whose inputs did not change keeps its base
+    outcome: it is counted, and its observation kept in ``limit.kept_observed``, unjudged.
     """
     observations: list[Observation] = []
     passed_ids: dict[tuple[int, str], list[int]] = defaultdict(list)
@@ -127,7 +141,15 @@ def run_all_checks(
                 counts[key][Status.NOT_APPLICABLE] += 1
                 reasons[key] = spec.not_applicable_reason or f"Not applicable to {endpoint.kind}."
                 continue
+            judged = limit.judged_ids.setdefault(spec.id, set()) if limit else None
             for obj in objects_by_endpoint.get(spec.target, {}).get(endpoint_id, ()):
+                if limit is not None:
+                    kept = limit.kept(spec, obj, ctx)
+                    if kept is not None:
+                        _keep(limit, key, obj.pk, kept, counts, passed_ids, reasons)
+                        continue
+                    judged.add(obj.pk)
+                    limit.judged += 1
                 outcome = evaluate(spec, obj, params, ctx)
                 counts[key][outcome.status] += 1
                 if outcome.status == Status.PASS:
@@ -168,6 +190,28 @@ def run_all_checks(
     if progress is not None:
         progress(len(checks), len(checks))
     return observations, counts, reasons, passed_ids
+
+
+def _keep(
+    limit: Limit,
+    key: tuple[int, str],
+    pk: int,
+    kept: tuple[str, Any],
+    counts: dict[tuple[int, str], Counter],
+    passed_ids: dict[tuple[int, str], list[int]],
+    reasons: dict[tuple[int, str], str],
+) -> None:
+    """Count a base outcome kept by a limited run as a full run counts the same outcome."""
+    status, detail = kept
+    counts[key][status] += 1
+    limit.carried += 1
+    if status == Status.PASS:
+        passed_ids[key].append(pk)
+    elif status == Status.NOT_APPLICABLE:
+        if detail:
+            reasons.setdefault(key, detail)
+    else:
+        limit.kept_observed.setdefault(key[1], {})[observed_key(pk)] = detail
 
 
 def _observed_by_key(observations: list[Observation]) -> dict[tuple[int, str], dict[str, Any]]:
@@ -228,14 +272,17 @@ def store_findings(
     ctx: InventoryContext,
     observations: list[Observation],
     settings_by_id: dict[str, CheckSetting] | None = None,
+    limit: Limit | None = None,
 ) -> tuple[dict[str, int], list[Finding]]:
     """Open, update and resolve findings in a fixed number of statements; return the counts
-    and the findings opened."""
+    and the findings opened. With a ``limit``, only the findings of the objects it judged
+    and of removed objects are decided on; the others stay as they are."""
     now = timezone.now()
     settings_by_id = settings_by_id or {}
     open_findings = {
         (f.check_id, f.object_type, f.object_id): f
         for f in Finding.objects.open().filter(endpoint_id__in=list(ctx.endpoints))
+        if limit is None or limit.in_scope(f, ctx)
     }
     waivers_by_check: dict[str, list[Waiver]] = defaultdict(list)
     for waiver in Waiver.objects.filter(Waiver.active_q(now=now)):
@@ -442,13 +489,23 @@ def check_run_execute(
         report("loading", 0, now=True)
         ctx = InventoryContext.load([endpoint.pk] if endpoint is not None else None)
         settings_by_id = {s.check_id: s for s in CheckSetting.objects.all()}
+        limit = None
+        if run.counts.get("scope") == SCOPE_CHANGED and endpoint is not None:
+            limit = plan(endpoint, ctx, settings_by_id)
         observations, counts, reasons, passed_ids = run_all_checks(
-            ctx, settings_by_id, lambda done, total: _milestone(report, done, total)
+            ctx, settings_by_id, lambda done, total: _milestone(report, done, total), limit
         )
         report("recording", len(observations), now=True)  # the write is one transaction
         with transaction.atomic():
-            changes, created = store_findings(run, ctx, observations, settings_by_id)
+            changes, created = store_findings(run, ctx, observations, settings_by_id, limit)
             observed = _observed_by_key(observations)
+            if limit is not None:
+                for (_endpoint_id, check_id), seen in observed.items():
+                    limit.kept_observed.setdefault(check_id, {}).update(seen)
+                observed = {
+                    (limit.endpoint_id, check_id): seen
+                    for check_id, seen in limit.kept_observed.items()
+                }
             CheckResult.objects.bulk_create(
                 [
                     CheckResult(
@@ -476,6 +533,7 @@ def check_run_execute(
                     **{str(k): v for k, v in totals.items()},
                     **changes,
                     "endpoints": len(ctx.endpoints),
+                    **(limit.counts() if limit is not None else {"scope": "all"}),
                 }
             )
             # Per endpoint too: the trend of one endpoint, and of a user limited to it, reads

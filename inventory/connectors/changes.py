@@ -46,6 +46,9 @@ class ChangeSet:
     removed: dict[str, set[str]] = field(default_factory=lambda: {k: set() for k in KINDS})
     hosts_complete: set[str] = field(default_factory=set)
     vms_complete: set[str] = field(default_factory=set)
+    # ``inv.accounts`` is every principal with its grants (read again on the feed's slower
+    # cadence and found changed); otherwise a partial set carries no accounts.
+    accounts_complete: bool = False
     reason: str = ""  # why a full read
     updates: int = 0  # object updates the platform reported
 
@@ -55,6 +58,7 @@ class ChangeSet:
         return (
             not self.full
             and not any(self.removed.values())
+            and not self.accounts_complete
             and not (
                 inv.clusters
                 or inv.hosts
@@ -75,6 +79,7 @@ class ChangeSet:
             "switches": {s.external_id for s in inv.switches},
             "networks": {n.external_id for n in inv.networks},
             "vms": {v.external_id for v in inv.vms},
+            "accounts": {a.key for a in inv.accounts},
         }
 
 

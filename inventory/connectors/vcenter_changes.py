@@ -35,7 +35,11 @@ What the filter does not report
     read) and rebuilds the hosts and VMs whose records they change; a waiting call that is not
     due reads the settings of the changed hosts and the tags of the created VMs. Changed hosts
     get their hardening facts as in the full read (the acceptance level: one call per changed
-    connected host; an unchanged host's is read again only by a full read).
+    connected host; an unchanged host's is read again only by a full read). Accounts and
+    permissions (``AuthorizationManager.RetrieveAllPermissions``, a method, not a property) are
+    read with every call that does not wait and at most every
+    :attr:`VCenterChangeFeed.accounts_interval` seconds by one that waits, and carried (as a
+    complete list) only when they differ from the copy.
 
 Cost
     A call with no change is one ``WaitForUpdatesEx`` round trip, plus the settings request and
@@ -65,6 +69,7 @@ from .vcenter import (
     DVS_PROPS,
     HARDENING_OPTIONS,
     HOST_PROPS,
+    RIGHTS_NOT_READ,
     VM_PROPS,
     VCenterConnector,
     _backup_of,
@@ -102,6 +107,19 @@ def _settings_view(settings: list[Any] | None) -> tuple[tuple[str, Any], ...] | 
     return tuple(sorted((o.key, _plain(o.value)) for o in settings if o.key in _SETTINGS_KEYS))
 
 
+class _Named:
+    """A stand-in record with only the platform's id (for :meth:`VCenterChangeFeed._inventory_ids`)."""
+
+    __slots__ = ("external_id",)
+
+    def __init__(self, external_id: str) -> None:
+        self.external_id = external_id
+
+
+def _accounts_view(accounts: list[Any]) -> list[Any]:
+    return sorted(accounts, key=lambda a: a.key)
+
+
 def _kind_of(obj: Any) -> str | None:
     for obj_type, kind, _ in TYPES:
         if isinstance(obj, obj_type):
@@ -118,6 +136,9 @@ class VCenterChangeFeed:
     # module docstring): read on every call that does not wait, and at most this often by a
     # caller that waits (the watcher).
     unfed_interval = 60.0
+    # Accounts and permissions (the rights review) are no properties of the filtered objects
+    # either; a caller that waits reads them again at most this often.
+    accounts_interval = 600.0
 
     def __init__(self, config: EndpointConfig, connector: VCenterConnector | None = None) -> None:
         self.config = config
@@ -136,6 +157,8 @@ class VCenterChangeFeed:
         self._tags: dict[str, list[str] | None] = {}  # VM moref -> its tags (None: unknown)
         self._tags_warning = ""  # why tags are unknown
         self._unfed_at: float | None = None  # monotonic time of the last read of all of both
+        self._accounts: list[Any] | None = None  # the principals and grants last read
+        self._accounts_at = 0.0  # monotonic time of that read
 
     # -- session and filter -------------------------------------------------------------------
 
@@ -184,6 +207,7 @@ class VCenterChangeFeed:
         self._portgroup_names = {}
         self._settings, self._tags, self._tags_warning = {}, {}, ""
         self._unfed_at = None
+        self._accounts = None
 
     def _drop(self) -> None:
         """Forget the filter and log out: the session's collector, filters and views end with
@@ -268,12 +292,20 @@ class VCenterChangeFeed:
                     settings_changed, tags_changed = self._read_unfed(
                         sorted(changed["host"]), new_vms, everything=False
                     )
+                accounts = None
+                if not (full or self._unapplied) and (
+                    wait_seconds <= 0
+                    or time.monotonic() - self._accounts_at >= self.accounts_interval
+                ):
+                    accounts = self._read_accounts()
                 if full or self._unapplied:
                     progress("objects", len(self._objs))
                     cs = self._full(reason or "the previous change set was not stored")
                     self._unapplied = False
                 else:
                     cs = self._partial(changed, removed, settings_changed, tags_changed)
+                    if accounts is not None:
+                        cs.inv.accounts, cs.accounts_complete = accounts, True
             except Exception:
                 # The copy may now disagree with the server: start over next time.
                 self._drop()
@@ -398,6 +430,34 @@ class VCenterChangeFeed:
         self._tags = tags
         return settings_changed, tags_changed
 
+    def _read_accounts(self) -> list[Any] | None:
+        """The principals and their grants, read as the full read reads them
+        (``VCenterConnector._rights``: the roles, ``RetrieveAllPermissions`` and the paths of
+        the permissions' objects); None when they equal the copy or could not be read (then
+        the stored ones stay: a partial change set never drops what it did not read)."""
+        ids = self._inventory_ids()
+        accounts = self.connector._rights(ids)
+        self._accounts_at = time.monotonic()
+        failed = [w for w in ids.warnings if w.startswith(RIGHTS_NOT_READ)]
+        if failed:
+            log.warning("%s: %s", self.connector.url, "; ".join(failed))
+            return None
+        if self._accounts is not None and _accounts_view(accounts) == _accounts_view(
+            self._accounts
+        ):
+            return None
+        self._accounts = accounts
+        return accounts
+
+    def _inventory_ids(self) -> Inventory:
+        """An inventory naming only the clusters, hosts and VMs of the copy (the permission
+        lookup of the full read places permissions on them by moref)."""
+        inv = Inventory()
+        inv.clusters = [_Named(m) for m in self._of("cluster")]  # type: ignore[misc]
+        inv.hosts = [_Named(m) for m in self._of("host")]  # type: ignore[misc]
+        inv.vms = [_Named(m) for m in self._of("vm")]  # type: ignore[misc]
+        return inv
+
     def read_console_sessions(self, since: dt.datetime, inventory: Inventory) -> ConsoleRead:
         """The console history since ``since``, read in the feed's session (the full read's
         :meth:`VCenterConnector.read_console_sessions`)."""
@@ -468,6 +528,8 @@ class VCenterChangeFeed:
         self._records(inv, {kind: self._of(kind) for _, kind, _ in TYPES})
         self.connector._network_rates(inv)
         self.connector._snapshot_creators(inv)
+        inv.accounts = self.connector._rights(inv)
+        self._accounts, self._accounts_at = inv.accounts, time.monotonic()
         return ChangeSet(full=True, inv=inv, reason=reason)
 
     def _partial(

@@ -41,6 +41,7 @@ from inventory.models import (
     Host,
     Network,
     PhysicalNic,
+    PlatformAccount,
     Snapshot,
     SyncRun,
     VirtualMachine,
@@ -57,6 +58,7 @@ from .sync import (
     _new_run,
     _plain,
     _totals,
+    account_rows,
     apply_inventory,
     claim,
     config_hash,
@@ -236,6 +238,9 @@ def apply_changes(endpoint: Endpoint, cs: ChangeSet, now: dt.datetime) -> dict[s
     )
     vm_scope = sorted(cs.vms_complete | removed["vms"])
     gone("snapshots", Snapshot, Q(vm__external_id__in=vm_scope), set(snapshot_ids))
+    if cs.accounts_complete:  # every principal: the ones not in the set are gone
+        result = upsert(PlatformAccount, endpoint, account_rows(inv), now)
+        counts["accounts"] = result.as_dict()
     stored_parents = dict(
         Snapshot.objects.filter(pk__in=list(snapshot_ids.values())).values_list("pk", "parent_id")
     )

@@ -203,15 +203,16 @@ def apply_inventory(
         },
     )
     _link_snapshot_parents(endpoint, inv, snapshots.ids)
-    store(
-        "accounts",
-        PlatformAccount,
-        {a.key: _plain(a, PlatformAccount, name=a.userid) for a in inv.accounts},
-    )
+    store("accounts", PlatformAccount, account_rows(inv))
     _store_samples(
         endpoint, inv, now, {"host": hosts.ids, "vm": vms.ids, "datastore": datastores.ids}
     )
     return counts
+
+
+def account_rows(inv: Inventory) -> dict[str, dict[str, Any]]:
+    """The stored rows of ``inv``'s principals (full syncs and complete account change sets)."""
+    return {a.key: _plain(a, PlatformAccount, name=a.userid) for a in inv.accounts}
 
 
 def _updates_pending_since(

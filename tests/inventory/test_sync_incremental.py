@@ -27,6 +27,7 @@ from inventory.models import (
     Host,
     Network,
     PhysicalNic,
+    PlatformAccount,
     Snapshot,
     SyncRun,
     VirtualMachine,
@@ -44,7 +45,17 @@ from tests.inventory.test_sync_proxmox import register as register_pve
 
 pytestmark = pytest.mark.django_db
 
-MODELS = (Cluster, Host, PhysicalNic, VirtualSwitch, Network, Datastore, VirtualMachine, Snapshot)
+MODELS = (
+    Cluster,
+    Host,
+    PhysicalNic,
+    VirtualSwitch,
+    Network,
+    Datastore,
+    VirtualMachine,
+    Snapshot,
+    PlatformAccount,
+)
 # Set when a row is written, not read from the platform.
 LOCAL_FIELDS = {"id", "endpoint", "first_seen", "last_seen", "absent_since"}
 
@@ -268,6 +279,32 @@ def test_a_host_advanced_setting_changed_is_seen_by_the_next_incremental_sync(fr
     full = register(fresh_vcsim, "full")
     assert sync_endpoint(full, trigger="command").status == SyncRun.Status.SUCCEEDED
     assert_same(endpoint, full)
+
+
+@pytest.mark.vcsim_spec(clusters=1, cluster_hosts=2, standalone_hosts=1, vms_per_pool=2)
+def test_accounts_and_permissions_come_with_the_incremental_syncs(fresh_vcsim):
+    endpoint = register(fresh_vcsim, "incremental")
+    incremental_sync(endpoint, trigger="command")  # the feed's full read reads them too
+    accounts = PlatformAccount.objects.present().filter(endpoint=endpoint)
+    assert accounts.exists()
+    carol = "VSPHERE.LOCAL\\carol"
+    harness.set_permission(fresh_vcsim, "group-d1", carol, -1)  # Administrator on the root
+    run = incremental_sync(endpoint, trigger="command")
+    assert run.status == SyncRun.Status.SUCCEEDED, run.error
+    assert last_mode(endpoint) == "incremental"
+    assert run.counts["accounts"]["created"] == 1, run.counts
+    granted = accounts.get(external_id=carol).grants
+    assert [(g["entity_id"], g["role_id"]) for g in granted] == [("group-d1", "-1")]
+    full = register(fresh_vcsim, "full")
+    assert sync_endpoint(full, trigger="command").status == SyncRun.Status.SUCCEEDED
+    assert_same(endpoint, full)
+    # Unchanged: read again, compared, nothing written.
+    run = incremental_sync(endpoint, trigger="command")
+    assert "accounts" not in run.counts, run.counts
+    harness.remove_permission(fresh_vcsim, "group-d1", carol)
+    run = incremental_sync(endpoint, trigger="command")
+    assert run.counts["accounts"]["absent"] == 1, run.counts
+    assert not accounts.filter(external_id=carol).exists()
 
 
 @pytest.mark.vcsim_spec(clusters=1, cluster_hosts=2, standalone_hosts=1, vms_per_pool=2)
