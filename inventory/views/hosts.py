@@ -8,7 +8,6 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from inventory import tables
-from inventory.charts import utilization_charts
 from inventory.filtersets import HostFilter
 from inventory.labels import HOST_CONNECTION_CHOICES, HOST_POWER_CHOICES
 from inventory.models import Host, UtilizationSample
@@ -18,7 +17,7 @@ from portal.roles import ROLES
 from portal.security.scopes import scoped
 
 from .listing import ListSpec, list_page
-from .samples import recent_samples
+from .samples import chart_context
 
 HOSTS = ListSpec(
     template="inventory/host_list.html",
@@ -61,8 +60,6 @@ def host_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "switches": list(host.switches.present().order_by("name").prefetch_related("networks")),
         "datastores": list(host.datastores.present().order_by("name")),
         "vms": list(host.vms.present().order_by("name")),
-        "charts": utilization_charts(
-            recent_samples(UtilizationSample.ObjectType.HOST, host.pk), key="host"
-        ),
+        **chart_context(request, UtilizationSample.ObjectType.HOST, host.pk),
     }
     return render(request, "inventory/host_detail.html", context)

@@ -1,20 +1,56 @@
-"""Utilization readings for the detail pages' charts."""
+"""Utilization readings for the detail pages' charts, over the range the page asks for.
+
+``?range=hour|day|week|month`` (plain links under the charts, no script) picks how far back
+the charts reach; a month is the default and the retention window caps every range. A value
+the page does not know is named in a message and the default is drawn.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
+from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from inventory.charts import utilization_charts
 from inventory.models import UtilizationSample
 
+RANGES = {
+    "hour": (dt.timedelta(hours=1), _("hour")),
+    "day": (dt.timedelta(days=1), _("day")),
+    "week": (dt.timedelta(days=7), _("week")),
+    "month": (dt.timedelta(days=30), _("month")),
+}
+DEFAULT_RANGE = "month"
 
-def recent_samples(object_type: str, object_id: int) -> list[UtilizationSample]:
-    """The object's readings within the retention window, oldest first (one query)."""
-    since = timezone.now() - dt.timedelta(days=settings.UTILIZATION_RETENTION_DAYS)
+
+def recent_samples(
+    object_type: str, object_id: int, span: str = DEFAULT_RANGE
+) -> list[UtilizationSample]:
+    """The object's readings within ``span`` (and the retention window), oldest first (one
+    query)."""
+    reach = min(RANGES[span][0], dt.timedelta(days=settings.UTILIZATION_RETENTION_DAYS))
     return list(
         UtilizationSample.objects.filter(
-            object_type=object_type, object_id=object_id, taken_at__gte=since
+            object_type=object_type, object_id=object_id, taken_at__gte=timezone.now() - reach
         ).order_by("taken_at")
     )
+
+
+def chart_context(request: HttpRequest, object_type: str, object_id: int) -> dict[str, Any]:
+    """The charts of one object over the requested range, the range links and any message
+    about a range the page does not know."""
+    asked = request.GET.get("range", DEFAULT_RANGE)
+    span = asked if asked in RANGES else DEFAULT_RANGE
+    error = "" if asked == span else _("range: choose hour, day, week or month.")
+    return {
+        "charts": utilization_charts(recent_samples(object_type, object_id, span), key=object_type),
+        "chart_ranges": [
+            {"key": key, "label": label, "current": key == span}
+            for key, (_reach, label) in RANGES.items()
+        ],
+        "chart_range_error": error,
+    }

@@ -12,7 +12,6 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from inventory import tables
-from inventory.charts import utilization_charts
 from inventory.filtersets import VirtualMachineFilter
 from inventory.labels import VM_POWER_CHOICES
 from inventory.models import ConsoleHistory, Snapshot, UtilizationSample, VirtualMachine
@@ -22,7 +21,7 @@ from portal.roles import ROLES
 from portal.security.scopes import scoped
 
 from .listing import ListSpec, list_page
-from .samples import recent_samples
+from .samples import chart_context
 
 VMS = ListSpec(
     template="inventory/vm_list.html",
@@ -138,9 +137,7 @@ def vm_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "snapshot_count": len(snapshots),
         "vm_action_templates": slot_templates("vm_actions"),
         "snapshot_action_templates": slot_templates("snapshot_actions"),
-        "charts": utilization_charts(
-            recent_samples(UtilizationSample.ObjectType.VM, vm.pk), key="vm"
-        ),
+        **chart_context(request, UtilizationSample.ObjectType.VM, vm.pk),
         **console_history(vm),
     }
     return render(request, "inventory/vm_detail.html", context)

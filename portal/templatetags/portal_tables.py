@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString
 
 from portal.tables import Column
@@ -56,5 +56,20 @@ def table_rows(context: template.Context, table: Any, rows: Any) -> SafeString:
         "".join(
             "<tr>" + "".join(column.render(row, context) for column in columns) + "</tr>\n"
             for row in rows
+        )
+    )
+
+
+@register.simple_tag
+def select_options(choices: Any, selected: Any) -> SafeString:
+    """``<option>`` for each ``(value, label)`` of ``choices``, ``selected`` (a query value, a
+    string) marked: one Python pass instead of a template loop per option, which cost the list
+    pages several milliseconds with a few hundred hosts in the host filter."""
+    chosen = "" if selected is None else str(selected)
+    return SafeString(
+        "".join(
+            f'<option value="{escape(value)}"'
+            f"{' selected' if str(value) == chosen else ''}>{escape(label)}</option>"
+            for value, label in choices
         )
     )
