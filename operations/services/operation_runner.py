@@ -23,7 +23,7 @@ import time
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, Subquery
 from django.utils import timezone
 
 from inventory.connectors.base import AuthenticationError, ConnectorError, ObjectGoneError
@@ -381,11 +381,16 @@ def _store_created(op: Operation, record: SnapshotRecord, now: dt.datetime) -> S
     """Write the new snapshot row with its governance fields (a full sync is not needed)."""
     p = op.params
     vm = op.vm
-    parent = None
-    if record.parent_external_id:
-        parent = Snapshot.objects.filter(
-            endpoint_id=vm.endpoint_id, external_id=record.parent_external_id
-        ).first()
+    # The parent's row is looked up inside the INSERT (a subquery), not by a statement of its own.
+    parent = (
+        Subquery(
+            Snapshot.objects.filter(
+                endpoint_id=vm.endpoint_id, external_id=record.parent_external_id
+            ).values("pk")[:1]
+        )
+        if record.parent_external_id
+        else None
+    )
     Snapshot.objects.filter(vm=vm, current=True).update(current=False)
     expires = p.get("expires_at")
     values = {
@@ -396,7 +401,7 @@ def _store_created(op: Operation, record: SnapshotRecord, now: dt.datetime) -> S
         "quiesced": record.quiesced,
         "with_memory": record.with_memory,
         "current": True,
-        "parent": parent,
+        "parent_id": parent,
         "absent_since": None,
         "last_seen": now,
         "created_by": op.requested_by_name,
@@ -412,6 +417,8 @@ def _store_created(op: Operation, record: SnapshotRecord, now: dt.datetime) -> S
         unique_fields=["endpoint", "external_id"],
         update_fields=[name.removesuffix("_id") for name in values],
     )
+    # The subquery's answer is in the row, not in memory: leave the field deferred (read on use).
+    snapshot.__dict__.pop("parent_id", None)
     return snapshot
 
 
