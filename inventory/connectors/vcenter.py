@@ -1705,7 +1705,14 @@ class VCenterConnector:
         wanted = [(task, ["info.state", "info.error", "info.result"])]
         if vm_external_id:
             wanted.append((vim.VirtualMachine(vm_external_id, stub), ["snapshot"]))
-        props, found = self._properties_of(wanted)
+        try:
+            props, found = self._properties_of(wanted)
+        except ObjectGoneError:
+            if len(wanted) == 1:
+                raise
+            # vCenter refuses the whole request when one object is unknown: the VM may be
+            # gone; the task's state alone then (a gone task raises as before).
+            props, found = self._properties_of(wanted[:1])
         state = TASK_STATES.get(str(props.get("info.state") or ""), "running")
         error = ""
         fault = props.get("info.error")
