@@ -15,28 +15,15 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import os
 import pstats
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-os.environ.setdefault("OPERATION_RATE", "100000/min")
+from django.db import connection
+from django.test.utils import CaptureQueriesContext, setup_databases, teardown_databases
 
-import django
-
-django.setup()
-
-from django.db import connection  # noqa: E402
-from django.test.utils import (  # noqa: E402
-    CaptureQueriesContext,
-    setup_databases,
-    teardown_databases,
-)
-
-from simulators.vcsim import RunningVcsim, VcsimSpec  # noqa: E402
+# Django set up as the benchmark sets it up (settings, the raised operation rate limit).
+import bench.snapshots  # noqa: F401
+from simulators.vcsim import RunningVcsim, VcsimSpec
 
 
 def _show(label: str, queries: CaptureQueriesContext) -> None:
