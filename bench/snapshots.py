@@ -78,14 +78,15 @@ def plain_pyvmomi(sim: RunningVcsim, vm_id: str, pairs: int) -> float:
 POLL_SECONDS = 0.01
 
 
-def _wait(op_id: int, timeout: float = 120.0) -> str:
+def _wait(op_id: int, timeout: float = 120.0) -> tuple[str, int | None]:
+    """The operation's end state and snapshot (what a client reads from its operation)."""
     from operations.models import Operation
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        state = Operation.objects.values_list("state", flat=True).get(pk=op_id)
+        state, snapshot = Operation.objects.values_list("state", "snapshot_id").get(pk=op_id)
         if state in ("succeeded", "failed"):
-            return state
+            return state, snapshot
         time.sleep(POLL_SECONDS)
     raise TimeoutError(f"operation {op_id} did not end")
 
@@ -101,16 +102,14 @@ def through_portal(vms: list, pairs: int, user) -> tuple[float, int]:
         try:
             for i in range(count):
                 made = api.post(f"/api/vms/{vm.pk}/snapshots/", {"name": f"bench-{i}"})
-                if made.status_code != 202 or _wait(made.json()["id"]) != "succeeded":
+                state, snap = _wait(made.json()["id"]) if made.status_code == 202 else ("", None)
+                if state != "succeeded":
                     failures.append(
                         f"create {vm.name} {i}: {made.status_code} {made.content[:300]!r}"
                     )
                     continue
-                from operations.models import Operation
-
-                snap = Operation.objects.get(pk=made.json()["id"]).snapshot_id
                 gone = api.delete(f"/api/snapshots/{snap}/?reason=bench")
-                if gone.status_code != 202 or _wait(gone.json()["id"]) != "succeeded":
+                if gone.status_code != 202 or _wait(gone.json()["id"])[0] != "succeeded":
                     failures.append(f"delete {vm.name} {i}: {gone.status_code}")
         finally:
             connection.close()

@@ -127,12 +127,14 @@ class Connector(Protocol):
         """Start reverting the VM to the snapshot; return the task reference."""
         ...
 
-    def task_status(self, ref: str) -> TaskStatus:
+    def task_status(self, ref: str, vm_external_id: str | None = None) -> TaskStatus:
         """The state of a task started above: queued, running, succeeded or failed.
 
         ``error`` carries the platform's message when it failed; ``result_external_id`` the
         object it produced where the platform tells (vCenter: the new snapshot's moref). A task
-        the platform no longer knows raises a permanent ConnectorError.
+        the platform no longer knows raises a permanent ConnectorError. With
+        ``vm_external_id``, a platform that can read the VM's snapshots in the same request
+        (vCenter) puts them in ``snapshots``, for :meth:`created_snapshot`; others ignore it.
         """
         ...
 

@@ -1608,11 +1608,12 @@ class ProxmoxConnector:
         path = f"{base}/snapshot/{quote(name, safe='')}/rollback"
         return self._upid(self._call("post", path), "snapshot rollback")
 
-    def task_status(self, ref: str) -> TaskStatus:
+    def task_status(self, ref: str, vm_external_id: str | None = None) -> TaskStatus:
         """The state of a task by UPID: running, succeeded or failed (with PVE's exit status).
 
         ``result_external_id`` is the guest the task acted on (``qemu/100``) when the UPID names
-        one; PVE's task does not name the snapshot.
+        one; PVE's task does not name the snapshot. ``vm_external_id`` is not used: PVE's task
+        status and a guest's snapshots are two requests.
         """
         node = _upid_node(ref)
         data = _dict(self._get(f"nodes/{quote(node, safe='')}/tasks/{quote(ref, safe='')}/status"))

@@ -328,3 +328,6 @@ class TaskStatus:
     state: str  # queued, running, succeeded, failed
     error: str = ""  # the platform's own message when failed (or its warnings)
     result_external_id: str | None = None  # the object the task produced or acted on
+    # The VM's snapshots, read in the same request as the state where the platform can
+    # (vCenter, when asked with ``vm_external_id``); None when not read.
+    snapshots: list[SnapshotRecord] | None = None

@@ -872,23 +872,39 @@ class VCenterConnector:
 
     def _properties(self, obj: Any, props: list[str]) -> dict[str, Any]:
         """Properties of one object, read through the PropertyCollector (one request)."""
+        return self._properties_of([(obj, props)])[0]
+
+    def _properties_of(
+        self, wanted: list[tuple[Any, list[str]]]
+    ) -> tuple[dict[str, Any], set[str]]:
+        """Properties of several objects in one request: the first object's must exist (else a
+        permanent ConnectorError, as :meth:`_properties`); the others are read where they
+        exist. Their properties in one dict (the paths must differ) and the morefs found."""
         content = self._connect()
-        spec = vmodl.query.PropertyCollector.FilterSpec(
-            objectSet=[vmodl.query.PropertyCollector.ObjectSpec(obj=obj, skip=False)],
-            propSet=[vmodl.query.PropertyCollector.PropertySpec(type=type(obj), pathSet=props)],
+        collector = vmodl.query.PropertyCollector
+        spec = collector.FilterSpec(
+            objectSet=[collector.ObjectSpec(obj=obj, skip=False) for obj, _ in wanted],
+            propSet=[collector.PropertySpec(type=type(obj), pathSet=p) for obj, p in wanted],
         )
-        options = vmodl.query.PropertyCollector.RetrieveOptions()
+        first = wanted[0][0]
         result = self._call(
-            f"read {obj._moId}",
-            lambda: content.propertyCollector.RetrievePropertiesEx([spec], options),
+            f"read {first._moId}",
+            lambda: content.propertyCollector.RetrievePropertiesEx(
+                [spec], collector.RetrieveOptions()
+            ),
         )
-        if result is None or not result.objects:
-            raise ConnectorError(f"{self.url}: {obj._moId} not found", permanent=True)
-        oc = result.objects[0]
-        for missing in oc.missingSet or []:
-            if isinstance(missing.fault, vmodl.fault.ManagedObjectNotFound):
-                raise ConnectorError(f"{self.url}: {obj._moId} not found", permanent=True)
-        return {p.name: p.val for p in oc.propSet or []}
+        props: dict[str, Any] = {}
+        found: set[str] = set()
+        for oc in (result.objects if result is not None else None) or []:
+            if any(
+                isinstance(m.fault, vmodl.fault.ManagedObjectNotFound) for m in oc.missingSet or []
+            ):
+                continue
+            found.add(oc.obj._moId)
+            props.update({p.name: p.val for p in oc.propSet or []})
+        if first._moId not in found:
+            raise ConnectorError(f"{self.url}: {first._moId} not found", permanent=True)
+        return props, found
 
     # -- inventory ----------------------------------------------------------------------------
 
@@ -1744,18 +1760,30 @@ class VCenterConnector:
         task = self._call(f"revert {snapshot_external_id}", lambda: snap.RevertToSnapshot_Task())
         return self._task_ref(task)
 
-    def task_status(self, ref: str) -> TaskStatus:
+    def task_status(self, ref: str, vm_external_id: str | None = None) -> TaskStatus:
         """State of a vCenter task by moref (``task-12``).
 
         ``result_external_id`` is the moref the task returned (the new snapshot of
         CreateSnapshot_Task); None for tasks that return nothing (delete, revert). A task vCenter no longer knows (they
         expire some minutes after they end) raises a permanent ConnectorError: the caller then
-        checks the outcome with :meth:`find_snapshot`.
+        checks the outcome with :meth:`find_snapshot`. With ``vm_external_id`` the same request
+        reads that VM's snapshot tree (``snapshots``), so a finished create needs no second one.
         """
-        task = vim.Task(ref, self._stub_or_connect())
+        stub = self._stub_or_connect()
+        task = vim.Task(ref, stub)
         # Named fields rather than the whole ``info``: the simulator puts a Snapshot into
         # info.entity (a ManagedEntity by the WSDL), which pyvmomi refuses to deserialize.
-        props = self._properties(task, ["info.state", "info.error", "info.result"])
+        wanted = [(task, ["info.state", "info.error", "info.result"])]
+        if vm_external_id:
+            wanted.append((vim.VirtualMachine(vm_external_id, stub), ["snapshot"]))
+        try:
+            props, found = self._properties_of(wanted)
+        except ObjectGoneError:
+            if len(wanted) == 1:
+                raise
+            # vCenter refuses the whole request when one object is unknown: the VM may be
+            # gone; the task's state alone then (a gone task raises as before).
+            props, found = self._properties_of(wanted[:1])
         state = TASK_STATES.get(str(props.get("info.state") or ""), "running")
         error = ""
         fault = props.get("info.error")
@@ -1764,7 +1792,16 @@ class VCenterConnector:
             error = error or type(fault.fault).__name__
         result = props.get("info.result")
         result_id = _moid(result) if isinstance(result, ManagedObject) else None
-        return TaskStatus(state=state, error=self._scrub(error), result_external_id=result_id)
+        snapshots = None
+        if vm_external_id and vm_external_id in found:
+            info = props.get("snapshot")
+            snapshots = [] if info is None else self._snapshots(vm_external_id, info)
+        return TaskStatus(
+            state=state,
+            error=self._scrub(error),
+            result_external_id=result_id,
+            snapshots=snapshots,
+        )
 
     def _vm_snapshots(self, vm_external_id: str) -> list[SnapshotRecord]:
         vm = vim.VirtualMachine(vm_external_id, self._stub_or_connect())
@@ -1774,11 +1811,15 @@ class VCenterConnector:
     def created_snapshot(
         self, vm_external_id: str, name: str, ref: str, status: TaskStatus
     ) -> SnapshotRecord | None:
-        """The snapshot whose moref CreateSnapshot_Task returned (its ``info.result``)."""
+        """The snapshot whose moref CreateSnapshot_Task returned (its ``info.result``), from
+        the snapshots read with the task's state when there are some."""
         moref = status.result_external_id
         if not moref:
             return None
-        return next((s for s in self._vm_snapshots(vm_external_id) if s.external_id == moref), None)
+        snapshots = status.snapshots
+        if snapshots is None or not any(s.external_id == moref for s in snapshots):
+            snapshots = self._vm_snapshots(vm_external_id)
+        return next((s for s in snapshots if s.external_id == moref), None)
 
     def find_lost_snapshot(
         self, vm_external_id: str, name: str, marker: str, since: dt.datetime

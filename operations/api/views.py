@@ -157,14 +157,9 @@ def _key(request: Request) -> str | None:
     return request.headers.get("Idempotency-Key") or None
 
 
-def _replayed(request: Request) -> bool:
-    return ops.operation_replay(actor=request.user, idempotency_key=_key(request)) is not None
-
-
 def _queue(request: Request, service, **kwargs: Any) -> Response:
     """Queue the operation as the request's user with its Idempotency-Key: 202 (a replay: the
     first answer again)."""
-    replayed = _replayed(request)
     op = _call(
         service,
         actor=request.user,
@@ -172,7 +167,7 @@ def _queue(request: Request, service, **kwargs: Any) -> Response:
         idempotency_key=_key(request),
         **kwargs,
     )
-    return _accepted(op, replayed)
+    return _accepted(op, getattr(op, "replayed", False))
 
 
 # ----------------------------------------------------------------------------- snapshot actions

@@ -23,7 +23,7 @@ import time
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, Subquery
 from django.utils import timezone
 
 from inventory.connectors.base import AuthenticationError, ConnectorError, ObjectGoneError
@@ -31,7 +31,14 @@ from inventory.connectors.records import SnapshotRecord, TaskStatus
 from inventory.connectors.sessions import connector_for
 from inventory.models import Snapshot
 from operations.models import Operation
-from operations.services.steps import Step, describe_submit, last_remote_state, log_step
+from operations.services.steps import (
+    Step,
+    describe_submit,
+    last_remote_state,
+    log_step,
+    log_steps,
+    step_row,
+)
 from operations.signals import operation_failed
 from portal.audit import audit
 from portal.models import AuditEvent
@@ -51,18 +58,60 @@ DEADLINE = dt.timedelta(hours=2)
 STALE_AFTER = dt.timedelta(seconds=90)
 
 
-def _claim(operation_id: int, now: dt.datetime) -> bool:
-    return (
-        Operation.objects.active()
-        .filter(pk=operation_id)
+def _claim(op: Operation, now: dt.datetime) -> bool:
+    """Take ``op`` as it was read: one conditional UPDATE that holds only while nobody holds a
+    lease and the row still is what was read (state, remote reference, attempts), so the step's
+    decisions rest on the present row. The same UPDATE moves a queued operation to running and
+    counts a first submit's attempt *before* the submit (crash safety, see the module's text);
+    the start's audit event and log line commit with it."""
+    fields: dict[str, Any] = {"lease_until": now + LEASE, "touched_at": now}
+    first = op.state == Operation.State.QUEUED
+    if first:
+        fields.update(state=Operation.State.RUNNING, started_at=now)
+    if not op.remote_ref and not op.attempts:
+        fields["attempts"] = 1  # this step submits for the first time
+    claim = (
+        Operation.objects.filter(
+            pk=op.pk, state=op.state, remote_ref=op.remote_ref, attempts=op.attempts
+        )
         .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-        .update(lease_until=now + LEASE, touched_at=now)
-        == 1
+        .update
     )
+    if not first:
+        claimed = claim(**fields) == 1
+    else:
+        with transaction.atomic():
+            claimed = claim(**fields) == 1
+            if claimed:
+                op.state, op.started_at = Operation.State.RUNNING, now
+                _audit(op, "started")
+                log_step(op, Step.STARTED, message=f"on {op.vm.endpoint.name}")
+    if claimed:
+        for name, value in fields.items():
+            setattr(op, name, value)
+    return claimed
+
+
+def _write(op: Operation, **fields: Any) -> None:
+    """Write the operation's row (with the remote reference it holds in memory, which a submit
+    just got) and the log lines gathered since the last write: one transaction when both."""
+    rows, op.pending_steps = getattr(op, "pending_steps", []), []
+    update = Operation.objects.filter(pk=op.pk).update
+    if not rows:
+        update(remote_ref=op.remote_ref, **fields)
+        return
+    with transaction.atomic(savepoint=False):  # no savepoint inside a caller's transaction
+        update(remote_ref=op.remote_ref, **fields)
+        log_steps(rows)
+
+
+def _note(op: Operation, step: str, **text: str) -> None:
+    """A log line, written with the step's next write of the operation's row."""
+    op.pending_steps = [*getattr(op, "pending_steps", []), step_row(op, step, **text)]
 
 
 def _release(op: Operation, **fields: Any) -> None:
-    Operation.objects.filter(pk=op.pk).update(lease_until=None, touched_at=timezone.now(), **fields)
+    _write(op, lease_until=None, touched_at=timezone.now(), **fields)
 
 
 def _audit(op: Operation, phase: str, result: str = AuditEvent.Result.SUCCESS, **detail) -> None:
@@ -79,20 +128,21 @@ def _audit(op: Operation, phase: str, result: str = AuditEvent.Result.SUCCESS, *
 def operation_step(operation_id: int) -> float | None:
     """Advance one operation by one step; return seconds until the next step, or None."""
     now = timezone.now()
-    if not _claim(operation_id, now):
-        return None  # ended, or another worker holds it
-    op = Operation.objects.select_related("vm__endpoint", "snapshot", "requested_by").get(
-        pk=operation_id
+    op = (
+        Operation.objects.active()
+        .select_related("vm__endpoint", "snapshot")
+        .filter(pk=operation_id)
+        .first()
     )
-    if op.state == Operation.State.QUEUED:
-        op.state, op.started_at = Operation.State.RUNNING, now
-        Operation.objects.filter(pk=op.pk).update(state=op.state, started_at=now)
-        _audit(op, "started")
-        log_step(op, Step.STARTED, message=f"on {op.vm.endpoint.name}")
+    if op is None or (op.lease_until is not None and op.lease_until >= now):
+        return None  # ended, or another worker holds it
+    looks_first = not op.remote_ref and op.attempts > 0  # an earlier submit may have gone out
+    if not _claim(op, now):
+        return None  # another worker took it since it was read
     lease = None
     try:
         with connector_for(op.vm.endpoint_id, op.vm.endpoint.connector_config()) as lease:
-            return _advance(lease.connector, op, now)
+            return _advance(lease.connector, op, now, looks_first)
     except ConnectorError as exc:
         if lease is not None and lease.reused and isinstance(exc, AuthenticationError):
             # The kept session ended on the server (restart, idle timeout); nothing was done
@@ -105,7 +155,7 @@ def operation_step(operation_id: int) -> float | None:
             _fail(op, str(exc))
             return None
         log.warning("operation %s: %s (will retry)", op.pk, exc)
-        log_step(
+        _note(
             op,
             Step.RETRY,
             remote_ref=op.remote_ref,
@@ -120,10 +170,10 @@ def operation_step(operation_id: int) -> float | None:
         return None
 
 
-def _advance(connector: Any, op: Operation, now: dt.datetime) -> float | None:
+def _advance(connector: Any, op: Operation, now: dt.datetime, looks_first: bool) -> float | None:
     """Submit, or look at the submitted task; the delay until the next step, or None."""
     if not op.remote_ref:
-        if op.attempts:
+        if looks_first:
             done, record = _already_done(connector, op)
             log_step(
                 op,
@@ -137,8 +187,8 @@ def _advance(connector: Any, op: Operation, now: dt.datetime) -> float | None:
             if done:
                 _succeed(op, record=record, adopted=True)
                 return None
-        op.attempts += 1
-        Operation.objects.filter(pk=op.pk).update(attempts=op.attempts)
+            op.attempts += 1
+            Operation.objects.filter(pk=op.pk).update(attempts=op.attempts)
         try:
             op.remote_ref = _submit(connector, op)
         except ObjectGoneError:
@@ -147,20 +197,25 @@ def _advance(connector: Any, op: Operation, now: dt.datetime) -> float | None:
             # vCenter: an earlier submit, cut off by a crash, removed the snapshot already.
             _succeed(op, adopted=True)
             return None
-        Operation.objects.filter(pk=op.pk).update(remote_ref=op.remote_ref)
-        log_step(op, Step.SUBMITTED, sent=describe_submit(op), remote_ref=op.remote_ref)
-        logged = ""
+        _note(op, Step.SUBMITTED, sent=describe_submit(op), remote_ref=op.remote_ref)
         # Most snapshot tasks end within a second: watch them briefly on this connection
-        # (well inside the lease) rather than paying a new task and a new request round.
+        # (well inside the lease) rather than paying a new task and a new request round. The
+        # remote reference is stored with the first look: with the end when the task has
+        # ended by then, else on its own before watching on (a crash before it is stored is
+        # the case of a cut-off submit, found again as above).
+        logged, stored = "", False
         for delay in INLINE_POLLS:
             time.sleep(delay)
-            status = connector.task_status(op.remote_ref)
+            status = _status(connector, op)
             logged = _note_state(op, status, logged)
             if _ended(connector, op, status):
                 return None
+            if not stored:
+                _write(op, touched_at=timezone.now())
+                stored = True
         _release(op)
         return FIRST_POLL_SECONDS
-    status = connector.task_status(op.remote_ref)
+    status = _status(connector, op)
     _note_state(op, status, last_remote_state(op))
     if _ended(connector, op, status):
         return None
@@ -172,10 +227,18 @@ def _advance(connector: Any, op: Operation, now: dt.datetime) -> float | None:
     return min(POLL_SECONDS, max(FIRST_POLL_SECONDS, running / 2))
 
 
+def _status(connector: Any, op: Operation) -> TaskStatus:
+    """The remote task's state; for a create also the VM's snapshots where the platform reads
+    them in the same request (vCenter), so the new one needs no second look."""
+    if op.kind == Operation.Kind.CREATE:
+        return connector.task_status(op.remote_ref, vm_external_id=op.vm.external_id)
+    return connector.task_status(op.remote_ref)
+
+
 def _note_state(op: Operation, status: TaskStatus, logged: str) -> str:
     """Log the remote task's state when it is new (not every poll); the state now logged."""
     if status.state not in ("succeeded", "failed") and status.state != logged:
-        log_step(op, Step.POLLED, remote_ref=op.remote_ref, message=status.state)
+        _note(op, Step.POLLED, remote_ref=op.remote_ref, message=status.state)
         return status.state
     return logged
 
@@ -247,55 +310,59 @@ def _succeed(op: Operation, *, record: SnapshotRecord | None = None, adopted: bo
             _store_deleted(op.snapshot, now)
         else:
             _store_reverted(op.snapshot)
-        Operation.objects.filter(pk=op.pk).update(
-            state=Operation.State.SUCCEEDED,
-            snapshot=op.snapshot,
-            finished_at=now,
-            lease_until=None,
-            touched_at=now,
-            error="",
-        )
-        op.state = Operation.State.SUCCEEDED
         identity = (
             {"identified_by": op.vm.endpoint.traits.snapshot_identity}
             if adopted and op.kind == Operation.Kind.CREATE
             else {}
         )
         found = f"snapshot {op.snapshot.external_id}" if op.snapshot is not None else "done"
-        log_step(
+        _end(
             op,
-            Step.SUCCEEDED,
-            remote_ref=op.remote_ref,
-            message=f"{found}{' (adopted after a crash)' if adopted else ''}",
-        )
-        _audit(
-            op,
-            "succeeded",
+            Operation.State.SUCCEEDED,
+            now,
+            f"{found}{' (adopted after a crash)' if adopted else ''}",
+            {"snapshot": op.snapshot, "error": ""},
             snapshot=op.snapshot_id,
             adopted=adopted,
             ref=op.remote_ref,
             **identity,
         )
-        _after(op)  # in the same transaction: no moment where the VM looks idle
 
 
 def _fail(op: Operation, error: str) -> None:
     now = timezone.now()
     with transaction.atomic():
-        Operation.objects.filter(pk=op.pk).update(
-            state=Operation.State.FAILED,
-            error=error[:4000],
-            finished_at=now,
-            lease_until=None,
-            touched_at=now,
+        _end(
+            op,
+            Operation.State.FAILED,
+            now,
+            error,
+            {"error": error[:4000]},
+            error=error[:500],
+            ref=op.remote_ref,
         )
-        op.state = Operation.State.FAILED
-        log_step(op, Step.FAILED, remote_ref=op.remote_ref, message=error)
-        _audit(op, "failed", AuditEvent.Result.FAILURE, error=error[:500], ref=op.remote_ref)
-        _after(op)  # in the same transaction: no moment where the VM looks idle
         transaction.on_commit(
             lambda: operation_failed.send_robust(sender=Operation, operation_id=op.pk)
         )
+
+
+def _end(
+    op: Operation,
+    state: str,
+    now: dt.datetime,
+    message: str,
+    fields: dict[str, Any],
+    **detail: Any,
+) -> None:
+    """The end of ``op`` (inside the caller's transaction): its row, the log lines of this step
+    with the last one, the audit event and its policy's account."""
+    _note(op, state, remote_ref=op.remote_ref, message=message)
+    _write(op, state=state, finished_at=now, lease_until=None, touched_at=now, **fields)
+    op.state = state
+    ok = state == Operation.State.SUCCEEDED
+    result = AuditEvent.Result.SUCCESS if ok else AuditEvent.Result.FAILURE
+    _audit(op, state, result, **detail)
+    _after(op)  # in the same transaction: no moment where the VM looks idle
 
 
 def _after(op: Operation) -> None:
@@ -314,34 +381,44 @@ def _store_created(op: Operation, record: SnapshotRecord, now: dt.datetime) -> S
     """Write the new snapshot row with its governance fields (a full sync is not needed)."""
     p = op.params
     vm = op.vm
-    parent = None
-    if record.parent_external_id:
-        parent = Snapshot.objects.filter(
-            endpoint_id=vm.endpoint_id, external_id=record.parent_external_id
-        ).first()
+    # The parent's row is looked up inside the INSERT (a subquery), not by a statement of its own.
+    parent = (
+        Subquery(
+            Snapshot.objects.filter(
+                endpoint_id=vm.endpoint_id, external_id=record.parent_external_id
+            ).values("pk")[:1]
+        )
+        if record.parent_external_id
+        else None
+    )
     Snapshot.objects.filter(vm=vm, current=True).update(current=False)
     expires = p.get("expires_at")
-    snapshot, _ = Snapshot.objects.update_or_create(
-        endpoint_id=vm.endpoint_id,
-        external_id=record.external_id,
-        defaults={
-            "vm": vm,
-            "name": record.name,
-            "description": record.description,
-            "created_at": record.created_at or now,
-            "quiesced": record.quiesced,
-            "with_memory": record.with_memory,
-            "current": True,
-            "parent": parent,
-            "absent_since": None,
-            "last_seen": now,
-            "created_by": op.requested_by_name,
-            "owner": op.requested_by,
-            "reason": p.get("reason", ""),
-            "expires_at": dt.datetime.fromisoformat(expires) if expires else None,
-            "made_by_portal": True,
-        },
+    values = {
+        "vm": vm,
+        "name": record.name,
+        "description": record.description,
+        "created_at": record.created_at or now,
+        "quiesced": record.quiesced,
+        "with_memory": record.with_memory,
+        "current": True,
+        "parent_id": parent,
+        "absent_since": None,
+        "last_seen": now,
+        "created_by": op.requested_by_name,
+        "owner_id": op.requested_by_id,
+        "reason": p.get("reason", ""),
+        "expires_at": dt.datetime.fromisoformat(expires) if expires else None,
+        "made_by_portal": True,
+    }
+    # One INSERT ... ON CONFLICT: the row is new unless a sync saw the snapshot first.
+    (snapshot,) = Snapshot.objects.bulk_create(
+        [Snapshot(endpoint_id=vm.endpoint_id, external_id=record.external_id, **values)],
+        update_conflicts=True,
+        unique_fields=["endpoint", "external_id"],
+        update_fields=[name.removesuffix("_id") for name in values],
     )
+    # The subquery's answer is in the row, not in memory: leave the field deferred (read on use).
+    snapshot.__dict__.pop("parent_id", None)
     return snapshot
 
 

@@ -13,6 +13,8 @@ platform would refuse (400), :class:`OperationConflict` for the state of the VM 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -78,21 +80,59 @@ def _check_snapshot(snapshot: Snapshot) -> None:
 def operation_replay(*, actor: Any, idempotency_key: str | None) -> Operation | None:
     """The operation this user already asked for with this key, if any."""
     user = _actor_user(actor)
-    if not idempotency_key or user is None:
+    key = (idempotency_key or "").strip()  # as _open stores it
+    if not key or user is None:
         return None
     return (
         Operation.objects.select_related("vm", "snapshot")
-        .filter(requested_by=user, idempotency_key=idempotency_key)
+        .filter(requested_by=user, idempotency_key=key)
         .first()
     )
 
 
 def _same_request(op: Operation, kind: str, vm: VirtualMachine) -> Operation:
+    """The replayed operation, marked ``replayed`` (the API answers its first answer again)."""
     if op.kind != kind or op.vm_id != vm.pk:
         raise OperationConflict(
             "this Idempotency-Key was already used for a different request; use a new key"
         )
+    op.replayed = True
     return op
+
+
+class _Refused(Exception):
+    """The database refused the operation's row; answered once the transaction is rolled back."""
+
+    def __init__(self, kind: str, vm: VirtualMachine, actor: Any, key: str) -> None:
+        super().__init__(kind)
+        self.args_ = (kind, vm, actor, key)
+
+
+def _refused(kind: str, vm: VirtualMachine, actor: Any, key: str) -> Operation:
+    """After a refused INSERT: the same key raced in from a second request (its operation),
+    or another operation on the VM is active (OperationConflict)."""
+    replay = operation_replay(actor=actor, idempotency_key=key)
+    if replay is not None:
+        return _same_request(replay, kind, vm)
+    active = Operation.objects.active().filter(vm=vm).first()
+    raise OperationConflict(
+        f"another operation on {vm.name} is still {active.state if active else 'active'}"
+        f"{f' (#{active.pk}, {active.kind})' if active else ''}; wait until it has ended"
+    ) from None
+
+
+def _service(fn: Callable[..., Operation]) -> Callable[..., Operation]:
+    """A service in one transaction; a refused INSERT is answered after its rollback."""
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Operation:
+        try:
+            with transaction.atomic():
+                return fn(*args, **kwargs)
+        except _Refused as refused:
+            return _refused(*refused.args_)
+
+    return run
 
 
 def _open(
@@ -118,12 +158,14 @@ def _open(
         raise ValidationError(
             {"idempotency_key": f"use an Idempotency-Key of at most {IDEMPOTENCY_KEY_MAX} chars"}
         )
-    replay = operation_replay(actor=actor, idempotency_key=key)
-    if replay is not None:
-        return _same_request(replay, kind, vm)
+    # (The public services answered a replay of the key before they checked anything.)
+    # Inside the service's own transaction the INSERT needs no savepoint (two statements
+    # fewer): a refusal rolls the whole transaction back and :func:`_service` answers after
+    # it. Inside a caller's transaction (a policy run, a bulk delete) a savepoint keeps the
+    # caller's work.
+    own = len(transaction.get_connection().atomic_blocks) == 1
     try:
-        # A savepoint: the caller's transaction survives the refusal.
-        with transaction.atomic():
+        with transaction.atomic(savepoint=not own):
             op = Operation.objects.create(
                 kind=kind,
                 vm=vm,
@@ -136,14 +178,9 @@ def _open(
                 policy_run=policy_run,
             )
     except IntegrityError:
-        replay = operation_replay(actor=actor, idempotency_key=key)
-        if replay is not None:  # the same key raced in from a second request
-            return _same_request(replay, kind, vm)
-        active = Operation.objects.active().filter(vm=vm).first()
-        raise OperationConflict(
-            f"another operation on {vm.name} is still {active.state if active else 'active'}"
-            f"{f' (#{active.pk}, {active.kind})' if active else ''}; wait until it has ended"
-        ) from None
+        if own:
+            raise _Refused(kind, vm, actor, key) from None
+        return _refused(kind, vm, actor, key)
     if source is None and request is None and policy_run is not None:
         source = source_for_trigger(policy_run.trigger)
     audit(
@@ -160,7 +197,7 @@ def _open(
     return op
 
 
-@transaction.atomic
+@_service
 def snapshot_create(
     *,
     vm: VirtualMachine,
@@ -256,7 +293,7 @@ def _on_snapshot(
     )
 
 
-@transaction.atomic
+@_service
 def snapshot_delete(
     *,
     snapshot: Snapshot,
@@ -282,7 +319,7 @@ def snapshot_delete(
     )
 
 
-@transaction.atomic
+@_service
 def snapshot_revert(
     *,
     snapshot: Snapshot,

@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.utils import timezone
+
 from operations.models import Operation, OperationStep
 
 Step = OperationStep.Step
@@ -30,17 +32,34 @@ def redact(text: str) -> str:
     return _SECRET.sub(lambda m: f"{m.group(1)}{m.group(2)}[redacted]", text or "")
 
 
-def log_step(
+def step_row(
     op: Operation, step: str, *, sent: str = "", remote_ref: str = "", message: str = ""
 ) -> OperationStep:
-    """Append one line to ``op``'s log."""
-    return OperationStep.objects.create(
+    """One line of ``op``'s log, not yet written (the runner writes the lines of a step together
+    with the operation's row, :func:`log_steps`); ``at`` is now, when it happened."""
+    return OperationStep(
         operation_id=op.pk,
+        at=timezone.now(),
         step=step,
         sent=redact(sent)[:500],
         remote_ref=(remote_ref or "")[:255],
         message=redact(message)[:4000],
     )
+
+
+def log_step(
+    op: Operation, step: str, *, sent: str = "", remote_ref: str = "", message: str = ""
+) -> OperationStep:
+    """Append one line to ``op``'s log."""
+    row = step_row(op, step, sent=sent, remote_ref=remote_ref, message=message)
+    row.save(force_insert=True)
+    return row
+
+
+def log_steps(rows: list[OperationStep]) -> None:
+    """Append lines made by :func:`step_row`, in their order, in one statement."""
+    if rows:
+        OperationStep.objects.bulk_create(rows)
 
 
 def describe_submit(op: Operation) -> str:

@@ -93,6 +93,37 @@ def test_the_vcenter_connector_identifies_a_created_snapshot_by_the_tasks_result
         assert conn.find_lost_snapshot(vm_id, "same", "[portal-op:abc]", later) is None
 
 
+def test_vcenter_reads_a_creates_state_and_the_new_snapshot_in_one_request(fresh_vcsim):
+    """The runner's look at a create task also reads the VM's snapshot tree (one
+    PropertyCollector request), so the finished create needs no second request; the snapshot
+    is still the one the task's result names."""
+    from simulators import vcsim as harness
+
+    vm_id = harness.vm_ids(fresh_vcsim)[0]
+    with VCenterConnector(vc_config(fresh_vcsim)) as conn:
+        decoy = _finish(conn, conn.create_snapshot(vm_id, "same", "[portal-op:abc]"))
+        ref = conn.create_snapshot(vm_id, "same", "mine", marker="[portal-op:abc]")
+        _finish(conn, ref)
+        calls: list[str] = []
+        counted = conn._call
+        conn._call = lambda what, fn: calls.append(what) or counted(what, fn)
+        status = conn.task_status(ref, vm_external_id=vm_id)
+        made = conn.created_snapshot(vm_id, "same", ref, status)
+        assert len(calls) == 1, calls
+        assert status.state == "succeeded" and made.external_id == status.result_external_id
+        assert made.external_id != decoy.result_external_id
+        assert made.description == "mine [portal-op:abc]"
+        assert {s.external_id for s in status.snapshots} == {
+            made.external_id,
+            decoy.result_external_id,
+        }
+        # Without the VM (a delete, a revert) nothing but the state is read.
+        assert conn.task_status(ref).snapshots is None
+        # A VM vCenter no longer knows leaves the snapshots unread, not the state.
+        gone = conn.task_status(ref, vm_external_id="vm-999999")
+        assert (gone.state, gone.snapshots) == ("succeeded", None)
+
+
 def _create_cut_off_by_a_crash(fake_pve, endpoint_name: str, name: str, actor):
     """Guest 101's snapshot ``name`` requested, then a crash after the attempt was counted: the
     restarted step looks for lost work first."""
