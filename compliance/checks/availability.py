@@ -96,7 +96,7 @@ def cluster_ha(cluster, params, ctx):
         Param(
             "max_percent",
             100,
-            "Highest share of the remaining capacity the reservations may take",
+            _("Highest share of the remaining capacity the reservations may take"),
             kind="float",
             minimum=1,
             maximum=100,
@@ -193,7 +193,7 @@ def _ha_sid(vm) -> str:
         Param(
             "min_percent",
             100,
-            "Lowest share of running guests under HA",
+            _("Lowest share of running guests under HA"),
             kind="float",
             minimum=0,
             maximum=100,
@@ -263,7 +263,9 @@ def cluster_ha_resources(cluster, params, ctx):
     platforms=(PROXMOX,),
     not_applicable_reason="vCenter clusters have no quorum of their own.",
     params=(
-        Param("min_margin", 1, "Nodes that may fail before quorum is lost", minimum=0, maximum=16),
+        Param(
+            "min_margin", 1, _("Nodes that may fail before quorum is lost"), minimum=0, maximum=16
+        ),
     ),
 )
 def cluster_quorum_margin(cluster, params, ctx):
@@ -345,7 +347,12 @@ def host_in_cluster(host, params, ctx):
     severity=Severity.HIGH,
     params=(
         Param(
-            "max_age_hours", 26, "Oldest allowed last backup", minimum=1, maximum=24 * 90, unit="h"
+            "max_age_hours",
+            26,
+            _("Oldest allowed last backup"),
+            minimum=1,
+            maximum=24 * 90,
+            unit="h",
         ),
     ),
 )

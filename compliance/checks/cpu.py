@@ -19,7 +19,13 @@ REQ = ("M4349.CPU", "M4349.UTILIZATION")
     target=ObjectType.HOST,
     params=(
         Param(
-            "max_percent", 80, "Highest CPU usage", kind="float", minimum=1, maximum=100, unit="%"
+            "max_percent",
+            80,
+            _("Highest CPU usage"),
+            kind="float",
+            minimum=1,
+            maximum=100,
+            unit="%",
         ),
         *sustain_params(),
     ),
@@ -48,7 +54,7 @@ def host_cpu_usage(host, params, ctx):
     requirements=REQ,
     target=ObjectType.HOST,
     params=(
-        Param("max_ratio", 4.0, "Most vCPUs per thread", kind="float", minimum=0.1, maximum=64),
+        Param("max_ratio", 4.0, _("Most vCPUs per thread"), kind="float", minimum=0.1, maximum=64),
     ),
 )
 def host_vcpu_ratio(host, params, ctx):

@@ -367,7 +367,7 @@ def _exclude(key: str, object_type: str) -> tuple[Param, ...]:
         Param(
             "exclude_rules",
             [],
-            "Guide rules left out",
+            _("Guide rules left out"),
             kind="choice_list",
             choices=guide(key).rule_ids(object_type),
         ),

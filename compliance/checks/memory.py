@@ -27,7 +27,7 @@ def _gib(value: int) -> float:
         Param(
             "max_percent",
             90,
-            "Highest memory usage",
+            _("Highest memory usage"),
             kind="float",
             minimum=1,
             maximum=100,
@@ -92,7 +92,7 @@ def vm_memory_reclaimed(vm, params, ctx):
         Param(
             "max_ratio",
             1.0,
-            "Most configured memory per physical memory",
+            _("Most configured memory per physical memory"),
             kind="float",
             minimum=0.1,
             maximum=10,

@@ -213,7 +213,12 @@ def _judge(product: str, name: str, ident: str, version: str, build: str, params
 
 
 WARN_DAYS = Param(
-    "warn_days", 180, "Warn before end of general support", minimum=0, maximum=3650, unit="days"
+    "warn_days",
+    180,
+    _("Warn before end of general support"),
+    minimum=0,
+    maximum=3650,
+    unit=_("days"),
 )
 
 
@@ -260,7 +265,9 @@ def vcenter_patch_level(endpoint, params, ctx):
     platforms=(VCENTER,),
     not_applicable_reason="Proxmox VE nodes report their pending updates themselves.",
     params=(
-        Param("max_age_days", 90, "Oldest lifecycle data", minimum=1, maximum=3650, unit="days"),
+        Param(
+            "max_age_days", 90, _("Oldest lifecycle data"), minimum=1, maximum=3650, unit=_("days")
+        ),
     ),
 )
 def lifecycle_data_fresh(endpoint, params, ctx):
@@ -349,9 +356,14 @@ def node_security_updates(host, params, ctx):
     platforms=(PROXMOX,),
     not_applicable_reason="ESXi hosts are judged by their build (PAT-001).",
     params=(
-        Param("max_pending", 20, "Most pending updates", minimum=0, maximum=10000),
+        Param("max_pending", 20, _("Most pending updates"), minimum=0, maximum=10000),
         Param(
-            "max_age_days", 30, "Longest time updates wait", minimum=1, maximum=3650, unit="days"
+            "max_age_days",
+            30,
+            _("Longest time updates wait"),
+            minimum=1,
+            maximum=3650,
+            unit=_("days"),
         ),
     ),
 )

@@ -116,7 +116,7 @@ def admin_role_to_user(account, params, ctx):
         Param(
             "max_root_admins",
             3,
-            "Principals allowed the administrator role at the root",
+            _("Principals allowed the administrator role at the root"),
             minimum=1,
             maximum=100,
         ),
@@ -229,10 +229,10 @@ def _token_na(account):
         Param(
             "max_lifetime_days",
             365,
-            "Longest token lifetime from now",
+            _("Longest token lifetime from now"),
             minimum=1,
             maximum=3650,
-            unit="days",
+            unit=_("days"),
         ),
     ),
 )

@@ -17,7 +17,9 @@ REQ = ("M4349.SNAPSHOTS",)
     requirements=REQ,
     target=ObjectType.SNAPSHOT,
     params=(
-        Param("max_age_days", 3, "Largest snapshot age", minimum=0, maximum=3650, unit="days"),
+        Param(
+            "max_age_days", 3, _("Largest snapshot age"), minimum=0, maximum=3650, unit=_("days")
+        ),
     ),
 )
 def snapshot_age(snapshot, params, ctx):
@@ -47,7 +49,7 @@ def snapshot_age(snapshot, params, ctx):
     title=_("Too many snapshots on one VM"),
     requirements=REQ,
     target=ObjectType.VM,
-    params=(Param("max_count", 3, "Most snapshots per VM", minimum=0, maximum=100),),
+    params=(Param("max_count", 3, _("Most snapshots per VM"), minimum=0, maximum=100),),
 )
 def snapshot_count(vm, params, ctx):
     """Long snapshot chains cost performance and make reverts error-prone."""

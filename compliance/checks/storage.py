@@ -21,7 +21,7 @@ REQ = ("M4349.STORAGE", "M4349.UTILIZATION")
         Param(
             "min_free_percent",
             10,
-            "Least free space",
+            _("Least free space"),
             kind="float",
             minimum=0,
             maximum=100,
@@ -61,7 +61,7 @@ def datastore_free_space(datastore, params, ctx):
         Param(
             "max_ratio",
             2.0,
-            "Most provisioned per capacity",
+            _("Most provisioned per capacity"),
             kind="float",
             minimum=0.1,
             maximum=100,

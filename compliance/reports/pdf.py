@@ -28,6 +28,7 @@ from portal.timefmt import local_text
 
 from ..checks import get_check
 from ..choices import STATUS_SYMBOLS, Catalog, ObjectType, Severity
+from ..evidence_text import evidence_rows
 from ..models import Finding, Waiver
 from ..services.status import CheckState
 from .content import UMSETZUNG, ObjectFindings, Row, findings_by_object
@@ -120,7 +121,9 @@ def _short(value, limit: int = 48) -> str:
 
 
 def _observed(finding: Finding) -> str:
-    items = sorted(finding.evidence.items()) if isinstance(finding.evidence, dict) else []
+    """The first evidence values, as the finding's page shows them (compliance.evidence_text)."""
+    evidence = finding.evidence if isinstance(finding.evidence, dict) else {}
+    items = sorted(evidence_rows(get_check(finding.check_id), evidence), key=lambda r: r[0])
     shown = "; ".join(f"{k} = {_short(v)}" for k, v in items[:MAX_EVIDENCE_VALUES])
     if len(items) > MAX_EVIDENCE_VALUES:
         shown += " …"

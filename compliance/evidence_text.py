@@ -1,0 +1,68 @@
+"""Evidence and check parameters as people read them, in the reader's language.
+
+Pages (finding detail, check list) and the PDF report show a finding's evidence with these:
+numbers in the reader's locale ("57.600,0"), yes/no, a platform state by its label
+("eingeschaltet", not ``poweredOn``), nested values as "key: value" and never a Python repr
+(``{'max_age_days': 3}``). A key is shown as words; one the catalogue knows (``build``,
+``enabled``) in the reader's language. The API and the CSV/JSON exports keep the raw evidence.
+"""
+
+from __future__ import annotations
+
+from django.utils import formats
+from django.utils.translation import gettext as _
+
+from inventory.connectors.platforms import state_label
+
+
+def key_label(key: str) -> str:
+    """``updates_pending`` -> "updates pending", translated where the catalogue has it."""
+    words = key.replace("_", " ")
+    return _(words) if words else words
+
+
+def evidence_value(value) -> str:
+    """One evidence value for people: numbers in the reader's locale, yes/no, a mapping as
+    "key: value; ..." and a list item by item, never a Python repr."""
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if value is None:
+        return "-"
+    if isinstance(value, int | float):
+        return formats.localize(value, use_l10n=True)
+    if isinstance(value, str):
+        return state_label(value) or value
+    if isinstance(value, dict):
+        return "; ".join(f"{k.replace('_', ' ')}: {evidence_value(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        joiner = " | " if any(isinstance(v, dict) for v in value) else ", "
+        return joiner.join(evidence_value(v) for v in value)
+    return str(value)
+
+
+def evidence_rows(spec, evidence: dict) -> list[tuple[str, str]]:
+    """Evidence as (label, text) rows: the check's parameters by their labels, nested values
+    as "key: value" text, never a Python dict (``{'max_age_days': 3}``)."""
+    rows = []
+    for key, value in evidence.items():
+        if key == "parameters" and isinstance(value, dict) and spec is not None:
+            rows.append((_("thresholds"), "; ".join(parameter_texts(spec, value))))
+        else:
+            rows.append((key_label(key), evidence_value(value)))
+    return rows
+
+
+def parameter_texts(spec, values: dict) -> list[str]:
+    """Each parameter as "Largest snapshot age: 3 days" (not ``{'max_age_days': 3}``), its
+    label, unit and number in the reader's language."""
+    texts = []
+    for param in spec.params:
+        if param.name not in values:
+            continue
+        value = values[param.name]
+        if isinstance(value, list):
+            shown = ", ".join(map(str, value)) or "-"
+        else:
+            shown = evidence_value(value)
+        texts.append(f"{param.label}: {shown} {param.unit}".strip())
+    return texts
