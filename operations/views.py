@@ -291,7 +291,7 @@ def snapshot_delete(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         form_class=DeleteConfirmForm,
         start=ops.snapshot_delete,
-        mismatch=_("type %(name)s exactly to delete"),
+        mismatch=_("Type %(name)s exactly to delete."),
         template="operations/delete_confirm.html",
         error_status=400,
     )
@@ -306,7 +306,7 @@ def snapshot_revert(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         form_class=RevertConfirmForm,
         start=ops.snapshot_revert,
-        mismatch=_("type %(name)s exactly to revert"),
+        mismatch=_("Type %(name)s exactly to revert."),
         template="operations/revert_confirm.html",
         error_status=200,  # as before: the page shows the error in place
     )

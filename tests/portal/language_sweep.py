@@ -135,7 +135,7 @@ def page_text(body: str, data: list[str] = ()) -> str:
     attrs = " | ".join(
         m.group(2) for tag in _TAG.findall(body) for m in _VISIBLE_ATTR.finditer(tag)
     )
-    text = html.unescape(_TAG.sub(" | ", body) + " | " + attrs)
+    text = html.unescape(_TAG.sub(" | ", body) + (" | " + attrs if attrs else ""))
     for item in data:
         text = text.replace(item, " ")
     return " ".join(text.split())
