@@ -16,9 +16,12 @@ from inventory.connectors.platforms import state_label
 
 
 def key_label(key: str) -> str:
-    """``updates_pending`` -> "updates pending", translated where the catalogue has it."""
-    words = key.replace("_", " ")
-    return _(words) if words else words
+    """``updates_pending`` -> "updates pending", translated where the catalogue has it. The
+    evidence keys have no German text of their own yet: on a German page an untranslated one
+    is marked ``lang="en"`` (as the checks' descriptions are, ``english_unless_translated``)."""
+    from compliance.templatetags.compliance_status import english_unless_translated
+
+    return english_unless_translated(key.replace("_", " "))
 
 
 def evidence_value(value) -> str:
@@ -33,22 +36,23 @@ def evidence_value(value) -> str:
     if isinstance(value, str):
         return state_label(value) or value
     if isinstance(value, dict):
-        return "; ".join(f"{k.replace('_', ' ')}: {evidence_value(v)}" for k, v in value.items())
+        return "; ".join(f"{k.replace('_', ' ')}: {_nested(k, v)}" for k, v in value.items())
     if isinstance(value, list | tuple):
         joiner = " | " if any(isinstance(v, dict) for v in value) else ", "
         return joiner.join(evidence_value(v) for v in value)
     return str(value)
 
 
-def evidence_rows(spec, evidence: dict) -> list[tuple[str, str]]:
+def evidence_rows(spec, evidence: dict, raw_keys: bool = False) -> list[tuple[str, str]]:
     """Evidence as (label, text) rows: the check's parameters by their labels, nested values
     as "key: value" text, never a Python dict (``{'max_age_days': 3}``)."""
     rows = []
     for key, value in evidence.items():
         if key == "parameters" and isinstance(value, dict) and spec is not None:
-            rows.append((_("thresholds"), "; ".join(parameter_texts(spec, value))))
+            label = "parameters" if raw_keys else _("thresholds")
+            rows.append((label, "; ".join(parameter_texts(spec, value))))
         else:
-            rows.append((key_label(key), evidence_value(value)))
+            rows.append((key if raw_keys else key_label(key), evidence_value(value)))
     return rows
 
 
@@ -66,3 +70,14 @@ def parameter_texts(spec, values: dict) -> list[str]:
             shown = evidence_value(value)
         texts.append(f"{param.label}: {shown} {param.unit}".strip())
     return texts
+
+
+def _nested(key: str, value) -> str:
+    """A value inside a nested evidence item; a rule's status and severity in words."""
+    from compliance.choices import DISPLAY_STATUS_LABELS, Severity
+
+    if key == "status" and value in DISPLAY_STATUS_LABELS:
+        return str(DISPLAY_STATUS_LABELS[value])
+    if key == "severity" and value in Severity.values:
+        return str(Severity(value).label)
+    return evidence_value(value)

@@ -16,3 +16,13 @@ ROLE_NAMES = {
 def role_label(role: str | None) -> str:
     """``security_officer`` -> "Security officer" (translated); "" for no role."""
     return str(ROLE_NAMES.get(role or "", role or ""))
+
+
+def trigger_label(trigger: str | None) -> str:
+    """What started a run, in words (``schedule`` -> "Zeitplan"), as the audit trail says it."""
+    from portal.audit import source_for_trigger
+    from portal.models import AuditEvent
+
+    if not trigger:
+        return ""
+    return str(AuditEvent.Source(source_for_trigger(trigger)).label)

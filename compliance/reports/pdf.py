@@ -100,7 +100,7 @@ def _assessment_text(row: Row) -> str:
                 % {"date": a.next_review.isoformat()}
             )
     if row.reason:
-        parts.append(row.reason)
+        parts.append(_(row.reason))  # a reason without values is a catalogue sentence
     return "\n".join(parts)
 
 
@@ -123,7 +123,7 @@ def _short(value, limit: int = 48) -> str:
 def _observed(finding: Finding) -> str:
     """The first evidence values, as the finding's page shows them (compliance.evidence_text)."""
     evidence = finding.evidence if isinstance(finding.evidence, dict) else {}
-    items = sorted(evidence_rows(get_check(finding.check_id), evidence), key=lambda r: r[0])
+    items = sorted(evidence_rows(get_check(finding.check_id), evidence, raw_keys=True))
     shown = "; ".join(f"{k} = {_short(v)}" for k, v in items[:MAX_EVIDENCE_VALUES])
     if len(items) > MAX_EVIDENCE_VALUES:
         shown += " …"

@@ -172,9 +172,7 @@ def check_states(
         c = per_check.get(check_id, Counter())
         row = open_counts.get(check_id, {"total": 0, "waived": 0})
         state.evaluated, state.passed = c["evaluated"], c["passed"]
-        # A reason without values is a catalogue sentence: shown in the reader's language.
-        reason = reasons.get(check_id, "")
-        state.not_applicable, state.reason = c["not_applicable"], gettext(reason) if reason else ""
+        state.not_applicable, state.reason = c["not_applicable"], reasons.get(check_id, "")
         state.waived = row["waived"]
         state.checked_at = checked.get(check_id)
         state.open = row["total"] - row["waived"]

@@ -39,15 +39,15 @@ def platform_labels(kinds) -> str:
 
 
 @register.filter
-def check_description(spec) -> str:
-    """A check's description in the reader's language. The descriptions are the checks'
-    docstrings and have no German text yet: until they do, the English text is marked
-    ``lang="en"`` so that a screen reader reads it as English (and the German page sweep,
-    tests/portal/test_german_sweep.py, counts it as a known gap instead of a missed string)."""
+def english_unless_translated(text: str) -> str:
+    """``text`` in the reader's language where the catalogue has it; otherwise, on a page that
+    is not English, the English text marked ``lang="en"`` so that a screen reader reads it as
+    English and the German page sweep (tests/portal/test_german_sweep.py) counts it as a known
+    gap instead of a missed string. Used for what has no German text yet: the checks'
+    descriptions (their docstrings), evidence keys and not-applicable reasons with values."""
     from django.utils.html import format_html
     from django.utils.translation import get_language, gettext
 
-    text = spec.description
     translated = gettext(text) if text else text
     if translated == text and text and not (get_language() or "en").startswith("en"):
         return format_html('<span lang="en" class="untranslated">{}</span>', text)
@@ -55,10 +55,6 @@ def check_description(spec) -> str:
 
 
 @register.filter
-def count_label(key: str) -> str:
-    """A check run's count by its name in words (``fail`` -> "nicht bestanden",
-    ``still_open`` -> "still open", translated where the catalogue has it)."""
-    from compliance.evidence_text import key_label
-
-    label = DISPLAY_STATUS_LABELS.get(key)
-    return str(label) if label is not None else key_label(key)
+def check_description(spec) -> str:
+    """A check's description (its docstring) in the reader's language, or marked English."""
+    return english_unless_translated(spec.description)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import template
 
 from portal.labels import role_label as _role_label
+from portal.labels import trigger_label as _trigger_label
 
 register = template.Library()
 
@@ -16,10 +17,4 @@ def role_label(value: str | None) -> str:
 
 @register.filter
 def trigger_label(trigger: str | None) -> str:
-    """What started a run, in words (``schedule`` -> "Zeitplan"), as the audit trail says it."""
-    from portal.audit import source_for_trigger
-    from portal.models import AuditEvent
-
-    if not trigger:
-        return ""
-    return str(AuditEvent.Source(source_for_trigger(trigger)).label)
+    return _trigger_label(trigger)

@@ -38,9 +38,16 @@ ALLOWED = {
     # German words too: "Filter" (plural), "Operation", "Hosts" (genitive and plural of the
     # German msgstr "Host"), "Portal" ("VirtSec Portal", the product's name)
     "Filter", "Operation", "Hosts", "Portal",
+    # English technical terms the German msgstrs use as they are
+    "Webhook", "Quiesce",
+    # the BSI's own words, kept in both languages: the Umsetzungsstatus and its values
+    "Umsetzungsstatus", "ja", "teilweise", "nein", "entbehrlich",
 }  # fmt: skip
 # Phrases that are the same in German texts (the German msgstrs use them as technical terms).
-ALLOWED_PHRASES = ("Promiscuous Mode",)
+ALLOWED_PHRASES = ("Promiscuous Mode", "user@realm!tokenname")
+# Names the test estates give their objects and one finding message they store without a
+# template (tests/security/fuzz_estate.py): test data, not the portal's words.
+TEST_DATA = ("VM Network", "snapshot older than the limit")
 
 # Words a German page may not show because they are the platforms' raw values; their labels
 # are translated (inventory/connectors/platforms.py).
@@ -116,12 +123,19 @@ def pdf_text(raw: str) -> str:
 
 
 def catalogue_data() -> list[str]:
-    """The BSI requirement titles, German and English: data shown in both languages by
-    design (the requirement list has a column for each), not the portal's words."""
-    from compliance.models import Requirement
+    """The BSI requirements' titles (German and English), texts, sentences and notes: the
+    catalogue's data, shown in its own language by design (the requirement list has a column
+    for each title), not the portal's words; and the test estates' own names."""
+    from compliance.models import Requirement, RequirementSentence
 
-    titles = Requirement.objects.values_list("title_de", "title_en")
-    return sorted({t for pair in titles for t in pair if t}, key=len, reverse=True)
+    texts = {
+        t
+        for row in Requirement.objects.values_list("title_de", "title_en", "text", "note")
+        for t in row
+        if t
+    }
+    texts |= set(RequirementSentence.objects.values_list("text", flat=True))
+    return sorted(texts | set(TEST_DATA), key=len, reverse=True)
 
 
 _VISIBLE_ATTR = re.compile(r"""\s(?:title|placeholder|aria-label|alt)=(["'])(.*?)\1""", re.S)

@@ -13,13 +13,14 @@ looks for the catalogue's German msgstrs.
 from __future__ import annotations
 
 import html
+import re
 
 import pytest
 from django.conf import settings
 from django.test import Client
 
 from compliance.checks.registry import all_checks
-from compliance.models import Finding
+from compliance.models import CheckResult, Finding
 from tests.factories import UserFactory
 from tests.portal.language_sweep import (
     MARKED_ENGLISH,
@@ -100,12 +101,39 @@ def _walk(world: dict, lang: str) -> tuple[list[tuple[str, str]], int]:
                 marked += [m.group(1) for m in MARKED_ENGLISH.finditer(body)]
                 text = page_text(body, data)
             wrong += [(term, f"{role} {path} {where}") for term, where in hits(lang, text)]
-    # Only the checks' descriptions may be marked as English, and only on German pages.
-    descriptions = {html.escape(spec.description) for spec in all_checks()}
-    assert set(marked) <= descriptions, set(marked) - descriptions
+    # Only what has no German text yet may be marked as English, and only on German pages:
+    # the checks' descriptions, evidence keys (in words) and stored not-applicable reasons.
+    known = {spec.description for spec in all_checks()}
+    known |= set(CheckResult.objects.values_list("not_applicable_reason", flat=True))
+    odd = {
+        m for m in marked
+        if html.unescape(m) not in known and not re.fullmatch(r"[a-z][a-z0-9 ]*", m)
+    }  # fmt: skip
+    assert not odd, odd
     assert not marked or lang == "de"
     world["marked_english"] = len(set(marked))
+    world["marked_examples"] = sorted(set(marked))[:5]
     return wrong, read
+
+
+@pytest.mark.parametrize(
+    ("lang", "size", "percent", "speed"),
+    # filesizeformat puts a no-break space before the unit.
+    [("de", "2,0\xa0GB", "2,0 %", "2,5 Gbit/s"), ("en", "2.0\xa0GB", "2.0 %", "2.5 Gbit/s")],
+)
+def test_sizes_percentages_and_speeds_are_written_in_the_readers_locale(lang, size, percent, speed):
+    from django.utils import translation
+
+    from inventory.templatetags.inventory_format import (
+        bytes_or_nodata,
+        percent_or_nodata,
+        speed_or_nodata,
+    )
+
+    with translation.override(lang):
+        assert bytes_or_nodata(2 * 1024**3) == size
+        assert percent_or_nodata(2.0) == percent
+        assert speed_or_nodata(2500) == speed
 
 
 def test_the_term_lists_hold_the_portals_vocabulary():
