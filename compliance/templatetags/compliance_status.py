@@ -58,3 +58,22 @@ def english_unless_translated(text: str) -> str:
 def check_description(spec) -> str:
     """A check's description (its docstring) in the reader's language, or marked English."""
     return english_unless_translated(spec.description)
+
+
+RUN_COUNT_LABELS = {
+    "opened": _("opened"),
+    "still_open": _("still open"),
+    "endpoints": _("endpoints"),
+    "objects": _("objects"),
+    "errors": _("errors"),
+}
+
+
+@register.filter
+def count_label(key: str) -> str:
+    """A check run's count by its name in words (``fail`` -> "nicht bestanden",
+    ``still_open`` -> "noch offen"); a name the catalogue does not know, marked English."""
+    from compliance.evidence_text import key_label
+
+    label = DISPLAY_STATUS_LABELS.get(key) or RUN_COUNT_LABELS.get(key)
+    return str(label) if label is not None else key_label(key)
