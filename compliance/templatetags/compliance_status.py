@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.translation import gettext_lazy as _
 
 from compliance.choices import DISPLAY_STATUS_LABELS, STATUS_SYMBOLS
 
