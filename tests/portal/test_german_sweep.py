@@ -88,6 +88,8 @@ def _walk(world: dict, lang: str) -> tuple[list[tuple[str, str]], int]:
         client = _client(role, lang)
         for path in pages:
             answer = client.get(path)
+            if answer.status_code >= 500:
+                wrong.append((f"HTTP {answer.status_code}", f"{role} {path}"))
             kind = answer.get("Content-Type", "")
             if answer.status_code != 200 or not (
                 kind.startswith("text/html") or kind.startswith("application/pdf")
