@@ -104,12 +104,12 @@ def _walk(world: dict, lang: str) -> tuple[list[tuple[str, str]], int]:
                 text = page_text(body, data)
             wrong += [(term, f"{role} {path} {where}") for term, where in hits(lang, text)]
     # Only what has no German text yet may be marked as English, and only on German pages:
-    # the checks' descriptions, evidence keys (in words) and stored not-applicable reasons.
+    # the checks' descriptions, evidence keys (words or config keys) and stored reasons.
     known = {spec.description for spec in all_checks()}
     known |= set(CheckResult.objects.values_list("not_applicable_reason", flat=True))
     odd = {
         m for m in marked
-        if html.unescape(m) not in known and not re.fullmatch(r"[a-z][a-z0-9 ]*", m)
+        if html.unescape(m) not in known and not re.fullmatch(r"[\w.:-]+( [\w.:-]+)*", m)
     }  # fmt: skip
     assert not odd, odd
     assert not marked or lang == "de"
