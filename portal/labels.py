@@ -23,6 +23,11 @@ def trigger_label(trigger: str | None) -> str:
     from portal.audit import source_for_trigger
     from portal.models import AuditEvent
 
+    from django.utils.translation import gettext
+
     if not trigger:
         return ""
-    return str(AuditEvent.Source(source_for_trigger(trigger)).label)
+    source = source_for_trigger(trigger)
+    if source == AuditEvent.Source.TASK and trigger != source:
+        return gettext(trigger)  # "sync", "policy": translated where the catalogue has it
+    return str(AuditEvent.Source(source).label)

@@ -108,18 +108,25 @@ def term_pattern(lang: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w/.#-])(?:{words})(?![\w/-])")
 
 
-_DROP = re.compile(r"<(script|style|template)\b.*?</\1>|<!--.*?-->", re.S | re.I)
+# Scripts, styles and a filter box's suggestions (<datalist>: values to type, such as audit
+# action prefixes, not words) are no text a reader reads.
+_DROP = re.compile(r"<(script|style|template|datalist)\b.*?</\1>|<!--.*?-->", re.S | re.I)
 # Text marked as English on a German page: a check's description that has no German text yet
 # (compliance_status.check_description); the sweep counts these instead of reading them.
 MARKED_ENGLISH = re.compile(r'<span lang="en" class="untranslated">(.*?)</span>', re.S)
+_PDF_EVIDENCE = re.compile(r"\b[\w.]+ = [^;]*(?:;|$)")
 _PDF_TEXT = re.compile(r"\(((?:\\.|[^\\)])*)\)\s*Tj")
 
 
 def pdf_text(raw: str) -> str:
     """The strings a PDF's content streams show (``(...) Tj``), not its fonts or metadata."""
-    return " | ".join(
+    # One space between the strings: a phrase may be broken over two lines of a table cell.
+    text = " ".join(
         m.group(1).replace("\\(", "(").replace("\\)", ")") for m in _PDF_TEXT.finditer(raw)
     )
+    # The observed values ("key = value; ...") are the evidence as stored, keys and values as
+    # the platform or the check gave them (as in the CSV export): not the report's own words.
+    return _PDF_EVIDENCE.sub(" ", text)
 
 
 def catalogue_data() -> list[str]:
