@@ -20,10 +20,10 @@ def role_label(role: str | None) -> str:
 
 def trigger_label(trigger: str | None) -> str:
     """What started a run, in words (``schedule`` -> "Zeitplan"), as the audit trail says it."""
+    from django.utils.translation import gettext
+
     from portal.audit import source_for_trigger
     from portal.models import AuditEvent
-
-    from django.utils.translation import gettext
 
     if not trigger:
         return ""
