@@ -306,7 +306,7 @@ def test_the_rule_list_parameter_names_the_field_and_the_unknown_rule():
     assert spec.clean_parameters({"exclude_rules": "vm-8.vmrc-lock\nvm-8.log-retention"}) == {
         "exclude_rules": ["vm-8.vmrc-lock", "vm-8.log-retention"]
     }
-    with pytest.raises(ParameterError, match="Guide rules left out: 'VMCH-80-000201'"):
+    with pytest.raises(ParameterError, match="Guide rules left out: “VMCH-80-000201”"):
         spec.clean_parameters({"exclude_rules": ["VMCH-80-000201"]})
 
 
