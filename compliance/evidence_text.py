@@ -14,6 +14,10 @@ from django.utils.translation import gettext as _
 
 from inventory.connectors.platforms import state_label
 
+# Evidence values the checks write in words of their own ("HA on, admission control on"), not
+# values the platform reported; without German text yet, marked English on German pages.
+CHECK_WORDS = frozenset({"expected", "option"})
+
 
 def key_label(key: str) -> str:
     """``updates_pending`` -> "updates pending", translated where the catalogue has it. The
@@ -52,7 +56,12 @@ def evidence_rows(spec, evidence: dict, raw_keys: bool = False) -> list[tuple[st
             label = "parameters" if raw_keys else _("thresholds")
             rows.append((label, "; ".join(parameter_texts(spec, value))))
         else:
-            rows.append((key if raw_keys else key_label(key), evidence_value(value)))
+            text = evidence_value(value)
+            if key in CHECK_WORDS and not raw_keys:
+                from compliance.templatetags.compliance_status import english_unless_translated
+
+                text = english_unless_translated(text)
+            rows.append((key if raw_keys else key_label(key), text))
     return rows
 
 

@@ -18,3 +18,15 @@ def role_label(value: str | None) -> str:
 @register.filter
 def trigger_label(trigger: str | None) -> str:
     return _trigger_label(trigger)
+
+
+@register.filter
+def run_status_label(status: str | None) -> str:
+    """A run's status in words (``failed`` -> "fehlgeschlagen"); "unknown" when empty."""
+    from django.utils.translation import gettext
+
+    from portal.runs import RunStatus
+
+    if not status:
+        return gettext("unknown")
+    return str(RunStatus(status).label) if status in RunStatus.values else status

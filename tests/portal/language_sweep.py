@@ -44,7 +44,11 @@ ALLOWED = {
     "Umsetzungsstatus", "ja", "teilweise", "nein", "entbehrlich",
 }  # fmt: skip
 # Phrases that are the same in German texts (the German msgstrs use them as technical terms).
-ALLOWED_PHRASES = ("Promiscuous Mode", "user@realm!tokenname")
+ALLOWED_PHRASES = (
+    "Promiscuous Mode",
+    "user@realm!tokenname",  # the format of a Proxmox token id, in the endpoint form's help
+    "snapshot.",  # the audit filter's placeholder: an action prefix to type
+)
 # Names the test estates give their objects and one finding message they store without a
 # template (tests/security/fuzz_estate.py): test data, not the portal's words.
 TEST_DATA = ("VM Network", "snapshot older than the limit")
@@ -114,7 +118,7 @@ _DROP = re.compile(r"<(script|style|template|datalist)\b.*?</\1>|<!--.*?-->", re
 # Text marked as English on a German page: a check's description that has no German text yet
 # (compliance_status.check_description); the sweep counts these instead of reading them.
 MARKED_ENGLISH = re.compile(r'<span lang="en" class="untranslated">(.*?)</span>', re.S)
-_PDF_EVIDENCE = re.compile(r"\b[\w.]+ = [^;]*(?:;|$)")
+_PDF_EVIDENCE = re.compile(r"\b[\w.]+ = [^;=]*(?:;\s*[\w .-]+: [^;=]*)*(?:;|$)")
 _PDF_TEXT = re.compile(r"\(((?:\\.|[^\\)])*)\)\s*Tj")
 
 
