@@ -20,6 +20,7 @@ from django.conf import settings
 from django.test import Client
 
 from compliance.checks.registry import all_checks
+from compliance.evidence_text import CHECK_WORDS
 from compliance.models import CheckResult, Finding
 from tests.factories import UserFactory
 from tests.portal.language_sweep import (
@@ -104,9 +105,16 @@ def _walk(world: dict, lang: str) -> tuple[list[tuple[str, str]], int]:
                 text = page_text(body, data)
             wrong += [(term, f"{role} {path} {where}") for term, where in hits(lang, text)]
     # Only what has no German text yet may be marked as English, and only on German pages:
-    # the checks' descriptions, evidence keys (words or config keys) and stored reasons.
+    # the checks' descriptions, evidence keys (words or config keys), stored reasons and the
+    # evidence words the checks write themselves (CHECK_WORDS).
     known = {spec.description for spec in all_checks()}
     known |= set(CheckResult.objects.values_list("not_applicable_reason", flat=True))
+    known |= {
+        str(evidence[key])
+        for evidence in Finding.objects.values_list("evidence", flat=True)
+        for key in CHECK_WORDS
+        if isinstance(evidence, dict) and key in evidence
+    }
     odd = {
         m for m in marked
         if html.unescape(m) not in known and not re.fullmatch(r"[\w.:-]+( [\w.:-]+)*", m)
