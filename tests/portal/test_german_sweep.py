@@ -20,7 +20,7 @@ from django.conf import settings
 from django.test import Client
 
 from compliance.checks.registry import all_checks
-from compliance.evidence_text import CHECK_WORDS
+from compliance.evidence_text import CHECK_WORDS, evidence_value
 from compliance.models import CheckResult, Finding
 from tests.factories import UserFactory
 from tests.portal.language_sweep import (
@@ -110,7 +110,7 @@ def _walk(world: dict, lang: str) -> tuple[list[tuple[str, str]], int]:
     known = {spec.description for spec in all_checks()}
     known |= set(CheckResult.objects.values_list("not_applicable_reason", flat=True))
     known |= {
-        str(evidence[key])
+        evidence_value(evidence[key])
         for evidence in Finding.objects.values_list("evidence", flat=True)
         for key in CHECK_WORDS
         if isinstance(evidence, dict) and key in evidence
