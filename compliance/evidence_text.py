@@ -13,18 +13,32 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from inventory.connectors.platforms import state_label
+from portal.runs import RunStatus
 
 # Evidence values the checks write in words of their own ("HA on, admission control on"), not
 # values the platform reported; without German text yet, marked English on German pages.
 CHECK_WORDS = frozenset({"expected", "option"})
 
 
+def english_unless_translated(text: str) -> str:
+    """``text`` in the reader's language where the catalogue has it; otherwise, on a page that
+    is not English, the English text marked ``lang="en"`` so that a screen reader reads it as
+    English and the German page sweep (tests/portal/test_german_sweep.py) counts it as a known
+    gap instead of a missed string. Used for what has no German text yet: the checks'
+    descriptions (their docstrings), evidence keys and not-applicable reasons with values."""
+    from django.utils.html import format_html
+    from django.utils.translation import get_language, gettext
+
+    translated = gettext(text) if text else text
+    if translated == text and text and not (get_language() or "en").startswith("en"):
+        return format_html('<span lang="en" class="untranslated">{}</span>', text)
+    return translated
+
+
 def key_label(key: str) -> str:
     """``updates_pending`` -> "updates pending", translated where the catalogue has it. The
     evidence keys have no German text of their own yet: on a German page an untranslated one
     is marked ``lang="en"`` (as the checks' descriptions are, ``english_unless_translated``)."""
-    from compliance.templatetags.compliance_status import english_unless_translated
-
     return english_unless_translated(key.replace("_", " "))
 
 
@@ -57,9 +71,9 @@ def evidence_rows(spec, evidence: dict, raw_keys: bool = False) -> list[tuple[st
             rows.append((label, "; ".join(parameter_texts(spec, value))))
         else:
             text = evidence_value(value)
+            if key.endswith("status") and value in RunStatus.values:
+                text = str(RunStatus(value).label)  # last_sync_status: "fehlgeschlagen"
             if key in CHECK_WORDS and not raw_keys:
-                from compliance.templatetags.compliance_status import english_unless_translated
-
                 text = english_unless_translated(text)
             rows.append((key if raw_keys else key_label(key), text))
     return rows

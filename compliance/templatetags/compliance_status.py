@@ -41,18 +41,10 @@ def platform_labels(kinds) -> str:
 
 @register.filter
 def english_unless_translated(text: str) -> str:
-    """``text`` in the reader's language where the catalogue has it; otherwise, on a page that
-    is not English, the English text marked ``lang="en"`` so that a screen reader reads it as
-    English and the German page sweep (tests/portal/test_german_sweep.py) counts it as a known
-    gap instead of a missed string. Used for what has no German text yet: the checks'
-    descriptions (their docstrings), evidence keys and not-applicable reasons with values."""
-    from django.utils.html import format_html
-    from django.utils.translation import get_language, gettext
+    """Text in the reader's language, or marked English (compliance.evidence_text)."""
+    from compliance.evidence_text import english_unless_translated as mark
 
-    translated = gettext(text) if text else text
-    if translated == text and text and not (get_language() or "en").startswith("en"):
-        return format_html('<span lang="en" class="untranslated">{}</span>', text)
-    return translated
+    return mark(text)
 
 
 @register.filter

@@ -118,19 +118,31 @@ _DROP = re.compile(r"<(script|style|template|datalist)\b.*?</\1>|<!--.*?-->", re
 # Text marked as English on a German page: a check's description that has no German text yet
 # (compliance_status.check_description); the sweep counts these instead of reading them.
 MARKED_ENGLISH = re.compile(r'<span lang="en" class="untranslated">(.*?)</span>', re.S)
-_PDF_EVIDENCE = re.compile(r"\b[\w.]+ = [^;=]*(?:;\s*[\w .-]+: [^;=]*)*(?:;|$)")
+_PDF_PAIR = re.compile(r"\b[\w.]+ = ")
 _PDF_TEXT = re.compile(r"\(((?:\\.|[^\\)])*)\)\s*Tj")
 
 
 def pdf_text(raw: str) -> str:
-    """The strings a PDF's content streams show (``(...) Tj``), not its fonts or metadata."""
-    # One space between the strings: a phrase may be broken over two lines of a table cell.
-    text = " ".join(
-        m.group(1).replace("\\(", "(").replace("\\)", ")") for m in _PDF_TEXT.finditer(raw)
-    )
-    # The observed values ("key = value; ...") are the evidence as stored, keys and values as
-    # the platform or the check gave them (as in the CSV export): not the report's own words.
-    return _PDF_EVIDENCE.sub(" ", text)
+    """The strings a PDF's content streams show (``(...) Tj``), not its fonts or metadata.
+
+    The observed values ("key = value; ...", cut at 48 characters and wrapped over lines) are
+    the evidence as stored, keys and values as the platform or the check gave them (as in the
+    CSV export), not the report's own words: each line from its first "key = " on, and the
+    lines that continue such a value, are left out. Lines are joined by one space, so a phrase
+    broken over two lines of a cell is still found."""
+    kept, in_evidence = [], False
+    for m in _PDF_TEXT.finditer(raw):
+        line = m.group(1).replace("\\(", "(").replace("\\)", ")")
+        pair = _PDF_PAIR.search(line)
+        if pair:
+            kept.append(line[: pair.start()])
+            in_evidence = True
+        elif in_evidence and ("; " in line or " " not in line.strip() or line.endswith("\\015")):
+            continue
+        else:
+            kept.append(line)
+            in_evidence = False
+    return " ".join(kept)
 
 
 def catalogue_data() -> list[str]:
