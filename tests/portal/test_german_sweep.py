@@ -160,8 +160,8 @@ def test_every_page_in_german_shows_no_english_term_of_the_portal(world):
     wrong, read = _walk(world, "de")
     assert read > 300
     print(
-        f"German sweep: {read} pages read, {world['marked_english']} check descriptions "
-        "marked as English (no German text yet)"
+        f"German sweep: {read} pages read; {world['marked_english']} texts marked as English "
+        "(no German text yet: check descriptions, evidence keys and words, reasons)"
     )
     assert not wrong, "English terms on German pages: " + _report(wrong)
 
