@@ -54,7 +54,8 @@ def evidence_value(value) -> str:
     if isinstance(value, str):
         return state_label(value) or value
     if isinstance(value, dict):
-        return "; ".join(f"{k.replace('_', ' ')}: {_nested(k, v)}" for k, v in value.items())
+        # A nested key the catalogue knows ("expires") in the reader's language.
+        return "; ".join(f"{_(k.replace('_', ' '))}: {_nested(k, v)}" for k, v in value.items())
     if isinstance(value, list | tuple):
         joiner = " | " if any(isinstance(v, dict) for v in value) else ", "
         return joiner.join(evidence_value(v) for v in value)

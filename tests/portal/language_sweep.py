@@ -135,7 +135,8 @@ def pdf_text(raw: str) -> str:
         line = m.group(1).replace("\\(", "(").replace("\\)", ")")
         pair = _PDF_PAIR.search(line)
         if pair:
-            kept.append(line[: pair.start()])
+            if not in_evidence:  # else the text before the pair continues the last value
+                kept.append(line[: pair.start()])
             in_evidence = True
         elif in_evidence and ("; " in line or " " not in line.strip() or line.endswith("\\015")):
             continue
