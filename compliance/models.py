@@ -121,11 +121,11 @@ class CheckRun(RunBase):
     """One execution of the checks over one endpoint or all of them."""
 
     class Trigger(models.TextChoices):
-        SYNC = "sync", "after sync"
-        SCHEDULE = "schedule", "schedule"
-        COMMAND = "command", "management command"
+        SYNC = "sync", _("after sync")
+        SCHEDULE = "schedule", _("schedule")
+        COMMAND = "command", _("management command")
         API = "api", "API"
-        WEB = "web", "browser"
+        WEB = "web", _("browser")
 
     endpoint = models.ForeignKey(
         "inventory.Endpoint", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

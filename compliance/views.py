@@ -20,6 +20,7 @@ from portal.security.scopes import is_scoped, scoped
 from .charts import trend
 from .checks import all_checks, get_check
 from .choices import Catalog, ObjectType
+from .evidence_text import evidence_rows, parameter_texts
 from .filtersets import FindingFilter, check_ids_for
 from .forms import BaselineApproveForm, WaiverForm, WaiverRevokeForm, parameters_form
 from .models import Baseline, CheckRun, CheckSetting, Finding, Requirement, TargetObject, Waiver
@@ -188,7 +189,7 @@ def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "finding": finding,
             "spec": spec,
-            "evidence": _evidence_rows(spec, finding.evidence or {}),
+            "evidence": evidence_rows(spec, finding.evidence or {}),
             "history": history,
             "runs": runs,
             "waiver_form": WaiverForm(initial={"scope": "object"}),
@@ -205,7 +206,7 @@ def check_list(request: HttpRequest) -> HttpResponse:
         (
             spec,
             settings.get(spec.id),
-            _parameter_texts(
+            parameter_texts(
                 spec, spec.effective(settings[spec.id].parameters if spec.id in settings else None)
             ),
         )
@@ -216,34 +217,6 @@ def check_list(request: HttpRequest) -> HttpResponse:
         "compliance/check_list.html",
         {"rows": rows, "can_edit": may_change_checks(request.user)},
     )
-
-
-def _evidence_rows(spec, evidence: dict) -> list[tuple[str, str]]:
-    """Evidence as (label, text) rows: the check's parameters by their labels, nested values
-    as "key: value" text, never a Python dict (``{'max_age_days': 3}``)."""
-    rows = []
-    for key, value in evidence.items():
-        if key == "parameters" and isinstance(value, dict) and spec is not None:
-            rows.append((_("thresholds"), "; ".join(_parameter_texts(spec, value))))
-        elif isinstance(value, dict):
-            rows.append((key.replace("_", " "), "; ".join(f"{k}: {v}" for k, v in value.items())))
-        elif isinstance(value, list):
-            rows.append((key.replace("_", " "), ", ".join(map(str, value))))
-        else:
-            rows.append((key.replace("_", " "), value))
-    return rows
-
-
-def _parameter_texts(spec, values: dict) -> list[str]:
-    """Each parameter as "Largest snapshot age: 3 days" (not ``{'max_age_days': 3}``)."""
-    texts = []
-    for param in spec.params:
-        if param.name not in values:
-            continue
-        value = values[param.name]
-        shown = (", ".join(map(str, value)) or "-") if isinstance(value, list) else value
-        texts.append(f"{param.label}: {shown} {param.unit}".strip())
-    return texts
 
 
 @role_required(SECURITY_OFFICER)

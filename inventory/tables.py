@@ -22,6 +22,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
+from portal.labels import trigger_label
 from portal.tables import Column, Table, no_data, object_url
 from portal.templatetags.portal_time import when
 
@@ -490,7 +491,7 @@ SYNC_RUNS = Table(
             csv="status",
             template="inventory/cells/sync_run_status.html",
         ),
-        Column("trigger", _l("Trigger"), csv="trigger", fmt=lambda trigger: trigger),
+        Column("trigger", _l("Trigger"), csv="trigger", fmt=trigger_label),
         Column("requested_by", _l("By"), csv="requested by", fmt=lambda by: by or "–"),  # noqa: RUF001
         _csv("started_at", "started"),
         _csv("finished_at", "finished", sort="finished_at"),

@@ -35,9 +35,9 @@ class Operation(models.Model):
     audit_type = "inventory.operation"  # the name stored audit events carry
 
     class Kind(models.TextChoices):
-        CREATE = "create", "create snapshot"
-        DELETE = "delete", "delete snapshot"
-        REVERT = "revert", "revert to snapshot"
+        CREATE = "create", _("create snapshot")
+        DELETE = "delete", _("delete snapshot")
+        REVERT = "revert", _("revert to snapshot")
 
     # The status values of every run (an operation's column keeps its name, ``state``).
     State = RunStatus
@@ -147,11 +147,11 @@ class SnapshotPolicy(models.Model):
     audit_type = "inventory.snapshotpolicy"  # the name stored audit events carry
 
     class RunState(models.TextChoices):
-        NEVER = "", "never run"
-        RUNNING = "running", "running"
-        SUCCEEDED = "succeeded", "succeeded"
-        PARTIAL = "partial", "partly skipped"
-        FAILED = "failed", "failed"
+        NEVER = "", _("never run")
+        RUNNING = "running", _("running")
+        SUCCEEDED = "succeeded", _("succeeded")
+        PARTIAL = "partial", _("partly skipped")
+        FAILED = "failed", _("failed")
 
     label = models.CharField(max_length=12, unique=True)
     enabled = models.BooleanField(default=True)

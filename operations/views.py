@@ -61,8 +61,20 @@ class DeleteConfirmForm(forms.Form):
     )
 
 
+def _cron_field(initial: str, label, help_text) -> forms.CharField:
+    """One field of a policy's schedule, its format and examples shown before submitting."""
+    return forms.CharField(initial=initial, label=label, help_text=help_text)
+
+
 class PolicyForm(forms.Form):
-    label = forms.CharField(max_length=12, label=gettext_lazy("Label"))
+    label = forms.CharField(
+        max_length=12,
+        label=gettext_lazy("Label"),
+        help_text=gettext_lazy(
+            "2 to 12 lower-case letters or digits, starting with a letter, e.g. nightly; "
+            "the policy's snapshots are named auto-<label>-<time>."
+        ),
+    )
     enabled = forms.BooleanField(required=False, initial=True, label=gettext_lazy("Enabled"))
     endpoints = forms.ModelMultipleChoiceField(
         Endpoint.objects.all(), required=False, label=gettext_lazy("Endpoints")
@@ -72,12 +84,33 @@ class PolicyForm(forms.Form):
         required=False,
         label=gettext_lazy("VMs"),
     )
-    tag = forms.CharField(required=False, max_length=100, label=gettext_lazy("Tag"))
-    minute = forms.CharField(initial="0", label=gettext_lazy("Minute"))
-    hour = forms.CharField(initial="*/6", label=gettext_lazy("Hour"))
-    day_of_week = forms.CharField(initial="*", label=gettext_lazy("Day of week"))
-    day_of_month = forms.CharField(initial="*", label=gettext_lazy("Day of month"))
-    month_of_year = forms.CharField(initial="*", label=gettext_lazy("Month of year"))
+    tag = forms.CharField(
+        required=False,
+        max_length=100,
+        label=gettext_lazy("Tag"),
+        help_text=gettext_lazy("VMs carrying this tag on their platform are included too."),
+    )
+    # The schedule in cron format (UTC): * every, */6 every sixth, 1,15 a list, 1-5 a range.
+    minute = _cron_field(
+        "0", gettext_lazy("Minute"),
+        gettext_lazy("0-59; e.g. 0 (on the hour), */15 (every 15 minutes), 0,30."),
+    )  # fmt: skip
+    hour = _cron_field(
+        "*/6", gettext_lazy("Hour"),
+        gettext_lazy("0-23 in UTC; e.g. */6 (every six hours), 2 (at 02:00), 8-18."),
+    )  # fmt: skip
+    day_of_week = _cron_field(
+        "*", gettext_lazy("Day of week"),
+        gettext_lazy("0-6, 0 is Sunday; e.g. * (every day), 1-5 (Monday to Friday)."),
+    )  # fmt: skip
+    day_of_month = _cron_field(
+        "*", gettext_lazy("Day of month"),
+        gettext_lazy("1-31; e.g. * (every day), 1 (the first), 1,15."),
+    )  # fmt: skip
+    month_of_year = _cron_field(
+        "*", gettext_lazy("Month of year"),
+        gettext_lazy("1-12; e.g. * (every month), 1,4,7,10 (quarterly)."),
+    )  # fmt: skip
     keep_last = forms.IntegerField(min_value=1, initial=3, label=gettext_lazy("Keep last"))
     max_age_hours = forms.IntegerField(
         min_value=1, required=False, label=gettext_lazy("Max age (h)")
@@ -258,7 +291,7 @@ def snapshot_delete(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         form_class=DeleteConfirmForm,
         start=ops.snapshot_delete,
-        mismatch=_("type %(name)s exactly to delete"),
+        mismatch=_("Type %(name)s exactly to delete."),
         template="operations/delete_confirm.html",
         error_status=400,
     )
@@ -273,7 +306,7 @@ def snapshot_revert(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         form_class=RevertConfirmForm,
         start=ops.snapshot_revert,
-        mismatch=_("type %(name)s exactly to revert"),
+        mismatch=_("Type %(name)s exactly to revert."),
         template="operations/revert_confirm.html",
         error_status=200,  # as before: the page shows the error in place
     )

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.forms",  # the widgets' templates, for FORM_RENDERER (portal/forms.py)
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -93,6 +94,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "portal.urls"
+FORM_RENDERER = "portal.forms.PortalFormRenderer"  # one look for every form: portal/forms.py
 WSGI_APPLICATION = "portal.wsgi.application"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

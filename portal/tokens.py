@@ -11,6 +11,7 @@ import secrets
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from .audit import audit
 from .models import ApiToken
@@ -30,7 +31,8 @@ def parse_networks(values: list[str]) -> list[str]:
             networks.append(str(ipaddress.ip_network(value.strip(), strict=False)))
         except ValueError:
             raise ValueError(
-                f"{value!r} is not a network in CIDR form such as 10.0.0.0/24"
+                gettext("“%(value)s” is not a network in CIDR form such as 10.0.0.0/24.")
+                % {"value": value}
             ) from None
     return networks
 

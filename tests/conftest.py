@@ -94,6 +94,16 @@ def _fresh_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _english_after_each_test():
+    """A German request leaves German active in the thread (LocaleMiddleware does not reset
+    it): a later test's service message would then be German. Each test ends in English."""
+    yield
+    from django.utils import translation
+
+    translation.activate("en")
+
+
 @pytest.fixture
 def admin_user(db):
     return UserFactory(username="alice-admin", role="administrator")

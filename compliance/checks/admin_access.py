@@ -69,7 +69,7 @@ def host_lockdown(host, params, ctx):
     requirements=REQ,
     target=ObjectType.HOST,
     severity=Severity.HIGH,
-    params=(Param("admin_networks", [], "Administration networks", kind="cidr_list"),),
+    params=(Param("admin_networks", [], _("Administration networks"), kind="cidr_list"),),
 )
 def host_management_network(host, params, ctx):
     """Management interfaces belong in a separate administration network (M 5.154)."""

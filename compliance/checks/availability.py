@@ -99,7 +99,9 @@ def cluster_ha(cluster, params, ctx):
     not_applicable_reason="Proxmox VE has no CPU or memory reservations; MEM-004 judges memory.",
     params=(
         percent_param(
-            "max_percent", 100, "Highest share of the remaining capacity the reservations may take"
+            "max_percent",
+            100,
+            _("Highest share of the remaining capacity the reservations may take"),
         ),
     ),
 )
@@ -185,7 +187,7 @@ def _ha_sid(vm) -> str:
     platforms=(PROXMOX,),
     not_applicable_reason="vSphere HA covers every VM of the cluster: AVL-001 judges it.",
     params=(
-        percent_param("min_percent", 100, "Lowest share of running guests under HA", minimum=0),
+        percent_param("min_percent", 100, _("Lowest share of running guests under HA"), minimum=0),
     ),
 )
 def cluster_ha_resources(cluster, params, ctx):
@@ -247,7 +249,9 @@ def cluster_ha_resources(cluster, params, ctx):
     platforms=(PROXMOX,),
     not_applicable_reason="vCenter clusters have no quorum of their own.",
     params=(
-        Param("min_margin", 1, "Nodes that may fail before quorum is lost", minimum=0, maximum=16),
+        Param(
+            "min_margin", 1, _("Nodes that may fail before quorum is lost"), minimum=0, maximum=16
+        ),
     ),
 )
 def cluster_quorum_margin(cluster, params, ctx):
@@ -326,7 +330,12 @@ def host_in_cluster(host, params, ctx):
     severity=Severity.HIGH,
     params=(
         Param(
-            "max_age_hours", 26, "Oldest allowed last backup", minimum=1, maximum=24 * 90, unit="h"
+            "max_age_hours",
+            26,
+            _("Oldest allowed last backup"),
+            minimum=1,
+            maximum=24 * 90,
+            unit="h",
         ),
     ),
 )

@@ -21,7 +21,7 @@ REQ = ("M2.449", "M4349.INTEGRITY")
     requirements=REQ,
     target=ObjectType.VM,
     platforms=(VCENTER,),
-    params=(Param("max_connections", 1, "Most console connections", minimum=1, maximum=10),),
+    params=(Param("max_connections", 1, _("Most console connections"), minimum=1, maximum=10),),
     not_applicable_reason="Proxmox VE has no per-VM console connection limit.",
 )
 def console_connection_limit(vm, params, ctx):
@@ -141,7 +141,7 @@ def passthrough_devices(vm, params, ctx):
 
 # -- console use, from the platforms' history (M 2.449, SYS.1.5.A25) ------------------------------
 
-PERIOD = days_param("period_days", 30, "Period", maximum=366)
+PERIOD = days_param("period_days", 30, _("Period"), maximum=366)
 
 
 def _when(value) -> str:
@@ -205,7 +205,7 @@ SESSIONS_IN_EVIDENCE = 20
     target=ObjectType.VM,
     severity=Severity.LOW,
     params=(
-        Param("max_sessions", 5, "Most console sessions per period", minimum=0, maximum=10000),
+        Param("max_sessions", 5, _("Most console sessions per period"), minimum=0, maximum=10000),
         PERIOD,
     ),
 )
@@ -258,7 +258,7 @@ def console_use_count(vm, params, ctx):
     requirements=REQ,
     target=ObjectType.VM,
     params=(
-        Param("tag", "network-managed", "Tag marking VMs managed over the network", kind="tag"),
+        Param("tag", "network-managed", _("Tag marking VMs managed over the network"), kind="tag"),
         PERIOD,
     ),
 )

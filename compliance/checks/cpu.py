@@ -18,7 +18,7 @@ REQ = ("M4349.CPU", "M4349.UTILIZATION")
     requirements=REQ,
     target=ObjectType.HOST,
     params=(
-        percent_param("max_percent", 80, "Highest CPU usage"),
+        percent_param("max_percent", 80, _("Highest CPU usage")),
         *sustain_params(),
     ),
 )
@@ -62,7 +62,7 @@ def overcommit(host, size: str, capacity: int, params, ctx) -> tuple[int, float,
     title=_("Too many vCPUs per physical CPU thread"),
     requirements=REQ,
     target=ObjectType.HOST,
-    params=(ratio_param("max_ratio", 4.0, "Most vCPUs per thread", maximum=64),),
+    params=(ratio_param("max_ratio", 4.0, _("Most vCPUs per thread"), maximum=64),),
 )
 def host_vcpu_ratio(host, params, ctx):
     """Overcommitted CPUs make VMs wait for a physical thread (CPU ready time)."""

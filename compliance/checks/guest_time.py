@@ -34,7 +34,7 @@ TOOLS_RUNNING = "guestToolsRunning"
         Param(
             "max_offset_seconds",
             5,
-            "Largest offset of a guest's clock from its host's",
+            _("Largest offset of a guest's clock from its host's"),
             kind="float",
             minimum=1,
             maximum=3600,

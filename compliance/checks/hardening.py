@@ -371,7 +371,7 @@ def _guide_check(check_id: str, key: str, target: str, **spec: Any):
     exclude = Param(
         "exclude_rules",
         [],
-        "Guide rules left out",
+        _("Guide rules left out"),
         kind="choice_list",
         choices=guide(key).rule_ids(target),
     )

@@ -34,7 +34,7 @@ def _gib(value: int) -> float:
     requirements=REQ,
     target=ObjectType.HOST,
     params=(
-        percent_param("max_percent", 90, "Highest memory usage"),
+        percent_param("max_percent", 90, _("Highest memory usage")),
         *sustain_params(),
     ),
 )
@@ -91,7 +91,7 @@ def vm_memory_reclaimed(vm, params, ctx):
     requirements=REQ,
     target=ObjectType.HOST,
     params=(
-        ratio_param("max_ratio", 1.0, "Most configured memory per physical memory", maximum=10),
+        ratio_param("max_ratio", 1.0, _("Most configured memory per physical memory"), maximum=10),
     ),
 )
 def host_memory_overcommit(host, params, ctx):

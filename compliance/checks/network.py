@@ -94,7 +94,7 @@ def nic_link_up(nic, params, ctx):
         Param(
             "min_speed_mbps",
             1000,
-            "Slowest link speed",
+            _("Slowest link speed"),
             minimum=1,
             maximum=1_000_000,
             unit="Mbit/s",
@@ -125,7 +125,7 @@ def nic_speed(nic, params, ctx):
     title=_("Virtual switch or bridge with a single uplink"),
     requirements=LINK_REQ,
     target=ObjectType.SWITCH,
-    params=(Param("min_uplinks", 2, "Fewest physical uplinks", minimum=1, maximum=16),),
+    params=(Param("min_uplinks", 2, _("Fewest physical uplinks"), minimum=1, maximum=16),),
 )
 def switch_uplink_redundancy(switch, params, ctx):
     """One uplink is a single point of failure for every VM on the switch.
@@ -189,11 +189,11 @@ def _distributed_uplinks(switch, minimum, ctx):
     requirements=("M4349.BANDWIDTH", "M4349.UTILIZATION"),
     target=ObjectType.HOST,
     params=(
-        percent_param("max_percent", 70, "Highest use of link capacity"),
+        percent_param("max_percent", 70, _("Highest use of link capacity")),
         Param(
             "max_sample_age_minutes",
             60,
-            "Oldest usable network sample",
+            _("Oldest usable network sample"),
             minimum=1,
             maximum=10080,
             unit="min",

@@ -23,10 +23,10 @@ REQ = ("M4349.OPERATING",)
         Param(
             "max_age_minutes",
             60,
-            "Oldest successful sync",
+            _("Oldest successful sync"),
             minimum=1,
             maximum=10080,
-            unit="minutes",
+            unit=_("minutes"),
         ),
     ),
 )

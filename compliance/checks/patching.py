@@ -221,7 +221,7 @@ def _judge(product: str, name: str, ident: str, version: str, build: str, params
     )
 
 
-WARN_DAYS = days_param("warn_days", 180, "Warn before end of general support", minimum=0)
+WARN_DAYS = days_param("warn_days", 180, _("Warn before end of general support"), minimum=0)
 
 
 @register(
@@ -266,7 +266,7 @@ def vcenter_patch_level(endpoint, params, ctx):
     severity=Severity.MEDIUM,
     platforms=(VCENTER,),
     not_applicable_reason="Proxmox VE nodes report their pending updates themselves.",
-    params=(days_param("max_age_days", 90, "Oldest lifecycle data"),),
+    params=(days_param("max_age_days", 90, _("Oldest lifecycle data")),),
 )
 def lifecycle_data_fresh(endpoint, params, ctx):
     """PAT-001 and PAT-002 know only the advisories in the data file: an old file passes builds
@@ -351,8 +351,8 @@ def node_security_updates(host, params, ctx):
     platforms=(PROXMOX,),
     not_applicable_reason="ESXi hosts are judged by their build (PAT-001).",
     params=(
-        Param("max_pending", 20, "Most pending updates", minimum=0, maximum=10000),
-        days_param("max_age_days", 30, "Longest time updates wait"),
+        Param("max_pending", 20, _("Most pending updates"), minimum=0, maximum=10000),
+        days_param("max_age_days", 30, _("Longest time updates wait")),
     ),
 )
 def node_pending_updates(host, params, ctx):

@@ -14,6 +14,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from django.utils import formats
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from inventory.connectors.platforms import PLATFORMS
 from inventory.connectors.traits import PlatformTraits
 
@@ -54,34 +58,56 @@ class Param:
         try:
             number = int(value) if self.kind == "int" else float(value)
         except (TypeError, ValueError):
-            raise ParameterError(
-                f"{self.label}: {value!r} is not a {'whole ' if self.kind == 'int' else ''}number"
-            ) from None
+            text = (
+                _("%(label)s: “%(value)s” is not a whole number.")
+                if self.kind == "int"
+                else _("%(label)s: “%(value)s” is not a number.")
+            )
+            raise ParameterError(text % {"label": self.label, "value": value}) from None
         if self.kind == "int" and isinstance(value, float) and not value.is_integer():
-            raise ParameterError(f"{self.label}: {value!r} is not a whole number")
+            raise ParameterError(
+                _("%(label)s: “%(value)s” is not a whole number.")
+                % {"label": self.label, "value": value}
+            )
         if self.minimum is not None and number < self.minimum:
             raise ParameterError(
-                f"{self.label}: {number} is below the smallest allowed value {self.minimum:g}"
-                f"{' ' + self.unit if self.unit else ''}; use a value from {self.range_text}"
+                _(
+                    "%(label)s: %(value)s is below the smallest allowed value %(limit)s; use a "
+                    "value from %(range)s."
+                )
+                % self._limit_values(number, self.minimum)
             )
         if self.maximum is not None and number > self.maximum:
             raise ParameterError(
-                f"{self.label}: {number} is above the largest allowed value {self.maximum:g}"
-                f"{' ' + self.unit if self.unit else ''}; use a value from {self.range_text}"
+                _(
+                    "%(label)s: %(value)s is above the largest allowed value %(limit)s; use a "
+                    "value from %(range)s."
+                )
+                % self._limit_values(number, self.maximum)
             )
         return number
 
+    def _limit_values(self, number: float, limit: float) -> dict[str, str]:
+        unit = f" {self.unit}" if self.unit else ""
+        return {
+            "label": self.label,
+            "value": formats.localize(number, use_l10n=True),
+            "limit": f"{formats.localize(limit, use_l10n=True)}{unit}",
+            "range": self.range_text,
+        }
+
     @property
     def range_text(self) -> str:
+        """The values allowed, in the reader's language (shown beside the field)."""
         if self.kind == "cidr_list":
-            return "networks in CIDR notation, e.g. 10.0.0.0/24"
+            return _("networks in CIDR notation, e.g. 10.0.0.0/24")
         if self.kind == "choice_list":
-            return "one per line, from: " + ", ".join(self.choices)
+            return _("one per line, from: %(choices)s") % {"choices": ", ".join(self.choices)}
         if self.kind == "tag":
-            return "a tag name: letters, digits, - _ . : (at most 100)"
-        low = "-∞" if self.minimum is None else f"{self.minimum:g}"
-        high = "∞" if self.maximum is None else f"{self.maximum:g}"
-        return f"{low} to {high}"
+            return _("a tag name: letters, digits, - _ . : (at most 100)")
+        low = "-∞" if self.minimum is None else formats.localize(self.minimum, use_l10n=True)
+        high = "∞" if self.maximum is None else formats.localize(self.maximum, use_l10n=True)
+        return _("%(low)s to %(high)s") % {"low": low, "high": high}
 
 
 def percent_param(name: str, default: float, label: str, *, minimum: float = 1) -> Param:
@@ -98,7 +124,7 @@ def days_param(
     name: str, default: int, label: str, *, minimum: int = 1, maximum: int = 3650
 ) -> Param:
     """A threshold on an age or a span in whole days (ten years at most by default)."""
-    return Param(name, default, label, minimum=minimum, maximum=maximum, unit="days")
+    return Param(name, default, label, minimum=minimum, maximum=maximum, unit=gettext_lazy("days"))
 
 
 TAG_NAME = re.compile(r"^[\w.:-]{1,100}$")
@@ -109,8 +135,11 @@ def _clean_tag(label: str, value: Any) -> str:
     text = str(value if value is not None else "").strip()
     if not TAG_NAME.match(text):
         raise ParameterError(
-            f"{label}: {text!r} is not a tag name; use letters, digits, - _ . or : "
-            "(1 to 100 characters, no spaces)"
+            _(
+                "%(label)s: “%(value)s” is not a tag name; use letters, digits, - _ . or : "
+                "(1 to 100 characters, no spaces)."
+            )
+            % {"label": label, "value": text}
         )
     return text
 
@@ -119,14 +148,20 @@ def _clean_cidr_list(label: str, value: Any) -> list[str]:
     if isinstance(value, str):
         value = [part for part in value.replace(",", "\n").split()]
     if not isinstance(value, list | tuple):
-        raise ParameterError(f"{label}: give a list of networks such as 10.0.0.0/24")
+        raise ParameterError(
+            _("%(label)s: give a list of networks such as 10.0.0.0/24.") % {"label": label}
+        )
     networks = []
     for item in value:
         try:
             networks.append(str(ipaddress.ip_network(str(item).strip(), strict=False)))
         except ValueError:
             raise ParameterError(
-                f"{label}: {item!r} is not a network in CIDR notation (e.g. 10.0.0.0/24 or fd00::/64)"
+                _(
+                    "%(label)s: “%(value)s” is not a network in CIDR notation "
+                    "(e.g. 10.0.0.0/24 or fd00::/64)."
+                )
+                % {"label": label, "value": item}
             ) from None
     return networks
 
@@ -135,12 +170,15 @@ def _clean_choice_list(label: str, value: Any, choices: tuple[str, ...]) -> list
     if isinstance(value, str):
         value = value.replace(",", "\n").split()
     if not isinstance(value, list | tuple):
-        raise ParameterError(f"{label}: give a list, one item per line")
+        raise ParameterError(_("%(label)s: give a list, one item per line.") % {"label": label})
     items = []
     for item in value:
         text = str(item).strip()
         if text not in choices:
-            raise ParameterError(f"{label}: {text!r} is not one of {', '.join(choices)}")
+            raise ParameterError(
+                _("%(label)s: “%(value)s” is not one of %(choices)s.")
+                % {"label": label, "value": text, "choices": ", ".join(choices)}
+            )
         if text not in items:
             items.append(text)
     return items

@@ -116,7 +116,7 @@ def admin_role_to_user(account, params, ctx):
         Param(
             "max_root_admins",
             3,
-            "Principals allowed the administrator role at the root",
+            _("Principals allowed the administrator role at the root"),
             minimum=1,
             maximum=100,
         ),
@@ -222,7 +222,7 @@ def _token_na(account):
     severity=Severity.MEDIUM,
     platforms=(PROXMOX,),
     not_applicable_reason="vCenter has no API tokens of its own.",
-    params=(days_param("max_lifetime_days", 365, "Longest token lifetime from now"),),
+    params=(days_param("max_lifetime_days", 365, _("Longest token lifetime from now")),),
 )
 def token_expiry(account, params, ctx):
     """A token is a password that never asks for a second factor; one without an end date stays

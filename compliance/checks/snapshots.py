@@ -16,7 +16,7 @@ REQ = ("M4349.SNAPSHOTS",)
     title=_("Snapshot older than the allowed age"),
     requirements=REQ,
     target=ObjectType.SNAPSHOT,
-    params=(days_param("max_age_days", 3, "Largest snapshot age", minimum=0),),
+    params=(days_param("max_age_days", 3, _("Largest snapshot age"), minimum=0),),
 )
 def snapshot_age(snapshot, params, ctx):
     """A snapshot is a temporary measure; old ones grow, slow the VM and hide from backups."""
@@ -45,7 +45,7 @@ def snapshot_age(snapshot, params, ctx):
     title=_("Too many snapshots on one VM"),
     requirements=REQ,
     target=ObjectType.VM,
-    params=(Param("max_count", 3, "Most snapshots per VM", minimum=0, maximum=100),),
+    params=(Param("max_count", 3, _("Most snapshots per VM"), minimum=0, maximum=100),),
 )
 def snapshot_count(vm, params, ctx):
     """Long snapshot chains cost performance and make reverts error-prone."""

@@ -17,7 +17,7 @@ REQ = ("M4349.STORAGE", "M4349.UTILIZATION")
     requirements=REQ,
     target=ObjectType.DATASTORE,
     severity=Severity.HIGH,
-    params=(percent_param("min_free_percent", 10, "Least free space", minimum=0),),
+    params=(percent_param("min_free_percent", 10, _("Least free space"), minimum=0),),
 )
 def datastore_free_space(datastore, params, ctx):
     """A full datastore stops every VM that writes to it, and snapshots grow without warning."""
@@ -47,7 +47,7 @@ def datastore_free_space(datastore, params, ctx):
     title=_("Datastore provisioned beyond its capacity"),
     requirements=REQ,
     target=ObjectType.DATASTORE,
-    params=(ratio_param("max_ratio", 2.0, "Most provisioned per capacity", maximum=100),),
+    params=(ratio_param("max_ratio", 2.0, _("Most provisioned per capacity"), maximum=100),),
 )
 def datastore_overprovisioned(datastore, params, ctx):
     """Thin-provisioned disks can together promise more space than exists."""

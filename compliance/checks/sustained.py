@@ -20,6 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from ..messages import msg
 from .registry import Param
 
@@ -32,7 +34,7 @@ def sustain_params() -> tuple[Param, ...]:
         Param(
             "sustained_minutes",
             15,
-            "How long the load must stay above the limit",
+            _("How long the load must stay above the limit"),
             minimum=0,
             maximum=HISTORY.total_seconds() // 60 // 2,
             unit="min",
@@ -40,7 +42,7 @@ def sustain_params() -> tuple[Param, ...]:
         Param(
             "hysteresis_points",
             5,
-            "How far below the limit the load must fall to clear",
+            _("How far below the limit the load must fall to clear"),
             kind="float",
             minimum=0,
             maximum=50,

@@ -28,6 +28,7 @@ from portal.timefmt import local_text
 
 from ..checks import get_check
 from ..choices import STATUS_SYMBOLS, Catalog, ObjectType, Severity
+from ..evidence_text import evidence_rows
 from ..models import Finding, Waiver
 from ..services.status import CheckState
 from .content import UMSETZUNG, ObjectFindings, Row, findings_by_object
@@ -99,7 +100,7 @@ def _assessment_text(row: Row) -> str:
                 % {"date": a.next_review.isoformat()}
             )
     if row.reason:
-        parts.append(row.reason)
+        parts.append(_(row.reason))  # a reason without values is a catalogue sentence
     return "\n".join(parts)
 
 
@@ -120,7 +121,9 @@ def _short(value, limit: int = 48) -> str:
 
 
 def _observed(finding: Finding) -> str:
-    items = sorted(finding.evidence.items()) if isinstance(finding.evidence, dict) else []
+    """The first evidence values, as the finding's page shows them (compliance.evidence_text)."""
+    evidence = finding.evidence if isinstance(finding.evidence, dict) else {}
+    items = sorted(evidence_rows(get_check(finding.check_id), evidence, raw_keys=True))
     shown = "; ".join(f"{k} = {_short(v)}" for k, v in items[:MAX_EVIDENCE_VALUES])
     if len(items) > MAX_EVIDENCE_VALUES:
         shown += " …"

@@ -32,7 +32,8 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 from django.db.models import Count, QuerySet
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext
 
 from ..checks import all_checks
 from ..choices import Catalog, RequirementStatus
@@ -163,7 +164,10 @@ def check_states(
         if check_id in switched_off:
             setting = switched_off[check_id]
             state.state = "off"
-            state.reason = f"switched off by {setting.updated_by or 'unknown'} on {setting.updated_at:%Y-%m-%d}"
+            state.reason = gettext("switched off by %(user)s on %(date)s") % {
+                "user": setting.updated_by or gettext("unknown"),
+                "date": formats.date_format(setting.updated_at, "SHORT_DATE_FORMAT"),
+            }
             continue
         c = per_check.get(check_id, Counter())
         row = open_counts.get(check_id, {"total": 0, "waived": 0})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.translation import gettext_lazy as _
 
 from compliance.choices import DISPLAY_STATUS_LABELS, STATUS_SYMBOLS
 
@@ -20,3 +21,52 @@ def status_label(status: str) -> str:
     """A finding's status in the reader's language (``fail`` -> "nicht bestanden")."""
     label = DISPLAY_STATUS_LABELS.get(status)
     return str(label) if label is not None else status
+
+
+@register.filter
+def severity_label(severity: str) -> str:
+    """A severity in the reader's language (``high`` -> "hoch")."""
+    from compliance.choices import Severity
+
+    return str(Severity(severity).label) if severity in Severity.values else severity
+
+
+@register.filter
+def platform_labels(kinds) -> str:
+    """The platforms' names (``vcenter, proxmox`` -> "vCenter, Proxmox VE")."""
+    from inventory.connectors.platforms import PLATFORMS
+
+    return ", ".join(str(PLATFORMS[k].label) if k in PLATFORMS else k for k in kinds)
+
+
+@register.filter
+def english_unless_translated(text: str) -> str:
+    """Text in the reader's language, or marked English (compliance.evidence_text)."""
+    from compliance.evidence_text import english_unless_translated as mark
+
+    return mark(text)
+
+
+@register.filter
+def check_description(spec) -> str:
+    """A check's description (its docstring) in the reader's language, or marked English."""
+    return english_unless_translated(spec.description)
+
+
+RUN_COUNT_LABELS = {
+    "opened": _("opened"),
+    "still_open": _("still open"),
+    "endpoints": _("endpoints"),
+    "objects": _("objects"),
+    "errors": _("errors"),
+}
+
+
+@register.filter
+def count_label(key: str) -> str:
+    """A check run's count by its name in words (``fail`` -> "nicht bestanden",
+    ``still_open`` -> "noch offen"); a name the catalogue does not know, marked English."""
+    from compliance.evidence_text import key_label
+
+    label = DISPLAY_STATUS_LABELS.get(key) or RUN_COUNT_LABELS.get(key)
+    return str(label) if label is not None else key_label(key)

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from portal.runs import RunBase
 
@@ -30,9 +31,9 @@ class UtilizationSample(models.Model):
     """One reading per object per sync. A value the source did not give stays NULL ("no data")."""
 
     class ObjectType(models.TextChoices):
-        HOST = "host", "host"
-        VM = "vm", "virtual machine"
-        DATASTORE = "datastore", "datastore"
+        HOST = "host", _("host")
+        VM = "vm", _("virtual machine")
+        DATASTORE = "datastore", _("datastore")
 
     endpoint = models.ForeignKey("inventory.Endpoint", on_delete=models.CASCADE, related_name="+")
     object_type = models.CharField(max_length=16, choices=ObjectType.choices)

@@ -10,6 +10,7 @@ from typing import Any
 
 from django import template
 from django.template.defaultfilters import filesizeformat
+from django.utils import formats
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
@@ -38,7 +39,8 @@ def bytes_or_nodata(value: int | None) -> str:
 
 @register.filter
 def percent_or_nodata(value: float | None) -> str:
-    return no_data() if _missing(value) else f"{value:.1f} %"
+    # In the reader's locale: "2.0 %", "2,0 %".
+    return no_data() if _missing(value) else f"{formats.number_format(value, 1)} %"
 
 
 @register.filter
@@ -59,7 +61,9 @@ def rate_or_nodata(bytes_per_second: float | None) -> str:
 def speed_or_nodata(mbps: int | None) -> str:
     if _missing(mbps):
         return no_data()
-    return f"{mbps / 1000:g} Gbit/s" if mbps >= 1000 else f"{mbps} Mbit/s"
+    if mbps >= 1000:
+        return f"{formats.localize(round(mbps / 1000, 3), use_l10n=True)} Gbit/s"
+    return f"{mbps} Mbit/s"
 
 
 @register.filter

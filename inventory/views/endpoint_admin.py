@@ -286,7 +286,7 @@ def endpoint_delete(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if form.cleaned_data["confirm_name"] != endpoint.name:
             form.add_error(
-                "confirm_name", _("type %(name)s exactly to delete") % {"name": endpoint.name}
+                "confirm_name", _("Type %(name)s exactly to delete.") % {"name": endpoint.name}
             )
         else:
             name = endpoint.name

@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from inventory.models import Datastore, Snapshot, VirtualMachine
@@ -59,24 +60,30 @@ def _clean(values: dict[str, Any], instance: SnapshotPolicy | None, actor: Any) 
     errors: dict[str, str] = {}
     label = values.get("label", instance.label if instance else "")
     if not LABEL.match(label or ""):
-        errors["label"] = (
-            "use 2 to 12 lower-case letters or digits, starting with a letter "
-            "(it becomes part of Proxmox snapshot names)"
+        errors["label"] = _(
+            "Use 2 to 12 lower-case letters or digits, starting with a letter "
+            "(it becomes part of the snapshot names on the platforms)."
         )
     elif SnapshotPolicy.objects.filter(label=label).exclude(pk=getattr(instance, "pk", None)):
         errors["label"] = _label_taken(label, actor)
     keep = values.get("keep_last", instance.keep_last if instance else 3)
     if keep is None or not 1 <= int(keep) <= 1000:
-        errors["keep_last"] = "keep between 1 and 1000 snapshots"
+        errors["keep_last"] = _("Keep between 1 and 1000 snapshots.")
     free = values.get("min_free_percent", instance.min_free_percent if instance else 10)
     if free is None or not 0 <= int(free) <= 99:
-        errors["min_free_percent"] = "give a free-space threshold from 0 to 99 percent"
+        errors["min_free_percent"] = _("Give a free-space threshold from 0 to 99 percent.")
     cron = {f: values.get(f) for f in CRON_FIELDS if values.get(f) is not None}
     if cron or instance is None:
         try:
             values["crontab"] = _crontab(cron)
-        except (ValueError, ValidationError) as exc:
-            errors["minute"] = f"not a valid crontab: {exc}"
+        except ValidationError as exc:
+            # Each cron field's own error beside that field, never the error dict's repr.
+            for field, texts in getattr(exc, "message_dict", {"minute": exc.messages}).items():
+                errors[field if field in CRON_FIELDS else "minute"] = _(
+                    "Not a valid schedule: %(error)s"
+                ) % {"error": " ".join(texts)}
+        except ValueError as exc:
+            errors["minute"] = _("Not a valid schedule: %(error)s") % {"error": exc}
     if errors:
         raise ValidationError(errors)
     return values
@@ -91,8 +98,8 @@ def _label_taken(label: str, actor: Any) -> str:
     see or by one outside their scope, and nothing about that policy (not that it "exists").
     """
     if getattr(actor, "is_authenticated", False) and is_scoped(actor):
-        return "this label cannot be used; choose another"
-    return f"a policy labelled {label!r} exists already"
+        return _("This label cannot be used; choose another.")
+    return _("A policy labelled “%(label)s” exists already.") % {"label": label}
 
 
 def _crontab(fields: dict[str, str]) -> CrontabSchedule:

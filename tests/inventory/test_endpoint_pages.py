@@ -88,7 +88,7 @@ def test_a_server_that_cannot_be_reached_shows_the_error_and_pins_nothing(
 def test_a_bad_url_is_a_400_naming_the_field(admin_user, client_for):
     answer = client_for(admin_user).post("/endpoints/new/", {"kind": "vcenter", "url": "ftp://x"})
     assert answer.status_code == 400 and not CertificateProbe.objects.exists()
-    assert b"errorlist" in answer.content
+    assert b'<ul class="errors"' in answer.content
 
 
 def test_edit_keeps_the_secret_unless_a_new_one_is_given_and_never_shows_it(admin_user, client_for):

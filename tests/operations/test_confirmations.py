@@ -60,7 +60,7 @@ def test_a_snapshot_is_deleted_only_with_its_name_typed_and_a_reason(
     no_reason = web.post(url, {"confirm_name": "before-patch"})
     wrong_name = web.post(url, {"confirm_name": "before", "reason": "tidy"})
     assert no_reason.status_code == wrong_name.status_code == 400
-    assert b"type before-patch exactly" in wrong_name.content
+    assert b"Type before-patch exactly" in wrong_name.content
     assert not Operation.objects.exists()
     done = web.post(url, {"confirm_name": "before-patch", "reason": "patched, tested (CHG-7)"})
     op = Operation.objects.get()

@@ -45,7 +45,7 @@ def test_revert_needs_the_snapshot_name_typed_on_a_second_page(endpoint, admin_u
     snap = stored_snapshot(pve_guest(endpoint, 100), "snap1")
     assert web.get(f"/snapshots/{snap.pk}/revert/").status_code == 200
     wrong = web.post(f"/snapshots/{snap.pk}/revert/", {"confirm_name": "snap2"})
-    assert wrong.status_code == 200 and b"type snap1 exactly" in wrong.content
+    assert wrong.status_code == 200 and b"Type snap1 exactly" in wrong.content
     assert not Operation.objects.exists()
     right = web.post(f"/snapshots/{snap.pk}/revert/", {"confirm_name": "snap1"})
     assert right.status_code == 302
