@@ -91,18 +91,20 @@ class HostFilter(InventoryFilterSet):
         fields = ["maintenance_mode", "lockdown_mode"]
 
 
-class PhysicalNicFilter(InventoryFilterSet):
+class OnHostFilterSet(InventoryFilterSet):
+    """For objects that belong to a host: the host and the host's cluster select them."""
+
     host = NumberFilter(field_name="host", help_text="Host id.")
     cluster = NumberFilter(field_name="host__cluster", help_text="Cluster id.")
 
+
+class PhysicalNicFilter(OnHostFilterSet):
     class Meta:
         model = PhysicalNic
         fields = ["link_up", "kind"]
 
 
-class VirtualSwitchFilter(InventoryFilterSet):
-    host = NumberFilter(field_name="host", help_text="Host id.")
-    cluster = NumberFilter(field_name="host__cluster", help_text="Cluster id.")
+class VirtualSwitchFilter(OnHostFilterSet):
     kind = filters.CharFilter(help_text="vswitch, dvswitch (vCenter); bridge, ovs (Proxmox).")
 
     class Meta:

@@ -146,10 +146,9 @@ def test_a_waived_deviation_is_risk_accepted_not_ja(officer, estate):
     assess(officer, estate, A17, "ja")
     approved_waiver(
         check_id="OPS-003",
-        scope="endpoint",
         endpoint=host.endpoint,
         reason="Hardware replacement this week.",
-        expires_at=timezone.now() + dt.timedelta(days=7),
+        days=7,
         actor=officer,
     )
     run()

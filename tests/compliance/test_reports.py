@@ -165,15 +165,8 @@ def test_a_waived_finding_is_an_approved_deviation_with_the_waivers_expiry_as_de
     estate, officer, client_for
 ):
     finding = Finding.objects.get(check_id="LOG-001", object_id=estate["bad"].pk)
-    expires = timezone.now() + dt.timedelta(days=30)
-    approved_waiver(
-        check_id="LOG-001",
-        scope="object",
-        finding=finding,
-        reason="time from the PTP appliance",
-        expires_at=expires,
-        actor=officer,
-    )
+    reason = "time from the PTP appliance"
+    expires = approved_waiver(finding=finding, reason=reason, days=30, actor=officer).expires_at
     run()
     document = json.loads(client_for(officer).get("/compliance/reports/oscal-poam.json").content)
     assert oscal_errors(document, "plan-of-action-and-milestones") == []
