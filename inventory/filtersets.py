@@ -21,6 +21,7 @@ from django_filters import rest_framework as filters
 
 from inventory.connectors.platforms import all_traits, running_power_states
 from inventory.models import (
+    SECURITY_POLICY_FIELDS,
     Cluster,
     ConsoleSession,
     Datastore,
@@ -109,7 +110,7 @@ class VirtualSwitchFilter(OnHostFilterSet):
 
     class Meta:
         model = VirtualSwitch
-        fields = ["allow_promiscuous", "allow_mac_changes", "allow_forged_transmits"]
+        fields = list(SECURITY_POLICY_FIELDS)
 
 
 class NetworkFilter(InventoryFilterSet):
@@ -119,7 +120,7 @@ class NetworkFilter(InventoryFilterSet):
 
     class Meta:
         model = Network
-        fields = ["vlan_id", "allow_promiscuous", "allow_mac_changes", "allow_forged_transmits"]
+        fields = ["vlan_id", *SECURITY_POLICY_FIELDS]
 
 
 class DatastoreFilter(InventoryFilterSet):

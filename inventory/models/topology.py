@@ -89,6 +89,14 @@ class SecurityPolicyObject(SyncedObject):
         abstract = True
 
 
+# The policy's own fields (the API shows and filters each).
+SECURITY_POLICY_FIELDS = tuple(
+    field.name
+    for field in SecurityPolicyObject._meta.local_fields
+    if field.name not in {synced.name for synced in SyncedObject._meta.local_fields}
+)
+
+
 class VirtualSwitch(SecurityPolicyObject):
     host = models.ForeignKey(
         Host, null=True, blank=True, on_delete=models.CASCADE, related_name="switches"
