@@ -229,3 +229,13 @@ def approved_waiver(*, approver=None, days: int | None = None, **kwargs):
         username=f"second-officer-{waiver.pk}", role="security_officer"
     )
     return waiver_approve(waiver=waiver, actor=approver)
+
+
+def run():
+    """A check run over the whole estate, as a command runs it; it must succeed."""
+    from compliance.models import CheckRun
+    from compliance.services import check_run_execute
+
+    result = check_run_execute(trigger="command", actor="test")
+    assert result.status == CheckRun.Status.SUCCEEDED, result.error
+    return result

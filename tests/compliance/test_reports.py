@@ -19,11 +19,10 @@ import pytest
 from django.utils import timezone
 from pypdf import PdfReader
 
-from compliance.models import CheckRun, Finding
+from compliance.models import Finding
 from compliance.reports.verinice import ext_id
-from compliance.services import check_run_execute
 
-from .factories import EndpointFactory, HostFactory, approved_waiver
+from .factories import EndpointFactory, HostFactory, approved_waiver, run
 from .oscal_schema import oscal_errors
 
 pytestmark = pytest.mark.django_db
@@ -50,12 +49,6 @@ ENGLISH = (
     "Implementation status",
     "as of",
 )
-
-
-def run() -> CheckRun:
-    result = check_run_execute(trigger="command", actor="test")
-    assert result.status == CheckRun.Status.SUCCEEDED, result.error
-    return result
 
 
 def pdf_text(content: bytes) -> str:
