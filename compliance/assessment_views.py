@@ -7,15 +7,14 @@ create targets, set protection needs and assess. Object scopes narrow targets li
 
 from __future__ import annotations
 
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from inventory.models import Cluster
-from portal.pages import role_required, service_errors
+from portal.pages import role_required, service_call
 from portal.roles import ROLES, SECURITY_OFFICER, role_of
 from portal.security.scopes import is_scoped, scoped
 
@@ -98,21 +97,20 @@ def target_new(request: HttpRequest) -> HttpResponse:
                 _("You are limited to some endpoints or clusters: choose one of them."),
             )
         else:
-            try:
-                target = target_create(
+            target = service_call(
+                request,
+                form,
+                lambda: target_create(
                     kind=data["kind"],
                     name=data["name"],
                     endpoint=data["endpoint"],
                     cluster=data["cluster"],
                     tag=data["tag"],
                     **_need_changes(request, data),
-                )
-            except ValidationError as exc:
-                service_errors(form, exc)
-            else:
-                messages.success(
-                    request, _("Target object %(name)s created.") % {"name": target.name}
-                )
+                ),
+                lambda target: _("Target object %(name)s created.") % {"name": target.name},
+            )
+            if target is not None:
                 return redirect("compliance:target-detail", pk=target.pk)
     return _list_page(request, form, status=400)
 
@@ -176,16 +174,12 @@ def target_need(request: HttpRequest, pk: int) -> HttpResponse:
     form = NeedForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        try:
-            target_update(
-                target,
-                name=data["name"],
-                **_need_changes(request, data),
-            )
-        except ValidationError as exc:
-            service_errors(form, exc)
-        else:
-            messages.success(request, _("Protection need saved."))
+        if service_call(
+            request,
+            form,
+            lambda: target_update(target, name=data["name"], **_need_changes(request, data)),
+            lambda _target: _("Protection need saved."),
+        ):
             return redirect("compliance:target-detail", pk=target.pk)
     return _detail_page(request, target, form, status=400)
 
@@ -210,24 +204,22 @@ def assessment_edit(request: HttpRequest, pk: int, ref: str) -> HttpResponse:
     status = 200
     if request.method == "POST":
         form = AssessmentForm(request.POST)
-        if form.is_valid():
-            try:
-                assessment_save(
-                    requirement=requirement,
-                    target=target,
-                    actor=request.user,
-                    request=request,
-                    **form.cleaned_data,
-                )
-            except ValidationError as exc:
-                service_errors(form, exc)
-            else:
-                messages.success(
-                    request,
-                    _("Assessment of %(ref)s for %(target)s saved.")
-                    % {"ref": requirement.ref, "target": target.name},
-                )
-                return redirect("compliance:target-detail", pk=target.pk)
+        if form.is_valid() and service_call(
+            request,
+            form,
+            lambda: assessment_save(
+                requirement=requirement,
+                target=target,
+                actor=request.user,
+                request=request,
+                **form.cleaned_data,
+            ),
+            lambda _assessment: (
+                _("Assessment of %(ref)s for %(target)s saved.")
+                % {"ref": requirement.ref, "target": target.name}
+            ),
+        ):
+            return redirect("compliance:target-detail", pk=target.pk)
         status = 400
     else:
         initial = {f: getattr(assessment, f) for f in ASSESSMENT_FIELDS} if assessment else {}

@@ -11,7 +11,6 @@ finding; one refusal refuses all, naming each finding refused.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
-from portal.pages import role_required, service_errors
+from portal.pages import role_required, service_call
 from portal.roles import SECURITY_OFFICER
 from portal.security.scopes import scoped
 
@@ -75,6 +74,22 @@ def _selected(request: HttpRequest, data) -> tuple[list[Finding], list[str]]:
     return findings, problems
 
 
+@transaction.atomic  # all requests or none
+def _request_waivers(request: HttpRequest, findings: list[Finding], data: dict) -> list[Waiver]:
+    return [
+        waiver_create(
+            check_id=f.check_id,
+            scope=Waiver.Scope.OBJECT,
+            reason=data["reason"],
+            expires_at=data["expires_at"],
+            finding=f,
+            actor=request.user,
+            request=request,
+        )
+        for f in findings
+    ]
+
+
 @require_http_methods(["GET", "POST"])
 @role_required(SECURITY_OFFICER)
 def finding_waive_bulk(request: HttpRequest) -> HttpResponse:
@@ -84,33 +99,25 @@ def finding_waive_bulk(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Select at least one finding."))
         return redirect("compliance:finding-list")
     form = BulkWaiverForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid() and not problems:
-        try:
-            with transaction.atomic():  # all requests or none
-                for f in findings:
-                    waiver_create(
-                        check_id=f.check_id,
-                        scope=Waiver.Scope.OBJECT,
-                        reason=form.cleaned_data["reason"],
-                        expires_at=form.cleaned_data["expires_at"],
-                        finding=f,
-                        actor=request.user,
-                        request=request,
-                    )
-        except ValidationError as exc:
-            service_errors(form, exc)
-        else:
-            messages.success(
-                request,
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and not problems
+        and service_call(
+            request,
+            form,
+            lambda: _request_waivers(request, findings, form.cleaned_data),
+            lambda waivers: (
                 ngettext(
                     "%(n)d waiver requested; each holds once another security officer approves it.",
-                    "%(n)d waivers requested; each holds once another security officer "
-                    "approves it.",
-                    len(findings),
+                    "%(n)d waivers requested; each holds once another security officer approves it.",
+                    len(waivers),
                 )
-                % {"n": len(findings)},
-            )
-            return redirect("compliance:waiver-list")
+                % {"n": len(waivers)}
+            ),
+        )
+    ):
+        return redirect("compliance:waiver-list")
     refused = request.method == "POST" and (problems or form.errors)
     return render(
         request,

@@ -524,7 +524,22 @@ class TargetObject(models.Model):
         return NEED_RANK[self.protection_need] > 0
 
 
-class Assessment(models.Model):
+class AssessmentContent(models.Model):
+    """What an officer documents for a requirement and a target: the assessment holds it now,
+    each of its versions holds it as it was saved."""
+
+    status = models.CharField(max_length=16, choices=Implementation.choices)
+    justification = models.TextField(blank=True)
+    responsible = models.CharField(max_length=150, blank=True)
+    due_date = models.DateField(null=True, blank=True)  # Realisierungsplan: done by
+    last_review = models.DateField(null=True, blank=True)
+    next_review = models.DateField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Assessment(AssessmentContent):
     """The officer's documented Umsetzungsstatus of one requirement for one target object.
 
     The current state; every change appends an :class:`AssessmentVersion` (with the diff) and
@@ -536,12 +551,6 @@ class Assessment(models.Model):
         Requirement, on_delete=models.CASCADE, related_name="assessments"
     )
     target = models.ForeignKey(TargetObject, on_delete=models.CASCADE, related_name="assessments")
-    status = models.CharField(max_length=16, choices=Implementation.choices)
-    justification = models.TextField(blank=True)
-    responsible = models.CharField(max_length=150, blank=True)
-    due_date = models.DateField(null=True, blank=True)  # Realisierungsplan: done by
-    last_review = models.DateField(null=True, blank=True)
-    next_review = models.DateField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
     updated_by = models.CharField(max_length=150)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -564,17 +573,10 @@ class Assessment(models.Model):
         return self.next_review is not None and self.next_review < today
 
 
-ASSESSMENT_FIELDS = (
-    "status",
-    "justification",
-    "responsible",
-    "due_date",
-    "last_review",
-    "next_review",
-)
+ASSESSMENT_FIELDS = tuple(field.name for field in AssessmentContent._meta.local_fields)
 
 
-class AssessmentVersion(models.Model):
+class AssessmentVersion(AssessmentContent):
     """One version of an assessment as it was saved: append-only, never updated or deleted.
 
     ``changes`` holds the fields that changed from the version before, ``{field: [before,
@@ -583,12 +585,6 @@ class AssessmentVersion(models.Model):
 
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="versions")
     version = models.PositiveIntegerField()
-    status = models.CharField(max_length=16, choices=Implementation.choices)
-    justification = models.TextField(blank=True)
-    responsible = models.CharField(max_length=150, blank=True)
-    due_date = models.DateField(null=True, blank=True)
-    last_review = models.DateField(null=True, blank=True)
-    next_review = models.DateField(null=True, blank=True)
     changes = models.JSONField(default=dict, blank=True)
     changed_by = models.CharField(max_length=150)
     changed_at = models.DateTimeField(default=timezone.now)

@@ -188,21 +188,18 @@ def utilization_charts(samples: Sequence[UtilizationSample], *, key: str) -> lis
     def points(attr: str) -> list[Point]:
         return [(s.taken_at, getattr(s, attr)) for s in samples]
 
+    def percent_chart(name: str, title: str, label: str, attr: str) -> Chart:
+        return line_chart(
+            key=f"{key}-{name}",
+            title=title,
+            series=[Series(label, points(attr))],
+            fmt=percent,
+            y_max=100.0,
+        )
+
     return [
-        line_chart(
-            key=f"{key}-cpu",
-            title=_("CPU use (%)"),
-            series=[Series(_("CPU"), points("cpu_percent"))],
-            fmt=percent,
-            y_max=100.0,
-        ),
-        line_chart(
-            key=f"{key}-memory",
-            title=_("Memory use (%)"),
-            series=[Series(_("Memory"), points("memory_percent"))],
-            fmt=percent,
-            y_max=100.0,
-        ),
+        percent_chart("cpu", _("CPU use (%)"), _("CPU"), "cpu_percent"),
+        percent_chart("memory", _("Memory use (%)"), _("Memory"), "memory_percent"),
         line_chart(
             key=f"{key}-storage",
             title=_("Storage used"),

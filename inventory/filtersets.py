@@ -21,6 +21,7 @@ from django_filters import rest_framework as filters
 
 from inventory.connectors.platforms import all_traits, running_power_states
 from inventory.models import (
+    SECURITY_POLICY_FIELDS,
     Cluster,
     ConsoleSession,
     Datastore,
@@ -91,23 +92,25 @@ class HostFilter(InventoryFilterSet):
         fields = ["maintenance_mode", "lockdown_mode"]
 
 
-class PhysicalNicFilter(InventoryFilterSet):
+class OnHostFilterSet(InventoryFilterSet):
+    """For objects that belong to a host: the host and the host's cluster select them."""
+
     host = NumberFilter(field_name="host", help_text="Host id.")
     cluster = NumberFilter(field_name="host__cluster", help_text="Cluster id.")
 
+
+class PhysicalNicFilter(OnHostFilterSet):
     class Meta:
         model = PhysicalNic
         fields = ["link_up", "kind"]
 
 
-class VirtualSwitchFilter(InventoryFilterSet):
-    host = NumberFilter(field_name="host", help_text="Host id.")
-    cluster = NumberFilter(field_name="host__cluster", help_text="Cluster id.")
+class VirtualSwitchFilter(OnHostFilterSet):
     kind = filters.CharFilter(help_text="vswitch, dvswitch (vCenter); bridge, ovs (Proxmox).")
 
     class Meta:
         model = VirtualSwitch
-        fields = ["allow_promiscuous", "allow_mac_changes", "allow_forged_transmits"]
+        fields = list(SECURITY_POLICY_FIELDS)
 
 
 class NetworkFilter(InventoryFilterSet):
@@ -117,7 +120,7 @@ class NetworkFilter(InventoryFilterSet):
 
     class Meta:
         model = Network
-        fields = ["vlan_id", "allow_promiscuous", "allow_mac_changes", "allow_forged_transmits"]
+        fields = ["vlan_id", *SECURITY_POLICY_FIELDS]
 
 
 class DatastoreFilter(InventoryFilterSet):

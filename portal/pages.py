@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import F, QuerySet
@@ -19,6 +21,7 @@ __all__ = [
     "render_form",
     "render_live_list",
     "role_required",
+    "service_call",
     "service_errors",
     "sorted_queryset",
 ]
@@ -77,6 +80,28 @@ def service_errors(form: forms.Form, exc: ValidationError) -> None:
         return
     for field, errors in exc.message_dict.items():
         form.add_error(field if field in form.fields else None, errors)
+
+
+T = TypeVar("T")
+
+
+def service_call(
+    request: HttpRequest,
+    form: forms.Form,
+    call: Callable[[], T],
+    success: Callable[[T], str] | None = None,
+) -> T | None:
+    """Run ``call`` (a service, for a valid ``form``). Its refusal goes on the form
+    (:func:`service_errors`) and the answer is None; otherwise the message ``success`` makes of
+    the result, if any, is shown and the result returned."""
+    try:
+        result = call()
+    except ValidationError as exc:
+        service_errors(form, exc)
+        return None
+    if success is not None:
+        messages.success(request, success(result))
+    return result
 
 
 def render_form(request: HttpRequest, template: str, context: dict) -> HttpResponse:

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .registry import labelled
+
 MIN_LENGTH = 2
 LIMIT = 10
 
@@ -45,12 +47,7 @@ PROVIDERS: dict[str, tuple[str, Provider]] = {}
 
 def register_search(kind: str, label: Any) -> Callable[[Provider], Provider]:
     """Register ``func(user, text, limit) -> list[Hit]`` as the search of ``kind``."""
-
-    def decorate(func: Provider) -> Provider:
-        PROVIDERS[kind] = (label, func)
-        return func
-
-    return decorate
+    return labelled(PROVIDERS, kind, label)
 
 
 def search(user: Any, text: str, limit: int = LIMIT) -> list[tuple[str, Any, list[Hit], bool]]:

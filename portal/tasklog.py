@@ -21,6 +21,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from .registry import labelled
 from .runs import ACTIVE_STATES, RunStatus
 from .timefmt import parse_moment
 
@@ -105,12 +106,7 @@ KINDS: dict[str, tuple[Any, Provider]] = {}
 
 def register_task_kind(kind: str, label: Any) -> Callable[[Provider], Provider]:
     """Register ``func(user, filters, limit) -> list[TaskRow]`` (one query) as ``kind``."""
-
-    def decorate(func: Provider) -> Provider:
-        KINDS[kind] = (label, func)
-        return func
-
-    return decorate
+    return labelled(KINDS, kind, label)
 
 
 class FilterError(ValueError):

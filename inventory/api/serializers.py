@@ -12,6 +12,7 @@ from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from inventory.models import (
+    SECURITY_POLICY_FIELDS,
     Cluster,
     ConsoleSession,
     Datastore,
@@ -173,9 +174,7 @@ class VirtualSwitchSerializer(SyncedSerializer):
             "kind",
             "uplinks",
             "active",
-            "allow_promiscuous",
-            "allow_mac_changes",
-            "allow_forged_transmits",
+            *SECURITY_POLICY_FIELDS,
         ]
 
 
@@ -192,9 +191,7 @@ class NetworkSerializer(SyncedSerializer):
             "switch_name",
             "host",
             "vlan_id",
-            "allow_promiscuous",
-            "allow_mac_changes",
-            "allow_forged_transmits",
+            *SECURITY_POLICY_FIELDS,
         ]
 
 

@@ -80,8 +80,18 @@ class NicRecord:
     slaves: list[str] = field(default_factory=list)  # for bonds
 
 
+@dataclass(slots=True, kw_only=True)
+class SecurityPolicyRecord:
+    """The layer-2 security policy of a switch or a port group; None = the platform has none
+    (a Linux bridge) or did not report it."""
+
+    allow_promiscuous: bool | None = None
+    allow_mac_changes: bool | None = None
+    allow_forged_transmits: bool | None = None
+
+
 @dataclass(slots=True)
-class SwitchRecord:
+class SwitchRecord(SecurityPolicyRecord):
     """A virtual switch (vSwitch, distributed switch) or Linux bridge / OVS bridge."""
 
     external_id: str  # unique within the endpoint
@@ -92,22 +102,16 @@ class SwitchRecord:
     # A distributed switch's uplinks per member host: {host external id: [NIC devices]}.
     host_uplinks: dict[str, list[str]] = field(default_factory=dict)
     active: bool | None = None
-    allow_promiscuous: bool | None = None
-    allow_mac_changes: bool | None = None
-    allow_forged_transmits: bool | None = None
 
 
 @dataclass(slots=True)
-class NetworkRecord:
+class NetworkRecord(SecurityPolicyRecord):
     """A port group / network a VM can attach to."""
 
     external_id: str
     name: str
     switch_external_id: str | None = None
     vlan_id: int | None = None
-    allow_promiscuous: bool | None = None
-    allow_mac_changes: bool | None = None
-    allow_forged_transmits: bool | None = None
 
 
 @dataclass(slots=True)

@@ -388,6 +388,15 @@ def _bool_policy(policy: Any, name: str) -> bool | None:
     return bool(value) if value is not None else None
 
 
+def _security_policy(security: Any) -> dict[str, bool | None]:
+    """A switch's, port group's or distributed port's security policy as record fields."""
+    return {
+        "allow_promiscuous": _bool_policy(security, "allowPromiscuous"),
+        "allow_mac_changes": _bool_policy(security, "macChanges"),
+        "allow_forged_transmits": _bool_policy(security, "forgedTransmits"),
+    }
+
+
 def _may_connect(dev: Any) -> bool:
     """A device that is connected or connects at power on (no connect info: it always is)."""
     info = getattr(dev, "connectable", None)
@@ -466,9 +475,7 @@ def _dvs_record(obj: Any, p: dict[str, Any]) -> SwitchRecord:
         name=p.get("name", ""),
         kind="dvswitch",
         host_uplinks=_dvs_host_uplinks(p.get("config.host")),
-        allow_promiscuous=_bool_policy(security, "allowPromiscuous"),
-        allow_mac_changes=_bool_policy(security, "macChanges"),
-        allow_forged_transmits=_bool_policy(security, "forgedTransmits"),
+        **_security_policy(security),
     )
 
 
@@ -1391,9 +1398,7 @@ class VCenterConnector:
                     host_external_id=hid,
                     kind="vswitch",
                     uplinks=[pnic_names.get(k, k) for k in vs.pnic or []],
-                    allow_promiscuous=_bool_policy(security, "allowPromiscuous"),
-                    allow_mac_changes=_bool_policy(security, "macChanges"),
-                    allow_forged_transmits=_bool_policy(security, "forgedTransmits"),
+                    **_security_policy(security),
                 )
             )
         for pg in network.portgroup or []:
@@ -1407,9 +1412,7 @@ class VCenterConnector:
                     name=pg.spec.name,
                     switch_external_id=f"{hid}/{vswitch}" if vswitch else None,
                     vlan_id=_to_int(pg.spec.vlanId),
-                    allow_promiscuous=_bool_policy(security, "allowPromiscuous"),
-                    allow_mac_changes=_bool_policy(security, "macChanges"),
-                    allow_forged_transmits=_bool_policy(security, "forgedTransmits"),
+                    **_security_policy(security),
                 )
             )
 
@@ -1432,9 +1435,7 @@ class VCenterConnector:
             name=p.get("name", ""),
             switch_external_id=_moid(dvs),
             vlan_id=_to_int(vlan_id),
-            allow_promiscuous=_bool_policy(security, "allowPromiscuous"),
-            allow_mac_changes=_bool_policy(security, "macChanges"),
-            allow_forged_transmits=_bool_policy(security, "forgedTransmits"),
+            **_security_policy(security),
         )
 
     @staticmethod

@@ -3,6 +3,7 @@ from .endpoint import CertificateProbe, Endpoint
 from .machines import Snapshot, VirtualMachine, VmDatastore
 from .runs import ReadState, SyncRun, UtilizationSample
 from .topology import (
+    SECURITY_POLICY_FIELDS,
     Cluster,
     Datastore,
     DatastoreHost,
@@ -14,6 +15,7 @@ from .topology import (
 )
 
 __all__ = [
+    "SECURITY_POLICY_FIELDS",
     "CertificateProbe",
     "Cluster",
     "ConsoleHistory",

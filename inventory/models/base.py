@@ -11,6 +11,12 @@ def present_q(relation: str = "") -> models.Q:
     return models.Q(**{f"{prefix}absent_since__isnull": True})
 
 
+def external_key(name: str) -> models.UniqueConstraint:
+    """The key a sync upserts a synced object on (``services.upsert``): the platform's id is
+    unique within its endpoint. ``name`` is the constraint's name in the database."""
+    return models.UniqueConstraint(fields=["endpoint", "external_id"], name=name)
+
+
 class SyncedQuerySet(models.QuerySet):
     def present(self) -> SyncedQuerySet:
         """Objects the last sync still saw at the source (absent ones are kept as history)."""

@@ -3,7 +3,7 @@ from django.db import models
 
 from inventory.connectors.platforms import running_power_states
 
-from .base import SyncedObject
+from .base import SyncedObject, external_key
 from .topology import Cluster, Datastore, Host
 
 
@@ -61,7 +61,7 @@ class VirtualMachine(SyncedObject):
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["endpoint", "external_id"], name="vm_ext")]
+        constraints = [external_key("vm_ext")]
 
     @property
     def is_running(self) -> bool:
@@ -101,9 +101,7 @@ class Snapshot(SyncedObject):
 
     class Meta:
         ordering = ["vm__name", "created_at"]
-        constraints = [
-            models.UniqueConstraint(fields=["endpoint", "external_id"], name="snapshot_ext")
-        ]
+        constraints = [external_key("snapshot_ext")]
 
     def audit_label(self) -> str:
         vm = self.vm

@@ -1,7 +1,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .base import SyncedObject
+from .base import SyncedObject, external_key
 
 
 class Cluster(SyncedObject):
@@ -13,9 +13,7 @@ class Cluster(SyncedObject):
 
     class Meta:
         ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(fields=["endpoint", "external_id"], name="cluster_ext")
-        ]
+        constraints = [external_key("cluster_ext")]
 
 
 class Host(SyncedObject):
@@ -56,7 +54,7 @@ class Host(SyncedObject):
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["endpoint", "external_id"], name="host_ext")]
+        constraints = [external_key("host_ext")]
 
     @property
     def memory_percent(self) -> float | None:
@@ -76,10 +74,30 @@ class PhysicalNic(SyncedObject):
 
     class Meta:
         ordering = ["host__name", "name"]
-        constraints = [models.UniqueConstraint(fields=["endpoint", "external_id"], name="nic_ext")]
+        constraints = [external_key("nic_ext")]
 
 
-class VirtualSwitch(SyncedObject):
+class SecurityPolicyObject(SyncedObject):
+    """A switch or a port group: a synced object with a layer-2 security policy (NET-005 and
+    NET-006 judge it); None = the platform has no such policy or did not report it."""
+
+    allow_promiscuous = models.BooleanField(null=True)
+    allow_mac_changes = models.BooleanField(null=True)
+    allow_forged_transmits = models.BooleanField(null=True)
+
+    class Meta:
+        abstract = True
+
+
+# The policy's own fields (the API shows and filters each).
+SECURITY_POLICY_FIELDS = tuple(
+    field.name
+    for field in SecurityPolicyObject._meta.local_fields
+    if field.name not in {synced.name for synced in SyncedObject._meta.local_fields}
+)
+
+
+class VirtualSwitch(SecurityPolicyObject):
     host = models.ForeignKey(
         Host, null=True, blank=True, on_delete=models.CASCADE, related_name="switches"
     )
@@ -88,31 +106,21 @@ class VirtualSwitch(SyncedObject):
     # A distributed switch's uplinks per member host: {host external id: [NIC devices]}.
     host_uplinks = models.JSONField(default=dict, blank=True)
     active = models.BooleanField(null=True)
-    allow_promiscuous = models.BooleanField(null=True)
-    allow_mac_changes = models.BooleanField(null=True)
-    allow_forged_transmits = models.BooleanField(null=True)
 
     class Meta:
         ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(fields=["endpoint", "external_id"], name="switch_ext")
-        ]
+        constraints = [external_key("switch_ext")]
 
 
-class Network(SyncedObject):
+class Network(SecurityPolicyObject):
     switch = models.ForeignKey(
         VirtualSwitch, null=True, blank=True, on_delete=models.SET_NULL, related_name="networks"
     )
     vlan_id = models.IntegerField(null=True)
-    allow_promiscuous = models.BooleanField(null=True)
-    allow_mac_changes = models.BooleanField(null=True)
-    allow_forged_transmits = models.BooleanField(null=True)
 
     class Meta:
         ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(fields=["endpoint", "external_id"], name="network_ext")
-        ]
+        constraints = [external_key("network_ext")]
 
 
 class Datastore(SyncedObject):
@@ -129,9 +137,7 @@ class Datastore(SyncedObject):
 
     class Meta:
         ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(fields=["endpoint", "external_id"], name="datastore_ext")
-        ]
+        constraints = [external_key("datastore_ext")]
 
     @property
     def provisioned_bytes(self) -> int | None:
@@ -184,6 +190,4 @@ class PlatformAccount(SyncedObject):
 
     class Meta:
         ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(fields=["endpoint", "external_id"], name="account_ext")
-        ]
+        constraints = [external_key("account_ext")]

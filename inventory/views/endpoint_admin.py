@@ -32,7 +32,7 @@ from inventory.models import CertificateProbe, Endpoint, PlatformAccount, SyncRu
 from inventory.models.endpoint import default_interval
 from inventory.services import endpoints as svc
 from inventory.services.sync import sync_request
-from portal.pages import render_form, role_required, service_errors
+from portal.pages import render_form, role_required, service_call
 from portal.roles import ADMINISTRATOR, ROLES, SECURITY_OFFICER, role_of
 from portal.security.scopes import is_scoped, scoped
 
@@ -131,18 +131,32 @@ def endpoint_add(request: HttpRequest) -> HttpResponse:
     _may_add(request)
     form = ProbeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            probe = svc.certificate_probe_request(
+        probe = service_call(
+            request,
+            form,
+            lambda: svc.certificate_probe_request(
                 kind=form.cleaned_data["kind"],
                 url=form.cleaned_data["url"],
                 actor=request.user,
                 request=request,
-            )
-        except ValidationError as exc:
-            service_errors(form, exc)
-        else:
+            ),
+        )
+        if probe is not None:
             return redirect("inventory:endpoint-add-confirm", pk=probe.pk)
     return render_form(request, "inventory/endpoint_add.html", {"form": form})
+
+
+@transaction.atomic
+def _create_from_probe(request: HttpRequest, probe: CertificateProbe, values: dict) -> Endpoint:
+    """The endpoint with the certificate the probe fetched pinned (the probe is used up)."""
+    return svc.endpoint_create(
+        kind=probe.kind,
+        url=probe.url,
+        fingerprint=svc.probe_take(probe),
+        actor=request.user,
+        request=request,
+        **values,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -155,24 +169,15 @@ def endpoint_add_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     form = NewEndpointForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         values = {k: form.cleaned_data[k] for k in EndpointForm.FIELDS}
-        try:
-            with transaction.atomic():
-                fingerprint = svc.probe_take(probe)
-                endpoint = svc.endpoint_create(
-                    kind=probe.kind,
-                    url=probe.url,
-                    fingerprint=fingerprint,
-                    actor=request.user,
-                    request=request,
-                    **values,
-                )
-        except ValidationError as exc:
-            service_errors(form, exc)
-        else:
-            messages.success(
-                request,
-                _("Endpoint %(name)s added; its certificate is pinned.") % {"name": endpoint.name},
-            )
+        endpoint = service_call(
+            request,
+            form,
+            lambda: _create_from_probe(request, probe, values),
+            lambda endpoint: (
+                _("Endpoint %(name)s added; its certificate is pinned.") % {"name": endpoint.name}
+            ),
+        )
+        if endpoint is not None:
             return redirect("inventory:endpoint-detail", pk=endpoint.pk)
     return render_form(
         request,
@@ -243,12 +248,14 @@ def endpoint_edit(request: HttpRequest, pk: int) -> HttpResponse:
         changes = {
             k: v for k, v in form.cleaned_data.items() if k == "secret" or v != initial.get(k)
         }
-        try:
-            svc.endpoint_update(endpoint=endpoint, actor=request.user, request=request, **changes)
-        except ValidationError as exc:
-            service_errors(form, exc)
-        else:
-            messages.success(request, _("Endpoint %(name)s saved.") % {"name": endpoint.name})
+        if service_call(
+            request,
+            form,
+            lambda: svc.endpoint_update(
+                endpoint=endpoint, actor=request.user, request=request, **changes
+            ),
+            lambda saved: _("Endpoint %(name)s saved.") % {"name": saved.name},
+        ):
             return redirect("inventory:endpoint-detail", pk=endpoint.pk)
     return render_form(
         request, "inventory/endpoint_edit.html", {"endpoint": endpoint, "form": form}

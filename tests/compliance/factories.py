@@ -206,13 +206,36 @@ def ntp_deviation_waiver(officer, *, approve: bool):
     return (approved_waiver if approve else waiver_create)(**request), finding
 
 
-def approved_waiver(*, approver=None, **kwargs):
-    """A waiver requested (``waiver_create`` keywords) and approved by a second officer."""
+# The waiver scope each object a waiver can name stands for (``waiver_create``).
+WAIVER_SCOPES = {"finding": "object", "cluster": "cluster", "endpoint": "endpoint"}
+
+
+def approved_waiver(*, approver=None, days: int | None = None, **kwargs):
+    """A waiver requested (``waiver_create`` keywords) and approved by a second officer.
+
+    Without ``scope`` the object named (``finding``, ``cluster`` or ``endpoint``) gives it, and
+    a finding its ``check_id``; ``days`` sets ``expires_at`` that many days from now."""
     from compliance.services import waiver_approve, waiver_create
     from tests.factories import UserFactory
 
+    if "scope" not in kwargs:
+        kwargs["scope"] = next(scope for key, scope in WAIVER_SCOPES.items() if key in kwargs)
+    if "finding" in kwargs:
+        kwargs.setdefault("check_id", kwargs["finding"].check_id)
+    if days is not None:
+        kwargs["expires_at"] = timezone.now() + dt.timedelta(days=days)
     waiver = waiver_create(**kwargs)
     approver = approver or UserFactory(
         username=f"second-officer-{waiver.pk}", role="security_officer"
     )
     return waiver_approve(waiver=waiver, actor=approver)
+
+
+def run():
+    """A check run over the whole estate, as a command runs it; it must succeed."""
+    from compliance.models import CheckRun
+    from compliance.services import check_run_execute
+
+    result = check_run_execute(trigger="command", actor="test")
+    assert result.status == CheckRun.Status.SUCCEEDED, result.error
+    return result

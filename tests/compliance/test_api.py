@@ -28,14 +28,7 @@ def inventory(n: int, officer) -> None:
     check_run_execute(trigger="command", actor="t")
     check_run_execute(trigger="command", actor="t")
     finding = Finding.objects.filter(check_id="LOG-001").first()
-    approved_waiver(
-        check_id="LOG-001",
-        scope="object",
-        finding=finding,
-        reason="r",
-        expires_at=timezone.now() + dt.timedelta(days=1),
-        actor=officer,
-    )
+    approved_waiver(finding=finding, reason="r", days=1, actor=officer)
 
 
 @pytest.mark.parametrize("name", LISTS)

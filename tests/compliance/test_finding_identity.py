@@ -16,8 +16,7 @@ import json
 import pytest
 from django.utils import timezone
 
-from compliance.models import CheckRun, Finding
-from compliance.services import check_run_execute
+from compliance.models import Finding
 
 from .factories import (
     ClusterFactory,
@@ -28,15 +27,10 @@ from .factories import (
     SnapshotFactory,
     SwitchFactory,
     VmFactory,
+    run,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def run() -> CheckRun:
-    result = check_run_execute(trigger="command", actor="test")
-    assert result.status == CheckRun.Status.SUCCEEDED, result.error
-    return result
 
 
 @pytest.fixture

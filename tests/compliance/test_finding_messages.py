@@ -12,18 +12,11 @@ import pytest
 from django.utils import translation
 
 from compliance.messages import localized, msg
-from compliance.models import CheckRun, Finding
-from compliance.services import check_run_execute
+from compliance.models import Finding
 
-from .factories import HostFactory, SnapshotFactory
+from .factories import HostFactory, SnapshotFactory, run
 
 pytestmark = pytest.mark.django_db
-
-
-def run() -> CheckRun:
-    result = check_run_execute(trigger="command", actor="test")
-    assert result.status == CheckRun.Status.SUCCEEDED, result.error
-    return result
 
 
 def test_a_finding_keeps_its_english_text_and_reads_german_on_a_german_page(officer, client_for):

@@ -102,12 +102,7 @@ def test_a_waiver_needs_a_reason_and_a_future_expiry(officer):
 def test_a_waived_finding_shows_as_waived_until_the_waiver_expires(officer):
     _, finding = _failing_host()
     waiver = approved_waiver(
-        check_id="LOG-001",
-        scope="object",
-        finding=finding,
-        reason="NTP via PTP appliance",
-        expires_at=timezone.now() + dt.timedelta(days=30),
-        actor=officer,
+        finding=finding, reason="NTP via PTP appliance", days=30, actor=officer
     )
     finding.refresh_from_db()
     assert finding.display_status == "waived"
@@ -127,12 +122,7 @@ def test_a_cluster_waiver_covers_new_findings_in_that_cluster(officer):
     inside = HostFactory(endpoint=cluster.endpoint, cluster=cluster, syslog_target="")
     outside = HostFactory(endpoint=cluster.endpoint, syslog_target="")
     approved_waiver(
-        check_id="LOG-002",
-        scope="cluster",
-        cluster=cluster,
-        reason="central log via agent",
-        expires_at=timezone.now() + dt.timedelta(days=1),
-        actor=officer,
+        check_id="LOG-002", cluster=cluster, reason="central log via agent", days=1, actor=officer
     )
     run()
     assert Finding.objects.get(check_id="LOG-002", object_id=inside.pk).waiver is not None
@@ -144,12 +134,7 @@ def test_waived_findings_make_the_requirement_risk_accepted_never_fulfilled(offi
     state = {s.requirement.ref: s for s in requirement_statuses()}["M4349.OPERATING"]
     assert state.status in ("partly", "not_fulfilled")
     approved_waiver(
-        check_id="LOG-001",
-        scope="endpoint",
-        endpoint=finding.endpoint,
-        reason="r",
-        expires_at=timezone.now() + dt.timedelta(days=1),
-        actor=officer,
+        check_id="LOG-001", endpoint=finding.endpoint, reason="r", days=1, actor=officer
     )
     state = {s.requirement.ref: s for s in requirement_statuses()}["M4349.OPERATING"]
     assert state.status == "risk_accepted"

@@ -13,8 +13,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from compliance.models import Assessment, AssessmentVersion, CheckRun, Requirement, TargetObject
-from compliance.services import check_run_execute
+from compliance.models import Assessment, AssessmentVersion, Requirement, TargetObject
 from compliance.services.assessments import (
     assessment_of,
     assessment_save,
@@ -29,7 +28,7 @@ from compliance.services.assessments import (
 from compliance.services.parameters import check_parameters_update
 from portal.models import AuditEvent
 
-from .factories import ClusterFactory, EndpointFactory, HostFactory, VmFactory, approved_waiver
+from .factories import ClusterFactory, EndpointFactory, HostFactory, VmFactory, approved_waiver, run
 
 pytestmark = pytest.mark.django_db
 
@@ -37,12 +36,6 @@ A17 = "SYS.1.5.A17"  # sentence 1: OPS-003 reports hosts left in maintenance mod
 A7 = "SYS.1.5.A7"
 A10 = "SYS.1.5.A10"  # no check tests it: assessed here only (A7 is tested by TIM-001 now)
 A21 = "SYS.1.5.A21"  # erhöht (H): MEM-003 and others test overcommitment
-
-
-def run() -> CheckRun:
-    result = check_run_execute(trigger="command", actor="test")
-    assert result.status == CheckRun.Status.SUCCEEDED, result.error
-    return result
 
 
 def req(ref: str) -> Requirement:
@@ -146,10 +139,9 @@ def test_a_waived_deviation_is_risk_accepted_not_ja(officer, estate):
     assess(officer, estate, A17, "ja")
     approved_waiver(
         check_id="OPS-003",
-        scope="endpoint",
         endpoint=host.endpoint,
         reason="Hardware replacement this week.",
-        expires_at=timezone.now() + dt.timedelta(days=7),
+        days=7,
         actor=officer,
     )
     run()

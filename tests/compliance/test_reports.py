@@ -19,11 +19,10 @@ import pytest
 from django.utils import timezone
 from pypdf import PdfReader
 
-from compliance.models import CheckRun, Finding
+from compliance.models import Finding
 from compliance.reports.verinice import ext_id
-from compliance.services import check_run_execute
 
-from .factories import EndpointFactory, HostFactory, approved_waiver
+from .factories import EndpointFactory, HostFactory, approved_waiver, run
 from .oscal_schema import oscal_errors
 
 pytestmark = pytest.mark.django_db
@@ -50,12 +49,6 @@ ENGLISH = (
     "Implementation status",
     "as of",
 )
-
-
-def run() -> CheckRun:
-    result = check_run_execute(trigger="command", actor="test")
-    assert result.status == CheckRun.Status.SUCCEEDED, result.error
-    return result
 
 
 def pdf_text(content: bytes) -> str:
@@ -165,15 +158,8 @@ def test_a_waived_finding_is_an_approved_deviation_with_the_waivers_expiry_as_de
     estate, officer, client_for
 ):
     finding = Finding.objects.get(check_id="LOG-001", object_id=estate["bad"].pk)
-    expires = timezone.now() + dt.timedelta(days=30)
-    approved_waiver(
-        check_id="LOG-001",
-        scope="object",
-        finding=finding,
-        reason="time from the PTP appliance",
-        expires_at=expires,
-        actor=officer,
-    )
+    reason = "time from the PTP appliance"
+    expires = approved_waiver(finding=finding, reason=reason, days=30, actor=officer).expires_at
     run()
     document = json.loads(client_for(officer).get("/compliance/reports/oscal-poam.json").content)
     assert oscal_errors(document, "plan-of-action-and-milestones") == []

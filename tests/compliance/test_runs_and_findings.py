@@ -14,15 +14,9 @@ from compliance.checks.registry import Outcome
 from compliance.models import CheckResult, CheckRun, Finding
 from compliance.services import check_run_execute
 
-from .factories import EndpointFactory, HostFactory, SnapshotFactory, VmFactory
+from .factories import EndpointFactory, HostFactory, SnapshotFactory, VmFactory, run
 
 pytestmark = pytest.mark.django_db
-
-
-def run():
-    result = check_run_execute(trigger="command", actor="test")
-    assert result.status == CheckRun.Status.SUCCEEDED, result.error
-    return result
 
 
 def test_a_finding_keeps_first_seen_and_is_resolved_not_deleted():

@@ -12,23 +12,16 @@ import json
 
 import pytest
 
-from compliance.models import CheckRun, Finding
-from compliance.services import check_run_execute
+from compliance.models import Finding
 from compliance.services.parameters import check_parameters_update
 from compliance.services.status import requirement_statuses
 
-from .factories import HostFactory, ntp_deviation_waiver
+from .factories import HostFactory, ntp_deviation_waiver, run
 from .oscal_schema import oscal_errors
 
 pytestmark = pytest.mark.django_db
 
 OPERATING = "M4349.OPERATING"  # LOG-001 (NTP), OPS-003 and others judge hosts
-
-
-def run() -> CheckRun:
-    result = check_run_execute(trigger="command", actor="test")
-    assert result.status == CheckRun.Status.SUCCEEDED, result.error
-    return result
 
 
 def status(ref: str = OPERATING) -> str:

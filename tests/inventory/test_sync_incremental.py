@@ -66,6 +66,14 @@ def _no_kept_feeds():
     incremental.close_all_feeds()
 
 
+@pytest.fixture
+def endpoint(fresh_vcsim):
+    """An endpoint on the simulator, after its first incremental sync."""
+    endpoint = register(fresh_vcsim, "incremental")
+    incremental_sync(endpoint, trigger="command")
+    return endpoint
+
+
 def register(sim, name: str):
     return endpoint_create(
         name=name,
@@ -165,9 +173,7 @@ def test_random_changes_give_the_same_inventory_as_a_fresh_full_sync(fresh_vcsim
 
 
 @pytest.mark.vcsim_spec(clusters=1, cluster_hosts=2, standalone_hosts=1, vms_per_pool=2)
-def test_an_unchanged_endpoint_writes_nothing(fresh_vcsim):
-    endpoint = register(fresh_vcsim, "incremental")
-    incremental_sync(endpoint, trigger="command")
+def test_an_unchanged_endpoint_writes_nothing(endpoint):
     before = VirtualMachine.objects.filter(endpoint=endpoint).values_list("last_seen", flat=True)
     before = sorted(before)
     run = incremental_sync(endpoint, trigger="command")
@@ -179,9 +185,9 @@ def test_an_unchanged_endpoint_writes_nothing(fresh_vcsim):
 
 
 @pytest.mark.vcsim_spec(clusters=1, cluster_hosts=2, standalone_hosts=1, vms_per_pool=2)
-def test_a_lost_feed_or_session_falls_back_to_a_full_read_with_the_same_result(fresh_vcsim):
-    endpoint = register(fresh_vcsim, "incremental")
-    incremental_sync(endpoint, trigger="command")
+def test_a_lost_feed_or_session_falls_back_to_a_full_read_with_the_same_result(
+    fresh_vcsim, endpoint
+):
     with Changer(fresh_vcsim) as ch:
         vm = ch.vm_ids()[0]
         # vCenter no longer knows the version (the simulator never says so, and destroying the
@@ -238,9 +244,7 @@ def _queries_for_renames(sim, endpoint, vms: list[str], tag: str) -> int:
 
 
 @pytest.mark.vcsim_spec(clusters=1, cluster_hosts=2, standalone_hosts=1, vms_per_pool=8)
-def test_the_queries_of_a_change_set_do_not_grow_with_its_size(fresh_vcsim):
-    endpoint = register(fresh_vcsim, "incremental")
-    incremental_sync(endpoint, trigger="command")
+def test_the_queries_of_a_change_set_do_not_grow_with_its_size(fresh_vcsim, endpoint):
     with Changer(fresh_vcsim) as ch:
         vms = ch.vm_ids()
     small = _queries_for_renames(fresh_vcsim, endpoint, vms[:2], "a")
@@ -257,9 +261,9 @@ def test_a_platform_without_a_change_feed_gets_a_full_sync(fake_pve):
 
 
 @pytest.mark.vcsim_spec(clusters=1, cluster_hosts=2, standalone_hosts=1, vms_per_pool=2)
-def test_a_host_advanced_setting_changed_is_seen_by_the_next_incremental_sync(fresh_vcsim):
-    endpoint = register(fresh_vcsim, "incremental")
-    incremental_sync(endpoint, trigger="command")
+def test_a_host_advanced_setting_changed_is_seen_by_the_next_incremental_sync(
+    fresh_vcsim, endpoint
+):
     with Changer(fresh_vcsim) as ch:
         host = ch.host_ids()[0]
         # UpdateOptions changes the OptionManager, not the HostSystem: no update of the filter.
@@ -309,10 +313,8 @@ def test_accounts_and_permissions_come_with_the_incremental_syncs(fresh_vcsim):
 
 @pytest.mark.vcsim_spec(clusters=1, cluster_hosts=2, standalone_hosts=1, vms_per_pool=2)
 def test_a_tag_attached_is_seen_by_the_next_incremental_sync_and_an_unread_vapi_is_unknown(
-    fresh_vcsim, monkeypatch
+    fresh_vcsim, endpoint, monkeypatch
 ):
-    endpoint = register(fresh_vcsim, "incremental")
-    incremental_sync(endpoint, trigger="command")
     vms = harness.vm_ids(fresh_vcsim)
     harness.tag_vms(fresh_vcsim, "Schutzbedarf", "hoch", vms[:2])
     run = incremental_sync(endpoint, trigger="command")
