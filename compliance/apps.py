@@ -6,6 +6,7 @@ class ComplianceConfig(AppConfig):
     verbose_name = "Compliance"
 
     def ready(self) -> None:
+        from inventory.page_slots import add_template
         from inventory.signals import sync_succeeded
 
         from . import (
@@ -37,5 +38,8 @@ class ComplianceConfig(AppConfig):
 
         register_tiles()
         register_audit_scopes()
+        # The VM's and the host's open findings, on their pages.
+        add_template("vm_sections", "compliance/_vm_findings.html")
+        add_template("host_sections", "compliance/_host_findings.html")
 
         sync_succeeded.connect(on_sync_succeeded, dispatch_uid="compliance.run_after_sync")

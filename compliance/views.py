@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from inventory.models import Endpoint
+from inventory.views.samples import chosen_range, range_start
 from portal.audit import audit
 from portal.pages import paginate, query_without, render_form, render_live_list, role_required
 from portal.roles import ADMINISTRATOR, ROLES, SECURITY_OFFICER, role_of
@@ -86,6 +87,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if endpoint:
         findings = findings.filter(endpoint=endpoint)
     trend_runs, trend_endpoint = trend_source(request.user, endpoint)
+    # ?range=hour|day|week|month, as under the inventory's charts (a month by default).
+    span, ranges = chosen_range(request)
+    trend_runs = trend_runs.filter(finished_at__gte=range_start(span))
     runs = list(trend_runs.order_by("-finished_at")[:30])[::-1]
     return render(
         request,
@@ -94,6 +98,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "m4349": [s for s in states if s.requirement.catalog == Catalog.M4349],
             "sys15": [s for s in states if s.requirement.catalog == Catalog.SYS15],
             "chart": trend(runs, endpoint_id=trend_endpoint),
+            **ranges,
             "worst_hosts": _worst(findings, ObjectType.HOST),
             "worst_vms": _worst(findings, ObjectType.VM),
             "endpoints": visible_endpoints(request.user),

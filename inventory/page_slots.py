@@ -9,6 +9,9 @@ includes the slot's templates in the order they were added, with the page's cont
 - ``snapshot_list_actions``: above the snapshot list, for actions on the rows selected by their
   checkboxes (``<input form="snapshot-bulk" name="snapshot">``); the list shows the checkboxes
   to administrators while a template fills this slot (context: the list's).
+- ``vm_sections``: sections at the end of a VM's page, before its charts (context: ``vm``,
+  ``user_role``, ``request``); a template reads what it shows through its own app's template tags.
+- ``host_sections``: the same on a host's page (context: ``host``, ``user_role``, ``request``).
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ _SLOTS: dict[str, list[str]] = {
     "vm_actions": [],
     "snapshot_actions": [],
     "snapshot_list_actions": [],
+    "vm_sections": [],
+    "host_sections": [],
 }
 
 

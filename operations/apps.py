@@ -20,6 +20,9 @@ class OperationsConfig(AppConfig):
         add_template("vm_actions", "operations/_vm_actions.html")
         add_template("snapshot_actions", "operations/_snapshot_actions.html")
         add_template("snapshot_list_actions", "operations/_snapshot_bulk.html")
+        # The VM's snapshot history, and the way from a host to its VMs' operations.
+        add_template("vm_sections", "operations/_vm_snapshot_history.html")
+        add_template("host_sections", "operations/_host_operations.html")
         tiles.register_tiles()
         # A policy is visible in the audit trail as on its list: by its whole selection.
         audit_scopes.register_audit_scopes()

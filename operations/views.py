@@ -153,13 +153,15 @@ def operation_list(request: HttpRequest) -> HttpResponse:
     qs = scoped(
         request.user, Operation.objects.select_related("vm__endpoint", "snapshot"), *OP_SCOPE
     )
-    filters = {k: request.GET.get(k, "") for k in ("state", "kind", "vm", "endpoint")}
+    filters = {k: request.GET.get(k, "") for k in ("state", "kind", "vm", "host", "endpoint")}
     if filters["state"]:
         qs = qs.filter(state=filters["state"])
     if filters["kind"]:
         qs = qs.filter(kind=filters["kind"])
     if filters["vm"].isdigit():
         qs = qs.filter(vm_id=int(filters["vm"]))
+    if filters["host"].isdigit():  # the host page's link: the operations of its VMs
+        qs = qs.filter(vm__host_id=int(filters["host"]))
     if filters["endpoint"].isdigit():
         qs = qs.filter(vm__endpoint_id=int(filters["endpoint"]))
     context = {

@@ -12,6 +12,7 @@ from inventory.filtersets import HostFilter
 from inventory.labels import HOST_CONNECTION_CHOICES, HOST_POWER_CHOICES
 from inventory.models import Host, UtilizationSample
 from inventory.models.base import present_q
+from inventory.page_slots import slot_templates
 from portal.pages import role_required
 from portal.roles import ROLES
 from portal.security.scopes import scoped
@@ -60,6 +61,7 @@ def host_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "switches": list(host.switches.present().order_by("name").prefetch_related("networks")),
         "datastores": list(host.datastores.present().order_by("name")),
         "vms": list(host.vms.present().order_by("name")),
+        "section_templates": slot_templates("host_sections"),
         **chart_context(request, UtilizationSample.ObjectType.HOST, host.pk),
     }
     return render(request, "inventory/host_detail.html", context)

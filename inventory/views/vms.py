@@ -137,6 +137,7 @@ def vm_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "snapshot_count": len(snapshots),
         "vm_action_templates": slot_templates("vm_actions"),
         "snapshot_action_templates": slot_templates("snapshot_actions"),
+        "section_templates": slot_templates("vm_sections"),
         **chart_context(request, UtilizationSample.ObjectType.VM, vm.pk),
         **console_history(vm),
     }

@@ -13,6 +13,9 @@ from collections.abc import Callable
 
 import pytest
 
+from operations.models import Operation
+from tests.compliance.factories import open_finding, waive_finding
+
 from .factories import (
     DatastoreHostFactory,
     EndpointFactory,
@@ -85,6 +88,14 @@ def test_csv_export_query_count_does_not_grow_with_rows(
     assert body.count(b"\n") == size + 1
 
 
+def _findings(obj, object_type: str, n: int) -> None:
+    """``n`` open findings on ``obj``, every third one waived (the badge reads the waiver)."""
+    for i in range(n):
+        finding = open_finding(obj, object_type, check_id=f"T-{i:03d}")
+        if i % 3 == 0:
+            waive_finding(finding)
+
+
 @pytest.mark.parametrize("size", [3, 30])
 def test_host_detail_query_count_does_not_grow(
     client_for, auditor, django_assert_num_queries, size
@@ -98,9 +109,11 @@ def test_host_detail_query_count_does_not_grow(
         DatastoreHostFactory(datastore__endpoint=e, host=host)
     VirtualMachineFactory.create_batch(size, endpoint=e, host=host)
     UtilizationSampleFactory.create_batch(size, subject=host)
+    _findings(host, "host", size)
     client = client_for(auditor)
-    # host, nics, switches, their networks, datastores, vms, samples
-    with django_assert_num_queries(REQUEST + 7):
+    # host, nics, switches, their networks, datastores, vms, samples; the compliance app's open
+    # findings of the host (compliance/_object_findings.html)
+    with django_assert_num_queries(REQUEST + 8):
         answer = client.get(f"/hosts/{host.pk}/")
     assert answer.status_code == 200
 
@@ -116,10 +129,14 @@ def test_vm_detail_query_count_does_not_grow(
     for _ in range(size):
         VmDatastoreFactory(vm=vm)
     UtilizationSampleFactory.create_batch(size, subject=vm)
+    _findings(vm, "vm", size)
+    for snapshot in vm.snapshots.all():
+        Operation.objects.create(kind="create", vm=vm, snapshot=snapshot, state="succeeded")
     client = client_for(auditor)
     # vm, snapshots with owners, datastores, samples; and the snapshot module's recent
     # operations of the VM (inventory/_vm_actions.html); the console history (sessions and how
-    # far it was read).
-    with django_assert_num_queries(REQUEST + 8):
+    # far it was read); the compliance app's open findings of the VM; the operations app's
+    # snapshot history with the snapshots' names.
+    with django_assert_num_queries(REQUEST + 10):
         answer = client.get(f"/vms/{vm.pk}/")
     assert answer.status_code == 200
