@@ -51,3 +51,29 @@ def test_a_description_without_german_text_is_marked_english_on_a_german_page():
     assert shown == '<span lang="en" class="untranslated">A description nobody translated.</span>'
     with translation.override("en"):
         assert check_description(Unknown()) == "A description nobody translated."
+
+
+def test_every_evidence_key_label_and_fixed_text_has_a_german_text():
+    # The labels of evidence keys and the fixed words checks write are shown on German pages in
+    # German; the stored evidence keeps the key (``made_by_portal``).
+    from compliance.evidence_text import (
+        EVIDENCE_KEY_LABELS,
+        FIXED_TEXTS,
+        english_unless_translated,
+        key_label,
+    )
+
+    texts = {key: (key_label, key) for key in EVIDENCE_KEY_LABELS}
+    texts |= {text: (english_unless_translated, text) for text in FIXED_TEXTS}
+    with translation.override("en"):
+        english = {name: show(arg) for name, (show, arg) in texts.items()}
+    with translation.override("de"):
+        german = {name: show(arg) for name, (show, arg) in texts.items()}
+        assert key_label("made_by_portal") == "vom Portal erstellt"
+        assert key_label("no_such_key") == '<span lang="en" class="untranslated">no such key</span>'
+    missing = [
+        name for name in texts if german[name] == english[name] or "untranslated" in german[name]
+    ]
+    assert len(texts) > 80
+    assert missing == []
+    assert english["made_by_portal"] == "made by portal"
