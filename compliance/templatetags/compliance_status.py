@@ -63,7 +63,14 @@ RUN_COUNT_LABELS = {
     "endpoints": _("endpoints"),
     "objects": _("objects"),
     "errors": _("errors"),
+    # a run limited to what changed (compliance.services.limited)
+    "base_run": _("base run"),
+    "judged": _("judged"),
+    "carried": _("carried over"),
+    "wide_checks": _("estate-wide checks"),
 }
+# A run's scope: all objects, or what changed since the base run.
+RUN_SCOPE_LABELS = {"all": _("all"), "changed": _("changed")}
 
 
 @register.filter
@@ -74,3 +81,10 @@ def count_label(key: str) -> str:
 
     label = DISPLAY_STATUS_LABELS.get(key) or RUN_COUNT_LABELS.get(key)
     return str(label) if label is not None else key_label(key)
+
+
+@register.filter
+def count_value(value):
+    """A run's count as written: a number, or the run's scope in words ("alle", "geändert")."""
+    label = RUN_SCOPE_LABELS.get(value) if isinstance(value, str) else None
+    return str(label) if label is not None else value

@@ -77,3 +77,18 @@ def test_every_evidence_key_label_and_fixed_text_has_a_german_text():
     assert len(texts) > 80
     assert missing == []
     assert english["made_by_portal"] == "made by portal"
+
+
+def test_a_limited_runs_counts_are_labelled_in_german():
+    from compliance.templatetags.compliance_status import count_label, count_value
+
+    with translation.override("de"):
+        shown = {
+            count_label(k): count_value(v) for k, v in {"scope": "changed", "judged": 3}.items()
+        }
+        assert shown == {"Umfang": "geändert", "bewertet": 3}
+        assert (
+            count_value("all") == "alle" and count_label("wide_checks") == "bestandsweite Prüfungen"
+        )
+    with translation.override("en"):
+        assert count_label("scope") == "scope" and count_value("all") == "all"
