@@ -11,21 +11,126 @@ from __future__ import annotations
 
 from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from inventory.connectors.platforms import state_label
 from portal.runs import RunStatus
 
 # Evidence values the checks write in words of their own ("HA on, admission control on"), not
-# values the platform reported; without German text yet, marked English on German pages.
+# values the platform reported; those without German text yet are marked English on German pages.
 CHECK_WORDS = frozenset({"expected", "option"})
+# Fixed texts the checks write themselves, with a German text in the catalogue (listed here for
+# makemessages; english_unless_translated looks them up): evidence words (CHECK_WORDS values) and
+# not-applicable reasons without values. Stored, the API and the exports keep the English.
+FIXED_TEXTS = (
+    gettext_noop("HA on, admission control on"),
+    gettext_noop("API tokens of root@pam"),
+    gettext_noop("Proxmox VE has no per-VM console connection limit."),
+    gettext_noop(
+        "The vSphere guides name ESXi advanced settings and VMX options, which Proxmox VE does "
+        "not have; its nodes and guests are judged by the Proxmox hardening checks."
+    ),
+)
+# The evidence keys the checks write, as labels in the reader's language; the stored evidence,
+# the API and the exports keep the keys. A key not listed is shown as its words, marked English.
+EVIDENCE_KEY_LABELS = {
+    "accessible": gettext_lazy("accessible"),
+    "admission_control": gettext_lazy("admission control"),
+    "admission_policy": gettext_lazy("admission policy"),
+    "advisory": gettext_lazy("advisory"),
+    "age_days": gettext_lazy("age days"),
+    "age_minutes": gettext_lazy("age minutes"),
+    "allow_forged_transmits": gettext_lazy("allow forged transmits"),
+    "allow_mac_changes": gettext_lazy("allow mac changes"),
+    "allow_promiscuous": gettext_lazy("allow promiscuous"),
+    "ballooned_bytes": gettext_lazy("ballooned bytes"),
+    "capacity_bytes": gettext_lazy("capacity bytes"),
+    "config_hash": gettext_lazy("config hash"),
+    "configured_bytes": gettext_lazy("configured bytes"),
+    "connection_state": gettext_lazy("connection state"),
+    "console_connections": gettext_lazy("console connections"),
+    "covered": gettext_lazy("covered"),
+    "cpu_threads": gettext_lazy("cpu threads"),
+    "cpu_usage_percent": gettext_lazy("cpu usage percent"),
+    "created_by": gettext_lazy("created by"),
+    "data_as_of": gettext_lazy("data as of"),
+    "data_file": gettext_lazy("data file"),
+    "devices": gettext_lazy("devices"),
+    "end_of_general_support": gettext_lazy("end of general support"),
+    "excluded_rules": gettext_lazy("excluded rules"),
+    "expected": gettext_lazy("expected"),
+    "expired_tokens": gettext_lazy("expired tokens"),
+    "expires_at": gettext_lazy("expires at"),
+    "free_bytes": gettext_lazy("free bytes"),
+    "free_percent": gettext_lazy("free percent"),
+    "guide": gettext_lazy("hardening guide"),
+    "guide_source": gettext_lazy("guide source"),
+    "guide_version": gettext_lazy("guide version"),
+    "ha_enabled": gettext_lazy("ha enabled"),
+    "hosts_without_access": gettext_lazy("hosts without access"),
+    "ksm_shared_bytes": gettext_lazy("ksm shared bytes"),
+    "last_backup_at": gettext_lazy("last backup at"),
+    "last_success_at": gettext_lazy("last success at"),
+    "last_sync_status": gettext_lazy("last sync status"),
+    "link_up": gettext_lazy("link up"),
+    "lockdown_mode": gettext_lazy("lockdown mode"),
+    "made_by_portal": gettext_lazy("made by portal"),
+    "maintenance_mode": gettext_lazy("maintenance mode"),
+    "max_age_days": gettext_lazy("max age days"),
+    "max_pending": gettext_lazy("max pending"),
+    "memory_bytes": gettext_lazy("memory bytes"),
+    "memory_percent": gettext_lazy("memory percent"),
+    "memory_used_bytes": gettext_lazy("memory used bytes"),
+    "minimum_build": gettext_lazy("minimum build"),
+    "minimum_release": gettext_lazy("minimum release"),
+    "ntp_servers": gettext_lazy("ntp servers"),
+    "option": gettext_lazy("option"),
+    "owner_id": gettext_lazy("owner id"),
+    "passed_rules": gettext_lazy("passed rules"),
+    "pending_since": gettext_lazy("pending since"),
+    "physical_links": gettext_lazy("physical links"),
+    "power_state": gettext_lazy("power state"),
+    "product": gettext_lazy("product"),
+    "provisioned_bytes": gettext_lazy("provisioned bytes"),
+    "quorate": gettext_lazy("quorate"),
+    "ratio": gettext_lazy("ratio"),
+    "realm": gettext_lazy("realm"),
+    "realm_two_factor": gettext_lazy("realm two factor"),
+    "realm_type": gettext_lazy("realm type"),
+    "roles": gettext_lazy("roles"),
+    "rule": gettext_lazy("rule"),
+    "rules": gettext_lazy("rules"),
+    "running_vms": gettext_lazy("running vms"),
+    "scope": gettext_lazy("scope"),
+    "security_updates": gettext_lazy("security updates"),
+    "snapshots": gettext_lazy("snapshots"),
+    "source": gettext_lazy("value source"),
+    "swapped_bytes": gettext_lazy("swapped bytes"),
+    "synced_at": gettext_lazy("synced at"),
+    "syslog_target": gettext_lazy("syslog target"),
+    "threshold": gettext_lazy("threshold"),
+    "threshold_hours": gettext_lazy("threshold hours"),
+    "threshold_minutes": gettext_lazy("threshold minutes"),
+    "threshold_percent": gettext_lazy("threshold percent"),
+    "threshold_ratio": gettext_lazy("threshold ratio"),
+    "tokens": gettext_lazy("tokens"),
+    "tools_state": gettext_lazy("tools state"),
+    "two_factor": gettext_lazy("two factor"),
+    "updates_pending": gettext_lazy("updates pending"),
+    "uplinks": gettext_lazy("uplinks"),
+    "used_as_uplink": gettext_lazy("used as uplink"),
+    "vcpus_running": gettext_lazy("vcpus running"),
+    "with_memory": gettext_lazy("with memory"),
+}
 
 
 def english_unless_translated(text: str) -> str:
     """``text`` in the reader's language where the catalogue has it; otherwise, on a page that
     is not English, the English text marked ``lang="en"`` so that a screen reader reads it as
     English and the German page sweep (tests/portal/test_german_sweep.py) counts it as a known
-    gap instead of a missed string. Used for what has no German text yet: the checks'
-    descriptions (their docstrings), evidence keys and not-applicable reasons with values."""
+    gap instead of a missed string. Used for texts from outside the catalogue: the checks'
+    descriptions (their docstrings, all translated), evidence keys and not-applicable reasons
+    with values."""
     from django.utils.html import format_html
     from django.utils.translation import get_language, gettext
 
@@ -36,10 +141,11 @@ def english_unless_translated(text: str) -> str:
 
 
 def key_label(key: str) -> str:
-    """``updates_pending`` -> "updates pending", translated where the catalogue has it. The
-    evidence keys have no German text of their own yet: on a German page an untranslated one
-    is marked ``lang="en"`` (as the checks' descriptions are, ``english_unless_translated``)."""
-    return english_unless_translated(key.replace("_", " "))
+    """``updates_pending`` -> "updates pending" ("ausstehende Updates"), by EVIDENCE_KEY_LABELS
+    or the catalogue; on a German page a key without German text is marked ``lang="en"`` (as
+    ``english_unless_translated`` marks any text)."""
+    label = EVIDENCE_KEY_LABELS.get(key)
+    return str(label) if label is not None else english_unless_translated(key.replace("_", " "))
 
 
 def evidence_value(value) -> str:

@@ -49,8 +49,12 @@ def english_unless_translated(text: str) -> str:
 
 @register.filter
 def check_description(spec) -> str:
-    """A check's description (its docstring) in the reader's language, or marked English."""
-    return english_unless_translated(spec.description)
+    """A check's description (its docstring) in the reader's language, or marked English.
+
+    The msgid is the docstring with its whitespace collapsed (lines and indentation are the
+    source's layout, not the text's); the German texts are in the catalogue (makemessages does
+    not extract docstrings: tests/compliance/test_check_descriptions.py finds a missing one)."""
+    return english_unless_translated(" ".join(spec.description.split()))
 
 
 RUN_COUNT_LABELS = {
@@ -59,7 +63,14 @@ RUN_COUNT_LABELS = {
     "endpoints": _("endpoints"),
     "objects": _("objects"),
     "errors": _("errors"),
+    # a run limited to what changed (compliance.services.limited)
+    "base_run": _("base run"),
+    "judged": _("judged"),
+    "carried": _("carried over"),
+    "wide_checks": _("estate-wide checks"),
 }
+# A run's scope: all objects, or what changed since the base run.
+RUN_SCOPE_LABELS = {"all": _("all"), "changed": _("changed")}
 
 
 @register.filter
@@ -70,3 +81,10 @@ def count_label(key: str) -> str:
 
     label = DISPLAY_STATUS_LABELS.get(key) or RUN_COUNT_LABELS.get(key)
     return str(label) if label is not None else key_label(key)
+
+
+@register.filter
+def count_value(value):
+    """A run's count as written: a number, or the run's scope in words ("alle", "geändert")."""
+    label = RUN_SCOPE_LABELS.get(value) if isinstance(value, str) else None
+    return str(label) if label is not None else value

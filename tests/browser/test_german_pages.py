@@ -24,8 +24,8 @@ MAIN_PAGES = (
     "/audit/", "/security/",
 )  # fmt: skip
 
-# Check descriptions without German text yet are marked lang="en" (compliance_status); the
-# client sweep checks that nothing else is marked so.
+# Texts without German words yet (config keys, stored reasons) are marked lang="en"
+# (compliance.evidence_text); the client sweep checks that nothing else is marked so.
 DROP_MARKED = "document.querySelectorAll('span.untranslated[lang=en]').forEach(e => e.remove())"
 
 

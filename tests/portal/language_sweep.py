@@ -48,6 +48,8 @@ ALLOWED_PHRASES = (
     "Promiscuous Mode",
     "user@realm!tokenname",  # the format of a Proxmox token id, in the endpoint form's help
     "snapshot.",  # the audit filter's placeholder: an action prefix to type
+    "die Last",  # German: the load ("Wie lange die Last über dem Grenzwert liegen muss")
+    "„Last backup:“",  # BAK-001: the words a backup product writes into a VM's notes, quoted
 )
 # Names the test estates give their objects and one finding message they store without a
 # template (tests/security/fuzz_estate.py): test data, not the portal's words.
@@ -115,8 +117,8 @@ def term_pattern(lang: str) -> re.Pattern[str]:
 # Scripts, styles and a filter box's suggestions (<datalist>: values to type, such as audit
 # action prefixes, not words) are no text a reader reads.
 _DROP = re.compile(r"<(script|style|template|datalist)\b.*?</\1>|<!--.*?-->", re.S | re.I)
-# Text marked as English on a German page: a check's description that has no German text yet
-# (compliance_status.check_description); the sweep counts these instead of reading them.
+# Text marked as English on a German page: what has no German text yet (config keys, stored
+# reasons; compliance.evidence_text); the sweep counts these instead of reading them.
 MARKED_ENGLISH = re.compile(r'<span lang="en" class="untranslated">(.*?)</span>', re.S)
 _PDF_PAIR = re.compile(r"\b[\w.]+ = ")
 _PDF_TEXT = re.compile(r"\(((?:\\.|[^\\)])*)\)\s*Tj")
