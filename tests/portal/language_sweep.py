@@ -197,7 +197,12 @@ def populate_findings() -> dict[str, object]:
     from compliance.models import Finding
 
     old = timezone.now() - dt.timedelta(days=40)
-    for kind in (Endpoint.Kind.VCENTER, Endpoint.Kind.PROXMOX):
+    # Each platform's own words for a host that is down, a guest kind and a running guest.
+    estates = (
+        (Endpoint.Kind.VCENTER, "disconnected", "vm", "poweredOn"),
+        (Endpoint.Kind.PROXMOX, "offline", "lxc", "running"),
+    )
+    for kind, host_down, guest_kind, guest_running in estates:
         endpoint = cf.EndpointFactory(
             kind=kind, last_sync_status="failed", last_success_at=old, last_sync_at=old
         )
@@ -206,7 +211,7 @@ def populate_findings() -> dict[str, object]:
         )
         host = cf.HostFactory(
             endpoint=endpoint, cluster=cluster, lockdown_mode="lockdownDisabled",
-            connection_state="disconnected" if kind == "vcenter" else "offline",
+            connection_state=host_down,
             maintenance_mode=True, cpu_usage_percent=99.0, memory_used_bytes=250 * cf.GIB,
             ksm_shared_bytes=cf.GIB, ntp_servers=[], syslog_target="", version="7.0.0",
             build="1000", updates_pending=12, security_updates=["openssl 3.0.1 (security)"],
@@ -220,8 +225,8 @@ def populate_findings() -> dict[str, object]:
             memory_bytes=512 * cf.GIB, backup_covered=False, last_backup_at=None,
             passthrough_devices=[{"id": "hostpci0", "device": "0000:01:00.0"}],
             guest_time={"synchronised": False, "source": "tools"},
-            kind="vm" if kind == "vcenter" else "lxc",
-            power_state="poweredOn" if kind == "vcenter" else "running",
+            kind=guest_kind,
+            power_state=guest_running,
             config={"unprivileged": 0, "features": "nesting=1"},
         )  # fmt: skip
         for _ in range(4):
